@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * bpf/consts.h — BPF-only: the network constants vmlinux.h cannot give us (they are #defines in
+ * the kernel headers, so BTF never sees them), plus the few numbers the fast path decides by.
+ * User space gets the same values from <linux/if_ether.h>, <netinet/in.h> and friends.
+ */
+#ifndef ENIADDR_BPF_CONSTS_H
+#define ENIADDR_BPF_CONSTS_H
+
+/* ---- Ethernet (linux/if_ether.h) ---- */
+#define ETH_HLEN      14
+#define ETH_P_IP      0x0800
+#define ETH_P_ARP     0x0806
+#define ETH_P_8021Q   0x8100
+#define ETH_P_8021AD  0x88A8
+#define ETH_P_IPV6    0x86DD
+
+/* ---- IPv4 (net/ip.h) ---- */
+#define IP_MF         0x2000 /* more fragments */
+#define IP_OFFSET     0x1FFF /* fragment offset, 8-byte units */
+
+/* ---- IP protocol numbers vmlinux.h lacks (its enum has ICMP, TCP, UDP, ESP, AH) ---- */
+#define IPPROTO_HOPOPTS  0
+#define IPPROTO_ROUTING  43
+#define IPPROTO_FRAGMENT 44
+#define IPPROTO_ICMPV6   58
+#define IPPROTO_NONE     59
+#define IPPROTO_DSTOPTS  60
+#define IPPROTO_MH       135
+
+/* ---- IPv6 fragment header (net/ipv6.h) ---- */
+#define IP6_MF        0x0001
+#define IP6_OFFSET    0xFFF8 /* offset in bytes, low 3 bits are flags */
+
+/* ---- ICMP types and codes the failsafes name ---- */
+#define ICMP_DEST_UNREACH   3
+#define ICMP_FRAG_NEEDED    4
+#define ICMPV6_PKT_TOOBIG   2
+#define ICMPV6_ND_FIRST     133 /* router solicitation */
+#define ICMPV6_ND_LAST      137 /* redirect */
+
+/* ---- DHCP server -> client ports ---- */
+#define DHCP4_SERVER_PORT 67
+#define DHCP4_CLIENT_PORT 68
+#define DHCP6_SERVER_PORT 547
+#define DHCP6_CLIENT_PORT 546
+
+/* ---- tc (linux/pkt_cls.h) ---- */
+#define TC_ACT_OK     0
+#define TC_ACT_SHOT   2
+
+/*
+ * tc sees a socket buffer whose headers may sit partly in paged fragments. tc_ingress makes this
+ * many bytes (or the whole packet, if shorter) linear before parsing. Headers reaching beyond it
+ * are judged MALFORMED, like headers beyond the first buffer under XDP: 512 bytes hold Ethernet,
+ * two tags, IPv6 with a long extension chain and TCP.
+ */
+#define ENIADDR_TC_PULL_LEN 512
+
+#endif /* ENIADDR_BPF_CONSTS_H */

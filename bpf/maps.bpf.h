@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * bpf/maps.bpf.h — BPF-only: the map definitions of the eniaddr object. Names, key/value layouts
+ * and sizes all come from maps/eniaddr.h; user space pins them by name (no pinning attribute
+ * here). Include once, from the program file.
+ */
+#ifndef ENIADDR_BPF_MAPS_H
+#define ENIADDR_BPF_MAPS_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "eniaddr.h"
+
+/* The active slot and generation; packets read [0] once. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct eniaddr_state);
+} ENIADDR_MAP_STATE SEC(".maps");
+
+/* (slot, ifindex) -> ENI settings: default policies, audit mode, timeouts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENIADDR_MAX_ENIS * 2);
+	__type(key, struct eniaddr_eni_key);
+	__type(value, struct eniaddr_eni);
+} ENIADDR_MAP_ENIS SEC(".maps");
+
+/* (slot, exact address) -> owning ENI and the address's policies. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENIADDR_MAX_ADDRS);
+	__type(key, struct eniaddr_addr_key);
+	__type(value, struct eniaddr_owner);
+} ENIADDR_MAP_ADDRS SEC(".maps");
+
+/* (slot, delegated prefix) -> owner; consulted when no exact address matches. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, ENIADDR_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct eniaddr_pfx_key);
+	__type(value, struct eniaddr_owner);
+} ENIADDR_MAP_PFX SEC(".maps");
+
+/* (policy, peer prefix) -> bits of the rules that peer may use. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, ENIADDR_MAX_SRC);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct eniaddr_src_key);
+	__type(value, struct eniaddr_rule_bits);
+} ENIADDR_MAP_SRC SEC(".maps");
+
+/* (policy, protocol, port prefix) -> bits of the rules covering that port. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, ENIADDR_MAX_L4);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct eniaddr_l4_key);
+	__type(value, struct eniaddr_rule_bits);
+} ENIADDR_MAP_L4 SEC(".maps");
+
+/* (ifindex, reason, direction, action) -> packets and bytes, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, ENIADDR_MAX_STATS);
+	__type(key, struct eniaddr_stat_key);
+	__type(value, struct eniaddr_stat);
+} ENIADDR_MAP_STATS SEC(".maps");
+
+/* First fragments that passed, so the rest of their datagram may follow until expiry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ENIADDR_MAX_FRAGS);
+	__type(key, struct eniaddr_frag_key);
+	__type(value, struct eniaddr_frag);
+} ENIADDR_MAP_FRAGS SEC(".maps");
+
+/* ifindex -> how the loader attached there; written and read by user space only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENIADDR_MAX_ENIS);
+	__type(key, __u32);
+	__type(value, struct eniaddr_attach);
+} ENIADDR_MAP_ATTACH SEC(".maps");
+
+#endif /* ENIADDR_BPF_MAPS_H */

@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * bpf/parse.h — BPF-only: header parsing with a cursor, one helper per header. Every helper checks
+ * the bytes it reads against the end of the packet before reading them, advances the cursor past
+ * its header, fills struct pkt_meta, and returns ENIADDR_R_NONE to go on or the reason that ends
+ * the packet's judgement (MALFORMED, VLAN_CAP, EXT_HDR_CAP). Walks are capped by the named
+ * constants of maps/eniaddr.h. Shared by ingress and (later) egress.
+ */
+#ifndef ENIADDR_BPF_PARSE_H
+#define ENIADDR_BPF_PARSE_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "eniaddr.h"
+#include "consts.h"
+
+struct cursor {
+	void *pos; /* next unread byte */
+	void *end; /* one past the last readable byte (data_end) */
+};
+
+enum pkt_frag {
+	PKT_FRAG_NONE  = 0,
+	PKT_FRAG_FIRST = 1, /* offset 0, more to come: carries the L4 header */
+	PKT_FRAG_LATER = 2, /* offset != 0: no L4 header, never read ports from it */
+};
+
+/* What the decision needs from a packet. Ports are host order; addresses are 16-byte network
+ * order, IPv4-mapped for IPv4, as in every map key. */
+struct pkt_meta {
+	__u8  saddr[16];
+	__u8  daddr[16];
+	__u32 frag_id;    /* IPv4 id or IPv6 fragment identification, host order */
+	__u16 sport;      /* TCP/UDP source port */
+	__u16 port;       /* the rule port: TCP/UDP dport, ICMP type << 8 | code, else 0 */
+	__u8  proto;      /* L4 protocol (IPv6: after the extension headers) */
+	__u8  frag_proto; /* protocol of the fragmented payload, part of the fragment key */
+	__u8  frag;       /* enum pkt_frag */
+	__u8  v6;         /* 1 for IPv6 */
+	__u8  icmp_type;  /* ICMP or ICMPv6 */
+	__u8  icmp_code;
+	__u8  pad[2];
+};
+
+/* Returns the n bytes at the cursor without moving, or NULL when the packet is shorter. */
+static __always_inline void *cursor_peek(struct cursor *c, __u32 n)
+{
+	void *p = c->pos;
+
+	if (p + n > c->end)
+		return NULL;
+	return p;
+}
+
+/* Returns the n bytes at the cursor and moves past them, or NULL when the packet is shorter.
+ * With a variable n only bytes an earlier constant-size check covered may be read: headers of
+ * variable length are peeked at their fixed size first, then taken whole. */
+static __always_inline void *cursor_take(struct cursor *c, __u32 n)
+{
+	void *p = cursor_peek(c, n);
+
+	if (p)
+		c->pos = p + n;
+	return p;
+}
+
+static __always_inline void addr_set_v4(__u8 dst[16], __be32 a)
+{
+	__builtin_memset(dst, 0, 10);
+	dst[10] = 0xff;
+	dst[11] = 0xff;
+	__builtin_memcpy(&dst[12], &a, 4);
+}
+
+/* Ethernet: *proto is the EtherType, network order. */
+static __always_inline enum eniaddr_reason parse_eth(struct cursor *c, __be16 *proto)
+{
+	struct ethhdr *eth = cursor_take(c, sizeof(*eth));
+
+	if (!eth)
+		return ENIADDR_R_MALFORMED;
+	*proto = eth->h_proto;
+	return ENIADDR_R_NONE;
+}
+
+static __always_inline bool eth_is_vlan(__be16 proto)
+{
+	return proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD);
+}
+
+/* Up to ENIADDR_MAX_VLAN_DEPTH 802.1Q/802.1ad tags; one more is VLAN_CAP. */
+static __always_inline enum eniaddr_reason parse_vlans(struct cursor *c, __be16 *proto)
+{
+	struct vlan_hdr *vh;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < ENIADDR_MAX_VLAN_DEPTH; i++) {
+		if (!eth_is_vlan(*proto))
+			return ENIADDR_R_NONE;
+		vh = cursor_take(c, sizeof(*vh));
+		if (!vh)
+			return ENIADDR_R_MALFORMED;
+		*proto = vh->h_vlan_encapsulated_proto;
+	}
+	return eth_is_vlan(*proto) ? ENIADDR_R_VLAN_CAP : ENIADDR_R_NONE;
+}
+
+/* IPv4: version 4, IHL >= 5 and all IHL bytes present (options are skipped, not read). */
+static __always_inline enum eniaddr_reason parse_ipv4(struct cursor *c, struct pkt_meta *p)
+{
+	struct iphdr *iph = cursor_peek(c, sizeof(*iph));
+	__u16 frag_off;
+
+	if (!iph || iph->version != 4 || iph->ihl < 5)
+		return ENIADDR_R_MALFORMED;
+	if (!cursor_take(c, (__u32)iph->ihl * 4))
+		return ENIADDR_R_MALFORMED;
+
+	addr_set_v4(p->saddr, iph->saddr);
+	addr_set_v4(p->daddr, iph->daddr);
+	p->proto = iph->protocol;
+	frag_off = bpf_ntohs(iph->frag_off);
+	if (frag_off & (IP_MF | IP_OFFSET)) {
+		p->frag = (frag_off & IP_OFFSET) ? PKT_FRAG_LATER : PKT_FRAG_FIRST;
+		p->frag_id = bpf_ntohs(iph->id);
+		p->frag_proto = iph->protocol;
+	}
+	return ENIADDR_R_NONE;
+}
+
+static __always_inline bool ipv6_is_ext(__u8 nexthdr)
+{
+	switch (nexthdr) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_FRAGMENT:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_AH:
+	case IPPROTO_MH:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The fragment header (8 bytes). An atomic fragment (offset 0, no M flag, RFC 6946) is a
+ * whole datagram and stays PKT_FRAG_NONE. */
+static __always_inline enum eniaddr_reason parse_ipv6_frag(struct cursor *c, struct pkt_meta *p,
+							   __u8 *nexthdr)
+{
+	struct frag_hdr *fh = cursor_take(c, sizeof(*fh));
+	__u16 frag_off;
+
+	if (!fh)
+		return ENIADDR_R_MALFORMED;
+	*nexthdr = fh->nexthdr;
+	frag_off = bpf_ntohs(fh->frag_off);
+	if (frag_off & (IP6_OFFSET | IP6_MF)) {
+		p->frag = (frag_off & IP6_OFFSET) ? PKT_FRAG_LATER : PKT_FRAG_FIRST;
+		p->frag_id = bpf_ntohl(fh->identification);
+		p->frag_proto = fh->nexthdr;
+	}
+	return ENIADDR_R_NONE;
+}
+
+/* Any other extension header: length from the current header's own type (AH counts 4-byte
+ * words minus 2, the rest 8-byte words minus 1). */
+static __always_inline enum eniaddr_reason parse_ipv6_opt(struct cursor *c, __u8 type,
+							  __u8 *nexthdr)
+{
+	struct ipv6_opt_hdr *oh = cursor_peek(c, sizeof(*oh));
+	__u32 len;
+
+	if (!oh)
+		return ENIADDR_R_MALFORMED;
+	if (type == IPPROTO_AH)
+		len = ((__u32)oh->hdrlen + 2) * 4;
+	else
+		len = ((__u32)oh->hdrlen + 1) * 8;
+	*nexthdr = oh->nexthdr;
+	if (!cursor_take(c, len))
+		return ENIADDR_R_MALFORMED;
+	return ENIADDR_R_NONE;
+}
+
+/* Walks at most ENIADDR_MAX_EXT_HDRS extension headers; sets p->proto to the first header that
+ * is not one (ESP and no-next-header included). Stops at a non-first fragment: what follows its
+ * fragment header is payload. */
+static __always_inline enum eniaddr_reason parse_ipv6_ext(struct cursor *c, struct pkt_meta *p,
+							  __u8 nexthdr)
+{
+	enum eniaddr_reason r;
+	int i;
+
+	for (i = 0; i < ENIADDR_MAX_EXT_HDRS; i++) {
+		if (!ipv6_is_ext(nexthdr))
+			break;
+		if (nexthdr == IPPROTO_FRAGMENT)
+			r = parse_ipv6_frag(c, p, &nexthdr);
+		else
+			r = parse_ipv6_opt(c, nexthdr, &nexthdr);
+		if (r)
+			return r;
+		if (p->frag == PKT_FRAG_LATER)
+			break;
+	}
+	if (p->frag != PKT_FRAG_LATER && ipv6_is_ext(nexthdr))
+		return ENIADDR_R_EXT_HDR_CAP;
+	p->proto = nexthdr;
+	return ENIADDR_R_NONE;
+}
+
+static __always_inline bool addr_is_v4mapped(const __u8 addr[16])
+{
+	__u32 w[3];
+
+	__builtin_memcpy(w, addr, sizeof(w));
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff);
+}
+
+/* IPv6: version 6, the fixed header, then the extension chain. IPv4-mapped addresses never
+ * appear on the wire (Linux drops such sources in ip6_rcv_core); in our maps they would be
+ * judged as IPv4, so they are MALFORMED. */
+static __always_inline enum eniaddr_reason parse_ipv6(struct cursor *c, struct pkt_meta *p)
+{
+	struct ipv6hdr *ip6h = cursor_take(c, sizeof(*ip6h));
+
+	if (!ip6h || ip6h->version != 6)
+		return ENIADDR_R_MALFORMED;
+	__builtin_memcpy(p->saddr, &ip6h->saddr, 16);
+	__builtin_memcpy(p->daddr, &ip6h->daddr, 16);
+	if (addr_is_v4mapped(p->saddr) || addr_is_v4mapped(p->daddr))
+		return ENIADDR_R_MALFORMED;
+	p->v6 = 1;
+	return parse_ipv6_ext(c, p, ip6h->nexthdr);
+}
+
+/* TCP: 20 bytes, data offset >= 5 and every option byte present. */
+static __always_inline enum eniaddr_reason parse_tcp(struct cursor *c, struct pkt_meta *p)
+{
+	struct tcphdr *th = cursor_peek(c, sizeof(*th));
+
+	if (!th || th->doff < 5)
+		return ENIADDR_R_MALFORMED;
+	if (!cursor_take(c, (__u32)th->doff * 4))
+		return ENIADDR_R_MALFORMED;
+	p->sport = bpf_ntohs(th->source);
+	p->port = bpf_ntohs(th->dest);
+	return ENIADDR_R_NONE;
+}
+
+static __always_inline enum eniaddr_reason parse_udp(struct cursor *c, struct pkt_meta *p)
+{
+	struct udphdr *uh = cursor_take(c, sizeof(*uh));
+
+	if (!uh)
+		return ENIADDR_R_MALFORMED;
+	p->sport = bpf_ntohs(uh->source);
+	p->port = bpf_ntohs(uh->dest);
+	return ENIADDR_R_NONE;
+}
+
+/* ICMP (8-byte header) and ICMPv6 (type, code, checksum: 4 bytes; RFC 4443 §2.1). */
+static __always_inline enum eniaddr_reason parse_icmp(struct cursor *c, struct pkt_meta *p,
+						      __u32 hdr_len)
+{
+	__u8 *h = cursor_take(c, hdr_len);
+
+	if (!h)
+		return ENIADDR_R_MALFORMED;
+	p->icmp_type = h[0];
+	p->icmp_code = h[1];
+	p->port = (__u16)h[0] << 8 | h[1];
+	return ENIADDR_R_NONE;
+}
+
+/* The L4 header of an unfragmented packet or a first fragment. Other protocols have port 0. */
+static __always_inline enum eniaddr_reason parse_l4(struct cursor *c, struct pkt_meta *p)
+{
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		return parse_tcp(c, p);
+	case IPPROTO_UDP:
+		return parse_udp(c, p);
+	case IPPROTO_ICMP:
+		return p->v6 ? ENIADDR_R_NONE : parse_icmp(c, p, 8);
+	case IPPROTO_ICMPV6:
+		return p->v6 ? parse_icmp(c, p, 4) : ENIADDR_R_NONE;
+	default:
+		return ENIADDR_R_NONE;
+	}
+}
+
+#endif /* ENIADDR_BPF_PARSE_H */

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* cli/args.c — see args.h. */
+#include <errno.h>
+#include <string.h>
+
+#include "args.h"
+#include "pins.h"
+
+/* ---- option setters: one per kind of value ---- */
+
+static int set_json(struct cli_args *a, const char *v, struct err *e)    { a->json = true; return 0; }
+static int set_pretty(struct cli_args *a, const char *v, struct err *e)  { a->json = a->pretty = true; return 0; }
+static int set_verbose(struct cli_args *a, const char *v, struct err *e) { a->verbose++; return 0; }
+static int set_netns(struct cli_args *a, const char *v, struct err *e)   { a->netns = v; return 0; }
+static int set_bpffs(struct cli_args *a, const char *v, struct err *e)   { a->bpffs = v; return 0; }
+static int set_help(struct cli_args *a, const char *v, struct err *e)    { a->help = true; return 0; }
+static int set_version(struct cli_args *a, const char *v, struct err *e) { a->version = true; return 0; }
+static int set_all(struct cli_args *a, const char *v, struct err *e)     { a->all = true; return 0; }
+static int set_ifs(struct cli_args *a, const char *v, struct err *e)     { a->interfaces = v; return 0; }
+static int set_groups(struct cli_args *a, const char *v, struct err *e)  { a->groups = v; return 0; }
+
+static int set_mode(struct cli_args *a, const char *v, struct err *e)
+{
+	if (attach_req_parse(v, &a->mode))
+		return err_set(e, EINVAL, "bad --mode '%s': expected auto, native, generic or tc", v);
+	return 0;
+}
+
+static int set_prefix_list(struct cli_args *a, const char *v, struct err *e)
+{
+	const char *eq = strchr(v, '=');
+	struct cli_prefix_list *pl;
+	size_t id_len;
+
+	if (!eq || eq == v || !eq[1] || strncmp(v, "pl-", 3))
+		return err_set(e, EINVAL, "bad --prefix-list '%s': expected pl-ID=FILE", v);
+	id_len = (size_t)(eq - v);
+	if (id_len >= CLI_ID_LEN)
+		return err_set(e, EINVAL, "bad --prefix-list '%s': id too long", v);
+	if (a->n_prefix_lists == CLI_MAX_PREFIX_LISTS)
+		return err_set(e, EINVAL, "more than %d --prefix-list options",
+			       CLI_MAX_PREFIX_LISTS);
+	pl = &a->prefix_lists[a->n_prefix_lists++];
+	memcpy(pl->id, v, id_len);
+	pl->id[id_len] = '\0';
+	pl->path = eq + 1;
+	return 0;
+}
+
+/* ---- the tables ---- */
+
+const struct cli_opt cli_global_opts[] = {
+	{ "json",    'j', NULL,   false, set_json,    "print JSON (errors too: {\"error\": ...})" },
+	{ "pretty",  'p', NULL,   false, set_pretty,  "print indented JSON (implies --json)" },
+	{ "verbose", 'v', NULL,   false, set_verbose, "log more on stderr (libbpf warnings, the verifier log); -vv, -vvv: debug" },
+	{ "netns",   'n', "NAME", false, set_netns,   "run in network namespace /run/netns/NAME (or a path)" },
+	{ "bpffs",   0,   "DIR",  false, set_bpffs,   "bpffs to pin under (default $" PINS_ENV_ROOT " or " PINS_DEFAULT_ROOT ")" },
+	{ "help",    'h', NULL,   false, set_help,    "show help" },
+	{ "version", 'V', NULL,   false, set_version, "show the version" },
+	{ NULL },
+};
+
+static const struct cli_opt help_opt = { "help", 'h', NULL, false, set_help, "show this help" };
+
+static const struct cli_opt attach_opts[] = {
+	{ "mode", 0, "auto|native|generic|tc", false, set_mode,
+	  "auto (default) tries native XDP, then generic XDP, then tc ingress" },
+	{ NULL },
+};
+
+static const struct cli_opt detach_opts[] = {
+	{ "all", 0, NULL, false, set_all, "every attached device, also ones deleted since" },
+	{ NULL },
+};
+
+static const struct cli_opt sync_opts[] = {
+	{ "interfaces", 0, "FILE", true, set_ifs,
+	  "`aws ec2 describe-network-interfaces` output" },
+	{ "security-groups", 0, "FILE", true, set_groups,
+	  "`aws ec2 describe-security-groups` output" },
+	{ "prefix-list", 0, "pl-ID=FILE", false, set_prefix_list,
+	  "`aws ec2 get-managed-prefix-list-entries` output of pl-ID (repeat per list)" },
+	{ NULL },
+};
+
+static int check_detach(const struct cli_args *a, struct err *e)
+{
+	if (a->all && a->n_pos)
+		return err_set(e, EINVAL, "detach: give DEV... or --all, not both");
+	if (!a->all && !a->n_pos)
+		return err_set(e, EINVAL, "detach: missing DEV (or --all)");
+	return 0;
+}
+
+static int check_help(const struct cli_args *a, struct err *e)
+{
+	if (a->n_pos && !cli_find_command(a->pos[0]))
+		return err_set(e, EINVAL, "unknown command '%s', try `" CLI_NAME " help`",
+			       a->pos[0]);
+	return 0;
+}
+
+#define MANY CLI_MAX_POS
+
+const struct cli_command cli_commands[CLI_CMD_COUNT] = {
+	{ "attach", CLI_CMD_ATTACH, "[--mode auto|native|generic|tc] DEV...",
+	  "attach the ingress program to each DEV (again: no change)", attach_opts, 1, MANY, "DEV",
+	  NULL },
+	{ "detach", CLI_CMD_DETACH, "DEV... | --all",
+	  "remove what attach created; the last one also unloads everything", detach_opts, 0, MANY,
+	  "DEV", check_detach },
+	{ "apply", CLI_CMD_APPLY, "FILE",
+	  "publish a native JSON configuration (loads the maps if needed)", NULL, 1, 1, "FILE",
+	  NULL },
+	{ "sync", CLI_CMD_SYNC,
+	  "--interfaces FILE --security-groups FILE [--prefix-list pl-ID=FILE]...",
+	  "publish the local ENIs of AWS describe-* JSON documents", sync_opts, 0, 0, NULL, NULL },
+	{ "status", CLI_CMD_STATUS, "",
+	  "show the published generation, each ENI and each attached device", NULL, 0, 0, NULL,
+	  NULL },
+	{ "stats", CLI_CMD_STATS, "[DEV]",
+	  "show the packet counters by device, direction, reason and action", NULL, 0, 1, NULL,
+	  NULL },
+	{ "help", CLI_CMD_HELP, "[COMMAND]", "show this help, or a command's", NULL, 0, 1, NULL,
+	  check_help },
+};
+
+const struct cli_command *cli_find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CLI_CMD_COUNT; i++)
+		if (!strcmp(cli_commands[i].name, name))
+			return &cli_commands[i];
+	return NULL;
+}
+
+/* ---- parsing ---- */
+
+static bool is_option(const char *arg)
+{
+	return arg[0] == '-' && arg[1];
+}
+
+static const struct cli_opt *find_long(const struct cli_opt *opts, const char *name, size_t len)
+{
+	for (; opts && opts->name; opts++)
+		if (strlen(opts->name) == len && !strncmp(opts->name, name, len))
+			return opts;
+	return NULL;
+}
+
+static const struct cli_opt *find_short(const struct cli_opt *opts, char c)
+{
+	for (; opts && opts->name; opts++)
+		if (opts->short_name && opts->short_name == c)
+			return opts;
+	return NULL;
+}
+
+/* Where an option may come from: the command's own, its --help, then the global ones. */
+struct opt_scope {
+	const struct cli_command *cmd; /* NULL before the command */
+	bool seen[16];                 /* command options given, for `required` */
+};
+
+static const struct cli_opt *lookup(struct opt_scope *sc, const char *lname, size_t len, char c)
+{
+	const struct cli_opt *o = NULL;
+
+	if (sc->cmd) {
+		o = lname ? find_long(sc->cmd->opts, lname, len) : find_short(sc->cmd->opts, c);
+		if (o) {
+			sc->seen[o - sc->cmd->opts] = true;
+			return o;
+		}
+		if (lname ? len == 4 && !strncmp(lname, "help", 4) : c == 'h')
+			return &help_opt;
+	}
+	return lname ? find_long(cli_global_opts, lname, len) : find_short(cli_global_opts, c);
+}
+
+static int unknown(const struct opt_scope *sc, const char *what, struct err *e)
+{
+	if (sc->cmd)
+		return err_set(e, EINVAL, "%s: unknown option '%s', try `" CLI_NAME " help %s`",
+			       sc->cmd->name, what, sc->cmd->name);
+	return err_set(e, EINVAL, "unknown option '%s', try `" CLI_NAME " help`", what);
+}
+
+/* Parses argv[*i] (an option, maybe with its value in argv[*i + 1]) and advances *i past it. */
+static int parse_option(struct opt_scope *sc, int argc, char **argv, int *i,
+			struct cli_args *a, struct err *e)
+{
+	const char *arg = argv[*i], *val;
+	const struct cli_opt *o;
+	char shown[3] = "-?";
+
+	if (arg[1] == '-') { /* --name, --name=value */
+		const char *name = arg + 2, *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+
+		o = lookup(sc, name, len, 0);
+		if (!o)
+			return unknown(sc, arg, e);
+		if (!o->metavar) {
+			if (eq)
+				return err_set(e, EINVAL, "option '--%s' takes no value", o->name);
+			val = NULL;
+		} else if (eq) {
+			val = eq + 1;
+		} else if (*i + 1 < argc) {
+			val = argv[++*i];
+		} else {
+			return err_set(e, EINVAL, "option '--%s' needs a value (%s)", o->name,
+				       o->metavar);
+		}
+		(*i)++;
+		return o->set(a, val, e);
+	}
+	/* -abc: flags bundle; an option with a value takes the rest or the next argument. */
+	for (arg++; *arg; arg++) {
+		int err;
+
+		o = lookup(sc, NULL, 0, *arg);
+		shown[1] = *arg;
+		if (!o)
+			return unknown(sc, shown, e);
+		if (!o->metavar) {
+			err = o->set(a, NULL, e);
+			if (err)
+				return err;
+			continue;
+		}
+		if (arg[1])
+			val = arg + 1;
+		else if (*i + 1 < argc)
+			val = argv[++*i];
+		else
+			return err_set(e, EINVAL, "option '-%c' needs a value (%s)", *arg, o->metavar);
+		(*i)++;
+		return o->set(a, val, e);
+	}
+	(*i)++;
+	return 0;
+}
+
+static int check_command(const struct opt_scope *sc, const struct cli_args *a, struct err *e)
+{
+	const struct cli_command *c = sc->cmd;
+	const struct cli_opt *o;
+
+	for (o = c->opts; o && o->name; o++)
+		if (o->required && !sc->seen[o - c->opts])
+			return err_set(e, EINVAL, "%s: missing --%s %s", c->name, o->name,
+				       o->metavar);
+	if (a->n_pos < c->min_pos)
+		return err_set(e, EINVAL, "%s: missing %s", c->name, c->pos_name);
+	if (a->n_pos > c->max_pos)
+		return err_set(e, EINVAL, "%s: unexpected argument '%s'", c->name,
+			       a->pos[c->max_pos]);
+	return c->check ? c->check(a, e) : 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli_args *a, struct err *e)
+{
+	struct opt_scope sc = {};
+	bool options_done = false;
+	int i = 1, err;
+
+	memset(a, 0, sizeof(*a));
+	a->mode = ATTACH_REQ_AUTO;
+	while (i < argc && is_option(argv[i])) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		err = parse_option(&sc, argc, argv, &i, a, e);
+		if (err)
+			return err;
+	}
+	if (i >= argc)
+		return 0; /* no command: the caller shows the usage */
+	sc.cmd = a->cmd = cli_find_command(argv[i]);
+	if (!a->cmd)
+		return err_set(e, EINVAL, "unknown command '%s', try `" CLI_NAME " help`", argv[i]);
+	for (i++; i < argc;) {
+		if (!options_done && !strcmp(argv[i], "--")) {
+			options_done = true;
+			i++;
+		} else if (!options_done && is_option(argv[i])) {
+			err = parse_option(&sc, argc, argv, &i, a, e);
+			if (err)
+				return err;
+		} else {
+			if (a->n_pos == CLI_MAX_POS)
+				return err_set(e, EINVAL, "%s: more than %d arguments", a->cmd->name,
+					       CLI_MAX_POS);
+			a->pos[a->n_pos++] = argv[i++];
+		}
+	}
+	if (a->help || a->version)
+		return 0;
+	return check_command(&sc, a, e);
+}
+
+/* ---- usage, generated from the tables ---- */
+
+static void print_opts(FILE *f, const struct cli_opt *opts)
+{
+	char left[64];
+
+	for (; opts && opts->name; opts++) {
+		int n = opts->short_name ? snprintf(left, sizeof(left), "-%c, --%s",
+						    opts->short_name, opts->name)
+					 : snprintf(left, sizeof(left), "    --%s", opts->name);
+
+		if (opts->metavar && n > 0 && (size_t)n < sizeof(left))
+			snprintf(left + n, sizeof(left) - (size_t)n, " %s", opts->metavar);
+		if (strlen(left) > 26)
+			fprintf(f, "  %s\n  %-26s  %s\n", left, "", opts->help);
+		else
+			fprintf(f, "  %-26s  %s\n", left, opts->help);
+	}
+}
+
+void cli_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: " CLI_NAME " [OPTIONS] COMMAND [ARGS]\n\nCommands:\n");
+	for (i = 0; i < CLI_CMD_COUNT; i++)
+		fprintf(f, "  %s%s%s\n      %s\n", cli_commands[i].name,
+			*cli_commands[i].synopsis ? " " : "", cli_commands[i].synopsis,
+			cli_commands[i].help);
+	fprintf(f, "\nOptions (before the command):\n");
+	print_opts(f, cli_global_opts);
+	fprintf(f, "\nExit status: %d ok, %d error, %d usage error. `" CLI_NAME
+		" help COMMAND` shows a command's options.\n", CLI_EXIT_OK, CLI_EXIT_ERROR,
+		CLI_EXIT_USAGE);
+}
+
+void cli_command_usage(FILE *f, const struct cli_command *c)
+{
+	fprintf(f, "Usage: " CLI_NAME " [OPTIONS] %s%s%s\n  %s\n", c->name, *c->synopsis ? " " : "",
+		c->synopsis, c->help);
+	fprintf(f, "\nOptions:\n");
+	print_opts(f, c->opts);
+	print_opts(f, (const struct cli_opt[]){ help_opt, { NULL } });
+	fprintf(f, "\nGlobal options (`" CLI_NAME " help`) go before the command.\n");
+}

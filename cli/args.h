@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * cli/args.h — the command line of eniaddr-bpf as tables: global options, commands, and each
+ * command's options. Parsing only fills struct cli_args (no syscalls, no output), so it is tested
+ * without privileges; usage and help text are generated from the same tables.
+ *
+ *   eniaddr-bpf [GLOBAL OPTIONS] COMMAND [COMMAND OPTIONS] [ARGS]
+ *
+ * Options take "--name VALUE", "--name=VALUE", "-x VALUE" or "-xVALUE"; short flags bundle
+ * ("-vv"). Global options come before the command, command options anywhere after it; "--" ends
+ * options.
+ */
+#ifndef ENIADDR_CLI_ARGS_H
+#define ENIADDR_CLI_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "attach.h"
+#include "err.h"
+
+#define CLI_NAME             "eniaddr-bpf"
+#define CLI_VERSION          "0.1.0"
+#define CLI_MAX_POS          64
+#define CLI_MAX_PREFIX_LISTS 64
+
+/* Exit codes. */
+#define CLI_EXIT_OK    0
+#define CLI_EXIT_ERROR 1
+#define CLI_EXIT_USAGE 2
+
+enum cli_cmd_id {
+	CLI_CMD_ATTACH,
+	CLI_CMD_DETACH,
+	CLI_CMD_APPLY,
+	CLI_CMD_SYNC,
+	CLI_CMD_STATUS,
+	CLI_CMD_STATS,
+	CLI_CMD_HELP,
+	CLI_CMD_COUNT,
+};
+
+#define CLI_ID_LEN 64
+
+struct cli_prefix_list {
+	char id[CLI_ID_LEN]; /* "pl-0123" */
+	const char *path; /* its get-managed-prefix-list-entries output */
+};
+
+struct cli_command;
+
+struct cli_args {
+	/* global */
+	bool json, pretty, help, version;
+	int verbose;
+	const char *netns;
+	const char *bpffs;
+	const struct cli_command *cmd; /* NULL: none given */
+	/* command options */
+	enum attach_req mode;
+	bool all;
+	const char *interfaces;
+	const char *groups;
+	struct cli_prefix_list prefix_lists[CLI_MAX_PREFIX_LISTS];
+	size_t n_prefix_lists;
+	/* positional arguments of the command, in order */
+	const char *pos[CLI_MAX_POS];
+	size_t n_pos;
+};
+
+/* Sets a's field from val (NULL for flags); a bad value is -EINVAL with e set. */
+typedef int (*cli_opt_set)(struct cli_args *a, const char *val, struct err *e);
+
+struct cli_opt {
+	const char *name;    /* long name without "--" */
+	char short_name;     /* 0: none */
+	const char *metavar; /* NULL: a flag without value */
+	bool required;
+	cli_opt_set set;
+	const char *help;
+};
+
+struct cli_command {
+	const char *name;
+	enum cli_cmd_id id;
+	const char *synopsis; /* after the name: "[--mode MODE] DEV..." */
+	const char *help;     /* one line */
+	const struct cli_opt *opts; /* NULL-name terminated; NULL for none */
+	size_t min_pos, max_pos;    /* positional arguments allowed */
+	const char *pos_name;       /* for "missing DEV" */
+	/* rules across arguments ("DEV... or --all"); NULL for none */
+	int (*check)(const struct cli_args *a, struct err *e);
+};
+
+extern const struct cli_command cli_commands[CLI_CMD_COUNT];
+extern const struct cli_opt cli_global_opts[];
+
+/*
+ * Parses argv into a. 0 on success (also for -h/--help/-V anywhere: see a->help, a->version);
+ * -EINVAL for a usage error, with e holding the one line to print (exit code 2).
+ */
+int cli_parse(int argc, char **argv, struct cli_args *a, struct err *e);
+
+const struct cli_command *cli_find_command(const char *name);
+
+/* The whole usage (commands and global options), or one command's with its options. */
+void cli_usage(FILE *f);
+void cli_command_usage(FILE *f, const struct cli_command *c);
+
+#endif

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * cli/cmd_apply.c — `apply` (native config) and `sync` (AWS JSON): both turn a source into a
+ * desired state and publish it the same way:
+ *   source -> bind ENIs to local interfaces -> state_validate -> [lock, load if needed]
+ *   -> publish_prepare -> compile_state(slot) -> publish_commit.
+ * Everything up to the lock is checked first, so a broken file changes nothing at all.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "compile.h"
+#include "ifaces.h"
+#include "output.h"
+#include "publish.h"
+#include "session.h"
+#include "source_aws.h"
+#include "source_native.h"
+#include "state.h"
+
+struct apply_result {
+	const char *origin;
+	__u64 generation;
+	unsigned int slot;
+	size_t enis, addrs, pfxs, srcs, l4s, policies;
+};
+
+static void result_plain(const struct apply_result *r)
+{
+	printf("applied %s: generation %llu (slot %u): %zu ENI%s, %zu address%s, %zu prefix%s, "
+	       "%zu polic%s (%zu source and %zu port entries)\n", r->origin,
+	       (unsigned long long)r->generation, r->slot, r->enis, r->enis == 1 ? "" : "s",
+	       r->addrs, r->addrs == 1 ? "" : "es", r->pfxs, r->pfxs == 1 ? "" : "es",
+	       r->policies, r->policies == 1 ? "y" : "ies", r->srcs, r->l4s);
+}
+
+static void result_json(const struct apply_result *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	jadd_str(o, "origin", r->origin);
+	jadd_u64(o, "generation", r->generation);
+	jadd_int(o, "slot", r->slot);
+	jadd_int(o, "enis", (long long)r->enis);
+	jadd_int(o, "addresses", (long long)r->addrs);
+	jadd_int(o, "prefixes", (long long)r->pfxs);
+	jadd_int(o, "policies", (long long)r->policies);
+	jadd_int(o, "src_entries", (long long)r->srcs);
+	jadd_int(o, "l4_entries", (long long)r->l4s);
+	out_json_print(o);
+}
+
+/* The part both commands share, from a loaded desired state to the published generation. */
+static int publish_state(const struct cli_args *a, struct desired_state *st,
+			 const struct nics *nics, struct err *e)
+{
+	struct apply_result r = { .origin = st->origin };
+	struct compiled c = {};
+	struct session s;
+	int err;
+
+	err = ifaces_resolve(st, nics, e);
+	if (!err)
+		err = state_validate(st, e);
+	if (err)
+		return err;
+	err = session_open(a, PINS_CREATE, &s, e);
+	if (err)
+		return err;
+	err = publish_prepare(&s.maps, &r.slot, e);
+	if (!err)
+		err = compile_state(st, r.slot, &c, e);
+	if (!err)
+		err = publish_commit(&s.maps, &c, &r.generation, e);
+	if (err) {
+		session_undo_load(&s);
+	} else {
+		r.enis = c.enis.n;
+		r.addrs = c.addrs.n;
+		r.pfxs = c.pfxs.n;
+		r.srcs = c.srcs.n;
+		r.l4s = c.l4s.n;
+		r.policies = c.policies.n;
+	}
+	session_close(&s);
+	compiled_free(&c);
+	if (!err) {
+		if (out_json())
+			result_json(&r);
+		else
+			result_plain(&r);
+	}
+	return err;
+}
+
+int cmd_apply(const struct cli_args *a, struct err *e)
+{
+	struct desired_state st;
+	struct nics nics = {};
+	int err;
+
+	state_init(&st);
+	err = source_native_load(a->pos[0], &st, e);
+	if (!err)
+		err = ifaces_list(&nics, e);
+	if (!err)
+		err = publish_state(a, &st, &nics, e);
+	ifaces_free(&nics);
+	state_free(&st);
+	return err;
+}
+
+int cmd_sync(const struct cli_args *a, struct err *e)
+{
+	struct aws_prefix_list_file pls[CLI_MAX_PREFIX_LISTS];
+	struct local_nic locals[ENIADDR_MAX_ENIS * 4];
+	struct aws_inputs in = {
+		.interfaces_path = a->interfaces,
+		.groups_path = a->groups,
+		.prefix_lists = pls,
+		.n_prefix_lists = a->n_prefix_lists,
+		.locals = locals,
+	};
+	struct desired_state st;
+	struct nics nics = {};
+	size_t i;
+	int err;
+
+	for (i = 0; i < a->n_prefix_lists; i++) {
+		pls[i].id = a->prefix_lists[i].id;
+		pls[i].path = a->prefix_lists[i].path;
+	}
+	state_init(&st);
+	err = ifaces_list(&nics, e);
+	if (err)
+		goto out;
+	/* AWS names ENIs by MAC: the local ones are those whose MAC is here. */
+	for (i = 0; i < nics.n && in.n_locals < sizeof(locals) / sizeof(locals[0]); i++) {
+		if (!nics.v[i].has_mac)
+			continue;
+		snprintf(locals[in.n_locals].ifname, sizeof(locals[0].ifname), "%s",
+			 nics.v[i].ifname);
+		memcpy(locals[in.n_locals].mac, nics.v[i].mac, 6);
+		in.n_locals++;
+	}
+	err = source_aws_load(&in, &st, e);
+	if (!err)
+		err = publish_state(a, &st, &nics, e);
+out:
+	ifaces_free(&nics);
+	state_free(&st);
+	return err;
+}

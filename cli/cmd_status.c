@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * cli/cmd_status.c — `status`: the published generation and, per ENI of the active slot, its
+ * device, how it is attached, its mode and what it holds; then devices attached without
+ * configuration. Read from the maps only (what the programs see), under a shared lock.
+ */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attach.h"
+#include "cmds.h"
+#include "output.h"
+#include "publish.h"
+#include "session.h"
+#include "vec.h"
+
+struct status_row {
+	__u32 ifindex;
+	char ifname[IF_NAMESIZE];  /* "?" when the ifindex is gone */
+	bool configured;           /* has an ENI entry in the active slot */
+	struct eniaddr_eni eni;
+	__u32 attach_mode;         /* ENIADDR_ATTACH_NONE: not attached */
+	unsigned int addrs, overrides, pfxs;
+};
+
+struct status {
+	struct eniaddr_state state;
+	VEC(struct status_row) rows;
+};
+
+static struct status_row *row_of(struct status *st, __u32 ifindex, bool add)
+{
+	struct status_row *r;
+	size_t i;
+
+	for (i = 0; i < st->rows.n; i++)
+		if (st->rows.v[i].ifindex == ifindex)
+			return &st->rows.v[i];
+	if (!add || !(r = VEC_PUSH(&st->rows)))
+		return NULL;
+	r->ifindex = ifindex;
+	if (!if_indextoname(ifindex, r->ifname))
+		snprintf(r->ifname, sizeof(r->ifname), "?");
+	return r;
+}
+
+static int walk_error(const char *map, struct err *e)
+{
+	return err_set(e, errno, "reading %s: %s", map, strerror(errno));
+}
+
+static int read_enis(const struct map_fds *m, struct status *st, struct err *e)
+{
+	struct eniaddr_eni_key k, *prev = NULL;
+	struct eniaddr_eni v;
+	struct status_row *r;
+
+	while (!bpf_map_get_next_key(m->enis, prev, &k)) {
+		prev = &k;
+		if (k.slot != st->state.active_slot || bpf_map_lookup_elem(m->enis, &k, &v))
+			continue;
+		if (!(r = row_of(st, k.ifindex, true)))
+			return err_set(e, ENOMEM, "out of memory");
+		r->configured = true;
+		r->eni = v;
+	}
+	return errno == ENOENT ? 0 : walk_error(ENIADDR_STR(ENIADDR_MAP_ENIS), e);
+}
+
+static int count_addrs(const struct map_fds *m, struct status *st, struct err *e)
+{
+	struct eniaddr_addr_key k, *prev = NULL;
+	struct eniaddr_owner v;
+	struct status_row *r;
+
+	while (!bpf_map_get_next_key(m->addrs, prev, &k)) {
+		prev = &k;
+		if (k.slot != st->state.active_slot || bpf_map_lookup_elem(m->addrs, &k, &v))
+			continue;
+		if ((r = row_of(st, v.ifindex, false))) {
+			r->addrs++;
+			r->overrides += !!(v.flags & ENIADDR_ADDR_F_OVERRIDE);
+		}
+	}
+	return errno == ENOENT ? 0 : walk_error(ENIADDR_STR(ENIADDR_MAP_ADDRS), e);
+}
+
+static int count_pfxs(const struct map_fds *m, struct status *st, struct err *e)
+{
+	struct eniaddr_pfx_key k, *prev = NULL;
+	struct eniaddr_owner v;
+	struct status_row *r;
+
+	while (!bpf_map_get_next_key(m->pfx, prev, &k)) {
+		prev = &k;
+		if (k.slot != st->state.active_slot || bpf_map_lookup_elem(m->pfx, &k, &v))
+			continue;
+		if ((r = row_of(st, v.ifindex, false)))
+			r->pfxs++;
+	}
+	return errno == ENOENT ? 0 : walk_error(ENIADDR_STR(ENIADDR_MAP_PFX), e);
+}
+
+static int read_attach(const struct map_fds *m, struct status *st, struct err *e)
+{
+	struct eniaddr_attach v;
+	__u32 k, *prev = NULL;
+	struct status_row *r;
+
+	while (!bpf_map_get_next_key(m->attach, prev, &k)) {
+		prev = &k;
+		if (bpf_map_lookup_elem(m->attach, &k, &v))
+			continue;
+		if (!(r = row_of(st, k, true)))
+			return err_set(e, ENOMEM, "out of memory");
+		r->attach_mode = v.mode;
+	}
+	return errno == ENOENT ? 0 : walk_error(ENIADDR_STR(ENIADDR_MAP_ATTACH), e);
+}
+
+/* Configured ENIs first, then attached-only devices; each group by ifindex. */
+static int by_row(const void *a, const void *b)
+{
+	const struct status_row *x = a, *y = b;
+
+	if (x->configured != y->configured)
+		return x->configured ? -1 : 1;
+	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
+}
+
+static int status_read(const struct map_fds *m, struct status *st, struct err *e)
+{
+	__u32 key = 0;
+	int err;
+
+	if (bpf_map_lookup_elem(m->state, &key, &st->state))
+		return walk_error(ENIADDR_STR(ENIADDR_MAP_STATE), e);
+	err = read_enis(m, st, e);
+	if (!err)
+		err = count_addrs(m, st, e);
+	if (!err)
+		err = count_pfxs(m, st, e);
+	if (!err)
+		err = read_attach(m, st, e);
+	if (!err && st->rows.n)
+		qsort(st->rows.v, st->rows.n, sizeof(st->rows.v[0]), by_row);
+	return err;
+}
+
+static const char *eni_mode_name(__u8 mode)
+{
+	return mode == ENIADDR_MODE_AUDIT ? "audit" : "enforce";
+}
+
+/* Policy ids as the compiler numbers them: without the slot bit. */
+static unsigned int policy_id(__u32 p)
+{
+	return p & ~ENIADDR_POLICY_SLOT_BIT;
+}
+
+static const char *attach_name(__u32 mode)
+{
+	return mode == ENIADDR_ATTACH_NONE ? "not attached" : attach_mode_name(mode);
+}
+
+static void status_plain(const struct status *st)
+{
+	size_t i;
+
+	if (!st->state.generation)
+		printf("generation 0: nothing published yet\n");
+	else
+		printf("generation %llu (slot %u)\n", (unsigned long long)st->state.generation,
+		       st->state.active_slot);
+	if (!st->rows.n)
+		return;
+	printf("%-15s %7s  %-12s %-12s %5s %8s %8s %9s %9s %10s\n", "IFNAME", "IFINDEX",
+	       "ATTACH", "MODE", "ADDRS", "PREFIXES", "IN_RULES", "OUT_RULES", "IN_POLICY",
+	       "OUT_POLICY");
+	for (i = 0; i < st->rows.n; i++) {
+		const struct status_row *r = &st->rows.v[i];
+
+		if (!r->configured) {
+			printf("%-15s %7u  %-12s %-12s %5s %8s %8s %9s %9s %10s\n", r->ifname,
+			       r->ifindex, attach_name(r->attach_mode), "unconfigured", "-", "-",
+			       "-", "-", "-", "-");
+			continue;
+		}
+		printf("%-15s %7u  %-12s %-12s %5u %8u %8u %9u %9u %10u\n", r->ifname, r->ifindex,
+		       attach_name(r->attach_mode), eni_mode_name(r->eni.mode), r->addrs, r->pfxs,
+		       r->eni.in_rules, r->eni.out_rules, policy_id(r->eni.in_policy),
+		       policy_id(r->eni.out_policy));
+	}
+}
+
+static void status_json(const struct status *st)
+{
+	struct json_object *o = json_object_new_object(), *enis = json_object_new_array();
+	struct json_object *unconf = json_object_new_array();
+	size_t i;
+
+	jadd_u64(o, "generation", st->state.generation);
+	jadd_int(o, "active_slot", st->state.active_slot);
+	for (i = 0; i < st->rows.n; i++) {
+		const struct status_row *r = &st->rows.v[i];
+		struct json_object *j = json_object_new_object();
+
+		jadd_str(j, "ifname", r->ifindex && strcmp(r->ifname, "?") ? r->ifname : NULL);
+		jadd_int(j, "ifindex", r->ifindex);
+		jadd_str(j, "attach", attach_mode_name(r->attach_mode));
+		if (r->configured) {
+			jadd_str(j, "mode", eni_mode_name(r->eni.mode));
+			jadd_int(j, "addresses", r->addrs);
+			jadd_int(j, "address_overrides", r->overrides);
+			jadd_int(j, "prefixes", r->pfxs);
+			jadd_int(j, "in_rules", r->eni.in_rules);
+			jadd_int(j, "out_rules", r->eni.out_rules);
+			jadd_int(j, "in_policy", policy_id(r->eni.in_policy));
+			jadd_int(j, "out_policy", policy_id(r->eni.out_policy));
+			jadd_bool(j, "source_check", r->eni.flags & ENIADDR_ENI_F_SRC_CHECK);
+			json_object_array_add(enis, j);
+		} else {
+			json_object_array_add(unconf, j);
+		}
+	}
+	json_object_object_add(o, "enis", enis);
+	json_object_object_add(o, "attached_unconfigured", unconf);
+	out_json_print(o);
+}
+
+int cmd_status(const struct cli_args *a, struct err *e)
+{
+	struct status st = {};
+	struct session s;
+	int err;
+
+	err = session_open(a, PINS_READ, &s, e);
+	if (err)
+		return err;
+	err = status_read(&s.maps, &st, e);
+	session_close(&s);
+	if (!err) {
+		if (out_json())
+			status_json(&st);
+		else
+			status_plain(&st);
+	}
+	VEC_FREE(&st.rows);
+	return err;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * cli/cmds.h — the command handlers main.c dispatches to (one file per group of commands).
+ * Each returns 0 or -errno with e filled; main prints the error once.
+ */
+#ifndef ENIADDR_CLI_CMDS_H
+#define ENIADDR_CLI_CMDS_H
+
+#include "args.h"
+#include "err.h"
+
+typedef int (*cli_handler)(const struct cli_args *a, struct err *e);
+
+int cmd_attach(const struct cli_args *a, struct err *e); /* cmd_attach.c */
+int cmd_detach(const struct cli_args *a, struct err *e); /* cmd_attach.c */
+int cmd_apply(const struct cli_args *a, struct err *e);  /* cmd_apply.c */
+int cmd_sync(const struct cli_args *a, struct err *e);   /* cmd_apply.c */
+int cmd_status(const struct cli_args *a, struct err *e); /* cmd_status.c */
+int cmd_stats(const struct cli_args *a, struct err *e);  /* cmd_stats.c */
+
+#endif

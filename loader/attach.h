@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * loader/attach.h — puts the ingress program on devices and takes it off again.
+ *
+ * Modes, best first: native XDP (in the driver), generic XDP (in the stack), tc clsact ingress
+ * (tc_ingress, same decision, for devices where XDP cannot attach). auto tries them in that order
+ * and reports why the better ones failed. XDP goes through a bpf_link pinned as
+ * links/xdp-IFINDEX; tc uses a filter with a fixed handle and priority. What attach created is
+ * recorded in eniaddr_attach[ifindex] ({mode, created_clsact, handles}), so detach removes
+ * exactly that: a clsact qdisc somebody else made stays.
+ *
+ * Attaching a device that is attached already succeeds without change when the request is auto
+ * or the mode it has (so scripts may repeat attach); asking for another mode is -EEXIST: detach
+ * first. The caller holds the pin dir's LOCK_EX.
+ */
+#ifndef ENIADDR_ATTACH_H
+#define ENIADDR_ATTACH_H
+
+#include <linux/types.h>
+#include <net/if.h>
+#include <stdbool.h>
+
+#include "err.h"
+#include "pins.h"
+#include "runtime.h"
+#include "../maps/eniaddr.h"
+
+#define ATTACH_TC_HANDLE 0xea1 /* ours: "eniaddr" */
+#define ATTACH_TC_PRIO   1     /* first at ingress: enforcement before any other filter */
+#define ATTACH_ENA_XDP_MAX_MTU 3498 /* REFERENCE.md §6 */
+
+enum attach_req {
+	ATTACH_REQ_AUTO,
+	ATTACH_REQ_NATIVE,
+	ATTACH_REQ_GENERIC,
+	ATTACH_REQ_TC,
+};
+
+/* "auto", "native", "generic", "tc"; -EINVAL otherwise. */
+int attach_req_parse(const char *s, enum attach_req *req);
+const char *attach_req_name(enum attach_req req);
+/* enum eniaddr_attach_mode -> "native", "generic", "tc", "none". */
+const char *attach_mode_name(__u32 mode);
+
+#define ATTACH_WHY_LEN 512
+
+struct attach_result {
+	char ifname[IF_NAMESIZE];
+	int ifindex;
+	__u32 mode;               /* enum eniaddr_attach_mode the device has now */
+	bool unchanged;           /* was attached already; nothing done */
+	char why[ATTACH_WHY_LEN]; /* why better modes were not used; "" when the first one worked */
+};
+
+int attach_device(const struct pins *p, const struct map_fds *m, const char *ifname,
+		  enum attach_req req, struct attach_result *r, struct err *e);
+
+struct detach_result {
+	char ifname[IF_NAMESIZE]; /* "" when the device no longer exists */
+	int ifindex;
+	__u32 mode;
+};
+
+/* Removes what attach created on ifindex (which may no longer exist) and its record. */
+int detach_ifindex(const struct pins *p, const struct map_fds *m, int ifindex,
+		   struct detach_result *r, struct err *e);
+int detach_device(const struct pins *p, const struct map_fds *m, const char *ifname,
+		  struct detach_result *r, struct err *e);
+
+/* The record of ifindex: 0, -ENOENT when not attached, or -errno. */
+int attach_lookup(const struct map_fds *m, int ifindex, struct eniaddr_attach *rec);
+
+#endif

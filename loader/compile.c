@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * loader/compile.c — see compile.h. This file finds the policies (one per direction and set of
+ * groups), writes the owner entries (ENIs, addresses, delegated prefixes), checks that the slot
+ * holds everything and sorts the result; compile_policy.c and compile_ports.c build the rules.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile_priv.h"
+
+struct policy_table {
+	struct policy_req *v;
+	size_t n, cap;
+};
+
+static int cmp_group_id(const void *a, const void *b)
+{
+	return strcmp((*(const struct group *const *)a)->id, (*(const struct group *const *)b)->id);
+}
+
+/* "sg-a,sg-b"; a list longer than buf ends in "..." rather than silently. */
+static void join_ids(const struct group **groups, size_t n, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s", i ? "," : "", groups[i]->id);
+
+		if (w < 0 || (size_t)w >= len - used) {
+			memcpy(buf + len - 4, "...", 4);
+			return;
+		}
+		used += (size_t)w;
+	}
+}
+
+/* Groups are compared as the sorted, duplicate-free pointer lists state_find_group gives. */
+static struct policy_req *policy_find(struct policy_table *t, enum eniaddr_dir dir,
+				      const struct group **groups, size_t n)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].dir == dir && t->v[i].n_groups == n &&
+		    !memcmp(t->v[i].groups, groups, n * sizeof(*groups)))
+			return &t->v[i];
+	return NULL;
+}
+
+/*
+ * The policy of (dir, refs): found or added with the next id. An empty list is
+ * ENIADDR_POLICY_NONE, nothing allowed. On AWS an ENI always has a group; for one configured
+ * without any we allow no outbound traffic either, rather than invent an allow-all.
+ */
+static int policy_get(const struct desired_state *s, struct policy_table *t, unsigned int slot,
+		      enum eniaddr_dir dir, const struct group_refs *refs, const char *where,
+		      __u32 *id, struct err *e)
+{
+	const struct group **groups;
+	struct policy_req *req;
+	size_t n = 0;
+
+	*id = ENIADDR_POLICY_NONE;
+	if (!refs->ids.n)
+		return 0;
+	groups = calloc(refs->ids.n, sizeof(*groups));
+	if (!groups)
+		return -ENOMEM;
+	for (size_t i = 0; i < refs->ids.n; i++) {
+		groups[n] = state_find_group(s, refs->ids.v[i]);
+		if (!groups[n]) {
+			free(groups);
+			return err_set(e, EINVAL, "%s: group %s is not defined", where,
+				       refs->ids.v[i]);
+		}
+		n++;
+	}
+	qsort(groups, n, sizeof(*groups), cmp_group_id);
+	n = 0; /* drop duplicates: a group listed twice is the same set */
+	for (size_t i = 0; i < refs->ids.n; i++)
+		if (!n || groups[i] != groups[n - 1])
+			groups[n++] = groups[i];
+	req = policy_find(t, dir, groups, n);
+	if (req) {
+		free(groups);
+		*id = req->id;
+		return 0;
+	}
+	req = VEC_PUSH(t);
+	if (!req) {
+		free(groups);
+		return -ENOMEM;
+	}
+	req->id = (__u32)t->n | (slot ? ENIADDR_POLICY_SLOT_BIT : 0);
+	req->dir = dir;
+	req->groups = groups;
+	req->n_groups = n;
+	req->where = where;
+	join_ids(groups, n, req->groups_str, sizeof(req->groups_str));
+	*id = req->id;
+	return 0;
+}
+
+static int add_eni(const struct desired_state *s, struct policy_table *t, struct compiled *out,
+		   const struct eni *n, struct err *e)
+{
+	struct compiled_eni *ce;
+	__u32 in, outp;
+	int ret;
+
+	if (n->ifindex <= 0)
+		return err_set(e, EINVAL, "%s: interface is not resolved (no ifindex)", n->where);
+	if ((ret = policy_get(s, t, out->slot, ENIADDR_DIR_INGRESS, &n->groups, n->where, &in, e)) ||
+	    (ret = policy_get(s, t, out->slot, ENIADDR_DIR_EGRESS, &n->groups, n->where, &outp, e)))
+		return ret;
+	if (!(ce = VEC_PUSH(&out->enis)))
+		return -ENOMEM;
+	ce->k.slot = out->slot;
+	ce->k.ifindex = (__u32)n->ifindex;
+	ce->v.in_policy = in;
+	ce->v.out_policy = outp;
+	ce->v.mode = (__u8)n->mode;
+	ce->v.flags = n->src_check ? ENIADDR_ENI_F_SRC_CHECK : 0;
+	ce->v.timeouts = n->timeouts;
+
+	for (size_t i = 0; i < n->addrs.n; i++) {
+		const struct address *a = &n->addrs.v[i];
+		struct compiled_addr *ca;
+		__u32 a_in = in;
+
+		if (!ip_prefix_is_host(&a->ip))
+			return err_set(e, EINVAL, "%s: address is not a single host", a->where);
+		if (a->has_override &&
+		    (ret = policy_get(s, t, out->slot, ENIADDR_DIR_INGRESS, &a->groups, a->where,
+				      &a_in, e)))
+			return ret;
+		if (!(ca = VEC_PUSH(&out->addrs)))
+			return -ENOMEM;
+		ca->k.slot = out->slot;
+		memcpy(ca->k.addr, a->ip.addr, 16);
+		ca->v.ifindex = (__u32)n->ifindex;
+		ca->v.in_policy = a_in;
+		ca->v.out_policy = outp;
+		ca->v.flags = (a->primary ? ENIADDR_ADDR_F_PRIMARY : 0) |
+			      (a->has_override ? ENIADDR_ADDR_F_OVERRIDE : 0);
+	}
+	for (size_t i = 0; i < n->prefixes.n; i++) {
+		struct compiled_pfx *cp = VEC_PUSH(&out->pfxs);
+
+		if (!cp)
+			return -ENOMEM;
+		cp->k.prefixlen = 32 + n->prefixes.v[i].plen;
+		cp->k.slot = out->slot;
+		memcpy(cp->k.addr, n->prefixes.v[i].addr, 16);
+		cp->v.ifindex = (__u32)n->ifindex;
+		cp->v.in_policy = in;
+		cp->v.out_policy = outp;
+		cp->v.flags = ENIADDR_ADDR_F_PREFIX;
+	}
+	return 0;
+}
+
+/* The policy with most entries of a map, so a capacity error says where they come from. */
+static const struct policy_req *largest(const struct policy_table *t, bool l4)
+{
+	const struct policy_req *best = NULL;
+
+	for (size_t i = 0; i < t->n; i++)
+		if (!best || (l4 ? t->v[i].n_l4 > best->n_l4 : t->v[i].n_src > best->n_src))
+			best = &t->v[i];
+	return best;
+}
+
+static int check_rules_fit(const struct compile_ctx *c, const struct policy_table *t,
+			   struct err *e)
+{
+	for (int l4 = 0; l4 < 2; l4++) {
+		size_t needed = l4 ? c->l4_needed : c->src_needed;
+		size_t cap = l4 ? c->l4_cap : c->src_cap;
+		const struct policy_req *big = largest(t, l4);
+
+		if (needed > cap)
+			return err_set(e, E2BIG,
+				       "%s: slot %u: %zu entries needed, %zu fit; largest: %s policy of %s (first used by %s) with %zu",
+				       l4 ? ENIADDR_STR(ENIADDR_MAP_L4) : ENIADDR_STR(ENIADDR_MAP_SRC),
+				       c->out->slot, needed, cap,
+				       big->dir == ENIADDR_DIR_INGRESS ? "ingress" : "egress",
+				       big->groups_str, big->where, l4 ? big->n_l4 : big->n_src);
+	}
+	return 0;
+}
+
+/* The ENI with most addresses (or delegated prefixes), named by a capacity error. */
+static const struct eni *most_owned(const struct desired_state *s, bool prefixes)
+{
+	const struct eni *best = NULL;
+
+	for (size_t i = 0; i < s->enis.n; i++) {
+		const struct eni *n = &s->enis.v[i];
+
+		if (!best || (prefixes ? n->prefixes.n > best->prefixes.n
+				       : n->addrs.n > best->addrs.n))
+			best = n;
+	}
+	return best;
+}
+
+static int check_owners_fit(const struct desired_state *s, const struct compiled *out,
+			    struct err *e)
+{
+	const char *map[] = { ENIADDR_STR(ENIADDR_MAP_ENIS), ENIADDR_STR(ENIADDR_MAP_ADDRS),
+			      ENIADDR_STR(ENIADDR_MAP_PFX) };
+	const size_t n[] = { out->enis.n, out->addrs.n, out->pfxs.n };
+	const size_t cap[] = { ENIADDR_MAX_ENIS, ENIADDR_MAX_ADDRS / 2, ENIADDR_MAX_PREFIXES / 2 };
+	const struct eni *big;
+
+	if (n[0] > cap[0])
+		return err_set(e, E2BIG, "%s: slot %u: %zu entries needed, %zu fit: too many ENIs",
+			       map[0], out->slot, n[0], cap[0]);
+	for (int i = 1; i < 3; i++) {
+		if (n[i] <= cap[i])
+			continue;
+		big = most_owned(s, i == 2);
+		return err_set(e, E2BIG, "%s: slot %u: %zu entries needed, %zu fit; most on %s with %zu",
+			       map[i], out->slot, n[i], cap[i], big->where,
+			       i == 2 ? big->prefixes.n : big->addrs.n);
+	}
+	return 0;
+}
+
+#define CMP(a, b) (((a) > (b)) - ((a) < (b)))
+
+static int cmp_eni(const void *a, const void *b)
+{
+	return CMP(((const struct compiled_eni *)a)->k.ifindex,
+		   ((const struct compiled_eni *)b)->k.ifindex);
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	return memcmp(((const struct compiled_addr *)a)->k.addr,
+		      ((const struct compiled_addr *)b)->k.addr, 16);
+}
+
+static int cmp_pfx(const void *a, const void *b)
+{
+	const struct compiled_pfx *x = a, *y = b;
+	int d = memcmp(x->k.addr, y->k.addr, 16);
+
+	return d ? d : CMP(x->k.prefixlen, y->k.prefixlen);
+}
+
+static int cmp_src(const void *a, const void *b)
+{
+	const struct compiled_src *x = a, *y = b;
+	int d;
+
+	if (x->k.policy != y->k.policy)
+		return CMP(x->k.policy, y->k.policy);
+	d = memcmp(x->k.addr, y->k.addr, 16);
+	return d ? d : CMP(x->k.prefixlen, y->k.prefixlen);
+}
+
+static int cmp_l4(const void *a, const void *b)
+{
+	const struct compiled_l4 *x = a, *y = b;
+
+	if (x->k.policy != y->k.policy)
+		return CMP(x->k.policy, y->k.policy);
+	if (x->k.sel != y->k.sel)
+		return CMP(ntohl(x->k.sel), ntohl(y->k.sel));
+	return CMP(x->k.prefixlen, y->k.prefixlen);
+}
+
+static int cmp_policy(const void *a, const void *b)
+{
+	return CMP(((const struct compiled_policy *)a)->id, ((const struct compiled_policy *)b)->id);
+}
+
+/* qsort() must not see the NULL of an empty vector. */
+#define SORT_VEC(vec, cmp) \
+	do { if ((vec)->n > 1) qsort((vec)->v, (vec)->n, sizeof(*(vec)->v), cmp); } while (0)
+
+/* Every vector sorted by its key, so equal states compile to equal output and diffs stay small. */
+static void sort_output(struct compiled *out)
+{
+	SORT_VEC(&out->enis, cmp_eni);
+	SORT_VEC(&out->addrs, cmp_addr);
+	SORT_VEC(&out->pfxs, cmp_pfx);
+	SORT_VEC(&out->srcs, cmp_src);
+	SORT_VEC(&out->l4s, cmp_l4);
+	SORT_VEC(&out->policies, cmp_policy);
+}
+
+int compile_state(const struct desired_state *s, unsigned int slot, struct compiled *out,
+		  struct err *e)
+{
+	struct compile_ctx c = {
+		.s = s, .out = out, .src_cap = ENIADDR_MAX_SRC / 2, .l4_cap = ENIADDR_MAX_L4 / 2,
+	};
+	struct policy_table t = { 0 };
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->slot = slot;
+	if (slot > 1)
+		return err_set(e, EINVAL, "slot %u does not exist (0 or 1)", slot);
+	for (size_t i = 0; i < s->enis.n && !ret; i++)
+		ret = add_eni(s, &t, out, &s->enis.v[i], e);
+	if (!ret)
+		ret = check_owners_fit(s, out, e);
+	for (size_t i = 0; i < t.n && !ret; i++) {
+		struct compiled_policy *info = VEC_PUSH(&out->policies);
+
+		ret = info ? compile_policy(&c, &t.v[i], info, e) : -ENOMEM;
+	}
+	if (!ret)
+		ret = check_rules_fit(&c, &t, e);
+	if (!ret)
+		sort_output(out);
+	for (size_t i = 0; i < t.n; i++)
+		free(t.v[i].groups);
+	VEC_FREE(&t);
+	if (ret == -ENOMEM)
+		err_set(e, ENOMEM, "compiling slot %u: out of memory", slot);
+	if (ret)
+		compiled_free(out);
+	return ret;
+}
+
+void compiled_free(struct compiled *c)
+{
+	unsigned int slot = c->slot;
+
+	VEC_FREE(&c->enis);
+	VEC_FREE(&c->addrs);
+	VEC_FREE(&c->pfxs);
+	VEC_FREE(&c->srcs);
+	VEC_FREE(&c->l4s);
+	VEC_FREE(&c->policies);
+	c->slot = slot;
+}

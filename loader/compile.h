@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * loader/compile.h — desired state -> the exact key/value pairs of one slot of the maps.
+ * Plain C, no syscalls: the publisher writes the result; tests inspect it directly.
+ *
+ * Policies: one per distinct (direction, sorted set of group ids). An ENI's groups give its
+ * in/out policy; an address override gives that address its own in policy (its out policy stays
+ * the ENI's). Policy ids are 1, 2, ... with ENIADDR_POLICY_SLOT_BIT set for slot 1.
+ *
+ * Rule bits: within a policy, each distinct L4 selector (protocol + range, after normalising
+ * ICMP wildcards into a 16-bit range) gets one bit. The src entries hold, for every distinct peer
+ * prefix of the policy, the OR of the bits of all rules whose peer contains that prefix (so the
+ * longest match already holds the union). The l4 entries split each protocol's 0..65535 space into
+ * elementary intervals (boundaries of all ranges), give each the OR of the bits of all ranges
+ * covering it (rules with protocol "all" cover every protocol), and write each interval as
+ * power-of-two port prefixes.
+ *
+ * Limits are checked here, never truncated: more than ENIADDR_MAX_RULE_BITS selectors in one
+ * policy, or more entries than a slot holds (half of each map), is -E2BIG with a message naming the
+ * ENI or address and the counts.
+ */
+#ifndef ENIADDR_COMPILE_H
+#define ENIADDR_COMPILE_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "state.h"
+#include "vec.h"
+#include "../maps/eniaddr.h"
+
+struct compiled_eni   { struct eniaddr_eni_key k;  struct eniaddr_eni v; };
+struct compiled_addr  { struct eniaddr_addr_key k; struct eniaddr_owner v; };
+struct compiled_pfx   { struct eniaddr_pfx_key k;  struct eniaddr_owner v; };
+struct compiled_src   { struct eniaddr_src_key k;  struct eniaddr_rule_bits v; };
+struct compiled_l4    { struct eniaddr_l4_key k;   struct eniaddr_rule_bits v; };
+
+/* Per policy, for status and for the untracked-flow rule of issue 3. */
+struct compiled_policy {
+	__u32 id;
+	enum eniaddr_dir dir;
+	unsigned int n_rules;     /* rules after expanding prefix lists and group members */
+	unsigned int n_selectors; /* distinct L4 selectors = rule bits used */
+	char groups[STATE_WHERE_LEN]; /* "sg-a,sg-b" */
+};
+
+struct compiled {
+	unsigned int slot;
+	VEC(struct compiled_eni) enis;
+	VEC(struct compiled_addr) addrs;
+	VEC(struct compiled_pfx) pfxs;
+	VEC(struct compiled_src) srcs;
+	VEC(struct compiled_l4) l4s;
+	VEC(struct compiled_policy) policies;
+};
+
+/*
+ * Compiles s (validated, every ENI's ifindex resolved and non-zero) for slot 0 or 1.
+ * On error returns -errno, fills e, and leaves out empty.
+ */
+int compile_state(const struct desired_state *s, unsigned int slot, struct compiled *out,
+		  struct err *e);
+
+void compiled_free(struct compiled *c);
+
+/*
+ * Splits the inclusive range lo..hi (0..65535) into the fewest aligned power-of-two blocks.
+ * Writes up to max pairs (start, bits-of-prefix: 16 = a single port, 0 = all) and returns how many
+ * there are (at most 30 for any range).
+ */
+int port_range_to_prefixes(unsigned int lo, unsigned int hi, unsigned int starts[],
+			   unsigned int plens[], int max);
+
+#endif

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * loader/compile_ports.c — a policy's L4 selectors -> eniaddr_l4 entries. Each protocol's 16-bit
+ * space (TCP/UDP port, ICMP type << 8 | code, 0 for the rest) is cut at every range boundary into
+ * elementary intervals; an interval's bits are the OR of the selectors covering it, so the one
+ * longest-prefix hit the datapath gets already holds the union. Intervals are written as aligned
+ * power-of-two port blocks, the way Cilium puts port ranges into an LPM key.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile_priv.h"
+
+#define PORT_SPACE 65536u
+
+int port_range_to_prefixes(unsigned int lo, unsigned int hi, unsigned int starts[],
+			   unsigned int plens[], int max)
+{
+	unsigned long cur = lo;
+	int n = 0;
+
+	if (lo > hi || hi >= PORT_SPACE)
+		return -EINVAL;
+	while (cur <= hi) {
+		unsigned int k = 16; /* block of 2^k ports */
+
+		/* Largest block that starts aligned at cur and stays within hi. */
+		while (k > 0 && ((cur & ((1ul << k) - 1)) || cur + (1ul << k) - 1 > hi))
+			k--;
+		if (n < max) {
+			starts[n] = (unsigned int)cur;
+			plens[n] = 16 - k;
+		}
+		n++;
+		cur += 1ul << k;
+	}
+	return n;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Writes lo..hi of proto with bits as port blocks (pushed while they fit, always counted). */
+static int emit_interval(struct compile_ctx *c, __u32 policy, unsigned int proto,
+			 uint32_t lo, uint32_t hi, const struct eniaddr_rule_bits *bits,
+			 size_t *n_entries)
+{
+	unsigned int starts[32], plens[32];
+	int n = port_range_to_prefixes(lo, hi, starts, plens, 32);
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		struct compiled_l4 *l;
+
+		c->l4_needed++;
+		(*n_entries)++;
+		if (c->out->l4s.n >= c->l4_cap)
+			continue;
+		l = VEC_PUSH(&c->out->l4s);
+		if (!l)
+			return -ENOMEM;
+		l->k.prefixlen = 32 + 8 + plens[i];
+		l->k.policy = policy;
+		l->k.sel = htonl(ENIADDR_L4_SEL(proto, starts[i]));
+		l->v = *bits;
+	}
+	return 0;
+}
+
+/*
+ * One protocol: the selectors in idx (bit numbers into sels) are its own plus every "all"
+ * selector. Every boundary is where some selector starts or stops covering, so neighbouring
+ * intervals always differ in bits: the intervals are already the longest runs, nothing to merge.
+ */
+static int compile_proto(struct compile_ctx *c, __u32 policy, unsigned int proto,
+			 const struct sel *sels, const size_t *idx, size_t n_idx,
+			 uint32_t *bounds, size_t *n_entries)
+{
+	struct eniaddr_rule_bits bits;
+	size_t nb = 0, k, j;
+	int ret;
+
+	bounds[nb++] = 0;
+	bounds[nb++] = PORT_SPACE;
+	for (j = 0; j < n_idx; j++) {
+		bounds[nb++] = sels[idx[j]].lo;
+		bounds[nb++] = sels[idx[j]].hi + 1;
+	}
+	qsort(bounds, nb, sizeof(*bounds), cmp_u32);
+	for (k = 1, j = 1; k < nb; k++)
+		if (bounds[k] != bounds[j - 1])
+			bounds[j++] = bounds[k];
+	nb = j;
+
+	for (k = 0; k + 1 < nb; k++) {
+		uint32_t lo = bounds[k], hi = bounds[k + 1] - 1;
+
+		memset(&bits, 0, sizeof(bits));
+		for (j = 0; j < n_idx; j++)
+			if (sels[idx[j]].lo <= lo && sels[idx[j]].hi >= hi)
+				bits_set(&bits, (unsigned int)idx[j]);
+		if (!bits_any(&bits))
+			continue; /* no entry: the lookup misses, no rule */
+		ret = emit_interval(c, policy, proto, lo, hi, &bits, n_entries);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int compile_l4(struct compile_ctx *c, __u32 policy, const struct sel *sels, size_t n,
+	       size_t *n_entries)
+{
+	size_t n_all = 0, first = 0, *idx;
+	uint32_t *bounds;
+	int ret = 0;
+
+	*n_entries = 0;
+	if (!n)
+		return 0;
+	idx = calloc(n, sizeof(*idx));
+	bounds = calloc(2 * n + 2, sizeof(*bounds));
+	if (!idx || !bounds) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	/* sels is sorted, so the "all" selectors (proto -1) come first. */
+	while (n_all < n && sels[n_all].proto == SEL_PROTO_ALL)
+		n_all++;
+	for (size_t j = 0; j < n_all; j++)
+		idx[j] = j;
+	first = n_all;
+	for (int proto = 0; proto < 256 && !ret; proto++) {
+		size_t n_idx = n_all;
+
+		while (first < n && sels[first].proto == proto)
+			idx[n_idx++] = first++;
+		/* Without an "all" selector only protocols named by some rule get entries. */
+		if (n_idx)
+			ret = compile_proto(c, policy, (unsigned int)proto, sels, idx, n_idx, bounds,
+					    n_entries);
+	}
+out:
+	free(idx);
+	free(bounds);
+	return ret;
+}

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* loader/publish.c — see publish.h. */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "publish.h"
+
+#define KEY_MAX 32 /* largest key of a slotted map, with room */
+
+/* The compiled entries of one map, seen as bytes: key at offset 0, value at val_off. */
+struct entries {
+	const uint8_t *base;
+	size_t n, stride, val_off;
+};
+
+#define ENTRIES_OF(vec, type) \
+	((struct entries){ (const uint8_t *)(vec).v, (vec).n, sizeof(type), offsetof(type, v) })
+
+static unsigned int slot_of_eni(const void *k)
+{
+	struct eniaddr_eni_key key;
+
+	memcpy(&key, k, sizeof(key));
+	return key.slot;
+}
+
+static unsigned int slot_of_addr(const void *k)
+{
+	struct eniaddr_addr_key key;
+
+	memcpy(&key, k, sizeof(key));
+	return key.slot;
+}
+
+static unsigned int slot_of_pfx(const void *k)
+{
+	struct eniaddr_pfx_key key;
+
+	memcpy(&key, k, sizeof(key));
+	return key.slot;
+}
+
+static unsigned int slot_of_src(const void *k)
+{
+	struct eniaddr_src_key key;
+
+	memcpy(&key, k, sizeof(key));
+	return publish_policy_slot(key.policy);
+}
+
+static unsigned int slot_of_l4(const void *k)
+{
+	struct eniaddr_l4_key key;
+
+	memcpy(&key, k, sizeof(key));
+	return publish_policy_slot(key.policy);
+}
+
+#define ENTRIES_FN(fn, field, type) \
+	static struct entries fn(const struct compiled *c) { return ENTRIES_OF(c->field, type); }
+ENTRIES_FN(enis_of, enis, struct compiled_eni)
+ENTRIES_FN(addrs_of, addrs, struct compiled_addr)
+ENTRIES_FN(pfxs_of, pfxs, struct compiled_pfx)
+ENTRIES_FN(srcs_of, srcs, struct compiled_src)
+ENTRIES_FN(l4s_of, l4s, struct compiled_l4)
+
+/* The maps a publish writes, in the order it writes them. */
+static const struct slot_map {
+	const char *name;
+	const char *size_macro; /* for the "map full" advice */
+	size_t fd_off;
+	size_t key_size;
+	unsigned int (*slot_of)(const void *key);
+	struct entries (*entries)(const struct compiled *c);
+} slot_maps[] = {
+	{ ENIADDR_STR(ENIADDR_MAP_ENIS), "ENIADDR_MAX_ENIS", offsetof(struct map_fds, enis),
+	  sizeof(struct eniaddr_eni_key), slot_of_eni, enis_of },
+	{ ENIADDR_STR(ENIADDR_MAP_ADDRS), "ENIADDR_MAX_ADDRS", offsetof(struct map_fds, addrs),
+	  sizeof(struct eniaddr_addr_key), slot_of_addr, addrs_of },
+	{ ENIADDR_STR(ENIADDR_MAP_PFX), "ENIADDR_MAX_PREFIXES", offsetof(struct map_fds, pfx),
+	  sizeof(struct eniaddr_pfx_key), slot_of_pfx, pfxs_of },
+	{ ENIADDR_STR(ENIADDR_MAP_SRC), "ENIADDR_MAX_SRC", offsetof(struct map_fds, src),
+	  sizeof(struct eniaddr_src_key), slot_of_src, srcs_of },
+	{ ENIADDR_STR(ENIADDR_MAP_L4), "ENIADDR_MAX_L4", offsetof(struct map_fds, l4),
+	  sizeof(struct eniaddr_l4_key), slot_of_l4, l4s_of },
+};
+#define N_SLOT_MAPS (sizeof(slot_maps) / sizeof(slot_maps[0]))
+
+static int map_fd(const struct map_fds *m, const struct slot_map *sm)
+{
+	return *(const int *)((const char *)m + sm->fd_off);
+}
+
+static int read_state(const struct map_fds *m, struct eniaddr_state *st, struct err *e)
+{
+	__u32 key = 0;
+
+	if (bpf_map_lookup_elem(m->state, &key, st))
+		return err_set(e, errno, "reading %s: %s", ENIADDR_STR(ENIADDR_MAP_STATE),
+			       strerror(errno));
+	if (st->active_slot > 1)
+		return err_set(e, EINVAL, "%s holds active slot %u: not 0 or 1",
+			       ENIADDR_STR(ENIADDR_MAP_STATE), st->active_slot);
+	return 0;
+}
+
+int publish_reset_state(int state_fd, struct err *e)
+{
+	struct eniaddr_state st = { .active_slot = 1, .generation = 0 };
+	__u32 key = 0;
+
+	if (bpf_map_update_elem(state_fd, &key, &st, BPF_ANY))
+		return err_set(e, errno, "initialising %s: %s", ENIADDR_STR(ENIADDR_MAP_STATE),
+			       strerror(errno));
+	return 0;
+}
+
+int publish_prepare(const struct map_fds *m, unsigned int *slot, struct err *e)
+{
+	struct eniaddr_state st;
+	int err = read_state(m, &st, e);
+
+	if (err)
+		return err;
+	*slot = 1 - st.active_slot;
+	return 0;
+}
+
+/*
+ * Deletes every entry of slot from one map and counts the entries of the other slot. Keys are
+ * collected first and deleted after: deleting while walking a hash map restarts the walk.
+ */
+static int clear_slot(const struct map_fds *m, const struct slot_map *sm, unsigned int slot,
+		      size_t *n_other, struct err *e)
+{
+	uint8_t cur[KEY_MAX], next[KEY_MAX];
+	int fd = map_fd(m, sm), err = 0;
+	uint8_t *keys = NULL, *grown;
+	size_t n = 0, cap = 0, i;
+	void *prev = NULL;
+
+	if (n_other)
+		*n_other = 0;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		if (sm->slot_of(next) != slot) {
+			if (n_other)
+				(*n_other)++;
+		} else {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				grown = realloc(keys, cap * sm->key_size);
+				if (!grown) {
+					err = err_set(e, ENOMEM, "out of memory");
+					goto out;
+				}
+				keys = grown;
+			}
+			memcpy(keys + n++ * sm->key_size, next, sm->key_size);
+		}
+		memcpy(cur, next, sm->key_size);
+		prev = cur;
+	}
+	if (errno != ENOENT) {
+		err = err_set(e, errno, "walking %s: %s", sm->name, strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, keys + i * sm->key_size) && errno != ENOENT) {
+			err = err_set(e, errno, "clearing slot %u of %s: %s", slot, sm->name,
+				      strerror(errno));
+			goto out;
+		}
+	if (n)
+		log_debug("%s: cleared %zu entries of slot %u", sm->name, n, slot);
+out:
+	free(keys);
+	return err;
+}
+
+static int clear_all(const struct map_fds *m, unsigned int slot, size_t n_other[], struct err *e)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < N_SLOT_MAPS; i++) {
+		err = clear_slot(m, &slot_maps[i], slot, n_other ? &n_other[i] : NULL, e);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Every entry must belong to c->slot: one for the active slot would change live state. */
+static int check_slots(const struct compiled *c, struct err *e)
+{
+	size_t i, j;
+
+	for (i = 0; i < N_SLOT_MAPS; i++) {
+		struct entries x = slot_maps[i].entries(c);
+
+		for (j = 0; j < x.n; j++) {
+			unsigned int s = slot_maps[i].slot_of(x.base + j * x.stride);
+
+			if (s != c->slot)
+				return err_set(e, EINVAL,
+					       "compiled state: %s entry %zu is for slot %u, not %u",
+					       slot_maps[i].name, j, s, c->slot);
+		}
+	}
+	return 0;
+}
+
+static int map_full(const struct slot_map *sm, size_t need, size_t other, __u32 max,
+		    struct err *e)
+{
+	return err_set(e, ENOSPC,
+		       "%s is full: the new configuration needs %zu entries, the active one holds "
+		       "%zu, the map has room for %u (both slots together); reduce the "
+		       "configuration or raise %s and rebuild", sm->name, need, other, max,
+		       sm->size_macro);
+}
+
+static int check_room(const struct map_fds *m, const struct compiled *c, const size_t n_other[],
+		      __u32 max[], struct err *e)
+{
+	struct bpf_map_info info;
+	__u32 len;
+	size_t i;
+
+	for (i = 0; i < N_SLOT_MAPS; i++) {
+		size_t need = slot_maps[i].entries(c).n;
+
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(map_fd(m, &slot_maps[i]), &info, &len))
+			return err_set(e, errno, "%s: %s", slot_maps[i].name, strerror(errno));
+		max[i] = info.max_entries;
+		if (need + n_other[i] > info.max_entries)
+			return map_full(&slot_maps[i], need, n_other[i], info.max_entries, e);
+	}
+	return 0;
+}
+
+static int write_all(const struct map_fds *m, const struct compiled *c, const size_t n_other[],
+		     const __u32 max[], struct err *e)
+{
+	size_t i, j;
+
+	for (i = 0; i < N_SLOT_MAPS; i++) {
+		const struct slot_map *sm = &slot_maps[i];
+		struct entries x = sm->entries(c);
+		int fd = map_fd(m, sm);
+
+		for (j = 0; j < x.n; j++) {
+			const uint8_t *ent = x.base + j * x.stride;
+
+			if (!bpf_map_update_elem(fd, ent, ent + x.val_off, BPF_NOEXIST))
+				continue;
+			switch (errno) {
+			case E2BIG:  /* hash map full */
+			case ENOSPC: /* LPM trie full */
+			case ENOMEM:
+				return map_full(sm, x.n, n_other[i], max[i], e);
+			case EEXIST:
+				return err_set(e, EEXIST,
+					       "compiled state: %s entry %zu duplicates an earlier key",
+					       sm->name, j);
+			default:
+				return err_set(e, errno, "writing %s entry %zu: %s", sm->name, j,
+					       strerror(errno));
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * The grace period before the old slot is cleared. A program run reads active_slot once and does
+ * all its lookups in that slot within the same run, under RCU, in a few microseconds; a run that
+ * read the old slot number just before the flip must still find the old entries. User space
+ * cannot wait for an RCU grace period directly (synchronize_rcu), so it sleeps for a time
+ * thousands of times longer than any run. Should a run ever outlive it, its lookups would miss and
+ * the packet would be counted unconfigured/not_owned: never a wrong allow.
+ */
+static void grace_period(void)
+{
+	struct timespec ts = { 0, PUBLISH_GRACE_MS * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+int publish_commit(const struct map_fds *m, const struct compiled *c, __u64 *generation,
+		   struct err *e)
+{
+	size_t n_other[N_SLOT_MAPS] = {};
+	__u32 max[N_SLOT_MAPS] = {};
+	struct eniaddr_state st, next;
+	struct err ignored = {};
+	__u32 key = 0;
+	int err;
+
+	err = read_state(m, &st, e);
+	if (err)
+		return err;
+	if (c->slot > 1)
+		return err_set(e, EINVAL, "compiled state is for slot %u: slots are 0 and 1",
+			       c->slot);
+	if (c->slot == st.active_slot)
+		return err_set(e, EINVAL,
+			       "compiled state is for slot %u, which is active: compile for the "
+			       "slot publish_prepare() returns (%u)", c->slot, 1 - st.active_slot);
+	err = check_slots(c, e);
+	if (err)
+		return err;
+
+	/* 1. Leftovers of a crashed publish; counts the active slot's entries on the way. */
+	err = clear_all(m, c->slot, n_other, e);
+	if (err)
+		return err;
+	/* 2. Fill the inactive slot, refusing early what cannot fit. */
+	err = check_room(m, c, n_other, max, e);
+	if (!err)
+		err = write_all(m, c, n_other, max, e);
+	/*
+	 * 3. The one write that makes the new slot live. Readers use only active_slot; 0 and 1
+	 * differ in one byte, so even a byte-wise copy cannot show them a third value.
+	 */
+	next = (struct eniaddr_state){ .active_slot = c->slot, .generation = st.generation + 1 };
+	if (!err && bpf_map_update_elem(m->state, &key, &next, BPF_EXIST))
+		err = err_set(e, errno, "switching %s to slot %u: %s",
+			      ENIADDR_STR(ENIADDR_MAP_STATE), c->slot, strerror(errno));
+	if (err) {
+		if (clear_all(m, c->slot, NULL, &ignored))
+			log_warn("could not clear slot %u after a failed publish (%s); the next "
+				 "publish clears it", c->slot, ignored.msg);
+		return err;
+	}
+	log_info("published generation %llu in slot %u", (unsigned long long)next.generation,
+		 c->slot);
+	if (generation)
+		*generation = next.generation;
+
+	/* 4. Nobody reads the old slot any more once in-flight runs are done. */
+	grace_period();
+	if (clear_all(m, 1 - c->slot, NULL, &ignored))
+		log_warn("could not clear the old slot %u (%s); the next publish clears it",
+			 1 - c->slot, ignored.msg);
+	return 0;
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * loader/state.h — the desired state: what every source (native config, AWS JSON, IMDS) produces
+ * and the compiler consumes. Sources fill it and never touch maps; the compiler reads it and never
+ * parses. Every item remembers where it came from ("cfg.json: enis[0].addresses[2]") so an error
+ * found later still names the file and the item.
+ */
+#ifndef ENIADDR_STATE_H
+#define ENIADDR_STATE_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "err.h"
+#include "vec.h"
+#include "../maps/eniaddr.h"
+
+#define STATE_ID_LEN    64  /* "sg-0123456789abcdef0", "pl-…", "eni-…" */
+#define STATE_WHERE_LEN 160 /* "file: path.to[3].item" */
+
+/* Peer of a rule: a CIDR, a prefix list (pl-…) or a security group (sg-…, its members). */
+enum peer_kind {
+	PEER_CIDR,
+	PEER_PREFIX_LIST,
+	PEER_GROUP,
+};
+
+#define RULE_PROTO_ALL   (-1)
+#define RULE_PORT_ANY    (-1) /* ICMP type or code wildcard */
+
+/*
+ * One allow rule: peer x (protocol, range). proto is RULE_PROTO_ALL or 0..255.
+ * tcp (6) / udp (17): from..to is an inclusive port range, 0..65535.
+ * icmp (1) / icmpv6 (58): from is the type, to the code, each 0..255 or RULE_PORT_ANY; type
+ *   RULE_PORT_ANY means every type and code.
+ * anything else: from/to are ignored, every port matches.
+ */
+struct rule {
+	int proto;
+	int from, to;
+	enum peer_kind peer_kind;
+	struct ip_prefix cidr;    /* PEER_CIDR */
+	char ref[STATE_ID_LEN];   /* PEER_PREFIX_LIST, PEER_GROUP */
+	char where[STATE_WHERE_LEN];
+};
+
+struct group {
+	char id[STATE_ID_LEN];
+	VEC(struct rule) ingress;
+	VEC(struct rule) egress;
+	bool egress_set;                /* false: no egress list given, AWS default allow-all */
+	VEC(struct ip_prefix) members;  /* private IPs of the ENIs in this group (sg references) */
+	char where[STATE_WHERE_LEN];
+};
+
+struct prefix_list {
+	char id[STATE_ID_LEN];
+	VEC(struct ip_prefix) cidrs;
+	char where[STATE_WHERE_LEN];
+};
+
+/* A list of group ids, as named by an ENI or by an address override. */
+struct group_refs {
+	VEC(char *) ids; /* owned strings */
+};
+
+struct address {
+	struct ip_prefix ip;          /* a host: plen 128 */
+	bool primary;
+	bool has_override;            /* groups below replace the ENI's for traffic to ip */
+	struct group_refs groups;
+	char where[STATE_WHERE_LEN];
+};
+
+struct eni {
+	char ifname[IF_NAMESIZE];     /* either ifname or mac identifies the local interface */
+	uint8_t mac[6];
+	bool has_mac;
+	char eni_id[STATE_ID_LEN];    /* eni-…, informational */
+	int ifindex;                  /* 0 until the loader resolves the interface */
+	enum eniaddr_mode mode;
+	bool src_check;               /* egress source check (issue 4), default true */
+	VEC(struct address) addrs;
+	VEC(struct ip_prefix) prefixes; /* delegated IPv4 /28, IPv6 /80 */
+	VEC(struct ip_prefix) subnets;  /* subnet CIDRs of the ENI: next-hop choice on redirect */
+	struct group_refs groups;
+	struct eniaddr_timeouts timeouts; /* seconds; state_default_timeouts() fills defaults */
+	char where[STATE_WHERE_LEN];
+};
+
+struct desired_state {
+	VEC(struct eni) enis;
+	VEC(struct group) groups;
+	VEC(struct prefix_list) prefix_lists;
+	char origin[STATE_WHERE_LEN]; /* "native:cfg.json", "aws:ifs.json+sgs.json", "imds" */
+};
+
+void state_init(struct desired_state *s);
+void state_free(struct desired_state *s);
+
+/* AWS defaults (REFERENCE.md §3) and ours for what AWS leaves undocumented. */
+void state_default_timeouts(struct eniaddr_timeouts *t);
+
+/* Adds a copy of id to refs; -ENOMEM on failure. */
+int group_refs_add(struct group_refs *refs, const char *id);
+
+struct group *state_find_group(const struct desired_state *s, const char *id);
+struct prefix_list *state_find_prefix_list(const struct desired_state *s, const char *id);
+
+/*
+ * Checks what no single source can: every group and prefix list referenced exists, no address or
+ * prefix is owned by two ENIs, no ENI is listed twice, timeouts are in AWS's ranges, rules are in
+ * range. Returns 0 or -EINVAL with e naming the item (by its where).
+ */
+int state_validate(const struct desired_state *s, struct err *e);
+
+/* Checks one rule's fields (protocol, ports/ICMP type+code) and fills e with where on error. */
+int rule_validate(const struct rule *r, struct err *e);
+
+/* Parses "tcp", "udp", "icmp", "icmpv6", "-1"/"all", or a number 0..255 ("6"). */
+int rule_proto_parse(const char *s, int *proto);
+
+#endif

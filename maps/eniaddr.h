@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * maps/eniaddr.h — the one header shared by the BPF programs (bpf/) and user space (loader/,
+ * cli/, tests/): map names, map sizes, key/value layouts, reason codes. BPF-only helpers live in
+ * bpf/; user-space-only types in loader/. Kernel side includes vmlinux.h before this header; user
+ * space includes <linux/types.h>.
+ *
+ * Addresses are always 16 bytes: IPv4 is stored IPv4-mapped (::ffff:a.b.c.d), so one hash map and
+ * one LPM trie serve both families, and an IPv4 /n is an IPv4-mapped /(96+n).
+ *
+ * Atomic publish: every map that describes configuration is keyed by a slot (0 or 1). Packets read
+ * the slot named in eniaddr_state[0].active_slot; a publish fills the other slot, then flips that
+ * one word. Policy ids carry their slot in bit 31, so rule maps need no separate slot field.
+ */
+#ifndef ENIADDR_MAPS_H
+#define ENIADDR_MAPS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* ---- map names: BPF definitions, skeleton fields (skel->maps.NAME) and pin files ---- */
+#define ENIADDR_MAP_STATE  eniaddr_state  /* array[1]: active slot and generation */
+#define ENIADDR_MAP_ENIS   eniaddr_enis   /* hash: (slot, ifindex) -> ENI settings */
+#define ENIADDR_MAP_ADDRS  eniaddr_addrs  /* hash: (slot, address) -> owner (exact /32, /128) */
+#define ENIADDR_MAP_PFX    eniaddr_pfx    /* lpm: (slot, prefix) -> owner (delegated prefixes) */
+#define ENIADDR_MAP_SRC    eniaddr_src    /* lpm: (policy, peer prefix) -> rule bits */
+#define ENIADDR_MAP_L4     eniaddr_l4     /* lpm: (policy, proto, port) -> rule bits */
+#define ENIADDR_MAP_STATS  eniaddr_stats  /* percpu hash: (ifindex, reason, dir, action) -> count */
+#define ENIADDR_MAP_FRAGS  eniaddr_frags  /* lru hash: allowed first fragments -> expiry */
+#define ENIADDR_MAP_ATTACH eniaddr_attach /* hash: ifindex -> how we attached (for detach) */
+#define ENIADDR_MAP_CT     eniaddr_ct     /* lru hash: (ifindex, flow) -> connection state */
+
+#define ENIADDR_STR_(x) #x
+#define ENIADDR_STR(x) ENIADDR_STR_(x)
+
+/* ---- sizes (one place) ---- */
+#define ENIADDR_MAX_ENIS        64      /* per slot */
+#define ENIADDR_MAX_ADDRS       16384   /* exact addresses, both slots together */
+#define ENIADDR_MAX_PREFIXES    4096    /* delegated prefixes, both slots together */
+#define ENIADDR_MAX_SRC         131072  /* peer prefixes over all policies, both slots */
+#define ENIADDR_MAX_L4          131072  /* port-prefix entries over all policies, both slots */
+#define ENIADDR_MAX_STATS       16384
+#define ENIADDR_MAX_FRAGS       8192
+#define ENIADDR_MAX_CT          262144  /* default; the loader may resize before load */
+#define ENIADDR_MAX_VLAN_DEPTH  2       /* 802.1Q / 802.1ad tags parsed before giving up */
+#define ENIADDR_MAX_EXT_HDRS    8       /* IPv6 extension headers walked before giving up */
+#define ENIADDR_FRAG_TIMEOUT_NS (30ULL * 1000000000ULL) /* Linux ipfrag_time default */
+
+/* Rule bits: a policy may hold up to ENIADDR_MAX_RULE_BITS distinct L4 selectors. */
+#define ENIADDR_RULE_WORDS      16
+#define ENIADDR_MAX_RULE_BITS   (ENIADDR_RULE_WORDS * 64)
+
+#define ENIADDR_POLICY_NONE     0u          /* no rules: everything is no_rule */
+#define ENIADDR_POLICY_SLOT_BIT 0x80000000u /* policy ids of slot 1 carry this bit */
+
+enum eniaddr_mode {
+	ENIADDR_MODE_ENFORCE = 0,
+	ENIADDR_MODE_AUDIT   = 1, /* count what would be dropped, pass it */
+};
+
+enum eniaddr_dir {
+	ENIADDR_DIR_INGRESS = 0,
+	ENIADDR_DIR_EGRESS  = 1,
+};
+
+/* What happened to the packet; with the reason it names one counter. */
+enum eniaddr_action {
+	ENIADDR_ACT_PASS     = 0,
+	ENIADDR_ACT_DROP     = 1,
+	ENIADDR_ACT_AUDIT    = 2, /* would have been dropped, passed because the ENI audits */
+	ENIADDR_ACT_REDIRECT = 3,
+};
+
+/*
+ * Reasons double as metric names. X(ENUM, "name", kind): kind PASS reasons let the packet go,
+ * DROP reasons drop it (or count it as audit). Reason codes are never XDP/TC return values.
+ */
+#define ENIADDR_REASONS(X)                                                            \
+	X(NONE,              "none",              PASS) /* never counted */            \
+	X(ALLOWED,           "allowed",           PASS) /* a rule of the policy */     \
+	X(UNCONFIGURED,      "unconfigured",      PASS) /* attached, not in config */  \
+	X(FAILSAFE_ARP,      "failsafe_arp",      PASS)                                \
+	X(FAILSAFE_ND,       "failsafe_nd",       PASS) /* ICMPv6 133..137 */          \
+	X(FAILSAFE_DHCP,     "failsafe_dhcp",     PASS) /* DHCPv4/v6 server->client */ \
+	X(FAILSAFE_LINK_LOCAL, "failsafe_link_local", PASS) /* IMDS, DNS, NTP */       \
+	X(FAILSAFE_PMTU,     "failsafe_pmtu",     PASS) /* frag-needed, too-big */     \
+	X(OTHER_L3,          "other_l3",          PASS) /* not IP or ARP */            \
+	X(FRAGMENT_FOLLOWS,  "fragment_follows",  PASS) /* of an allowed datagram */   \
+	X(CT_ESTABLISHED,    "ct_established",    PASS)                                \
+	X(CT_REPLY,          "ct_reply",          PASS)                                \
+	X(CT_RELATED,        "ct_related",        PASS)                                \
+	X(REDIRECT,          "redirect",          PASS) /* sent out the owning ENI */  \
+	X(NOT_OWNED,         "not_owned",         DROP) /* dst not on any ENI */       \
+	X(WRONG_ENI,         "wrong_eni",         DROP) /* dst owned by another ENI */ \
+	X(NO_RULE,           "no_rule",           DROP)                                \
+	X(MALFORMED,         "malformed",         DROP) /* truncated or bad header */  \
+	X(VLAN_CAP,          "vlan_cap",          DROP) /* more tags than we parse */  \
+	X(EXT_HDR_CAP,       "ext_hdr_cap",       DROP) /* IPv6 chain too long */      \
+	X(FRAGMENT,          "fragment",          DROP) /* stray non-first fragment */ \
+	X(EGRESS_NO_RULE,    "egress_no_rule",    DROP)                                \
+	X(SPOOFED_SOURCE,    "spoofed_source",    DROP)                                \
+	X(REDIRECT_FAILED,   "redirect_failed",   DROP)                                \
+	X(CT_FULL,           "ct_full",           DROP)
+
+#define ENIADDR_REASON_ENUM_(e, name, kind) ENIADDR_R_##e,
+enum eniaddr_reason {
+	ENIADDR_REASONS(ENIADDR_REASON_ENUM_)
+	ENIADDR_R_COUNT
+};
+#undef ENIADDR_REASON_ENUM_
+/* All reasons from here on drop; the list above keeps PASS reasons first. */
+#define ENIADDR_R_FIRST_DROP ENIADDR_R_NOT_OWNED
+
+/* ---- eniaddr_state ---- */
+struct eniaddr_state {
+	__u32 active_slot; /* 0 or 1 */
+	__u32 flags;       /* reserved, 0 */
+	__u64 generation;  /* 0 before the first publish, then +1 per publish */
+};
+
+/* ---- eniaddr_enis ---- */
+struct eniaddr_eni_key {
+	__u32 slot;
+	__u32 ifindex;
+};
+
+#define ENIADDR_ENI_F_SRC_CHECK (1u << 0) /* egress: drop sources no ENI owns */
+
+/* Connection-tracking idle timeouts in seconds (REFERENCE.md §3). */
+struct eniaddr_timeouts {
+	__u32 tcp_established;
+	__u32 tcp_syn;    /* before establishment */
+	__u32 tcp_closing;/* after FIN or RST */
+	__u32 udp;
+	__u32 udp_stream;
+	__u32 icmp;
+	__u32 other;
+	__u32 pad;
+};
+
+struct eniaddr_eni {
+	__u32 in_policy;   /* inbound policy of addresses without an override */
+	__u32 out_policy;  /* outbound policy */
+	__u8  mode;        /* enum eniaddr_mode */
+	__u8  pad0;
+	__u16 in_rules;    /* rules after expansion, for status only (the datapath never reads) */
+	__u16 out_rules;
+	__u16 pad1;
+	__u32 flags;       /* ENIADDR_ENI_F_* */
+	struct eniaddr_timeouts timeouts;
+};
+
+/* ---- eniaddr_addrs and eniaddr_pfx ---- */
+struct eniaddr_addr_key {
+	__u32 slot;
+	__u8  addr[16]; /* network order, IPv4-mapped for IPv4 */
+};
+
+/* LPM: prefixlen = 32 (slot) + prefix length in the 128-bit mapped space. */
+struct eniaddr_pfx_key {
+	__u32 prefixlen;
+	__u32 slot;
+	__u8  addr[16];
+};
+
+#define ENIADDR_ADDR_F_PRIMARY  (1u << 0)
+#define ENIADDR_ADDR_F_OVERRIDE (1u << 1) /* the address carries its own groups */
+#define ENIADDR_ADDR_F_PREFIX   (1u << 2) /* entry of a delegated prefix */
+
+struct eniaddr_owner {
+	__u32 ifindex;    /* the ENI that owns the address */
+	__u32 in_policy;  /* the ENI's, or the address's own (override) */
+	__u32 out_policy;
+	__u32 flags;      /* ENIADDR_ADDR_F_* */
+};
+
+/* ---- rule maps: eniaddr_src and eniaddr_l4 ----
+ * A policy's rules are numbered 0..n-1 by distinct L4 selector (protocol + port or ICMP range).
+ * eniaddr_src maps (policy, source prefix) to the bits of the selectors that prefix may use;
+ * eniaddr_l4 maps (policy, protocol, port) to the bits of the selectors covering it. A packet is
+ * allowed when the two bit sets meet. Both values already hold the union over every covering
+ * entry, so one longest-prefix lookup each suffices. Cost is two lookups and 16 ANDs, whatever the
+ * number of rules. */
+struct eniaddr_rule_bits {
+	__u64 w[ENIADDR_RULE_WORDS];
+};
+
+/* LPM: prefixlen = 32 (policy) + prefix length in the 128-bit mapped space. */
+struct eniaddr_src_key {
+	__u32 prefixlen;
+	__u32 policy;
+	__u8  addr[16];
+};
+
+/* LPM: prefixlen = 32 (policy) + 8 (protocol) + port bits (0..16).
+ * sel = protocol << 24 | port << 8, in network order. port is the TCP/UDP destination port,
+ * ICMP/ICMPv6 type << 8 | code, and 0 for other protocols. */
+struct eniaddr_l4_key {
+	__u32 prefixlen;
+	__u32 policy;
+	__be32 sel;
+};
+
+#define ENIADDR_L4_SEL(proto, port) (((__u32)(proto) << 24) | ((__u32)(port) << 8))
+
+/* ---- eniaddr_stats ---- */
+struct eniaddr_stat_key {
+	__u32 ifindex;
+	__u16 reason; /* enum eniaddr_reason */
+	__u8  dir;    /* enum eniaddr_dir */
+	__u8  action; /* enum eniaddr_action */
+};
+
+struct eniaddr_stat {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* ---- eniaddr_frags: first fragments that were allowed ---- */
+struct eniaddr_frag_key {
+	__u32 ifindex;
+	__u32 id;      /* IPv4 id (16 bits) or IPv6 fragment id */
+	__u8  proto;
+	__u8  pad[3];
+	__u8  saddr[16];
+	__u8  daddr[16];
+};
+
+struct eniaddr_frag {
+	__u64 expires_ns; /* bpf_ktime_get_ns() deadline */
+	__u16 reason;     /* verdict of the first fragment, reused by the rest */
+	__u16 pad[3];
+};
+
+/* ---- eniaddr_ct: connection tracking shared by ingress and egress ----
+ * One entry per flow, keyed in the direction of its first packet (the initiator is saddr/sport).
+ * A packet looks its own tuple up, then the swapped one: a hit on the swapped tuple is a reply.
+ * ifindex is the ENI that saw the first packet, so one interface never plants state for another.
+ * ICMP echo: sport = identifier, dport = 0; other protocols without ports: both 0. */
+struct eniaddr_ct_key {
+	__u32 ifindex;
+	__u8  proto;
+	__u8  pad[3];
+	__be16 sport;
+	__be16 dport;
+	__u8  saddr[16];
+	__u8  daddr[16];
+};
+
+enum eniaddr_ct_state {
+	ENIADDR_CT_NEW         = 0, /* first packet seen, no reply yet (TCP: SYN sent) */
+	ENIADDR_CT_SYN_RECV    = 1, /* TCP: SYN-ACK seen */
+	ENIADDR_CT_ESTABLISHED = 2, /* TCP: handshake done; others: reply seen */
+	ENIADDR_CT_STREAM      = 3, /* UDP: replies seen more than once (stream timeout) */
+	ENIADDR_CT_CLOSING     = 4, /* TCP: FIN seen */
+	ENIADDR_CT_CLOSED      = 5, /* TCP: RST, or FIN in both directions */
+};
+
+struct eniaddr_ct {
+	__u64 last_seen_ns; /* bpf_ktime_get_ns() of the last packet; the GC compares it */
+	__u64 expires_ns;   /* last_seen_ns + the timeout of the current state */
+	__u8  state;        /* enum eniaddr_ct_state */
+	__u8  origin;       /* enum eniaddr_dir of the first packet */
+	__u8  flags;        /* ENIADDR_CT_F_* */
+	__u8  pad[5];
+	__u64 packets;      /* both directions */
+};
+
+#define ENIADDR_CT_F_FIN_ORIG  (1u << 0)
+#define ENIADDR_CT_F_FIN_REPLY (1u << 1)
+#define ENIADDR_CT_F_REPLIED   (1u << 2)
+
+/* ---- eniaddr_attach: what `attach` created, so `detach` removes exactly that ---- */
+enum eniaddr_attach_mode {
+	ENIADDR_ATTACH_NONE    = 0,
+	ENIADDR_ATTACH_NATIVE  = 1, /* XDP in the driver */
+	ENIADDR_ATTACH_GENERIC = 2, /* XDP in the stack (skb mode) */
+	ENIADDR_ATTACH_TC      = 3, /* tc clsact ingress */
+};
+
+struct eniaddr_attach {
+	__u32 mode;           /* enum eniaddr_attach_mode of the ingress program */
+	__u32 created_clsact; /* 1 when attach created the clsact qdisc */
+	__u32 tc_in_handle;   /* 0 when no tc ingress filter */
+	__u32 tc_in_prio;
+	__u32 tc_out_handle;  /* 0 when no tc egress filter */
+	__u32 tc_out_prio;
+};
+
+#ifndef __cplusplus
+_Static_assert(sizeof(struct eniaddr_state) == 16, "eniaddr_state layout");
+_Static_assert(sizeof(struct eniaddr_eni_key) == 8, "eniaddr_eni_key layout");
+_Static_assert(sizeof(struct eniaddr_eni) == 52, "eniaddr_eni layout");
+_Static_assert(sizeof(struct eniaddr_addr_key) == 20, "eniaddr_addr_key layout");
+_Static_assert(sizeof(struct eniaddr_pfx_key) == 24, "eniaddr_pfx_key layout");
+_Static_assert(sizeof(struct eniaddr_owner) == 16, "eniaddr_owner layout");
+_Static_assert(sizeof(struct eniaddr_rule_bits) == 128, "eniaddr_rule_bits layout");
+_Static_assert(sizeof(struct eniaddr_src_key) == 24, "eniaddr_src_key layout");
+_Static_assert(sizeof(struct eniaddr_l4_key) == 12, "eniaddr_l4_key layout");
+_Static_assert(sizeof(struct eniaddr_stat_key) == 8, "eniaddr_stat_key layout");
+_Static_assert(sizeof(struct eniaddr_stat) == 16, "eniaddr_stat layout");
+_Static_assert(sizeof(struct eniaddr_frag_key) == 44, "eniaddr_frag_key layout");
+_Static_assert(sizeof(struct eniaddr_frag) == 16, "eniaddr_frag layout");
+_Static_assert(sizeof(struct eniaddr_attach) == 24, "eniaddr_attach layout");
+_Static_assert(sizeof(struct eniaddr_ct_key) == 44, "eniaddr_ct_key layout");
+_Static_assert(sizeof(struct eniaddr_ct) == 32, "eniaddr_ct layout");
+_Static_assert(ENIADDR_R_COUNT < 256, "reasons fit the stat key");
+#endif
+
+#endif /* ENIADDR_MAPS_H */

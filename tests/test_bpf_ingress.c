@@ -1,0 +1,1021 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tests/test_bpf_ingress.c — the ingress decision of xdp_ingress and tc_ingress, run on crafted
+ * frames with BPF_PROG_TEST_RUN (root). Nothing is attached and nothing is pinned.
+ *
+ * Setup: a private namespace with two veth pairs whose four ifindexes play the interfaces
+ * (XDP test runs need an ingress ifindex that exists in the caller's namespace). The maps are
+ * filled by hand, slot 0 active:
+ *
+ *   ENI A (veth a0, enforce, policy POL_A)   10.1.1.10 primary, 10.1.1.11, 2001:db8:1::10,
+ *                                            10.1.1.12 with its own group POL_OVR,
+ *                                            prefixes 10.1.16.0/28 and 2001:db8:1:1::/80
+ *   ENI B (veth b0, enforce, policy POL_B)   10.1.2.10, 2001:db8:2::10
+ *   ENI C (veth b1, AUDIT,   policy POL_B)   10.1.3.10
+ *   U     (veth a1)                          not configured
+ *   slot 1 (inactive): ENI A with 10.1.9.9
+ *
+ *   POL_A   bit 0    tcp 80-443        from 10.0.0.0/8
+ *           bit 1    udp 53            from 2001:db8::/32
+ *           bit 2    icmp type 8, any code  from 0.0.0.0/0
+ *           bit 3    udp 0-1           from 10.0.0.0/8
+ *           bit 700  tcp 8080          from 10.0.0.0/8   (a high word of the bitmap)
+ *           bit 1023 udp 65535         from 10.0.0.0/8   (the last bit)
+ *   POL_OVR bit 0    tcp 22            from 10.0.0.0/8
+ *   POL_B   bit 0    tcp 22            from 0.0.0.0/0 and ::/0
+ *           bit 1    all protocols     from 10.2.0.0/16 and 2001:db8:2000::/36
+ *
+ * Each case names a frame, the interface, the XDP verdict, and the (reason, action) counter that
+ * must move by exactly one packet and the frame's bytes while no other counter moves. Cases
+ * marked tc run through tc_ingress too.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <netinet/in.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "addr.h"
+#include "eniaddr.h"
+#include "eniaddr.skel.h"
+#include "netns.h"
+#include "pkt.h"
+
+enum eni_id { ENI_A, ENI_B, ENI_C, ENI_U, ENI_COUNT };
+
+#define POL_A   1u
+#define POL_OVR 2u
+#define POL_B   3u
+
+#define SRC_IN   "10.9.9.9"      /* inside 10.0.0.0/8 */
+#define SRC_OUT  "192.0.2.1"     /* outside every v4 peer prefix but 0.0.0.0/0 */
+#define SRC6_IN  "2001:db8:ff::1"
+#define SRC6_OUT "2001:db9::1"
+
+struct fixture {
+	struct netns ns;
+	struct eniaddr *skel;
+	int ifindex[ENI_COUNT];
+	int ncpus;
+};
+
+static struct fixture fx = { .ns = { .fd = -1 } };
+
+static const char *const reason_names[] = {
+#define REASON_NAME_(e, name, kind) [ENIADDR_R_##e] = name,
+	ENIADDR_REASONS(REASON_NAME_)
+#undef REASON_NAME_
+};
+
+/* ---------------------------------------------------------------- map setup */
+
+static int map_fd(struct bpf_map *m)
+{
+	return bpf_map__fd(m);
+}
+
+static void put_state(__u32 slot)
+{
+	struct eniaddr_state st = { .active_slot = slot, .generation = 1 };
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_state), &zero, &st, 0),
+			 0);
+}
+
+static void put_eni(__u32 slot, enum eni_id eni, __u32 policy, __u8 mode)
+{
+	struct eniaddr_eni_key k = { .slot = slot, .ifindex = (__u32)fx.ifindex[eni] };
+	struct eniaddr_eni v = { .in_policy = policy, .mode = mode };
+
+	assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_enis), &k, &v, 0), 0);
+}
+
+static struct ip_prefix prefix(const char *text)
+{
+	struct ip_prefix p;
+
+	assert_int_equal(ip_prefix_parse(text, &p), 0);
+	return p;
+}
+
+/* An exact address, or (with a "/n") a delegated prefix, owned by eni in slot. */
+static void put_owner(__u32 slot, const char *text, enum eni_id eni, __u32 policy, __u32 flags)
+{
+	struct eniaddr_owner o = { .ifindex = (__u32)fx.ifindex[eni], .in_policy = policy,
+				   .flags = flags };
+	struct ip_prefix p = prefix(text);
+
+	if (!strchr(text, '/')) {
+		struct eniaddr_addr_key k = { .slot = slot };
+
+		memcpy(k.addr, p.addr, 16);
+		assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_addrs), &k, &o,
+						     0), 0);
+	} else {
+		struct eniaddr_pfx_key k = { .prefixlen = 32 + p.plen, .slot = slot };
+
+		memcpy(k.addr, p.addr, 16);
+		o.flags |= ENIADDR_ADDR_F_PREFIX;
+		assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_pfx), &k, &o, 0),
+				 0);
+	}
+}
+
+/* Rule bits from a list of bit numbers ending with -1. */
+static struct eniaddr_rule_bits bits_of(const int *list)
+{
+	struct eniaddr_rule_bits b = { { 0 } };
+
+	for (; *list >= 0; list++)
+		b.w[*list / 64] |= 1ull << (*list % 64);
+	return b;
+}
+#define BITS(...) bits_of((const int[]){ __VA_ARGS__, -1 })
+
+/* The value of a source prefix holds the union of every covering prefix's bits: written by
+ * hand below, as the compiler would. */
+static void put_src(__u32 policy, const char *text, struct eniaddr_rule_bits bits)
+{
+	struct ip_prefix p = prefix(text);
+	struct eniaddr_src_key k = { .prefixlen = 32 + p.plen, .policy = policy };
+
+	memcpy(k.addr, p.addr, 16);
+	assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_src), &k, &bits, 0), 0);
+}
+
+/* One L4 entry: protocol, then the top port_bits bits of port (-1: protocol-less, all). */
+static void put_l4(__u32 policy, int proto, __u32 port, int port_bits,
+		   struct eniaddr_rule_bits bits)
+{
+	struct eniaddr_l4_key k = { .prefixlen = 32, .policy = policy };
+
+	if (proto >= 0) {
+		k.prefixlen = 32 + 8 + (__u32)port_bits;
+		k.sel = htonl(ENIADDR_L4_SEL(proto, port));
+	}
+	assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_l4), &k, &bits, 0), 0);
+}
+
+/* An inclusive port range as the fewest aligned power-of-two blocks. */
+static void put_l4_range(__u32 policy, int proto, __u32 lo, __u32 hi,
+			 struct eniaddr_rule_bits bits)
+{
+	while (lo <= hi) {
+		int k = 0;
+
+		while (k < 16 && (lo & ((2u << k) - 1)) == 0 && lo + (2u << k) - 1 <= hi)
+			k++;
+		put_l4(policy, proto, lo, 16 - k, bits);
+		lo += 1u << k;
+	}
+}
+
+static void populate(void)
+{
+	put_state(0);
+	put_eni(0, ENI_A, POL_A, ENIADDR_MODE_ENFORCE);
+	put_eni(0, ENI_B, POL_B, ENIADDR_MODE_ENFORCE);
+	put_eni(0, ENI_C, POL_B, ENIADDR_MODE_AUDIT);
+
+	put_owner(0, "10.1.1.10", ENI_A, POL_A, ENIADDR_ADDR_F_PRIMARY);
+	put_owner(0, "10.1.1.11", ENI_A, POL_A, 0);
+	put_owner(0, "10.1.1.12", ENI_A, POL_OVR, ENIADDR_ADDR_F_OVERRIDE);
+	put_owner(0, "2001:db8:1::10", ENI_A, POL_A, 0);
+	put_owner(0, "10.1.16.0/28", ENI_A, POL_A, 0);
+	put_owner(0, "2001:db8:1:1::/80", ENI_A, POL_A, 0);
+	put_owner(0, "10.1.2.10", ENI_B, POL_B, ENIADDR_ADDR_F_PRIMARY);
+	put_owner(0, "2001:db8:2::10", ENI_B, POL_B, 0);
+	put_owner(0, "10.1.3.10", ENI_C, POL_B, ENIADDR_ADDR_F_PRIMARY);
+
+	/* The inactive slot: must be invisible until a flip. */
+	put_eni(1, ENI_A, POL_A, ENIADDR_MODE_ENFORCE);
+	put_owner(1, "10.1.9.9", ENI_A, POL_A, 0);
+
+	put_src(POL_A, "0.0.0.0/0", BITS(2));
+	put_src(POL_A, "10.0.0.0/8", BITS(0, 2, 3, 700, 1023));
+	put_src(POL_A, "2001:db8::/32", BITS(1));
+	put_l4_range(POL_A, IPPROTO_TCP, 80, 443, BITS(0));
+	put_l4(POL_A, IPPROTO_UDP, 53, 16, BITS(1));
+	put_l4(POL_A, IPPROTO_ICMP, 8 << 8, 8, BITS(2));
+	put_l4_range(POL_A, IPPROTO_UDP, 0, 1, BITS(3));
+	put_l4(POL_A, IPPROTO_TCP, 8080, 16, BITS(700));
+	put_l4(POL_A, IPPROTO_UDP, 65535, 16, BITS(1023));
+
+	put_src(POL_OVR, "10.0.0.0/8", BITS(0));
+	put_l4(POL_OVR, IPPROTO_TCP, 22, 16, BITS(0));
+
+	put_src(POL_B, "0.0.0.0/0", BITS(0));
+	put_src(POL_B, "::/0", BITS(0));
+	put_src(POL_B, "10.2.0.0/16", BITS(0, 1));
+	put_src(POL_B, "2001:db8:2000::/36", BITS(0, 1));
+	put_l4(POL_B, -1, 0, 0, BITS(1));
+	put_l4(POL_B, IPPROTO_TCP, 22, 16, BITS(0, 1));
+}
+
+/* ---------------------------------------------------------------- running and counting */
+
+struct count {
+	__u64 packets;
+	__u64 bytes;
+};
+
+static struct count stat_of(const struct eniaddr_stat_key *k)
+{
+	struct eniaddr_stat vals[fx.ncpus];
+	struct count c = { 0, 0 };
+	int i;
+
+	if (bpf_map_lookup_elem(map_fd(fx.skel->maps.eniaddr_stats), k, vals))
+		return c;
+	for (i = 0; i < fx.ncpus; i++) {
+		c.packets += vals[i].packets;
+		c.bytes += vals[i].bytes;
+	}
+	return c;
+}
+
+/* Packets over every counter, so a case can prove it moved only its own. */
+static __u64 stat_total(void)
+{
+	struct eniaddr_stat_key k, next;
+	struct eniaddr_stat_key *prev = NULL;
+	int fd = map_fd(fx.skel->maps.eniaddr_stats);
+	__u64 total = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		total += stat_of(&next).packets;
+		k = next;
+		prev = &k;
+	}
+	return total;
+}
+
+/* XDP test runs refuse frames under 14 bytes; a runt is sent behind metadata instead, which
+ * the program does not see: ctx.data is the metadata length. */
+static int run_xdp(const struct pkt *p, int ifindex, __u32 *retval)
+{
+	uint8_t buf[PKT_MAX + 32];
+	size_t meta = p->len < ETH_HLEN ? (ETH_HLEN - p->len + 3) & ~(size_t)3 : 0;
+	struct xdp_md ctx = {
+		.data = (__u32)meta,
+		.data_end = (__u32)(meta + p->len),
+		.ingress_ifindex = (__u32)ifindex,
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf,
+		    .data_size_in = (__u32)(meta + p->len), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int err;
+
+	memset(buf, 0, meta);
+	memcpy(buf + meta, p->data, p->len);
+	err = bpf_prog_test_run_opts(bpf_program__fd(fx.skel->progs.xdp_ingress), &opts);
+	*retval = opts.retval;
+	return err;
+}
+
+static int run_tc(const struct pkt *p, int ifindex, __u32 *retval)
+{
+	struct __sk_buff ctx = { .ifindex = (__u32)ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->data, .data_size_in = (__u32)p->len,
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int err;
+
+	err = bpf_prog_test_run_opts(bpf_program__fd(fx.skel->progs.tc_ingress), &opts);
+	*retval = opts.retval;
+	return err;
+}
+
+#define PASS XDP_PASS
+#define DROP XDP_DROP
+
+struct ingress_case {
+	const char *name;
+	struct pkt_spec pkt;
+	enum eni_id eni;
+	__u32 xdp;                  /* XDP_PASS or XDP_DROP; tc expects TC_ACT_OK / TC_ACT_SHOT */
+	enum eniaddr_reason reason; /* the counter that moves */
+	enum eniaddr_action action;
+	bool tc;                    /* also through tc_ingress */
+};
+
+/* Runs one program on one case and checks verdict and counters; prints and returns false on a
+ * mismatch so that a table reports every failing case. */
+static bool run_one(const struct ingress_case *c, const struct pkt *p, bool tc)
+{
+	int ifindex = fx.ifindex[c->eni];
+	struct eniaddr_stat_key key = {
+		.ifindex = (__u32)ifindex,
+		.reason = (__u16)c->reason,
+		.dir = ENIADDR_DIR_INGRESS,
+		.action = (__u8)c->action,
+	};
+	__u32 want = tc ? (c->xdp == XDP_PASS ? TC_ACT_OK : TC_ACT_SHOT) : c->xdp;
+	struct count before = stat_of(&key), after;
+	__u64 total_before = stat_total(), total_after;
+	__u32 got = ~0u;
+	int err;
+
+	err = tc ? run_tc(p, ifindex, &got) : run_xdp(p, ifindex, &got);
+	after = stat_of(&key);
+	total_after = stat_total();
+	if (err || got != want || after.packets - before.packets != 1 ||
+	    after.bytes - before.bytes != p->len || total_after - total_before != 1) {
+		print_error("%s [%s]: test_run %d, verdict %u want %u; counter %s/%d moved %llu "
+			    "packets %llu bytes (want 1, %zu); all counters moved %llu\n",
+			    c->name, tc ? "tc" : "xdp", err, got, want, reason_names[c->reason],
+			    c->action, (unsigned long long)(after.packets - before.packets),
+			    (unsigned long long)(after.bytes - before.bytes), p->len,
+			    (unsigned long long)(total_after - total_before));
+		return false;
+	}
+	return true;
+}
+
+static void run_table(const struct ingress_case *cases, size_t n)
+{
+	int failed = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct ingress_case *c = &cases[i];
+		struct pkt p;
+
+		if (pkt_build(&p, &c->pkt)) {
+			print_error("%s: the packet spec does not build\n", c->name);
+			failed++;
+			continue;
+		}
+		if (!run_one(c, &p, false))
+			failed++;
+		if (c->tc && !run_one(c, &p, true))
+			failed++;
+	}
+	if (failed)
+		fail_msg("%d of %zu cases failed", failed, n);
+}
+
+#define RUN_TABLE(t) run_table((t), sizeof(t) / sizeof((t)[0]))
+
+/* Spec shorthands. */
+#define TCP(dp)       .proto = IPPROTO_TCP, .sport = 40000, .dport = (dp)
+#define UDP(sp, dp)   .proto = IPPROTO_UDP, .sport = (sp), .dport = (dp)
+#define ICMP(t, c)    .proto = IPPROTO_ICMP, .icmp_type = (t), .icmp_code = (c)
+#define ICMP6(t, c)   .proto = IPPROTO_ICMPV6, .icmp_type = (t), .icmp_code = (c)
+#define CUT(l, n)     .cut = { .layer = (l), .keep = (n), .on = true }
+#define EXT(t, n)     { .type = (t), .len = (n) }
+#define FRAG(i, off, m) .frag = { .on = true, .id = (i), .offset = (off), .more = (m) }
+
+/* ---------------------------------------------------------------- cases */
+
+static void test_failsafes(void **state)
+{
+	static const struct ingress_case cases[] = {
+		{ "arp request", { .ethertype = ETH_P_ARP }, ENI_A, PASS,
+		  ENIADDR_R_FAILSAFE_ARP, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "nd router solicitation (133)", { .src = "fe80::1", .dst = "ff02::2",
+		  ICMP6(133, 0) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "nd neighbor solicitation (135)", { .src = "fe80::1", .dst = "ff02::1:ff00:10",
+		  ICMP6(135, 0) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND, .action = ENIADDR_ACT_PASS },
+		{ "nd redirect (137)", { .src = "fe80::1", .dst = "2001:db8:1::10",
+		  ICMP6(137, 0) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND, .action = ENIADDR_ACT_PASS },
+		{ "icmpv6 132 is not nd", { .src = "fe80::1", .dst = "ff02::1", ICMP6(132, 0) },
+		  ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+		{ "icmpv6 138 is not nd", { .src = "fe80::1", .dst = "ff02::1", ICMP6(138, 0) },
+		  ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+		{ "dhcpv4 server to client", { .src = "10.1.0.1", .dst = "255.255.255.255",
+		  UDP(67, 68) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_DHCP, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "dhcpv4 client to server is not", { .src = "10.1.0.1",
+		  .dst = "255.255.255.255", UDP(68, 67) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED,
+		  .action = ENIADDR_ACT_DROP },
+		{ "dhcpv4 ports over ipv6 are not", { .src = "fe80::1", .dst = "fe80::2",
+		  UDP(67, 68) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+		{ "dhcpv6 server to client", { .src = "fe80::1", .dst = "fe80::2", UDP(547, 546) },
+		  ENI_A, PASS, ENIADDR_R_FAILSAFE_DHCP, .action = ENIADDR_ACT_PASS },
+		{ "dhcpv6 client to server is not", { .src = "fe80::1", .dst = "fe80::2",
+		  UDP(546, 547) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+		{ "imds 169.254.169.254", { .src = "169.254.169.254", .dst = "10.1.1.10",
+		  .proto = IPPROTO_TCP, .sport = 80, .dport = 40000 }, ENI_A, PASS,
+		  ENIADDR_R_FAILSAFE_LINK_LOCAL, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "dns 169.254.169.253", { .src = "169.254.169.253", .dst = "10.1.1.10",
+		  UDP(53, 40000) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_LINK_LOCAL, .action = ENIADDR_ACT_PASS },
+		{ "time sync 169.254.169.123", { .src = "169.254.169.123", .dst = "10.1.1.10",
+		  UDP(123, 40000) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_LINK_LOCAL,
+		  .action = ENIADDR_ACT_PASS },
+		{ "169.254.169.250 is not a service", { .src = "169.254.169.250",
+		  .dst = "10.1.1.10", UDP(123, 40000) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		  .action = ENIADDR_ACT_DROP },
+		{ "imds fd00:ec2::254", { .src = "fd00:ec2::254", .dst = "2001:db8:1::10",
+		  .proto = IPPROTO_TCP, .sport = 80, .dport = 40000 }, ENI_A, PASS,
+		  ENIADDR_R_FAILSAFE_LINK_LOCAL, .action = ENIADDR_ACT_PASS },
+		{ "dns fd00:ec2::253", { .src = "fd00:ec2::253", .dst = "2001:db8:1::10",
+		  UDP(53, 40000) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_LINK_LOCAL, .action = ENIADDR_ACT_PASS },
+		{ "time sync fd00:ec2::123", { .src = "fd00:ec2::123", .dst = "2001:db8:1::10",
+		  UDP(123, 40000) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_LINK_LOCAL,
+		  .action = ENIADDR_ACT_PASS },
+		{ "fd00:ec2::255 is not a service", { .src = "fd00:ec2::255",
+		  .dst = "2001:db8:1::10", UDP(123, 40000) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		  .action = ENIADDR_ACT_DROP },
+		{ "ipv6 from ::ffff:169.254.169.254 is malformed", {
+		  .src = "::ffff:169.254.169.254", .dst = "2001:db8:1::10", UDP(123, 40000) },
+		  ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "frag needed (icmp 3/4)", { .src = SRC_OUT, .dst = "10.1.1.10", ICMP(3, 4) },
+		  ENI_A, PASS, ENIADDR_R_FAILSAFE_PMTU, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "port unreachable (icmp 3/3) is not", { .src = SRC_OUT, .dst = "10.1.1.10",
+		  ICMP(3, 3) }, ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "packet too big (icmpv6 2)", { .src = SRC6_OUT, .dst = "2001:db8:1::10",
+		  ICMP6(2, 0) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_PMTU, .action = ENIADDR_ACT_PASS },
+		{ "icmpv6 1 (unreachable) is not", { .src = SRC6_OUT, .dst = "2001:db8:1::10",
+		  ICMP6(1, 4) }, ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+	};
+
+	(void)state;
+	RUN_TABLE(cases);
+}
+
+static void test_ownership(void **state)
+{
+	static const struct ingress_case cases[] = {
+		{ "v4 primary", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80) }, ENI_A, PASS,
+		  ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v4 secondary", { .src = SRC_IN, .dst = "10.1.1.11", TCP(80) }, ENI_A, PASS,
+		  ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "v4 not owned", { .src = SRC_IN, .dst = "10.1.1.99", TCP(80) }, ENI_A, DROP,
+		  ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "v4 of eni b arriving on a", { .src = SRC_IN, .dst = "10.1.2.10", TCP(22) },
+		  ENI_A, DROP, ENIADDR_R_WRONG_ENI, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "v4 of eni a arriving on b", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80) },
+		  ENI_B, DROP, ENIADDR_R_WRONG_ENI, .action = ENIADDR_ACT_DROP },
+		{ "v4 of eni b on b", { .src = SRC_IN, .dst = "10.1.2.10", TCP(22) }, ENI_B, PASS,
+		  ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "v6 owned", { .src = SRC6_IN, .dst = "2001:db8:1::10", UDP(40000, 53) }, ENI_A,
+		  PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v6 not owned", { .src = SRC6_IN, .dst = "2001:db8:1::11", UDP(40000, 53) },
+		  ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+		{ "v6 of eni b arriving on a", { .src = SRC6_IN, .dst = "2001:db8:2::10",
+		  TCP(22) }, ENI_A, DROP, ENIADDR_R_WRONG_ENI, .action = ENIADDR_ACT_DROP },
+		{ "v6 of eni b on b", { .src = SRC6_OUT, .dst = "2001:db8:2::10", TCP(22) },
+		  ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "v4 prefix, first address", { .src = SRC_IN, .dst = "10.1.16.0", TCP(80) },
+		  ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v4 prefix, last address", { .src = SRC_IN, .dst = "10.1.16.15", TCP(80) },
+		  ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "v4 prefix, one past", { .src = SRC_IN, .dst = "10.1.16.16", TCP(80) }, ENI_A,
+		  DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+		{ "v4 prefix arriving on b", { .src = SRC_IN, .dst = "10.1.16.5", TCP(80) }, ENI_B,
+		  DROP, ENIADDR_R_WRONG_ENI, .action = ENIADDR_ACT_DROP },
+		{ "v6 prefix", { .src = SRC6_IN, .dst = "2001:db8:1:1::5", UDP(40000, 53) }, ENI_A,
+		  PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "v6 prefix, last address", { .src = SRC6_IN,
+		  .dst = "2001:db8:1:1:0:ffff:ffff:ffff", UDP(40000, 53) }, ENI_A, PASS,
+		  ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "v6 prefix, one past", { .src = SRC6_IN, .dst = "2001:db8:1:1:1::",
+		  UDP(40000, 53) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+		{ "v6 prefix arriving on b", { .src = SRC6_IN, .dst = "2001:db8:1:1::5",
+		  UDP(40000, 53) }, ENI_B, DROP, ENIADDR_R_WRONG_ENI, .action = ENIADDR_ACT_DROP },
+		{ "ipv6 to the v4-mapped form of an owned v4 is malformed",
+		  { .src = SRC6_OUT, .dst = "::ffff:10.1.2.10", TCP(22) }, ENI_B, DROP,
+		  ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "address of the inactive slot", { .src = SRC_IN, .dst = "10.1.9.9", TCP(80) },
+		  ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+	};
+
+	(void)state;
+	RUN_TABLE(cases);
+}
+
+static void test_rules(void **state)
+{
+	static const struct ingress_case cases[] = {
+		{ "tcp 79, below the range", { .src = SRC_IN, .dst = "10.1.1.10", TCP(79) }, ENI_A,
+		  DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "tcp 80, range start", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80) }, ENI_A,
+		  PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "tcp 443, range end", { .src = SRC_IN, .dst = "10.1.1.10", TCP(443) }, ENI_A,
+		  PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "tcp 444, above the range", { .src = SRC_IN, .dst = "10.1.1.10", TCP(444) },
+		  ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "tcp 80 from 10.255.255.255, peer edge", { .src = "10.255.255.255",
+		  .dst = "10.1.1.10", TCP(80) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS },
+		{ "tcp 80 from 11.0.0.0, outside the peer", { .src = "11.0.0.0",
+		  .dst = "10.1.1.10", TCP(80) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		  .action = ENIADDR_ACT_DROP },
+		{ "tcp 80 from 9.255.255.255, outside the peer", { .src = "9.255.255.255",
+		  .dst = "10.1.1.10", TCP(80) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		  .action = ENIADDR_ACT_DROP },
+		{ "udp 80 is not tcp 80", { .src = SRC_IN, .dst = "10.1.1.10", UDP(40000, 80) },
+		  ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "udp 0, range start", { .src = SRC_IN, .dst = "10.1.1.10", UDP(40000, 0) },
+		  ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "udp 1, range end", { .src = SRC_IN, .dst = "10.1.1.10", UDP(40000, 1) }, ENI_A,
+		  PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "udp 2, above", { .src = SRC_IN, .dst = "10.1.1.10", UDP(40000, 2) }, ENI_A,
+		  DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "udp 65534, below", { .src = SRC_IN, .dst = "10.1.1.10", UDP(40000, 65534) },
+		  ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "udp 65535 (rule bit 1023)", { .src = SRC_IN, .dst = "10.1.1.10",
+		  UDP(40000, 65535) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "tcp 8080 (rule bit 700)", { .src = SRC_IN, .dst = "10.1.1.10", TCP(8080) },
+		  ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "tcp 8080 from outside", { .src = SRC_OUT, .dst = "10.1.1.10", TCP(8080) },
+		  ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "v6 udp 53 from 2001:db8::/32", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(40000, 53) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "v6 udp 52", { .src = SRC6_IN, .dst = "2001:db8:1::10", UDP(40000, 52) }, ENI_A,
+		  DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "v6 udp 54", { .src = SRC6_IN, .dst = "2001:db8:1::10", UDP(40000, 54) }, ENI_A,
+		  DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "v6 udp 53 from outside /32", { .src = SRC6_OUT, .dst = "2001:db8:1::10",
+		  UDP(40000, 53) }, ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "v4 udp 53 (rule is v6 only)", { .src = SRC_IN, .dst = "10.1.1.10",
+		  UDP(40000, 53) }, ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "v6 tcp 80 (rule is v4 only)", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  TCP(80) }, ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "icmp echo 8/0 from anywhere", { .src = SRC_OUT, .dst = "10.1.1.10",
+		  ICMP(8, 0) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "icmp echo 8/255 (any code)", { .src = SRC_OUT, .dst = "10.1.1.10",
+		  ICMP(8, 255) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "icmp 0/0 echo reply", { .src = SRC_OUT, .dst = "10.1.1.10", ICMP(0, 0) }, ENI_A,
+		  DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "icmp 9/0", { .src = SRC_OUT, .dst = "10.1.1.10", ICMP(9, 0) }, ENI_A, DROP,
+		  ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "icmpv6 echo 128 (rule is icmp)", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  ICMP6(128, 0) }, ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "gre from 10.2.3.4: all-protocols rule", { .src = "10.2.3.4", .dst = "10.1.2.10",
+		  .proto = IPPROTO_GRE }, ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "esp from 10.2.3.4: all-protocols rule", { .src = "10.2.3.4", .dst = "10.1.2.10",
+		  .proto = IPPROTO_ESP }, ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "udp 9 from 10.2.3.4: all-protocols rule", { .src = "10.2.3.4",
+		  .dst = "10.1.2.10", UDP(40000, 9) }, ENI_B, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS },
+		{ "gre from 10.3.0.1", { .src = "10.3.0.1", .dst = "10.1.2.10",
+		  .proto = IPPROTO_GRE }, ENI_B, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "tcp 22 to b from anywhere", { .src = SRC_OUT, .dst = "10.1.2.10", TCP(22) },
+		  ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "tcp 23 to b", { .src = SRC_OUT, .dst = "10.1.2.10", TCP(23) }, ENI_B, DROP,
+		  ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "override: tcp 22 to 10.1.1.12, its own group allows", { .src = SRC_IN,
+		  .dst = "10.1.1.12", TCP(22) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS,
+		  .tc = true },
+		{ "no override: tcp 22 to 10.1.1.11, eni group denies", { .src = SRC_IN,
+		  .dst = "10.1.1.11", TCP(22) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		  .action = ENIADDR_ACT_DROP },
+		{ "override: tcp 80 to 10.1.1.12, eni group would allow", { .src = SRC_IN,
+		  .dst = "10.1.1.12", TCP(80) }, ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP,
+		  .tc = true },
+	};
+
+	(void)state;
+	RUN_TABLE(cases);
+}
+
+static void test_audit_and_unconfigured(void **state)
+{
+	static const struct ingress_case cases[] = {
+		{ "audit: denied tcp 80 passes as audit", { .src = SRC_IN, .dst = "10.1.3.10",
+		  TCP(80) }, ENI_C, PASS, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_AUDIT, .tc = true },
+		{ "audit: allowed tcp 22 is a plain pass", { .src = SRC_IN, .dst = "10.1.3.10",
+		  TCP(22) }, ENI_C, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "audit: not owned", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80) }, ENI_C, PASS,
+		  ENIADDR_R_WRONG_ENI, .action = ENIADDR_ACT_AUDIT },
+		{ "audit: truncated tcp", { .src = SRC_IN, .dst = "10.1.3.10", TCP(80),
+		  CUT(PKT_L_L4, 19) }, ENI_C, PASS, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_AUDIT, .tc = true },
+		{ "audit: runt frame", { .ethertype = ETH_P_ARP, CUT(PKT_L_ETH, 10) }, ENI_C, PASS,
+		  ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_AUDIT },
+		{ "audit: three vlan tags", { .vlan = { 0x88a8, 0x8100, 0x8100 }, .src = SRC_IN,
+		  .dst = "10.1.3.10", TCP(22) }, ENI_C, PASS, ENIADDR_R_VLAN_CAP,
+		  .action = ENIADDR_ACT_AUDIT },
+		{ "unconfigured: tcp 80", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80) }, ENI_U,
+		  PASS, ENIADDR_R_UNCONFIGURED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "unconfigured: truncated ipv4", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80),
+		  CUT(PKT_L_IP, 10) }, ENI_U, PASS, ENIADDR_R_UNCONFIGURED, .action = ENIADDR_ACT_PASS,
+		  .tc = true },
+		{ "unconfigured: runt frame is malformed", { .ethertype = ETH_P_ARP,
+		  CUT(PKT_L_ETH, 12) }, ENI_U, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "other l3 (lldp)", { .ethertype = 0x88cc, .payload = 40 }, ENI_A, PASS,
+		  ENIADDR_R_OTHER_L3, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "other l3 under a vlan tag (mpls)", { .ethertype = 0x8847, .vlan = { 0x8100 },
+		  .payload = 40 }, ENI_A, PASS, ENIADDR_R_OTHER_L3, .action = ENIADDR_ACT_PASS },
+	};
+
+	(void)state;
+	RUN_TABLE(cases);
+}
+
+static void test_vlan(void **state)
+{
+	static const struct ingress_case cases[] = {
+		{ "one 802.1Q tag", { .vlan = { 0x8100 }, .src = SRC_IN, .dst = "10.1.1.10",
+		  TCP(80) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "one 802.1ad tag", { .vlan = { 0x88a8 }, .src = SRC_IN, .dst = "10.1.1.10",
+		  TCP(80) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "802.1ad + 802.1Q (the cap)", { .vlan = { 0x88a8, 0x8100 }, .src = SRC_IN,
+		  .dst = "10.1.1.10", TCP(80) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS,
+		  .tc = true },
+		{ "two tags, denied port", { .vlan = { 0x8100, 0x8100 }, .src = SRC_IN,
+		  .dst = "10.1.1.10", TCP(79) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		  .action = ENIADDR_ACT_DROP },
+		{ "two tags, ipv6", { .vlan = { 0x88a8, 0x8100 }, .src = SRC6_IN,
+		  .dst = "2001:db8:1::10", UDP(40000, 53) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS },
+		{ "two tags, arp", { .vlan = { 0x88a8, 0x8100 }, .ethertype = ETH_P_ARP }, ENI_A,
+		  PASS, ENIADDR_R_FAILSAFE_ARP, .action = ENIADDR_ACT_PASS },
+		{ "three tags", { .vlan = { 0x88a8, 0x8100, 0x8100 }, .src = SRC_IN,
+		  .dst = "10.1.1.10", TCP(80) }, ENI_A, DROP, ENIADDR_R_VLAN_CAP,
+		  .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "three tags, arp", { .vlan = { 0x8100, 0x8100, 0x8100 },
+		  .ethertype = ETH_P_ARP }, ENI_A, DROP, ENIADDR_R_VLAN_CAP, .action = ENIADDR_ACT_DROP },
+	};
+
+	(void)state;
+	RUN_TABLE(cases);
+}
+
+static void test_ip_headers(void **state)
+{
+	static const struct ingress_case cases[] = {
+		{ "ipv4 with 4 option bytes", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80),
+		  .ip4_opt_len = 4 }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "ipv4 with 40 option bytes (ihl 15)", { .src = SRC_IN, .dst = "10.1.1.10",
+		  TCP(443), .ip4_opt_len = 40 }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS },
+		{ "ipv4 with options, denied port", { .src = SRC_IN, .dst = "10.1.1.10", TCP(444),
+		  .ip4_opt_len = 8 }, ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "ipv4 ihl 4", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80), .ip4_ihl = 4 },
+		  ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "ipv4 version 6 in an ipv4 frame", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80),
+		  .ip_version = 6 }, ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "ipv6 version 4 in an ipv6 frame", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(40000, 53), .ip_version = 4 }, ENI_A, DROP, ENIADDR_R_MALFORMED,
+		  .action = ENIADDR_ACT_DROP },
+		{ "ipv6 hop-by-hop", { .src = SRC6_IN, .dst = "2001:db8:1::10", UDP(40000, 53),
+		  .ext = { EXT(IPPROTO_HOPOPTS, 8) }, .n_ext = 1 }, ENI_A, PASS,
+		  ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "ipv6 eight extension headers (the cap)", { .src = SRC6_IN,
+		  .dst = "2001:db8:1::10", UDP(40000, 53), .ext = { EXT(IPPROTO_HOPOPTS, 8),
+		  EXT(IPPROTO_DSTOPTS, 16), EXT(IPPROTO_ROUTING, 24), EXT(IPPROTO_AH, 24),
+		  EXT(IPPROTO_DSTOPTS, 8), EXT(IPPROTO_MH, 8), EXT(IPPROTO_DSTOPTS, 2048),
+		  EXT(IPPROTO_DSTOPTS, 8) }, .n_ext = 8 }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS },
+		{ "ipv6 eight extension headers, denied port", { .src = SRC6_IN,
+		  .dst = "2001:db8:1::10", UDP(40000, 54), .ext = { EXT(IPPROTO_HOPOPTS, 8),
+		  EXT(IPPROTO_DSTOPTS, 8), EXT(IPPROTO_ROUTING, 8), EXT(IPPROTO_AH, 12),
+		  EXT(IPPROTO_DSTOPTS, 8), EXT(IPPROTO_MH, 8), EXT(IPPROTO_DSTOPTS, 8),
+		  EXT(IPPROTO_DSTOPTS, 8) }, .n_ext = 8 }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		  .action = ENIADDR_ACT_DROP },
+		{ "ipv6 nine extension headers", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(40000, 53), .ext = { EXT(IPPROTO_HOPOPTS, 8), EXT(IPPROTO_DSTOPTS, 8),
+		  EXT(IPPROTO_ROUTING, 8), EXT(IPPROTO_DSTOPTS, 8), EXT(IPPROTO_DSTOPTS, 8),
+		  EXT(IPPROTO_DSTOPTS, 8), EXT(IPPROTO_DSTOPTS, 8), EXT(IPPROTO_DSTOPTS, 8),
+		  EXT(IPPROTO_DSTOPTS, 8) }, .n_ext = 9 }, ENI_A, DROP, ENIADDR_R_EXT_HDR_CAP,
+		  .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "ipv6 AH (24 bytes: 4-byte units)", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(40000, 53), .ext = { EXT(IPPROTO_AH, 24) }, .n_ext = 1, .payload = 64 },
+		  ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "ipv6 AH (12 bytes, no ICV)", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(40000, 53), .ext = { EXT(IPPROTO_AH, 12) }, .n_ext = 1, .payload = 64 },
+		  ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "ipv6 routing + AH + dest opts", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(40000, 53), .ext = { EXT(IPPROTO_ROUTING, 24), EXT(IPPROTO_AH, 20),
+		  EXT(IPPROTO_DSTOPTS, 8) }, .n_ext = 3 }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS },
+		{ "ipv6 ESP ends the chain (protocol 50, no rule)", { .src = SRC6_IN,
+		  .dst = "2001:db8:1::10", .proto = IPPROTO_ESP, .payload = 64 }, ENI_A, DROP,
+		  ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "ipv6 no next header (59)", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  .proto = IPPROTO_NONE, .ext = { EXT(IPPROTO_DSTOPTS, 8) }, .n_ext = 1 }, ENI_A,
+		  DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "ipv6 no next header, all-protocols rule", { .src = "2001:db8:2000::1",
+		  .dst = "2001:db8:2::10", .proto = IPPROTO_NONE }, ENI_B, PASS,
+		  ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "ipv6 ESP, all-protocols rule", { .src = "2001:db8:2000::1",
+		  .dst = "2001:db8:2::10", .proto = IPPROTO_ESP, .payload = 32 }, ENI_B, PASS,
+		  ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+	};
+
+	(void)state;
+	RUN_TABLE(cases);
+}
+
+/* Order matters: first fragments are remembered, later ones look them up. */
+static void test_fragments(void **state)
+{
+	static const struct ingress_case cases[] = {
+		{ "v4 first fragment, allowed", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80),
+		  FRAG(0x1111, 0, true), .payload = 64 }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v4 middle fragment follows", { .src = SRC_IN, .dst = "10.1.1.10",
+		  .proto = IPPROTO_TCP, FRAG(0x1111, 1480, true), .payload = 64 }, ENI_A, PASS,
+		  ENIADDR_R_FRAGMENT_FOLLOWS, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v4 last fragment follows", { .src = SRC_IN, .dst = "10.1.1.10",
+		  .proto = IPPROTO_TCP, FRAG(0x1111, 2960, false), .payload = 64 }, ENI_A, PASS,
+		  ENIADDR_R_FRAGMENT_FOLLOWS, .action = ENIADDR_ACT_PASS },
+		{ "v4 stray fragment carrying bytes that look like tcp 80", { .src = SRC_IN,
+		  .dst = "10.1.1.10", TCP(80), FRAG(0x2222, 1480, true) }, ENI_A, DROP,
+		  ENIADDR_R_FRAGMENT, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "v4 fragment of another source", { .src = "10.9.9.8", .dst = "10.1.1.10",
+		  .proto = IPPROTO_TCP, FRAG(0x1111, 1480, true) }, ENI_A, DROP,
+		  ENIADDR_R_FRAGMENT, .action = ENIADDR_ACT_DROP },
+		{ "v4 fragment of another protocol", { .src = SRC_IN, .dst = "10.1.1.10",
+		  .proto = IPPROTO_UDP, FRAG(0x1111, 1480, true) }, ENI_A, DROP,
+		  ENIADDR_R_FRAGMENT, .action = ENIADDR_ACT_DROP },
+		{ "v4 fragment on another interface", { .src = SRC_IN, .dst = "10.1.1.10",
+		  .proto = IPPROTO_TCP, FRAG(0x1111, 1480, true) }, ENI_B, DROP,
+		  ENIADDR_R_FRAGMENT, .action = ENIADDR_ACT_DROP },
+		{ "v4 first fragment, denied", { .src = SRC_IN, .dst = "10.1.1.10", TCP(22),
+		  FRAG(0x3333, 0, true) }, ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "v4 later fragment of the denied one", { .src = SRC_IN, .dst = "10.1.1.10",
+		  .proto = IPPROTO_TCP, FRAG(0x3333, 8, false) }, ENI_A, DROP, ENIADDR_R_FRAGMENT,
+		  .action = ENIADDR_ACT_DROP },
+		{ "v4 first fragment, failsafe (imds)", { .src = "169.254.169.254",
+		  .dst = "10.1.1.10", UDP(53, 40000), FRAG(0x4444, 0, true) }, ENI_A, PASS,
+		  ENIADDR_R_FAILSAFE_LINK_LOCAL, .action = ENIADDR_ACT_PASS },
+		{ "v4 later fragment of the failsafe one", { .src = "169.254.169.254",
+		  .dst = "10.1.1.10", .proto = IPPROTO_UDP, FRAG(0x4444, 1480, false) }, ENI_A,
+		  PASS, ENIADDR_R_FRAGMENT_FOLLOWS, .action = ENIADDR_ACT_PASS },
+		{ "v4 first fragment, tcp header cut", { .src = SRC_IN, .dst = "10.1.1.10",
+		  TCP(80), FRAG(0x5555, 0, true), CUT(PKT_L_L4, 12) }, ENI_A, DROP,
+		  ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "v4 later fragment of the cut one", { .src = SRC_IN, .dst = "10.1.1.10",
+		  .proto = IPPROTO_TCP, FRAG(0x5555, 8, false) }, ENI_A, DROP, ENIADDR_R_FRAGMENT,
+		  .action = ENIADDR_ACT_DROP },
+		{ "v6 first fragment, allowed", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(40000, 53), .ext = { EXT(IPPROTO_FRAGMENT, 8) }, .n_ext = 1,
+		  .frag = { .id = 0xabcdef01, .offset = 0, .more = true }, .payload = 64 },
+		  ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v6 later fragment follows", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  .proto = IPPROTO_UDP, .ext = { EXT(IPPROTO_FRAGMENT, 8) }, .n_ext = 1,
+		  .frag = { .id = 0xabcdef01, .offset = 1232, .more = false }, .payload = 64 },
+		  ENI_A, PASS, ENIADDR_R_FRAGMENT_FOLLOWS, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v6 later fragment after hop-by-hop follows", { .src = SRC6_IN,
+		  .dst = "2001:db8:1::10", .proto = IPPROTO_UDP, .ext = {
+		  EXT(IPPROTO_HOPOPTS, 8), EXT(IPPROTO_FRAGMENT, 8) }, .n_ext = 2,
+		  .frag = { .id = 0xabcdef01, .offset = 616, .more = true } }, ENI_A, PASS,
+		  ENIADDR_R_FRAGMENT_FOLLOWS, .action = ENIADDR_ACT_PASS },
+		{ "v6 stray fragment", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(40000, 53), .ext = { EXT(IPPROTO_FRAGMENT, 8) }, .n_ext = 1,
+		  .frag = { .id = 0xabcdef02, .offset = 1232, .more = false } }, ENI_A, DROP,
+		  ENIADDR_R_FRAGMENT, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "v6 later fragment whose payload looks like 9 ext headers", { .src = SRC6_IN,
+		  .dst = "2001:db8:1::10", .proto = IPPROTO_DSTOPTS, .ext = {
+		  EXT(IPPROTO_FRAGMENT, 8), EXT(IPPROTO_DSTOPTS, 8), EXT(IPPROTO_DSTOPTS, 8),
+		  EXT(IPPROTO_DSTOPTS, 8), EXT(IPPROTO_DSTOPTS, 8), EXT(IPPROTO_DSTOPTS, 8),
+		  EXT(IPPROTO_DSTOPTS, 8), EXT(IPPROTO_DSTOPTS, 8), EXT(IPPROTO_DSTOPTS, 8),
+		  EXT(IPPROTO_DSTOPTS, 8) }, .n_ext = 10,
+		  .frag = { .id = 0xabcdef03, .offset = 8, .more = false } }, ENI_A, DROP,
+		  ENIADDR_R_FRAGMENT, .action = ENIADDR_ACT_DROP },
+		{ "v6 first fragment, denied", { .src = SRC6_OUT, .dst = "2001:db8:1::10",
+		  UDP(40000, 53), .ext = { EXT(IPPROTO_FRAGMENT, 8) }, .n_ext = 1,
+		  .frag = { .id = 0x77, .offset = 0, .more = true } }, ENI_A, DROP,
+		  ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "v6 later fragment of the denied one", { .src = SRC6_OUT,
+		  .dst = "2001:db8:1::10", .proto = IPPROTO_UDP,
+		  .ext = { EXT(IPPROTO_FRAGMENT, 8) }, .n_ext = 1,
+		  .frag = { .id = 0x77, .offset = 1232, .more = false } }, ENI_A, DROP,
+		  ENIADDR_R_FRAGMENT, .action = ENIADDR_ACT_DROP },
+		{ "v6 atomic fragment is a whole packet", { .src = SRC6_IN,
+		  .dst = "2001:db8:1::10", UDP(40000, 53), .ext = { EXT(IPPROTO_FRAGMENT, 8) },
+		  .n_ext = 1, .frag = { .id = 0x99, .offset = 0, .more = false } }, ENI_A, PASS,
+		  ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "v6 after an atomic fragment nothing follows", { .src = SRC6_IN,
+		  .dst = "2001:db8:1::10", .proto = IPPROTO_UDP,
+		  .ext = { EXT(IPPROTO_FRAGMENT, 8) }, .n_ext = 1,
+		  .frag = { .id = 0x99, .offset = 8, .more = false } }, ENI_A, DROP,
+		  ENIADDR_R_FRAGMENT, .action = ENIADDR_ACT_DROP },
+	};
+
+	(void)state;
+	RUN_TABLE(cases);
+}
+
+static void test_truncated(void **state)
+{
+	static const struct ingress_case cases[] = {
+		{ "runt: 12-byte frame", { .ethertype = ETH_P_ARP, CUT(PKT_L_ETH, 12) }, ENI_A,
+		  DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "runt: 13-byte frame", { .ethertype = ETH_P_ARP, CUT(PKT_L_ETH, 13) }, ENI_A,
+		  DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "vlan tag cut (2 of 4)", { .vlan = { 0x8100 }, .src = SRC_IN,
+		  .dst = "10.1.1.10", TCP(80), CUT(PKT_L_VLAN, 2) }, ENI_A, DROP,
+		  ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "second vlan tag cut (6 of 8)", { .vlan = { 0x88a8, 0x8100 }, .src = SRC_IN,
+		  .dst = "10.1.1.10", TCP(80), CUT(PKT_L_VLAN, 6) }, ENI_A, DROP,
+		  ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "ipv4 fixed header (19 of 20)", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80),
+		  CUT(PKT_L_IP, 19) }, ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "ipv4 header absent", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80),
+		  CUT(PKT_L_IP, 0) }, ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "ipv4 options (23 of 24)", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80),
+		  .ip4_opt_len = 4, CUT(PKT_L_IP, 23) }, ENI_A, DROP, ENIADDR_R_MALFORMED,
+		  .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "ipv4 options (59 of 60)", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80),
+		  .ip4_opt_len = 40, CUT(PKT_L_IP, 59) }, ENI_A, DROP, ENIADDR_R_MALFORMED,
+		  .action = ENIADDR_ACT_DROP },
+		{ "ipv6 fixed header (39 of 40)", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(40000, 53), CUT(PKT_L_IP, 39) }, ENI_A, DROP, ENIADDR_R_MALFORMED,
+		  .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "ipv6 ext header (1 byte)", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(40000, 53), .ext = { EXT(IPPROTO_HOPOPTS, 8) }, .n_ext = 1,
+		  CUT(PKT_L_EXT, 1) }, ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "ipv6 ext header (15 of 16)", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(40000, 53), .ext = { EXT(IPPROTO_DSTOPTS, 16) }, .n_ext = 1,
+		  CUT(PKT_L_EXT, 15) }, ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "ipv6 AH (23 of 24)", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(40000, 53), .ext = { EXT(IPPROTO_AH, 24) }, .n_ext = 1,
+		  CUT(PKT_L_EXT, 23) }, ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "ipv6 fragment header (7 of 8)", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(40000, 53), .ext = { EXT(IPPROTO_FRAGMENT, 8) }, .n_ext = 1,
+		  .frag = { .id = 5, .offset = 8 }, CUT(PKT_L_EXT, 7) }, ENI_A, DROP,
+		  ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "ipv6 second ext header (12 of 16)", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(40000, 53), .ext = { EXT(IPPROTO_HOPOPTS, 8), EXT(IPPROTO_DSTOPTS, 8) },
+		  .n_ext = 2, CUT(PKT_L_EXT, 12) }, ENI_A, DROP, ENIADDR_R_MALFORMED,
+		  .action = ENIADDR_ACT_DROP },
+		{ "tcp (19 of 20)", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80),
+		  CUT(PKT_L_L4, 19) }, ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "tcp absent", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80), CUT(PKT_L_L4, 0) },
+		  ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "tcp data offset 4", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80),
+		  .tcp_doff = 4, .payload = 20 }, ENI_A, DROP, ENIADDR_R_MALFORMED,
+		  .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "tcp options (31 of 32)", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80),
+		  .tcp_doff = 8, CUT(PKT_L_L4, 31) }, ENI_A, DROP, ENIADDR_R_MALFORMED,
+		  .action = ENIADDR_ACT_DROP },
+		{ "tcp with options, complete", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80),
+		  .tcp_doff = 15 }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "ipv6 tcp (19 of 20)", { .src = SRC6_IN, .dst = "2001:db8:1::10", TCP(80),
+		  CUT(PKT_L_L4, 19) }, ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "udp (7 of 8)", { .src = SRC_IN, .dst = "10.1.1.10", UDP(40000, 0),
+		  CUT(PKT_L_L4, 7) }, ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "ipv6 udp (7 of 8)", { .src = SRC6_IN, .dst = "2001:db8:1::10", UDP(40000, 53),
+		  CUT(PKT_L_L4, 7) }, ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "icmp (7 of 8)", { .src = SRC_OUT, .dst = "10.1.1.10", ICMP(8, 0),
+		  CUT(PKT_L_L4, 7) }, ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "icmp absent", { .src = SRC_OUT, .dst = "10.1.1.10", ICMP(8, 0),
+		  CUT(PKT_L_L4, 0) }, ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
+		{ "icmpv6 (3 of 4)", { .src = "fe80::1", .dst = "ff02::1", ICMP6(135, 0),
+		  CUT(PKT_L_L4, 3) }, ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "icmpv6 (4 bytes are enough)", { .src = "fe80::1", .dst = "ff02::1",
+		  ICMP6(135, 0), CUT(PKT_L_L4, 4) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND,
+		  .action = ENIADDR_ACT_PASS },
+	};
+
+	(void)state;
+	RUN_TABLE(cases);
+}
+
+/* Fragment memory: the key user space would build finds what the program stored, with the
+ * documented timeout, and an expired entry no longer lets fragments through. */
+static void test_fragment_expiry(void **state)
+{
+	static const struct ingress_case first = {
+		"v4 first fragment, allowed", { .src = SRC_IN, .dst = "10.1.1.11", TCP(443),
+		FRAG(0xbeef, 0, true) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS
+	};
+	static const struct ingress_case later = {
+		"v4 later fragment", { .src = SRC_IN, .dst = "10.1.1.11", .proto = IPPROTO_TCP,
+		FRAG(0xbeef, 1480, true) }, ENI_A, PASS, ENIADDR_R_FRAGMENT_FOLLOWS,
+		.action = ENIADDR_ACT_PASS
+	};
+	struct ingress_case expired = later;
+	struct eniaddr_frag_key k = { .ifindex = (__u32)fx.ifindex[ENI_A], .id = 0xbeef,
+				      .proto = IPPROTO_TCP };
+	int fd = map_fd(fx.skel->maps.eniaddr_frags);
+	struct eniaddr_frag v;
+	struct timespec now;
+	struct pkt p;
+	__u64 now_ns;
+
+	(void)state;
+	assert_int_equal(ip_addr_parse(SRC_IN, k.saddr), 0);
+	assert_int_equal(ip_addr_parse("10.1.1.11", k.daddr), 0);
+
+	assert_int_equal(pkt_build(&p, &first.pkt), 0);
+	assert_true(run_one(&first, &p, false));
+	assert_int_equal(bpf_map_lookup_elem(fd, &k, &v), 0);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ns = (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
+	assert_int_equal(v.reason, ENIADDR_R_ALLOWED);
+	assert_true(v.expires_ns > now_ns);
+	assert_true(v.expires_ns <= now_ns + ENIADDR_FRAG_TIMEOUT_NS);
+	assert_true(v.expires_ns > now_ns + ENIADDR_FRAG_TIMEOUT_NS - 5000000000ull);
+
+	assert_int_equal(pkt_build(&p, &later.pkt), 0);
+	assert_true(run_one(&later, &p, false));
+
+	v.expires_ns = now_ns - 1; /* as if 30 s had gone by */
+	assert_int_equal(bpf_map_update_elem(fd, &k, &v, BPF_EXIST), 0);
+	expired.name = "v4 later fragment after expiry";
+	expired.xdp = DROP;
+	expired.reason = ENIADDR_R_FRAGMENT;
+	expired.action = ENIADDR_ACT_DROP;
+	assert_true(run_one(&expired, &p, false));
+	assert_int_not_equal(bpf_map_lookup_elem(fd, &k, &v), 0); /* expired entry removed */
+}
+
+/* A publish flips eniaddr_state[0].active_slot: from then on only the other slot counts. */
+static void test_active_slot(void **state)
+{
+	static const struct ingress_case in_slot1[] = {
+		{ "slot 1: its address is owned now", { .src = SRC_IN, .dst = "10.1.9.9",
+		  TCP(80) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "slot 1: slot 0's address is not", { .src = SRC_IN, .dst = "10.1.1.10",
+		  TCP(80) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+		{ "slot 1: eni b is not configured there", { .src = SRC_IN, .dst = "10.1.2.10",
+		  TCP(22) }, ENI_B, PASS, ENIADDR_R_UNCONFIGURED, .action = ENIADDR_ACT_PASS },
+	};
+	static const struct ingress_case in_slot0[] = {
+		{ "back to slot 0", { .src = SRC_IN, .dst = "10.1.9.9", TCP(80) }, ENI_A, DROP,
+		  ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+	};
+
+	(void)state;
+	put_state(1);
+	run_table(in_slot1, sizeof(in_slot1) / sizeof(in_slot1[0]));
+	put_state(0);
+	RUN_TABLE(in_slot0);
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	eniaddr__destroy(fx.skel);
+	fx.skel = NULL;
+	netns_destroy(&fx.ns);
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	static const struct {
+		enum eni_id eni;
+		const char *ifname;
+	} ifs[] = { { ENI_A, "a0" }, { ENI_U, "a1" }, { ENI_B, "b0" }, { ENI_C, "b1" } };
+	size_t i;
+	int rc;
+
+	(void)state;
+	fx.ncpus = libbpf_num_possible_cpus();
+	if (fx.ncpus <= 0)
+		return -1;
+	rc = netns_create(&fx.ns, "bpfin");
+	if (!rc)
+		rc = netns_veth_add(&fx.ns, "a0", NULL, "a1");
+	if (!rc)
+		rc = netns_veth_add(&fx.ns, "b0", NULL, "b1");
+	for (i = 0; !rc && i < sizeof(ifs) / sizeof(ifs[0]); i++) {
+		rc = netns_ifindex(&fx.ns, ifs[i].ifname);
+		fx.ifindex[ifs[i].eni] = rc;
+		rc = rc > 0 ? 0 : rc;
+	}
+	if (!rc)
+		rc = netns_enter(&fx.ns);
+	if (rc) {
+		fprintf(stderr, "test_bpf_ingress: namespace setup: %s\n", strerror(-rc));
+		goto fail;
+	}
+	fx.skel = eniaddr__open_and_load();
+	if (!fx.skel) {
+		fprintf(stderr, "test_bpf_ingress: loading the BPF object: %s\n", strerror(errno));
+		goto fail;
+	}
+	populate();
+	return 0;
+fail:
+	group_teardown(state);
+	return -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_failsafes),
+		cmocka_unit_test(test_ownership),
+		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_audit_and_unconfigured),
+		cmocka_unit_test(test_vlan),
+		cmocka_unit_test(test_ip_headers),
+		cmocka_unit_test(test_fragments),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_fragment_expiry),
+		cmocka_unit_test(test_active_slot),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

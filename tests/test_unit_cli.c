@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tests/test_unit_cli.c — the eniaddr-bpf command line, without privileges: what cli_parse()
+ * accepts and rejects (usage errors are exit code 2), what it fills in, and that the help text
+ * generated from the tables names every command and option. Then, when the CLI is built, the
+ * binary itself: exit codes and the JSON error object for usage errors (nothing there needs root:
+ * parsing happens before any syscall).
+ *
+ * The CLI's sources are not in libeniaddr.a (the CLI's main would clash with the test's), so the parser is
+ * compiled in here.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../cli/args.c"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_ARGV 16
+
+/* argv as main() gets it; the strings are copied, since getopt-style parsers may write. */
+struct argv_buf {
+	char *argv[MAX_ARGV + 1];
+	int argc;
+};
+
+static void argv_make(struct argv_buf *b, const char *const *args)
+{
+	b->argc = 0;
+	b->argv[b->argc++] = strdup(CLI_NAME);
+	for (; *args && b->argc < MAX_ARGV; args++)
+		b->argv[b->argc++] = strdup(*args);
+	b->argv[b->argc] = NULL;
+}
+
+static void argv_free(struct argv_buf *b)
+{
+	for (int i = 0; i < b->argc; i++)
+		free(b->argv[i]);
+}
+
+/* ---- parse cases: accepted or a usage error naming the problem ---- */
+
+struct parse_case {
+	const char *name;
+	const char *args[MAX_ARGV];
+	int want;                  /* 0 or -EINVAL */
+	int cmd;                   /* expected command id, -1: none */
+	const char *msg;           /* substring of the error, for -EINVAL */
+};
+
+static const struct parse_case parse_cases[] = {
+	{ "no arguments", { NULL }, 0, -1, NULL },
+	{ "help", { "help", NULL }, 0, CLI_CMD_HELP, NULL },
+	{ "help of a command", { "help", "attach", NULL }, 0, CLI_CMD_HELP, NULL },
+	{ "help of an unknown command", { "help", "frobnicate", NULL }, -EINVAL, CLI_CMD_HELP,
+	  "unknown command 'frobnicate', try `eniaddr-bpf help`" },
+	{ "unknown command", { "frobnicate", NULL }, -EINVAL, -1,
+	  "unknown command 'frobnicate', try `eniaddr-bpf help`" },
+	{ "unknown global option", { "--frob", "status", NULL }, -EINVAL, -1,
+	  "unknown option '--frob'" },
+	{ "unknown command option", { "status", "--frob", NULL }, -EINVAL, CLI_CMD_STATUS,
+	  "status: unknown option '--frob', try `eniaddr-bpf help status`" },
+	{ "unknown short option", { "-x", "status", NULL }, -EINVAL, -1, "unknown option '-x'" },
+	{ "global option without its value", { "status", "--netns", NULL }, -EINVAL,
+	  CLI_CMD_STATUS, "option '--netns' needs a value (NAME)" },
+	{ "short option without its value", { "-n", NULL }, -EINVAL, -1,
+	  "option '-n' needs a value (NAME)" },
+	{ "flag given a value", { "--json=yes", "status", NULL }, -EINVAL, -1,
+	  "option '--json' takes no value" },
+	{ "apply without FILE", { "apply", NULL }, -EINVAL, CLI_CMD_APPLY, "apply: missing FILE" },
+	{ "apply with two files", { "apply", "a.json", "b.json", NULL }, -EINVAL, CLI_CMD_APPLY,
+	  "apply: unexpected argument 'b.json'" },
+	{ "apply", { "apply", "cfg.json", NULL }, 0, CLI_CMD_APPLY, NULL },
+	{ "attach without DEV", { "attach", NULL }, -EINVAL, CLI_CMD_ATTACH, "attach: missing DEV" },
+	{ "attach bad --mode", { "attach", "--mode", "turbo", "eth1", NULL }, -EINVAL,
+	  CLI_CMD_ATTACH, "bad --mode 'turbo': expected auto, native, generic or tc" },
+	{ "attach bad --mode=", { "attach", "--mode=", "eth1", NULL }, -EINVAL, CLI_CMD_ATTACH,
+	  "bad --mode ''" },
+	{ "attach --mode without value", { "attach", "eth1", "--mode", NULL }, -EINVAL,
+	  CLI_CMD_ATTACH, "option '--mode' needs a value (auto|native|generic|tc)" },
+	{ "attach", { "attach", "--mode", "tc", "eth1", "eth2", NULL }, 0, CLI_CMD_ATTACH, NULL },
+	{ "detach needs DEV or --all", { "detach", NULL }, -EINVAL, CLI_CMD_DETACH,
+	  "detach: missing DEV (or --all)" },
+	{ "detach DEV and --all", { "detach", "eth1", "--all", NULL }, -EINVAL, CLI_CMD_DETACH,
+	  "detach: give DEV... or --all, not both" },
+	{ "detach --all", { "detach", "--all", NULL }, 0, CLI_CMD_DETACH, NULL },
+	{ "sync without --interfaces", { "sync", "--security-groups", "sg.json", NULL }, -EINVAL,
+	  CLI_CMD_SYNC, "sync: missing --interfaces FILE" },
+	{ "sync without --security-groups", { "sync", "--interfaces", "if.json", NULL }, -EINVAL,
+	  CLI_CMD_SYNC, "sync: missing --security-groups FILE" },
+	{ "sync --prefix-list without =",
+	  { "sync", "--interfaces", "i", "--security-groups", "g", "--prefix-list", "pl-1", NULL },
+	  -EINVAL, CLI_CMD_SYNC, "bad --prefix-list 'pl-1': expected pl-ID=FILE" },
+	{ "sync --prefix-list without FILE",
+	  { "sync", "--interfaces", "i", "--security-groups", "g", "--prefix-list", "pl-1=", NULL },
+	  -EINVAL, CLI_CMD_SYNC, "expected pl-ID=FILE" },
+	{ "sync --prefix-list not pl-",
+	  { "sync", "--interfaces", "i", "--security-groups", "g", "--prefix-list", "sg-1=f", NULL },
+	  -EINVAL, CLI_CMD_SYNC, "expected pl-ID=FILE" },
+	{ "sync takes no arguments",
+	  { "sync", "--interfaces", "i", "--security-groups", "g", "extra", NULL }, -EINVAL,
+	  CLI_CMD_SYNC, "sync: unexpected argument 'extra'" },
+	{ "status takes no arguments", { "status", "eth0", NULL }, -EINVAL, CLI_CMD_STATUS,
+	  "status: unexpected argument 'eth0'" },
+	{ "stats takes one DEV at most", { "stats", "eth0", "eth1", NULL }, -EINVAL,
+	  CLI_CMD_STATS, "stats: unexpected argument 'eth1'" },
+	{ "stats DEV", { "stats", "eth0", NULL }, 0, CLI_CMD_STATS, NULL },
+	{ "--help after a command skips its checks", { "apply", "--help", NULL }, 0, CLI_CMD_APPLY,
+	  NULL },
+	{ "-- ends options", { "apply", "--", "--weird-name.json", NULL }, 0, CLI_CMD_APPLY, NULL },
+};
+
+static void test_parse_cases(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(parse_cases); i++) {
+		const struct parse_case *c = &parse_cases[i];
+		struct argv_buf b;
+		struct cli_args a;
+		struct err e = {};
+		int rc;
+
+		argv_make(&b, c->args);
+		rc = cli_parse(b.argc, b.argv, &a, &e);
+		if (rc != c->want)
+			fail_msg("%s: cli_parse returned %d (%s), want %d", c->name, rc, e.msg,
+				 c->want);
+		if (c->cmd < 0 ? a.cmd != NULL : !a.cmd || (int)a.cmd->id != c->cmd)
+			fail_msg("%s: command %s, want id %d", c->name, a.cmd ? a.cmd->name : "none",
+				 c->cmd);
+		if (c->msg && !strstr(e.msg, c->msg))
+			fail_msg("%s: error '%s' lacks '%s'", c->name, e.msg, c->msg);
+		if (!c->msg && e.msg[0])
+			fail_msg("%s: unexpected error '%s'", c->name, e.msg);
+		argv_free(&b);
+	}
+}
+
+/* ---- what a successful parse fills in ---- */
+
+static int parse(struct cli_args *a, struct argv_buf *b, const char *const *args)
+{
+	struct err e = {};
+	int rc;
+
+	argv_make(b, args);
+	rc = cli_parse(b->argc, b->argv, a, &e);
+	if (rc)
+		print_message("parse error: %s\n", e.msg);
+	return rc;
+}
+
+static void test_global_options(void **state)
+{
+	const char *args[] = { "-vv", "-p", "-n", "ns1", "--bpffs=/tmp/x", "status", NULL };
+	struct argv_buf b;
+	struct cli_args a;
+
+	assert_int_equal(parse(&a, &b, args), 0);
+	assert_int_equal(a.verbose, 2);
+	assert_true(a.pretty);
+	assert_true(a.json); /* --pretty implies --json */
+	assert_string_equal(a.netns, "ns1");
+	assert_string_equal(a.bpffs, "/tmp/x");
+	assert_int_equal(a.cmd->id, CLI_CMD_STATUS);
+	assert_int_equal(a.n_pos, 0);
+	argv_free(&b);
+}
+
+static void test_short_option_value_attached(void **state)
+{
+	const char *args[] = { "-jnns2", "-V", NULL };
+	struct argv_buf b;
+	struct cli_args a;
+
+	assert_int_equal(parse(&a, &b, args), 0);
+	assert_true(a.json);
+	assert_false(a.pretty);
+	assert_string_equal(a.netns, "ns2");
+	assert_true(a.version);
+	assert_null(a.cmd);
+	argv_free(&b);
+}
+
+static void test_attach_fields(void **state)
+{
+	const char *dflt[] = { "attach", "eth1", NULL };
+	const char *args[] = { "attach", "eth1", "--mode=generic", "eth2", NULL };
+	struct argv_buf b;
+	struct cli_args a;
+
+	assert_int_equal(parse(&a, &b, dflt), 0);
+	assert_int_equal(a.mode, ATTACH_REQ_AUTO); /* the default */
+	argv_free(&b);
+
+	assert_int_equal(parse(&a, &b, args), 0);
+	assert_int_equal(a.mode, ATTACH_REQ_GENERIC);
+	assert_int_equal(a.n_pos, 2);
+	assert_string_equal(a.pos[0], "eth1");
+	assert_string_equal(a.pos[1], "eth2");
+	argv_free(&b);
+}
+
+static void test_every_mode_parses(void **state)
+{
+	static const struct { const char *s; enum attach_req r; } modes[] = {
+		{ "auto", ATTACH_REQ_AUTO }, { "native", ATTACH_REQ_NATIVE },
+		{ "generic", ATTACH_REQ_GENERIC }, { "tc", ATTACH_REQ_TC },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		const char *args[] = { "attach", "--mode", modes[i].s, "eth1", NULL };
+		struct argv_buf b;
+		struct cli_args a;
+
+		assert_int_equal(parse(&a, &b, args), 0);
+		assert_int_equal(a.mode, modes[i].r);
+		assert_string_equal(attach_req_name(a.mode), modes[i].s);
+		argv_free(&b);
+	}
+}
+
+static void test_sync_fields(void **state)
+{
+	const char *args[] = { "sync", "--prefix-list", "pl-0abc=pl1.json", "--interfaces",
+			       "ifs.json", "--security-groups=sgs.json", "--prefix-list",
+			       "pl-0def=dir/a=b.json", NULL };
+	struct argv_buf b;
+	struct cli_args a;
+
+	assert_int_equal(parse(&a, &b, args), 0);
+	assert_string_equal(a.interfaces, "ifs.json");
+	assert_string_equal(a.groups, "sgs.json");
+	assert_int_equal(a.n_prefix_lists, 2);
+	assert_string_equal(a.prefix_lists[0].id, "pl-0abc");
+	assert_string_equal(a.prefix_lists[0].path, "pl1.json");
+	assert_string_equal(a.prefix_lists[1].id, "pl-0def");
+	assert_string_equal(a.prefix_lists[1].path, "dir/a=b.json"); /* split at the first '=' */
+	argv_free(&b);
+}
+
+static void test_apply_dash_dash(void **state)
+{
+	const char *args[] = { "apply", "--", "-cfg.json", NULL };
+	struct argv_buf b;
+	struct cli_args a;
+
+	assert_int_equal(parse(&a, &b, args), 0);
+	assert_int_equal(a.n_pos, 1);
+	assert_string_equal(a.pos[0], "-cfg.json");
+	argv_free(&b);
+}
+
+/* ---- help text generated from the tables ---- */
+
+static char *capture(void (*print)(FILE *, const void *), const void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	print(f, arg);
+	fclose(f);
+	return buf;
+}
+
+static void print_usage(FILE *f, const void *arg) { cli_usage(f); }
+static void print_cmd(FILE *f, const void *arg) { cli_command_usage(f, arg); }
+
+static void test_usage_lists_everything(void **state)
+{
+	char *text = capture(print_usage, NULL);
+	const struct cli_opt *o;
+	char line[160];
+
+	for (size_t i = 0; i < CLI_CMD_COUNT; i++) {
+		snprintf(line, sizeof(line), "  %s%s%s\n", cli_commands[i].name,
+			 *cli_commands[i].synopsis ? " " : "", cli_commands[i].synopsis);
+		if (!strstr(text, line))
+			fail_msg("usage lacks the line '%s'", line);
+		assert_non_null(strstr(text, cli_commands[i].help));
+	}
+	for (o = cli_global_opts; o->name; o++) {
+		snprintf(line, sizeof(line), "--%s", o->name);
+		assert_non_null(strstr(text, line));
+	}
+	assert_non_null(strstr(text, "Usage: eniaddr-bpf [OPTIONS] COMMAND"));
+	free(text);
+}
+
+static void test_command_usage_lists_its_options(void **state)
+{
+	const struct cli_command *c = cli_find_command("sync");
+	char *text = capture(print_cmd, c);
+
+	assert_non_null(strstr(text, "Usage: eniaddr-bpf [OPTIONS] sync --interfaces FILE "
+				     "--security-groups FILE [--prefix-list pl-ID=FILE]..."));
+	assert_non_null(strstr(text, "--interfaces FILE"));
+	assert_non_null(strstr(text, "--security-groups FILE"));
+	assert_non_null(strstr(text, "--prefix-list pl-ID=FILE"));
+	assert_non_null(strstr(text, "-h, --help"));
+	free(text);
+	assert_null(cli_find_command("frobnicate"));
+}
+
+/* ---- the built binary: exit codes and the JSON error ---- */
+
+static bool cli_path(char *buf, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (!slash)
+		return false;
+	*slash = '\0';
+	if (snprintf(buf, len, "%.*s/../eniaddr-bpf", PATH_MAX - 32, self) >= (int)len)
+		return false; /* build/tests/ -> build/ */
+	return access(buf, X_OK) == 0;
+}
+
+/* Runs the CLI with args; returns its exit code and its stdout in out. */
+static int run_cli(const char *cli, const char *args, char *out, size_t len)
+{
+	char cmd[PATH_MAX + 256];
+	size_t n;
+	FILE *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>/dev/null", cli, args);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_binary_exit_codes(void **state)
+{
+	static const struct { const char *args; int code; const char *out; } cases[] = {
+		{ "frobnicate", 2, "" },
+		{ "-j frobnicate", 2,
+		  "{\"error\":\"unknown command 'frobnicate', try `eniaddr-bpf help`\"}\n" },
+		{ "-j apply", 2, "{\"error\":\"apply: missing FILE\"}\n" },
+		{ "-j attach --mode fast eth1", 2,
+		  "{\"error\":\"bad --mode 'fast': expected auto, native, generic or tc\"}\n" },
+		{ "-j sync --interfaces a --security-groups b --prefix-list pl-1", 2,
+		  "{\"error\":\"bad --prefix-list 'pl-1': expected pl-ID=FILE\"}\n" },
+		{ "", 2, "" },            /* no command: usage on stderr */
+		{ "help", 0, NULL },
+		{ "help attach", 0, NULL },
+		{ "status --help", 0, NULL },
+		{ "-V", 0, NULL },
+	};
+	char cli[PATH_MAX], out[8192];
+
+	if (!cli_path(cli, sizeof(cli)))
+		skip(); /* `make test-unit` builds the tests only; `make` builds the CLI too */
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int code = run_cli(cli, cases[i].args, out, sizeof(out));
+
+		if (code != cases[i].code)
+			fail_msg("'%s': exit %d, want %d", cases[i].args, code, cases[i].code);
+		if (cases[i].out && strcmp(out, cases[i].out))
+			fail_msg("'%s': printed '%s', want '%s'", cases[i].args, out, cases[i].out);
+		if (!cases[i].out && !out[0])
+			fail_msg("'%s': printed nothing", cases[i].args);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_cases),
+		cmocka_unit_test(test_global_options),
+		cmocka_unit_test(test_short_option_value_attached),
+		cmocka_unit_test(test_attach_fields),
+		cmocka_unit_test(test_every_mode_parses),
+		cmocka_unit_test(test_sync_fields),
+		cmocka_unit_test(test_apply_dash_dash),
+		cmocka_unit_test(test_usage_lists_everything),
+		cmocka_unit_test(test_command_usage_lists_its_options),
+		cmocka_unit_test(test_binary_exit_codes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
