@@ -7,6 +7,8 @@
 #ifndef ENIADDR_BPF_CONSTS_H
 #define ENIADDR_BPF_CONSTS_H
 
+#include "eniaddr.h"
+
 /* ---- Ethernet (linux/if_ether.h) ---- */
 #define ETH_HLEN      14
 #define ETH_P_IP      0x0800
@@ -56,5 +58,14 @@
  * two tags, IPv6 with a long extension chain and TCP.
  */
 #define ENIADDR_TC_PULL_LEN 512
+
+/*
+ * The parser masks its offset with this after each IPv6 extension header (see cursor_settle in
+ * parse.h). It must exceed the deepest header start the parser can reach, so that the mask
+ * never changes a real offset, and leave room below the verifier's 0xffff packet-offset limit.
+ */
+#define ENIADDR_PARSE_OFF_MASK 0x7fff
+_Static_assert(ETH_HLEN + 4 * ENIADDR_MAX_VLAN_DEPTH + 40 + ENIADDR_MAX_EXT_HDRS * 2048 + 60 <
+	       ENIADDR_PARSE_OFF_MASK, "parser offsets fit the mask");
 
 #endif /* ENIADDR_BPF_CONSTS_H */

@@ -48,14 +48,13 @@ int tc_ingress(struct __sk_buff *skb)
 	__u32 want;
 	enum eniaddr_action act;
 
-	/* barrier_var: clang 14 would otherwise re-read skb->len (losing the verifier's bound)
-	 * and share ctx field addresses across the pull (rejected as modified ctx pointers). */
-	barrier_var(len);
 	want = len < ENIADDR_TC_PULL_LEN ? len : ENIADDR_TC_PULL_LEN;
 	/* Make the headers linear. If the pull fails the parser sees the short head and calls
 	 * the packet MALFORMED: a failed pull never becomes a pass. */
 	if ((void *)(long)skb->data + want > (void *)(long)skb->data_end)
 		bpf_skb_pull_data(skb, want);
+	/* The pull moved data and data_end: read them again. barrier_var stops clang 14 from
+	 * reusing ctx field addresses across the call, which the verifier rejects. */
 	barrier_var(skb);
 	act = ingress_verdict((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
 			      len);

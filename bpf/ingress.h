@@ -153,25 +153,32 @@ static __always_inline void frag_remember(__u32 ifindex, const struct pkt_meta *
 	bpf_map_update_elem(&ENIADDR_MAP_FRAGS, &k, &v, BPF_ANY);
 }
 
-/* Steps 5-8 for a packet whose L4 header is present: L4, failsafes, ownership, rules. */
-static __always_inline enum eniaddr_reason ingress_judge(struct cursor *c, struct pkt_meta *p,
-							 __u32 slot, __u32 ifindex)
+/*
+ * Steps 6-8 (failsafes, ownership, rules) and the fragment memory, on the parsed summary only.
+ * Deliberately a global function (not inlined): the verifier checks it once, on its own. Inlined,
+ * it would be re-verified for every header layout the parser can produce (VLAN depth times IPv6
+ * extension chains), which exceeds the verifier's budget. Costs one BPF-to-BPF call.
+ */
+__noinline int ingress_judge(const struct pkt_meta *p, __u32 slot, __u32 ifindex)
 {
 	const struct eniaddr_owner *o;
 	enum eniaddr_reason r;
 
-	r = parse_l4(c, p);
-	if (r)
-		return r;
+	if (!p) /* global functions get nullable pointers; we never pass NULL */
+		return ENIADDR_R_MALFORMED;
 	r = failsafe(p);
-	if (r)
-		return r;
-	o = owner_lookup(slot, p->daddr);
-	if (!o)
-		return ENIADDR_R_NOT_OWNED;
-	if (o->ifindex != ifindex)
-		return ENIADDR_R_WRONG_ENI;
-	return rules_check(o->in_policy, p);
+	if (!r) {
+		o = owner_lookup(slot, p->daddr);
+		if (!o)
+			r = ENIADDR_R_NOT_OWNED;
+		else if (o->ifindex != ifindex)
+			r = ENIADDR_R_WRONG_ENI;
+		else
+			r = rules_check(o->in_policy, p);
+	}
+	if (p->frag == PKT_FRAG_FIRST)
+		frag_remember(ifindex, p, r);
+	return r;
 }
 
 /*
@@ -181,7 +188,7 @@ static __always_inline enum eniaddr_reason ingress_judge(struct cursor *c, struc
 static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data_end,
 							  __u32 ifindex, __u8 *mode)
 {
-	struct cursor c = { .pos = data, .end = data_end };
+	struct cursor c = { .data = data, .end = data_end };
 	struct pkt_meta p = {};
 	const struct eniaddr_eni *eni;
 	enum eniaddr_reason r;
@@ -211,10 +218,10 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 		return r;
 	if (p.frag == PKT_FRAG_LATER)
 		return frag_follows(ifindex, &p); /* no L4 header here: never read ports */
-	r = ingress_judge(&c, &p, slot, ifindex);
-	if (p.frag == PKT_FRAG_FIRST)
-		frag_remember(ifindex, &p, r);
-	return r;
+	r = parse_l4(&c, &p);
+	if (r)
+		return r;
+	return ingress_judge(&p, slot, ifindex);
 }
 
 /* Decide, count, and return the action (pass, drop, audit) for one ingress frame. */

@@ -8,16 +8,19 @@
 
 /* ---- option setters: one per kind of value ---- */
 
-static int set_json(struct cli_args *a, const char *v, struct err *e)    { a->json = true; return 0; }
-static int set_pretty(struct cli_args *a, const char *v, struct err *e)  { a->json = a->pretty = true; return 0; }
-static int set_verbose(struct cli_args *a, const char *v, struct err *e) { a->verbose++; return 0; }
-static int set_netns(struct cli_args *a, const char *v, struct err *e)   { a->netns = v; return 0; }
-static int set_bpffs(struct cli_args *a, const char *v, struct err *e)   { a->bpffs = v; return 0; }
-static int set_help(struct cli_args *a, const char *v, struct err *e)    { a->help = true; return 0; }
-static int set_version(struct cli_args *a, const char *v, struct err *e) { a->version = true; return 0; }
-static int set_all(struct cli_args *a, const char *v, struct err *e)     { a->all = true; return 0; }
-static int set_ifs(struct cli_args *a, const char *v, struct err *e)     { a->interfaces = v; return 0; }
-static int set_groups(struct cli_args *a, const char *v, struct err *e)  { a->groups = v; return 0; }
+/* Flags and plain values: no checks beyond what cli_parse does. */
+#define SETTER(fn, stmt) \
+	static int fn(struct cli_args *a, const char *v, struct err *e) { stmt; return 0; }
+SETTER(set_json, a->json = true)
+SETTER(set_pretty, a->json = a->pretty = true)
+SETTER(set_verbose, a->verbose++)
+SETTER(set_netns, a->netns = v)
+SETTER(set_bpffs, a->bpffs = v)
+SETTER(set_help, a->help = true)
+SETTER(set_version, a->version = true)
+SETTER(set_all, a->all = true)
+SETTER(set_ifs, a->interfaces = v)
+SETTER(set_groups, a->groups = v)
 
 static int set_mode(struct cli_args *a, const char *v, struct err *e)
 {
@@ -50,13 +53,16 @@ static int set_prefix_list(struct cli_args *a, const char *v, struct err *e)
 /* ---- the tables ---- */
 
 const struct cli_opt cli_global_opts[] = {
-	{ "json",    'j', NULL,   false, set_json,    "print JSON (errors too: {\"error\": ...})" },
-	{ "pretty",  'p', NULL,   false, set_pretty,  "print indented JSON (implies --json)" },
-	{ "verbose", 'v', NULL,   false, set_verbose, "log more on stderr (libbpf warnings, the verifier log); -vv, -vvv: debug" },
-	{ "netns",   'n', "NAME", false, set_netns,   "run in network namespace /run/netns/NAME (or a path)" },
-	{ "bpffs",   0,   "DIR",  false, set_bpffs,   "bpffs to pin under (default $" PINS_ENV_ROOT " or " PINS_DEFAULT_ROOT ")" },
-	{ "help",    'h', NULL,   false, set_help,    "show help" },
-	{ "version", 'V', NULL,   false, set_version, "show the version" },
+	{ "json", 'j', NULL, false, set_json, "print JSON (errors too: {\"error\": ...})" },
+	{ "pretty", 'p', NULL, false, set_pretty, "print indented JSON (implies --json)" },
+	{ "verbose", 'v', NULL, false, set_verbose,
+	  "log more on stderr (libbpf warnings, the verifier log); -vv, -vvv: debug" },
+	{ "netns", 'n', "NAME", false, set_netns,
+	  "run in network namespace /run/netns/NAME (or a path)" },
+	{ "bpffs", 0, "DIR", false, set_bpffs,
+	  "bpffs to pin under (default $" PINS_ENV_ROOT " or " PINS_DEFAULT_ROOT ")" },
+	{ "help", 'h', NULL, false, set_help, "show help" },
+	{ "version", 'V', NULL, false, set_version, "show the version" },
 	{ NULL },
 };
 

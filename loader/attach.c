@@ -224,7 +224,7 @@ static bool wanted(enum attach_req req, __u32 mode)
 
 /* Tries one mode; on success rec holds what to record. 0 or -errno. */
 static int try_mode(const struct pins *p, const struct try *t, int ifindex,
-		    struct eniaddr_attach *rec, struct err *e)
+		    struct eniaddr_attach *rec)
 {
 	struct err ignored = {};
 	int prog_fd, err;
@@ -297,7 +297,7 @@ int attach_device(const struct pins *p, const struct map_fds *m, const char *ifn
 	for (i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
 		if (!wanted(req, tries[i].mode))
 			continue;
-		last = try_mode(p, &tries[i], r->ifindex, &rec, e);
+		last = try_mode(p, &tries[i], r->ifindex, &rec);
 		if (!last)
 			break;
 		add_reason(r, tries[i].what, last);

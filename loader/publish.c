@@ -346,8 +346,10 @@ int publish_commit(const struct map_fds *m, const struct compiled *c, __u64 *gen
 	if (generation)
 		*generation = next.generation;
 
-	/* 4. Nobody reads the old slot any more once in-flight runs are done. */
-	grace_period();
+	/* 4. Nobody reads the old slot any more once in-flight runs are done. Before the first
+	 * publish the old slot was empty: nothing to wait for. */
+	if (st.generation)
+		grace_period();
 	if (clear_all(m, 1 - c->slot, NULL, &ignored))
 		log_warn("could not clear the old slot %u (%s); the next publish clears it",
 			 1 - c->slot, ignored.msg);

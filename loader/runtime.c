@@ -122,11 +122,13 @@ static int check_pinned_compat(const struct bpf_map *map, int fd, const char *pa
 	    info.max_entries != bpf_map__max_entries(map) ||
 	    info.map_flags != bpf_map__map_flags(map))
 		return err_set(e, EINVAL,
-			       "%s was pinned by a build with another layout (pinned/ours: key "
-			       "%u/%u, value %u/%u, entries %u/%u): run `eniaddr-bpf detach --all` "
-			       "with the old build first", path, info.key_size,
+			       "%s was pinned by a build with another layout (pinned/ours: type "
+			       "%u/%u, key %u/%u, value %u/%u, entries %u/%u, flags %#x/%#x): run "
+			       "`eniaddr-bpf detach --all` with the old build first", path,
+			       info.type, bpf_map__type(map), info.key_size,
 			       bpf_map__key_size(map), info.value_size, bpf_map__value_size(map),
-			       info.max_entries, bpf_map__max_entries(map));
+			       info.max_entries, bpf_map__max_entries(map), info.map_flags,
+			       bpf_map__map_flags(map));
 	return 0;
 }
 

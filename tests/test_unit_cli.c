@@ -6,8 +6,9 @@
  * binary itself: exit codes and the JSON error object for usage errors (nothing there needs root:
  * parsing happens before any syscall).
  *
- * The CLI's sources are not in libeniaddr.a (the CLI's main would clash with the test's), so the parser is
- * compiled in here.
+ * The binary is $ENIADDR_CLI, else ../eniaddr-bpf next to this test.
+ * The CLI's sources are not in libeniaddr.a (its main would clash with the test's), so the
+ * parser is compiled in here.
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,6 +24,8 @@
 #include <cmocka.h>
 
 #include "../cli/args.c"
+#include "ifaces.h"
+#include "state.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_ARGV 16
@@ -313,14 +316,109 @@ static void test_command_usage_lists_its_options(void **state)
 	assert_null(cli_find_command("frobnicate"));
 }
 
+/* ---- binding ENIs to local interfaces (ifaces_resolve), on a literal interface list ---- */
+
+static const struct nic local_nics[] = {
+	{ "eth0", 2, { 0x0e, 0, 0, 0, 0, 0x01 }, true },
+	{ "eth1", 3, { 0x0e, 0, 0, 0, 0, 0x02 }, true },
+	{ "tun0", 7, { 0 }, false },
+};
+
+struct resolve_case {
+	const char *name;
+	const char *ifname;    /* "" for none */
+	bool has_mac;
+	uint8_t mac[6];
+	int want;
+	int want_ifindex;
+	const char *want_ifname;
+	const char *msg;
+};
+
+static const struct resolve_case resolve_cases[] = {
+	{ "by name", "eth1", false, { 0 }, 0, 3, "eth1", NULL },
+	{ "by MAC", "", true, { 0x0e, 0, 0, 0, 0, 0x01 }, 0, 2, "eth0", NULL },
+	{ "name and matching MAC", "eth1", true, { 0x0e, 0, 0, 0, 0, 0x02 }, 0, 3, "eth1", NULL },
+	{ "unknown name", "eth9", false, { 0 }, -ENODEV, 0, NULL,
+	  "cfg.json: enis[1]: no interface named eth9 (local: eth0, eth1, tun0)" },
+	{ "unknown MAC", "", true, { 0x0e, 0, 0, 0, 0, 0x09 }, -ENODEV, 0, NULL,
+	  "cfg.json: enis[1]: no interface with MAC 0e:00:00:00:00:09 (local: eth0 "
+	  "0e:00:00:00:00:01, eth1 0e:00:00:00:00:02, tun0 no MAC)" },
+	{ "name with another MAC", "eth1", true, { 0x0e, 0, 0, 0, 0, 0x01 }, -ENODEV, 0, NULL,
+	  "cfg.json: enis[1]: interface eth1 has MAC 0e:00:00:00:00:02, not 0e:00:00:00:00:01" },
+	{ "neither", "", false, { 0 }, -EINVAL, 0, NULL,
+	  "cfg.json: enis[1]: names neither an interface nor a MAC" },
+};
+
+static void test_ifaces_resolve(void **state)
+{
+	struct nics l = { (struct nic *)local_nics, ARRAY_SIZE(local_nics), 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(resolve_cases); i++) {
+		const struct resolve_case *c = &resolve_cases[i];
+		struct desired_state s;
+		struct err e = {};
+		struct eni *ok, *x;
+		int rc;
+
+		state_init(&s);
+		ok = VEC_PUSH(&s.enis); /* enis[0] always resolves */
+		assert_non_null(ok);
+		snprintf(ok->ifname, sizeof(ok->ifname), "eth0");
+		snprintf(ok->where, sizeof(ok->where), "cfg.json: enis[0]");
+		x = VEC_PUSH(&s.enis);
+		assert_non_null(x);
+		snprintf(x->ifname, sizeof(x->ifname), "%s", c->ifname);
+		x->has_mac = c->has_mac;
+		memcpy(x->mac, c->mac, 6);
+		snprintf(x->where, sizeof(x->where), "cfg.json: enis[1]");
+
+		rc = ifaces_resolve(&s, &l, &e);
+		if (rc != c->want)
+			fail_msg("%s: returned %d (%s), want %d", c->name, rc, e.msg, c->want);
+		if (c->msg && strcmp(e.msg, c->msg))
+			fail_msg("%s: error '%s', want '%s'", c->name, e.msg, c->msg);
+		if (!rc) {
+			assert_int_equal(s.enis.v[0].ifindex, 2);
+			assert_int_equal(s.enis.v[1].ifindex, c->want_ifindex);
+			assert_string_equal(s.enis.v[1].ifname, c->want_ifname);
+		}
+		state_free(&s);
+	}
+}
+
+/* The real list of this namespace (read only): loopback left out, every entry usable. */
+static void test_ifaces_list(void **state)
+{
+	struct nics l;
+	struct err e = {};
+
+	assert_int_equal(ifaces_list(&l, &e), 0);
+	for (size_t i = 0; i < l.n; i++) {
+		assert_true(l.v[i].ifindex > 0);
+		assert_true(l.v[i].ifname[0]);
+		assert_string_not_equal(l.v[i].ifname, "lo");
+		assert_int_equal(if_nametoindex(l.v[i].ifname), (unsigned int)l.v[i].ifindex);
+		if (i)
+			assert_true(l.v[i - 1].ifindex < l.v[i].ifindex);
+	}
+	ifaces_free(&l);
+}
+
 /* ---- the built binary: exit codes and the JSON error ---- */
 
 static bool cli_path(char *buf, size_t len)
 {
+	const char *env = getenv("ENIADDR_CLI");
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ssize_t n;
 	char *slash;
 
+	if (env && *env) {
+		snprintf(buf, len, "%s", env);
+		return access(buf, X_OK) == 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0)
 		return false;
 	self[n] = '\0';
@@ -395,6 +493,8 @@ int main(void)
 		cmocka_unit_test(test_apply_dash_dash),
 		cmocka_unit_test(test_usage_lists_everything),
 		cmocka_unit_test(test_command_usage_lists_its_options),
+		cmocka_unit_test(test_ifaces_resolve),
+		cmocka_unit_test(test_ifaces_list),
 		cmocka_unit_test(test_binary_exit_codes),
 	};
 

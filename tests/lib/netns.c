@@ -46,6 +46,8 @@ static void unbind_all(void)
 	}
 }
 
+/* Deadly signals: unbind, then die of the signal as we would have. SIGKILL cannot be caught;
+ * `ip netns list | grep eniaddr-` finds what such a death leaves. */
 static void on_signal(int sig)
 {
 	unbind_all();
@@ -55,7 +57,8 @@ static void on_signal(int sig)
 
 static void cleanup_once_registered(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGABRT,
+				    SIGSEGV, SIGBUS, SIGFPE, SIGILL };
 	struct sigaction sa = { .sa_handler = on_signal };
 	size_t i;
 

@@ -7,8 +7,9 @@
  * created directly inside namespaces (`ip -n`), never in the caller's namespace.
  *
  * Cleanup: netns_destroy() removes one namespace (leaving it first if this thread is inside);
- * every namespace still alive is removed at exit() and on SIGINT/SIGTERM/SIGHUP, so a failing or
- * interrupted test leaves nothing behind. Deleting the namespace deletes its veths.
+ * every namespace still alive is removed at exit() and on deadly signals (SIGINT, SIGTERM, SIGHUP,
+ * SIGPIPE, SIGABRT, SIGSEGV, ...; not SIGKILL), so a failing or interrupted test leaves nothing
+ * behind. Deleting the namespace deletes its veths. Forked children never clean up.
  *
  * Single-threaded use: netns_enter() moves the calling thread. Functions return 0 (or a value)
  * on success and a negative errno on failure.

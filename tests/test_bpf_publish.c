@@ -1,0 +1,684 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tests/test_bpf_publish.c — the loader runtime against the real kernel (root): the object is
+ * loaded and pinned into a private bpffs mounted on a temp dir, configurations built by hand
+ * (struct compiled, no compiler involved) are published into its maps, and the maps are read
+ * back entry by entry. Also attach/detach on a veth pair in a private network namespace, and the
+ * last unload leaving no pin behind. The bpffs is unmounted and removed at teardown, also when a
+ * test failed.
+ *
+ * The tests run in order and build on each other: load -> publish A (slot 0) -> publish B
+ * (slot 1) -> failing publishes keep B -> crash leftovers are cleared -> attach/detach -> unload.
+ */
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/if_link.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "addr.h"
+#include "attach.h"
+#include "compile.h"
+#include "log.h"
+#include "netns.h"
+#include "pins.h"
+#include "publish.h"
+#include "runtime.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static struct {
+	char tmp[64];          /* /tmp/eniaddr-publish-XXXXXX */
+	char bpffs[128];       /* tmp/bpf, the private bpffs */
+	bool mounted;
+	struct pins pins;
+	struct map_fds maps;
+	struct compiled live;  /* what the maps should hold: the last successful publish */
+	__u64 generation;
+} fx;
+
+/* ---- building configurations by hand ---- */
+
+static __u32 pol(unsigned int slot, __u32 id)
+{
+	return slot ? id | ENIADDR_POLICY_SLOT_BIT : id;
+}
+
+static void add_eni(struct compiled *c, __u32 ifindex, __u32 in, __u32 out, __u8 mode)
+{
+	struct compiled_eni *x = VEC_PUSH(&c->enis);
+
+	assert_non_null(x);
+	x->k = (struct eniaddr_eni_key){ .slot = c->slot, .ifindex = ifindex };
+	x->v.in_policy = pol(c->slot, in);
+	x->v.out_policy = pol(c->slot, out);
+	x->v.mode = mode;
+	x->v.in_rules = 3;
+	x->v.out_rules = 1;
+	x->v.flags = ENIADDR_ENI_F_SRC_CHECK;
+	x->v.timeouts.tcp_established = 432000;
+}
+
+static void add_addr(struct compiled *c, const char *ip, __u32 ifindex, __u32 in, __u32 out)
+{
+	struct compiled_addr *x = VEC_PUSH(&c->addrs);
+
+	assert_non_null(x);
+	x->k.slot = c->slot;
+	assert_int_equal(ip_addr_parse(ip, x->k.addr), 0);
+	x->v = (struct eniaddr_owner){ ifindex, pol(c->slot, in), pol(c->slot, out), 0 };
+}
+
+static void add_pfx(struct compiled *c, const char *cidr, __u32 ifindex, __u32 in, __u32 out)
+{
+	struct compiled_pfx *x = VEC_PUSH(&c->pfxs);
+	struct ip_prefix p;
+
+	assert_non_null(x);
+	assert_int_equal(ip_prefix_parse(cidr, &p), 0);
+	x->k.prefixlen = 32 + p.plen;
+	x->k.slot = c->slot;
+	memcpy(x->k.addr, p.addr, 16);
+	x->v = (struct eniaddr_owner){ ifindex, pol(c->slot, in), pol(c->slot, out),
+				       ENIADDR_ADDR_F_PREFIX };
+}
+
+static void add_src(struct compiled *c, __u32 policy, const char *cidr, __u64 bits)
+{
+	struct compiled_src *x = VEC_PUSH(&c->srcs);
+	struct ip_prefix p;
+
+	assert_non_null(x);
+	assert_int_equal(ip_prefix_parse(cidr, &p), 0);
+	x->k.prefixlen = 32 + p.plen;
+	x->k.policy = pol(c->slot, policy);
+	memcpy(x->k.addr, p.addr, 16);
+	x->v.w[0] = bits;
+}
+
+static void add_l4(struct compiled *c, __u32 policy, int proto, int port, int port_bits,
+		   __u64 bits)
+{
+	struct compiled_l4 *x = VEC_PUSH(&c->l4s);
+
+	assert_non_null(x);
+	x->k.prefixlen = 32 + 8 + port_bits;
+	x->k.policy = pol(c->slot, policy);
+	x->k.sel = htonl(ENIADDR_L4_SEL(proto, port));
+	x->v.w[0] = bits;
+}
+
+/* Configuration A: two ENIs, v4 and v6 addresses, a delegated prefix, two policies. */
+static void build_a(struct compiled *c, unsigned int slot)
+{
+	memset(c, 0, sizeof(*c));
+	c->slot = slot;
+	add_eni(c, 11, 1, 2, ENIADDR_MODE_ENFORCE);
+	add_eni(c, 12, 1, 2, ENIADDR_MODE_AUDIT);
+	add_addr(c, "10.0.1.10", 11, 1, 2);
+	add_addr(c, "2001:db8:1::10", 11, 1, 2);
+	add_addr(c, "10.0.2.20", 12, 1, 2);
+	add_pfx(c, "10.0.1.32/28", 11, 1, 2);
+	add_src(c, 1, "0.0.0.0/0", 0x1);
+	add_src(c, 1, "192.0.2.0/24", 0x3);
+	add_l4(c, 1, 6, 443, 16, 0x1);
+	add_l4(c, 1, 6, 8000, 13, 0x2);
+}
+
+/* Configuration B: one ENI, other addresses and rules. */
+static void build_b(struct compiled *c, unsigned int slot)
+{
+	memset(c, 0, sizeof(*c));
+	c->slot = slot;
+	add_eni(c, 21, 1, 1, ENIADDR_MODE_ENFORCE);
+	add_addr(c, "10.9.0.1", 21, 1, 1);
+	add_pfx(c, "2001:db8:9:0:1::/80", 21, 1, 1);
+	add_src(c, 1, "::/0", 0x1);
+	add_l4(c, 1, 17, 53, 16, 0x1);
+}
+
+static void compiled_release(struct compiled *c)
+{
+	VEC_FREE(&c->enis);
+	VEC_FREE(&c->addrs);
+	VEC_FREE(&c->pfxs);
+	VEC_FREE(&c->srcs);
+	VEC_FREE(&c->l4s);
+	VEC_FREE(&c->policies);
+}
+
+/* ---- reading the maps back ---- */
+
+static struct eniaddr_state read_state(void)
+{
+	struct eniaddr_state st;
+	__u32 key = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(fx.maps.state, &key, &st), 0);
+	return st;
+}
+
+/*
+ * The map holds exactly the n entries at base (stride bytes apart, value at val_off): every key
+ * in the map is one of them, the counts match, and each key's value is the expected one.
+ */
+static void expect_exactly(int fd, const char *name, const void *base, size_t n, size_t stride,
+			   size_t key_size, size_t val_off, size_t val_size)
+{
+	unsigned char key[64], prev[64], val[256];
+	const unsigned char *ents = base;
+	bool first = true;
+	size_t found = 0, i;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : prev, key)) {
+		for (i = 0; i < n; i++)
+			if (!memcmp(ents + i * stride, key, key_size))
+				break;
+		if (i == n)
+			fail_msg("%s holds a key that was not published", name);
+		assert_int_equal(bpf_map_lookup_elem(fd, key, val), 0);
+		if (memcmp(val, ents + i * stride + val_off, val_size))
+			fail_msg("%s: entry %zu has another value", name, i);
+		found++;
+		memcpy(prev, key, key_size);
+		first = false;
+	}
+	assert_int_equal(errno, ENOENT);
+	if (found != n)
+		fail_msg("%s holds %zu entries, want %zu", name, found, n);
+}
+
+#define EXPECT_VEC(fd, name, vec, type)                                                        \
+	expect_exactly(fd, name, (vec).v, (vec).n, sizeof(type), sizeof(((type *)0)->k),        \
+		       offsetof(type, v), sizeof(((type *)0)->v))
+
+static void expect_maps_hold(const struct compiled *c)
+{
+	EXPECT_VEC(fx.maps.enis, "eniaddr_enis", c->enis, struct compiled_eni);
+	EXPECT_VEC(fx.maps.addrs, "eniaddr_addrs", c->addrs, struct compiled_addr);
+	EXPECT_VEC(fx.maps.pfx, "eniaddr_pfx", c->pfxs, struct compiled_pfx);
+	EXPECT_VEC(fx.maps.src, "eniaddr_src", c->srcs, struct compiled_src);
+	EXPECT_VEC(fx.maps.l4, "eniaddr_l4", c->l4s, struct compiled_l4);
+}
+
+/* Publishes what build makes for the slot publish_prepare() names; it becomes fx.live. */
+static void publish_ok(void (*build)(struct compiled *, unsigned int), unsigned int want_slot)
+{
+	struct compiled c;
+	unsigned int slot;
+	struct err e = {};
+	__u64 gen = 0;
+
+	assert_int_equal(publish_prepare(&fx.maps, &slot, &e), 0);
+	assert_int_equal(slot, want_slot);
+	build(&c, slot);
+	if (publish_commit(&fx.maps, &c, &gen, &e))
+		fail_msg("publish_commit: %s", e.msg);
+	assert_int_equal(gen, fx.generation + 1);
+	fx.generation = gen;
+	compiled_release(&fx.live);
+	fx.live = c;
+}
+
+/* ---- tests ---- */
+
+static void test_load_pins_maps_and_programs(void **state)
+{
+	static const char *const maps[] = { "eniaddr_state", "eniaddr_enis", "eniaddr_addrs",
+		"eniaddr_pfx", "eniaddr_src", "eniaddr_l4", "eniaddr_stats", "eniaddr_frags",
+		"eniaddr_attach" };
+	struct eniaddr_state st = read_state();
+	struct err e = {};
+	bool created = true;
+	int lockfd;
+
+	for (size_t i = 0; i < ARRAY_SIZE(maps); i++)
+		if (!pins_exists(&fx.pins, PINS_MAPS, maps[i]))
+			fail_msg("map %s is not pinned", maps[i]);
+	assert_true(pins_exists(&fx.pins, PINS_PROGS, RUNTIME_PROG_XDP_INGRESS));
+	assert_true(pins_exists(&fx.pins, PINS_PROGS, RUNTIME_PROG_TC_INGRESS));
+	/* Nothing published: generation 0, and the empty slot 1 is the one packets see. */
+	assert_int_equal(st.generation, 0);
+	assert_int_equal(st.active_slot, 1);
+	/* The setup holds the pin dir's LOCK_EX: another run can take no lock, not even shared. */
+	lockfd = open(fx.pins.dir, O_RDONLY | O_DIRECTORY);
+	assert_true(lockfd >= 0);
+	assert_int_equal(flock(lockfd, LOCK_SH | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	close(lockfd);
+	/* Loading again reuses the pins: nothing new is created. */
+	assert_int_equal(runtime_load(&fx.pins, &created, &e), 0);
+	assert_false(created);
+}
+
+static void test_first_publish_fills_slot_0(void **state)
+{
+	struct eniaddr_state st;
+
+	publish_ok(build_a, 0);
+	st = read_state();
+	assert_int_equal(st.generation, 1);
+	assert_int_equal(st.active_slot, 0);
+	expect_maps_hold(&fx.live);
+}
+
+static void test_second_publish_flips_to_slot_1(void **state)
+{
+	struct eniaddr_state st;
+
+	publish_ok(build_b, 1);
+	st = read_state();
+	assert_int_equal(st.generation, 2);
+	assert_int_equal(st.active_slot, 1);
+	/* B's entries only: A's slot-0 entries are gone after the grace period. */
+	expect_maps_hold(&fx.live);
+}
+
+/* Failing publishes: each must leave the generation, the slot and every entry as they were. */
+static void wrong_slot(struct compiled *c, unsigned int slot)
+{
+	build_a(c, 1 - slot);
+}
+
+static void bad_slot(struct compiled *c, unsigned int slot)
+{
+	build_a(c, slot);
+	c->slot = 7;
+}
+
+static void entry_for_active(struct compiled *c, unsigned int slot)
+{
+	build_a(c, slot);
+	c->addrs.v[1].k.slot = 1 - slot;
+}
+
+static void policy_for_active(struct compiled *c, unsigned int slot)
+{
+	build_a(c, slot);
+	c->l4s.v[0].k.policy = pol(1 - slot, 1);
+}
+
+/* More exact addresses than the map holds next to the active configuration's. */
+static void too_many_addrs(struct compiled *c, unsigned int slot)
+{
+	build_a(c, slot);
+	for (__u32 i = 0; c->addrs.n < ENIADDR_MAX_ADDRS; i++) {
+		struct compiled_addr *x = VEC_PUSH(&c->addrs);
+
+		assert_non_null(x);
+		x->k.slot = slot;
+		x->k.addr[0] = 0x20; /* 2000::/3, one per i */
+		memcpy(&x->k.addr[12], &i, sizeof(i));
+		x->v.ifindex = 11;
+	}
+}
+
+/* Half written, then a duplicate: what was written must be taken back. */
+static void duplicate_addr(struct compiled *c, unsigned int slot)
+{
+	struct compiled_addr *x;
+
+	build_a(c, slot);
+	x = VEC_PUSH(&c->addrs);
+	assert_non_null(x);
+	*x = c->addrs.v[0];
+}
+
+static void duplicate_l4(struct compiled *c, unsigned int slot)
+{
+	struct compiled_l4 *x;
+
+	build_a(c, slot);
+	x = VEC_PUSH(&c->l4s);
+	assert_non_null(x);
+	*x = c->l4s.v[1];
+}
+
+static void test_failed_publish_keeps_previous(void **state)
+{
+	static const struct {
+		const char *name;
+		void (*build)(struct compiled *, unsigned int);
+		int want;
+		const char *msg;
+	} cases[] = {
+		{ "compiled for the active slot", wrong_slot, -EINVAL, "which is active" },
+		{ "slot 7", bad_slot, -EINVAL, "slots are 0 and 1" },
+		{ "an address entry for the active slot", entry_for_active, -EINVAL,
+		  "eniaddr_addrs entry 1 is for slot" },
+		{ "a port entry of an active-slot policy", policy_for_active, -EINVAL,
+		  "eniaddr_l4 entry 0 is for slot" },
+		{ "more addresses than fit", too_many_addrs, -ENOSPC,
+		  "eniaddr_addrs is full: the new configuration needs 16384 entries, the active one "
+		  "holds 1, the map has room for 16384" },
+		{ "a duplicate address after some writes", duplicate_addr, -EEXIST,
+		  "eniaddr_addrs entry 3 duplicates an earlier key" },
+		{ "a duplicate LPM entry after every hash map was written", duplicate_l4, -EEXIST,
+		  "eniaddr_l4 entry 2 duplicates an earlier key" },
+	};
+	struct eniaddr_state before = read_state(), after;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct compiled c;
+		unsigned int slot;
+		struct err e = {};
+		__u64 gen = 12345;
+		int rc;
+
+		assert_int_equal(publish_prepare(&fx.maps, &slot, &e), 0);
+		cases[i].build(&c, slot);
+		rc = publish_commit(&fx.maps, &c, &gen, &e);
+		compiled_release(&c);
+		if (rc != cases[i].want)
+			fail_msg("%s: publish_commit returned %d (%s), want %d", cases[i].name, rc,
+				 e.msg, cases[i].want);
+		if (!strstr(e.msg, cases[i].msg))
+			fail_msg("%s: error '%s' lacks '%s'", cases[i].name, e.msg, cases[i].msg);
+		assert_int_equal(gen, 12345); /* untouched on failure */
+		after = read_state();
+		assert_memory_equal(&after, &before, sizeof(before));
+		expect_maps_hold(&fx.live); /* nothing left in the inactive slot either */
+	}
+}
+
+/* A publish that died after writing part of the inactive slot leaves entries there. */
+static void test_crash_leftovers_are_cleared(void **state)
+{
+	struct compiled junk;
+	struct err e = {};
+	unsigned int slot;
+	size_t i;
+
+	assert_int_equal(publish_prepare(&fx.maps, &slot, &e), 0);
+	assert_int_equal(slot, 0);
+	build_a(&junk, slot);
+	add_addr(&junk, "10.99.0.1", 99, 1, 1); /* not in the next publish */
+	for (i = 0; i < junk.addrs.n; i++)
+		assert_int_equal(bpf_map_update_elem(fx.maps.addrs, &junk.addrs.v[i].k,
+						     &junk.addrs.v[i].v, BPF_ANY), 0);
+	for (i = 0; i < junk.srcs.n; i++)
+		assert_int_equal(bpf_map_update_elem(fx.maps.src, &junk.srcs.v[i].k,
+						     &junk.srcs.v[i].v, BPF_ANY), 0);
+	compiled_release(&junk);
+
+	publish_ok(build_b, 0); /* B again, now in slot 0 */
+	assert_int_equal(read_state().active_slot, 0);
+	assert_int_equal(read_state().generation, 3);
+	expect_maps_hold(&fx.live);
+}
+
+/* ---- attach and detach on a veth pair in a private namespace ---- */
+
+static bool has_clsact(const struct netns *ns, const char *dev)
+{
+	return netns_exec(ns, "tc qdisc show dev %s | grep -q clsact", dev) == 0;
+}
+
+static __u8 xdp_mode(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	assert_int_equal(bpf_xdp_query(ifindex, 0, &q), 0);
+	return q.attach_mode;
+}
+
+static bool has_tc_filter(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE, .priority = ATTACH_TC_PRIO);
+
+	return bpf_tc_query(&hook, &opts) == 0;
+}
+
+static size_t attached_count(void)
+{
+	__u32 key, *prev = NULL;
+	size_t n = 0;
+
+	while (!bpf_map_get_next_key(fx.maps.attach, prev, &key)) {
+		n++;
+		prev = &key;
+	}
+	return n;
+}
+
+static void test_attach_and_detach(void **state)
+{
+	struct attach_result r;
+	struct detach_result d;
+	struct eniaddr_attach rec;
+	struct netns ns = { .fd = -1 };
+	struct err e = {};
+	int a0, a1, b0;
+	char link[PATH_MAX];
+
+	assert_int_equal(netns_create(&ns, "pub"), 0);
+	assert_int_equal(netns_veth_add(&ns, "a0", NULL, "a1"), 0);
+	assert_int_equal(netns_veth_add(&ns, "b0", NULL, "b1"), 0);
+	/* b0 has a clsact qdisc of its own, which detach must leave. */
+	assert_int_equal(netns_exec(&ns, "tc qdisc add dev b0 clsact"), 0);
+	assert_int_equal(netns_enter(&ns), 0);
+	a0 = netns_ifindex(&ns, "a0");
+	a1 = netns_ifindex(&ns, "a1");
+	b0 = netns_ifindex(&ns, "b0");
+
+	/* native XDP on a0, through a pinned link and a record */
+	assert_int_equal(attach_device(&fx.pins, &fx.maps, "a0", ATTACH_REQ_NATIVE, &r, &e), 0);
+	assert_int_equal(r.mode, ENIADDR_ATTACH_NATIVE);
+	assert_int_equal(xdp_mode(a0), XDP_ATTACHED_DRV);
+	snprintf(link, sizeof(link), "xdp-%d", a0);
+	assert_true(pins_exists(&fx.pins, PINS_LINKS, link));
+	/* again: auto or the same mode changes nothing, another mode is refused */
+	assert_int_equal(attach_device(&fx.pins, &fx.maps, "a0", ATTACH_REQ_AUTO, &r, &e), 0);
+	assert_true(r.unchanged);
+	assert_int_equal(attach_device(&fx.pins, &fx.maps, "a0", ATTACH_REQ_TC, &r, &e), -EEXIST);
+	assert_non_null(strstr(e.msg, "a0 is attached already (native)"));
+	err_clear(&e);
+
+	/* generic XDP on a1, tc on b0 (existing clsact) */
+	assert_int_equal(attach_device(&fx.pins, &fx.maps, "a1", ATTACH_REQ_GENERIC, &r, &e), 0);
+	assert_int_equal(xdp_mode(a1), XDP_ATTACHED_SKB);
+	assert_int_equal(attach_device(&fx.pins, &fx.maps, "b0", ATTACH_REQ_TC, &r, &e), 0);
+	assert_int_equal(attach_lookup(&fx.maps, b0, &rec), 0);
+	assert_int_equal(rec.mode, ENIADDR_ATTACH_TC);
+	assert_int_equal(rec.created_clsact, 0);
+	assert_int_equal(rec.tc_in_handle, ATTACH_TC_HANDLE);
+	assert_true(has_tc_filter(b0));
+	assert_int_equal(attached_count(), 3);
+
+	/* an unknown device names the local ones */
+	assert_int_equal(attach_device(&fx.pins, &fx.maps, "nope0", ATTACH_REQ_AUTO, &r, &e),
+			 -ENODEV);
+	assert_non_null(strstr(e.msg, "no interface named nope0 (local: "));
+	err_clear(&e);
+
+	/* detach removes exactly what attach made */
+	assert_int_equal(detach_device(&fx.pins, &fx.maps, "a0", &d, &e), 0);
+	assert_int_equal(d.mode, ENIADDR_ATTACH_NATIVE);
+	assert_int_equal(xdp_mode(a0), XDP_ATTACHED_NONE);
+	assert_false(pins_exists(&fx.pins, PINS_LINKS, link));
+	assert_int_equal(detach_device(&fx.pins, &fx.maps, "a0", &d, &e), -ENOENT);
+	err_clear(&e);
+	assert_int_equal(detach_ifindex(&fx.pins, &fx.maps, a1, &d, &e), 0);
+	assert_int_equal(xdp_mode(a1), XDP_ATTACHED_NONE);
+	assert_int_equal(detach_device(&fx.pins, &fx.maps, "b0", &d, &e), 0);
+	assert_false(has_tc_filter(b0));
+	assert_true(has_clsact(&ns, "b0")); /* not ours: stays */
+
+	/* tc on a1 creates the clsact itself, so detach removes it */
+	assert_int_equal(attach_device(&fx.pins, &fx.maps, "a1", ATTACH_REQ_TC, &r, &e), 0);
+	assert_int_equal(attach_lookup(&fx.maps, a1, &rec), 0);
+	assert_int_equal(rec.created_clsact, 1);
+	assert_true(has_clsact(&ns, "a1"));
+	assert_int_equal(detach_device(&fx.pins, &fx.maps, "a1", &d, &e), 0);
+	assert_false(has_clsact(&ns, "a1"));
+	assert_int_equal(attached_count(), 0);
+
+	netns_leave();
+	netns_destroy(&ns);
+}
+
+/* The last detach unloads: no pin, no pin dir, and read commands say so. */
+static void test_unload_leaves_nothing(void **state)
+{
+	struct map_fds m;
+	struct err e = {};
+	struct stat sb;
+
+	assert_int_equal(runtime_unload_if_unattached(&fx.pins, &fx.maps, &e), 1);
+	assert_int_equal(stat(fx.pins.dir, &sb), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(runtime_open_maps(&fx.pins, &m, &e), -ENOENT);
+	assert_non_null(strstr(e.msg, "eniaddr-bpf is not loaded under "));
+	assert_non_null(strstr(e.msg, fx.bpffs));
+	pins_unlock(&fx.pins);
+	err_clear(&e);
+	assert_int_equal(pins_lock(&fx.pins, PINS_READ, &e), -ENOENT);
+}
+
+/* A map pinned by a build with another layout is refused, and the failed load pins nothing. */
+static void test_foreign_layout_is_refused(void **state)
+{
+	char path[PATH_MAX];
+	struct err e = {};
+	bool created = true;
+	int fd;
+
+	assert_int_equal(pins_lock(&fx.pins, PINS_CREATE, &e), 0);
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "eniaddr_stats", sizeof(struct eniaddr_stat_key),
+			    8 /* not struct eniaddr_stat */, 16, NULL);
+	assert_true(fd >= 0);
+	assert_int_equal(pins_path(&fx.pins, PINS_MAPS, "eniaddr_stats", path, sizeof(path)), 0);
+	assert_int_equal(bpf_obj_pin(fd, path), 0);
+	close(fd);
+
+	assert_int_equal(runtime_load(&fx.pins, &created, &e), -EINVAL);
+	assert_false(created);
+	assert_non_null(strstr(e.msg, "eniaddr_stats was pinned by a build with another layout"));
+	assert_false(pins_exists(&fx.pins, PINS_MAPS, "eniaddr_state"));
+	assert_false(pins_exists(&fx.pins, PINS_PROGS, RUNTIME_PROG_XDP_INGRESS));
+	err_clear(&e);
+	assert_int_equal(pins_remove_all(&fx.pins, &e), 0);
+	pins_unlock(&fx.pins);
+}
+
+/*
+ * A run waiting for the lock while another removes the pin dir (the last detach) must not go on
+ * with a lock on the deleted dir: it finds "not loaded".
+ */
+static void test_lock_waiter_sees_removal(void **state)
+{
+	struct err e = {};
+	int ready[2], status;
+	pid_t child;
+	char c;
+
+	assert_int_equal(pins_lock(&fx.pins, PINS_CREATE, &e), 0);
+	assert_int_equal(pipe(ready), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct pins mine;
+		struct err ce = {};
+
+		pins_init(&mine, fx.bpffs, &ce);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(3);
+		/* blocks until the parent unlocks */
+		_exit(pins_lock(&mine, PINS_WRITE, &ce) == -ENOENT &&
+		      strstr(ce.msg, "is not loaded under") ? 0 : 1);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	usleep(200 * 1000); /* the child is in flock() by now */
+	assert_int_equal(pins_remove_all(&fx.pins, &e), 0);
+	pins_unlock(&fx.pins);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	close(ready[0]);
+	close(ready[1]);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ---- fixture ---- */
+
+static int group_teardown(void **state)
+{
+	runtime_close_maps(&fx.maps);
+	pins_unlock(&fx.pins);
+	compiled_release(&fx.live);
+	if (fx.mounted && umount2(fx.bpffs, MNT_DETACH))
+		fprintf(stderr, "test_bpf_publish: umount %s: %s\n", fx.bpffs, strerror(errno));
+	fx.mounted = false;
+	if (fx.bpffs[0])
+		rmdir(fx.bpffs);
+	if (fx.tmp[0])
+		rmdir(fx.tmp);
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	struct err e = {};
+	bool created = false;
+
+	/* libbpf through our logger: quiet unless ENIADDR_TEST_VERBOSE=1..3 */
+	if (getenv("ENIADDR_TEST_VERBOSE"))
+		log_set_level((enum log_level)atoi(getenv("ENIADDR_TEST_VERBOSE")));
+	log_libbpf_setup();
+	map_fds_init(&fx.maps);
+	snprintf(fx.tmp, sizeof(fx.tmp), "/tmp/eniaddr-publish-XXXXXX");
+	if (!mkdtemp(fx.tmp)) {
+		fx.tmp[0] = '\0';
+		goto fail_errno;
+	}
+	snprintf(fx.bpffs, sizeof(fx.bpffs), "%s/bpf", fx.tmp);
+	if (mkdir(fx.bpffs, 0700) || mount("bpf", fx.bpffs, "bpf", 0, "mode=0700"))
+		goto fail_errno;
+	fx.mounted = true;
+	if (pins_init(&fx.pins, fx.bpffs, &e) || pins_lock(&fx.pins, PINS_CREATE, &e) ||
+	    runtime_load(&fx.pins, &created, &e) || runtime_open_maps(&fx.pins, &fx.maps, &e))
+		goto fail;
+	if (!created) {
+		snprintf(e.msg, sizeof(e.msg), "runtime_load created nothing in a fresh bpffs");
+		goto fail;
+	}
+	return 0;
+fail_errno:
+	snprintf(e.msg, sizeof(e.msg), "%s: %s", fx.tmp, strerror(errno));
+fail:
+	fprintf(stderr, "test_bpf_publish: setup: %s\n", e.msg);
+	group_teardown(state);
+	return -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_load_pins_maps_and_programs),
+		cmocka_unit_test(test_first_publish_fills_slot_0),
+		cmocka_unit_test(test_second_publish_flips_to_slot_1),
+		cmocka_unit_test(test_failed_publish_keeps_previous),
+		cmocka_unit_test(test_crash_leftovers_are_cleared),
+		cmocka_unit_test(test_attach_and_detach),
+		cmocka_unit_test(test_unload_leaves_nothing),
+		cmocka_unit_test(test_foreign_layout_is_refused),
+		cmocka_unit_test(test_lock_waiter_sees_removal),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
