@@ -10,8 +10,8 @@ ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 # make SAN=1 builds user space with AddressSanitizer and UBSan (tests use it in CI).
 SAN      ?=
-SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer,)
 comma    := ,
+SANFLAGS := $(if $(SAN),-fsanitize=address$(comma)undefined -fno-omit-frame-pointer,)
 
 BPF_CFLAGS := -g -O2 --target=bpf -mcpu=v3 -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 	      -I vmlinux -I bpf -I maps
@@ -33,6 +33,9 @@ BPF_SRCS    := $(wildcard bpf/*.bpf.c)
 BPF_OBJS    := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
 SKELS       := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
 BPF_HDRS    := $(wildcard bpf/*.h) maps/eniaddr.h vmlinux/vmlinux.h
+# BPF programs only the tests and benchmarks load (baselines), skeletons in $(OUTPUT)/tests/.
+TBPF_SRCS   := $(wildcard tests/bpf/*.bpf.c)
+TSKELS      := $(patsubst tests/bpf/%.bpf.c,$(OUTPUT)/tests/%.skel.h,$(TBPF_SRCS))
 
 LIB_SRCS    := $(wildcard loader/*.c)
 LIB_OBJS    := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
@@ -52,7 +55,7 @@ BENCHES     := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
 # Test-library objects are shared by every test: keep them between links.
-.SECONDARY: $(TLIB_OBJS) $(BPF_OBJS)
+.SECONDARY: $(TLIB_OBJS) $(BPF_OBJS) $(patsubst %.skel.h,%.bpf.o,$(TSKELS))
 .PHONY: all help deps test test-unit bench demo install clean vmlinux
 
 all: $(CLI) $(TESTS) $(BENCHES)
@@ -91,8 +94,20 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
 
-# User space. Every object waits for the skeletons, which loader/ includes.
-$(OUTPUT)/%.o: %.c $(USER_HDRS) | $(SKELS) $(OUTPUT)/loader $(OUTPUT)/cli $(OUTPUT)/tests/lib
+$(OUTPUT)/tests/%.tmp.o: tests/bpf/%.bpf.c $(BPF_HDRS) | $(OUTPUT)/tests
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/tests/%.bpf.o: $(OUTPUT)/tests/%.tmp.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(OUTPUT)/tests/%.skel.h: $(OUTPUT)/tests/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
+
+# User space. Objects depend on the skeletons, which embed the BPF object: a BPF change rebuilds.
+$(OUTPUT)/%.o: %.c $(USER_HDRS) $(SKELS) | $(OUTPUT)/loader $(OUTPUT)/cli $(OUTPUT)/tests/lib
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
@@ -102,11 +117,12 @@ $(LIB): $(LIB_OBJS)
 
 $(CLI): $(CLI_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(USER_CFLAGS) $^ $(LIBS) -o $@
+	$(Q)$(CC) $(USER_CFLAGS) $(filter %.o %.a,$^) $(LIBS) -o $@
 
-$(OUTPUT)/tests/%: tests/%.c $(TLIB_OBJS) $(LIB) $(USER_HDRS) | $(SKELS) $(OUTPUT)/tests
+# Tests embed the BPF objects through the skeletons: a BPF change relinks them.
+$(OUTPUT)/tests/%: tests/%.c $(TLIB_OBJS) $(LIB) $(USER_HDRS) $(SKELS) $(TSKELS) | $(OUTPUT)/tests
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(USER_CFLAGS) -I tests/lib $< $(TLIB_OBJS) $(LIB) $(LIBS) $(TEST_LIBS) -o $@
+	$(Q)$(CC) $(USER_CFLAGS) -I tests/lib -I $(OUTPUT)/tests $< $(TLIB_OBJS) $(LIB) $(LIBS) $(TEST_LIBS) -o $@
 
 test: $(CLI) $(TESTS)
 	$(Q)tests/run.sh $(OUTPUT) all

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * bpf/eniaddr.bpf.c — the program entry points. The decision lives in ingress.h (parsing in
- * parse.h, counting in counters.h, maps in maps.bpf.h).
+ * bpf/eniaddr.bpf.c — the program entry points. The decisions live in ingress.h and egress.h
+ * (parsing in parse.h, ownership in owner.h, counting in counters.h, maps in maps.bpf.h).
  *
  * Scope of the ingress programs (xdp_ingress, and tc_ingress where XDP cannot attach). Every
  * frame gets exactly one reason, counted per (ifindex, reason, ingress, action):
@@ -22,6 +22,30 @@
  *  8. The source and L4 selector must meet in a rule of the address's inbound policy (its own
  *     with an override, else the ENI's): ALLOWED, else NO_RULE (drop).
  * An ENI in audit mode passes what would be dropped and counts it with action AUDIT.
+ * Step 7's WRONG_ENI is policy: the VPC delivers an address only to the ENI it is assigned to, so
+ * a packet for another ENI's address arrives only while the address moves between ENIs (or from
+ * a peer with a stale neighbour entry); it is dropped and counted, never accepted.
+ *
+ * Scope of tc_egress (clsact egress of every attached device, whatever the ingress mode). Every
+ * packet gets exactly one reason, counted per (ifindex, reason, egress, action); "continue" is
+ * TC_ACT_UNSPEC, so other tc programs still see the packet:
+ *  1. A device without an ENI entry in the active slot: continue (UNCONFIGURED). ARP
+ *     (FAILSAFE_ARP) and anything but IPv4/IPv6 (OTHER_L3): continue.
+ *  2. The source address must be readable: VLAN tags beyond the cap (VLAN_CAP) or a cut or bad
+ *     IPv4/IPv6 fixed header (MALFORMED) cannot prove their source and are the source check's
+ *     to drop. Extension headers and the L4 header are read when present, never required.
+ *  3. IPv6 neighbour discovery (FAILSAFE_ND) and unspecified or link-local sources (0.0.0.0,
+ *     169.254/16, ::, fe80::/10: FAILSAFE_LINK_LOCAL) continue: they belong to their link.
+ *  4. Source owned by this ENI (exact address, else delegated prefix): continue, ALLOWED. This
+ *     is where outbound rules and connection tracking go (egress_source_owned, issue 3).
+ *  5. Source owned by another managed ENI: redirected out of that ENI with bpf_redirect_neigh
+ *     (REDIRECT, action REDIRECT), unless the destination is link-scoped (link-local, multicast,
+ *     limited broadcast: continue, FAILSAFE_LINK_LOCAL). Redirects happen in audit mode too:
+ *     they repair, they do not filter. A refused redirect is REDIRECT_FAILED (drop).
+ *  6. Source owned by no managed ENI: SPOOFED_SOURCE, dropped when the ENI's source check is on
+ *     (the default; "source_check": false for ENIs that forward or NAT).
+ * With the source check off, step 2's and step 6's reasons are counted with action PASS and the
+ * packet continues. Redirected packets pass the owner's tc_egress again, and meet step 4 there.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -29,6 +53,7 @@
 #include "consts.h"
 #include "maps.bpf.h"
 #include "ingress.h"
+#include "egress.h"
 
 SEC("xdp")
 int xdp_ingress(struct xdp_md *ctx)
@@ -59,6 +84,21 @@ int tc_ingress(struct __sk_buff *skb)
 	act = ingress_verdict((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
 			      len);
 	return act == ENIADDR_ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
+}
+
+SEC("tc")
+int tc_egress(struct __sk_buff *skb)
+{
+	__u32 len = skb->len;
+	__u32 want = egress_pull_len(skb->protocol);
+
+	want = len < want ? len : want;
+	/* As in tc_ingress: a failed pull leaves a short head, which the parser judges. */
+	if ((void *)(long)skb->data + want > (void *)(long)skb->data_end)
+		bpf_skb_pull_data(skb, want);
+	barrier_var(skb);
+	return egress_verdict((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
+			      len);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

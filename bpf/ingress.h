@@ -16,21 +16,7 @@
 #include "maps.bpf.h"
 #include "parse.h"
 #include "counters.h"
-
-/* The ENI settings of ifindex in the active slot, or NULL when it is not configured there. */
-static __always_inline const struct eniaddr_eni *eni_lookup(__u32 ifindex, __u32 *slot)
-{
-	struct eniaddr_eni_key key = { .ifindex = ifindex };
-	struct eniaddr_state *st;
-	__u32 zero = 0;
-
-	st = bpf_map_lookup_elem(&ENIADDR_MAP_STATE, &zero);
-	if (!st)
-		return NULL;
-	key.slot = st->active_slot;
-	*slot = key.slot;
-	return bpf_map_lookup_elem(&ENIADDR_MAP_ENIS, &key);
-}
+#include "owner.h"
 
 /* IMDS, the Amazon DNS resolver and Time Sync, in their IPv4 and IPv6 forms (REFERENCE §3). */
 static __always_inline bool is_link_local_service(const __u8 addr[16])
@@ -65,21 +51,6 @@ static __always_inline enum eniaddr_reason failsafe(const struct pkt_meta *p)
 	if (p->v6 && p->proto == IPPROTO_ICMPV6 && p->icmp_type == ICMPV6_PKT_TOOBIG)
 		return ENIADDR_R_FAILSAFE_PMTU;
 	return ENIADDR_R_NONE;
-}
-
-/* The owner of the destination: an exact address first, then a delegated prefix. */
-static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, const __u8 daddr[16])
-{
-	struct eniaddr_addr_key ak = { .slot = slot };
-	struct eniaddr_pfx_key pk = { .prefixlen = 32 + 128, .slot = slot };
-	const struct eniaddr_owner *o;
-
-	__builtin_memcpy(ak.addr, daddr, 16);
-	o = bpf_map_lookup_elem(&ENIADDR_MAP_ADDRS, &ak);
-	if (o)
-		return o;
-	__builtin_memcpy(pk.addr, daddr, 16);
-	return bpf_map_lookup_elem(&ENIADDR_MAP_PFX, &pk);
 }
 
 /* ALLOWED when a rule of the policy admits the source and the L4 selector together: the rule

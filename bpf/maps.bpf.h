@@ -86,4 +86,12 @@ struct {
 	__type(value, struct eniaddr_attach);
 } ENIADDR_MAP_ATTACH SEC(".maps");
 
+/* (slot, owning ENI, family) -> its subnet and router: the next hop of a tc_egress redirect. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENIADDR_MAX_NEXTHOPS);
+	__type(key, struct eniaddr_nexthop_key);
+	__type(value, struct eniaddr_nexthop);
+} ENIADDR_MAP_NEXTHOP SEC(".maps");
+
 #endif /* ENIADDR_BPF_MAPS_H */

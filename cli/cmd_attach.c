@@ -43,13 +43,16 @@ static const char *mode_long(__u32 mode)
 
 static void attach_plain(const struct attach_result *r)
 {
+	const char *eg = r->egress ? " + tc egress" : "";
+
 	if (r->unchanged)
-		printf("%s: already attached (%s), unchanged\n", r->ifname, mode_long(r->mode));
+		printf("%s: already attached (%s%s), unchanged\n", r->ifname, mode_long(r->mode),
+		       eg);
 	else if (r->why[0])
-		printf("%s: attached (%s); not better because %s\n", r->ifname, mode_long(r->mode),
-		       r->why);
+		printf("%s: attached (%s%s); not better because %s\n", r->ifname,
+		       mode_long(r->mode), eg, r->why);
 	else
-		printf("%s: attached (%s)\n", r->ifname, mode_long(r->mode));
+		printf("%s: attached (%s%s)\n", r->ifname, mode_long(r->mode), eg);
 }
 
 static struct json_object *attach_json(const struct attach_result *r)
@@ -59,6 +62,7 @@ static struct json_object *attach_json(const struct attach_result *r)
 	jadd_str(o, "ifname", r->ifname);
 	jadd_int(o, "ifindex", r->ifindex);
 	jadd_str(o, "mode", attach_mode_name(r->mode));
+	jadd_bool(o, "egress", r->egress);
 	jadd_bool(o, "changed", !r->unchanged);
 	if (r->why[0])
 		jadd_str(o, "fallback_reasons", r->why);
@@ -80,7 +84,7 @@ int cmd_attach(const struct cli_args *a, struct err *e)
 	if (err)
 		goto out;
 	for (i = 0; i < a->n_pos && !err; i++) {
-		err = attach_device(&s.pins, &s.maps, a->pos[i], a->mode, &r, e);
+		err = attach_device(&s.pins, &s.maps, a->pos[i], a->mode, a->egress, &r, e);
 		if (err)
 			break;
 		if (list)
@@ -123,11 +127,13 @@ static int attached_ifindexes(const struct session *s, int *out, size_t max, siz
 
 static void detach_plain(const struct detach_result *r)
 {
+	const char *eg = r->egress ? " + tc egress" : "";
+
 	if (r->ifname[0])
-		printf("%s: detached (%s)\n", r->ifname, attach_mode_name(r->mode));
+		printf("%s: detached (%s%s)\n", r->ifname, mode_long(r->mode), eg);
 	else
-		printf("ifindex %d (device gone): detached (%s)\n", r->ifindex,
-		       attach_mode_name(r->mode));
+		printf("ifindex %d (device gone): detached (%s%s)\n", r->ifindex,
+		       mode_long(r->mode), eg);
 }
 
 static struct json_object *detach_json(const struct detach_result *r)
@@ -140,6 +146,7 @@ static struct json_object *detach_json(const struct detach_result *r)
 		jadd_str(o, "ifname", NULL);
 	jadd_int(o, "ifindex", r->ifindex);
 	jadd_str(o, "mode", attach_mode_name(r->mode));
+	jadd_bool(o, "egress", r->egress);
 	return o;
 }
 

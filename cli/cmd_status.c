@@ -24,6 +24,7 @@ struct status_row {
 	bool configured;           /* has an ENI entry in the active slot */
 	struct eniaddr_eni eni;
 	__u32 attach_mode;         /* ENIADDR_ATTACH_NONE: not attached */
+	bool egress;               /* tc_egress attached too */
 	unsigned int addrs, overrides, pfxs;
 };
 
@@ -118,6 +119,7 @@ static int read_attach(const struct map_fds *m, struct status *st, struct err *e
 		if (!(r = row_of(st, k, true)))
 			return err_set(e, ENOMEM, "out of memory");
 		r->attach_mode = v.mode;
+		r->egress = v.tc_out_handle != 0;
 	}
 	return errno == ENOENT ? 0 : walk_error(ENIADDR_STR(ENIADDR_MAP_ATTACH), e);
 }
@@ -162,13 +164,18 @@ static unsigned int policy_id(__u32 p)
 	return p & ~ENIADDR_POLICY_SLOT_BIT;
 }
 
-static const char *attach_name(__u32 mode)
+/* "native", "tc+egress", "not attached" */
+static const char *attach_name(const struct status_row *r, char *buf, size_t len)
 {
-	return mode == ENIADDR_ATTACH_NONE ? "not attached" : attach_mode_name(mode);
+	if (r->attach_mode == ENIADDR_ATTACH_NONE)
+		return "not attached";
+	snprintf(buf, len, "%s%s", attach_mode_name(r->attach_mode), r->egress ? "+egress" : "");
+	return buf;
 }
 
 static void status_plain(const struct status *st)
 {
+	char att[32];
 	size_t i;
 
 	if (!st->state.generation)
@@ -178,20 +185,20 @@ static void status_plain(const struct status *st)
 		       st->state.active_slot);
 	if (!st->rows.n)
 		return;
-	printf("%-15s %7s  %-12s %-12s %5s %8s %8s %9s %9s %10s\n", "IFNAME", "IFINDEX",
+	printf("%-15s %7s  %-15s %-12s %5s %8s %8s %9s %9s %10s\n", "IFNAME", "IFINDEX",
 	       "ATTACH", "MODE", "ADDRS", "PREFIXES", "IN_RULES", "OUT_RULES", "IN_POLICY",
 	       "OUT_POLICY");
 	for (i = 0; i < st->rows.n; i++) {
 		const struct status_row *r = &st->rows.v[i];
 
 		if (!r->configured) {
-			printf("%-15s %7u  %-12s %-12s %5s %8s %8s %9s %9s %10s\n", r->ifname,
-			       r->ifindex, attach_name(r->attach_mode), "unconfigured", "-", "-",
+			printf("%-15s %7u  %-15s %-12s %5s %8s %8s %9s %9s %10s\n", r->ifname,
+			       r->ifindex, attach_name(r, att, sizeof(att)), "unconfigured", "-", "-",
 			       "-", "-", "-", "-");
 			continue;
 		}
-		printf("%-15s %7u  %-12s %-12s %5u %8u %8u %9u %9u %10u\n", r->ifname, r->ifindex,
-		       attach_name(r->attach_mode), eni_mode_name(r->eni.mode), r->addrs, r->pfxs,
+		printf("%-15s %7u  %-15s %-12s %5u %8u %8u %9u %9u %10u\n", r->ifname, r->ifindex,
+		       attach_name(r, att, sizeof(att)), eni_mode_name(r->eni.mode), r->addrs, r->pfxs,
 		       r->eni.in_rules, r->eni.out_rules, policy_id(r->eni.in_policy),
 		       policy_id(r->eni.out_policy));
 	}
@@ -212,6 +219,7 @@ static void status_json(const struct status *st)
 		jadd_str(j, "ifname", r->ifindex && strcmp(r->ifname, "?") ? r->ifname : NULL);
 		jadd_int(j, "ifindex", r->ifindex);
 		jadd_str(j, "attach", attach_mode_name(r->attach_mode));
+		jadd_bool(j, "egress", r->egress);
 		if (r->configured) {
 			jadd_str(j, "mode", eni_mode_name(r->eni.mode));
 			jadd_int(j, "addresses", r->addrs);

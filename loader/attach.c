@@ -109,29 +109,31 @@ static void tc_destroy_clsact(int ifindex)
 	bpf_tc_hook_destroy(&hook);
 }
 
-static int tc_attach(int prog_fd, int ifindex, struct eniaddr_attach *rec)
+/*
+ * Puts prog_fd on the clsact hook `point` of ifindex with our handle and priority, making the
+ * clsact qdisc unless have_clsact says our other filter is on it already. *created tells
+ * whether this call made the clsact qdisc (-EEXIST: somebody's, or ours from the other
+ * direction), which detach then removes; a failure removes what it created.
+ */
+static int tc_attach(int prog_fd, int ifindex, enum bpf_tc_attach_point point, bool have_clsact,
+		     bool *created)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .handle = ATTACH_TC_HANDLE,
 		    .priority = ATTACH_TC_PRIO);
-	bool created;
 	int err;
 
-	err = bpf_tc_hook_create(&hook);
-	if (err && err != -EEXIST)
-		return err;
-	created = !err; /* -EEXIST: somebody's clsact, which detach must leave */
-	err = bpf_tc_attach(&hook, &opts);
-	if (err) {
-		if (created)
-			tc_destroy_clsact(ifindex);
-		return err;
+	*created = false;
+	if (!have_clsact) { /* known to exist: skip the create and the kernel's EEXIST message */
+		err = bpf_tc_hook_create(&hook);
+		if (err && err != -EEXIST)
+			return err;
+		*created = !err;
 	}
-	rec->mode = ENIADDR_ATTACH_TC;
-	rec->created_clsact = created;
-	rec->tc_in_handle = opts.handle;
-	rec->tc_in_prio = opts.priority;
-	return 0;
+	err = bpf_tc_attach(&hook, &opts);
+	if (err && *created)
+		tc_destroy_clsact(ifindex);
+	return err;
 }
 
 /* Filters and the qdisc of a vanished device are gone with it: not an error on detach. */
@@ -234,7 +236,15 @@ static int try_mode(const struct pins *p, const struct try *t, int ifindex,
 		return prog_fd;
 	memset(rec, 0, sizeof(*rec));
 	if (t->mode == ENIADDR_ATTACH_TC) {
-		err = tc_attach(prog_fd, ifindex, rec);
+		bool created = false;
+
+		err = tc_attach(prog_fd, ifindex, BPF_TC_INGRESS, false, &created);
+		if (!err) {
+			rec->mode = ENIADDR_ATTACH_TC;
+			rec->created_clsact = created;
+			rec->tc_in_handle = ATTACH_TC_HANDLE;
+			rec->tc_in_prio = ATTACH_TC_PRIO;
+		}
 	} else {
 		err = xdp_attach(p, prog_fd, ifindex, t->xdp_flags);
 		rec->mode = t->mode;
@@ -255,8 +265,74 @@ static int remove_stale_link(const struct pins *p, const char *ifname, int ifind
 	return xdp_detach(p, ifindex, e);
 }
 
+/* Adds tc_egress to rec's device. 0 or -errno; e names what failed. */
+static int attach_egress(const struct pins *p, const char *ifname, int ifindex,
+			 struct eniaddr_attach *rec, struct err *e)
+{
+	bool created = false;
+	int prog_fd, err;
+
+	prog_fd = runtime_open_prog(p, RUNTIME_PROG_TC_EGRESS, e);
+	if (prog_fd < 0)
+		return prog_fd;
+	err = tc_attach(prog_fd, ifindex, BPF_TC_EGRESS, rec->tc_in_handle != 0, &created);
+	close(prog_fd);
+	if (err)
+		return err_set(e, -err, "%s: attaching tc_egress: %s", ifname, strerror(-err));
+	rec->created_clsact |= created;
+	rec->tc_out_handle = ATTACH_TC_HANDLE;
+	rec->tc_out_prio = ATTACH_TC_PRIO;
+	return 0;
+}
+
+/* Removes what rec says was attached; for undoing a half-made attach. */
+static void undo(const struct pins *p, const struct eniaddr_attach *rec, int ifindex)
+{
+	struct err ignored = {};
+
+	if (rec->mode == ENIADDR_ATTACH_NATIVE || rec->mode == ENIADDR_ATTACH_GENERIC)
+		xdp_detach(p, ifindex, &ignored);
+	tc_detach(rec, ifindex, "undo", &ignored);
+}
+
+/* Already attached: nothing to do, or add the egress program the record lacks. */
+static int attach_again(const struct pins *p, const struct map_fds *m, const char *ifname,
+			enum attach_req req, bool egress, struct eniaddr_attach *rec,
+			struct attach_result *r, struct err *e)
+{
+	struct eniaddr_attach old = *rec;
+	__u32 key = (__u32)r->ifindex;
+	int err;
+
+	r->mode = rec->mode;
+	r->egress = rec->tc_out_handle != 0;
+	if (req != ATTACH_REQ_AUTO && !wanted(req, rec->mode))
+		return err_set(e, EEXIST, "%s is attached already (%s); run `eniaddr-bpf detach "
+			       "%s` first to change the mode to %s", ifname,
+			       attach_mode_name(rec->mode), ifname, attach_req_name(req));
+	if (!egress || r->egress) {
+		r->unchanged = true;
+		return 0;
+	}
+	err = attach_egress(p, ifname, r->ifindex, rec, e);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(m->attach, &key, rec, BPF_EXIST)) {
+		err = err_set(e, errno, "%s: recording the attachment in %s: %s", ifname,
+			      ENIADDR_STR(ENIADDR_MAP_ATTACH), strerror(errno));
+		/* take back only the egress part: the rest stays as recorded */
+		rec->mode = ENIADDR_ATTACH_NONE;
+		rec->tc_in_handle = 0;
+		rec->created_clsact = rec->created_clsact && !old.created_clsact;
+		undo(p, rec, r->ifindex);
+		return err;
+	}
+	r->egress = true;
+	return 0;
+}
+
 int attach_device(const struct pins *p, const struct map_fds *m, const char *ifname,
-		  enum attach_req req, struct attach_result *r, struct err *e)
+		  enum attach_req req, bool egress, struct attach_result *r, struct err *e)
 {
 	struct eniaddr_attach rec;
 	char local[256];
@@ -278,16 +354,8 @@ int attach_device(const struct pins *p, const struct map_fds *m, const char *ifn
 	key = (__u32)r->ifindex;
 
 	err = attach_lookup(m, r->ifindex, &rec);
-	if (!err) {
-		r->mode = rec.mode;
-		if (req == ATTACH_REQ_AUTO || wanted(req, rec.mode)) {
-			r->unchanged = true;
-			return 0;
-		}
-		return err_set(e, EEXIST, "%s is attached already (%s); run `eniaddr-bpf detach "
-			       "%s` first to change the mode to %s", ifname,
-			       attach_mode_name(rec.mode), ifname, attach_req_name(req));
-	}
+	if (!err)
+		return attach_again(p, m, ifname, req, egress, &rec, r, e);
 	if (err != -ENOENT)
 		return err_set(e, -err, "%s: %s", ENIADDR_STR(ENIADDR_MAP_ATTACH), strerror(-err));
 	err = remove_stale_link(p, ifname, r->ifindex, e);
@@ -305,19 +373,23 @@ int attach_device(const struct pins *p, const struct map_fds *m, const char *ifn
 	}
 	if (last)
 		return err_set(e, -last, "%s: could not attach: %s", ifname, r->why);
-
+	if (egress) {
+		err = attach_egress(p, ifname, r->ifindex, &rec, e);
+		if (err) {
+			undo(p, &rec, r->ifindex);
+			return err;
+		}
+	}
 	if (bpf_map_update_elem(m->attach, &key, &rec, BPF_NOEXIST)) {
 		err = err_set(e, errno, "%s: recording the attachment in %s: %s", ifname,
 			      ENIADDR_STR(ENIADDR_MAP_ATTACH), strerror(errno));
-		/* Not recorded means detach could never find it: undo. */
-		if (rec.mode == ENIADDR_ATTACH_TC)
-			tc_detach(&rec, r->ifindex, ifname, &(struct err){});
-		else
-			xdp_detach(p, r->ifindex, &(struct err){});
+		undo(p, &rec, r->ifindex); /* not recorded: detach could never find it */
 		return err;
 	}
 	r->mode = rec.mode;
-	log_info("%s: attached (%s)", ifname, attach_mode_name(rec.mode));
+	r->egress = rec.tc_out_handle != 0;
+	log_debug("%s: attached (%s%s)", ifname, attach_mode_name(rec.mode),
+		  r->egress ? ", egress" : "");
 	return 0;
 }
 
@@ -344,6 +416,7 @@ int detach_ifindex(const struct pins *p, const struct map_fds *m, int ifindex,
 	if (err)
 		return err_set(e, -err, "%s: %s", ENIADDR_STR(ENIADDR_MAP_ATTACH), strerror(-err));
 	r->mode = rec.mode;
+	r->egress = rec.tc_out_handle != 0;
 
 	if (rec.mode == ENIADDR_ATTACH_NATIVE || rec.mode == ENIADDR_ATTACH_GENERIC)
 		err = xdp_detach(p, ifindex, e);
@@ -354,7 +427,7 @@ int detach_ifindex(const struct pins *p, const struct map_fds *m, int ifindex,
 	if (bpf_map_delete_elem(m->attach, &key) && errno != ENOENT)
 		return err_set(e, errno, "%s: deleting the record from %s: %s", what,
 			       ENIADDR_STR(ENIADDR_MAP_ATTACH), strerror(errno));
-	log_info("%s: detached (%s)", what, attach_mode_name(rec.mode));
+	log_debug("%s: detached (%s)", what, attach_mode_name(rec.mode));
 	return 0;
 }
 

@@ -9,9 +9,14 @@
  * recorded in eniaddr_attach[ifindex] ({mode, created_clsact, handles}), so detach removes
  * exactly that: a clsact qdisc somebody else made stays.
  *
+ * With egress, tc_egress also goes on the clsact egress hook (same handle and priority): the
+ * source check, redirects to the owning ENI and connection state. It is opt-in while that program
+ * matures; any ingress mode combines with it.
+ *
  * Attaching a device that is attached already succeeds without change when the request is auto
- * or the mode it has (so scripts may repeat attach); asking for another mode is -EEXIST: detach
- * first. The caller holds the pin dir's LOCK_EX.
+ * or the mode it has (so scripts may repeat attach), adding the egress program if asked and
+ * missing; asking for another mode is -EEXIST: detach first. The caller holds the pin dir's
+ * LOCK_EX.
  */
 #ifndef ENIADDR_ATTACH_H
 #define ENIADDR_ATTACH_H
@@ -48,17 +53,19 @@ struct attach_result {
 	char ifname[IF_NAMESIZE];
 	int ifindex;
 	__u32 mode;               /* enum eniaddr_attach_mode the device has now */
+	bool egress;              /* tc_egress is attached too */
 	bool unchanged;           /* was attached already; nothing done */
 	char why[ATTACH_WHY_LEN]; /* why better modes were not used; "" when the first one worked */
 };
 
 int attach_device(const struct pins *p, const struct map_fds *m, const char *ifname,
-		  enum attach_req req, struct attach_result *r, struct err *e);
+		  enum attach_req req, bool egress, struct attach_result *r, struct err *e);
 
 struct detach_result {
 	char ifname[IF_NAMESIZE]; /* "" when the device no longer exists */
 	int ifindex;
 	__u32 mode;
+	bool egress;
 };
 
 /* Removes what attach created on ifindex (which may no longer exist) and its record. */

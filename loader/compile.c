@@ -295,6 +295,26 @@ static void sort_output(struct compiled *out)
 	SORT_VEC(&out->policies, cmp_policy);
 }
 
+static unsigned int policy_rules(const struct compiled *out, __u32 id)
+{
+	for (size_t i = 0; i < out->policies.n; i++)
+		if (out->policies.v[i].id == id)
+			return out->policies.v[i].n_rules;
+	return 0;
+}
+
+/* For status: each ENI's rule counts, capped at what the u16 fields hold. */
+static void fill_rule_counts(struct compiled *out)
+{
+	for (size_t i = 0; i < out->enis.n; i++) {
+		struct eniaddr_eni *v = &out->enis.v[i].v;
+		unsigned int in = policy_rules(out, v->in_policy), o = policy_rules(out, v->out_policy);
+
+		v->in_rules = (__u16)(in > 0xffff ? 0xffff : in);
+		v->out_rules = (__u16)(o > 0xffff ? 0xffff : o);
+	}
+}
+
 int compile_state(const struct desired_state *s, unsigned int slot, struct compiled *out,
 		  struct err *e)
 {
@@ -312,6 +332,8 @@ int compile_state(const struct desired_state *s, unsigned int slot, struct compi
 		ret = add_eni(s, &t, out, &s->enis.v[i], e);
 	if (!ret)
 		ret = check_owners_fit(s, out, e);
+	if (!ret)
+		ret = compile_nexthops(s, out, e);
 	for (size_t i = 0; i < t.n && !ret; i++) {
 		struct compiled_policy *info = VEC_PUSH(&out->policies);
 
@@ -319,8 +341,10 @@ int compile_state(const struct desired_state *s, unsigned int slot, struct compi
 	}
 	if (!ret)
 		ret = check_rules_fit(&c, &t, e);
-	if (!ret)
+	if (!ret) {
+		fill_rule_counts(out);
 		sort_output(out);
+	}
 	for (size_t i = 0; i < t.n; i++)
 		free(t.v[i].groups);
 	VEC_FREE(&t);
@@ -341,5 +365,6 @@ void compiled_free(struct compiled *c)
 	VEC_FREE(&c->srcs);
 	VEC_FREE(&c->l4s);
 	VEC_FREE(&c->policies);
+	VEC_FREE(&c->nexthops);
 	c->slot = slot;
 }

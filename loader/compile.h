@@ -34,6 +34,7 @@ struct compiled_addr  { struct eniaddr_addr_key k; struct eniaddr_owner v; };
 struct compiled_pfx   { struct eniaddr_pfx_key k;  struct eniaddr_owner v; };
 struct compiled_src   { struct eniaddr_src_key k;  struct eniaddr_rule_bits v; };
 struct compiled_l4    { struct eniaddr_l4_key k;   struct eniaddr_rule_bits v; };
+struct compiled_nexthop { struct eniaddr_nexthop_key k; struct eniaddr_nexthop v; };
 
 /* Per policy, for status and for the untracked-flow rule of issue 3. */
 struct compiled_policy {
@@ -52,6 +53,7 @@ struct compiled {
 	VEC(struct compiled_src) srcs;
 	VEC(struct compiled_l4) l4s;
 	VEC(struct compiled_policy) policies;
+	VEC(struct compiled_nexthop) nexthops; /* compile_nexthop.c */
 };
 
 /*
@@ -62,6 +64,15 @@ int compile_state(const struct desired_state *s, unsigned int slot, struct compi
 		  struct err *e);
 
 void compiled_free(struct compiled *c);
+
+/*
+ * The next hops of tc_egress redirects (compile_nexthop.c), called by compile_state: one entry
+ * per ENI and family its "subnets" give, with the subnet's router at base + 1 (AWS's VPC router).
+ * Checks that an ENI names at most one IPv4 and one IPv6 subnet, that each can hold a router,
+ * and that the ENI's addresses and prefixes lie inside the subnet of their family. Appends to
+ * out->nexthops, sorted; -EINVAL with e naming the ENI or address.
+ */
+int compile_nexthops(const struct desired_state *s, struct compiled *out, struct err *e);
 
 /*
  * Splits the inclusive range lo..hi (0..65535) into the fewest aligned power-of-two blocks.

@@ -11,6 +11,10 @@
 #include "publish.h"
 
 #define KEY_MAX 32 /* largest key of a slotted map, with room */
+_Static_assert(sizeof(struct eniaddr_eni_key) <= KEY_MAX && sizeof(struct eniaddr_addr_key) <= KEY_MAX &&
+	       sizeof(struct eniaddr_pfx_key) <= KEY_MAX && sizeof(struct eniaddr_src_key) <= KEY_MAX &&
+	       sizeof(struct eniaddr_l4_key) <= KEY_MAX &&
+	       sizeof(struct eniaddr_nexthop_key) <= KEY_MAX, "KEY_MAX holds every slotted key");
 
 /* The compiled entries of one map, seen as bytes: key at offset 0, value at val_off. */
 struct entries {
@@ -45,6 +49,14 @@ static unsigned int slot_of_pfx(const void *k)
 	return key.slot;
 }
 
+static unsigned int slot_of_nexthop(const void *k)
+{
+	struct eniaddr_nexthop_key key;
+
+	memcpy(&key, k, sizeof(key));
+	return key.slot;
+}
+
 static unsigned int slot_of_src(const void *k)
 {
 	struct eniaddr_src_key key;
@@ -68,6 +80,7 @@ ENTRIES_FN(addrs_of, addrs, struct compiled_addr)
 ENTRIES_FN(pfxs_of, pfxs, struct compiled_pfx)
 ENTRIES_FN(srcs_of, srcs, struct compiled_src)
 ENTRIES_FN(l4s_of, l4s, struct compiled_l4)
+ENTRIES_FN(nexthops_of, nexthops, struct compiled_nexthop)
 
 /* The maps a publish writes, in the order it writes them. */
 static const struct slot_map {
@@ -88,6 +101,9 @@ static const struct slot_map {
 	  sizeof(struct eniaddr_src_key), slot_of_src, srcs_of },
 	{ ENIADDR_STR(ENIADDR_MAP_L4), "ENIADDR_MAX_L4", offsetof(struct map_fds, l4),
 	  sizeof(struct eniaddr_l4_key), slot_of_l4, l4s_of },
+	{ ENIADDR_STR(ENIADDR_MAP_NEXTHOP), "ENIADDR_MAX_NEXTHOPS",
+	  offsetof(struct map_fds, nexthop), sizeof(struct eniaddr_nexthop_key), slot_of_nexthop,
+	  nexthops_of },
 };
 #define N_SLOT_MAPS (sizeof(slot_maps) / sizeof(slot_maps[0]))
 

@@ -2,7 +2,8 @@
 /*
  * loader/publish.h — puts a compiled configuration in front of the programs in one step.
  *
- * Packets read eniaddr_state[0].active_slot and only that slot's entries. A publish:
+ * Packets read eniaddr_state[0].active_slot and only that slot's entries (eniaddr_enis, _addrs,
+ * _pfx, _nexthop by key.slot; _src and _l4 by the slot bit of the policy id). A publish:
  *   1. clears the inactive slot (leftovers of a publish that crashed half way),
  *   2. writes every entry of the compiled state into it (BPF_NOEXIST: a duplicate is a bug),
  *   3. flips eniaddr_state[0] = {slot, generation + 1} with ONE update: from the next packet on

@@ -29,6 +29,7 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_STATS),  offsetof(struct map_fds, stats) },
 	{ ENIADDR_STR(ENIADDR_MAP_FRAGS),  offsetof(struct map_fds, frags) },
 	{ ENIADDR_STR(ENIADDR_MAP_ATTACH), offsetof(struct map_fds, attach) },
+	{ ENIADDR_STR(ENIADDR_MAP_NEXTHOP), offsetof(struct map_fds, nexthop) },
 };
 #define N_MAPS (sizeof(map_table) / sizeof(map_table[0]))
 

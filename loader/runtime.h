@@ -24,9 +24,13 @@
 #define RUNTIME_PROG_TC_INGRESS  "tc_ingress"
 #define RUNTIME_PROG_TC_EGRESS   "tc_egress" /* not in every build yet */
 
-/* One fd per map of maps/eniaddr.h; -1 when not open. */
+/*
+ * One fd per map user space reads or writes; -1 when not open. Maps only the programs use
+ * (eniaddr_ct) are still loaded, pinned and removed with the rest: runtime_load walks every map
+ * of the object.
+ */
 struct map_fds {
-	int state, enis, addrs, pfx, src, l4, stats, frags, attach;
+	int state, enis, addrs, pfx, src, l4, stats, frags, attach, nexthop;
 };
 
 void map_fds_init(struct map_fds *m);

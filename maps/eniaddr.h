@@ -308,4 +308,36 @@ _Static_assert(sizeof(struct eniaddr_ct) == 32, "eniaddr_ct layout");
 _Static_assert(ENIADDR_R_COUNT < 256, "reasons fit the stat key");
 #endif
 
+
+/* ---- eniaddr_nexthop: where tc_egress sends a packet it redirects (issue 4) ----
+ * Appended after the original layouts; they are unchanged.
+ * A packet leaving ENI X with a source owned by ENI Y goes out of Y (bpf_redirect_neigh). Its
+ * next hop on Y's link: the destination itself when it lies in Y's subnet of its family, else
+ * that subnet's router (AWS: subnet base + 1). One entry per (slot, ENI, family) the
+ * configuration gives a subnet for; without one the kernel's route lookup on Y decides. */
+#define ENIADDR_MAP_NEXTHOP eniaddr_nexthop /* hash: (slot, ifindex, family) -> subnet, router */
+#define ENIADDR_MAX_NEXTHOPS (ENIADDR_MAX_ENIS * 2 * 2) /* ENIs x families x slots */
+
+#define ENIADDR_AF_INET  2  /* AF_INET, as bpf_redir_neigh.nh_family wants it */
+#define ENIADDR_AF_INET6 10 /* AF_INET6 */
+
+struct eniaddr_nexthop_key {
+	__u32 slot;
+	__u32 ifindex; /* the owning ENI, the device the packet is redirected to */
+	__u32 family;  /* ENIADDR_AF_INET or ENIADDR_AF_INET6 */
+};
+
+struct eniaddr_nexthop {
+	__u8  subnet[16];  /* network order, IPv4-mapped, host bits clear */
+	__u8  mask[16];    /* the subnet's mask in the same 128-bit space */
+	__u8  gateway[16]; /* the subnet's router */
+	__u32 plen;        /* prefix length in the mapped space (IPv4 /24 = 120), for status */
+	__u32 flags;       /* reserved, 0 */
+};
+
+#ifndef __cplusplus
+_Static_assert(sizeof(struct eniaddr_nexthop_key) == 12, "eniaddr_nexthop_key layout");
+_Static_assert(sizeof(struct eniaddr_nexthop) == 56, "eniaddr_nexthop layout");
+#endif
+
 #endif /* ENIADDR_MAPS_H */

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <signal.h>
 #include <linux/if_link.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -34,6 +35,7 @@
 #include "addr.h"
 #include "attach.h"
 #include "compile.h"
+#include "eniaddr.skel.h"
 #include "log.h"
 #include "netns.h"
 #include "pins.h"
@@ -50,7 +52,8 @@ static struct {
 	struct map_fds maps;
 	struct compiled live;  /* what the maps should hold: the last successful publish */
 	__u64 generation;
-} fx;
+	struct netns ns;       /* veth pairs a0-a1 and b0-b1 for attach/detach */
+} fx = { .ns = { .fd = -1 } };
 
 /* ---- building configurations by hand ---- */
 
@@ -123,6 +126,20 @@ static void add_l4(struct compiled *c, __u32 policy, int proto, int port, int po
 	x->v.w[0] = bits;
 }
 
+static void add_nexthop(struct compiled *c, __u32 ifindex, const char *subnet, const char *gw)
+{
+	struct compiled_nexthop *x = VEC_PUSH(&c->nexthops);
+	struct ip_prefix p;
+
+	assert_non_null(x);
+	assert_int_equal(ip_prefix_parse(subnet, &p), 0);
+	x->k = (struct eniaddr_nexthop_key){ c->slot, ifindex,
+					     ip_prefix_is_v4(&p) ? ENIADDR_AF_INET : ENIADDR_AF_INET6 };
+	memcpy(x->v.subnet, p.addr, 16);
+	x->v.plen = p.plen;
+	assert_int_equal(ip_addr_parse(gw, x->v.gateway), 0);
+}
+
 /* Configuration A: two ENIs, v4 and v6 addresses, a delegated prefix, two policies. */
 static void build_a(struct compiled *c, unsigned int slot)
 {
@@ -138,6 +155,8 @@ static void build_a(struct compiled *c, unsigned int slot)
 	add_src(c, 1, "192.0.2.0/24", 0x3);
 	add_l4(c, 1, 6, 443, 16, 0x1);
 	add_l4(c, 1, 6, 8000, 13, 0x2);
+	add_nexthop(c, 11, "10.0.1.0/24", "10.0.1.1");
+	add_nexthop(c, 11, "2001:db8:1::/64", "2001:db8:1::1");
 }
 
 /* Configuration B: one ENI, other addresses and rules. */
@@ -160,6 +179,7 @@ static void compiled_release(struct compiled *c)
 	VEC_FREE(&c->srcs);
 	VEC_FREE(&c->l4s);
 	VEC_FREE(&c->policies);
+	VEC_FREE(&c->nexthops);
 }
 
 /* ---- reading the maps back ---- */
@@ -214,6 +234,7 @@ static void expect_maps_hold(const struct compiled *c)
 	EXPECT_VEC(fx.maps.pfx, "eniaddr_pfx", c->pfxs, struct compiled_pfx);
 	EXPECT_VEC(fx.maps.src, "eniaddr_src", c->srcs, struct compiled_src);
 	EXPECT_VEC(fx.maps.l4, "eniaddr_l4", c->l4s, struct compiled_l4);
+	EXPECT_VEC(fx.maps.nexthop, "eniaddr_nexthop", c->nexthops, struct compiled_nexthop);
 }
 
 /* Publishes what build makes for the slot publish_prepare() names; it becomes fx.live. */
@@ -241,8 +262,10 @@ static void test_load_pins_maps_and_programs(void **state)
 {
 	static const char *const maps[] = { "eniaddr_state", "eniaddr_enis", "eniaddr_addrs",
 		"eniaddr_pfx", "eniaddr_src", "eniaddr_l4", "eniaddr_stats", "eniaddr_frags",
-		"eniaddr_attach" };
+		"eniaddr_attach", "eniaddr_nexthop" };
 	struct eniaddr_state st = read_state();
+	struct bpf_program *prog;
+	struct eniaddr *skel;
 	struct err e = {};
 	bool created = true;
 	int lockfd;
@@ -250,6 +273,13 @@ static void test_load_pins_maps_and_programs(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(maps); i++)
 		if (!pins_exists(&fx.pins, PINS_MAPS, maps[i]))
 			fail_msg("map %s is not pinned", maps[i]);
+	/* every program of the object, whatever this build has (tc_egress too) */
+	skel = eniaddr__open();
+	assert_non_null(skel);
+	bpf_object__for_each_program(prog, skel->obj)
+		if (!pins_exists(&fx.pins, PINS_PROGS, bpf_program__name(prog)))
+			fail_msg("program %s is not pinned", bpf_program__name(prog));
+	eniaddr__destroy(skel);
 	assert_true(pins_exists(&fx.pins, PINS_PROGS, RUNTIME_PROG_XDP_INGRESS));
 	assert_true(pins_exists(&fx.pins, PINS_PROGS, RUNTIME_PROG_TC_INGRESS));
 	/* Nothing published: generation 0, and the empty slot 1 is the one packets see. */
@@ -437,9 +467,10 @@ static __u8 xdp_mode(int ifindex)
 	return q.attach_mode;
 }
 
-static bool has_tc_filter(int ifindex)
+/* Our filter (handle, priority) on the clsact hook point of ifindex. */
+static bool has_tc_filter(int ifindex, enum bpf_tc_attach_point point)
 {
-	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = ATTACH_TC_HANDLE, .priority = ATTACH_TC_PRIO);
 
 	return bpf_tc_query(&hook, &opts) == 0;
@@ -457,80 +488,106 @@ static size_t attached_count(void)
 	return n;
 }
 
+static struct attach_result ar;
+static struct err ae;
+
+static int attach(const char *dev, enum attach_req req, bool egress)
+{
+	err_clear(&ae);
+	return attach_device(&fx.pins, &fx.maps, dev, req, egress, &ar, &ae);
+}
+
+static int detach(const char *dev)
+{
+	struct detach_result d;
+
+	err_clear(&ae);
+	return detach_device(&fx.pins, &fx.maps, dev, &d, &ae);
+}
+
+static struct eniaddr_attach record_of(int ifindex)
+{
+	struct eniaddr_attach rec;
+
+	assert_int_equal(attach_lookup(&fx.maps, ifindex, &rec), 0);
+	return rec;
+}
+
+/*
+ * Each mode on veths of a private namespace; detach removes exactly what attach made, and a
+ * clsact qdisc that was there before (b0's) stays.
+ */
 static void test_attach_and_detach(void **state)
 {
-	struct attach_result r;
-	struct detach_result d;
-	struct eniaddr_attach rec;
-	struct netns ns = { .fd = -1 };
-	struct err e = {};
+	const struct netns *ns = &fx.ns;
 	int a0, a1, b0;
-	char link[PATH_MAX];
+	char link[32];
 
-	assert_int_equal(netns_create(&ns, "pub"), 0);
-	assert_int_equal(netns_veth_add(&ns, "a0", NULL, "a1"), 0);
-	assert_int_equal(netns_veth_add(&ns, "b0", NULL, "b1"), 0);
-	/* b0 has a clsact qdisc of its own, which detach must leave. */
-	assert_int_equal(netns_exec(&ns, "tc qdisc add dev b0 clsact"), 0);
-	assert_int_equal(netns_enter(&ns), 0);
-	a0 = netns_ifindex(&ns, "a0");
-	a1 = netns_ifindex(&ns, "a1");
-	b0 = netns_ifindex(&ns, "b0");
+	assert_int_equal(netns_exec(ns, "tc qdisc add dev b0 clsact"), 0);
+	assert_int_equal(netns_enter(ns), 0);
+	a0 = netns_ifindex(ns, "a0");
+	a1 = netns_ifindex(ns, "a1");
+	b0 = netns_ifindex(ns, "b0");
+	snprintf(link, sizeof(link), "xdp-%d", a0);
 
 	/* native XDP on a0, through a pinned link and a record */
-	assert_int_equal(attach_device(&fx.pins, &fx.maps, "a0", ATTACH_REQ_NATIVE, &r, &e), 0);
-	assert_int_equal(r.mode, ENIADDR_ATTACH_NATIVE);
+	assert_int_equal(attach("a0", ATTACH_REQ_NATIVE, false), 0);
+	assert_int_equal(ar.mode, ENIADDR_ATTACH_NATIVE);
+	assert_false(ar.unchanged);
 	assert_int_equal(xdp_mode(a0), XDP_ATTACHED_DRV);
-	snprintf(link, sizeof(link), "xdp-%d", a0);
 	assert_true(pins_exists(&fx.pins, PINS_LINKS, link));
 	/* again: auto or the same mode changes nothing, another mode is refused */
-	assert_int_equal(attach_device(&fx.pins, &fx.maps, "a0", ATTACH_REQ_AUTO, &r, &e), 0);
-	assert_true(r.unchanged);
-	assert_int_equal(attach_device(&fx.pins, &fx.maps, "a0", ATTACH_REQ_TC, &r, &e), -EEXIST);
-	assert_non_null(strstr(e.msg, "a0 is attached already (native)"));
-	err_clear(&e);
+	assert_int_equal(attach("a0", ATTACH_REQ_AUTO, false), 0);
+	assert_true(ar.unchanged);
+	assert_int_equal(attach("a0", ATTACH_REQ_TC, false), -EEXIST);
+	assert_non_null(strstr(ae.msg, "a0 is attached already (native)"));
+	/* adding the egress program to it makes the clsact qdisc, recorded as ours */
+	assert_int_equal(attach("a0", ATTACH_REQ_AUTO, true), 0);
+	assert_true(ar.egress);
+	assert_false(ar.unchanged);
+	assert_int_equal(record_of(a0).tc_out_handle, ATTACH_TC_HANDLE);
+	assert_int_equal(record_of(a0).created_clsact, 1);
+	assert_true(has_tc_filter(a0, BPF_TC_EGRESS));
+	assert_false(has_tc_filter(a0, BPF_TC_INGRESS));
 
-	/* generic XDP on a1, tc on b0 (existing clsact) */
-	assert_int_equal(attach_device(&fx.pins, &fx.maps, "a1", ATTACH_REQ_GENERIC, &r, &e), 0);
+	/* generic XDP on a1; tc ingress + egress on b0, whose clsact is not ours */
+	assert_int_equal(attach("a1", ATTACH_REQ_GENERIC, false), 0);
 	assert_int_equal(xdp_mode(a1), XDP_ATTACHED_SKB);
-	assert_int_equal(attach_device(&fx.pins, &fx.maps, "b0", ATTACH_REQ_TC, &r, &e), 0);
-	assert_int_equal(attach_lookup(&fx.maps, b0, &rec), 0);
-	assert_int_equal(rec.mode, ENIADDR_ATTACH_TC);
-	assert_int_equal(rec.created_clsact, 0);
-	assert_int_equal(rec.tc_in_handle, ATTACH_TC_HANDLE);
-	assert_true(has_tc_filter(b0));
+	assert_int_equal(attach("b0", ATTACH_REQ_TC, true), 0);
+	assert_int_equal(record_of(b0).mode, ENIADDR_ATTACH_TC);
+	assert_int_equal(record_of(b0).created_clsact, 0);
+	assert_int_equal(record_of(b0).tc_in_handle, ATTACH_TC_HANDLE);
+	assert_true(has_tc_filter(b0, BPF_TC_INGRESS));
+	assert_true(has_tc_filter(b0, BPF_TC_EGRESS));
 	assert_int_equal(attached_count(), 3);
 
 	/* an unknown device names the local ones */
-	assert_int_equal(attach_device(&fx.pins, &fx.maps, "nope0", ATTACH_REQ_AUTO, &r, &e),
-			 -ENODEV);
-	assert_non_null(strstr(e.msg, "no interface named nope0 (local: "));
-	err_clear(&e);
+	assert_int_equal(attach("nope0", ATTACH_REQ_AUTO, false), -ENODEV);
+	assert_non_null(strstr(ae.msg, "no interface named nope0 (local: "));
 
 	/* detach removes exactly what attach made */
-	assert_int_equal(detach_device(&fx.pins, &fx.maps, "a0", &d, &e), 0);
-	assert_int_equal(d.mode, ENIADDR_ATTACH_NATIVE);
+	assert_int_equal(detach("a0"), 0);
 	assert_int_equal(xdp_mode(a0), XDP_ATTACHED_NONE);
 	assert_false(pins_exists(&fx.pins, PINS_LINKS, link));
-	assert_int_equal(detach_device(&fx.pins, &fx.maps, "a0", &d, &e), -ENOENT);
-	err_clear(&e);
-	assert_int_equal(detach_ifindex(&fx.pins, &fx.maps, a1, &d, &e), 0);
+	assert_false(has_clsact(ns, "a0"));
+	assert_int_equal(detach("a0"), -ENOENT);
+	assert_non_null(strstr(ae.msg, "a0 is not attached by eniaddr-bpf"));
+	assert_int_equal(detach("a1"), 0);
 	assert_int_equal(xdp_mode(a1), XDP_ATTACHED_NONE);
-	assert_int_equal(detach_device(&fx.pins, &fx.maps, "b0", &d, &e), 0);
-	assert_false(has_tc_filter(b0));
-	assert_true(has_clsact(&ns, "b0")); /* not ours: stays */
+	assert_int_equal(detach("b0"), 0);
+	assert_false(has_tc_filter(b0, BPF_TC_INGRESS));
+	assert_false(has_tc_filter(b0, BPF_TC_EGRESS));
+	assert_true(has_clsact(ns, "b0")); /* not ours: stays */
 
 	/* tc on a1 creates the clsact itself, so detach removes it */
-	assert_int_equal(attach_device(&fx.pins, &fx.maps, "a1", ATTACH_REQ_TC, &r, &e), 0);
-	assert_int_equal(attach_lookup(&fx.maps, a1, &rec), 0);
-	assert_int_equal(rec.created_clsact, 1);
-	assert_true(has_clsact(&ns, "a1"));
-	assert_int_equal(detach_device(&fx.pins, &fx.maps, "a1", &d, &e), 0);
-	assert_false(has_clsact(&ns, "a1"));
+	assert_int_equal(attach("a1", ATTACH_REQ_TC, false), 0);
+	assert_int_equal(record_of(a1).created_clsact, 1);
+	assert_true(has_clsact(ns, "a1"));
+	assert_int_equal(detach("a1"), 0);
+	assert_false(has_clsact(ns, "a1"));
 	assert_int_equal(attached_count(), 0);
 
 	netns_leave();
-	netns_destroy(&ns);
 }
 
 /* The last detach unloads: no pin, no pin dir, and read commands say so. */
@@ -596,6 +653,7 @@ static void test_lock_waiter_sees_removal(void **state)
 		struct pins mine;
 		struct err ce = {};
 
+		close(fx.pins.lock_fd); /* a copy of the parent's locked file: it would keep the lock */
 		pins_init(&mine, fx.bpffs, &ce);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(3);
@@ -616,18 +674,53 @@ static void test_lock_waiter_sees_removal(void **state)
 
 /* ---- fixture ---- */
 
+/* Unmounts and removes the private bpffs; only syscalls, so the signal handler may call it. */
+static void remove_bpffs(void)
+{
+	if (fx.mounted && umount2(fx.bpffs, MNT_DETACH) == 0)
+		fx.mounted = false;
+	if (fx.bpffs[0])
+		rmdir(fx.bpffs);
+	if (fx.tmp[0])
+		rmdir(fx.tmp);
+}
+
+static struct sigaction prev_action[NSIG];
+
+/* Interrupted: remove the bpffs, then whatever was installed before (the namespace cleanup). */
+static void on_signal(int sig)
+{
+	remove_bpffs();
+	if (prev_action[sig].sa_handler != SIG_DFL && prev_action[sig].sa_handler != SIG_IGN) {
+		prev_action[sig].sa_handler(sig);
+		return;
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, &prev_action[sigs[i]]);
+	atexit(remove_bpffs);
+}
+
 static int group_teardown(void **state)
 {
+	netns_leave();
+	netns_destroy(&fx.ns);
 	runtime_close_maps(&fx.maps);
 	pins_unlock(&fx.pins);
 	compiled_release(&fx.live);
 	if (fx.mounted && umount2(fx.bpffs, MNT_DETACH))
 		fprintf(stderr, "test_bpf_publish: umount %s: %s\n", fx.bpffs, strerror(errno));
 	fx.mounted = false;
-	if (fx.bpffs[0])
-		rmdir(fx.bpffs);
-	if (fx.tmp[0])
-		rmdir(fx.tmp);
+	remove_bpffs();
 	return 0;
 }
 
@@ -641,6 +734,13 @@ static int group_setup(void **state)
 		log_set_level((enum log_level)atoi(getenv("ENIADDR_TEST_VERBOSE")));
 	log_libbpf_setup();
 	map_fds_init(&fx.maps);
+	/* The namespace first: its cleanup handlers are then chained behind ours. */
+	if (netns_create(&fx.ns, "pub") || netns_veth_add(&fx.ns, "a0", NULL, "a1") ||
+	    netns_veth_add(&fx.ns, "b0", NULL, "b1")) {
+		snprintf(e.msg, sizeof(e.msg), "creating the test namespace failed");
+		goto fail;
+	}
+	catch_signals();
 	snprintf(fx.tmp, sizeof(fx.tmp), "/tmp/eniaddr-publish-XXXXXX");
 	if (!mkdtemp(fx.tmp)) {
 		fx.tmp[0] = '\0';

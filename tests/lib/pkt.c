@@ -98,6 +98,8 @@ static int build_ipv4(struct pkt *p, const struct pkt_spec *s, const struct in_a
 		frag_off = (uint16_t)(s->frag.offset / 8) | (s->frag.more ? 0x2000 : 0);
 		put16(h + 4, (uint16_t)s->frag.id);
 	}
+	if (s->ip4_df)
+		frag_off |= 0x4000;
 	put16(h + 6, frag_off);
 	h[8] = 64;
 	h[9] = s->proto;

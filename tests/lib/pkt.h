@@ -56,6 +56,7 @@ struct pkt_spec {
 	uint16_t sport, dport;       /* TCP and UDP */
 	uint8_t icmp_type, icmp_code;
 	uint8_t ip4_opt_len;         /* IPv4 option bytes, multiple of 4, at most 40 */
+	bool ip4_df;                 /* IPv4 don't-fragment flag */
 	struct pkt_ext ext[PKT_MAX_EXT];
 	int n_ext;
 	struct pkt_frag frag;

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * bpf/egress.h — BPF-only: the decision of tc_egress (clsact egress of every attached ENI).
+ * It fixes asymmetric routing: a packet leaves by the ENI that owns its source address, whatever
+ * ENI the main routing table picked, and a source no managed ENI owns is dropped here (counted)
+ * instead of silently by the VPC's source/destination check. The order of the checks is the
+ * scope comment of tc_egress in eniaddr.bpf.c. Parsing is parse.h's, ownership owner.h's.
+ *
+ * tc verdicts: TC_ACT_UNSPEC ("continue": the next filter, then the qdisc) for everything we do
+ * not act on, so other tc programs on the device keep working; TC_ACT_SHOT for a drop;
+ * TC_ACT_REDIRECT after bpf_redirect_neigh().
+ */
+#ifndef ENIADDR_BPF_EGRESS_H
+#define ENIADDR_BPF_EGRESS_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "eniaddr.h"
+#include "consts.h"
+#include "maps.bpf.h"
+#include "parse.h"
+#include "counters.h"
+#include "owner.h"
+
+/* linux/pkt_cls.h; consts.h has only the two the ingress programs return. */
+#ifndef TC_ACT_UNSPEC
+#define TC_ACT_UNSPEC   (-1)
+#endif
+#ifndef TC_ACT_REDIRECT
+#define TC_ACT_REDIRECT 7
+#endif
+
+/*
+ * How many bytes tc_egress makes linear: the fixed IP header, whose addresses are all the
+ * redirect and the source check read. Not more: locally built packets carry every header in the
+ * linear head already, while their payload sits in page fragments of an skb TCP keeps a clone of
+ * for retransmission; pulling payload bytes would copy that head on every segment. Headers
+ * beyond what is linear (IPv6 extension chains, L4) are parsed when present and otherwise left
+ * unread: the decision does not need them (see egress_decide).
+ */
+static __always_inline __u32 egress_pull_len(__be16 skb_protocol)
+{
+	if (skb_protocol == bpf_htons(ETH_P_IP))
+		return ETH_HLEN + 20;
+	if (skb_protocol == bpf_htons(ETH_P_IPV6))
+		return ETH_HLEN + 40;
+	/* VLAN-tagged in the frame, or a packet socket's frame of unknown protocol. */
+	return ETH_HLEN + 4 * ENIADDR_MAX_VLAN_DEPTH + 40;
+}
+
+/* ---- address classes (16-byte, IPv4-mapped) ---- */
+
+static __always_inline __u32 addr_word(const __u8 a[16], int i)
+{
+	__u32 w;
+
+	__builtin_memcpy(&w, a + 4 * i, 4);
+	return bpf_ntohl(w);
+}
+
+/* 0.0.0.0 or :: — DHCPv4 discover, IPv6 duplicate address detection. */
+static __always_inline bool addr_is_unspecified(const __u8 a[16])
+{
+	if (addr_is_v4mapped(a))
+		return addr_word(a, 3) == 0;
+	return !(addr_word(a, 0) | addr_word(a, 1) | addr_word(a, 2) | addr_word(a, 3));
+}
+
+/* 169.254.0.0/16 or fe80::/10: never assigned to an ENI, scoped to the link. */
+static __always_inline bool addr_is_link_local(const __u8 a[16])
+{
+	if (addr_is_v4mapped(a))
+		return (addr_word(a, 3) & 0xffff0000) == 0xa9fe0000;
+	return (addr_word(a, 0) & 0xffc00000) == 0xfe800000;
+}
+
+/* Destinations that name a link, not a host somewhere: link-local, multicast (224.0.0.0/4,
+ * ff00::/8) and the limited broadcast. The kernel chose the link on purpose
+ * (IP_MULTICAST_IF, SO_BINDTODEVICE, a scope id): such packets are never redirected. */
+static __always_inline bool addr_is_link_scoped(const __u8 a[16])
+{
+	__u32 last = addr_word(a, 3);
+
+	if (addr_is_link_local(a))
+		return true;
+	if (addr_is_v4mapped(a))
+		return (last & 0xf0000000) == 0xe0000000 || last == 0xffffffff;
+	return (addr_word(a, 0) & 0xff000000) == 0xff000000;
+}
+
+/* ---- the redirect ---- */
+
+static __always_inline bool in_subnet(const __u8 a[16], const struct eniaddr_nexthop *nh)
+{
+	__u32 x[4], net[4], mask[4];
+	int i;
+
+	__builtin_memcpy(x, a, 16);
+	__builtin_memcpy(net, nh->subnet, 16);
+	__builtin_memcpy(mask, nh->mask, 16);
+	for (i = 0; i < 4; i++)
+		if ((x[i] & mask[i]) != net[i])
+			return false;
+	return true;
+}
+
+/*
+ * Sends the packet out of owner, the ENI that owns its source. bpf_redirect_neigh() resolves the
+ * L2 next hop on owner (neighbour lookup, ARP/ND if needed) and fills in owner's MAC as source.
+ * The next hop: the destination itself when it lies in owner's subnet of the packet's family,
+ * else that subnet's router (eniaddr_nexthop, written by the loader from the config's "subnets").
+ * Without an entry for owner and family the kernel looks the route up itself, restricted to
+ * owner: that reaches on-link peers through owner's connected route, and off-link ones only if
+ * owner has a route of its own. Returns REDIRECT, or REDIRECT_FAILED when the helper refuses.
+ * Failures after the program returns (owner gone or down, no neighbour answer) are the kernel's
+ * and show in owner's tx_dropped, not in our counters.
+ */
+static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_meta *p, __u32 slot,
+							     __u32 owner)
+{
+	struct eniaddr_nexthop_key k = {
+		.slot = slot,
+		.ifindex = owner,
+		.family = p->v6 ? ENIADDR_AF_INET6 : ENIADDR_AF_INET,
+	};
+	struct bpf_redir_neigh nh = { .nh_family = k.family };
+	const struct eniaddr_nexthop *sub;
+	long ret;
+
+	sub = bpf_map_lookup_elem(&ENIADDR_MAP_NEXTHOP, &k);
+	if (!sub) {
+		ret = bpf_redirect_neigh(owner, NULL, 0, 0);
+	} else {
+		if (in_subnet(p->daddr, sub)) {
+			if (p->v6)
+				__builtin_memcpy(nh.ipv6_nh, p->daddr, 16);
+			else
+				__builtin_memcpy(&nh.ipv4_nh, &p->daddr[12], 4);
+		} else {
+			if (p->v6)
+				__builtin_memcpy(nh.ipv6_nh, sub->gateway, 16);
+			else
+				__builtin_memcpy(&nh.ipv4_nh, &sub->gateway[12], 4);
+		}
+		ret = bpf_redirect_neigh(owner, &nh, sizeof(nh), 0);
+	}
+	return ret == TC_ACT_REDIRECT ? ENIADDR_R_REDIRECT : ENIADDR_R_REDIRECT_FAILED;
+}
+
+/*
+ * ---- INSERTION POINT (issue 3): the packet's source is owned by this ENI ----
+ * It leaves here, by the right ENI. Outbound rules (o->out_policy) and connection tracking
+ * belong here and nowhere else: redirected packets come back through the owner's tc_egress and
+ * arrive here there. l4 is ENIADDR_R_NONE when p's L4 fields were read, else why not (MALFORMED,
+ * EXT_HDR_CAP: ports are then 0); p->frag says whether it is a fragment. Until issue 3 every
+ * such packet passes as ALLOWED.
+ */
+static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_meta *p,
+							       const struct eniaddr_owner *o,
+							       __u32 ifindex, __u32 l4)
+{
+	return ENIADDR_R_ALLOWED;
+}
+
+/*
+ * Steps 4-7 of the scope comment, on the parsed summary only. Global (not inlined) for the same
+ * reason as ingress_judge: the verifier checks it once instead of once per header layout the
+ * parser can produce. Costs one BPF-to-BPF call.
+ */
+__noinline int egress_judge(const struct pkt_meta *p, __u32 slot, __u32 ifindex, __u32 l4)
+{
+	const struct eniaddr_owner *o;
+
+	if (!p) /* global functions get nullable pointers; we never pass NULL */
+		return ENIADDR_R_MALFORMED;
+	/* Neighbour discovery belongs to the link it was sent on, whatever its source. */
+	if (p->v6 && p->proto == IPPROTO_ICMPV6 && p->icmp_type >= ICMPV6_ND_FIRST &&
+	    p->icmp_type <= ICMPV6_ND_LAST)
+		return ENIADDR_R_FAILSAFE_ND;
+	if (addr_is_unspecified(p->saddr) || addr_is_link_local(p->saddr))
+		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
+	o = owner_lookup(slot, p->saddr);
+	if (!o)
+		return ENIADDR_R_SPOOFED_SOURCE;
+	if (o->ifindex == ifindex)
+		return egress_source_owned(p, o, ifindex, l4);
+	if (addr_is_link_scoped(p->daddr))
+		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
+	return redirect_to_owner(p, slot, o->ifindex);
+}
+
+/*
+ * The egress decision for a frame of [data, data_end) leaving ifindex. *mode and *src_check
+ * receive the ENI's settings (enforce and off when it is not configured). Never NONE.
+ */
+static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_end,
+							 __u32 ifindex, __u8 *mode,
+							 bool *src_check)
+{
+	struct cursor c = { .data = data, .end = data_end };
+	struct pkt_meta p = {};
+	const struct eniaddr_eni *eni;
+	enum eniaddr_reason r;
+	__u32 slot = 0;
+	__be16 proto;
+
+	eni = eni_lookup(ifindex, &slot);
+	if (eni) {
+		*mode = eni->mode;
+		*src_check = eni->flags & ENIADDR_ENI_F_SRC_CHECK;
+	}
+	r = parse_eth(&c, &proto);
+	if (r)
+		return r;
+	if (!eni)
+		return ENIADDR_R_UNCONFIGURED; /* attached before any apply: touch nothing */
+	r = parse_vlans(&c, &proto);
+	if (r)
+		return r;
+	if (proto == bpf_htons(ETH_P_ARP))
+		return ENIADDR_R_FAILSAFE_ARP;
+	if (proto == bpf_htons(ETH_P_IP))
+		r = parse_ipv4(&c, &p);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		r = parse_ipv6(&c, &p);
+	else
+		return ENIADDR_R_OTHER_L3;
+	/* The addresses are known once the fixed header is read; parse_ipv6 sets p.v6 only then
+	 * (its extension walk may still have failed). Without them nothing can be decided. */
+	if (r && !p.v6)
+		return r;
+	if (!r && p.frag != PKT_FRAG_LATER)
+		r = parse_l4(&c, &p);
+	return egress_judge(&p, slot, ifindex, r);
+}
+
+/* Reasons that say "this source is not proven ours": the source check's to drop. */
+static __always_inline bool is_source_check_reason(enum eniaddr_reason r)
+{
+	return r == ENIADDR_R_SPOOFED_SOURCE || r == ENIADDR_R_MALFORMED ||
+	       r == ENIADDR_R_VLAN_CAP;
+}
+
+/* Decide, count on ifindex (direction egress), and return the tc verdict. */
+static __always_inline int egress_verdict(void *data, void *data_end, __u32 ifindex, __u64 len)
+{
+	__u8 mode = ENIADDR_MODE_ENFORCE;
+	bool src_check = false;
+	enum eniaddr_reason r;
+
+	r = egress_decide(data, data_end, ifindex, &mode, &src_check);
+	if (r == ENIADDR_R_REDIRECT) {
+		count_packet(ifindex, r, ENIADDR_DIR_EGRESS, ENIADDR_ACT_REDIRECT, len);
+		return TC_ACT_REDIRECT;
+	}
+	if (!src_check && is_source_check_reason(r)) {
+		count_packet(ifindex, r, ENIADDR_DIR_EGRESS, ENIADDR_ACT_PASS, len);
+		return TC_ACT_UNSPEC;
+	}
+	if (account(ifindex, ENIADDR_DIR_EGRESS, r, mode, len) == ENIADDR_ACT_DROP)
+		return TC_ACT_SHOT;
+	return TC_ACT_UNSPEC;
+}
+
+#endif /* ENIADDR_BPF_EGRESS_H */

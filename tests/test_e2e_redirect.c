@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tests/test_e2e_redirect.c — the asymmetric-routing fix end to end (issue 4): the simulated VPC
+ * (scripts/vpcbed.sh) with its real source/destination check, the real eniaddr-bpf CLI attached
+ * to the instance's eth0 and eth1, real sockets from the clients. What a user checks:
+ *  - without eniaddr-bpf a reply from eth1's address leaves by eth0 and the VPC drops it;
+ *  - with it, every address of every ENI answers every client, IPv4 and IPv6, TCP, UDP and
+ *    ping, in both bed variants; tc_egress counts the redirects, the VPC's check drops nothing;
+ *  - a spoofed source is dropped on the instance and counted, before the VPC sees it;
+ *  - an interface eniaddr-bpf does not manage is left alone;
+ *  - detach takes it all away again, and the problem is back.
+ * Needs root; only namespaces it creates; everything is removed at exit, also on failure
+ * (vpcbed.h and clirun.h clean up on exit and signals).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "clirun.h"
+#include "vpcbed.h"
+
+#define TIMEOUT_MS 2000
+#define SINK_PORT  9999
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+struct bed {
+	char name[VPCBED_NAME_MAX];
+	const char *variant;
+	char inst[VPCBED_NS_MAX], con[VPCBED_NS_MAX], coff[VPCBED_NS_MAX];
+	struct clirun cli;
+};
+
+static struct bed same = { .variant = "same-subnet" };
+static struct bed two = { .variant = "two-subnets" };
+static char out[65536];
+
+enum probe { TCP, UDP, PING };
+
+/* One exchange from a client to an address of the instance. */
+struct reach_case {
+	const char *client;   /* "con" (on subnet A) or "coff" (behind the router) */
+	const char *addr;
+	enum probe probe;
+	const char *owner;    /* the ENI that owns addr */
+	bool redirected;      /* the reply leaves by the other ENI first: eth0's tc_egress redirects */
+};
+
+/* Main table: default route and the first 192.0.2.0/24 and 2001:db8:a::/64 routes via eth0. */
+static const struct reach_case same_cases[] = {
+	{ "coff", "192.0.2.10", TCP, "eth0", false },
+	{ "coff", "192.0.2.11", TCP, "eth0", false },
+	{ "coff", "2001:db8:a::10", TCP, "eth0", false },
+	{ "coff", "2001:db8:a::11", TCP, "eth0", false },
+	{ "coff", "192.0.2.20", TCP, "eth1", true },
+	{ "coff", "192.0.2.21", TCP, "eth1", true },
+	{ "coff", "2001:db8:a::20", TCP, "eth1", true },
+	{ "coff", "2001:db8:a::21", TCP, "eth1", true },
+	{ "con", "192.0.2.11", TCP, "eth0", false },
+	{ "con", "2001:db8:a::11", TCP, "eth0", false },
+	{ "con", "192.0.2.20", TCP, "eth1", true },
+	{ "con", "192.0.2.21", TCP, "eth1", true },
+	{ "con", "2001:db8:a::21", TCP, "eth1", true },
+	{ "coff", "192.0.2.21", UDP, "eth1", true },
+	{ "coff", "2001:db8:a::21", UDP, "eth1", true },
+	{ "con", "192.0.2.21", UDP, "eth1", true },
+	{ "coff", "192.0.2.21", PING, "eth1", true },
+	{ "coff", "2001:db8:a::21", PING, "eth1", true },
+};
+
+/* eth1 in subnet B behind the same router: every reply of eth1 is off-link via eth0's routes. */
+static const struct reach_case two_cases[] = {
+	{ "coff", "192.0.2.11", TCP, "eth0", false },
+	{ "coff", "2001:db8:a::11", TCP, "eth0", false },
+	{ "coff", "198.51.100.20", TCP, "eth1", true },
+	{ "coff", "198.51.100.21", TCP, "eth1", true },
+	{ "coff", "2001:db8:b::20", TCP, "eth1", true },
+	{ "coff", "2001:db8:b::21", TCP, "eth1", true },
+	{ "con", "198.51.100.21", TCP, "eth1", true },
+	{ "con", "2001:db8:b::21", TCP, "eth1", true },
+	{ "coff", "198.51.100.21", UDP, "eth1", true },
+	{ "con", "2001:db8:b::21", UDP, "eth1", true },
+	{ "coff", "198.51.100.21", PING, "eth1", true },
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static const char *client_ns(const struct bed *b, const char *client)
+{
+	return !strcmp(client, "con") ? b->con : b->coff;
+}
+
+static long srcdrops(const struct bed *b, const char *eni)
+{
+	long n = vpcbed_srccheck_drops(b->name, eni);
+
+	assert_true(n >= 0);
+	return n;
+}
+
+static long counter(struct bed *b, const char *dev, const char *reason, const char *action)
+{
+	long n = clirun_counter(&b->cli, dev, "egress", reason, action);
+
+	assert_true(n >= 0);
+	return n;
+}
+
+static long redirects(struct bed *b, const char *dev)
+{
+	return counter(b, dev, "redirect", "redirect");
+}
+
+/* One exchange; the server lives only for it, so no retransmission of an earlier case is
+ * counted by a later one. 0 when the echo (or the ping reply) came back. */
+static int exchange(struct bed *b, const struct reach_case *c)
+{
+	const char *from = client_ns(b, c->client);
+	pid_t server = 0;
+	int rc;
+
+	if (c->probe == TCP)
+		server = vpcbed_tcp_echo_server(b->inst, c->addr, VPCBED_TCP_PORT);
+	else if (c->probe == UDP)
+		server = vpcbed_udp_echo_server(b->inst, c->addr, VPCBED_UDP_PORT);
+	if (server < 0)
+		return (int)server;
+	if (c->probe == TCP)
+		rc = vpcbed_tcp_echo(from, c->addr, VPCBED_TCP_PORT, TIMEOUT_MS);
+	else if (c->probe == UDP)
+		rc = vpcbed_udp_echo(from, c->addr, VPCBED_UDP_PORT, TIMEOUT_MS);
+	else
+		rc = vpcbed_ping(from, c->addr);
+	if (server)
+		vpcbed_server_stop(server);
+	return rc;
+}
+
+static const char *probe_name(enum probe p)
+{
+	return p == TCP ? "tcp" : p == UDP ? "udp" : "ping";
+}
+
+/* `vpcbed.sh config NAME` (the native config of the bed's instance) applied with the CLI. */
+static void attach_and_apply(struct bed *b)
+{
+	static char cfg[16384];
+	char path[PATH_MAX];
+
+	assert_int_equal(vpcbed_sh(cfg, sizeof(cfg), "%s config %s", vpcbed_script(), b->name), 0);
+	assert_int_equal(clirun_write_file(&b->cli, "cfg.json", cfg, path), 0);
+	assert_int_equal(clirun(&b->cli, out, sizeof(out), "attach eth0 eth1"), 0);
+	assert_int_equal(clirun(&b->cli, out, sizeof(out), "apply %s", path), 0);
+}
+
+/* Every case reaches; the redirect counter of eth0 moves exactly for replies eth1 owns; the
+ * VPC's source check drops nothing. Reports every failing case before failing. */
+static void run_reach_cases(struct bed *b, const struct reach_case *cases, size_t n)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct reach_case *c = &cases[i];
+		long red0 = redirects(b, "eth0"), red1 = redirects(b, "eth1");
+		long drop0 = srcdrops(b, "eth0"), drop1 = srcdrops(b, "eth1");
+		int rc = exchange(b, c);
+
+		red0 = redirects(b, "eth0") - red0;
+		red1 = redirects(b, "eth1") - red1;
+		drop0 = srcdrops(b, "eth0") - drop0;
+		drop1 = srcdrops(b, "eth1") - drop1;
+		print_message("  %-4s -> %-15s %-4s (%s): %s; redirected eth0 +%ld eth1 +%ld; "
+			      "VPC src-check drops eth0 +%ld eth1 +%ld\n", c->client, c->addr,
+			      probe_name(c->probe), c->owner, rc ? strerror(-rc) : "reached", red0,
+			      red1, drop0, drop1);
+		if (rc || drop0 || drop1 || red1 || (c->redirected ? red0 < 1 : red0 != 0)) {
+			print_error("  ^ want: reached, redirected by eth0 %s, no VPC drops\n",
+				    c->redirected ? ">= 1" : "0");
+			failed++;
+		}
+	}
+	if (failed)
+		fail_msg("%d of %zu cases failed", failed, n);
+}
+
+/* ---------------------------------------------------------------- same subnet */
+
+/* Detached, the bed shows the problem: the reply of eth1's address dies at eth0's port. */
+static void test_detached_reply_of_eth1_dropped(void **state)
+{
+	struct bed *b = *state;
+	static const struct reach_case c = { "coff", "192.0.2.21", TCP, "eth1", true };
+	long before = srcdrops(b, "eth0");
+
+	assert_int_equal(exchange(b, &c), -ETIMEDOUT);
+	assert_true(srcdrops(b, "eth0") - before >= 1);
+}
+
+static void test_attached_every_address_reaches(void **state)
+{
+	struct bed *b = *state;
+
+	attach_and_apply(b);
+	assert_int_equal(clirun(&b->cli, out, sizeof(out), "-j status"), 0);
+	run_reach_cases(b, same_cases, ARRAY_SIZE(same_cases));
+	/* The redirected replies leave by eth1 and pass its tc_egress there as its own. */
+	assert_true(counter(b, "eth1", "allowed", "pass") > 0);
+}
+
+/* A UDP socket in ns bound to addr:SINK_PORT with a short receive timeout. */
+static int sink_open(const char *ns, int family, const char *addr)
+{
+	struct timeval timeout = { .tv_sec = 1 };
+	struct sockaddr_storage ss = { .ss_family = family };
+	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	int fd = netns_socket(ns, family, SOCK_DGRAM, 0);
+
+	assert_true(fd >= 0);
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_port = htons(SINK_PORT);
+		assert_int_equal(inet_pton(AF_INET, addr, &sin->sin_addr), 1);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_port = htons(SINK_PORT);
+		assert_int_equal(inet_pton(AF_INET6, addr, &sin6->sin6_addr), 1);
+	}
+	assert_int_equal(bind(fd, (struct sockaddr *)&ss, len), 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)), 0);
+	return fd;
+}
+
+/* Datagrams received until the timeout; the payload of the last in got. */
+static int sink_drain(int fd, char *got, size_t len)
+{
+	int n = 0;
+	ssize_t r;
+
+	got[0] = '\0';
+	while ((r = recv(fd, got, len - 1, 0)) >= 0) {
+		got[r] = '\0';
+		n++;
+	}
+	return n;
+}
+
+struct raw_case {
+	const char *src, *dst; /* dst: the on-subnet client, reached out of eth0 */
+	int family;
+	const char *reason;    /* egress counter on eth0 that moves: spoofed_source or redirect */
+	bool delivered;
+};
+
+/* Raw datagrams out of the instance with chosen sources: the main table sends all by eth0. */
+static void test_spoofed_source_dropped_on_the_instance(void **state)
+{
+	static const struct raw_case cases[] = {
+		{ "192.0.2.99", "192.0.2.50", AF_INET, "spoofed_source", false },
+		{ "203.0.113.77", "192.0.2.50", AF_INET, "spoofed_source", false },
+		{ "2001:db8:a::99", "2001:db8:a::50", AF_INET6, "spoofed_source", false },
+		/* eth1's address is no spoof: it is sent out of eth1 instead. */
+		{ "192.0.2.21", "192.0.2.50", AF_INET, "redirect", true },
+		{ "2001:db8:a::21", "2001:db8:a::50", AF_INET6, "redirect", true },
+	};
+	struct bed *b = *state;
+	char got[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct raw_case *c = &cases[i];
+		const char *action = c->delivered ? "redirect" : "drop";
+		int fd = sink_open(b->con, c->family, c->dst);
+		long ours = counter(b, "eth0", c->reason, action);
+		long vpc0 = srcdrops(b, "eth0"), vpc1 = srcdrops(b, "eth1");
+
+		assert_int_equal(vpcbed_send_udp_raw(b->inst, c->src, c->dst, SINK_PORT, c->src,
+						     strlen(c->src)), 0);
+		assert_int_equal(sink_drain(fd, got, sizeof(got)), c->delivered ? 1 : 0);
+		close(fd);
+		print_message("  from %-15s: %s, eth0 %s/%s +%ld, VPC drops +%ld\n", c->src,
+			      c->delivered ? "delivered" : "not delivered", c->reason, action,
+			      counter(b, "eth0", c->reason, action) - ours,
+			      srcdrops(b, "eth0") - vpc0 + srcdrops(b, "eth1") - vpc1);
+		if (c->delivered)
+			assert_string_equal(got, c->src);
+		assert_int_equal(counter(b, "eth0", c->reason, action) - ours, 1);
+		/* Dropped here, counted here: the VPC never saw it. */
+		assert_int_equal(srcdrops(b, "eth0") - vpc0, 0);
+		assert_int_equal(srcdrops(b, "eth1") - vpc1, 0);
+	}
+}
+
+/*
+ * eth9: an interface of the instance eniaddr-bpf neither manages nor is attached to, a direct
+ * link to the on-subnet client with addresses no ENI owns. Its traffic flows while eth0 and eth1
+ * are enforced, and nothing of it shows in eniaddr-bpf's counters.
+ */
+static void test_unmanaged_interface_untouched(void **state)
+{
+	struct bed *b = *state;
+	static const struct {
+		const char *addr;
+		enum probe probe;
+	} probes[] = { { "198.18.0.1", TCP }, { "2001:db8:99::1", TCP }, { "198.18.0.1", UDP },
+		       { "198.18.0.1", PING } };
+
+	assert_int_equal(vpcbed_sh(NULL, 0,
+				   "ip -n %s link add eth9 type veth peer name eth9 netns %s && "
+				   "ip -n %s addr add 198.18.0.1/30 dev eth9 && "
+				   "ip -n %s addr add 2001:db8:99::1/64 dev eth9 nodad && "
+				   "ip -n %s link set eth9 up && "
+				   "ip -n %s addr add 198.18.0.2/30 dev eth9 && "
+				   "ip -n %s addr add 2001:db8:99::2/64 dev eth9 nodad && "
+				   "ip -n %s link set eth9 up", b->inst, b->con, b->inst, b->inst,
+				   b->inst, b->con, b->con, b->con), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(probes); i++) {
+		struct reach_case c = { "con", probes[i].addr, probes[i].probe, "eth9", false };
+		int rc = exchange(b, &c);
+
+		print_message("  con -> %s %s over eth9: %s\n", c.addr, probe_name(c.probe),
+			      rc ? strerror(-rc) : "reached");
+		assert_int_equal(rc, 0);
+	}
+	/* No filter of ours there, and no counter names it. */
+	assert_int_equal(vpcbed_sh(out, sizeof(out), "tc -n %s filter show dev eth9 egress | wc -l",
+				   b->inst), 0);
+	assert_int_equal(atoi(out), 0);
+	assert_int_equal(clirun(&b->cli, out, sizeof(out), "-j stats"), 0);
+	assert_null(strstr(out, "\"eth9\""));
+	vpcbed_sh(NULL, 0, "ip -n %s link del eth9", b->inst);
+}
+
+/* detach --all removes the egress filters and the clsact qdiscs attach made: the problem is
+ * back, exactly as before. */
+static void test_detach_brings_the_problem_back(void **state)
+{
+	struct bed *b = *state;
+	static const struct reach_case c = { "coff", "192.0.2.21", TCP, "eth1", true };
+	static const char *const devs[] = { "eth0", "eth1" };
+	long before;
+
+	assert_int_equal(clirun(&b->cli, out, sizeof(out), "detach --all"), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(devs); i++) {
+		assert_int_equal(vpcbed_sh(out, sizeof(out), "tc -n %s qdisc show dev %s | "
+					   "grep -c clsact || true", b->inst, devs[i]), 0);
+		assert_int_equal(atoi(out), 0);
+		assert_int_equal(vpcbed_sh(out, sizeof(out), "tc -n %s filter show dev %s egress "
+					   "2>/dev/null | wc -l", b->inst, devs[i]), 0);
+		assert_int_equal(atoi(out), 0);
+	}
+	before = srcdrops(b, "eth0");
+	assert_int_equal(exchange(b, &c), -ETIMEDOUT);
+	assert_true(srcdrops(b, "eth0") - before >= 1);
+}
+
+/* ---------------------------------------------------------------- two subnets */
+
+static void test_two_subnets_every_address_reaches(void **state)
+{
+	struct bed *b = *state;
+	static const struct reach_case c = { "coff", "198.51.100.21", TCP, "eth1", true };
+	long before = srcdrops(b, "eth0");
+
+	assert_int_equal(exchange(b, &c), -ETIMEDOUT);
+	assert_true(srcdrops(b, "eth0") - before >= 1);
+	attach_and_apply(b);
+	run_reach_cases(b, two_cases, ARRAY_SIZE(two_cases));
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static int bed_up(struct bed *b, const char *tag)
+{
+	int rc;
+
+	snprintf(b->name, sizeof(b->name), "er%d%s", (int)getpid(), tag);
+	rc = vpcbed_up(b->name, b->variant);
+	if (rc) {
+		fprintf(stderr, "vpcbed_up(%s, %s): %s\n", b->name, b->variant, strerror(-rc));
+		return -1;
+	}
+	vpcbed_ns(b->inst, b->name, "inst");
+	vpcbed_ns(b->con, b->name, "con");
+	vpcbed_ns(b->coff, b->name, "coff");
+	return clirun_init(&b->cli, b->inst) ? -1 : 0;
+}
+
+static void bed_down(struct bed *b)
+{
+	clirun_cleanup(&b->cli);
+	vpcbed_servers_stop_all();
+	vpcbed_down(b->name);
+}
+
+static int same_up(void **state)
+{
+	*state = &same;
+	return bed_up(&same, "s");
+}
+
+static int same_down(void **state)
+{
+	bed_down(&same);
+	return 0;
+}
+
+static int two_up(void **state)
+{
+	*state = &two;
+	return bed_up(&two, "t");
+}
+
+static int two_down(void **state)
+{
+	bed_down(&two);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest same_tests[] = {
+		cmocka_unit_test(test_detached_reply_of_eth1_dropped),
+		cmocka_unit_test(test_attached_every_address_reaches),
+		cmocka_unit_test(test_spoofed_source_dropped_on_the_instance),
+		cmocka_unit_test(test_unmanaged_interface_untouched),
+		cmocka_unit_test(test_detach_brings_the_problem_back),
+	};
+	const struct CMUnitTest two_tests[] = {
+		cmocka_unit_test(test_two_subnets_every_address_reaches),
+	};
+	int failed = 0;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_e2e_redirect: needs root (network namespaces)\n");
+		return 77;
+	}
+	failed += cmocka_run_group_tests_name("redirect_same_subnet", same_tests, same_up,
+					      same_down);
+	failed += cmocka_run_group_tests_name("redirect_two_subnets", two_tests, two_up, two_down);
+	return failed ? 1 : 0;
+}
