@@ -54,8 +54,9 @@ BENCH_SRCS  := $(wildcard tests/bench_*.c)
 BENCHES     := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(BENCH_SRCS))
 
 .DELETE_ON_ERROR:
-# Test-library objects are shared by every test: keep them between links.
-.SECONDARY: $(TLIB_OBJS) $(BPF_OBJS) $(patsubst %.skel.h,%.bpf.o,$(TSKELS))
+# Keep every intermediate (skeletons, BPF objects, test-library objects): they are shared and
+# deleting them would rebuild everything on the next make.
+.SECONDARY:
 .PHONY: all help deps test test-unit bench demo install clean vmlinux
 
 all: $(CLI) $(TESTS) $(BENCHES)

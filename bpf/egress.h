@@ -164,7 +164,7 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
 }
 
 /*
- * Steps 4-7 of the scope comment, on the parsed summary only. Global (not inlined) for the same
+ * Steps 3-6 of the scope comment, on the parsed summary only. Global (not inlined) for the same
  * reason as ingress_judge: the verifier checks it once instead of once per header layout the
  * parser can produce. Costs one BPF-to-BPF call.
  */

@@ -73,7 +73,8 @@ static const struct cli_opt attach_opts[] = {
 	{ "mode", 0, "auto|native|generic|tc", false, set_mode,
 	  "auto (default) tries native XDP, then generic XDP, then tc ingress" },
 	{ "egress", 0, NULL, false, set_egress,
-	  "also attach tc_egress (source check, redirect to the owning ENI, conntrack)" },
+	  "tc_egress (source check, redirect to the owning ENI) is always attached now; "
+	  "accepted for scripts" },
 	{ NULL },
 };
 
@@ -113,8 +114,8 @@ static int check_help(const struct cli_args *a, struct err *e)
 
 const struct cli_command cli_commands[CLI_CMD_COUNT] = {
 	{ "attach", CLI_CMD_ATTACH, "[--mode auto|native|generic|tc] [--egress] DEV...",
-	  "attach the ingress program to each DEV (again: no change)", attach_opts, 1, MANY, "DEV",
-	  NULL },
+	  "attach the ingress and egress programs to each DEV (again: no change)", attach_opts,
+	  1, MANY, "DEV", NULL },
 	{ "detach", CLI_CMD_DETACH, "DEV... | --all",
 	  "remove what attach created; the last one also unloads everything", detach_opts, 0, MANY,
 	  "DEV", check_detach },

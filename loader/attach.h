@@ -10,8 +10,11 @@
  * exactly that: a clsact qdisc somebody else made stays.
  *
  * With egress, tc_egress also goes on the clsact egress hook (same handle and priority): the
- * source check, redirects to the owning ENI and connection state. It is opt-in while that program
- * matures; any ingress mode combines with it.
+ * source check, redirects to the owning ENI and connection state. Any ingress mode combines with
+ * it; the CLI always asks for it (a reply must leave by the ENI that owns its source), the flag
+ * lets tests and callers attach one direction alone. Priority 1 on egress too: tc_egress sees
+ * every packet before other filters, and returns TC_ACT_UNSPEC for what it does not act on, so
+ * they still run. (Last would let a filter that returns TC_ACT_OK skip the source check.)
  *
  * Attaching a device that is attached already succeeds without change when the request is auto
  * or the mode it has (so scripts may repeat attach), adding the egress program if asked and
@@ -31,7 +34,7 @@
 #include "../maps/eniaddr.h"
 
 #define ATTACH_TC_HANDLE 0xea1 /* ours: "eniaddr" */
-#define ATTACH_TC_PRIO   1     /* first at ingress: enforcement before any other filter */
+#define ATTACH_TC_PRIO   1     /* first, ingress and egress: before any other filter */
 #define ATTACH_ENA_XDP_MAX_MTU 3498 /* REFERENCE.md §6 */
 
 enum attach_req {

@@ -407,7 +407,6 @@ static void bed_down(struct bed *b)
 
 static int same_up(void **state)
 {
-	*state = &same;
 	return bed_up(&same, "s");
 }
 
@@ -419,7 +418,6 @@ static int same_down(void **state)
 
 static int two_up(void **state)
 {
-	*state = &two;
 	return bed_up(&two, "t");
 }
 
@@ -432,14 +430,14 @@ static int two_down(void **state)
 int main(void)
 {
 	const struct CMUnitTest same_tests[] = {
-		cmocka_unit_test(test_detached_reply_of_eth1_dropped),
-		cmocka_unit_test(test_attached_every_address_reaches),
-		cmocka_unit_test(test_spoofed_source_dropped_on_the_instance),
-		cmocka_unit_test(test_unmanaged_interface_untouched),
-		cmocka_unit_test(test_detach_brings_the_problem_back),
+		cmocka_unit_test_prestate(test_detached_reply_of_eth1_dropped, &same),
+		cmocka_unit_test_prestate(test_attached_every_address_reaches, &same),
+		cmocka_unit_test_prestate(test_spoofed_source_dropped_on_the_instance, &same),
+		cmocka_unit_test_prestate(test_unmanaged_interface_untouched, &same),
+		cmocka_unit_test_prestate(test_detach_brings_the_problem_back, &same),
 	};
 	const struct CMUnitTest two_tests[] = {
-		cmocka_unit_test(test_two_subnets_every_address_reaches),
+		cmocka_unit_test_prestate(test_two_subnets_every_address_reaches, &two),
 	};
 	int failed = 0;
 
