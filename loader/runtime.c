@@ -46,6 +46,21 @@ void map_fds_init(struct map_fds *m)
 		*map_fd_slot(m, i) = -1;
 }
 
+int runtime_fds_from_object(struct bpf_object *obj, struct map_fds *m)
+{
+	size_t i;
+
+	map_fds_init(m);
+	for (i = 0; i < N_MAPS; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, map_table[i].name);
+
+		if (!map || bpf_map__fd(map) < 0)
+			return -ENOENT;
+		*map_fd_slot(m, i) = bpf_map__fd(map);
+	}
+	return 0;
+}
+
 void runtime_close_maps(struct map_fds *m)
 {
 	size_t i;

@@ -35,6 +35,11 @@ struct map_fds {
 
 void map_fds_init(struct map_fds *m);
 
+/* The fds of a loaded (unpinned) object's maps, for tests and benchmarks that load the skeleton
+ * themselves. The object keeps owning them: do not runtime_close_maps() the result. */
+struct bpf_object;
+int runtime_fds_from_object(struct bpf_object *obj, struct map_fds *m);
+
 /*
  * Ensures the object is loaded and pinned under p. *created (may be NULL) tells whether this call
  * created new maps, so a failed first command can undo its load (runtime_unload_if_unused). A map

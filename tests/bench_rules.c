@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_linear.skel.h"
 #include "bench_pass.skel.h"
 #include "compile.h"
 #include "eniaddr.skel.h"
@@ -60,9 +61,15 @@ static int time_prog(int prog_fd, const struct pkt *p, __u32 *ns, __u32 *retval)
 	return 0;
 }
 
-/* One ENI with n_addrs addresses (192.0.2.1 first) and one group of n_rules rules: rule i
- * allows tcp port 1000+i from its own /24 (10.i/256.i%256.0/24). */
-static int publish_case(int n_rules, int n_addrs)
+/* How the rules of a case differ from each other. */
+enum spread {
+	SPREAD_BOTH,   /* rule i: tcp port 1000+i from 10.i/256.i%256.0/24 */
+	SPREAD_PORTS,  /* rule i: tcp port 1000+i from 10.0.0.0/8 */
+	SPREAD_SOURCES,/* rule i: tcp port 1000 from 10.i/256.i%256.0/24 */
+};
+
+/* One ENI with n_addrs addresses (192.0.2.1 first) and one group of n_rules rules. */
+static int publish_case(int n_rules, int n_addrs, enum spread spread)
 {
 	struct desired_state s;
 	struct compiled c = {};
@@ -102,9 +109,12 @@ static int publish_case(int n_rules, int n_addrs)
 		if (!r)
 			return -ENOMEM;
 		r->proto = IPPROTO_TCP;
-		r->from = r->to = 1000 + i;
+		r->from = r->to = spread == SPREAD_SOURCES ? 1000 : 1000 + i;
 		r->peer_kind = PEER_CIDR;
-		snprintf(buf, sizeof(buf), "10.%d.%d.0/24", i / 256, i % 256);
+		if (spread == SPREAD_PORTS)
+			snprintf(buf, sizeof(buf), "10.0.0.0/8");
+		else
+			snprintf(buf, sizeof(buf), "10.%d.%d.0/24", i / 256, i % 256);
 		err = ip_prefix_parse(buf, &r->cidr);
 	}
 	if (!err)
@@ -139,28 +149,59 @@ static int build(struct pkt *p, const char *src, const char *dst, int dport)
 	return pkt_build(p, &spec);
 }
 
+/* The linear-scan comparison: the same rules as SPREAD_BOTH, scanned one by one; the packet
+ * matches the last rule. Returns the median ns, or 0 when it could not run. */
+static __u32 linear_ns(int n_rules, const struct pkt *p)
+{
+	struct bench_linear *lin = bench_linear__open();
+	__u32 ns = 0, ret = 0;
+
+	if (!lin)
+		return 0;
+	lin->rodata->n_rules = (__u32)n_rules;
+	if (bench_linear__load(lin))
+		goto out;
+	for (int i = 0; i < n_rules; i++) {
+		struct { __be32 addr, mask; __u16 port, pad; } r = {
+			.addr = htonl(0x0a000000u | (__u32)i << 8), .mask = htonl(0xffffff00u),
+			.port = (__u16)(1000 + i),
+		};
+		__u32 k = (__u32)i;
+
+		if (bpf_map_update_elem(bpf_map__fd(lin->maps.linear_rules), &k, &r, 0))
+			goto out;
+	}
+	if (time_prog(bpf_program__fd(lin->progs.xdp_linear), p, &ns, &ret) || ret != XDP_PASS)
+		ns = 0;
+out:
+	bench_linear__destroy(lin);
+	return ns;
+}
+
 struct row {
 	const char *what;
 	int n_rules, n_addrs;
+	enum spread spread;
 	bool match; /* the packet matches the last rule (pass) or none (drop) */
 };
 
 int main(void)
 {
 	static const struct row rows[] = {
-		{ "allowed, 1 rule",       1,    1, true },
-		{ "allowed, 10 rules",     10,   1, true },
-		{ "allowed, 100 rules",    100,  1, true },
-		{ "allowed, 1000 rules",   1000, 1, true },
-		{ "no_rule drop, 1 rule",  1,    1, false },
-		{ "no_rule drop, 1000 rules", 1000, 1, false },
-		{ "allowed, 1 address",    1,    1, true },
-		{ "allowed, 1000 addresses", 1, 1000, true },
-		{ "allowed, 8000 addresses", 1, 8000, true },
+		{ "allowed, 1 rule",       1,    1, SPREAD_BOTH, true },
+		{ "allowed, 10 rules",     10,   1, SPREAD_BOTH, true },
+		{ "allowed, 100 rules",    100,  1, SPREAD_BOTH, true },
+		{ "allowed, 1000 rules",   1000, 1, SPREAD_BOTH, true },
+		{ "allowed, 1000 rules: 1000 ports, one source", 1000, 1, SPREAD_PORTS, true },
+		{ "allowed, 1000 rules: 1000 sources, one port", 1000, 1, SPREAD_SOURCES, true },
+		{ "no_rule drop, 1 rule",  1,    1, SPREAD_BOTH, false },
+		{ "no_rule drop, 1000 rules", 1000, 1, SPREAD_BOTH, false },
+		{ "allowed, 1000 addresses", 1, 1000, SPREAD_BOTH, true },
+		{ "allowed, 8000 addresses", 1, 8000, SPREAD_BOTH, true },
 	};
 	struct bench_pass *base = NULL;
 	struct netns ns = { .fd = -1 };
-	__u32 base_ns, ref_ns = 0, ns_run, ret;
+	__u32 base_ns, ref_ns = 0, lin_ref = 0, ns_run, ret;
 	struct pkt p;
 	char src[32];
 	int err;
@@ -178,33 +219,29 @@ int main(void)
 		fprintf(stderr, "bench: setup failed (%s)\n", strerror(errno));
 		goto out;
 	}
-	map_fds_init(&fds);
-	fds.state = bpf_map__fd(skel->maps.eniaddr_state);
-	fds.enis = bpf_map__fd(skel->maps.eniaddr_enis);
-	fds.addrs = bpf_map__fd(skel->maps.eniaddr_addrs);
-	fds.pfx = bpf_map__fd(skel->maps.eniaddr_pfx);
-	fds.src = bpf_map__fd(skel->maps.eniaddr_src);
-	fds.l4 = bpf_map__fd(skel->maps.eniaddr_l4);
-	fds.stats = bpf_map__fd(skel->maps.eniaddr_stats);
+	if (runtime_fds_from_object(skel->obj, &fds)) {
+		fprintf(stderr, "bench: the object lacks a map the publisher writes\n");
+		goto out;
+	}
 
 	err = build(&p, "10.0.0.1", "192.0.2.1", 1000);
 	if (!err)
 		err = time_prog(bpf_program__fd(base->progs.xdp_count_pass), &p, &base_ns, &ret);
 	if (err)
 		goto out;
-	printf("| case | ns/packet | vs count-and-pass | vs 1 rule / 1 address | verdict |\n");
-	printf("|---|---:|---:|---:|---|\n");
+	printf("| case | ns/packet | vs count-and-pass | vs 1 rule, 1 address | verdict | linear scan, same rules: ns (vs its 1 rule) |\n");
+	printf("|---|---:|---:|---:|---|---|\n");
 	printf("| count-and-pass baseline | %u | 1.00 | | pass |\n", base_ns);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		const struct row *r = &rows[i];
 		int last = r->n_rules - 1;
 
-		err = publish_case(r->n_rules, r->n_addrs);
+		err = publish_case(r->n_rules, r->n_addrs, r->spread);
 		if (err)
 			goto out;
 		snprintf(src, sizeof(src), "10.%d.%d.7", last / 256, last % 256);
 		err = build(&p, src, r->n_addrs > 1 ? "10.200.0.5" : "192.0.2.1",
-			    r->match ? 1000 + last : 999);
+			    !r->match ? 999 : r->spread == SPREAD_SOURCES ? 1000 : 1000 + last);
 		if (!err)
 			err = time_prog(bpf_program__fd(skel->progs.xdp_ingress), &p, &ns_run, &ret);
 		if (err)
@@ -217,9 +254,22 @@ int main(void)
 			err = -EPROTO;
 			goto out;
 		}
-		printf("| %s | %u | %.2f | %.2f | %s |\n", r->what, ns_run,
+		printf("| %s | %u | %.2f | %.2f | %s |", r->what, ns_run,
 		       (double)ns_run / base_ns, ref_ns ? (double)ns_run / ref_ns : 0.0,
 		       ret == XDP_PASS ? "pass" : "drop");
+		if (r->spread == SPREAD_BOTH && r->match && r->n_addrs == 1) {
+			__u32 lin = linear_ns(r->n_rules, &p);
+
+			if (r->n_rules == 1)
+				lin_ref = lin;
+			if (lin && lin_ref)
+				printf(" %u (%.2f) |", lin, (double)lin / lin_ref);
+			else
+				printf(" n/a |");
+		} else {
+			printf(" |");
+		}
+		printf("\n");
 	}
 out:
 	bench_pass__destroy(base);
