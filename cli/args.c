@@ -19,7 +19,6 @@ SETTER(set_bpffs, a->bpffs = v)
 SETTER(set_help, a->help = true)
 SETTER(set_version, a->version = true)
 SETTER(set_all, a->all = true)
-SETTER(set_egress, a->egress = true)
 SETTER(set_ifs, a->interfaces = v)
 SETTER(set_groups, a->groups = v)
 
@@ -72,9 +71,6 @@ static const struct cli_opt help_opt = { "help", 'h', NULL, false, set_help, "sh
 static const struct cli_opt attach_opts[] = {
 	{ "mode", 0, "auto|native|generic|tc", false, set_mode,
 	  "auto (default) tries native XDP, then generic XDP, then tc ingress" },
-	{ "egress", 0, NULL, false, set_egress,
-	  "tc_egress (source check, redirect to the owning ENI) is always attached now; "
-	  "accepted for scripts" },
 	{ NULL },
 };
 
@@ -113,7 +109,7 @@ static int check_help(const struct cli_args *a, struct err *e)
 #define MANY CLI_MAX_POS
 
 const struct cli_command cli_commands[CLI_CMD_COUNT] = {
-	{ "attach", CLI_CMD_ATTACH, "[--mode auto|native|generic|tc] [--egress] DEV...",
+	{ "attach", CLI_CMD_ATTACH, "[--mode auto|native|generic|tc] DEV...",
 	  "attach the ingress and egress programs to each DEV (again: no change)", attach_opts,
 	  1, MANY, "DEV", NULL },
 	{ "detach", CLI_CMD_DETACH, "DEV... | --all",

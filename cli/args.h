@@ -59,7 +59,6 @@ struct cli_args {
 	const struct cli_command *cmd; /* NULL: none given */
 	/* command options */
 	enum attach_req mode;
-	bool egress;
 	bool all;
 	const char *interfaces;
 	const char *groups;

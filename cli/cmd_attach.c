@@ -85,7 +85,7 @@ int cmd_attach(const struct cli_args *a, struct err *e)
 		goto out;
 	for (i = 0; i < a->n_pos && !err; i++) {
 		/* tc_egress always goes along (issue 4): replies must leave by the ENI that
-		 * owns their source whatever the ingress mode; --egress is kept for scripts. */
+		 * owns their source whatever the ingress mode. */
 		err = attach_device(&s.pins, &s.maps, a->pos[i], a->mode, true, &r, e);
 		if (err)
 			break;

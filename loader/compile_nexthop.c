@@ -85,11 +85,12 @@ static int check_inside(const struct eni *n, const struct ip_prefix *sub[FAM_COU
 static void fill_nexthop(struct eniaddr_nexthop *v, const struct ip_prefix *p)
 {
 	memset(v, 0, sizeof(*v));
-	memcpy(v->subnet, p->addr, 16); /* host bits are clear: ip_prefix_parse clears them */
 	for (unsigned int bit = 0; bit < p->plen; bit++)
 		v->mask[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+	/* The datapath tests (dst & mask) == subnet: host bits must be clear, whatever the source
+	 * of the prefix did. */
 	for (int i = 0; i < 16; i++)
-		v->subnet[i] &= v->mask[i];
+		v->subnet[i] = p->addr[i] & v->mask[i];
 	memcpy(v->gateway, v->subnet, 16);
 	v->gateway[15] |= 1; /* base + 1: the last bit is a host bit (plen <= 126) */
 	v->plen = p->plen;

@@ -197,18 +197,16 @@ static void test_short_option_value_attached(void **state)
 static void test_attach_fields(void **state)
 {
 	const char *dflt[] = { "attach", "eth1", NULL };
-	const char *args[] = { "attach", "eth1", "--mode=generic", "eth2", "--egress", NULL };
+	const char *args[] = { "attach", "eth1", "--mode=generic", "eth2", NULL };
 	struct argv_buf b;
 	struct cli_args a;
 
 	assert_int_equal(parse(&a, &b, dflt), 0);
 	assert_int_equal(a.mode, ATTACH_REQ_AUTO); /* the default */
-	assert_false(a.egress);                    /* opt-in */
 	argv_free(&b);
 
 	assert_int_equal(parse(&a, &b, args), 0);
 	assert_int_equal(a.mode, ATTACH_REQ_GENERIC);
-	assert_true(a.egress);
 	assert_int_equal(a.n_pos, 2);
 	assert_string_equal(a.pos[0], "eth1");
 	assert_string_equal(a.pos[1], "eth2");
