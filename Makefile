@@ -139,6 +139,7 @@ demo: $(CLI)
 
 install: $(CLI)
 	install -D -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/sbin/eniaddr-bpf
+	install -D -m 0644 man/eniaddr-bpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/eniaddr-bpf.8
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
