@@ -41,6 +41,24 @@
 #define ICMPV6_ND_FIRST     133 /* router solicitation */
 #define ICMPV6_ND_LAST      137 /* redirect */
 
+/* ---- ICMP types connection tracking names (linux/icmp.h, linux/icmpv6.h) ---- */
+#define ICMP_ECHOREPLY       0
+#define ICMP_SOURCE_QUENCH   4
+#define ICMP_REDIRECT        5
+#define ICMP_ECHO            8
+#define ICMP_TIME_EXCEEDED   11
+#define ICMP_PARAMETERPROB   12
+#define ICMPV6_DEST_UNREACH  1
+#define ICMPV6_PARAMPROB     4
+#define ICMPV6_ECHO_REQUEST  128
+#define ICMPV6_ECHO_REPLY    129
+
+/* ---- TCP flags, the 14th header byte (net/tcp.h TCPHDR_*) ---- */
+#define TCP_F_FIN 0x01
+#define TCP_F_SYN 0x02
+#define TCP_F_RST 0x04
+#define TCP_F_ACK 0x10
+
 /* ---- DHCP server -> client ports ---- */
 #define DHCP4_SERVER_PORT 67
 #define DHCP4_CLIENT_PORT 68

@@ -22,6 +22,10 @@
 #include "parse.h"
 #include "counters.h"
 #include "owner.h"
+#include "failsafe.h"
+#include "frags.h"
+#include "rules.h"
+#include "conntrack.h"
 
 /* linux/pkt_cls.h; consts.h has only the two the ingress programs return. */
 #ifndef TC_ACT_UNSPEC
@@ -149,18 +153,36 @@ static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_me
 }
 
 /*
- * ---- INSERTION POINT (issue 3): the packet's source is owned by this ENI ----
- * It leaves here, by the right ENI. Outbound rules (o->out_policy) and connection tracking
- * belong here and nowhere else: redirected packets come back through the owner's tc_egress and
- * arrive here there. l4 is ENIADDR_R_NONE when p's L4 fields were read, else why not (MALFORMED,
- * EXT_HDR_CAP: ports are then 0); p->frag says whether it is a fragment. Until issue 3 every
- * such packet passes as ALLOWED.
+ * The outbound step (issue 3), for a packet whose source this ENI owns: it leaves here, by the
+ * right ENI, and is judged here and nowhere else. Redirected packets come back through the
+ * owner's tc_egress and arrive here there, so each packet is judged exactly once, as the ENI
+ * that owns its source (its timeouts, its conntrack entries, the address's outbound policy).
+ * Order: a later fragment follows its first fragment; failsafes; a live flow passes (CT_*);
+ * else the outbound policy must admit the destination and L4 selector, and the packet starts a
+ * flow (ALLOWED), or not (EGRESS_NO_RULE). l4 is ENIADDR_R_NONE when p's L4 fields were read,
+ * else why not: such a packet cannot be judged by port and keeps that reason (MALFORMED,
+ * EXT_HDR_CAP). A first fragment that passes is remembered for the rest of its datagram.
  */
 static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_meta *p,
 							       const struct eniaddr_owner *o,
-							       __u32 ifindex, __u32 l4)
+							       __u32 slot, __u32 ifindex, __u32 l4)
 {
-	return ENIADDR_R_ALLOWED;
+	enum eniaddr_reason r;
+
+	if (p->frag == PKT_FRAG_LATER)
+		return frag_follows(ifindex, p);
+	if (l4)
+		return l4;
+	r = failsafe_out(p);
+	if (!r)
+		r = ct_track(p, o, slot, ifindex);
+	if (!r && !rules_match(o->out_policy, p->daddr, p->proto, p->port))
+		r = ENIADDR_R_EGRESS_NO_RULE;
+	else if (!r)
+		r = ct_create(p, o, slot, ifindex, ENIADDR_DIR_EGRESS);
+	if (p->frag == PKT_FRAG_FIRST)
+		frag_remember(ifindex, p, r);
+	return r;
 }
 
 /*
@@ -184,7 +206,7 @@ __noinline int egress_judge(const struct pkt_meta *p, __u32 slot, __u32 ifindex,
 	if (!o)
 		return ENIADDR_R_SPOOFED_SOURCE;
 	if (o->ifindex == ifindex)
-		return egress_source_owned(p, o, ifindex, l4);
+		return egress_source_owned(p, o, slot, ifindex, l4);
 	if (addr_is_link_scoped(p->daddr))
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	return redirect_to_owner(p, slot, o->ifindex);

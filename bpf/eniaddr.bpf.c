@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * bpf/eniaddr.bpf.c — the program entry points. The decisions live in ingress.h and egress.h
- * (parsing in parse.h, ownership in owner.h, counting in counters.h, maps in maps.bpf.h).
+ * (parsing in parse.h, ownership in owner.h, failsafes in failsafe.h, fragments in frags.h,
+ * rules in rules.h, connection tracking in conntrack.h, counting in counters.h, maps in
+ * maps.bpf.h).
  *
  * Scope of the ingress programs (xdp_ingress, and tc_ingress where XDP cannot attach). Every
  * frame gets exactly one reason, counted per (ifindex, reason, ingress, action):
@@ -13,14 +15,18 @@
  *     ENIADDR_MAX_EXT_HDRS extension headers (hop-by-hop, routing, fragment, destination
  *     options, AH, mobility), else EXT_HDR_CAP. Truncated or bad headers are MALFORMED.
  *  4. A non-first fragment passes (FRAGMENT_FOLLOWS) only while the first fragment of its
- *     datagram, which passed, is remembered (ENIADDR_FRAG_TIMEOUT_NS); else FRAGMENT (drop).
- *     Ports are never read from it. First fragments are judged like whole packets.
+ *     datagram, which passed (by a rule, connection tracking or a failsafe), is remembered
+ *     (ENIADDR_FRAG_TIMEOUT_NS); else FRAGMENT (drop). Ports are never read from it. First
+ *     fragments are judged like whole packets.
  *  5. TCP, UDP, ICMP and ICMPv6 headers must be complete (MALFORMED).
  *  6. Failsafes pass before any rule: IPv6 neighbor discovery, DHCP server to client, the
  *     link-local services (IMDS, DNS, Time Sync), frag-needed and packet-too-big.
  *  7. The destination must belong to this ENI: NOT_OWNED, WRONG_ENI (drop).
- *  8. The source and L4 selector must meet in a rule of the address's inbound policy (its own
- *     with an override, else the ENI's): ALLOWED, else NO_RULE (drop).
+ *  8. A packet of a live tracked flow of this ENI passes: CT_ESTABLISHED (the direction of the
+ *     flow's first packet), CT_REPLY (the other); an ICMP error about one passes as CT_RELATED.
+ *  9. The source and L4 selector must meet in a rule of the address's inbound policy (its own
+ *     with an override, else the ENI's): ALLOWED, and the flow is tracked from now on (unless
+ *     untracked, or CT_FULL: the table refused it, drop), else NO_RULE (drop).
  * An ENI in audit mode passes what would be dropped and counts it with action AUDIT.
  * Step 7's WRONG_ENI is policy: the VPC delivers an address only to the ENI it is assigned to, so
  * a packet for another ENI's address arrives only while the address moves between ENIs (or from
@@ -36,8 +42,13 @@
  *     to drop. Extension headers and the L4 header are read when present, never required.
  *  3. IPv6 neighbour discovery (FAILSAFE_ND) and unspecified or link-local sources (0.0.0.0,
  *     169.254/16, ::, fe80::/10: FAILSAFE_LINK_LOCAL) continue: they belong to their link.
- *  4. Source owned by this ENI (exact address, else delegated prefix): continue, ALLOWED. This
- *     is where outbound rules and connection tracking go (egress_source_owned, issue 3).
+ *  4. Source owned by this ENI (exact address, else delegated prefix): the outbound step, here
+ *     and only here, as that ENI (egress_source_owned): a later fragment follows its first
+ *     (FRAGMENT_FOLLOWS / FRAGMENT); an unreadable L4 header keeps its reason (MALFORMED,
+ *     EXT_HDR_CAP); failsafes (DHCP client, link-local services, PMTU errors); a live tracked
+ *     flow or an ICMP error about one continues (CT_ESTABLISHED, CT_REPLY, CT_RELATED); else the
+ *     destination and L4 selector must meet in a rule of the address's outbound policy:
+ *     ALLOWED (and tracked, or CT_FULL), else EGRESS_NO_RULE (drop).
  *  5. Source owned by another managed ENI: redirected out of that ENI with bpf_redirect_neigh
  *     (REDIRECT, action REDIRECT), unless the destination is link-scoped (link-local, multicast,
  *     limited broadcast: continue, FAILSAFE_LINK_LOCAL). Redirects happen in audit mode too:

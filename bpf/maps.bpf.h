@@ -94,4 +94,14 @@ struct {
 	__type(value, struct eniaddr_nexthop);
 } ENIADDR_MAP_NEXTHOP SEC(".maps");
 
+/* Connection tracking, shared by ingress and egress: (ENI, flow) -> state and expiry. LRU: a
+ * full table evicts the least recently used entry (the GC removes expired ones long before).
+ * max_entries is ENIADDR_MAX_CT unless the loader sets it before load (--conntrack-size). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ENIADDR_MAX_CT);
+	__type(key, struct eniaddr_ct_key);
+	__type(value, struct eniaddr_ct);
+} ENIADDR_MAP_CT SEC(".maps");
+
 #endif /* ENIADDR_BPF_MAPS_H */

@@ -4,7 +4,11 @@
  * the bytes it reads against the end of the packet before reading them, advances the cursor past
  * its header, fills struct pkt_meta, and returns ENIADDR_R_NONE to go on or the reason that ends
  * the packet's judgement (MALFORMED, VLAN_CAP, EXT_HDR_CAP). Walks are capped by the named
- * constants of maps/eniaddr.h. Shared by ingress and (later) egress.
+ * constants of maps/eniaddr.h. Shared by ingress and egress.
+ *
+ * For connection tracking the L4 step also keeps the TCP flags, the ICMP echo identifier, and
+ * for an ICMP error the first bytes of the packet it embeds (copied, not parsed: conntrack.h
+ * reads them in its own, once-verified function).
  */
 #ifndef ENIADDR_BPF_PARSE_H
 #define ENIADDR_BPF_PARSE_H
@@ -27,6 +31,14 @@ enum pkt_frag {
 	PKT_FRAG_LATER = 2, /* offset != 0: no L4 header, never read ports from it */
 };
 
+/*
+ * An ICMP error carries the IP header and at least 8 bytes of the packet it reports (RFC 792,
+ * RFC 4443). PKT_INNER_LEN bytes hold an IPv6 header or an IPv4 header with up to 20 option bytes,
+ * plus those 8; an IPv4 error may carry only the RFC 792 minimum, PKT_INNER_MIN.
+ */
+#define PKT_INNER_LEN 48
+#define PKT_INNER_MIN 28
+
 /* What the decision needs from a packet. Ports are host order; addresses are 16-byte network
  * order, IPv4-mapped for IPv4, as in every map key. */
 struct pkt_meta {
@@ -41,7 +53,11 @@ struct pkt_meta {
 	__u8  v6;         /* 1 for IPv6 */
 	__u8  icmp_type;  /* ICMP or ICMPv6 */
 	__u8  icmp_code;
-	__u8  pad[2];
+	__u8  tcp_flags;  /* TCP: the flags byte (TCP_F_*) */
+	__u8  inner_len;  /* ICMP error: bytes of inner[] copied (0, PKT_INNER_MIN or _LEN) */
+	__u16 icmp_id;    /* ICMP/ICMPv6 echo request or reply: identifier, host order */
+	__u16 pad;
+	__u32 inner[PKT_INNER_LEN / 4]; /* ICMP error: the embedded packet's first bytes, raw */
 };
 
 /* Returns the n bytes at the cursor without moving, or NULL when the packet is shorter. */
@@ -266,6 +282,7 @@ static __always_inline enum eniaddr_reason parse_tcp(struct cursor *c, struct pk
 		return ENIADDR_R_MALFORMED;
 	p->sport = bpf_ntohs(th->source);
 	p->port = bpf_ntohs(th->dest);
+	p->tcp_flags = ((__u8 *)th)[13];
 	return ENIADDR_R_NONE;
 }
 
@@ -280,17 +297,72 @@ static __always_inline enum eniaddr_reason parse_udp(struct cursor *c, struct pk
 	return ENIADDR_R_NONE;
 }
 
-/* ICMP (8-byte header) and ICMPv6 (type, code, checksum: 4 bytes; RFC 4443 §2.1). */
+/* ICMP errors: destination unreachable, source quench, redirect, time exceeded, parameter
+ * problem; ICMPv6 1..4 (RFC 4443 §2.1: types below 128). */
+static __always_inline bool icmp_is_error(const struct pkt_meta *p)
+{
+	if (p->v6)
+		return p->icmp_type >= ICMPV6_DEST_UNREACH && p->icmp_type <= ICMPV6_PARAMPROB;
+	switch (p->icmp_type) {
+	case ICMP_DEST_UNREACH:
+	case ICMP_SOURCE_QUENCH:
+	case ICMP_REDIRECT:
+	case ICMP_TIME_EXCEEDED:
+	case ICMP_PARAMETERPROB:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static __always_inline bool icmp_is_echo(const struct pkt_meta *p)
+{
+	if (p->v6)
+		return p->icmp_type == ICMPV6_ECHO_REQUEST || p->icmp_type == ICMPV6_ECHO_REPLY;
+	return p->icmp_type == ICMP_ECHO || p->icmp_type == ICMP_ECHOREPLY;
+}
+
+/* Copies the start of the packet an ICMP error embeds (at the cursor) into p->inner. Fixed-size
+ * copies only: the verifier sees two constant reads, whatever the inner headers are. Too short
+ * leaves inner_len 0 (the error then relates to nothing; it is not malformed). */
+static __always_inline void copy_icmp_inner(struct cursor *c, struct pkt_meta *p)
+{
+	const __u32 *w = cursor_peek(c, PKT_INNER_LEN);
+
+	if (w) {
+		__builtin_memcpy(p->inner, w, PKT_INNER_LEN);
+		p->inner_len = PKT_INNER_LEN;
+		return;
+	}
+	w = cursor_peek(c, PKT_INNER_MIN);
+	if (w && !p->v6) {
+		__builtin_memcpy(p->inner, w, PKT_INNER_MIN);
+		p->inner_len = PKT_INNER_MIN;
+	}
+}
+
+/* ICMP: 8-byte header (type, code, checksum, 4 bytes of id/sequence or unused/MTU). ICMPv6:
+ * type, code, checksum = 4 bytes suffice (neighbor discovery is judged on them); echo needs its
+ * identifier (8 bytes) and an error's embedded packet starts after 8 bytes too. */
 static __always_inline enum eniaddr_reason parse_icmp(struct cursor *c, struct pkt_meta *p,
 						      __u32 hdr_len)
 {
-	__u8 *h = cursor_take(c, hdr_len);
+	__u8 *h = cursor_peek(c, hdr_len);
 
 	if (!h)
 		return ENIADDR_R_MALFORMED;
 	p->icmp_type = h[0];
 	p->icmp_code = h[1];
 	p->port = (__u16)h[0] << 8 | h[1];
+	if (icmp_is_echo(p)) {
+		__be16 *id = cursor_peek(c, 8);
+
+		if (!id)
+			return ENIADDR_R_MALFORMED;
+		p->icmp_id = bpf_ntohs(id[2]);
+	}
+	if (icmp_is_error(p) && cursor_take(c, 8))
+		copy_icmp_inner(c, p);
 	return ENIADDR_R_NONE;
 }
 

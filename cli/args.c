@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* cli/args.c — see args.h. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
@@ -27,6 +28,38 @@ static int set_mode(struct cli_args *a, const char *v, struct err *e)
 	if (attach_req_parse(v, &a->mode))
 		return err_set(e, EINVAL, "bad --mode '%s': expected auto, native, generic or tc", v);
 	return 0;
+}
+
+/* A whole decimal number in lo..hi, or -EINVAL naming the option. */
+static int parse_count(const char *opt, const char *v, unsigned long lo, unsigned long hi,
+		       unsigned long *out, struct err *e)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(v, &end, 10);
+	if (!*v || *end || errno || *v == '-' || *out < lo || *out > hi)
+		return err_set(e, EINVAL, "bad --%s '%s': expected a number %lu..%lu", opt, v, lo,
+			       hi);
+	return 0;
+}
+
+static int set_ct_size(struct cli_args *a, const char *v, struct err *e)
+{
+	unsigned long n;
+	int err = parse_count("conntrack-size", v, ENIADDR_CT_SIZE_MIN, ENIADDR_CT_SIZE_MAX, &n, e);
+
+	a->ct_size = (__u32)n;
+	return err;
+}
+
+static int set_every(struct cli_args *a, const char *v, struct err *e)
+{
+	unsigned long n;
+	int err = parse_count("every", v, 1, 86400, &n, e);
+
+	a->every = (unsigned int)n;
+	return err;
 }
 
 static int set_prefix_list(struct cli_args *a, const char *v, struct err *e)
@@ -71,6 +104,15 @@ static const struct cli_opt help_opt = { "help", 'h', NULL, false, set_help, "sh
 static const struct cli_opt attach_opts[] = {
 	{ "mode", 0, "auto|native|generic|tc", false, set_mode,
 	  "auto (default) tries native XDP, then generic XDP, then tc ingress" },
+	{ "conntrack-size", 0, "N", false, set_ct_size,
+	  "entries of the connection-tracking table (default " ENIADDR_STR(ENIADDR_MAX_CT)
+	  "); only when this attach loads the object" },
+	{ NULL },
+};
+
+static const struct cli_opt conntrack_opts[] = {
+	{ "every", 0, "SECONDS", false, set_every,
+	  "gc: sweep every SECONDS until interrupted (default: once)" },
 	{ NULL },
 };
 
@@ -98,6 +140,21 @@ static int check_detach(const struct cli_args *a, struct err *e)
 	return 0;
 }
 
+/* conntrack list [DEV] | flush [DEV] | gc [--every SECONDS] */
+static int check_conntrack(const struct cli_args *a, struct err *e)
+{
+	const char *sub = a->pos[0];
+
+	if (strcmp(sub, "list") && strcmp(sub, "flush") && strcmp(sub, "gc"))
+		return err_set(e, EINVAL, "conntrack: unknown subcommand '%s' (list, flush, gc)",
+			       sub);
+	if (!strcmp(sub, "gc") && a->n_pos > 1)
+		return err_set(e, EINVAL, "conntrack gc: unexpected argument '%s'", a->pos[1]);
+	if (strcmp(sub, "gc") && a->every)
+		return err_set(e, EINVAL, "conntrack %s: --every is for gc", sub);
+	return 0;
+}
+
 static int check_help(const struct cli_args *a, struct err *e)
 {
 	if (a->n_pos && !cli_find_command(a->pos[0]))
@@ -109,7 +166,7 @@ static int check_help(const struct cli_args *a, struct err *e)
 #define MANY CLI_MAX_POS
 
 const struct cli_command cli_commands[CLI_CMD_COUNT] = {
-	{ "attach", CLI_CMD_ATTACH, "[--mode auto|native|generic|tc] DEV...",
+	{ "attach", CLI_CMD_ATTACH, "[--mode auto|native|generic|tc] [--conntrack-size N] DEV...",
 	  "attach the ingress and egress programs to each DEV (again: no change)", attach_opts,
 	  1, MANY, "DEV", NULL },
 	{ "detach", CLI_CMD_DETACH, "DEV... | --all",
@@ -127,6 +184,9 @@ const struct cli_command cli_commands[CLI_CMD_COUNT] = {
 	{ "stats", CLI_CMD_STATS, "[DEV]",
 	  "show the packet counters by device, direction, reason and action", NULL, 0, 1, NULL,
 	  NULL },
+	{ "conntrack", CLI_CMD_CONNTRACK, "list [DEV] | flush [DEV] | gc [--every SECONDS]",
+	  "show tracked connections, forget them, or sweep expired ones", conntrack_opts, 1, 2,
+	  "SUBCOMMAND (list, flush, gc)", check_conntrack },
 	{ "help", CLI_CMD_HELP, "[COMMAND]", "show this help, or a command's", NULL, 0, 1, NULL,
 	  check_help },
 };

@@ -37,6 +37,7 @@ enum cli_cmd_id {
 	CLI_CMD_SYNC,
 	CLI_CMD_STATUS,
 	CLI_CMD_STATS,
+	CLI_CMD_CONNTRACK,
 	CLI_CMD_HELP,
 	CLI_CMD_COUNT,
 };
@@ -59,6 +60,8 @@ struct cli_args {
 	const struct cli_command *cmd; /* NULL: none given */
 	/* command options */
 	enum attach_req mode;
+	__u32 ct_size;      /* attach --conntrack-size; 0: default */
+	unsigned int every; /* conntrack gc --every SECONDS; 0: one sweep */
 	bool all;
 	const char *interfaces;
 	const char *groups;

@@ -16,8 +16,11 @@ int session_open(const struct cli_args *a, enum pins_access acc, struct session 
 	err = pins_lock(&s->pins, acc, e);
 	if (err)
 		return err;
-	if (acc == PINS_CREATE)
-		err = runtime_load(&s->pins, &s->created, e);
+	if (acc == PINS_CREATE) {
+		struct runtime_opts ro = { .ct_size = a->ct_size };
+
+		err = runtime_load_opts(&s->pins, &ro, &s->created, e);
+	}
 	if (!err)
 		err = runtime_open_maps(&s->pins, &s->maps, e);
 	if (err) {

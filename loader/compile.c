@@ -315,6 +315,39 @@ static void fill_rule_counts(struct compiled *out)
 	}
 }
 
+static unsigned int policy_open(const struct compiled *out, __u32 id)
+{
+	for (size_t i = 0; i < out->policies.n; i++)
+		if (out->policies.v[i].id == id)
+			return out->policies.v[i].open;
+	return 0; /* ENIADDR_POLICY_NONE: nothing is open */
+}
+
+/* ENIADDR_ADDR_F_UNTRACKED_* of an owner: open inbound and outbound for its family. */
+static __u32 untracked_flags(const struct compiled *out, const struct eniaddr_owner *o,
+			     const uint8_t addr[16])
+{
+	unsigned int open = policy_open(out, o->in_policy) & policy_open(out, o->out_policy);
+	bool v4 = ip_is_v4(addr);
+	__u32 flags = 0;
+
+	if (open & (v4 ? POLICY_OPEN_TCP4 : POLICY_OPEN_TCP6))
+		flags |= ENIADDR_ADDR_F_UNTRACKED_TCP;
+	if (open & (v4 ? POLICY_OPEN_UDP4 : POLICY_OPEN_UDP6))
+		flags |= ENIADDR_ADDR_F_UNTRACKED_UDP;
+	return flags;
+}
+
+static void mark_untracked(struct compiled *out)
+{
+	for (size_t i = 0; i < out->addrs.n; i++)
+		out->addrs.v[i].v.flags |= untracked_flags(out, &out->addrs.v[i].v,
+							   out->addrs.v[i].k.addr);
+	for (size_t i = 0; i < out->pfxs.n; i++)
+		out->pfxs.v[i].v.flags |= untracked_flags(out, &out->pfxs.v[i].v,
+							  out->pfxs.v[i].k.addr);
+}
+
 int compile_state(const struct desired_state *s, unsigned int slot, struct compiled *out,
 		  struct err *e)
 {
@@ -343,6 +376,7 @@ int compile_state(const struct desired_state *s, unsigned int slot, struct compi
 		ret = check_rules_fit(&c, &t, e);
 	if (!ret) {
 		fill_rule_counts(out);
+		mark_untracked(out);
 		sort_output(out);
 	}
 	for (size_t i = 0; i < t.n; i++)

@@ -36,12 +36,25 @@ struct compiled_src   { struct eniaddr_src_key k;  struct eniaddr_rule_bits v; }
 struct compiled_l4    { struct eniaddr_l4_key k;   struct eniaddr_rule_bits v; };
 struct compiled_nexthop { struct eniaddr_nexthop_key k; struct eniaddr_nexthop v; };
 
-/* Per policy, for status and for the untracked-flow rule of issue 3. */
+/*
+ * A policy's protocols open to the whole Internet: allowed on every port with peer exactly
+ * 0.0.0.0/0 (IPv4) or ::/0 (IPv6), by one rule or by several whose ranges together cover
+ * 0..65535 (rules with protocol "all" count for both). An address whose inbound AND outbound
+ * policies are open for a protocol of its family gets ENIADDR_ADDR_F_UNTRACKED_* (REFERENCE.md
+ * §3: such flows are not tracked).
+ */
+#define POLICY_OPEN_TCP4 (1u << 0)
+#define POLICY_OPEN_TCP6 (1u << 1)
+#define POLICY_OPEN_UDP4 (1u << 2)
+#define POLICY_OPEN_UDP6 (1u << 3)
+
+/* Per policy, for status and for the untracked-flow rule. */
 struct compiled_policy {
 	__u32 id;
 	enum eniaddr_dir dir;
 	unsigned int n_rules;     /* rules after expanding prefix lists and group members */
 	unsigned int n_selectors; /* distinct L4 selectors = rule bits used */
+	unsigned int open;        /* POLICY_OPEN_* */
 	char groups[STATE_WHERE_LEN]; /* "sg-a,sg-b" */
 };
 

@@ -380,6 +380,46 @@ static size_t dedup_xrules(struct xrule_vec *xs)
 	return n;
 }
 
+static int range_qcmp(const void *a, const void *b)
+{
+	const struct sel *x = a, *y = b;
+
+	return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* Whether the rules with peer exactly root (0.0.0.0/0 or ::/0) allow proto on every port. */
+static bool open_to_all(const struct xrule_vec *xs, bool v4, int proto)
+{
+	struct sel *r = calloc(xs->n ? xs->n : 1, sizeof(*r));
+	uint32_t next = 0; /* first port not covered yet */
+	size_t n = 0;
+
+	if (!r)
+		return false; /* only loses the optimisation: the flow stays tracked */
+	for (size_t i = 0; i < xs->n; i++) {
+		const struct xrule *x = &xs->v[i];
+		bool root = v4 ? x->v4 && ip_prefix_equal(&x->p, &v4_root) : !x->v4 && !x->p.plen;
+
+		if (root && (x->s.proto == proto || x->s.proto == SEL_PROTO_ALL))
+			r[n++] = x->s;
+	}
+	if (n > 1)
+		qsort(r, n, sizeof(*r), range_qcmp);
+	for (size_t i = 0; i < n && r[i].lo <= next; i++)
+		if (r[i].hi + 1 > next)
+			next = r[i].hi + 1;
+	free(r);
+	return next > 65535;
+}
+
+static unsigned int open_protocols(const struct xrule_vec *xs)
+{
+	return (open_to_all(xs, true, IPPROTO_TCP) ? POLICY_OPEN_TCP4 : 0) |
+	       (open_to_all(xs, false, IPPROTO_TCP) ? POLICY_OPEN_TCP6 : 0) |
+	       (open_to_all(xs, true, IPPROTO_UDP) ? POLICY_OPEN_UDP4 : 0) |
+	       (open_to_all(xs, false, IPPROTO_UDP) ? POLICY_OPEN_UDP6 : 0);
+}
+
 int compile_policy(struct compile_ctx *c, struct policy_req *req, struct compiled_policy *info,
 		   struct err *e)
 {
@@ -404,6 +444,7 @@ int compile_policy(struct compile_ctx *c, struct policy_req *req, struct compile
 	info->dir = req->dir;
 	info->n_rules = (unsigned int)dedup_xrules(&xs);
 	info->n_selectors = (unsigned int)n_sels;
+	info->open = open_protocols(&xs);
 	memcpy(info->groups, req->groups_str, sizeof(info->groups));
 	ret = emit_src(c, req, &xs);
 	if (!ret)

@@ -30,6 +30,7 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_FRAGS),  offsetof(struct map_fds, frags) },
 	{ ENIADDR_STR(ENIADDR_MAP_ATTACH), offsetof(struct map_fds, attach) },
 	{ ENIADDR_STR(ENIADDR_MAP_NEXTHOP), offsetof(struct map_fds, nexthop) },
+	{ ENIADDR_STR(ENIADDR_MAP_CT),      offsetof(struct map_fds, ct) },
 };
 #define N_MAPS (sizeof(map_table) / sizeof(map_table[0]))
 
@@ -174,7 +175,42 @@ static void forget(struct pinned_now *pn, bool unpin)
 	VEC_FREE(&pn->paths);
 }
 
+/*
+ * The connection-tracking table's size is chosen at load (bpf_map__set_max_entries): a pinned
+ * table keeps the size it was created with (fd >= 0), a new one gets o->ct_size or the default.
+ */
+static int ct_size_pick(struct bpf_map *map, int fd, const struct runtime_opts *o,
+			const char *path, struct err *e)
+{
+	__u32 want = o ? o->ct_size : 0, size = want;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int ret;
+
+	if (fd >= 0) {
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			return err_set(e, errno, "%s: %s", path, strerror(errno));
+		if (want && want != info.max_entries)
+			return err_set(e, EEXIST,
+				       "%s holds %u entries since it was loaded; to use %u, run "
+				       "`eniaddr-bpf detach --all` first (tracked connections are "
+				       "then forgotten)", path, info.max_entries, want);
+		size = info.max_entries;
+	}
+	if (!size)
+		return 0; /* a new table of the default size */
+	ret = bpf_map__set_max_entries(map, size);
+	return ret ? err_set(e, -ret, "%s: setting its size to %u: %s", path, size,
+			     strerror(-ret)) : 0;
+}
+
 int runtime_load(const struct pins *p, bool *created, struct err *e)
+{
+	return runtime_load_opts(p, NULL, created, e);
+}
+
+int runtime_load_opts(const struct pins *p, const struct runtime_opts *o, bool *created,
+		      struct err *e)
 {
 	struct pinned_now pn = {};
 	struct eniaddr *skel = NULL;
@@ -199,11 +235,19 @@ int runtime_load(const struct pins *p, bool *created, struct err *e)
 			goto cleanup;
 		}
 		fd = bpf_obj_get(path);
-		if (fd < 0) {
-			if (errno != ENOENT) {
-				err = err_set(e, errno, "%s: %s", path, strerror(errno));
+		if (fd < 0 && errno != ENOENT) {
+			err = err_set(e, errno, "%s: %s", path, strerror(errno));
+			goto cleanup;
+		}
+		if (map == skel->maps.ENIADDR_MAP_CT) {
+			err = ct_size_pick(map, fd, o, path, e);
+			if (err) {
+				if (fd >= 0)
+					close(fd);
 				goto cleanup;
 			}
+		}
+		if (fd < 0) {
 			need_load = true;
 			if (!strcmp(bpf_map__name(map), ENIADDR_STR(ENIADDR_MAP_STATE)))
 				fresh_state = true;

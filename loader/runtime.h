@@ -15,6 +15,7 @@
 #ifndef ENIADDR_RUNTIME_H
 #define ENIADDR_RUNTIME_H
 
+#include <linux/types.h>
 #include <stdbool.h>
 
 #include "err.h"
@@ -24,13 +25,10 @@
 #define RUNTIME_PROG_TC_INGRESS  "tc_ingress"
 #define RUNTIME_PROG_TC_EGRESS   "tc_egress" /* not in every build yet */
 
-/*
- * One fd per map user space reads or writes; -1 when not open. Maps only the programs use
- * (eniaddr_ct) are still loaded, pinned and removed with the rest: runtime_load walks every map
- * of the object.
- */
+/* One fd per map of maps/eniaddr.h; -1 when not open. runtime_load walks every map of the
+ * object, so each is loaded, pinned and removed with the rest. */
 struct map_fds {
-	int state, enis, addrs, pfx, src, l4, stats, frags, attach, nexthop;
+	int state, enis, addrs, pfx, src, l4, stats, frags, attach, nexthop, ct;
 };
 
 void map_fds_init(struct map_fds *m);
@@ -47,6 +45,18 @@ int runtime_fds_from_object(struct bpf_object *obj, struct map_fds *m);
  * A fresh eniaddr_state is initialised by publish_reset_state().
  */
 int runtime_load(const struct pins *p, bool *created, struct err *e);
+
+/* Load-time choices; zero means the default. */
+struct runtime_opts {
+	/* Entries of the connection-tracking table (eniaddr_ct), ENIADDR_CT_SIZE_MIN..MAX; 0: the
+	 * pinned table's size, or ENIADDR_MAX_CT for a new one. Fixed once loaded: asking for
+	 * another size while the table is pinned is -EEXIST (detach --all first). */
+	__u32 ct_size;
+};
+
+/* runtime_load with options (o may be NULL). */
+int runtime_load_opts(const struct pins *p, const struct runtime_opts *o, bool *created,
+		      struct err *e);
 
 /* -ENOENT with "eniaddr-bpf is not loaded under ROOT (...)" when nothing is pinned. */
 int runtime_open_maps(const struct pins *p, struct map_fds *m, struct err *e);

@@ -525,7 +525,9 @@ static int parse_root(const char *name, struct json_object *root, struct desired
 	int ret;
 
 	ret = jcheck_keys(&pos, root, KEYS("enis", "security_groups", "prefix_lists",
-					   "description"), e) ?:
+					   "test_only_short_timeouts", "description"), e) ?:
+	      jget_bool(&pos, root, "test_only_short_timeouts", false,
+			&s->test_only_short_timeouts, e) ?:
 	      jget(&pos, root, "enis", json_type_array, true, &enis, e);
 	if (ret)
 		return ret;

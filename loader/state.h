@@ -95,6 +95,10 @@ struct desired_state {
 	VEC(struct group) groups;
 	VEC(struct prefix_list) prefix_lists;
 	char origin[STATE_WHERE_LEN]; /* "native:cfg.json", "aws:ifs.json+sgs.json", "imds" */
+	/* TEST ONLY (native config "test_only_short_timeouts": true): every connection-tracking
+	 * timeout may be as short as 1 s, so tests can watch flows expire. Never in production: AWS
+	 * would refuse such values, and short TCP timeouts cut idle connections. */
+	bool test_only_short_timeouts;
 };
 
 void state_init(struct desired_state *s);

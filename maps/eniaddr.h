@@ -42,7 +42,9 @@
 #define ENIADDR_MAX_L4          131072  /* port-prefix entries over all policies, both slots */
 #define ENIADDR_MAX_STATS       16384
 #define ENIADDR_MAX_FRAGS       8192
-#define ENIADDR_MAX_CT          262144  /* default; the loader may resize before load */
+#define ENIADDR_MAX_CT          262144  /* default; `attach --conntrack-size N` before load */
+#define ENIADDR_CT_SIZE_MIN     1024
+#define ENIADDR_CT_SIZE_MAX     16777216
 #define ENIADDR_MAX_VLAN_DEPTH  2       /* 802.1Q / 802.1ad tags parsed before giving up */
 #define ENIADDR_MAX_EXT_HDRS    8       /* IPv6 extension headers walked before giving up */
 #define ENIADDR_FRAG_TIMEOUT_NS (30ULL * 1000000000ULL) /* Linux ipfrag_time default */
@@ -167,6 +169,11 @@ struct eniaddr_pfx_key {
 #define ENIADDR_ADDR_F_PRIMARY  (1u << 0)
 #define ENIADDR_ADDR_F_OVERRIDE (1u << 1) /* the address carries its own groups */
 #define ENIADDR_ADDR_F_PREFIX   (1u << 2) /* entry of a delegated prefix */
+/* Untracked flows (REFERENCE.md §3): the address's inbound policy allows this protocol on every
+ * port from 0.0.0.0/0 (::/0 for an IPv6 address) AND its outbound policy to there. Such flows
+ * create no connection state, so removing either rule cuts them at once. Set by the compiler. */
+#define ENIADDR_ADDR_F_UNTRACKED_TCP (1u << 3)
+#define ENIADDR_ADDR_F_UNTRACKED_UDP (1u << 4)
 
 struct eniaddr_owner {
 	__u32 ifindex;    /* the ENI that owns the address */
@@ -234,42 +241,55 @@ struct eniaddr_frag {
 };
 
 /* ---- eniaddr_ct: connection tracking shared by ingress and egress ----
- * One entry per flow, keyed in the direction of its first packet (the initiator is saddr/sport).
- * A packet looks its own tuple up, then the swapped one: a hit on the swapped tuple is a reply.
- * ifindex is the ENI that saw the first packet, so one interface never plants state for another.
- * ICMP echo: sport = identifier, dport = 0; other protocols without ports: both 0. */
+ * One entry per flow, for both directions: the key holds the flow's two endpoints (address,
+ * port) in a fixed order, the lower first (addresses compared as 128-bit big-endian numbers,
+ * then ports), so a packet and its reply find the entry with one lookup; init_hi in the value
+ * says which endpoint sent the first packet (the initiator).
+ * ifindex is the ENI that owns the local address of the flow (the ENI the first packet arrived
+ * on, or the ENI that owns its source when it left), so one interface never plants state for
+ * another.
+ * Ports: TCP/UDP ports; ICMP/ICMPv6 echo: the requester's port is the identifier, the
+ * responder's 0 (request and reply name the same endpoints); other protocols 0 and 0.
+ * Expiry is decided by the programs from expires_ns (bpf_ktime_get_coarse_ns(), i.e.
+ * CLOCK_MONOTONIC_COARSE, for every timestamp here): an expired entry counts as absent. The
+ * user-space sweep (loader/ct_gc.c) deletes expired entries whose last_seen_ns did not change
+ * since it read them; LRU eviction is only the backstop. */
 struct eniaddr_ct_key {
 	__u32 ifindex;
 	__u8  proto;
 	__u8  pad[3];
-	__be16 sport;
-	__be16 dport;
-	__u8  saddr[16];
-	__u8  daddr[16];
+	__be16 port_lo;    /* of addr_lo */
+	__be16 port_hi;    /* of addr_hi */
+	__u8  addr_lo[16]; /* the endpoint that sorts first */
+	__u8  addr_hi[16];
 };
 
 enum eniaddr_ct_state {
 	ENIADDR_CT_NEW         = 0, /* first packet seen, no reply yet (TCP: SYN sent) */
 	ENIADDR_CT_SYN_RECV    = 1, /* TCP: SYN-ACK seen */
-	ENIADDR_CT_ESTABLISHED = 2, /* TCP: handshake done; others: reply seen */
-	ENIADDR_CT_STREAM      = 3, /* UDP: replies seen more than once (stream timeout) */
-	ENIADDR_CT_CLOSING     = 4, /* TCP: FIN seen */
-	ENIADDR_CT_CLOSED      = 5, /* TCP: RST, or FIN in both directions */
+	ENIADDR_CT_ESTABLISHED = 2, /* TCP: handshake done; others: a reply seen */
+	ENIADDR_CT_STREAM      = 3, /* UDP: a second exchange seen (orig, reply, orig, reply) */
+	ENIADDR_CT_CLOSING     = 4, /* TCP: FIN seen in one direction (half closed) */
+	ENIADDR_CT_CLOSED      = 5, /* TCP: RST seen, or FIN in both directions */
+	ENIADDR_CT_STATE_COUNT
 };
 
 struct eniaddr_ct {
-	__u64 last_seen_ns; /* bpf_ktime_get_ns() of the last packet; the GC compares it */
+	__u64 created_ns;   /* of the first packet */
+	__u64 last_seen_ns; /* of the last packet; the GC compares it before deleting */
 	__u64 expires_ns;   /* last_seen_ns + the timeout of the current state */
+	__u64 packets;      /* both directions, atomically added */
 	__u8  state;        /* enum eniaddr_ct_state */
 	__u8  origin;       /* enum eniaddr_dir of the first packet */
 	__u8  flags;        /* ENIADDR_CT_F_* */
-	__u8  pad[5];
-	__u64 packets;      /* both directions */
+	__u8  init_hi;      /* 1: the hi endpoint of the key sent the first packet, 0: lo */
+	__u8  pad[4];
 };
 
-#define ENIADDR_CT_F_FIN_ORIG  (1u << 0)
-#define ENIADDR_CT_F_FIN_REPLY (1u << 1)
-#define ENIADDR_CT_F_REPLIED   (1u << 2)
+#define ENIADDR_CT_F_FIN_ORIG    (1u << 0) /* TCP: the initiator sent FIN */
+#define ENIADDR_CT_F_FIN_REPLY   (1u << 1) /* TCP: the responder sent FIN */
+#define ENIADDR_CT_F_REPLIED     (1u << 2) /* a packet in the reply direction was seen */
+#define ENIADDR_CT_F_ORIG_AGAIN  (1u << 3) /* UDP: the initiator sent again after a reply */
 
 /* ---- eniaddr_attach: what `attach` created, so `detach` removes exactly that ---- */
 enum eniaddr_attach_mode {
@@ -304,7 +324,7 @@ _Static_assert(sizeof(struct eniaddr_frag_key) == 44, "eniaddr_frag_key layout")
 _Static_assert(sizeof(struct eniaddr_frag) == 16, "eniaddr_frag layout");
 _Static_assert(sizeof(struct eniaddr_attach) == 24, "eniaddr_attach layout");
 _Static_assert(sizeof(struct eniaddr_ct_key) == 44, "eniaddr_ct_key layout");
-_Static_assert(sizeof(struct eniaddr_ct) == 32, "eniaddr_ct layout");
+_Static_assert(sizeof(struct eniaddr_ct) == 40, "eniaddr_ct layout");
 _Static_assert(ENIADDR_R_COUNT < 256, "reasons fit the stat key");
 #endif
 

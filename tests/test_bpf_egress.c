@@ -18,6 +18,10 @@
  *   U     (veth a1)                      not configured
  *   slot 1 (inactive): ENI A with 10.1.9.9
  *
+ * Every ENI's outbound policy (2) allows everything to 0.0.0.0/0 and ::/0, as the compiler
+ * writes for a group without an egress list: packets with an owned source pass it as ALLOWED.
+ * Outbound rules and connection tracking themselves are test_bpf_conntrack's.
+ *
  * Each case names a frame, the interface it leaves by, the tc verdict, and the (reason, action)
  * counter on that interface that must move by exactly one packet and the frame's bytes while no
  * other counter moves.
@@ -128,6 +132,24 @@ static void put_owner(__u32 slot, const char *text, enum eni_id eni)
 	}
 }
 
+/* Outbound policy 2: every protocol and port to 0.0.0.0/0 and ::/0 (rule bit 0). */
+static void put_allow_all_out(void)
+{
+	static const char *const roots[] = { "0.0.0.0/0", "::/0" };
+	struct eniaddr_rule_bits bits = { { 1 } };
+	struct eniaddr_l4_key lk = { .prefixlen = 32, .policy = 2 };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct ip_prefix p = prefix(roots[i]);
+		struct eniaddr_src_key sk = { .prefixlen = 32 + p.plen, .policy = 2 };
+
+		memcpy(sk.addr, p.addr, 16);
+		assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_src), &sk, &bits,
+						     0), 0);
+	}
+	assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_l4), &lk, &bits, 0), 0);
+}
+
 /* The subnet of eni in one family, its router at base + 1, as compile_nexthops writes it. */
 static void put_subnet(__u32 slot, enum eni_id eni, const char *text)
 {
@@ -168,6 +190,7 @@ static void populate(void)
 	put_subnet(0, ENI_A, "10.1.1.0/24");
 	put_subnet(0, ENI_A, "2001:db8:1::/64");
 	put_subnet(0, ENI_B, "10.1.2.0/24");
+	put_allow_all_out();
 
 	/* The inactive slot: must be invisible until a flip. */
 	put_eni(1, ENI_A, ENIADDR_MODE_ENFORCE, ENIADDR_ENI_F_SRC_CHECK);
@@ -295,7 +318,8 @@ static void run_table(const struct egress_case *cases, size_t n)
 
 /* ---------------------------------------------------------------- cases */
 
-/* The source is this ENI's: the packet continues untouched (issue 3 will filter it here). */
+/* The source is this ENI's: the packet continues untouched once its outbound rules allow it
+ * (here they allow everything); requests to the link-local services are failsafes. */
 static void test_own_source_continues(void **state)
 {
 	static const struct egress_case cases[] = {
@@ -312,7 +336,7 @@ static void test_own_source_continues(void **state)
 		{ "eni b's own", { .src = "10.1.2.11", .dst = PEER, TCP(40000) }, ENI_B,
 		  OK_PASS(ALLOWED) },
 		{ "own source, to a link-local destination", { .src = "10.1.1.10",
-		  .dst = "169.254.169.254", TCP(80) }, ENI_A, OK_PASS(ALLOWED) },
+		  .dst = "169.254.169.254", TCP(80) }, ENI_A, OK_PASS(FAILSAFE_LINK_LOCAL) },
 	};
 
 	(void)state;
@@ -452,8 +476,9 @@ static void test_not_ours_continues(void **state)
 static void test_unreadable_headers(void **state)
 {
 	static const struct egress_case cases[] = {
-		{ "tcp header cut, own source", { .src = "10.1.1.10", .dst = PEER, TCP(40000),
-		  CUT(PKT_L_L4, 10) }, ENI_A, OK_PASS(ALLOWED) },
+		{ "tcp header cut, own source: no ports to judge by", { .src = "10.1.1.10",
+		  .dst = PEER, TCP(40000), CUT(PKT_L_L4, 10) }, ENI_A, SHOT, ENIADDR_R_MALFORMED,
+		  ENIADDR_ACT_DROP },
 		{ "tcp header cut, b's source", { .src = "10.1.2.11", .dst = PEER, TCP(40000),
 		  CUT(PKT_L_L4, 10) }, ENI_A, REDIR },
 		{ "tcp header cut, spoofed", { .src = "10.9.9.9", .dst = PEER, TCP(40000),
@@ -463,8 +488,8 @@ static void test_unreadable_headers(void **state)
 		  EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8) } }, ENI_A, REDIR },
 		{ "nine extension headers, own source", { .src = "2001:db8:1::10", .dst = PEER6,
 		  UDP(1, 2), .n_ext = 9, .ext = { EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8),
-		  EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8) } }, ENI_A,
-		  OK_PASS(ALLOWED) },
+		  EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8) } }, ENI_A, SHOT,
+		  ENIADDR_R_EXT_HDR_CAP, ENIADDR_ACT_DROP },
 		{ "ip version 5", { .src = "10.1.1.10", .dst = PEER, TCP(40000), .ip_version = 5 },
 		  ENI_A, SHOT, ENIADDR_R_MALFORMED, ENIADDR_ACT_DROP },
 		{ "ihl 4", { .src = "10.1.1.10", .dst = PEER, TCP(40000), .ip4_ihl = 4 }, ENI_A,

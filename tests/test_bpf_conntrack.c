@@ -1,0 +1,1118 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tests/test_bpf_conntrack.c — connection tracking across xdp_ingress and tc_egress, run on
+ * crafted frames with BPF_PROG_TEST_RUN (root), and the user-space sweep (loader/ct_gc.c) on the
+ * same table. Nothing is attached and nothing is pinned.
+ *
+ * Setup: a private namespace with two veth pairs whose ifindexes play the interfaces. The maps
+ * are filled by hand, slot 0 active. Timeouts of every ENI (seconds, distinct so that an entry's
+ * expiry names the state that set it): tcp_syn 11, tcp_established 7200, tcp_closing 13, udp 31,
+ * udp_stream 179, icmp 17, other 599.
+ *
+ *   ENI A (veth a0, enforce)   10.1.1.10, 2001:db8:1::10        in POL_IN,   out POL_OUT
+ *                              10.1.1.20 UNTRACKED_TCP|UDP        in POL_OPEN, out POL_OPEN_OUT
+ *                              10.1.1.21 (same policies, tracked) in POL_OPEN, out POL_OPEN_OUT
+ *   ENI B (veth b0, enforce)   10.1.2.10                        in POL_IN,   out POL_OUT
+ *   ENI C (veth b1, AUDIT)     10.1.3.10                        in POL_IN,   out POL_OUT
+ *
+ *   POL_IN       tcp 80, udp 53, icmp echo request, icmpv6 echo request, GRE (47): from anywhere
+ *   POL_OUT      tcp 443, udp 53, icmp echo request, icmpv6 echo request, GRE: to anywhere
+ *   POL_OPEN     tcp 0-65535 and udp 0-65535 from 0.0.0.0/0
+ *   POL_OPEN_OUT tcp 0-65535 and udp 0-65535 and icmp echo request to 0.0.0.0/0
+ *
+ * A case is one packet: the program (ingress or egress), the ENI, the frame (TCP flags, echo
+ * identifier and an ICMP error's embedded packet written over the builder's), the reason whose
+ * counter must move by exactly one packet (its action follows from the reason and the ENI's
+ * mode), and what the flow's entry must look like afterwards: absent, or in a state whose expiry
+ * is last_seen + the expected timeout. Cases of one table run in order, as a conversation.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <netinet/in.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "addr.h"
+#include "ct_gc.h"
+#include "eniaddr.h"
+#include "eniaddr.skel.h"
+#include "netns.h"
+#include "pkt.h"
+
+enum eni_id { ENI_A, ENI_B, ENI_C, ENI_U, ENI_COUNT };
+
+#define POL_IN       1u
+#define POL_OUT      2u
+#define POL_OPEN     3u
+#define POL_OPEN_OUT 4u
+
+#define PEER   "198.51.100.7"
+#define PEER2  "198.51.100.8"
+#define LOW_PEER "10.0.0.5"     /* sorts below every local address: the other key order */
+#define ROUTER "203.0.113.1"
+#define PEER6  "2001:db8:ffff::7"
+#define ROUTER6 "2001:db8:fffe::1"
+
+#define CT_SIZE 4096 /* set before load: small enough to fill in test_table_full */
+
+#define T_SYN    11
+#define T_EST    7200
+#define T_CLOSE  13
+#define T_UDP    31
+#define T_STREAM 179
+#define T_ICMP   17
+#define T_OTHER  599
+
+#define IPPROTO_GRE_ 47
+
+struct fixture {
+	struct netns ns;
+	struct eniaddr *skel;
+	int ifindex[ENI_COUNT];
+	int ncpus;
+	int ct_fd;
+};
+
+static struct fixture fx = { .ns = { .fd = -1 } };
+
+static const char *const reason_names[] = {
+#define REASON_NAME_(e, name, kind) [ENIADDR_R_##e] = name,
+	ENIADDR_REASONS(REASON_NAME_)
+#undef REASON_NAME_
+};
+
+/* ---------------------------------------------------------------- map setup */
+
+static int fd_of(struct bpf_map *m)
+{
+	return bpf_map__fd(m);
+}
+
+static void put_eni(enum eni_id eni, __u8 mode)
+{
+	struct eniaddr_eni_key k = { .slot = 0, .ifindex = (__u32)fx.ifindex[eni] };
+	struct eniaddr_eni v = {
+		.in_policy = POL_IN, .out_policy = POL_OUT, .mode = mode,
+		.timeouts = { .tcp_established = T_EST, .tcp_syn = T_SYN, .tcp_closing = T_CLOSE,
+			      .udp = T_UDP, .udp_stream = T_STREAM, .icmp = T_ICMP,
+			      .other = T_OTHER },
+	};
+
+	assert_int_equal(bpf_map_update_elem(fd_of(fx.skel->maps.eniaddr_enis), &k, &v, 0), 0);
+}
+
+static void addr16(const char *text, __u8 out[16])
+{
+	assert_int_equal(ip_addr_parse(text, out), 0);
+}
+
+static void put_owner(const char *addr, enum eni_id eni, __u32 in, __u32 out, __u32 flags)
+{
+	struct eniaddr_addr_key k = { .slot = 0 };
+	struct eniaddr_owner o = { .ifindex = (__u32)fx.ifindex[eni], .in_policy = in,
+				   .out_policy = out, .flags = flags };
+
+	addr16(addr, k.addr);
+	assert_int_equal(bpf_map_update_elem(fd_of(fx.skel->maps.eniaddr_addrs), &k, &o, 0), 0);
+}
+
+static struct eniaddr_rule_bits bit(int b)
+{
+	struct eniaddr_rule_bits bits = { { 0 } };
+
+	bits.w[b / 64] |= 1ull << (b % 64);
+	return bits;
+}
+
+static struct eniaddr_rule_bits bits_upto(int n)
+{
+	struct eniaddr_rule_bits bits = { { 0 } };
+
+	for (int b = 0; b < n; b++)
+		bits.w[0] |= 1ull << b;
+	return bits;
+}
+
+static void put_src(__u32 policy, const char *text, struct eniaddr_rule_bits bits)
+{
+	struct ip_prefix p;
+	struct eniaddr_src_key k = { .policy = policy };
+
+	assert_int_equal(ip_prefix_parse(text, &p), 0);
+	k.prefixlen = 32 + p.plen;
+	memcpy(k.addr, p.addr, 16);
+	assert_int_equal(bpf_map_update_elem(fd_of(fx.skel->maps.eniaddr_src), &k, &bits, 0), 0);
+}
+
+/* proto with the top port_bits bits of port (16: one port, 0: all ports). */
+static void put_l4(__u32 policy, int proto, __u32 port, int port_bits,
+		   struct eniaddr_rule_bits bits)
+{
+	struct eniaddr_l4_key k = {
+		.prefixlen = 32 + 8 + (__u32)port_bits,
+		.policy = policy,
+		.sel = htonl(ENIADDR_L4_SEL(proto, port)),
+	};
+
+	assert_int_equal(bpf_map_update_elem(fd_of(fx.skel->maps.eniaddr_l4), &k, &bits, 0), 0);
+}
+
+/* The rules of POL_IN and POL_OUT are the same selectors; the peer is the source inbound and
+ * the destination outbound, and only the direction's own policy is consulted. */
+static void put_web_policy(__u32 pol)
+{
+	put_src(pol, "0.0.0.0/0", bits_upto(5));
+	put_src(pol, "::/0", bits_upto(5));
+	put_l4(pol, IPPROTO_TCP, pol == POL_IN ? 80 : 443, 16, bit(0));
+	put_l4(pol, IPPROTO_UDP, 53, 16, bit(1));
+	put_l4(pol, IPPROTO_ICMP, 8 << 8, 8, bit(2));
+	put_l4(pol, IPPROTO_ICMPV6, 128 << 8, 8, bit(3));
+	put_l4(pol, IPPROTO_GRE_, 0, 0, bit(4));
+}
+
+static void put_owners(void)
+{
+	put_owner("10.1.1.10", ENI_A, POL_IN, POL_OUT, ENIADDR_ADDR_F_PRIMARY);
+	put_owner("2001:db8:1::10", ENI_A, POL_IN, POL_OUT, 0);
+	put_owner("10.1.1.20", ENI_A, POL_OPEN, POL_OPEN_OUT,
+		  ENIADDR_ADDR_F_UNTRACKED_TCP | ENIADDR_ADDR_F_UNTRACKED_UDP);
+	put_owner("10.1.1.21", ENI_A, POL_OPEN, POL_OPEN_OUT, 0);
+	put_owner("10.1.2.10", ENI_B, POL_IN, POL_OUT, ENIADDR_ADDR_F_PRIMARY);
+	put_owner("10.1.3.10", ENI_C, POL_IN, POL_OUT, ENIADDR_ADDR_F_PRIMARY);
+}
+
+static void populate(void)
+{
+	struct eniaddr_state st = { .active_slot = 0, .generation = 1 };
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(fd_of(fx.skel->maps.eniaddr_state), &zero, &st, 0), 0);
+	put_eni(ENI_A, ENIADDR_MODE_ENFORCE);
+	put_eni(ENI_B, ENIADDR_MODE_ENFORCE);
+	put_eni(ENI_C, ENIADDR_MODE_AUDIT);
+	put_owners();
+	put_web_policy(POL_IN);
+	put_web_policy(POL_OUT);
+	put_src(POL_OPEN, "0.0.0.0/0", bits_upto(2));
+	put_l4(POL_OPEN, IPPROTO_TCP, 0, 0, bit(0));
+	put_l4(POL_OPEN, IPPROTO_UDP, 0, 0, bit(1));
+	put_src(POL_OPEN_OUT, "0.0.0.0/0", bits_upto(3));
+	put_l4(POL_OPEN_OUT, IPPROTO_TCP, 0, 0, bit(0));
+	put_l4(POL_OPEN_OUT, IPPROTO_UDP, 0, 0, bit(1));
+	put_l4(POL_OPEN_OUT, IPPROTO_ICMP, 8 << 8, 8, bit(2));
+}
+
+static void ct_clear(void)
+{
+	size_t n;
+	struct err e = {};
+
+	assert_int_equal(ct_flush(fx.ct_fd, 0, &n, &e), 0);
+}
+
+/* ---------------------------------------------------------------- running and counting */
+
+struct count {
+	__u64 packets;
+	__u64 bytes;
+};
+
+static struct count stat_of(const struct eniaddr_stat_key *k)
+{
+	struct eniaddr_stat vals[fx.ncpus];
+	struct count c = { 0, 0 };
+
+	if (bpf_map_lookup_elem(fd_of(fx.skel->maps.eniaddr_stats), k, vals))
+		return c;
+	for (int i = 0; i < fx.ncpus; i++) {
+		c.packets += vals[i].packets;
+		c.bytes += vals[i].bytes;
+	}
+	return c;
+}
+
+static __u64 stat_total(void)
+{
+	struct eniaddr_stat_key k, next, *prev = NULL;
+	int fd = fd_of(fx.skel->maps.eniaddr_stats);
+	__u64 total = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		total += stat_of(&next).packets;
+		k = next;
+		prev = &k;
+	}
+	return total;
+}
+
+enum prog { XDP_IN, TC_IN, TC_OUT };
+
+/* Returns the verdict as the hook means it: 1 pass, 0 drop, -1 anything else. */
+static int run_prog(enum prog prog, const struct pkt *p, int ifindex, int *err)
+{
+	struct xdp_md xctx = { .data_end = (__u32)p->len, .ingress_ifindex = (__u32)ifindex };
+	struct __sk_buff sctx = { .ifindex = (__u32)ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->data, .data_size_in = (__u32)p->len,
+		    .repeat = 1);
+	struct bpf_program *bp;
+	int rv;
+
+	if (prog == XDP_IN) {
+		opts.ctx_in = &xctx;
+		opts.ctx_size_in = sizeof(xctx);
+		bp = fx.skel->progs.xdp_ingress;
+	} else {
+		opts.ctx_in = &sctx;
+		opts.ctx_size_in = sizeof(sctx);
+		bp = prog == TC_IN ? fx.skel->progs.tc_ingress : fx.skel->progs.tc_egress;
+	}
+	*err = bpf_prog_test_run_opts(bpf_program__fd(bp), &opts);
+	rv = (int)opts.retval;
+	switch (prog) {
+	case XDP_IN:
+		return rv == XDP_PASS ? 1 : rv == XDP_DROP ? 0 : -1;
+	case TC_IN:
+		return rv == TC_ACT_OK ? 1 : rv == TC_ACT_SHOT ? 0 : -1;
+	default:
+		return rv == TC_ACT_UNSPEC ? 1 : rv == TC_ACT_SHOT ? 0 : -1;
+	}
+}
+
+#define NO_ENTRY  (-2) /* the flow has no entry afterwards */
+#define ANY_STATE (-1) /* not checked */
+
+struct step {
+	const char *name;
+	enum prog prog;
+	enum eni_id eni;
+	struct pkt_spec pkt;
+	__u8 tcp_flags;               /* TCP: replaces the builder's SYN */
+	__u16 icmp_id;                /* ICMP echo: identifier */
+	const struct pkt_spec *inner; /* ICMP error: the embedded packet, from its IP header on */
+	__u16 inner_keep;             /* bytes of it embedded (0: all) */
+	__u16 inner_icmp_id;          /* an embedded echo's identifier */
+	enum eniaddr_reason reason;
+	int state;                    /* NO_ENTRY, ANY_STATE or enum eniaddr_ct_state */
+	__u32 timeout;                /* with a state: expires - last_seen in seconds (0: any) */
+};
+
+static int build(const struct step *s, struct pkt *p)
+{
+	struct pkt_spec spec = s->pkt;
+	struct pkt in;
+	size_t n = 0;
+	int rc;
+
+	if (s->inner) {
+		rc = pkt_build(&in, s->inner);
+		if (rc)
+			return rc;
+		if (in.off[PKT_L_L4] != SIZE_MAX && (s->inner->proto == IPPROTO_ICMP ||
+						      s->inner->proto == IPPROTO_ICMPV6)) {
+			in.data[in.off[PKT_L_L4] + 4] = (__u8)(s->inner_icmp_id >> 8);
+			in.data[in.off[PKT_L_L4] + 5] = (__u8)s->inner_icmp_id;
+		}
+		n = in.len - in.off[PKT_L_IP];
+		if (s->inner_keep && s->inner_keep < n)
+			n = s->inner_keep;
+		spec.payload = (__u16)n;
+	}
+	rc = pkt_build(p, &spec);
+	if (rc)
+		return rc;
+	if (s->inner)
+		memcpy(p->data + p->off[PKT_L_PAYLOAD], in.data + in.off[PKT_L_IP], n);
+	if (spec.proto == IPPROTO_TCP && p->off[PKT_L_L4] != SIZE_MAX)
+		p->data[p->off[PKT_L_L4] + 13] = s->tcp_flags;
+	if ((spec.proto == IPPROTO_ICMP || spec.proto == IPPROTO_ICMPV6) &&
+	    p->off[PKT_L_L4] != SIZE_MAX) {
+		p->data[p->off[PKT_L_L4] + 4] = (__u8)(s->icmp_id >> 8);
+		p->data[p->off[PKT_L_L4] + 5] = (__u8)s->icmp_id;
+	}
+	return 0;
+}
+
+/* The key of the packet's flow as the programs build it (loader/ct_gc.h, which mirrors them:
+ * a mismatch shows as entries the tests cannot find). Returns 1 when the packet's source is
+ * the key's hi endpoint. */
+static __u8 key_of(const struct step *s, struct eniaddr_ct_key *k)
+{
+	const struct pkt_spec *p = &s->pkt;
+	__be16 sport = 0, dport = 0;
+	__u8 src[16], dst[16];
+
+	addr16(p->src, src);
+	addr16(p->dst, dst);
+	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) {
+		sport = htons(p->sport);
+		dport = htons(p->dport);
+	} else if (p->icmp_type == 8 || p->icmp_type == 128) {
+		sport = htons(s->icmp_id);
+	} else if (p->icmp_type == 0 || p->icmp_type == 129) {
+		dport = htons(s->icmp_id);
+	}
+	return ct_key_make(k, (__u32)fx.ifindex[s->eni], p->proto, src, sport, dst, dport);
+}
+
+/* The entry of the step's flow: 0 and *v, or -ENOENT. */
+static int flow_entry(const struct step *s, struct eniaddr_ct_key *k, struct eniaddr_ct *v)
+{
+	key_of(s, k);
+	return bpf_map_lookup_elem(fx.ct_fd, k, v) ? -ENOENT : 0;
+}
+
+static bool is_audit(enum eni_id eni)
+{
+	return eni == ENI_C;
+}
+
+static bool run_step(const struct step *s)
+{
+	int ifindex = fx.ifindex[s->eni], err = 0, got;
+	bool drop = s->reason >= ENIADDR_R_FIRST_DROP;
+	struct eniaddr_stat_key key = {
+		.ifindex = (__u32)ifindex,
+		.reason = (__u16)s->reason,
+		.dir = s->prog == TC_OUT ? ENIADDR_DIR_EGRESS : ENIADDR_DIR_INGRESS,
+		.action = !drop ? ENIADDR_ACT_PASS : is_audit(s->eni) ? ENIADDR_ACT_AUDIT
+								      : ENIADDR_ACT_DROP,
+	};
+	int want = !drop || is_audit(s->eni);
+	struct count before, after;
+	__u64 total_before, total_after;
+	struct eniaddr_ct_key k;
+	struct eniaddr_ct v;
+	struct pkt p;
+	int found;
+
+	if (build(s, &p)) {
+		print_error("%s: the packet spec does not build\n", s->name);
+		return false;
+	}
+	before = stat_of(&key);
+	total_before = stat_total();
+	got = run_prog(s->prog, &p, ifindex, &err);
+	after = stat_of(&key);
+	total_after = stat_total();
+	if (err || got != want || after.packets - before.packets != 1 ||
+	    total_after - total_before != 1) {
+		print_error("%s: test_run %d, verdict %d want %d; counter %s moved %llu (want 1); "
+			    "all counters moved %llu\n", s->name, err, got, want,
+			    reason_names[s->reason],
+			    (unsigned long long)(after.packets - before.packets),
+			    (unsigned long long)(total_after - total_before));
+		return false;
+	}
+	if (s->state == ANY_STATE)
+		return true;
+	found = flow_entry(s, &k, &v);
+	if (s->state == NO_ENTRY) {
+		if (!found) {
+			print_error("%s: the flow has an entry (state %s), want none\n", s->name,
+				    ct_state_name(v.state));
+			return false;
+		}
+		return true;
+	}
+	if (found || v.state != s->state ||
+	    (s->timeout && v.expires_ns - v.last_seen_ns != s->timeout * 1000000000ull)) {
+		print_error("%s: entry %s, state %s want %s, timeout %lld want %u\n", s->name,
+			    found ? "missing" : "found", found ? "-" : ct_state_name(v.state),
+			    ct_state_name((__u8)s->state),
+			    found ? -1LL : (long long)((v.expires_ns - v.last_seen_ns) / 1000000000ull),
+			    s->timeout);
+		return false;
+	}
+	return true;
+}
+
+static void run_steps(const struct step *steps, size_t n)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!run_step(&steps[i]))
+			failed++;
+	if (failed)
+		fail_msg("%d of %zu steps failed", failed, n);
+}
+
+#define RUN_STEPS(t) run_steps((t), sizeof(t) / sizeof((t)[0]))
+
+/* Spec shorthands: IN/OUT name the program and ENI, the rest the frame. */
+#define IN(e)  .prog = XDP_IN, .eni = (e)
+#define OUT(e) .prog = TC_OUT, .eni = (e)
+#define TCP(s, sp, d, dp, f) \
+	.pkt = { .src = (s), .dst = (d), .proto = IPPROTO_TCP, .sport = (sp), .dport = (dp) }, \
+	.tcp_flags = (f)
+#define UDP(s, sp, d, dp) \
+	.pkt = { .src = (s), .dst = (d), .proto = IPPROTO_UDP, .sport = (sp), .dport = (dp) }
+#define ICMP(s, d, t, c, id) \
+	.pkt = { .src = (s), .dst = (d), .proto = IPPROTO_ICMP, .icmp_type = (t), \
+		 .icmp_code = (c) }, .icmp_id = (id)
+#define ICMP6(s, d, t, c, id) \
+	.pkt = { .src = (s), .dst = (d), .proto = IPPROTO_ICMPV6, .icmp_type = (t), \
+		 .icmp_code = (c) }, .icmp_id = (id)
+#define WANT(r, st, t) .reason = ENIADDR_R_##r, .state = (st), .timeout = (t)
+
+#define SYN    0x02
+#define SYNACK 0x12
+#define ACK    0x10
+#define FINACK 0x11
+#define RST    0x04
+
+#define NEW  ENIADDR_CT_NEW
+#define SYNR ENIADDR_CT_SYN_RECV
+#define EST  ENIADDR_CT_ESTABLISHED
+#define STRM ENIADDR_CT_STREAM
+#define CLSG ENIADDR_CT_CLOSING
+#define CLSD ENIADDR_CT_CLOSED
+
+/* ---------------------------------------------------------------- cases */
+
+/* An inbound connection allowed by a rule, through every TCP transition to its end and reuse. */
+static void test_tcp_inbound(void **state)
+{
+	static const struct step steps[] = {
+		{ "syn in (rule)", IN(ENI_A), TCP(PEER, 40001, "10.1.1.10", 80, SYN),
+		  WANT(ALLOWED, NEW, T_SYN) },
+		{ "syn-ack out", OUT(ENI_A), TCP("10.1.1.10", 80, PEER, 40001, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "ack in", IN(ENI_A), TCP(PEER, 40001, "10.1.1.10", 80, ACK),
+		  WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "data out", OUT(ENI_A), TCP("10.1.1.10", 80, PEER, 40001, ACK),
+		  WANT(CT_REPLY, EST, T_EST) },
+		{ "fin in", IN(ENI_A), TCP(PEER, 40001, "10.1.1.10", 80, FINACK),
+		  WANT(CT_ESTABLISHED, CLSG, T_EST) },
+		{ "ack of the fin out", OUT(ENI_A), TCP("10.1.1.10", 80, PEER, 40001, ACK),
+		  WANT(CT_REPLY, CLSG, T_EST) },
+		{ "fin out completes the close", OUT(ENI_A),
+		  TCP("10.1.1.10", 80, PEER, 40001, FINACK), WANT(CT_REPLY, CLSD, T_CLOSE) },
+		{ "last ack in", IN(ENI_A), TCP(PEER, 40001, "10.1.1.10", 80, ACK),
+		  WANT(CT_ESTABLISHED, CLSD, T_CLOSE) },
+		{ "a new syn on the closed tuple goes to the rules", IN(ENI_A),
+		  TCP(PEER, 40001, "10.1.1.10", 80, SYN), WANT(ALLOWED, NEW, T_SYN) },
+		{ "rst in closes", IN(ENI_A), TCP(PEER, 40001, "10.1.1.10", 80, RST),
+		  WANT(CT_ESTABLISHED, CLSD, T_CLOSE) },
+		{ "a bare rst starts nothing", IN(ENI_A), TCP(PEER, 40002, "10.1.1.10", 80, RST),
+		  WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "a mid-stream ack is picked up", IN(ENI_A),
+		  TCP(PEER, 40003, "10.1.1.10", 80, ACK), WANT(ALLOWED, EST, T_EST) },
+		{ "a fin as first packet is half closed", IN(ENI_A),
+		  TCP(PEER, 40004, "10.1.1.10", 80, FINACK), WANT(ALLOWED, CLSG, T_EST) },
+		{ "syn in to a port without rule", IN(ENI_A),
+		  TCP(PEER, 40005, "10.1.1.10", 81, SYN), WANT(NO_RULE, NO_ENTRY, 0) },
+	};
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(steps);
+}
+
+/* A connection the instance opens: its replies need no inbound rule. */
+static void test_tcp_outbound(void **state)
+{
+	static const struct step steps[] = {
+		{ "syn out (rule)", OUT(ENI_A), TCP("10.1.1.10", 50001, PEER, 443, SYN),
+		  WANT(ALLOWED, NEW, T_SYN) },
+		{ "syn-ack in, no inbound rule needed", IN(ENI_A),
+		  TCP(PEER, 443, "10.1.1.10", 50001, SYNACK), WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "ack out", OUT(ENI_A), TCP("10.1.1.10", 50001, PEER, 443, ACK),
+		  WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "data in", IN(ENI_A), TCP(PEER, 443, "10.1.1.10", 50001, ACK),
+		  WANT(CT_REPLY, EST, T_EST) },
+		{ "fin out", OUT(ENI_A), TCP("10.1.1.10", 50001, PEER, 443, FINACK),
+		  WANT(CT_ESTABLISHED, CLSG, T_EST) },
+		{ "fin in completes the close", IN(ENI_A),
+		  TCP(PEER, 443, "10.1.1.10", 50001, FINACK), WANT(CT_REPLY, CLSD, T_CLOSE) },
+		{ "syn out, second connection", OUT(ENI_A),
+		  TCP("10.1.1.10", 50002, PEER, 443, SYN), WANT(ALLOWED, NEW, T_SYN) },
+		{ "rst in", IN(ENI_A), TCP(PEER, 443, "10.1.1.10", 50002, RST),
+		  WANT(CT_REPLY, CLSD, T_CLOSE) },
+		{ "after rst, stragglers still pass", IN(ENI_A),
+		  TCP(PEER, 443, "10.1.1.10", 50002, ACK), WANT(CT_REPLY, CLSD, T_CLOSE) },
+		{ "syn out to a port without outbound rule", OUT(ENI_A),
+		  TCP("10.1.1.10", 50003, PEER, 444, SYN), WANT(EGRESS_NO_RULE, NO_ENTRY, 0) },
+		{ "its syn-ack cannot come in", IN(ENI_A),
+		  TCP(PEER, 444, "10.1.1.10", 50003, SYNACK), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "a syn-ack to another local port", IN(ENI_A),
+		  TCP(PEER, 443, "10.1.1.10", 50009, SYNACK), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "a syn-ack from another peer", IN(ENI_A),
+		  TCP(PEER2, 443, "10.1.1.10", 50001, SYNACK), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "a peer below our address: syn out", OUT(ENI_A),
+		  TCP("10.1.1.10", 50005, LOW_PEER, 443, SYN), WANT(ALLOWED, NEW, T_SYN) },
+		{ "a peer below our address: syn-ack in", IN(ENI_A),
+		  TCP(LOW_PEER, 443, "10.1.1.10", 50005, SYNACK), WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "a peer below our address: ack out", OUT(ENI_A),
+		  TCP("10.1.1.10", 50005, LOW_PEER, 443, ACK), WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "a peer below our address: syn in", IN(ENI_A),
+		  TCP(LOW_PEER, 40006, "10.1.1.10", 80, SYN), WANT(ALLOWED, NEW, T_SYN) },
+		{ "a peer below our address: syn-ack out", OUT(ENI_A),
+		  TCP("10.1.1.10", 80, LOW_PEER, 40006, SYNACK), WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "v6 syn out", OUT(ENI_A), TCP("2001:db8:1::10", 50004, PEER6, 443, SYN),
+		  WANT(ALLOWED, NEW, T_SYN) },
+		{ "v6 syn-ack in", IN(ENI_A), TCP(PEER6, 443, "2001:db8:1::10", 50004, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "v6 ack out", OUT(ENI_A), TCP("2001:db8:1::10", 50004, PEER6, 443, ACK),
+		  WANT(CT_ESTABLISHED, EST, T_EST) },
+	};
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(steps);
+}
+
+/* UDP: a single exchange keeps the short timeout; a second one makes a stream. Protocols
+ * without ports are tracked by addresses and protocol. */
+static void test_udp_and_other(void **state)
+{
+	static const struct step steps[] = {
+		{ "udp out (rule)", OUT(ENI_A), UDP("10.1.1.10", 5001, PEER, 53),
+		  WANT(ALLOWED, NEW, T_UDP) },
+		{ "its reply", IN(ENI_A), UDP(PEER, 53, "10.1.1.10", 5001),
+		  WANT(CT_REPLY, EST, T_UDP) },
+		{ "second request", OUT(ENI_A), UDP("10.1.1.10", 5001, PEER, 53),
+		  WANT(CT_ESTABLISHED, EST, T_UDP) },
+		{ "second reply: a stream", IN(ENI_A), UDP(PEER, 53, "10.1.1.10", 5001),
+		  WANT(CT_REPLY, STRM, T_STREAM) },
+		{ "stream goes on", OUT(ENI_A), UDP("10.1.1.10", 5001, PEER, 53),
+		  WANT(CT_ESTABLISHED, STRM, T_STREAM) },
+		{ "one-way traffic stays new", OUT(ENI_A), UDP("10.1.1.10", 5003, PEER, 53),
+		  WANT(ALLOWED, NEW, T_UDP) },
+		{ "one-way, again", OUT(ENI_A), UDP("10.1.1.10", 5003, PEER, 53),
+		  WANT(CT_ESTABLISHED, NEW, T_UDP) },
+		{ "unsolicited udp in", IN(ENI_A), UDP(PEER, 53, "10.1.1.10", 5002),
+		  WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "udp in (rule)", IN(ENI_A), UDP(PEER, 6000, "10.1.1.10", 53),
+		  WANT(ALLOWED, NEW, T_UDP) },
+		{ "its reply out, no outbound rule for port 6000", OUT(ENI_A),
+		  UDP("10.1.1.10", 53, PEER, 6000), WANT(CT_REPLY, EST, T_UDP) },
+		{ "gre out (rule)", OUT(ENI_A),
+		  .pkt = { .src = "10.1.1.10", .dst = PEER, .proto = IPPROTO_GRE_, .payload = 8 },
+		  WANT(ALLOWED, NEW, T_OTHER) },
+		{ "gre in", IN(ENI_A),
+		  .pkt = { .src = PEER, .dst = "10.1.1.10", .proto = IPPROTO_GRE_, .payload = 8 },
+		  WANT(CT_REPLY, EST, T_OTHER) },
+	};
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(steps);
+}
+
+/* Echo replies match their request by identifier, both families. */
+static void test_icmp_echo(void **state)
+{
+	static const struct step steps[] = {
+		{ "echo request out", OUT(ENI_A), ICMP("10.1.1.10", PEER, 8, 0, 77),
+		  WANT(ALLOWED, NEW, T_ICMP) },
+		{ "its reply in", IN(ENI_A), ICMP(PEER, "10.1.1.10", 0, 0, 77),
+		  WANT(CT_REPLY, EST, T_ICMP) },
+		{ "a reply with another identifier", IN(ENI_A), ICMP(PEER, "10.1.1.10", 0, 0, 78),
+		  WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "a reply from another peer", IN(ENI_A), ICMP(PEER2, "10.1.1.10", 0, 0, 77),
+		  WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "echo request in (rule)", IN(ENI_A), ICMP(PEER, "10.1.1.10", 8, 0, 5),
+		  WANT(ALLOWED, NEW, T_ICMP) },
+		{ "its reply out, no outbound rule for type 0", OUT(ENI_A),
+		  ICMP("10.1.1.10", PEER, 0, 0, 5), WANT(CT_REPLY, EST, T_ICMP) },
+		{ "an unsolicited echo reply out", OUT(ENI_A), ICMP("10.1.1.10", PEER, 0, 0, 6),
+		  WANT(EGRESS_NO_RULE, NO_ENTRY, 0) },
+		{ "icmpv6 echo request out", OUT(ENI_A), ICMP6("2001:db8:1::10", PEER6, 128, 0, 9),
+		  WANT(ALLOWED, NEW, T_ICMP) },
+		{ "icmpv6 its reply in", IN(ENI_A), ICMP6(PEER6, "2001:db8:1::10", 129, 0, 9),
+		  WANT(CT_REPLY, EST, T_ICMP) },
+		{ "icmpv6 reply, another identifier", IN(ENI_A),
+		  ICMP6(PEER6, "2001:db8:1::10", 129, 0, 10), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "a timestamp request starts nothing", OUT(ENI_A),
+		  ICMP("10.1.1.10", PEER, 13, 0, 1), WANT(EGRESS_NO_RULE, NO_ENTRY, 0) },
+	};
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(steps);
+}
+
+/* ICMP errors about a tracked flow pass (either direction of the flow, v4 and v6); errors about
+ * anything else meet the rules. Related errors change nothing in the flow. */
+static void test_icmp_errors(void **state)
+{
+	static const struct pkt_spec udp_out = { .src = "10.1.1.10", .dst = PEER,
+		.proto = IPPROTO_UDP, .sport = 5100, .dport = 53, .payload = 20 };
+	static const struct pkt_spec udp_other = { .src = "10.1.1.10", .dst = PEER,
+		.proto = IPPROTO_UDP, .sport = 5199, .dport = 53 };
+	static const struct pkt_spec udp_not_ours = { .src = PEER2, .dst = PEER,
+		.proto = IPPROTO_UDP, .sport = 5100, .dport = 53 };
+	static const struct pkt_spec tcp_reply_dir = { .src = "10.1.1.10", .dst = PEER,
+		.proto = IPPROTO_TCP, .sport = 80, .dport = 40100 };
+	static const struct pkt_spec echo_out = { .src = "10.1.1.10", .dst = PEER,
+		.proto = IPPROTO_ICMP, .icmp_type = 8 };
+	static const struct pkt_spec tcp6_out = { .src = "2001:db8:1::10", .dst = PEER6,
+		.proto = IPPROTO_TCP, .sport = 5101, .dport = 443 };
+	static const struct pkt_spec tcp6_other = { .src = "2001:db8:1::10", .dst = PEER6,
+		.proto = IPPROTO_TCP, .sport = 5102, .dport = 443 };
+	static const struct pkt_spec tcp6_ext = { .src = "2001:db8:1::10", .dst = PEER6,
+		.proto = IPPROTO_TCP, .sport = 5101, .dport = 443,
+		.ext = { { .type = 60, .len = 8 } }, .n_ext = 1 };
+	static const struct pkt_spec tcp_in = { .src = PEER, .dst = "10.1.1.10",
+		.proto = IPPROTO_TCP, .sport = 40100, .dport = 80 };
+	static const struct pkt_spec tcp_in_other = { .src = PEER, .dst = "10.1.1.10",
+		.proto = IPPROTO_TCP, .sport = 40199, .dport = 80 };
+	static const struct step steps[] = {
+		{ "tracked: udp out", OUT(ENI_A), UDP("10.1.1.10", 5100, PEER, 53),
+		  WANT(ALLOWED, NEW, T_UDP) },
+		{ "tracked: tcp syn in", IN(ENI_A), TCP(PEER, 40100, "10.1.1.10", 80, SYN),
+		  WANT(ALLOWED, NEW, T_SYN) },
+		{ "tracked: v6 syn out", OUT(ENI_A), TCP("2001:db8:1::10", 5101, PEER6, 443, SYN),
+		  WANT(ALLOWED, NEW, T_SYN) },
+		{ "port unreachable from the peer", IN(ENI_A),
+		  ICMP(PEER, "10.1.1.10", 3, 3, 0), .inner = &udp_out,
+		  WANT(CT_RELATED, ANY_STATE, 0) },
+		{ "time exceeded from a router", IN(ENI_A), ICMP(ROUTER, "10.1.1.10", 11, 0, 0),
+		  .inner = &udp_out, WANT(CT_RELATED, ANY_STATE, 0) },
+		{ "only the RFC 792 minimum embedded (28 bytes)", IN(ENI_A),
+		  ICMP(ROUTER, "10.1.1.10", 3, 1, 0), .inner = &udp_out, .inner_keep = 28,
+		  WANT(CT_RELATED, ANY_STATE, 0) },
+		{ "embedded header cut (24 bytes)", IN(ENI_A), ICMP(ROUTER, "10.1.1.10", 3, 1, 0),
+		  .inner = &udp_out, .inner_keep = 24, WANT(NO_RULE, ANY_STATE, 0) },
+		{ "about a flow we do not track", IN(ENI_A), ICMP(PEER, "10.1.1.10", 3, 3, 0),
+		  .inner = &udp_other, WANT(NO_RULE, ANY_STATE, 0) },
+		{ "about a packet we did not send", IN(ENI_A), ICMP(PEER, "10.1.1.10", 3, 3, 0),
+		  .inner = &udp_not_ours, WANT(NO_RULE, ANY_STATE, 0) },
+		{ "about a tracked packet that came to us, not from us", IN(ENI_A),
+		  ICMP(ROUTER, "10.1.1.10", 3, 1, 0), .inner = &tcp_in,
+		  WANT(NO_RULE, ANY_STATE, 0) },
+		{ "about the reply direction of an inbound flow", IN(ENI_A),
+		  ICMP(ROUTER, "10.1.1.10", 3, 1, 0), .inner = &tcp_reply_dir,
+		  WANT(CT_RELATED, ANY_STATE, 0) },
+		{ "echo request out (id 300)", OUT(ENI_A), ICMP("10.1.1.10", PEER, 8, 0, 300),
+		  WANT(ALLOWED, NEW, T_ICMP) },
+		{ "about the echo request (id 300)", IN(ENI_A),
+		  ICMP(ROUTER, "10.1.1.10", 11, 0, 0), .inner = &echo_out, .inner_icmp_id = 300,
+		  WANT(CT_RELATED, ANY_STATE, 0) },
+		{ "about an echo request with another id", IN(ENI_A),
+		  ICMP(ROUTER, "10.1.1.10", 11, 0, 0), .inner = &echo_out, .inner_icmp_id = 301,
+		  WANT(NO_RULE, ANY_STATE, 0) },
+		{ "v6 port unreachable", IN(ENI_A), ICMP6(PEER6, "2001:db8:1::10", 1, 4, 0),
+		  .inner = &tcp6_out, WANT(CT_RELATED, ANY_STATE, 0) },
+		{ "v6 time exceeded about another flow", IN(ENI_A),
+		  ICMP6(ROUTER6, "2001:db8:1::10", 3, 0, 0), .inner = &tcp6_other,
+		  WANT(NO_RULE, ANY_STATE, 0) },
+		{ "v6 about a packet with extension headers", IN(ENI_A),
+		  ICMP6(ROUTER6, "2001:db8:1::10", 3, 0, 0), .inner = &tcp6_ext,
+		  WANT(NO_RULE, ANY_STATE, 0) },
+		{ "v6 error embedding a v4 header", IN(ENI_A),
+		  ICMP6(ROUTER6, "2001:db8:1::10", 1, 4, 0), .inner = &udp_out,
+		  WANT(NO_RULE, ANY_STATE, 0) },
+		{ "we send port unreachable about the inbound flow", OUT(ENI_A),
+		  ICMP("10.1.1.10", PEER, 3, 3, 0), .inner = &tcp_in,
+		  WANT(CT_RELATED, ANY_STATE, 0) },
+		{ "we send port unreachable about something else", OUT(ENI_A),
+		  ICMP("10.1.1.10", PEER, 3, 3, 0), .inner = &tcp_in_other,
+		  WANT(EGRESS_NO_RULE, ANY_STATE, 0) },
+		{ "its errors changed nothing in the flow", OUT(ENI_A),
+		  UDP("10.1.1.10", 5100, PEER, 53), WANT(CT_ESTABLISHED, NEW, T_UDP) },
+	};
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(steps);
+}
+
+/* Fragments: later fragments of a datagram whose first fragment passed by connection tracking
+ * follow it, in both directions; strays do not. */
+static void test_fragments(void **state)
+{
+#define FRAG(i, off, m) .frag = { .on = true, .id = (i), .offset = (off), .more = (m) }
+	static const struct step steps[] = {
+		{ "udp out", OUT(ENI_A), UDP("10.1.1.10", 5200, PEER, 53),
+		  WANT(ALLOWED, NEW, T_UDP) },
+		{ "first fragment of the reply (ct)", IN(ENI_A),
+		  .pkt = { .src = PEER, .dst = "10.1.1.10", .proto = IPPROTO_UDP, .sport = 53,
+			   .dport = 5200, FRAG(0x1234, 0, true), .payload = 64 },
+		  WANT(CT_REPLY, EST, T_UDP) },
+		{ "later fragment of the reply", IN(ENI_A),
+		  .pkt = { .src = PEER, .dst = "10.1.1.10", .proto = IPPROTO_UDP,
+			   FRAG(0x1234, 1480, false), .payload = 64 },
+		  WANT(FRAGMENT_FOLLOWS, ANY_STATE, 0) },
+		{ "stray later fragment in", IN(ENI_A),
+		  .pkt = { .src = PEER, .dst = "10.1.1.10", .proto = IPPROTO_UDP,
+			   FRAG(0x1235, 1480, false) }, WANT(FRAGMENT, ANY_STATE, 0) },
+		{ "first fragment out (ct)", OUT(ENI_A),
+		  .pkt = { .src = "10.1.1.10", .dst = PEER, .proto = IPPROTO_UDP, .sport = 5200,
+			   .dport = 53, FRAG(0x2222, 0, true), .payload = 64 },
+		  WANT(CT_ESTABLISHED, EST, T_UDP) },
+		{ "later fragment out", OUT(ENI_A),
+		  .pkt = { .src = "10.1.1.10", .dst = PEER, .proto = IPPROTO_UDP,
+			   FRAG(0x2222, 1480, false), .payload = 64 },
+		  WANT(FRAGMENT_FOLLOWS, ANY_STATE, 0) },
+		{ "stray later fragment out", OUT(ENI_A),
+		  .pkt = { .src = "10.1.1.10", .dst = PEER, .proto = IPPROTO_UDP,
+			   FRAG(0x2223, 1480, false) }, WANT(FRAGMENT, ANY_STATE, 0) },
+		{ "first fragment out, no rule", OUT(ENI_A),
+		  .pkt = { .src = "10.1.1.10", .dst = PEER, .proto = IPPROTO_TCP, .sport = 5201,
+			   .dport = 444, FRAG(0x2224, 0, true) }, .tcp_flags = SYN,
+		  WANT(EGRESS_NO_RULE, NO_ENTRY, 0) },
+		{ "its later fragment", OUT(ENI_A),
+		  .pkt = { .src = "10.1.1.10", .dst = PEER, .proto = IPPROTO_TCP,
+			   FRAG(0x2224, 8, false) }, WANT(FRAGMENT, ANY_STATE, 0) },
+		{ "v6 echo request out", OUT(ENI_A), ICMP6("2001:db8:1::10", PEER6, 128, 0, 12),
+		  WANT(ALLOWED, NEW, T_ICMP) },
+		{ "v6 first fragment of its reply (ct)", IN(ENI_A),
+		  .pkt = { .src = PEER6, .dst = "2001:db8:1::10", .proto = IPPROTO_ICMPV6,
+			   .icmp_type = 129, .ext = { { .type = 44, .len = 8 } }, .n_ext = 1,
+			   .frag = { .id = 0xabc, .offset = 0, .more = true }, .payload = 64 },
+		  .icmp_id = 12, WANT(CT_REPLY, EST, T_ICMP) },
+		{ "v6 later fragment of the reply", IN(ENI_A),
+		  .pkt = { .src = PEER6, .dst = "2001:db8:1::10", .proto = IPPROTO_ICMPV6,
+			   .ext = { { .type = 44, .len = 8 } }, .n_ext = 1,
+			   .frag = { .id = 0xabc, .offset = 1232, .more = false }, .payload = 64 },
+		  WANT(FRAGMENT_FOLLOWS, ANY_STATE, 0) },
+	};
+#undef FRAG
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(steps);
+}
+
+/* Open to 0.0.0.0/0 on all ports both ways: no state, so removing the rule cuts the flow at
+ * once; the same rules on a tracked address keep the flow alive. */
+static void test_untracked(void **state)
+{
+	static const struct step open[] = {
+		{ "untracked: syn in", IN(ENI_A), TCP(PEER, 41000, "10.1.1.20", 9999, SYN),
+		  WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "untracked: syn-ack out (rules)", OUT(ENI_A),
+		  TCP("10.1.1.20", 9999, PEER, 41000, SYNACK), WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "untracked: ack in (rules)", IN(ENI_A),
+		  TCP(PEER, 41000, "10.1.1.20", 9999, ACK), WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "untracked: udp in", IN(ENI_A), UDP(PEER, 41001, "10.1.1.20", 7777),
+		  WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "untracked address, icmp is tracked", OUT(ENI_A),
+		  ICMP("10.1.1.20", PEER, 8, 0, 44), WANT(ALLOWED, NEW, T_ICMP) },
+		{ "tracked twin: syn in", IN(ENI_A), TCP(PEER, 41000, "10.1.1.21", 9999, SYN),
+		  WANT(ALLOWED, NEW, T_SYN) },
+		{ "tracked twin: syn-ack out", OUT(ENI_A),
+		  TCP("10.1.1.21", 9999, PEER, 41000, SYNACK), WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "tracked twin: ack in", IN(ENI_A), TCP(PEER, 41000, "10.1.1.21", 9999, ACK),
+		  WANT(CT_ESTABLISHED, EST, T_EST) },
+	};
+	static const struct step removed[] = {
+		{ "rule gone: the untracked flow is cut", IN(ENI_A),
+		  TCP(PEER, 41000, "10.1.1.20", 9999, ACK), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "rule gone: the tracked flow lives on", IN(ENI_A),
+		  TCP(PEER, 41000, "10.1.1.21", 9999, ACK), WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "rule gone: a new tracked connection is refused", IN(ENI_A),
+		  TCP(PEER, 41002, "10.1.1.21", 9999, SYN), WANT(NO_RULE, NO_ENTRY, 0) },
+	};
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(open);
+	/* What a publish without the inbound rule writes: no policy, no untracked flag. */
+	put_owner("10.1.1.20", ENI_A, ENIADDR_POLICY_NONE, POL_OPEN_OUT, 0);
+	put_owner("10.1.1.21", ENI_A, ENIADDR_POLICY_NONE, POL_OPEN_OUT, 0);
+	RUN_STEPS(removed);
+	put_owners();
+}
+
+static void set_expiry(const struct step *s, __u64 expires_ns)
+{
+	struct eniaddr_ct_key k;
+	struct eniaddr_ct v;
+
+	assert_int_equal(flow_entry(s, &k, &v), 0);
+	v.expires_ns = expires_ns;
+	assert_int_equal(bpf_map_update_elem(fx.ct_fd, &k, &v, BPF_EXIST), 0);
+}
+
+/* Expiry is decided by the programs: an expired entry is absent, deleted, and replaced when a
+ * rule allows the packet. */
+static void test_expiry(void **state)
+{
+	static const struct step open_udp = {
+		"udp out", OUT(ENI_A), UDP("10.1.1.10", 5300, PEER, 53), WANT(ALLOWED, NEW, T_UDP)
+	};
+	static const struct step late_reply = {
+		"reply after expiry", IN(ENI_A), UDP(PEER, 53, "10.1.1.10", 5300),
+		WANT(NO_RULE, NO_ENTRY, 0)
+	};
+	static const struct step open_tcp = {
+		"syn out", OUT(ENI_A), TCP("10.1.1.10", 5301, PEER, 443, SYN),
+		WANT(ALLOWED, NEW, T_SYN)
+	};
+	static const struct step again_tcp = {
+		"syn out after expiry: a new entry", OUT(ENI_A),
+		TCP("10.1.1.10", 5301, PEER, 443, SYN), WANT(ALLOWED, NEW, T_SYN)
+	};
+	struct eniaddr_ct_key k;
+	struct eniaddr_ct v;
+	__u64 created;
+
+	(void)state;
+	ct_clear();
+	assert_true(run_step(&open_udp));
+	set_expiry(&open_udp, ct_now_ns() - 1);
+	assert_true(run_step(&late_reply));
+
+	assert_true(run_step(&open_tcp));
+	assert_int_equal(flow_entry(&open_tcp, &k, &v), 0);
+	created = v.created_ns;
+	set_expiry(&open_tcp, ct_now_ns() - 1);
+	assert_true(run_step(&again_tcp));
+	assert_int_equal(flow_entry(&again_tcp, &k, &v), 0);
+	assert_true(v.created_ns >= created);
+	assert_true(v.expires_ns > ct_now_ns());
+	assert_int_equal(v.packets, 1); /* a new entry, not the old one refreshed */
+}
+
+/* An established UDP entry on eni for a flow src:sport -> dst:dport, started by src. */
+static void plant(enum eni_id eni, const char *src, unsigned int sport, const char *dst,
+		  unsigned int dport)
+{
+	struct eniaddr_ct v = { .state = ENIADDR_CT_ESTABLISHED, .packets = 1 };
+	struct eniaddr_ct_key k;
+	__u8 s[16], d[16];
+
+	addr16(src, s);
+	addr16(dst, d);
+	v.init_hi = ct_key_make(&k, (__u32)fx.ifindex[eni], IPPROTO_UDP, s, htons(sport), d,
+				htons(dport));
+	v.created_ns = v.last_seen_ns = ct_now_ns();
+	v.expires_ns = v.last_seen_ns + 60 * 1000000000ull;
+	assert_int_equal(bpf_map_update_elem(fx.ct_fd, &k, &v, BPF_NOEXIST), 0);
+}
+
+/* The ENI is part of the key: state of one interface never admits on another. */
+static void test_eni_isolation(void **state)
+{
+	static const struct step steps[] = {
+		{ "state planted on a does not admit on b", IN(ENI_B),
+		  UDP(PEER, 53, "10.1.2.10", 5400), WANT(NO_RULE, ANY_STATE, 0) },
+		{ "state of b admits on b", IN(ENI_B), UDP(PEER, 53, "10.1.2.10", 5401),
+		  WANT(CT_ESTABLISHED, ANY_STATE, 0) },
+		{ "a's flow, arriving on b, is b's problem first", IN(ENI_B),
+		  UDP(PEER, 53, "10.1.1.10", 5402), WANT(WRONG_ENI, ANY_STATE, 0) },
+		{ "b's egress does not see a's state", OUT(ENI_B),
+		  UDP("10.1.2.10", 5400, PEER, 54), WANT(EGRESS_NO_RULE, ANY_STATE, 0) },
+	};
+	(void)state;
+	ct_clear();
+	/* Flows started by PEER:53 (the first two on a, the third on b) and one to PEER:54. */
+	plant(ENI_A, PEER, 53, "10.1.2.10", 5400);
+	plant(ENI_B, PEER, 53, "10.1.2.10", 5401);
+	plant(ENI_A, PEER, 54, "10.1.2.10", 5400);
+	plant(ENI_A, PEER, 53, "10.1.1.10", 5402);
+	RUN_STEPS(steps);
+}
+
+/* Audit mode: outbound drops are counted as audit and pass; they create no state. tc_ingress
+ * tracks like xdp_ingress. */
+static void test_audit_and_tc_ingress(void **state)
+{
+	static const struct step steps[] = {
+		{ "audit: syn out without rule passes, counted", OUT(ENI_C),
+		  TCP("10.1.3.10", 50000, PEER, 444, SYN), WANT(EGRESS_NO_RULE, NO_ENTRY, 0) },
+		{ "audit: its syn-ack, counted", IN(ENI_C),
+		  TCP(PEER, 444, "10.1.3.10", 50000, SYNACK), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "audit: allowed syn out is tracked", OUT(ENI_C),
+		  TCP("10.1.3.10", 50001, PEER, 443, SYN), WANT(ALLOWED, NEW, T_SYN) },
+		{ "audit: its syn-ack", IN(ENI_C), TCP(PEER, 443, "10.1.3.10", 50001, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "udp out", OUT(ENI_A), UDP("10.1.1.10", 5500, PEER, 53),
+		  WANT(ALLOWED, NEW, T_UDP) },
+		{ "its reply through tc_ingress", .prog = TC_IN, .eni = ENI_A,
+		  UDP(PEER, 53, "10.1.1.10", 5500), WANT(CT_REPLY, EST, T_UDP) },
+	};
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(steps);
+}
+
+static struct step udp_flow(unsigned int sport)
+{
+	struct step s = { "udp out", OUT(ENI_A), UDP("10.1.1.10", sport, PEER, 53),
+			  WANT(ALLOWED, ANY_STATE, 0) };
+
+	return s;
+}
+
+static bool has_entry(const struct step *s)
+{
+	struct eniaddr_ct_key k;
+	struct eniaddr_ct v;
+
+	return flow_entry(s, &k, &v) == 0;
+}
+
+/* The sweep deletes expired entries, keeps live ones, and keeps an entry a packet revived
+ * between its two reads. flush empties one ENI or all. */
+static void test_gc_and_flush(void **state)
+{
+	struct step f1 = udp_flow(5601), f2 = udp_flow(5602), f3 = udp_flow(5603);
+	struct step f2_again = udp_flow(5602);
+	struct step on_b = { "udp out on b", OUT(ENI_B), UDP("10.1.2.10", 5604, PEER, 53),
+			     WANT(ALLOWED, NEW, T_UDP) };
+	struct ct_entries expired = {};
+	struct ct_gc_stats st = {};
+	struct err e = {};
+	size_t scanned = 0, n;
+	__u64 now;
+
+	(void)state;
+	ct_clear();
+	assert_true(run_step(&f1) && run_step(&f2) && run_step(&f3) && run_step(&on_b));
+	now = ct_now_ns();
+	set_expiry(&f1, now - 1);
+	set_expiry(&f2, now - 1);
+
+	assert_int_equal(ct_gc_collect(fx.ct_fd, now, &expired, &scanned, &e), 0);
+	assert_int_equal(scanned, 4);
+	assert_int_equal(expired.v.n, 2);
+	/* f2's next packet arrives between the sweep's two reads: the program finds the expired
+	 * entry, drops it, and the rule creates a new one. */
+	f2_again.name = "f2 again";
+	assert_true(run_step(&f2_again));
+	assert_int_equal(ct_gc_reap(fx.ct_fd, now, &expired, &st, &e), 0);
+	VEC_FREE(&expired.v);
+	assert_int_equal(st.expired, 2);
+	assert_int_equal(st.deleted, 1);
+	assert_int_equal(st.revived, 1);
+	assert_false(has_entry(&f1));
+	assert_true(has_entry(&f2));
+	assert_true(has_entry(&f3));
+
+	assert_int_equal(ct_gc_sweep(fx.ct_fd, ct_now_ns(), &st, &e), 0);
+	assert_int_equal(st.scanned, 3);
+	assert_int_equal(st.deleted, 0);
+	set_expiry(&f3, ct_now_ns() - 1);
+	assert_int_equal(ct_gc_sweep(fx.ct_fd, ct_now_ns(), &st, &e), 0);
+	assert_int_equal(st.deleted, 1);
+	assert_false(has_entry(&f3));
+
+	assert_int_equal(ct_flush(fx.ct_fd, (__u32)fx.ifindex[ENI_B], &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_false(has_entry(&on_b));
+	assert_true(has_entry(&f2));
+	assert_int_equal(ct_flush(fx.ct_fd, 0, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_false(has_entry(&f2));
+}
+
+/* The full-table policy: the table is an LRU, so new flows keep being tracked past its
+ * capacity (the least recently used entries go) and none is refused with ct_full. */
+static void test_table_full(void **state)
+{
+	struct eniaddr_stat_key full = { .ifindex = (__u32)fx.ifindex[ENI_A],
+					 .reason = ENIADDR_R_CT_FULL,
+					 .dir = ENIADDR_DIR_EGRESS, .action = ENIADDR_ACT_DROP };
+	struct ct_entries all = {};
+	struct err e = {};
+	struct pkt p;
+	struct step s;
+	int err;
+
+	(void)state;
+	ct_clear();
+	for (unsigned int i = 0; i < CT_SIZE + 512; i++) {
+		s = udp_flow(10000 + i);
+		assert_int_equal(build(&s, &p), 0);
+		assert_int_equal(run_prog(TC_OUT, &p, fx.ifindex[ENI_A], &err), 1);
+		assert_int_equal(err, 0);
+	}
+	assert_true(has_entry(&s)); /* the newest flow is tracked */
+	assert_int_equal(stat_of(&full).packets, 0);
+	assert_int_equal(ct_read(fx.ct_fd, 0, &all, &e), 0);
+	assert_true(all.v.n <= CT_SIZE);
+	assert_true(all.v.n > CT_SIZE / 2);
+	VEC_FREE(&all.v);
+	ct_clear();
+}
+
+/* ---------------------------------------------------------------- setup */
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	eniaddr__destroy(fx.skel);
+	fx.skel = NULL;
+	netns_destroy(&fx.ns);
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	static const struct {
+		enum eni_id eni;
+		const char *ifname;
+	} ifs[] = { { ENI_A, "a0" }, { ENI_U, "a1" }, { ENI_B, "b0" }, { ENI_C, "b1" } };
+	int rc;
+
+	(void)state;
+	fx.ncpus = libbpf_num_possible_cpus();
+	if (fx.ncpus <= 0)
+		return -1;
+	rc = netns_create(&fx.ns, "bpfct");
+	if (!rc)
+		rc = netns_veth_add(&fx.ns, "a0", NULL, "a1");
+	if (!rc)
+		rc = netns_veth_add(&fx.ns, "b0", NULL, "b1");
+	for (size_t i = 0; !rc && i < sizeof(ifs) / sizeof(ifs[0]); i++) {
+		rc = netns_ifindex(&fx.ns, ifs[i].ifname);
+		fx.ifindex[ifs[i].eni] = rc;
+		rc = rc > 0 ? 0 : rc;
+	}
+	if (!rc)
+		rc = netns_enter(&fx.ns);
+	if (rc) {
+		fprintf(stderr, "test_bpf_conntrack: namespace setup: %s\n", strerror(-rc));
+		goto fail;
+	}
+	fx.skel = eniaddr__open();
+	if (!fx.skel || bpf_map__set_max_entries(fx.skel->maps.eniaddr_ct, CT_SIZE) ||
+	    eniaddr__load(fx.skel)) {
+		fprintf(stderr, "test_bpf_conntrack: loading the BPF object: %s\n", strerror(errno));
+		goto fail;
+	}
+	fx.ct_fd = bpf_map__fd(fx.skel->maps.eniaddr_ct);
+	populate();
+	return 0;
+fail:
+	group_teardown(state);
+	return -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tcp_inbound),
+		cmocka_unit_test(test_tcp_outbound),
+		cmocka_unit_test(test_udp_and_other),
+		cmocka_unit_test(test_icmp_echo),
+		cmocka_unit_test(test_icmp_errors),
+		cmocka_unit_test(test_fragments),
+		cmocka_unit_test(test_untracked),
+		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_eni_isolation),
+		cmocka_unit_test(test_audit_and_tc_ingress),
+		cmocka_unit_test(test_gc_and_flush),
+		cmocka_unit_test(test_table_full),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
