@@ -66,7 +66,7 @@
 #define DHCP6_CLIENT_PORT 546
 
 /* ---- tc (linux/pkt_cls.h) ---- */
-#define TC_ACT_OK     0
+#define TC_ACT_UNSPEC (-1) /* "continue": the next filter runs, then the packet goes on */
 #define TC_ACT_SHOT   2
 
 /*

@@ -27,10 +27,7 @@
 #include "rules.h"
 #include "conntrack.h"
 
-/* linux/pkt_cls.h; consts.h has only the two the ingress programs return. */
-#ifndef TC_ACT_UNSPEC
-#define TC_ACT_UNSPEC   (-1)
-#endif
+/* linux/pkt_cls.h; consts.h has only the two tc_ingress returns (UNSPEC, SHOT). */
 #ifndef TC_ACT_REDIRECT
 #define TC_ACT_REDIRECT 7
 #endif
@@ -214,11 +211,14 @@ __noinline int egress_judge(const struct pkt_meta *p, __u32 slot, __u32 ifindex,
 
 /*
  * The egress decision for a frame of [data, data_end) leaving ifindex. *mode and *src_check
- * receive the ENI's settings (enforce and off when it is not configured). Never NONE.
+ * receive the ENI's settings (enforce and off when it is not configured). *src_unread says the
+ * reason came before the source address could be read (step 2): like SPOOFED_SOURCE it is the
+ * source check's to drop. An unreadable L4 header of an owned source (step 4) is not: it drops
+ * whatever the check says, since it cannot be judged by port. Never NONE.
  */
 static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_end,
 							 __u32 ifindex, __u8 *mode,
-							 bool *src_check)
+							 bool *src_check, bool *src_unread)
 {
 	struct cursor c = { .data = data, .end = data_end };
 	struct pkt_meta p = {};
@@ -232,51 +232,37 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 		*mode = eni->mode;
 		*src_check = eni->flags & ENIADDR_ENI_F_SRC_CHECK;
 	}
+	*src_unread = true; /* until the addresses are read */
 	r = parse_eth(&c, &proto);
 	if (r)
 		return r;
 	if (!eni)
 		return ENIADDR_R_UNCONFIGURED; /* attached before any apply: touch nothing */
-	r = parse_vlans(&c, &proto);
-	if (r)
-		return r;
-	if (proto == bpf_htons(ETH_P_ARP))
-		return ENIADDR_R_FAILSAFE_ARP;
-	if (proto == bpf_htons(ETH_P_IP))
-		r = parse_ipv4(&c, &p);
-	else if (proto == bpf_htons(ETH_P_IPV6))
-		r = parse_ipv6(&c, &p);
-	else
-		return ENIADDR_R_OTHER_L3;
+	r = parse_l3(&c, proto, &p);
 	/* The addresses are known once the fixed header is read; parse_ipv6 sets p.v6 only then
 	 * (its extension walk may still have failed). Without them nothing can be decided. */
 	if (r && !p.v6)
 		return r;
+	*src_unread = false;
 	if (!r && p.frag != PKT_FRAG_LATER)
 		r = parse_l4(&c, &p);
 	return egress_judge(&p, slot, ifindex, r);
-}
-
-/* Reasons that say "this source is not proven ours": the source check's to drop. */
-static __always_inline bool is_source_check_reason(enum eniaddr_reason r)
-{
-	return r == ENIADDR_R_SPOOFED_SOURCE || r == ENIADDR_R_MALFORMED ||
-	       r == ENIADDR_R_VLAN_CAP;
 }
 
 /* Decide, count on ifindex (direction egress), and return the tc verdict. */
 static __always_inline int egress_verdict(void *data, void *data_end, __u32 ifindex, __u64 len)
 {
 	__u8 mode = ENIADDR_MODE_ENFORCE;
-	bool src_check = false;
+	bool src_check = false, src_unread = false;
 	enum eniaddr_reason r;
 
-	r = egress_decide(data, data_end, ifindex, &mode, &src_check);
+	r = egress_decide(data, data_end, ifindex, &mode, &src_check, &src_unread);
 	if (r == ENIADDR_R_REDIRECT) {
 		count_packet(ifindex, r, ENIADDR_DIR_EGRESS, ENIADDR_ACT_REDIRECT, len);
 		return TC_ACT_REDIRECT;
 	}
-	if (!src_check && is_source_check_reason(r)) {
+	/* "This source is not proven ours" (steps 2 and 6) is the source check's to drop. */
+	if (!src_check && (src_unread || r == ENIADDR_R_SPOOFED_SOURCE)) {
 		count_packet(ifindex, r, ENIADDR_DIR_EGRESS, ENIADDR_ACT_PASS, len);
 		return TC_ACT_UNSPEC;
 	}

@@ -28,6 +28,7 @@
  *     with an override, else the ENI's): ALLOWED, and the flow is tracked from now on (unless
  *     untracked, or CT_FULL: the table refused it, drop), else NO_RULE (drop).
  * An ENI in audit mode passes what would be dropped and counts it with action AUDIT.
+ * tc_ingress passes with TC_ACT_UNSPEC (like XDP_PASS, other tc filters still see the packet).
  * Step 7's WRONG_ENI is policy: the VPC delivers an address only to the ENI it is assigned to, so
  * a packet for another ENI's address arrives only while the address moves between ENIs (or from
  * a peer with a stale neighbour entry); it is dropped and counted, never accepted.
@@ -56,7 +57,7 @@
  *  6. Source owned by no managed ENI: SPOOFED_SOURCE, dropped when the ENI's source check is on
  *     (the default; "source_check": false for ENIs that forward or NAT).
  * With the source check off, step 2's and step 6's reasons are counted with action PASS and the
- * packet continues. Redirected packets pass the owner's tc_egress again, and meet step 4 there.
+ * packet continues (step 4's MALFORMED / EXT_HDR_CAP of an own source still drop). Redirected packets pass the owner's tc_egress again, and meet step 4 there.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -94,7 +95,9 @@ int tc_ingress(struct __sk_buff *skb)
 	barrier_var(skb);
 	act = ingress_verdict((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
 			      len);
-	return act == ENIADDR_ACT_DROP ? TC_ACT_SHOT : TC_ACT_OK;
+	/* A pass is TC_ACT_UNSPEC, as XDP_PASS is for XDP: we run first (priority 1), and
+	 * TC_ACT_OK would end classification there, so no later ingress filter would ever run. */
+	return act == ENIADDR_ACT_DROP ? TC_ACT_SHOT : TC_ACT_UNSPEC;
 }
 
 SEC("tc")

@@ -89,17 +89,7 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 		return r;
 	if (!eni)
 		return ENIADDR_R_UNCONFIGURED; /* attached before any apply: never blackhole */
-	r = parse_vlans(&c, &proto);
-	if (r)
-		return r;
-	if (proto == bpf_htons(ETH_P_ARP))
-		return ENIADDR_R_FAILSAFE_ARP;
-	if (proto == bpf_htons(ETH_P_IP))
-		r = parse_ipv4(&c, &p);
-	else if (proto == bpf_htons(ETH_P_IPV6))
-		r = parse_ipv6(&c, &p);
-	else
-		return ENIADDR_R_OTHER_L3;
+	r = parse_l3(&c, proto, &p);
 	if (r)
 		return r;
 	if (p.frag == PKT_FRAG_LATER)

@@ -271,6 +271,27 @@ static __always_inline enum eniaddr_reason parse_ipv6(struct cursor *c, struct p
 	return parse_ipv6_ext(c, p, ip6h->nexthdr);
 }
 
+/*
+ * Everything after the Ethernet header up to L4, both directions alike: the VLAN tags, then by
+ * the EtherType proto IPv4 or IPv6 into p. ARP is FAILSAFE_ARP and any other EtherType OTHER_L3
+ * (p untouched); else NONE or the reason of the VLAN or IP step.
+ */
+static __always_inline enum eniaddr_reason parse_l3(struct cursor *c, __be16 proto,
+						    struct pkt_meta *p)
+{
+	enum eniaddr_reason r = parse_vlans(c, &proto);
+
+	if (r)
+		return r;
+	if (proto == bpf_htons(ETH_P_ARP))
+		return ENIADDR_R_FAILSAFE_ARP;
+	if (proto == bpf_htons(ETH_P_IP))
+		return parse_ipv4(c, p);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return parse_ipv6(c, p);
+	return ENIADDR_R_OTHER_L3;
+}
+
 /* TCP: 20 bytes, data offset >= 5 and every option byte present. */
 static __always_inline enum eniaddr_reason parse_tcp(struct cursor *c, struct pkt_meta *p)
 {

@@ -101,17 +101,28 @@ static int dir_is_empty(const char *path)
 	return empty;
 }
 
-/* Makes root a bpffs: already one, or an empty (or new) directory we mount one on. */
-static int ensure_bpffs(const struct pins *p, struct err *e)
+static bool on_bpffs(const char *path)
 {
 	struct statfs fs;
+
+	return statfs(path, &fs) == 0 && fs.f_type == BPF_FS_MAGIC;
+}
+
+/* Makes root a bpffs: already one (or a directory inside one), or an empty (or new) directory
+ * we mount one on. */
+static int ensure_bpffs(const struct pins *p, struct err *e)
+{
 	int err;
 
-	if (statfs(p->root, &fs) == 0 && fs.f_type == BPF_FS_MAGIC)
+	if (on_bpffs(p->root))
 		return 0;
 	err = mkdir_p(p->root, 0700);
 	if (err)
 		return err_set(e, -err, "bpffs dir %s: mkdir: %s", p->root, strerror(-err));
+	/* A new directory inside a bpffs is on it already: another mount there would be one
+	 * that detach never removes. */
+	if (on_bpffs(p->root))
+		return 0;
 	err = dir_is_empty(p->root);
 	if (err < 0)
 		return err_set(e, -err, "bpffs dir %s: %s", p->root, strerror(-err));

@@ -162,6 +162,18 @@ static int remember(struct pinned_now *pn, const char *path)
 	return 0;
 }
 
+/* After pinning path (pin_err: libbpf's result): remembered, so a failed load can take it back. */
+static int pinned(struct pinned_now *pn, const char *path, int pin_err, struct err *e)
+{
+	if (pin_err)
+		return err_set(e, -pin_err, "pinning %s: %s", path, strerror(-pin_err));
+	if (remember(pn, path)) {
+		unlink(path);
+		return err_set(e, ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
 /* On failure, unpin what this call pinned: a failed load leaves the pins as it found them. */
 static void forget(struct pinned_now *pn, bool unpin)
 {
@@ -285,16 +297,9 @@ int runtime_load_opts(const struct pins *p, const struct runtime_opts *o, bool *
 		pins_path(p, PINS_MAPS, bpf_map__name(map), path, sizeof(path));
 		if (!access(path, F_OK))
 			continue;
-		err = bpf_map__pin(map, path);
-		if (err) {
-			err = err_set(e, -err, "pinning %s: %s", path, strerror(-err));
+		err = pinned(&pn, path, bpf_map__pin(map, path), e);
+		if (err)
 			goto cleanup;
-		}
-		if ((err = remember(&pn, path))) {
-			unlink(path);
-			err = err_set(e, ENOMEM, "out of memory");
-			goto cleanup;
-		}
 		if (created)
 			*created = true;
 	}
@@ -305,16 +310,9 @@ int runtime_load_opts(const struct pins *p, const struct runtime_opts *o, bool *
 		}
 		if (!access(path, F_OK))
 			continue;
-		err = bpf_program__pin(prog, path);
-		if (err) {
-			err = err_set(e, -err, "pinning %s: %s", path, strerror(-err));
+		err = pinned(&pn, path, bpf_program__pin(prog, path), e);
+		if (err)
 			goto cleanup;
-		}
-		if ((err = remember(&pn, path))) {
-			unlink(path);
-			err = err_set(e, ENOMEM, "out of memory");
-			goto cleanup;
-		}
 	}
 	log_info("loaded the BPF object and pinned it under %s", p->dir);
 cleanup:

@@ -18,19 +18,15 @@
 
 #include "bench_linear.skel.h"
 #include "bench_pass.skel.h"
+#include "bpf_fixture.h"
 #include "compile.h"
-#include "eniaddr.skel.h"
-#include "netns.h"
-#include "pkt.h"
 #include "publish.h"
 #include "state.h"
 
 #define TRIALS 7
 #define REPEAT (1u << 20)
 
-static struct eniaddr *skel;
-static struct map_fds fds;
-static int ifindex;
+static struct bpf_fixture fx; /* one ENI: veth a0 */
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -40,21 +36,16 @@ static int cmp_u32(const void *a, const void *b)
 }
 
 /* Median ns per run of prog on the frame, and its return value. */
-static int time_prog(int prog_fd, const struct pkt *p, __u32 *ns, __u32 *retval)
+static int time_prog(const struct bpf_program *prog, const struct pkt *p, __u32 *ns,
+		     __u32 *retval)
 {
-	struct xdp_md ctx = { .data_end = (__u32)p->len, .ingress_ifindex = (__u32)ifindex };
 	__u32 t[TRIALS];
 
 	for (int i = 0; i < TRIALS; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->data,
-			    .data_size_in = (__u32)p->len, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-			    .repeat = REPEAT);
-		int err = bpf_prog_test_run_opts(prog_fd, &opts);
+		int err = fixture_run_repeat(prog, p, fx.ifindex[0], REPEAT, retval, &t[i]);
 
 		if (err)
 			return err;
-		t[i] = opts.duration;
-		*retval = opts.retval;
 	}
 	qsort(t, TRIALS, sizeof(t[0]), cmp_u32);
 	*ns = t[TRIALS / 2];
@@ -86,8 +77,8 @@ static int publish_case(int n_rules, int n_addrs, enum spread spread)
 	g = VEC_PUSH(&s.groups);
 	if (!eni || !g)
 		return -ENOMEM;
-	snprintf(eni->ifname, sizeof(eni->ifname), "veth0");
-	eni->ifindex = ifindex;
+	snprintf(eni->ifname, sizeof(eni->ifname), "a0");
+	eni->ifindex = fx.ifindex[0];
 	eni->src_check = true;
 	state_default_timeouts(&eni->timeouts);
 	snprintf(g->id, sizeof(g->id), "sg-bench");
@@ -118,11 +109,11 @@ static int publish_case(int n_rules, int n_addrs, enum spread spread)
 		err = ip_prefix_parse(buf, &r->cidr);
 	}
 	if (!err)
-		err = publish_prepare(&fds, &slot, &e);
+		err = publish_prepare(&fx.maps, &slot, &e);
 	if (!err)
 		err = compile_state(&s, slot, &c, &e);
 	if (!err)
-		err = publish_commit(&fds, &c, &gen, &e);
+		err = publish_commit(&fx.maps, &c, &gen, &e);
 	if (err)
 		fprintf(stderr, "bench: %s\n", e.msg[0] ? e.msg : strerror(-err));
 	compiled_free(&c);
@@ -135,7 +126,7 @@ static void dump_reasons(void)
 {
 	struct eniaddr_stat_key k, *prev = NULL;
 
-	while (!bpf_map_get_next_key(fds.stats, prev, &k)) {
+	while (!bpf_map_get_next_key(fx.maps.stats, prev, &k)) {
 		fprintf(stderr, "bench:   counted reason %u action %u\n", k.reason, k.action);
 		prev = &k;
 	}
@@ -171,7 +162,7 @@ static __u32 linear_ns(int n_rules, const struct pkt *p)
 		if (bpf_map_update_elem(bpf_map__fd(lin->maps.linear_rules), &k, &r, 0))
 			goto out;
 	}
-	if (time_prog(bpf_program__fd(lin->progs.xdp_linear), p, &ns, &ret) || ret != XDP_PASS)
+	if (time_prog(lin->progs.xdp_linear, p, &ns, &ret) || ret != XDP_PASS)
 		ns = 0;
 out:
 	bench_linear__destroy(lin);
@@ -199,34 +190,26 @@ int main(void)
 		{ "allowed, 1000 addresses", 1, 1000, SPREAD_BOTH, true },
 		{ "allowed, 8000 addresses", 1, 8000, SPREAD_BOTH, true },
 	};
+	static const char *const devs[] = { "a0" };
 	struct bench_pass *base = NULL;
-	struct netns ns = { .fd = -1 };
 	__u32 base_ns, ref_ns = 0, lin_ref = 0, ns_run, ret;
 	struct pkt p;
 	char src[32];
 	int err;
 
-	err = netns_create(&ns, "bench");
-	if (!err)
-		err = netns_veth_add(&ns, "veth0", NULL, "veth1");
-	if (!err)
-		ifindex = netns_ifindex(&ns, "veth0");
-	if (!err && ifindex > 0)
-		err = netns_enter(&ns);
-	skel = err ? NULL : eniaddr__open_and_load();
-	base = skel ? bench_pass__open_and_load() : NULL;
-	if (!skel || !base || ifindex <= 0) {
-		fprintf(stderr, "bench: setup failed (%s)\n", strerror(errno));
-		goto out;
-	}
-	if (runtime_fds_from_object(skel->obj, &fds)) {
-		fprintf(stderr, "bench: the object lacks a map the publisher writes\n");
+	err = fixture_setup(&fx, "bench", devs, 1, 0);
+	if (err)
+		return 1;
+	base = bench_pass__open_and_load();
+	if (!base) {
+		fprintf(stderr, "bench: loading the baseline: %s\n", strerror(errno));
+		err = -errno;
 		goto out;
 	}
 
 	err = build(&p, "10.0.0.1", "192.0.2.1", 1000);
 	if (!err)
-		err = time_prog(bpf_program__fd(base->progs.xdp_count_pass), &p, &base_ns, &ret);
+		err = time_prog(base->progs.xdp_count_pass, &p, &base_ns, &ret);
 	if (err)
 		goto out;
 	printf("| case | ns/packet | vs count-and-pass | vs 1 rule, 1 address | verdict | linear scan, same rules: ns (vs its 1 rule) |\n");
@@ -243,7 +226,7 @@ int main(void)
 		err = build(&p, src, r->n_addrs > 1 ? "10.200.0.5" : "192.0.2.1",
 			    !r->match ? 999 : r->spread == SPREAD_SOURCES ? 1000 : 1000 + last);
 		if (!err)
-			err = time_prog(bpf_program__fd(skel->progs.xdp_ingress), &p, &ns_run, &ret);
+			err = time_prog(fx.skel->progs.xdp_ingress, &p, &ns_run, &ret);
 		if (err)
 			goto out;
 		if (r->n_rules == 1 && r->n_addrs == 1 && r->match)
@@ -273,7 +256,6 @@ int main(void)
 	}
 out:
 	bench_pass__destroy(base);
-	eniaddr__destroy(skel);
-	netns_destroy(&ns);
+	fixture_teardown(&fx);
 	return err ? 1 : 0;
 }

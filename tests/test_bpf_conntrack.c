@@ -46,10 +46,9 @@
 #include <bpf/libbpf.h>
 
 #include "addr.h"
+#include "bpf_fixture.h"
 #include "ct_gc.h"
 #include "eniaddr.h"
-#include "eniaddr.skel.h"
-#include "netns.h"
 #include "pkt.h"
 
 enum eni_id { ENI_A, ENI_B, ENI_C, ENI_U, ENI_COUNT };
@@ -78,32 +77,12 @@ enum eni_id { ENI_A, ENI_B, ENI_C, ENI_U, ENI_COUNT };
 
 #define IPPROTO_GRE_ 47
 
-struct fixture {
-	struct netns ns;
-	struct eniaddr *skel;
-	int ifindex[ENI_COUNT];
-	int ncpus;
-	int ct_fd;
-};
-
-static struct fixture fx = { .ns = { .fd = -1 } };
-
-static const char *const reason_names[] = {
-#define REASON_NAME_(e, name, kind) [ENIADDR_R_##e] = name,
-	ENIADDR_REASONS(REASON_NAME_)
-#undef REASON_NAME_
-};
+static struct bpf_fixture fx;
 
 /* ---------------------------------------------------------------- map setup */
 
-static int fd_of(struct bpf_map *m)
-{
-	return bpf_map__fd(m);
-}
-
 static void put_eni(enum eni_id eni, __u8 mode)
 {
-	struct eniaddr_eni_key k = { .slot = 0, .ifindex = (__u32)fx.ifindex[eni] };
 	struct eniaddr_eni v = {
 		.in_policy = POL_IN, .out_policy = POL_OUT, .mode = mode,
 		.timeouts = { .tcp_established = T_EST, .tcp_syn = T_SYN, .tcp_closing = T_CLOSE,
@@ -111,7 +90,7 @@ static void put_eni(enum eni_id eni, __u8 mode)
 			      .other = T_OTHER },
 	};
 
-	assert_int_equal(bpf_map_update_elem(fd_of(fx.skel->maps.eniaddr_enis), &k, &v, 0), 0);
+	fixture_put_eni(&fx, 0, fx.ifindex[eni], &v);
 }
 
 static void addr16(const char *text, __u8 out[16])
@@ -121,66 +100,23 @@ static void addr16(const char *text, __u8 out[16])
 
 static void put_owner(const char *addr, enum eni_id eni, __u32 in, __u32 out, __u32 flags)
 {
-	struct eniaddr_addr_key k = { .slot = 0 };
 	struct eniaddr_owner o = { .ifindex = (__u32)fx.ifindex[eni], .in_policy = in,
 				   .out_policy = out, .flags = flags };
 
-	addr16(addr, k.addr);
-	assert_int_equal(bpf_map_update_elem(fd_of(fx.skel->maps.eniaddr_addrs), &k, &o, 0), 0);
-}
-
-static struct eniaddr_rule_bits bit(int b)
-{
-	struct eniaddr_rule_bits bits = { { 0 } };
-
-	bits.w[b / 64] |= 1ull << (b % 64);
-	return bits;
-}
-
-static struct eniaddr_rule_bits bits_upto(int n)
-{
-	struct eniaddr_rule_bits bits = { { 0 } };
-
-	for (int b = 0; b < n; b++)
-		bits.w[0] |= 1ull << b;
-	return bits;
-}
-
-static void put_src(__u32 policy, const char *text, struct eniaddr_rule_bits bits)
-{
-	struct ip_prefix p;
-	struct eniaddr_src_key k = { .policy = policy };
-
-	assert_int_equal(ip_prefix_parse(text, &p), 0);
-	k.prefixlen = 32 + p.plen;
-	memcpy(k.addr, p.addr, 16);
-	assert_int_equal(bpf_map_update_elem(fd_of(fx.skel->maps.eniaddr_src), &k, &bits, 0), 0);
-}
-
-/* proto with the top port_bits bits of port (16: one port, 0: all ports). */
-static void put_l4(__u32 policy, int proto, __u32 port, int port_bits,
-		   struct eniaddr_rule_bits bits)
-{
-	struct eniaddr_l4_key k = {
-		.prefixlen = 32 + 8 + (__u32)port_bits,
-		.policy = policy,
-		.sel = htonl(ENIADDR_L4_SEL(proto, port)),
-	};
-
-	assert_int_equal(bpf_map_update_elem(fd_of(fx.skel->maps.eniaddr_l4), &k, &bits, 0), 0);
+	fixture_put_owner(&fx, 0, addr, &o);
 }
 
 /* The rules of POL_IN and POL_OUT are the same selectors; the peer is the source inbound and
  * the destination outbound, and only the direction's own policy is consulted. */
 static void put_web_policy(__u32 pol)
 {
-	put_src(pol, "0.0.0.0/0", bits_upto(5));
-	put_src(pol, "::/0", bits_upto(5));
-	put_l4(pol, IPPROTO_TCP, pol == POL_IN ? 80 : 443, 16, bit(0));
-	put_l4(pol, IPPROTO_UDP, 53, 16, bit(1));
-	put_l4(pol, IPPROTO_ICMP, 8 << 8, 8, bit(2));
-	put_l4(pol, IPPROTO_ICMPV6, 128 << 8, 8, bit(3));
-	put_l4(pol, IPPROTO_GRE_, 0, 0, bit(4));
+	fixture_put_src(&fx, pol, "0.0.0.0/0", RULE_BITS(0, 1, 2, 3, 4));
+	fixture_put_src(&fx, pol, "::/0", RULE_BITS(0, 1, 2, 3, 4));
+	fixture_put_l4(&fx, pol, IPPROTO_TCP, pol == POL_IN ? 80 : 443, 16, RULE_BITS(0));
+	fixture_put_l4(&fx, pol, IPPROTO_UDP, 53, 16, RULE_BITS(1));
+	fixture_put_l4(&fx, pol, IPPROTO_ICMP, 8 << 8, 8, RULE_BITS(2));
+	fixture_put_l4(&fx, pol, IPPROTO_ICMPV6, 128 << 8, 8, RULE_BITS(3));
+	fixture_put_l4(&fx, pol, IPPROTO_GRE_, 0, 0, RULE_BITS(4));
 }
 
 static void put_owners(void)
@@ -196,23 +132,20 @@ static void put_owners(void)
 
 static void populate(void)
 {
-	struct eniaddr_state st = { .active_slot = 0, .generation = 1 };
-	__u32 zero = 0;
-
-	assert_int_equal(bpf_map_update_elem(fd_of(fx.skel->maps.eniaddr_state), &zero, &st, 0), 0);
+	fixture_put_state(&fx, 0);
 	put_eni(ENI_A, ENIADDR_MODE_ENFORCE);
 	put_eni(ENI_B, ENIADDR_MODE_ENFORCE);
 	put_eni(ENI_C, ENIADDR_MODE_AUDIT);
 	put_owners();
 	put_web_policy(POL_IN);
 	put_web_policy(POL_OUT);
-	put_src(POL_OPEN, "0.0.0.0/0", bits_upto(2));
-	put_l4(POL_OPEN, IPPROTO_TCP, 0, 0, bit(0));
-	put_l4(POL_OPEN, IPPROTO_UDP, 0, 0, bit(1));
-	put_src(POL_OPEN_OUT, "0.0.0.0/0", bits_upto(3));
-	put_l4(POL_OPEN_OUT, IPPROTO_TCP, 0, 0, bit(0));
-	put_l4(POL_OPEN_OUT, IPPROTO_UDP, 0, 0, bit(1));
-	put_l4(POL_OPEN_OUT, IPPROTO_ICMP, 8 << 8, 8, bit(2));
+	fixture_put_src(&fx, POL_OPEN, "0.0.0.0/0", RULE_BITS(0, 1));
+	fixture_put_l4(&fx, POL_OPEN, IPPROTO_TCP, 0, 0, RULE_BITS(0));
+	fixture_put_l4(&fx, POL_OPEN, IPPROTO_UDP, 0, 0, RULE_BITS(1));
+	fixture_put_src(&fx, POL_OPEN_OUT, "0.0.0.0/0", RULE_BITS(0, 1, 2));
+	fixture_put_l4(&fx, POL_OPEN_OUT, IPPROTO_TCP, 0, 0, RULE_BITS(0));
+	fixture_put_l4(&fx, POL_OPEN_OUT, IPPROTO_UDP, 0, 0, RULE_BITS(1));
+	fixture_put_l4(&fx, POL_OPEN_OUT, IPPROTO_ICMP, 8 << 8, 8, RULE_BITS(2));
 }
 
 static void ct_clear(void)
@@ -220,72 +153,29 @@ static void ct_clear(void)
 	size_t n;
 	struct err e = {};
 
-	assert_int_equal(ct_flush(fx.ct_fd, 0, &n, &e), 0);
+	assert_int_equal(ct_flush(fx.maps.ct, 0, &n, &e), 0);
 }
 
 /* ---------------------------------------------------------------- running and counting */
-
-struct count {
-	__u64 packets;
-	__u64 bytes;
-};
-
-static struct count stat_of(const struct eniaddr_stat_key *k)
-{
-	struct eniaddr_stat vals[fx.ncpus];
-	struct count c = { 0, 0 };
-
-	if (bpf_map_lookup_elem(fd_of(fx.skel->maps.eniaddr_stats), k, vals))
-		return c;
-	for (int i = 0; i < fx.ncpus; i++) {
-		c.packets += vals[i].packets;
-		c.bytes += vals[i].bytes;
-	}
-	return c;
-}
-
-static __u64 stat_total(void)
-{
-	struct eniaddr_stat_key k, next, *prev = NULL;
-	int fd = fd_of(fx.skel->maps.eniaddr_stats);
-	__u64 total = 0;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		total += stat_of(&next).packets;
-		k = next;
-		prev = &k;
-	}
-	return total;
-}
 
 enum prog { XDP_IN, TC_IN, TC_OUT };
 
 /* Returns the verdict as the hook means it: 1 pass, 0 drop, -1 anything else. */
 static int run_prog(enum prog prog, const struct pkt *p, int ifindex, int *err)
 {
-	struct xdp_md xctx = { .data_end = (__u32)p->len, .ingress_ifindex = (__u32)ifindex };
-	struct __sk_buff sctx = { .ifindex = (__u32)ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->data, .data_size_in = (__u32)p->len,
-		    .repeat = 1);
-	struct bpf_program *bp;
+	const struct bpf_program *bp = prog == XDP_IN ? fx.skel->progs.xdp_ingress
+				     : prog == TC_IN  ? fx.skel->progs.tc_ingress
+						      : fx.skel->progs.tc_egress;
+	__u32 ret = 0;
 	int rv;
 
-	if (prog == XDP_IN) {
-		opts.ctx_in = &xctx;
-		opts.ctx_size_in = sizeof(xctx);
-		bp = fx.skel->progs.xdp_ingress;
-	} else {
-		opts.ctx_in = &sctx;
-		opts.ctx_size_in = sizeof(sctx);
-		bp = prog == TC_IN ? fx.skel->progs.tc_ingress : fx.skel->progs.tc_egress;
-	}
-	*err = bpf_prog_test_run_opts(bpf_program__fd(bp), &opts);
-	rv = (int)opts.retval;
+	*err = fixture_run(bp, p, ifindex, &ret);
+	rv = (int)ret;
 	switch (prog) {
 	case XDP_IN:
 		return rv == XDP_PASS ? 1 : rv == XDP_DROP ? 0 : -1;
 	case TC_IN:
-		return rv == TC_ACT_OK ? 1 : rv == TC_ACT_SHOT ? 0 : -1;
+		return rv == TC_ACT_UNSPEC ? 1 : rv == TC_ACT_SHOT ? 0 : -1;
 	default:
 		return rv == TC_ACT_UNSPEC ? 1 : rv == TC_ACT_SHOT ? 0 : -1;
 	}
@@ -371,7 +261,7 @@ static __u8 key_of(const struct step *s, struct eniaddr_ct_key *k)
 static int flow_entry(const struct step *s, struct eniaddr_ct_key *k, struct eniaddr_ct *v)
 {
 	key_of(s, k);
-	return bpf_map_lookup_elem(fx.ct_fd, k, v) ? -ENOENT : 0;
+	return bpf_map_lookup_elem(fx.maps.ct, k, v) ? -ENOENT : 0;
 }
 
 static bool is_audit(enum eni_id eni)
@@ -391,8 +281,8 @@ static bool run_step(const struct step *s)
 								      : ENIADDR_ACT_DROP,
 	};
 	int want = !drop || is_audit(s->eni);
-	struct count before, after;
-	__u64 total_before, total_after;
+	struct fixture_snapshot before;
+	struct fixture_moved moved;
 	struct eniaddr_ct_key k;
 	struct eniaddr_ct v;
 	struct pkt p;
@@ -402,18 +292,14 @@ static bool run_step(const struct step *s)
 		print_error("%s: the packet spec does not build\n", s->name);
 		return false;
 	}
-	before = stat_of(&key);
-	total_before = stat_total();
+	before = fixture_snapshot(&fx, &key);
 	got = run_prog(s->prog, &p, ifindex, &err);
-	after = stat_of(&key);
-	total_after = stat_total();
-	if (err || got != want || after.packets - before.packets != 1 ||
-	    total_after - total_before != 1) {
+	moved = fixture_moved(&fx, &before);
+	if (err || got != want || moved.packets != 1 || moved.total != 1) {
 		print_error("%s: test_run %d, verdict %d want %d; counter %s moved %llu (want 1); "
 			    "all counters moved %llu\n", s->name, err, got, want,
-			    reason_names[s->reason],
-			    (unsigned long long)(after.packets - before.packets),
-			    (unsigned long long)(total_after - total_before));
+			    fixture_reason_name(s->reason), (unsigned long long)moved.packets,
+			    (unsigned long long)moved.total);
 		return false;
 	}
 	if (s->state == ANY_STATE)
@@ -837,7 +723,7 @@ static void set_expiry(const struct step *s, __u64 expires_ns)
 
 	assert_int_equal(flow_entry(s, &k, &v), 0);
 	v.expires_ns = expires_ns;
-	assert_int_equal(bpf_map_update_elem(fx.ct_fd, &k, &v, BPF_EXIST), 0);
+	assert_int_equal(bpf_map_update_elem(fx.maps.ct, &k, &v, BPF_EXIST), 0);
 }
 
 /* Expiry is decided by the programs: an expired entry is absent, deleted, and replaced when a
@@ -894,7 +780,7 @@ static void plant(enum eni_id eni, const char *src, unsigned int sport, const ch
 				htons(dport));
 	v.created_ns = v.last_seen_ns = ct_now_ns();
 	v.expires_ns = v.last_seen_ns + 60 * 1000000000ull;
-	assert_int_equal(bpf_map_update_elem(fx.ct_fd, &k, &v, BPF_NOEXIST), 0);
+	assert_int_equal(bpf_map_update_elem(fx.maps.ct, &k, &v, BPF_NOEXIST), 0);
 }
 
 /* The ENI is part of the key: state of one interface never admits on another. */
@@ -981,14 +867,14 @@ static void test_gc_and_flush(void **state)
 	set_expiry(&f1, now - 1);
 	set_expiry(&f2, now - 1);
 
-	assert_int_equal(ct_gc_collect(fx.ct_fd, now, &expired, &scanned, &e), 0);
+	assert_int_equal(ct_gc_collect(fx.maps.ct, now, &expired, &scanned, &e), 0);
 	assert_int_equal(scanned, 4);
 	assert_int_equal(expired.v.n, 2);
 	/* f2's next packet arrives between the sweep's two reads: the program finds the expired
 	 * entry, drops it, and the rule creates a new one. */
 	f2_again.name = "f2 again";
 	assert_true(run_step(&f2_again));
-	assert_int_equal(ct_gc_reap(fx.ct_fd, now, &expired, &st, &e), 0);
+	assert_int_equal(ct_gc_reap(fx.maps.ct, now, &expired, &st, &e), 0);
 	VEC_FREE(&expired.v);
 	assert_int_equal(st.expired, 2);
 	assert_int_equal(st.deleted, 1);
@@ -997,19 +883,19 @@ static void test_gc_and_flush(void **state)
 	assert_true(has_entry(&f2));
 	assert_true(has_entry(&f3));
 
-	assert_int_equal(ct_gc_sweep(fx.ct_fd, ct_now_ns(), &st, &e), 0);
+	assert_int_equal(ct_gc_sweep(fx.maps.ct, ct_now_ns(), &st, &e), 0);
 	assert_int_equal(st.scanned, 3);
 	assert_int_equal(st.deleted, 0);
 	set_expiry(&f3, ct_now_ns() - 1);
-	assert_int_equal(ct_gc_sweep(fx.ct_fd, ct_now_ns(), &st, &e), 0);
+	assert_int_equal(ct_gc_sweep(fx.maps.ct, ct_now_ns(), &st, &e), 0);
 	assert_int_equal(st.deleted, 1);
 	assert_false(has_entry(&f3));
 
-	assert_int_equal(ct_flush(fx.ct_fd, (__u32)fx.ifindex[ENI_B], &n, &e), 0);
+	assert_int_equal(ct_flush(fx.maps.ct, (__u32)fx.ifindex[ENI_B], &n, &e), 0);
 	assert_int_equal(n, 1);
 	assert_false(has_entry(&on_b));
 	assert_true(has_entry(&f2));
-	assert_int_equal(ct_flush(fx.ct_fd, 0, &n, &e), 0);
+	assert_int_equal(ct_flush(fx.maps.ct, 0, &n, &e), 0);
 	assert_int_equal(n, 1);
 	assert_false(has_entry(&f2));
 }
@@ -1036,8 +922,8 @@ static void test_table_full(void **state)
 		assert_int_equal(err, 0);
 	}
 	assert_true(has_entry(&s)); /* the newest flow is tracked */
-	assert_int_equal(stat_of(&full).packets, 0);
-	assert_int_equal(ct_read(fx.ct_fd, 0, &all, &e), 0);
+	assert_int_equal(fixture_stat(&fx, &full).packets, 0);
+	assert_int_equal(ct_read(fx.maps.ct, 0, &all, &e), 0);
 	assert_true(all.v.n <= CT_SIZE);
 	assert_true(all.v.n > CT_SIZE / 2);
 	VEC_FREE(&all.v);
@@ -1046,55 +932,17 @@ static void test_table_full(void **state)
 
 /* ---------------------------------------------------------------- setup */
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	eniaddr__destroy(fx.skel);
-	fx.skel = NULL;
-	netns_destroy(&fx.ns);
-	return 0;
-}
-
 static int group_setup(void **state)
 {
-	static const struct {
-		enum eni_id eni;
-		const char *ifname;
-	} ifs[] = { { ENI_A, "a0" }, { ENI_U, "a1" }, { ENI_B, "b0" }, { ENI_C, "b1" } };
-	int rc;
+	static const char *const devs[ENI_COUNT] = {
+		[ENI_A] = "a0", [ENI_U] = "a1", [ENI_B] = "b0", [ENI_C] = "b1",
+	};
 
-	(void)state;
-	fx.ncpus = libbpf_num_possible_cpus();
-	if (fx.ncpus <= 0)
+	*state = &fx;
+	if (fixture_setup(&fx, "bpfct", devs, ENI_COUNT, CT_SIZE))
 		return -1;
-	rc = netns_create(&fx.ns, "bpfct");
-	if (!rc)
-		rc = netns_veth_add(&fx.ns, "a0", NULL, "a1");
-	if (!rc)
-		rc = netns_veth_add(&fx.ns, "b0", NULL, "b1");
-	for (size_t i = 0; !rc && i < sizeof(ifs) / sizeof(ifs[0]); i++) {
-		rc = netns_ifindex(&fx.ns, ifs[i].ifname);
-		fx.ifindex[ifs[i].eni] = rc;
-		rc = rc > 0 ? 0 : rc;
-	}
-	if (!rc)
-		rc = netns_enter(&fx.ns);
-	if (rc) {
-		fprintf(stderr, "test_bpf_conntrack: namespace setup: %s\n", strerror(-rc));
-		goto fail;
-	}
-	fx.skel = eniaddr__open();
-	if (!fx.skel || bpf_map__set_max_entries(fx.skel->maps.eniaddr_ct, CT_SIZE) ||
-	    eniaddr__load(fx.skel)) {
-		fprintf(stderr, "test_bpf_conntrack: loading the BPF object: %s\n", strerror(errno));
-		goto fail;
-	}
-	fx.ct_fd = bpf_map__fd(fx.skel->maps.eniaddr_ct);
 	populate();
 	return 0;
-fail:
-	group_teardown(state);
-	return -1;
 }
 
 int main(void)
@@ -1114,5 +962,5 @@ int main(void)
 		cmocka_unit_test(test_table_full),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, fixture_group_teardown);
 }

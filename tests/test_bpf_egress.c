@@ -50,8 +50,8 @@
 #include <bpf/libbpf.h>
 
 #include "addr.h"
+#include "bpf_fixture.h"
 #include "eniaddr.h"
-#include "eniaddr.skel.h"
 #include "netns.h"
 #include "pkt.h"
 
@@ -64,50 +64,15 @@ enum eni_id { ENI_A, ENI_B, ENI_C, ENI_D, ENI_U, ENI_COUNT };
 #define PEER  "198.51.100.7"  /* off every subnet */
 #define PEER6 "2001:db8:ffff::7"
 
-struct fixture {
-	struct netns ns;
-	struct eniaddr *skel;
-	int ifindex[ENI_COUNT];
-	int ncpus;
-};
-
-static struct fixture fx = { .ns = { .fd = -1 } };
-
-static const char *const reason_names[] = {
-#define REASON_NAME_(e, name, kind) [ENIADDR_R_##e] = name,
-	ENIADDR_REASONS(REASON_NAME_)
-#undef REASON_NAME_
-};
+static struct bpf_fixture fx;
 
 /* ---------------------------------------------------------------- map setup */
 
-static int map_fd(struct bpf_map *m)
-{
-	return bpf_map__fd(m);
-}
-
-static void put_state(__u32 slot)
-{
-	struct eniaddr_state st = { .active_slot = slot, .generation = 1 };
-	__u32 zero = 0;
-
-	assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_state), &zero, &st, 0), 0);
-}
-
 static void put_eni(__u32 slot, enum eni_id eni, __u8 mode, __u32 flags)
 {
-	struct eniaddr_eni_key k = { .slot = slot, .ifindex = (__u32)fx.ifindex[eni] };
 	struct eniaddr_eni v = { .in_policy = 1, .out_policy = 2, .mode = mode, .flags = flags };
 
-	assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_enis), &k, &v, 0), 0);
-}
-
-static struct ip_prefix prefix(const char *text)
-{
-	struct ip_prefix p;
-
-	assert_int_equal(ip_prefix_parse(text, &p), 0);
-	return p;
+	fixture_put_eni(&fx, slot, fx.ifindex[eni], &v);
 }
 
 /* An exact address, or (with a "/n") a delegated prefix, owned by eni in slot. */
@@ -115,63 +80,39 @@ static void put_owner(__u32 slot, const char *text, enum eni_id eni)
 {
 	struct eniaddr_owner o = { .ifindex = (__u32)fx.ifindex[eni], .in_policy = 1,
 				   .out_policy = 2 };
-	struct ip_prefix p = prefix(text);
 
-	if (!strchr(text, '/')) {
-		struct eniaddr_addr_key k = { .slot = slot };
-
-		memcpy(k.addr, p.addr, 16);
-		assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_addrs), &k, &o, 0),
-				 0);
-	} else {
-		struct eniaddr_pfx_key k = { .prefixlen = 32 + p.plen, .slot = slot };
-
-		memcpy(k.addr, p.addr, 16);
-		o.flags = ENIADDR_ADDR_F_PREFIX;
-		assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_pfx), &k, &o, 0), 0);
-	}
+	fixture_put_owner(&fx, slot, text, &o);
 }
 
 /* Outbound policy 2: every protocol and port to 0.0.0.0/0 and ::/0 (rule bit 0). */
 static void put_allow_all_out(void)
 {
-	static const char *const roots[] = { "0.0.0.0/0", "::/0" };
-	struct eniaddr_rule_bits bits = { { 1 } };
-	struct eniaddr_l4_key lk = { .prefixlen = 32, .policy = 2 };
-
-	for (size_t i = 0; i < 2; i++) {
-		struct ip_prefix p = prefix(roots[i]);
-		struct eniaddr_src_key sk = { .prefixlen = 32 + p.plen, .policy = 2 };
-
-		memcpy(sk.addr, p.addr, 16);
-		assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_src), &sk, &bits,
-						     0), 0);
-	}
-	assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_l4), &lk, &bits, 0), 0);
+	fixture_put_src(&fx, 2, "0.0.0.0/0", RULE_BITS(0));
+	fixture_put_src(&fx, 2, "::/0", RULE_BITS(0));
+	fixture_put_l4(&fx, 2, -1, 0, 0, RULE_BITS(0));
 }
 
 /* The subnet of eni in one family, its router at base + 1, as compile_nexthops writes it. */
 static void put_subnet(__u32 slot, enum eni_id eni, const char *text)
 {
-	struct ip_prefix p = prefix(text);
-	struct eniaddr_nexthop_key k = {
-		.slot = slot,
-		.ifindex = (__u32)fx.ifindex[eni],
-		.family = ip_prefix_is_v4(&p) ? ENIADDR_AF_INET : ENIADDR_AF_INET6,
-	};
-	struct eniaddr_nexthop v = { .plen = p.plen };
+	struct eniaddr_nexthop_key k = { .slot = slot, .ifindex = (__u32)fx.ifindex[eni] };
+	struct eniaddr_nexthop v = { 0 };
+	struct ip_prefix p;
 
+	assert_int_equal(ip_prefix_parse(text, &p), 0);
+	k.family = ip_prefix_is_v4(&p) ? ENIADDR_AF_INET : ENIADDR_AF_INET6;
+	v.plen = p.plen;
 	for (unsigned int bit = 0; bit < p.plen; bit++)
 		v.mask[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
 	memcpy(v.subnet, p.addr, 16);
 	memcpy(v.gateway, p.addr, 16);
 	v.gateway[15] |= 1;
-	assert_int_equal(bpf_map_update_elem(map_fd(fx.skel->maps.eniaddr_nexthop), &k, &v, 0), 0);
+	assert_int_equal(bpf_map_update_elem(fx.maps.nexthop, &k, &v, 0), 0);
 }
 
 static void populate(void)
 {
-	put_state(0);
+	fixture_put_state(&fx, 0);
 	put_eni(0, ENI_A, ENIADDR_MODE_ENFORCE, ENIADDR_ENI_F_SRC_CHECK);
 	put_eni(0, ENI_B, ENIADDR_MODE_ENFORCE, ENIADDR_ENI_F_SRC_CHECK);
 	put_eni(0, ENI_C, ENIADDR_MODE_ENFORCE, 0);
@@ -199,53 +140,6 @@ static void populate(void)
 
 /* ---------------------------------------------------------------- running and counting */
 
-struct count {
-	__u64 packets;
-	__u64 bytes;
-};
-
-static struct count stat_of(const struct eniaddr_stat_key *k)
-{
-	struct eniaddr_stat vals[fx.ncpus];
-	struct count c = { 0, 0 };
-	int i;
-
-	if (bpf_map_lookup_elem(map_fd(fx.skel->maps.eniaddr_stats), k, vals))
-		return c;
-	for (i = 0; i < fx.ncpus; i++) {
-		c.packets += vals[i].packets;
-		c.bytes += vals[i].bytes;
-	}
-	return c;
-}
-
-/* Packets over every counter, so a case can prove it moved only its own. */
-static __u64 stat_total(void)
-{
-	struct eniaddr_stat_key k, next, *prev = NULL;
-	int fd = map_fd(fx.skel->maps.eniaddr_stats);
-	__u64 total = 0;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		total += stat_of(&next).packets;
-		k = next;
-		prev = &k;
-	}
-	return total;
-}
-
-static int run_tc_egress(const struct pkt *p, int ifindex, int *retval)
-{
-	struct __sk_buff ctx = { .ifindex = (__u32)ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->data, .data_size_in = (__u32)p->len,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
-	int err;
-
-	err = bpf_prog_test_run_opts(bpf_program__fd(fx.skel->progs.tc_egress), &opts);
-	*retval = (int)opts.retval;
-	return err;
-}
-
 struct egress_case {
 	const char *name;
 	struct pkt_spec pkt;
@@ -265,21 +159,20 @@ static bool run_one(const struct egress_case *c, const struct pkt *p)
 		.dir = ENIADDR_DIR_EGRESS,
 		.action = (__u8)c->action,
 	};
-	struct count before = stat_of(&key), after;
-	__u64 total_before = stat_total(), total_after;
-	int got = 12345, err;
+	struct fixture_snapshot before = fixture_snapshot(&fx, &key);
+	struct fixture_moved moved;
+	__u32 got = 12345;
+	int err;
 
-	err = run_tc_egress(p, ifindex, &got);
-	after = stat_of(&key);
-	total_after = stat_total();
-	if (err || got != c->verdict || after.packets - before.packets != 1 ||
-	    after.bytes - before.bytes != p->len || total_after - total_before != 1) {
+	err = fixture_run(fx.skel->progs.tc_egress, p, ifindex, &got);
+	moved = fixture_moved(&fx, &before);
+	if (err || (int)got != c->verdict || moved.packets != 1 || moved.bytes != p->len ||
+	    moved.total != 1) {
 		print_error("%s: test_run %d, verdict %d want %d; counter %s/%d moved %llu packets "
-			    "%llu bytes (want 1, %zu); all counters moved %llu\n", c->name, err, got,
-			    c->verdict, reason_names[c->reason], c->action,
-			    (unsigned long long)(after.packets - before.packets),
-			    (unsigned long long)(after.bytes - before.bytes), p->len,
-			    (unsigned long long)(total_after - total_before));
+			    "%llu bytes (want 1, %zu); all counters moved %llu\n", c->name, err,
+			    (int)got, c->verdict, fixture_reason_name(c->reason), c->action,
+			    (unsigned long long)moved.packets, (unsigned long long)moved.bytes,
+			    p->len, (unsigned long long)moved.total);
 		return false;
 	}
 	return true;
@@ -504,6 +397,16 @@ static void test_unreadable_headers(void **state)
 		{ "check off: three vlan tags pass, counted", { .vlan = { 0x88a8, 0x8100, 0x8100 },
 		  .src = "10.1.3.10", .dst = PEER, TCP(40000) }, ENI_C, UNSPEC, ENIADDR_R_VLAN_CAP,
 		  ENIADDR_ACT_PASS },
+		/* The source is read and c's own: the outbound rules cannot judge it by port,
+		 * whatever the source check says. */
+		{ "check off: tcp header cut, own source still dropped", { .src = "10.1.3.10",
+		  .dst = PEER, TCP(40000), CUT(PKT_L_L4, 10) }, ENI_C, SHOT, ENIADDR_R_MALFORMED,
+		  ENIADDR_ACT_DROP },
+		{ "check off: nine extension headers, spoofed source passes, counted",
+		  { .src = "2001:db8:3::99", .dst = PEER6, UDP(1, 2), .n_ext = 9, .ext = {
+		  EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8),
+		  EXT(60, 8), EXT(60, 8), EXT(60, 8) } }, ENI_C, UNSPEC, ENIADDR_R_SPOOFED_SOURCE,
+		  ENIADDR_ACT_PASS },
 	};
 
 	(void)state;
@@ -522,15 +425,15 @@ static void test_active_slot(void **state)
 	};
 
 	(void)state;
-	put_state(1);
+	fixture_put_state(&fx, 1);
 	RUN_TABLE(in_slot1);
-	put_state(0);
+	fixture_put_state(&fx, 0);
 }
 
 static int slot0_active(void **state)
 {
 	(void)state;
-	put_state(0);
+	fixture_put_state(&fx, 0);
 	return 0;
 }
 
@@ -618,7 +521,7 @@ static void test_next_hop_choice(void **state)
 			.dir = ENIADDR_DIR_EGRESS,
 			.action = ENIADDR_ACT_REDIRECT,
 		};
-		struct count before = stat_of(&key);
+		struct fixture_count before = fixture_stat(&fx, &key);
 		struct pkt p;
 		bool seen = false;
 
@@ -630,10 +533,10 @@ static void test_next_hop_choice(void **state)
 			if (!seen)
 				usleep(20000);
 		}
-		if (!seen || stat_of(&key).packets - before.packets != 1) {
+		if (!seen || fixture_stat(&fx, &key).packets - before.packets != 1) {
 			print_error("%s: next hop %s %s on the owner; redirects counted %llu\n",
 				    c->name, c->next_hop, seen ? "seen" : "NOT seen",
-				    (unsigned long long)(stat_of(&key).packets - before.packets));
+				    (unsigned long long)(fixture_stat(&fx, &key).packets - before.packets));
 			failed++;
 		}
 	}
@@ -647,57 +550,17 @@ static void test_next_hop_choice(void **state)
 
 /* ---------------------------------------------------------------- setup */
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	eniaddr__destroy(fx.skel);
-	fx.skel = NULL;
-	netns_destroy(&fx.ns);
-	return 0;
-}
-
 static int group_setup(void **state)
 {
-	static const struct {
-		enum eni_id eni;
-		const char *ifname;
-	} ifs[] = { { ENI_A, "a0" }, { ENI_U, "a1" }, { ENI_B, "b0" }, { ENI_C, "b1" },
-		    { ENI_D, "c0" } };
-	size_t i;
-	int rc;
+	static const char *const devs[ENI_COUNT] = {
+		[ENI_A] = "a0", [ENI_U] = "a1", [ENI_B] = "b0", [ENI_C] = "b1", [ENI_D] = "c0",
+	};
 
-	(void)state;
-	fx.ncpus = libbpf_num_possible_cpus();
-	if (fx.ncpus <= 0)
+	*state = &fx;
+	if (fixture_setup(&fx, "bpfeg", devs, ENI_COUNT, 0))
 		return -1;
-	rc = netns_create(&fx.ns, "bpfeg");
-	if (!rc)
-		rc = netns_veth_add(&fx.ns, "a0", NULL, "a1");
-	if (!rc)
-		rc = netns_veth_add(&fx.ns, "b0", NULL, "b1");
-	if (!rc)
-		rc = netns_veth_add(&fx.ns, "c0", NULL, "c1");
-	for (i = 0; !rc && i < sizeof(ifs) / sizeof(ifs[0]); i++) {
-		rc = netns_ifindex(&fx.ns, ifs[i].ifname);
-		fx.ifindex[ifs[i].eni] = rc;
-		rc = rc > 0 ? 0 : rc;
-	}
-	if (!rc)
-		rc = netns_enter(&fx.ns);
-	if (rc) {
-		fprintf(stderr, "test_bpf_egress: namespace setup: %s\n", strerror(-rc));
-		goto fail;
-	}
-	fx.skel = eniaddr__open_and_load();
-	if (!fx.skel) {
-		fprintf(stderr, "test_bpf_egress: loading the BPF object: %s\n", strerror(errno));
-		goto fail;
-	}
 	populate();
 	return 0;
-fail:
-	group_teardown(state);
-	return -1;
 }
 
 int main(void)
@@ -717,5 +580,5 @@ int main(void)
 		fprintf(stderr, "test_bpf_egress: needs root (BPF_PROG_TEST_RUN)\n");
 		return 77;
 	}
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, fixture_group_teardown);
 }

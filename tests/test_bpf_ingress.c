@@ -49,9 +49,8 @@
 #include <bpf/libbpf.h>
 
 #include "addr.h"
+#include "bpf_fixture.h"
 #include "eniaddr.h"
-#include "eniaddr.skel.h"
-#include "netns.h"
 #include "pkt.h"
 
 enum eni_id { ENI_A, ENI_B, ENI_C, ENI_U, ENI_COUNT };
@@ -65,46 +64,15 @@ enum eni_id { ENI_A, ENI_B, ENI_C, ENI_U, ENI_COUNT };
 #define SRC6_IN  "2001:db8:ff::1"
 #define SRC6_OUT "2001:db9::1"
 
-struct fixture {
-	struct netns ns;
-	struct eniaddr *skel;
-	int ifindex[ENI_COUNT];
-	int ncpus;
-};
-
-static struct fixture fx = { .ns = { .fd = -1 } };
-
-static const char *const reason_names[] = {
-#define REASON_NAME_(e, name, kind) [ENIADDR_R_##e] = name,
-	ENIADDR_REASONS(REASON_NAME_)
-#undef REASON_NAME_
-};
+static struct bpf_fixture fx;
 
 /* ---------------------------------------------------------------- map setup */
 
-static void put_state(__u32 slot)
-{
-	struct eniaddr_state st = { .active_slot = slot, .generation = 1 };
-	__u32 zero = 0;
-
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.eniaddr_state), &zero, &st, 0),
-			 0);
-}
-
 static void put_eni(__u32 slot, enum eni_id eni, __u32 policy, __u8 mode)
 {
-	struct eniaddr_eni_key k = { .slot = slot, .ifindex = (__u32)fx.ifindex[eni] };
 	struct eniaddr_eni v = { .in_policy = policy, .mode = mode };
 
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.eniaddr_enis), &k, &v, 0), 0);
-}
-
-static struct ip_prefix prefix(const char *text)
-{
-	struct ip_prefix p;
-
-	assert_int_equal(ip_prefix_parse(text, &p), 0);
-	return p;
+	fixture_put_eni(&fx, slot, fx.ifindex[eni], &v);
 }
 
 /* An exact address, or (with a "/n") a delegated prefix, owned by eni in slot. */
@@ -112,57 +80,8 @@ static void put_owner(__u32 slot, const char *text, enum eni_id eni, __u32 polic
 {
 	struct eniaddr_owner o = { .ifindex = (__u32)fx.ifindex[eni], .in_policy = policy,
 				   .flags = flags };
-	struct ip_prefix p = prefix(text);
 
-	if (!strchr(text, '/')) {
-		struct eniaddr_addr_key k = { .slot = slot };
-
-		memcpy(k.addr, p.addr, 16);
-		assert_int_equal(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.eniaddr_addrs), &k, &o,
-						     0), 0);
-	} else {
-		struct eniaddr_pfx_key k = { .prefixlen = 32 + p.plen, .slot = slot };
-
-		memcpy(k.addr, p.addr, 16);
-		o.flags |= ENIADDR_ADDR_F_PREFIX;
-		assert_int_equal(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.eniaddr_pfx), &k, &o, 0),
-				 0);
-	}
-}
-
-/* Rule bits from a list of bit numbers ending with -1. */
-static struct eniaddr_rule_bits bits_of(const int *list)
-{
-	struct eniaddr_rule_bits b = { { 0 } };
-
-	for (; *list >= 0; list++)
-		b.w[*list / 64] |= 1ull << (*list % 64);
-	return b;
-}
-#define BITS(...) bits_of((const int[]){ __VA_ARGS__, -1 })
-
-/* The value of a source prefix holds the union of every covering prefix's bits: written by
- * hand below, as the compiler would. */
-static void put_src(__u32 policy, const char *text, struct eniaddr_rule_bits bits)
-{
-	struct ip_prefix p = prefix(text);
-	struct eniaddr_src_key k = { .prefixlen = 32 + p.plen, .policy = policy };
-
-	memcpy(k.addr, p.addr, 16);
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.eniaddr_src), &k, &bits, 0), 0);
-}
-
-/* One L4 entry: protocol, then the top port_bits bits of port (-1: protocol-less, all). */
-static void put_l4(__u32 policy, int proto, __u32 port, int port_bits,
-		   struct eniaddr_rule_bits bits)
-{
-	struct eniaddr_l4_key k = { .prefixlen = 32, .policy = policy };
-
-	if (proto >= 0) {
-		k.prefixlen = 32 + 8 + (__u32)port_bits;
-		k.sel = htonl(ENIADDR_L4_SEL(proto, port));
-	}
-	assert_int_equal(bpf_map_update_elem(bpf_map__fd(fx.skel->maps.eniaddr_l4), &k, &bits, 0), 0);
+	fixture_put_owner(&fx, slot, text, &o);
 }
 
 /* An inclusive port range as the fewest aligned power-of-two blocks. */
@@ -174,14 +93,14 @@ static void put_l4_range(__u32 policy, int proto, __u32 lo, __u32 hi,
 
 		while (k < 16 && (lo & ((2u << k) - 1)) == 0 && lo + (2u << k) - 1 <= hi)
 			k++;
-		put_l4(policy, proto, lo, 16 - k, bits);
+		fixture_put_l4(&fx, policy, proto, lo, 16 - k, bits);
 		lo += 1u << k;
 	}
 }
 
 static void populate(void)
 {
-	put_state(0);
+	fixture_put_state(&fx, 0);
 	put_eni(0, ENI_A, POL_A, ENIADDR_MODE_ENFORCE);
 	put_eni(0, ENI_B, POL_B, ENIADDR_MODE_ENFORCE);
 	put_eni(0, ENI_C, POL_B, ENIADDR_MODE_AUDIT);
@@ -200,102 +119,41 @@ static void populate(void)
 	put_eni(1, ENI_A, POL_A, ENIADDR_MODE_ENFORCE);
 	put_owner(1, "10.1.9.9", ENI_A, POL_A, 0);
 
-	put_src(POL_A, "0.0.0.0/0", BITS(2));
-	put_src(POL_A, "10.0.0.0/8", BITS(0, 2, 3, 700, 1023));
-	put_src(POL_A, "2001:db8::/32", BITS(1));
-	put_l4_range(POL_A, IPPROTO_TCP, 80, 443, BITS(0));
-	put_l4(POL_A, IPPROTO_UDP, 53, 16, BITS(1));
-	put_l4(POL_A, IPPROTO_ICMP, 8 << 8, 8, BITS(2));
-	put_l4_range(POL_A, IPPROTO_UDP, 0, 1, BITS(3));
-	put_l4(POL_A, IPPROTO_TCP, 8080, 16, BITS(700));
-	put_l4(POL_A, IPPROTO_UDP, 65535, 16, BITS(1023));
+	/* A source prefix holds the union of every covering prefix's bits, as the compiler
+	 * writes it. */
+	fixture_put_src(&fx, POL_A, "0.0.0.0/0", RULE_BITS(2));
+	fixture_put_src(&fx, POL_A, "10.0.0.0/8", RULE_BITS(0, 2, 3, 700, 1023));
+	fixture_put_src(&fx, POL_A, "2001:db8::/32", RULE_BITS(1));
+	put_l4_range(POL_A, IPPROTO_TCP, 80, 443, RULE_BITS(0));
+	fixture_put_l4(&fx, POL_A, IPPROTO_UDP, 53, 16, RULE_BITS(1));
+	fixture_put_l4(&fx, POL_A, IPPROTO_ICMP, 8 << 8, 8, RULE_BITS(2));
+	put_l4_range(POL_A, IPPROTO_UDP, 0, 1, RULE_BITS(3));
+	fixture_put_l4(&fx, POL_A, IPPROTO_TCP, 8080, 16, RULE_BITS(700));
+	fixture_put_l4(&fx, POL_A, IPPROTO_UDP, 65535, 16, RULE_BITS(1023));
 
-	put_src(POL_OVR, "10.0.0.0/8", BITS(0));
-	put_l4(POL_OVR, IPPROTO_TCP, 22, 16, BITS(0));
+	fixture_put_src(&fx, POL_OVR, "10.0.0.0/8", RULE_BITS(0));
+	fixture_put_l4(&fx, POL_OVR, IPPROTO_TCP, 22, 16, RULE_BITS(0));
 
-	put_src(POL_B, "0.0.0.0/0", BITS(0));
-	put_src(POL_B, "::/0", BITS(0));
-	put_src(POL_B, "10.2.0.0/16", BITS(0, 1));
-	put_src(POL_B, "2001:db8:2000::/36", BITS(0, 1));
-	put_l4(POL_B, -1, 0, 0, BITS(1));
-	put_l4(POL_B, IPPROTO_TCP, 22, 16, BITS(0, 1));
+	fixture_put_src(&fx, POL_B, "0.0.0.0/0", RULE_BITS(0));
+	fixture_put_src(&fx, POL_B, "::/0", RULE_BITS(0));
+	fixture_put_src(&fx, POL_B, "10.2.0.0/16", RULE_BITS(0, 1));
+	fixture_put_src(&fx, POL_B, "2001:db8:2000::/36", RULE_BITS(0, 1));
+	fixture_put_l4(&fx, POL_B, -1, 0, 0, RULE_BITS(1));
+	fixture_put_l4(&fx, POL_B, IPPROTO_TCP, 22, 16, RULE_BITS(0, 1));
 }
 
 /* ---------------------------------------------------------------- running and counting */
 
-struct count {
-	__u64 packets;
-	__u64 bytes;
-};
-
-static struct count stat_of(const struct eniaddr_stat_key *k)
-{
-	struct eniaddr_stat vals[fx.ncpus];
-	struct count c = { 0, 0 };
-	int i;
-
-	if (bpf_map_lookup_elem(bpf_map__fd(fx.skel->maps.eniaddr_stats), k, vals))
-		return c;
-	for (i = 0; i < fx.ncpus; i++) {
-		c.packets += vals[i].packets;
-		c.bytes += vals[i].bytes;
-	}
-	return c;
-}
-
-/* Packets over every counter, so a case can prove it moved only its own. */
-static __u64 stat_total(void)
-{
-	struct eniaddr_stat_key k, next;
-	struct eniaddr_stat_key *prev = NULL;
-	int fd = bpf_map__fd(fx.skel->maps.eniaddr_stats);
-	__u64 total = 0;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		total += stat_of(&next).packets;
-		k = next;
-		prev = &k;
-	}
-	return total;
-}
-
-/* XDP and tc test runs refuse frames under 14 bytes (even behind metadata), and tc test runs
- * refuse IPv4/IPv6 frames whose IP header is cut: those cases run through XDP only. */
-static int run_xdp(const struct pkt *p, int ifindex, __u32 *retval)
-{
-	struct xdp_md ctx = {
-		.data_end = (__u32)p->len,
-		.ingress_ifindex = (__u32)ifindex,
-	};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->data, .data_size_in = (__u32)p->len,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
-	int err;
-
-	err = bpf_prog_test_run_opts(bpf_program__fd(fx.skel->progs.xdp_ingress), &opts);
-	*retval = opts.retval;
-	return err;
-}
-
-static int run_tc(const struct pkt *p, int ifindex, __u32 *retval)
-{
-	struct __sk_buff ctx = { .ifindex = (__u32)ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->data, .data_size_in = (__u32)p->len,
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
-	int err;
-
-	err = bpf_prog_test_run_opts(bpf_program__fd(fx.skel->progs.tc_ingress), &opts);
-	*retval = opts.retval;
-	return err;
-}
-
 #define PASS XDP_PASS
 #define DROP XDP_DROP
 
+/* XDP and tc test runs refuse frames under 14 bytes (even behind metadata), and tc test runs
+ * refuse IPv4/IPv6 frames whose IP header is cut: those cases run through XDP only. */
 struct ingress_case {
 	const char *name;
 	struct pkt_spec pkt;
 	enum eni_id eni;
-	__u32 xdp;                  /* XDP_PASS or XDP_DROP; tc expects TC_ACT_OK / TC_ACT_SHOT */
+	__u32 xdp;                  /* XDP_PASS or XDP_DROP; tc expects TC_ACT_UNSPEC / TC_ACT_SHOT */
 	enum eniaddr_reason reason; /* the counter that moves */
 	enum eniaddr_action action;
 	bool tc;                    /* also through tc_ingress */
@@ -312,23 +170,22 @@ static bool run_one(const struct ingress_case *c, const struct pkt *p, bool tc)
 		.dir = ENIADDR_DIR_INGRESS,
 		.action = (__u8)c->action,
 	};
-	__u32 want = tc ? (c->xdp == XDP_PASS ? TC_ACT_OK : TC_ACT_SHOT) : c->xdp;
-	struct count before = stat_of(&key), after;
-	__u64 total_before = stat_total(), total_after;
+	__u32 want = tc ? (c->xdp == XDP_PASS ? (__u32)TC_ACT_UNSPEC : TC_ACT_SHOT) : c->xdp;
+	struct fixture_snapshot before = fixture_snapshot(&fx, &key);
+	struct fixture_moved moved;
 	__u32 got = ~0u;
 	int err;
 
-	err = tc ? run_tc(p, ifindex, &got) : run_xdp(p, ifindex, &got);
-	after = stat_of(&key);
-	total_after = stat_total();
-	if (err || got != want || after.packets - before.packets != 1 ||
-	    after.bytes - before.bytes != p->len || total_after - total_before != 1) {
+	err = fixture_run(tc ? fx.skel->progs.tc_ingress : fx.skel->progs.xdp_ingress, p, ifindex,
+			  &got);
+	moved = fixture_moved(&fx, &before);
+	if (err || got != want || moved.packets != 1 || moved.bytes != p->len || moved.total != 1) {
 		print_error("%s [%s]: test_run %d, verdict %u want %u; counter %s/%d moved %llu "
 			    "packets %llu bytes (want 1, %zu); all counters moved %llu\n",
-			    c->name, tc ? "tc" : "xdp", err, got, want, reason_names[c->reason],
-			    c->action, (unsigned long long)(after.packets - before.packets),
-			    (unsigned long long)(after.bytes - before.bytes), p->len,
-			    (unsigned long long)(total_after - total_before));
+			    c->name, tc ? "tc" : "xdp", err, got, want,
+			    fixture_reason_name(c->reason), c->action,
+			    (unsigned long long)moved.packets, (unsigned long long)moved.bytes,
+			    p->len, (unsigned long long)moved.total);
 		return false;
 	}
 	return true;
@@ -881,7 +738,7 @@ static void test_fragment_expiry(void **state)
 	struct ingress_case expired = later;
 	struct eniaddr_frag_key k = { .ifindex = (__u32)fx.ifindex[ENI_A], .id = 0xbeef,
 				      .proto = IPPROTO_TCP };
-	int fd = bpf_map__fd(fx.skel->maps.eniaddr_frags);
+	int fd = fx.maps.frags;
 	struct eniaddr_frag v;
 	struct timespec now;
 	struct pkt p;
@@ -931,9 +788,9 @@ static void test_active_slot(void **state)
 	};
 
 	(void)state;
-	put_state(1);
+	fixture_put_state(&fx, 1);
 	RUN_TABLE(in_slot1);
-	put_state(0);
+	fixture_put_state(&fx, 0);
 	RUN_TABLE(in_slot0);
 }
 
@@ -941,60 +798,23 @@ static void test_active_slot(void **state)
 static int slot0_active(void **state)
 {
 	(void)state;
-	put_state(0);
+	fixture_put_state(&fx, 0);
 	return 0;
 }
 
 /* ---------------------------------------------------------------- setup */
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	eniaddr__destroy(fx.skel);
-	fx.skel = NULL;
-	netns_destroy(&fx.ns);
-	return 0;
-}
-
 static int group_setup(void **state)
 {
-	static const struct {
-		enum eni_id eni;
-		const char *ifname;
-	} ifs[] = { { ENI_A, "a0" }, { ENI_U, "a1" }, { ENI_B, "b0" }, { ENI_C, "b1" } };
-	size_t i;
-	int rc;
+	static const char *const devs[ENI_COUNT] = {
+		[ENI_A] = "a0", [ENI_U] = "a1", [ENI_B] = "b0", [ENI_C] = "b1",
+	};
 
-	(void)state;
-	fx.ncpus = libbpf_num_possible_cpus();
-	if (fx.ncpus <= 0)
+	*state = &fx;
+	if (fixture_setup(&fx, "bpfin", devs, ENI_COUNT, 0))
 		return -1;
-	rc = netns_create(&fx.ns, "bpfin");
-	if (!rc)
-		rc = netns_veth_add(&fx.ns, "a0", NULL, "a1");
-	if (!rc)
-		rc = netns_veth_add(&fx.ns, "b0", NULL, "b1");
-	for (i = 0; !rc && i < sizeof(ifs) / sizeof(ifs[0]); i++) {
-		rc = netns_ifindex(&fx.ns, ifs[i].ifname);
-		fx.ifindex[ifs[i].eni] = rc;
-		rc = rc > 0 ? 0 : rc;
-	}
-	if (!rc)
-		rc = netns_enter(&fx.ns);
-	if (rc) {
-		fprintf(stderr, "test_bpf_ingress: namespace setup: %s\n", strerror(-rc));
-		goto fail;
-	}
-	fx.skel = eniaddr__open_and_load();
-	if (!fx.skel) {
-		fprintf(stderr, "test_bpf_ingress: loading the BPF object: %s\n", strerror(errno));
-		goto fail;
-	}
 	populate();
 	return 0;
-fail:
-	group_teardown(state);
-	return -1;
 }
 
 int main(void)
@@ -1012,5 +832,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_active_slot, slot0_active),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, fixture_group_teardown);
 }

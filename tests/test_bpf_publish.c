@@ -171,17 +171,6 @@ static void build_b(struct compiled *c, unsigned int slot)
 	add_l4(c, 1, 17, 53, 16, 0x1);
 }
 
-static void compiled_release(struct compiled *c)
-{
-	VEC_FREE(&c->enis);
-	VEC_FREE(&c->addrs);
-	VEC_FREE(&c->pfxs);
-	VEC_FREE(&c->srcs);
-	VEC_FREE(&c->l4s);
-	VEC_FREE(&c->policies);
-	VEC_FREE(&c->nexthops);
-}
-
 /* ---- reading the maps back ---- */
 
 static struct eniaddr_state read_state(void)
@@ -237,6 +226,16 @@ static void expect_maps_hold(const struct compiled *c)
 	EXPECT_VEC(fx.maps.nexthop, "eniaddr_nexthop", c->nexthops, struct compiled_nexthop);
 }
 
+/* Packets see publish number generation in slot, and the maps hold exactly fx.live. */
+static void expect_live(__u64 generation, unsigned int slot)
+{
+	struct eniaddr_state st = read_state();
+
+	assert_int_equal(st.generation, generation);
+	assert_int_equal(st.active_slot, slot);
+	expect_maps_hold(&fx.live);
+}
+
 /* Publishes what build makes for the slot publish_prepare() names; it becomes fx.live. */
 static void publish_ok(void (*build)(struct compiled *, unsigned int), unsigned int want_slot)
 {
@@ -252,7 +251,7 @@ static void publish_ok(void (*build)(struct compiled *, unsigned int), unsigned 
 		fail_msg("publish_commit: %s", e.msg);
 	assert_int_equal(gen, fx.generation + 1);
 	fx.generation = gen;
-	compiled_release(&fx.live);
+	compiled_free(&fx.live);
 	fx.live = c;
 }
 
@@ -298,25 +297,15 @@ static void test_load_pins_maps_and_programs(void **state)
 
 static void test_first_publish_fills_slot_0(void **state)
 {
-	struct eniaddr_state st;
-
 	publish_ok(build_a, 0);
-	st = read_state();
-	assert_int_equal(st.generation, 1);
-	assert_int_equal(st.active_slot, 0);
-	expect_maps_hold(&fx.live);
+	expect_live(1, 0);
 }
 
 static void test_second_publish_flips_to_slot_1(void **state)
 {
-	struct eniaddr_state st;
-
 	publish_ok(build_b, 1);
-	st = read_state();
-	assert_int_equal(st.generation, 2);
-	assert_int_equal(st.active_slot, 1);
 	/* B's entries only: A's slot-0 entries are gone after the grace period. */
-	expect_maps_hold(&fx.live);
+	expect_live(2, 1);
 }
 
 /* Failing publishes: each must leave the generation, the slot and every entry as they were. */
@@ -413,7 +402,7 @@ static void test_failed_publish_keeps_previous(void **state)
 		assert_int_equal(publish_prepare(&fx.maps, &slot, &e), 0);
 		cases[i].build(&c, slot);
 		rc = publish_commit(&fx.maps, &c, &gen, &e);
-		compiled_release(&c);
+		compiled_free(&c);
 		if (rc != cases[i].want)
 			fail_msg("%s: publish_commit returned %d (%s), want %d", cases[i].name, rc,
 				 e.msg, cases[i].want);
@@ -444,12 +433,10 @@ static void test_crash_leftovers_are_cleared(void **state)
 	for (i = 0; i < junk.srcs.n; i++)
 		assert_int_equal(bpf_map_update_elem(fx.maps.src, &junk.srcs.v[i].k,
 						     &junk.srcs.v[i].v, BPF_ANY), 0);
-	compiled_release(&junk);
+	compiled_free(&junk);
 
 	publish_ok(build_b, 0); /* B again, now in slot 0 */
-	assert_int_equal(read_state().active_slot, 0);
-	assert_int_equal(read_state().generation, 3);
-	expect_maps_hold(&fx.live);
+	expect_live(3, 0);
 }
 
 /* ---- attach and detach on a veth pair in a private namespace ---- */
@@ -716,7 +703,7 @@ static int group_teardown(void **state)
 	netns_destroy(&fx.ns);
 	runtime_close_maps(&fx.maps);
 	pins_unlock(&fx.pins);
-	compiled_release(&fx.live);
+	compiled_free(&fx.live);
 	if (fx.mounted && umount2(fx.bpffs, MNT_DETACH))
 		fprintf(stderr, "test_bpf_publish: umount %s: %s\n", fx.bpffs, strerror(errno));
 	fx.mounted = false;

@@ -88,19 +88,10 @@ static long counter(const char *dev, const char *dir, const char *reason, const 
 
 static socklen_t sockaddr_of(const char *addr, unsigned int port, struct sockaddr_storage *ss)
 {
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+	socklen_t len = 0;
 
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		return sizeof(*sin);
-	}
-	assert_int_equal(inet_pton(AF_INET6, addr, &sin6->sin6_addr), 1);
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	return sizeof(*sin6);
+	assert_int_equal(vpcbed_sockaddr(addr, port, ss, &len), 0);
+	return len;
 }
 
 /* A socket of type in namespace ns bound to addr:port (port 0: any). */
@@ -155,6 +146,33 @@ static int tcp_accept(int lfd)
 {
 	assert_true(wait_for(lfd, POLLIN, TIMEOUT_MS));
 	return accept(lfd, NULL, NULL);
+}
+
+/* A TCP connection from the client behind the router (coff) to a listener of the instance. */
+struct tcp_session {
+	int listener; /* the instance's, at addr:port */
+	int client;   /* the client's end */
+	int server;   /* the instance's end */
+};
+
+static struct tcp_session tcp_session_open(const char *addr, unsigned int port)
+{
+	struct tcp_session t;
+
+	t.listener = bound(ns_inst, SOCK_STREAM, addr, port);
+	assert_int_equal(listen(t.listener, 8), 0);
+	t.client = tcp_connect(ns_coff, addr, port);
+	assert_true(t.client >= 0);
+	t.server = tcp_accept(t.listener);
+	assert_true(t.server >= 0);
+	return t;
+}
+
+static void tcp_session_close(const struct tcp_session *t)
+{
+	close(t->client);
+	close(t->server);
+	close(t->listener);
 }
 
 /* msg written on from arrives on to within TIMEOUT_MS (stream or datagram). */
@@ -293,20 +311,15 @@ static void test_redirected_flow_judged_once(void **state)
 /* A connection allowed by a rule outlives the rule; a new one is refused. */
 static void test_inbound_survives_rule_removal(void **state)
 {
-	int lfd, c, s;
+	struct tcp_session tcp;
 	long est;
 	struct json_object *e;
 
 	(void)state;
 	apply_rules(RULES_8080);
-	lfd = bound(ns_inst, SOCK_STREAM, "192.0.2.10", 8080);
-	assert_int_equal(listen(lfd, 8), 0);
-	c = tcp_connect(ns_coff, "192.0.2.10", 8080);
-	assert_true(c >= 0);
-	s = tcp_accept(lfd);
-	assert_true(s >= 0);
-	assert_true(carries(c, s, "hello"));
-	assert_true(carries(s, c, "hello back"));
+	tcp = tcp_session_open("192.0.2.10", 8080);
+	assert_true(carries(tcp.client, tcp.server, "hello"));
+	assert_true(carries(tcp.server, tcp.client, "hello back"));
 	e = ct_find("203.0.113.5", "192.0.2.10", 8080);
 	assert_non_null(e);
 	assert_string_equal(jstr(e, "state"), "established");
@@ -315,40 +328,31 @@ static void test_inbound_survives_rule_removal(void **state)
 
 	apply_rules(RULES_NONE);
 	est = counter("eth0", "ingress", "ct_established", "pass");
-	assert_true(carries(c, s, "still there?"));
-	assert_true(carries(s, c, "yes"));
+	assert_true(carries(tcp.client, tcp.server, "still there?"));
+	assert_true(carries(tcp.server, tcp.client, "yes"));
 	assert_true(counter("eth0", "ingress", "ct_established", "pass") > est);
 	assert_int_equal(tcp_connect(ns_coff, "192.0.2.10", 8080), -ETIMEDOUT);
-	close(c);
-	close(s);
-	close(lfd);
+	tcp_session_close(&tcp);
 }
 
 /* All TCP ports open to 0.0.0.0/0 both ways: untracked, so removing the rule cuts it now. */
 static void test_untracked_cut_at_once(void **state)
 {
-	int lfd, c, s;
+	struct tcp_session tcp;
 	long dropped;
 
 	(void)state;
 	apply_rules(RULES_ALL_TCP);
-	lfd = bound(ns_inst, SOCK_STREAM, "192.0.2.11", 8081);
-	assert_int_equal(listen(lfd, 8), 0);
-	c = tcp_connect(ns_coff, "192.0.2.11", 8081);
-	assert_true(c >= 0);
-	s = tcp_accept(lfd);
-	assert_true(s >= 0);
-	assert_true(carries(c, s, "untracked"));
-	assert_true(carries(s, c, "indeed"));
+	tcp = tcp_session_open("192.0.2.11", 8081);
+	assert_true(carries(tcp.client, tcp.server, "untracked"));
+	assert_true(carries(tcp.server, tcp.client, "indeed"));
 	assert_null(ct_find("203.0.113.5", "192.0.2.11", 8081));
 
 	apply_rules(RULES_NONE);
 	dropped = counter("eth0", "ingress", "no_rule", "drop");
-	assert_false(carries(c, s, "cut?"));
+	assert_false(carries(tcp.client, tcp.server, "cut?"));
 	assert_true(counter("eth0", "ingress", "no_rule", "drop") > dropped);
-	close(c);
-	close(s);
-	close(lfd);
+	tcp_session_close(&tcp);
 }
 
 /* A UDP flow lives UDP_TIMEOUT_S after its last packet; then the peer cannot reach back, and
@@ -390,17 +394,12 @@ static void test_udp_expires(void **state)
 static void test_state_survives_cli_runs(void **state)
 {
 	struct json_object *before, *after;
-	int lfd, c, s;
+	struct tcp_session tcp;
 
 	(void)state;
 	apply_rules(RULES_8080);
-	lfd = bound(ns_inst, SOCK_STREAM, "2001:db8:a::10", 8080);
-	assert_int_equal(listen(lfd, 8), 0);
-	c = tcp_connect(ns_coff, "2001:db8:a::10", 8080);
-	assert_true(c >= 0);
-	s = tcp_accept(lfd);
-	assert_true(s >= 0);
-	assert_true(carries(c, s, "v6"));
+	tcp = tcp_session_open("2001:db8:a::10", 8080);
+	assert_true(carries(tcp.client, tcp.server, "v6"));
 	before = ct_find("2001:db8:c::5", "2001:db8:a::10", 8080);
 	assert_non_null(before);
 
@@ -410,17 +409,15 @@ static void test_state_survives_cli_runs(void **state)
 	assert_non_null(after);
 	assert_int_equal(jint(after, "created_ns"), jint(before, "created_ns"));
 	assert_true(jint(after, "packets") >= jint(before, "packets"));
-	assert_true(carries(c, s, "after the cli ran again"));
-	assert_true(carries(s, c, "ok"));
+	assert_true(carries(tcp.client, tcp.server, "after the cli ran again"));
+	assert_true(carries(tcp.server, tcp.client, "ok"));
 	json_object_put(before);
 	json_object_put(after);
 
 	assert_int_equal(clirun(&cli, out, sizeof(out), "conntrack flush eth0"), 0);
 	assert_null(ct_find("2001:db8:c::5", "2001:db8:a::10", 8080));
-	assert_false(carries(c, s, "forgotten"));
-	close(c);
-	close(s);
-	close(lfd);
+	assert_false(carries(tcp.client, tcp.server, "forgotten"));
+	tcp_session_close(&tcp);
 }
 
 /* The size chosen at the first attach stays; asking for another one while loaded is refused. */

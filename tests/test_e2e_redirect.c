@@ -220,31 +220,6 @@ static void test_attached_every_address_reaches(void **state)
 	assert_true(counter(b, "eth1", "ct_reply", "pass") > 0);
 }
 
-/* A UDP socket in ns bound to addr:SINK_PORT with a short receive timeout. */
-static int sink_open(const char *ns, int family, const char *addr)
-{
-	struct timeval timeout = { .tv_sec = 1 };
-	struct sockaddr_storage ss = { .ss_family = family };
-	socklen_t len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
-	int fd = netns_socket(ns, family, SOCK_DGRAM, 0);
-
-	assert_true(fd >= 0);
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_port = htons(SINK_PORT);
-		assert_int_equal(inet_pton(AF_INET, addr, &sin->sin_addr), 1);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_port = htons(SINK_PORT);
-		assert_int_equal(inet_pton(AF_INET6, addr, &sin6->sin6_addr), 1);
-	}
-	assert_int_equal(bind(fd, (struct sockaddr *)&ss, len), 0);
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)), 0);
-	return fd;
-}
-
 /* Datagrams received until the timeout; the payload of the last in got. */
 static int sink_drain(int fd, char *got, size_t len)
 {
@@ -261,7 +236,6 @@ static int sink_drain(int fd, char *got, size_t len)
 
 struct raw_case {
 	const char *src, *dst; /* dst: the on-subnet client, reached out of eth0 */
-	int family;
 	const char *reason;    /* egress counter on eth0 that moves: spoofed_source or redirect */
 	bool delivered;
 };
@@ -270,12 +244,12 @@ struct raw_case {
 static void test_spoofed_source_dropped_on_the_instance(void **state)
 {
 	static const struct raw_case cases[] = {
-		{ "192.0.2.99", "192.0.2.50", AF_INET, "spoofed_source", false },
-		{ "203.0.113.77", "192.0.2.50", AF_INET, "spoofed_source", false },
-		{ "2001:db8:a::99", "2001:db8:a::50", AF_INET6, "spoofed_source", false },
+		{ "192.0.2.99", "192.0.2.50", "spoofed_source", false },
+		{ "203.0.113.77", "192.0.2.50", "spoofed_source", false },
+		{ "2001:db8:a::99", "2001:db8:a::50", "spoofed_source", false },
 		/* eth1's address is no spoof: it is sent out of eth1 instead. */
-		{ "192.0.2.21", "192.0.2.50", AF_INET, "redirect", true },
-		{ "2001:db8:a::21", "2001:db8:a::50", AF_INET6, "redirect", true },
+		{ "192.0.2.21", "192.0.2.50", "redirect", true },
+		{ "2001:db8:a::21", "2001:db8:a::50", "redirect", true },
 	};
 	struct bed *b = *state;
 	char got[64];
@@ -283,10 +257,11 @@ static void test_spoofed_source_dropped_on_the_instance(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct raw_case *c = &cases[i];
 		const char *action = c->delivered ? "redirect" : "drop";
-		int fd = sink_open(b->con, c->family, c->dst);
+		int fd = vpcbed_udp_sink(b->con, c->dst, SINK_PORT);
 		long ours = counter(b, "eth0", c->reason, action);
 		long vpc0 = srcdrops(b, "eth0"), vpc1 = srcdrops(b, "eth1");
 
+		assert_true(fd >= 0);
 		assert_int_equal(vpcbed_send_udp_raw(b->inst, c->src, c->dst, SINK_PORT, c->src,
 						     strlen(c->src)), 0);
 		assert_int_equal(sink_drain(fd, got, sizeof(got)), c->delivered ? 1 : 0);

@@ -225,37 +225,21 @@ struct spoof_case {
 	const char *bad_src;	/* not assigned to eth0 */
 	const char *good_src;	/* assigned to eth0 */
 	const char *dst;	/* NAME-con, reached out of eth0 */
-	int family;
 };
 
 static const struct spoof_case spoof_cases[] = {
-	{ "192.0.2.99", "192.0.2.10", "192.0.2.50", AF_INET },
-	{ "192.0.2.21", "192.0.2.11", "192.0.2.50", AF_INET },	/* eth1's address on eth0 */
-	{ "2001:db8:a::99", "2001:db8:a::10", "2001:db8:a::50", AF_INET6 },
+	{ "192.0.2.99", "192.0.2.10", "192.0.2.50" },
+	{ "192.0.2.21", "192.0.2.11", "192.0.2.50" },	/* eth1's address on eth0 */
+	{ "2001:db8:a::99", "2001:db8:a::10", "2001:db8:a::50" },
 };
 
-/* A UDP socket in NAME-con bound to dst:SINK_PORT with a receive timeout. */
-static int sink_open(const struct bed *bed, const char *role, int family, const char *addr)
+/* A UDP socket in NAME-role bound to addr:SINK_PORT with a receive timeout. */
+static int sink_open(const struct bed *bed, const char *role, const char *addr)
 {
-	struct timeval timeout = { .tv_sec = 1 };
-	struct sockaddr_storage ss = { .ss_family = family };
 	char ns[VPCBED_NS_MAX];
-	int fd = netns_socket(vpcbed_ns(ns, bed->name, role), family, SOCK_DGRAM, 0);
+	int fd = vpcbed_udp_sink(vpcbed_ns(ns, bed->name, role), addr, SINK_PORT);
 
 	assert_true(fd >= 0);
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-
-		sin->sin_port = htons(SINK_PORT);
-		assert_int_equal(inet_pton(AF_INET, addr, &sin->sin_addr), 1);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-
-		sin6->sin6_port = htons(SINK_PORT);
-		assert_int_equal(inet_pton(AF_INET6, addr, &sin6->sin6_addr), 1);
-	}
-	assert_int_equal(bind(fd, (struct sockaddr *)&ss, sizeof(ss)), 0);
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)), 0);
 	return fd;
 }
 
@@ -290,7 +274,7 @@ static void test_spoofed_source_dropped(void **state)
 	vpcbed_ns(inst, bed->name, "inst");
 	for (size_t i = 0; i < ARRAY_SIZE(spoof_cases); i++) {
 		const struct spoof_case *c = &spoof_cases[i];
-		int fd = sink_open(bed, "con", c->family, c->dst);
+		int fd = sink_open(bed, "con", c->dst);
 		long before = drops(bed, "eth0"), after_bad;
 
 		assert_int_equal(vpcbed_send_udp_raw(inst, c->bad_src, c->dst, SINK_PORT, "bad", 3), 0);
@@ -321,7 +305,7 @@ static void test_misdelivered_frame_dropped(void **state)
 				   "/sys/class/net/eth0/address", bed->name), 0);
 	mac[strcspn(mac, "\n")] = '\0';
 	assert_int_equal(inet_pton(AF_INET, "192.0.2.21", &dst.sin_addr), 1);
-	sink = sink_open(bed, "inst", AF_INET, "192.0.2.21");
+	sink = sink_open(bed, "inst", "192.0.2.21");
 	out = netns_socket(con, AF_INET, SOCK_DGRAM, 0);
 	assert_true(out >= 0);
 

@@ -74,8 +74,8 @@ char *vpcbed_ns(char *buf, const char *name, const char *role)
 	return buf;
 }
 
-static int parse_sockaddr(const char *addr, unsigned int port, struct sockaddr_storage *ss,
-			  socklen_t *len)
+int vpcbed_sockaddr(const char *addr, unsigned int port, struct sockaddr_storage *ss,
+		    socklen_t *len)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
@@ -383,6 +383,28 @@ out:
 	return fd;
 }
 
+int vpcbed_udp_sink(const char *ns, const char *addr, unsigned int port)
+{
+	struct timeval timeout = { .tv_sec = VPCBED_SINK_TIMEOUT_MS / 1000,
+				   .tv_usec = VPCBED_SINK_TIMEOUT_MS % 1000 * 1000 };
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, rc = vpcbed_sockaddr(addr, port, &ss, &len);
+
+	if (rc)
+		return rc;
+	fd = netns_socket(ns, ss.ss_family, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return fd;
+	if (bind(fd, (struct sockaddr *)&ss, len) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout))) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
 /* ---- servers ---------------------------------------------------------------------------- */
 
 static void serve_tcp(int lfd)
@@ -461,7 +483,7 @@ static pid_t server_start(const char *ns, const char *addr, unsigned int port, i
 			slot = i;
 	if (slot < 0)
 		return -ENOSPC;
-	rc = parse_sockaddr(addr, port, &ss, &len);
+	rc = vpcbed_sockaddr(addr, port, &ss, &len);
 	if (rc)
 		return rc;
 	nsfd = open_netns(ns);
@@ -576,7 +598,7 @@ static int client_run(const char *ns, const char *addr, unsigned int port, int t
 		      int timeout_ms)
 {
 	struct client_req req = { .type = type, .timeout_ms = timeout_ms };
-	int rc = parse_sockaddr(addr, port, &req.ss, &req.len);
+	int rc = vpcbed_sockaddr(addr, port, &req.ss, &req.len);
 
 	if (rc)
 		return rc;
@@ -600,7 +622,7 @@ int vpcbed_ping(const char *ns, const char *addr)
 	socklen_t len;
 
 	/* Both reach a shell: accept only a namespace name and a literal address. */
-	if (!ns_ok(ns) || parse_sockaddr(addr, 0, &ss, &len))
+	if (!ns_ok(ns) || vpcbed_sockaddr(addr, 0, &ss, &len))
 		return -EINVAL;
 	return vpcbed_sh(NULL, 0, "ip netns exec %s ping -c1 -W1 %s >/dev/null 2>&1", ns, addr) ==
 		0 ? 0 : -EHOSTUNREACH;
@@ -691,7 +713,7 @@ int vpcbed_send_udp_raw(const char *ns, const char *src, const char *dst, unsign
 	socklen_t slen;
 	int rc;
 
-	if (parse_sockaddr(src, 0, &r.src, &slen) || parse_sockaddr(dst, 0, &r.dst, &r.dst_len) ||
+	if (vpcbed_sockaddr(src, 0, &r.src, &slen) || vpcbed_sockaddr(dst, 0, &r.dst, &r.dst_len) ||
 	    r.src.ss_family != r.dst.ss_family)
 		return -EINVAL;
 	rc = netns_run(ns, raw_send, &r);

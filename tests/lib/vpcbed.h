@@ -18,6 +18,7 @@
 #define ENIADDR_TESTS_VPCBED_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #define VPCBED_NAME_MAX 25		/* bed names: letters, digits, _; at most 24 */
@@ -47,6 +48,16 @@ int netns_run(const char *ns, int (*fn)(void *), void *arg);
 /* A socket created inside namespace ns, handed to this process: it stays in ns whatever process
  * uses it, so the test can bind/send/recv on it directly. Returns the fd or -errno. */
 int netns_socket(const char *ns, int domain, int type, int protocol);
+
+/* addr ("192.0.2.10" or "2001:db8:a::10") and port as a socket address of its family; *len
+ * receives its size. 0, or -EINVAL when addr is neither. */
+int vpcbed_sockaddr(const char *addr, unsigned int port, struct sockaddr_storage *ss,
+		    socklen_t *len);
+
+/* A UDP socket in ns bound to addr:port whose receives give up after VPCBED_SINK_TIMEOUT_MS,
+ * for a test that counts what arrives. Returns the fd or -errno. */
+#define VPCBED_SINK_TIMEOUT_MS 1000
+int vpcbed_udp_sink(const char *ns, const char *addr, unsigned int port);
 
 /* Starts a TCP (echo per connection) or UDP (echo per datagram) server bound to addr:port in
  * ns, returning once it is bound. Returns its pid or -errno (bind failed: the child's errno). */

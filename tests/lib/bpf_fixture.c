@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* tests/lib/bpf_fixture.c — see bpf_fixture.h. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <linux/bpf.h>
+#include <net/if.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "addr.h"
+#include "bpf_fixture.h"
+
+/* ---- setup ---- */
+
+/* The veth pairs of devs: "x0" brings its peer "x1". */
+static int add_veths(const struct netns *ns, const char *const *devs, size_t n_devs)
+{
+	char peer[IF_NAMESIZE];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n_devs; i++) {
+		if (strlen(devs[i]) != 2 || (devs[i][1] != '0' && devs[i][1] != '1'))
+			return -EINVAL;
+		if (devs[i][1] != '0')
+			continue;
+		snprintf(peer, sizeof(peer), "%c1", devs[i][0]);
+		rc = netns_veth_add(ns, devs[i], NULL, peer);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int load(struct bpf_fixture *fx, __u32 ct_size)
+{
+	int rc;
+
+	fx->skel = eniaddr__open();
+	if (!fx->skel)
+		return -errno;
+	if (ct_size) {
+		rc = bpf_map__set_max_entries(fx->skel->maps.eniaddr_ct, ct_size);
+		if (rc)
+			return rc;
+	}
+	rc = eniaddr__load(fx->skel);
+	if (rc)
+		return rc;
+	return runtime_fds_from_object(fx->skel->obj, &fx->maps);
+}
+
+int fixture_setup(struct bpf_fixture *fx, const char *tag, const char *const *devs,
+		  size_t n_devs, __u32 ct_size)
+{
+	size_t i;
+	int rc;
+
+	memset(fx, 0, sizeof(*fx));
+	fx->ns.fd = -1;
+	map_fds_init(&fx->maps);
+	if (n_devs > FIXTURE_MAX_DEVS)
+		return -EINVAL;
+	fx->ncpus = libbpf_num_possible_cpus();
+	if (fx->ncpus <= 0)
+		return fx->ncpus ? fx->ncpus : -EINVAL;
+	rc = netns_create(&fx->ns, tag);
+	if (!rc)
+		rc = add_veths(&fx->ns, devs, n_devs);
+	for (i = 0; !rc && i < n_devs; i++) {
+		rc = netns_ifindex(&fx->ns, devs[i]);
+		fx->ifindex[i] = rc;
+		rc = rc > 0 ? 0 : rc;
+	}
+	if (!rc)
+		rc = netns_enter(&fx->ns);
+	if (rc) {
+		fprintf(stderr, "%s: namespace setup: %s\n", program_invocation_short_name,
+			strerror(-rc));
+		goto fail;
+	}
+	rc = load(fx, ct_size);
+	if (rc) {
+		fprintf(stderr, "%s: loading the BPF object: %s\n", program_invocation_short_name,
+			strerror(-rc));
+		goto fail;
+	}
+	return 0;
+fail:
+	fixture_teardown(fx);
+	return rc;
+}
+
+void fixture_teardown(struct bpf_fixture *fx)
+{
+	eniaddr__destroy(fx->skel);
+	fx->skel = NULL;
+	map_fds_init(&fx->maps);
+	netns_destroy(&fx->ns);
+}
+
+int fixture_group_teardown(void **state)
+{
+	if (*state)
+		fixture_teardown(*state);
+	return 0;
+}
+
+/* ---- runs ---- */
+
+int fixture_run_repeat(const struct bpf_program *prog, const struct pkt *p, int ifindex,
+		       __u32 repeat, __u32 *retval, __u32 *ns_per_run)
+{
+	struct xdp_md xdp = { .data_end = (__u32)p->len, .ingress_ifindex = (__u32)ifindex };
+	struct __sk_buff skb = { .ifindex = (__u32)ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p->data, .data_size_in = (__u32)p->len,
+		    .repeat = (int)repeat);
+	int err;
+
+	if (bpf_program__type(prog) == BPF_PROG_TYPE_XDP) {
+		opts.ctx_in = &xdp;
+		opts.ctx_size_in = sizeof(xdp);
+	} else {
+		opts.ctx_in = &skb;
+		opts.ctx_size_in = sizeof(skb);
+	}
+	err = bpf_prog_test_run_opts(bpf_program__fd(prog), &opts);
+	*retval = opts.retval;
+	if (ns_per_run)
+		*ns_per_run = opts.duration;
+	return err;
+}
+
+int fixture_run(const struct bpf_program *prog, const struct pkt *p, int ifindex,
+		__u32 *retval)
+{
+	return fixture_run_repeat(prog, p, ifindex, 1, retval, NULL);
+}
+
+/* ---- counters ---- */
+
+struct fixture_count fixture_stat(const struct bpf_fixture *fx, const struct eniaddr_stat_key *k)
+{
+	struct eniaddr_stat vals[fx->ncpus];
+	struct fixture_count c = { 0, 0 };
+	int i;
+
+	if (bpf_map_lookup_elem(fx->maps.stats, k, vals))
+		return c;
+	for (i = 0; i < fx->ncpus; i++) {
+		c.packets += vals[i].packets;
+		c.bytes += vals[i].bytes;
+	}
+	return c;
+}
+
+__u64 fixture_stat_total(const struct bpf_fixture *fx)
+{
+	struct eniaddr_stat_key k, next, *prev = NULL;
+	__u64 total = 0;
+
+	while (bpf_map_get_next_key(fx->maps.stats, prev, &next) == 0) {
+		total += fixture_stat(fx, &next).packets;
+		k = next;
+		prev = &k;
+	}
+	return total;
+}
+
+struct fixture_snapshot fixture_snapshot(const struct bpf_fixture *fx,
+					 const struct eniaddr_stat_key *k)
+{
+	struct fixture_snapshot s = { .key = *k };
+
+	s.count = fixture_stat(fx, k);
+	s.total = fixture_stat_total(fx);
+	return s;
+}
+
+struct fixture_moved fixture_moved(const struct bpf_fixture *fx,
+				   const struct fixture_snapshot *before)
+{
+	struct fixture_count now = fixture_stat(fx, &before->key);
+	struct fixture_moved m = {
+		.packets = now.packets - before->count.packets,
+		.bytes = now.bytes - before->count.bytes,
+	};
+
+	m.total = fixture_stat_total(fx) - before->total;
+	return m;
+}
+
+const char *fixture_reason_name(enum eniaddr_reason r)
+{
+	static const char *const names[] = {
+#define REASON_NAME_(e, name, kind) [ENIADDR_R_##e] = name,
+		ENIADDR_REASONS(REASON_NAME_)
+#undef REASON_NAME_
+	};
+
+	return (size_t)r < sizeof(names) / sizeof(names[0]) && names[r] ? names[r] : "?";
+}
+
+/* ---- map entries ---- */
+
+void fixture_put_state(const struct bpf_fixture *fx, __u32 slot)
+{
+	struct eniaddr_state st = { .active_slot = slot, .generation = 1 };
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(fx->maps.state, &zero, &st, 0), 0);
+}
+
+void fixture_put_eni(const struct bpf_fixture *fx, __u32 slot, int ifindex,
+		     const struct eniaddr_eni *v)
+{
+	struct eniaddr_eni_key k = { .slot = slot, .ifindex = (__u32)ifindex };
+
+	assert_int_equal(bpf_map_update_elem(fx->maps.enis, &k, v, 0), 0);
+}
+
+static struct ip_prefix prefix(const char *text)
+{
+	struct ip_prefix p;
+
+	assert_int_equal(ip_prefix_parse(text, &p), 0);
+	return p;
+}
+
+void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *text,
+		       const struct eniaddr_owner *o)
+{
+	struct ip_prefix p = prefix(text);
+	struct eniaddr_owner v = *o;
+
+	if (!strchr(text, '/')) {
+		struct eniaddr_addr_key k = { .slot = slot };
+
+		memcpy(k.addr, p.addr, 16);
+		assert_int_equal(bpf_map_update_elem(fx->maps.addrs, &k, &v, 0), 0);
+	} else {
+		struct eniaddr_pfx_key k = { .prefixlen = 32 + p.plen, .slot = slot };
+
+		memcpy(k.addr, p.addr, 16);
+		v.flags |= ENIADDR_ADDR_F_PREFIX;
+		assert_int_equal(bpf_map_update_elem(fx->maps.pfx, &k, &v, 0), 0);
+	}
+}
+
+void fixture_put_src(const struct bpf_fixture *fx, __u32 policy, const char *text,
+		     struct eniaddr_rule_bits bits)
+{
+	struct ip_prefix p = prefix(text);
+	struct eniaddr_src_key k = { .prefixlen = 32 + p.plen, .policy = policy };
+
+	memcpy(k.addr, p.addr, 16);
+	assert_int_equal(bpf_map_update_elem(fx->maps.src, &k, &bits, 0), 0);
+}
+
+void fixture_put_l4(const struct bpf_fixture *fx, __u32 policy, int proto, __u32 port,
+		    int port_bits, struct eniaddr_rule_bits bits)
+{
+	struct eniaddr_l4_key k = { .prefixlen = 32, .policy = policy };
+
+	if (proto >= 0) {
+		k.prefixlen = 32 + 8 + (__u32)port_bits;
+		k.sel = htonl(ENIADDR_L4_SEL(proto, port));
+	}
+	assert_int_equal(bpf_map_update_elem(fx->maps.l4, &k, &bits, 0), 0);
+}
+
+struct eniaddr_rule_bits rule_bits_of(const int *list)
+{
+	struct eniaddr_rule_bits b = { { 0 } };
+
+	for (; *list >= 0; list++)
+		b.w[*list / 64] |= 1ull << (*list % 64);
+	return b;
+}
