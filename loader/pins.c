@@ -136,13 +136,23 @@ static int ensure_bpffs(const struct pins *p, struct err *e)
 	return 0;
 }
 
+static int create_top_dir(const struct pins *p, struct err *e)
+{
+	if (mkdir(p->dir, 0700) && errno != EEXIST)
+		return err_set(e, errno, "%s: mkdir: %s", p->dir, strerror(errno));
+	return 0;
+}
+
+/* The subdirectories only under the lock: made before it, they could make a concurrent last
+ * detach fail to remove a pin dir it just emptied. */
 static int create_dirs(const struct pins *p, struct err *e)
 {
 	char path[PATH_MAX];
 	size_t i;
+	int err = create_top_dir(p, e);
 
-	if (mkdir(p->dir, 0700) && errno != EEXIST)
-		return err_set(e, errno, "%s: mkdir: %s", p->dir, strerror(errno));
+	if (err)
+		return err;
 	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
 		if (pins_path(p, subdirs[i], NULL, path, sizeof(path)))
 			return err_set(e, ENAMETOOLONG, "%s: path too long", p->dir);
@@ -170,7 +180,7 @@ int pins_lock(struct pins *p, enum pins_access acc, struct err *e)
 			err = ensure_bpffs(p, e);
 			if (err)
 				return err;
-			err = create_dirs(p, e);
+			err = create_top_dir(p, e);
 			if (err)
 				return err;
 		}
@@ -188,7 +198,7 @@ int pins_lock(struct pins *p, enum pins_access acc, struct err *e)
 		if (fstat(fd, &locked) == 0 && stat(p->dir, &now) == 0 &&
 		    locked.st_dev == now.st_dev && locked.st_ino == now.st_ino) {
 			p->lock_fd = fd;
-			/* The unlocked mkdir above may have raced with a removal: redo under lock. */
+			/* The subdirectories, under the lock (see create_dirs). */
 			if (acc == PINS_CREATE) {
 				err = create_dirs(p, e);
 				if (err) {
