@@ -2,7 +2,8 @@
 /*
  * cli/cmd_apply.c — `apply` (native config) and `sync` (AWS JSON): both turn a source into a
  * desired state and publish it the same way:
- *   source -> bind ENIs to local interfaces -> state_validate -> [lock, load if needed]
+ *   source -> bind ENIs to local interfaces -> missing subnets from the interfaces' own
+ *   prefixes -> state_validate -> [lock, load if needed]
  *   -> publish_prepare -> compile_state(slot) -> publish_commit.
  * Everything up to the lock is checked first, so a broken file changes nothing at all.
  */
@@ -13,6 +14,7 @@
 #include "cmds.h"
 #include "compile.h"
 #include "ifaces.h"
+#include "local_subnets.h"
 #include "output.h"
 #include "publish.h"
 #include "session.h"
@@ -57,11 +59,19 @@ static int publish_state(const struct cli_args *a, struct desired_state *st,
 			 const struct nics *nics, struct err *e)
 {
 	struct apply_result r = { .origin = st->origin };
+	struct if_prefixes local = {};
 	struct compiled c = {};
 	struct session s;
 	int err;
 
 	err = ifaces_resolve(st, nics, e);
+	/* AWS JSON has no subnet CIDRs (a config may omit them): the redirect's next hop needs
+	 * them, and the interfaces are configured with them (local_subnets.h). */
+	if (!err)
+		err = local_prefixes_list(&local, e);
+	if (!err)
+		err = local_subnets_fill(st, local.v, local.n, e);
+	local_prefixes_free(&local);
 	if (!err)
 		err = state_validate(st, e);
 	if (err)

@@ -8,6 +8,8 @@
  *    ping, in both bed variants; tc_egress counts the redirects, the VPC's check drops nothing;
  *  - a spoofed source is dropped on the instance and counted, before the VPC sees it;
  *  - an interface eniaddr-bpf does not manage is left alone;
+ *  - after `sync` from AWS JSON (no subnet CIDRs) the off-subnet client still reaches eth1's
+ *    secondary addresses: the subnets come from the interfaces' own prefixes;
  *  - detach takes it all away again, and the problem is back.
  * Needs root; only namespaces it creates; everything is removed at exit, also on failure
  * (vpcbed.h and clirun.h clean up on exit and signals).
@@ -319,6 +321,56 @@ static void test_unmanaged_interface_untouched(void **state)
 	vpcbed_sh(NULL, 0, "ip -n %s link del eth9", b->inst);
 }
 
+/*
+ * sync from AWS JSON, which has no subnet CIDRs: the subnets come from eth0's and eth1's own
+ * prefixes (192.0.2.20/24, 2001:db8:a::20/64), so replies of eth1's secondary addresses to the
+ * off-subnet client still leave by eth1 towards the router (base + 1). Without them the kernel's
+ * lookup restricted to eth1 finds no route to the client and the redirect fails.
+ */
+static void test_sync_subnets_from_interfaces(void **state)
+{
+	static const struct reach_case cases[] = {
+		{ "coff", "192.0.2.21", TCP, "eth1", true },
+		{ "coff", "2001:db8:a::21", TCP, "eth1", true },
+		{ "con", "192.0.2.21", TCP, "eth1", true },
+	};
+	const char *sgs =
+		"{\"SecurityGroups\": [{\"GroupId\": \"sg-0aws\", \"GroupName\": \"web\","
+		" \"IpPermissions\": [{\"IpProtocol\": \"tcp\", \"FromPort\": 8080, \"ToPort\": 8080,"
+		" \"IpRanges\": [{\"CidrIp\": \"0.0.0.0/0\"}], \"Ipv6Ranges\": [{\"CidrIpv6\": \"::/0\"}],"
+		" \"PrefixListIds\": [], \"UserIdGroupPairs\": []}]}]}";
+	char mac0[32] = "", mac1[32] = "", ifs[2048], ifs_path[PATH_MAX], sgs_path[PATH_MAX];
+	struct bed *b = *state;
+
+	assert_int_equal(vpcbed_sh(mac0, sizeof(mac0), "ip -n %s -br link show eth0 | "
+				   "awk '{printf $3}'", b->inst), 0);
+	assert_int_equal(vpcbed_sh(mac1, sizeof(mac1), "ip -n %s -br link show eth1 | "
+				   "awk '{printf $3}'", b->inst), 0);
+	snprintf(ifs, sizeof(ifs),
+		 "{\"NetworkInterfaces\": ["
+		 " {\"NetworkInterfaceId\": \"eni-0aaa\", \"MacAddress\": \"%s\", \"SubnetId\": \"subnet-a\","
+		 "  \"Groups\": [{\"GroupId\": \"sg-0aws\", \"GroupName\": \"web\"}],"
+		 "  \"PrivateIpAddresses\": [{\"PrivateIpAddress\": \"192.0.2.10\", \"Primary\": true},"
+		 "   {\"PrivateIpAddress\": \"192.0.2.11\", \"Primary\": false}],"
+		 "  \"Ipv6Addresses\": [{\"Ipv6Address\": \"2001:db8:a::10\"},"
+		 "   {\"Ipv6Address\": \"2001:db8:a::11\"}]},"
+		 " {\"NetworkInterfaceId\": \"eni-0bbb\", \"MacAddress\": \"%s\", \"SubnetId\": \"subnet-a\","
+		 "  \"Groups\": [{\"GroupId\": \"sg-0aws\", \"GroupName\": \"web\"}],"
+		 "  \"PrivateIpAddresses\": [{\"PrivateIpAddress\": \"192.0.2.20\", \"Primary\": true},"
+		 "   {\"PrivateIpAddress\": \"192.0.2.21\", \"Primary\": false}],"
+		 "  \"Ipv6Addresses\": [{\"Ipv6Address\": \"2001:db8:a::20\"},"
+		 "   {\"Ipv6Address\": \"2001:db8:a::21\"}]}]}", mac0, mac1);
+	assert_int_equal(clirun_write_file(&b->cli, "ifs.json", ifs, ifs_path), 0);
+	assert_int_equal(clirun_write_file(&b->cli, "sgs.json", sgs, sgs_path), 0);
+	assert_int_equal(clirun(&b->cli, out, sizeof(out), "-v sync --interfaces %s "
+				"--security-groups %s", ifs_path, sgs_path), 0);
+	print_message("  %s", out);
+	run_reach_cases(b, cases, ARRAY_SIZE(cases));
+	/* -v says where each subnet came from. */
+	assert_non_null(strstr(out, "subnet 192.0.2.0/24 from eth1's addresses"));
+	assert_non_null(strstr(out, "subnet 2001:db8:a::/64 from eth1's addresses"));
+}
+
 /* detach --all removes the egress filters and the clsact qdiscs attach made: the problem is
  * back, exactly as before. */
 static void test_detach_brings_the_problem_back(void **state)
@@ -410,6 +462,7 @@ int main(void)
 		cmocka_unit_test_prestate(test_attached_every_address_reaches, &same),
 		cmocka_unit_test_prestate(test_spoofed_source_dropped_on_the_instance, &same),
 		cmocka_unit_test_prestate(test_unmanaged_interface_untouched, &same),
+		cmocka_unit_test_prestate(test_sync_subnets_from_interfaces, &same),
 		cmocka_unit_test_prestate(test_detach_brings_the_problem_back, &same),
 	};
 	const struct CMUnitTest two_tests[] = {
