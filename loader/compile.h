@@ -12,8 +12,9 @@
  * prefix of the policy, the OR of the bits of all rules whose peer contains that prefix (so the
  * longest match already holds the union). The l4 entries split each protocol's 0..65535 space into
  * elementary intervals (boundaries of all ranges), give each the OR of the bits of all ranges
- * covering it (rules with protocol "all" cover every protocol), and write each interval as
- * power-of-two port prefixes.
+ * covering it, and write each interval as power-of-two port prefixes. Rules with protocol "all"
+ * are one policy-wide entry (prefixlen 32) that protocols without rules of their own fall back
+ * to, and are folded into the intervals of those that have some.
  *
  * Limits are checked here, never truncated: more than ENIADDR_MAX_RULE_BITS selectors in one
  * policy, or more entries than a slot holds (half of each map), is -E2BIG with a message naming the

@@ -75,6 +75,31 @@ static int emit_interval(struct compile_ctx *c, __u32 policy, unsigned int proto
 }
 
 /*
+ * The "all" selectors (sels[0..n_all), every protocol and port) as one policy-wide entry:
+ * prefixlen 32 covers the policy id only, so it is the longest match for every protocol that
+ * has no entries of its own. One entry instead of one per protocol.
+ */
+static int emit_any_proto(struct compile_ctx *c, __u32 policy, size_t n_all, size_t *n_entries)
+{
+	struct compiled_l4 *l;
+
+	c->l4_needed++;
+	(*n_entries)++;
+	if (c->out->l4s.n >= c->l4_cap)
+		return 0;
+	l = VEC_PUSH(&c->out->l4s);
+	if (!l)
+		return -ENOMEM;
+	l->k.prefixlen = 32;
+	l->k.policy = policy;
+	l->k.sel = 0;
+	memset(&l->v, 0, sizeof(l->v));
+	for (size_t j = 0; j < n_all; j++)
+		bits_set(&l->v, (unsigned int)j);
+	return 0;
+}
+
+/*
  * One protocol: the selectors in idx (bit numbers into sels) are its own plus every "all"
  * selector. Every boundary is where some selector starts or stops covering, so neighbouring
  * intervals always differ in bits: the intervals are already the longest runs, nothing to merge.
@@ -136,14 +161,18 @@ int compile_l4(struct compile_ctx *c, __u32 policy, const struct sel *sels, size
 		n_all++;
 	for (size_t j = 0; j < n_all; j++)
 		idx[j] = j;
+	if (n_all)
+		ret = emit_any_proto(c, policy, n_all, n_entries);
 	first = n_all;
 	for (int proto = 0; proto < 256 && !ret; proto++) {
 		size_t n_idx = n_all;
 
 		while (first < n && sels[first].proto == proto)
 			idx[n_idx++] = first++;
-		/* Without an "all" selector only protocols named by some rule get entries. */
-		if (n_idx)
+		/* Only protocols named by some rule get entries of their own, with the "all"
+		 * selectors folded in: their intervals are then never empty, so a lookup never
+		 * falls through to the policy-wide entry. Other protocols find that entry. */
+		if (n_idx > n_all)
 			ret = compile_proto(c, policy, (unsigned int)proto, sels, idx, n_idx, bounds,
 					    n_entries);
 	}

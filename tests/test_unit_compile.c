@@ -564,11 +564,16 @@ static void test_proto_all_and_numbered(void **st)
 	eni(s, 2, "sg-a", LOCAL);
 	check_pkts(s, p, ARRAY_SIZE(p));
 
-	/* "all" covers every protocol: each gets an entry, and TCP's holds both selectors */
+	/* "all" is one policy-wide entry (prefixlen 32) that protocols without rules of their
+	 * own fall back to; ESP has its own 0..65535 block, TCP its own port blocks. */
 	compile_ok(s, 0, &c);
 	for (size_t i = 0; i < c.l4s.n; i++)
+		n_all += c.l4s.v[i].k.prefixlen == 32;
+	assert_int_equal(n_all, 1);
+	n_all = 0;
+	for (size_t i = 0; i < c.l4s.n; i++)
 		n_all += c.l4s.v[i].k.prefixlen == 40;
-	assert_int_equal(n_all, 255); /* every protocol but TCP: one 0..65535 block */
+	assert_int_equal(n_all, 1); /* ESP */
 	compiled_free(&c);
 }
 
@@ -1083,11 +1088,15 @@ static void check_structure(const struct compiled *c)
 		const struct eniaddr_l4_key *k = &c->l4s.v[i].k;
 		__u32 sel = ntohl(k->sel), port = (sel >> 8) & 0xffff;
 
+		assert_int_not_equal(k->policy, ENIADDR_POLICY_NONE);
+		if (k->prefixlen == 32) { /* the policy-wide "all protocols" entry */
+			assert_int_equal(sel, 0);
+			continue;
+		}
 		assert_true(k->prefixlen >= 40 && k->prefixlen <= 56);
 		assert_int_equal(sel & 0xff, 0);
 		assert_int_equal(port % (1u << (56 - k->prefixlen)), 0);
-		assert_int_not_equal(k->policy, ENIADDR_POLICY_NONE);
-		if (i) {
+		if (i && c->l4s.v[i - 1].k.prefixlen > 32) {
 			const struct eniaddr_l4_key *q = &c->l4s.v[i - 1].k;
 
 			/* blocks of one policy never overlap */
