@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "attach.h"
 #include "cmds.h"
 #include "output.h"
@@ -26,6 +27,8 @@ struct status_row {
 	__u32 attach_mode;         /* ENIADDR_ATTACH_NONE: not attached */
 	bool egress;               /* tc_egress attached too */
 	unsigned int addrs, overrides, pfxs;
+	struct eniaddr_nexthop nh[2]; /* [0] IPv4, [1] IPv6: where redirects to this ENI go */
+	bool has_nh[2];
 };
 
 struct status {
@@ -106,6 +109,36 @@ static int count_pfxs(const struct map_fds *m, struct status *st, struct err *e)
 	return errno == ENOENT ? 0 : walk_error(ENIADDR_STR(ENIADDR_MAP_PFX), e);
 }
 
+static int read_nexthops(const struct map_fds *m, struct status *st, struct err *e)
+{
+	struct eniaddr_nexthop_key k, *prev = NULL;
+	struct eniaddr_nexthop v;
+	struct status_row *r;
+
+	while (!bpf_map_get_next_key(m->nexthop, prev, &k)) {
+		int f = k.family == ENIADDR_AF_INET6;
+
+		prev = &k;
+		if (k.slot != st->state.active_slot || bpf_map_lookup_elem(m->nexthop, &k, &v))
+			continue;
+		if ((r = row_of(st, k.ifindex, false))) {
+			r->nh[f] = v;
+			r->has_nh[f] = true;
+		}
+	}
+	return errno == ENOENT ? 0 : walk_error(ENIADDR_STR(ENIADDR_MAP_NEXTHOP), e);
+}
+
+/* "192.0.2.0/24" and "192.0.2.1" of a next-hop entry. */
+static void nexthop_text(const struct eniaddr_nexthop *nh, char *subnet, char *router, size_t len)
+{
+	struct ip_prefix p = { .plen = (uint8_t)nh->plen };
+
+	memcpy(p.addr, nh->subnet, sizeof(p.addr));
+	ip_prefix_format(&p, false, subnet, len);
+	ip_addr_format(nh->gateway, router, len);
+}
+
 static int read_attach(const struct map_fds *m, struct status *st, struct err *e)
 {
 	struct eniaddr_attach v;
@@ -146,6 +179,8 @@ static int status_read(const struct map_fds *m, struct status *st, struct err *e
 		err = count_addrs(m, st, e);
 	if (!err)
 		err = count_pfxs(m, st, e);
+	if (!err)
+		err = read_nexthops(m, st, e);
 	if (!err)
 		err = read_attach(m, st, e);
 	if (!err && st->rows.n)
@@ -202,6 +237,38 @@ static void status_plain(const struct status *st)
 		       r->eni.in_rules, r->eni.out_rules, policy_id(r->eni.in_policy),
 		       policy_id(r->eni.out_policy));
 	}
+	for (i = 0; i < st->rows.n; i++) {
+		const struct status_row *r = &st->rows.v[i];
+		char subnet[IP_PREFIX_STRLEN], router[IP_PREFIX_STRLEN];
+
+		for (int f = 0; f < 2; f++) {
+			if (!r->has_nh[f])
+				continue;
+			nexthop_text(&r->nh[f], subnet, router, sizeof(subnet));
+			printf("%s: replies redirected here go to hosts in %s directly, others via %s\n",
+			       r->ifname, subnet, router);
+		}
+	}
+}
+
+/* [{"subnet": "192.0.2.0/24", "router": "192.0.2.1"}, ...]: the redirect's next hops. */
+static struct json_object *subnets_json(const struct status_row *r)
+{
+	struct json_object *list = json_object_new_array();
+	char subnet[IP_PREFIX_STRLEN], router[IP_PREFIX_STRLEN];
+
+	for (int f = 0; f < 2; f++) {
+		struct json_object *o;
+
+		if (!r->has_nh[f])
+			continue;
+		nexthop_text(&r->nh[f], subnet, router, sizeof(subnet));
+		o = json_object_new_object();
+		jadd_str(o, "subnet", subnet);
+		jadd_str(o, "router", router);
+		json_object_array_add(list, o);
+	}
+	return list;
 }
 
 static void status_json(const struct status *st)
@@ -230,6 +297,7 @@ static void status_json(const struct status *st)
 			jadd_int(j, "in_policy", policy_id(r->eni.in_policy));
 			jadd_int(j, "out_policy", policy_id(r->eni.out_policy));
 			jadd_bool(j, "source_check", r->eni.flags & ENIADDR_ENI_F_SRC_CHECK);
+			json_object_object_add(j, "subnets", subnets_json(r));
 			json_object_array_add(enis, j);
 		} else {
 			json_object_array_add(unconf, j);

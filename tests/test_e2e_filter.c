@@ -109,6 +109,11 @@ static void test_attach_before_apply_passes_all(void **state)
 static void test_apply_enforces_rules(void **state)
 {
 	assert_int_equal(apply_config("enforce"), 0);
+	/* No subnets in the file: status shows the ones taken from the interfaces' prefixes. */
+	assert_int_equal(clirun(&cli, out, sizeof(out), "-j status"), 0);
+	assert_non_null(strstr(out, "192.0.2.0/24"));
+	assert_non_null(strstr(out, "2001:db8:a::/64"));
+	assert_non_null(strstr(out, "192.0.2.1\""));
 	assert_true(tcp_ok(ns_coff, "192.0.2.10", OPEN_PORT));
 	assert_true(tcp_ok(ns_con, "192.0.2.10", OPEN_PORT));
 	assert_false(tcp_ok(ns_coff, "192.0.2.10", SHUT_PORT));
