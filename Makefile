@@ -37,10 +37,10 @@ BPF_HDRS    := $(wildcard bpf/*.h) maps/eniaddr.h vmlinux/vmlinux.h
 TBPF_SRCS   := $(wildcard tests/bpf/*.bpf.c)
 TSKELS      := $(patsubst tests/bpf/%.bpf.c,$(OUTPUT)/tests/%.skel.h,$(TBPF_SRCS))
 
-LIB_SRCS    := $(wildcard loader/*.c)
+LIB_SRCS    := $(wildcard loader/*.c loader/*/*.c)
 LIB_OBJS    := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 LIB         := $(OUTPUT)/libeniaddr.a
-USER_HDRS   := $(wildcard loader/*.h cli/*.h tests/lib/*.h) maps/eniaddr.h
+USER_HDRS   := $(wildcard loader/*.h loader/*/*.h cli/*.h tests/lib/*.h) maps/eniaddr.h
 
 CLI_SRCS    := $(wildcard cli/*.c)
 CLI_OBJS    := $(patsubst %.c,$(OUTPUT)/%.o,$(CLI_SRCS))
@@ -79,7 +79,7 @@ deps:
 vmlinux:
 	$(Q)vmlinux/regenerate.sh
 
-$(OUTPUT) $(OUTPUT)/loader $(OUTPUT)/cli $(OUTPUT)/tests $(OUTPUT)/tests/lib:
+$(OUTPUT) $(OUTPUT)/tests:
 	$(Q)mkdir -p $@
 
 # BPF: compile, link with bpftool (static linking also sanitises the object), skeleton.
@@ -108,13 +108,14 @@ $(OUTPUT)/tests/%.skel.h: $(OUTPUT)/tests/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
 
 # User space. Objects depend on the skeletons, which embed the BPF object: a BPF change rebuilds.
-$(OUTPUT)/%.o: %.c $(USER_HDRS) $(SKELS) | $(OUTPUT)/loader $(OUTPUT)/cli $(OUTPUT)/tests/lib
+$(OUTPUT)/%.o: %.c $(USER_HDRS) $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(CLI): $(CLI_OBJS) $(LIB)
 	$(call msg,LINK,$@)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "args.h"
-#include "pins.h"
+#include "kernel/pins.h"
 
 /* ---- option setters: one per kind of value ---- */
 

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "attach.h"
+#include "kernel/attach.h"
 #include "err.h"
 
 #define CLI_NAME             "eniaddr-bpf"

@@ -12,14 +12,14 @@
 #include <string.h>
 
 #include "cmds.h"
-#include "compile.h"
-#include "ifaces.h"
-#include "local_subnets.h"
+#include "compile/compile.h"
+#include "kernel/ifaces.h"
+#include "source/local_subnets.h"
 #include "output.h"
-#include "publish.h"
+#include "kernel/publish.h"
 #include "session.h"
-#include "source_aws.h"
-#include "source_native.h"
+#include "source/aws.h"
+#include "source/native.h"
 #include "state.h"
 
 struct apply_result {

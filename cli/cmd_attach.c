@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attach.h"
+#include "kernel/attach.h"
 #include "cmds.h"
-#include "ifaces.h"
+#include "kernel/ifaces.h"
 #include "output.h"
 #include "session.h"
 

@@ -2,7 +2,7 @@
 /*
  * cli/cmd_conntrack.c — `conntrack list [DEV]`, `conntrack flush [DEV]` and
  * `conntrack gc [--every SECONDS]`: the connection-tracking table (eniaddr_ct) through
- * loader/ct_gc.h. The table belongs to the programs; these commands take the pin dir lock
+ * loader/kernel/ct_gc.h. The table belongs to the programs; these commands take the pin dir lock
  * shared (list, gc) or exclusive (flush), like every command, and gc --every takes it once per
  * sweep, never while it sleeps.
  */
@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "cmds.h"
-#include "ct_gc.h"
+#include "kernel/ct_gc.h"
 #include "output.h"
 #include "session.h"
 

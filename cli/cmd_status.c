@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "addr.h"
-#include "attach.h"
+#include "kernel/attach.h"
 #include "cmds.h"
 #include "output.h"
-#include "publish.h"
+#include "kernel/publish.h"
 #include "session.h"
 #include "vec.h"
 

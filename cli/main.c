@@ -10,7 +10,7 @@
 #include "args.h"
 #include "cmds.h"
 #include "log.h"
-#include "netns_enter.h"
+#include "kernel/netns_enter.h"
 #include "output.h"
 
 /* Indexed by enum cli_cmd_id; the names, synopses and help live in cli_commands (args.c). */

@@ -10,8 +10,8 @@
 #include <stdbool.h>
 
 #include "args.h"
-#include "pins.h"
-#include "runtime.h"
+#include "kernel/pins.h"
+#include "kernel/runtime.h"
 
 struct session {
 	struct pins pins;

@@ -252,7 +252,7 @@ struct eniaddr_frag {
  * responder's 0 (request and reply name the same endpoints); other protocols 0 and 0.
  * Expiry is decided by the programs from expires_ns (bpf_ktime_get_coarse_ns(), i.e.
  * CLOCK_MONOTONIC_COARSE, for every timestamp here): an expired entry counts as absent. The
- * user-space sweep (loader/ct_gc.c) deletes expired entries whose last_seen_ns did not change
+ * user-space sweep (loader/kernel/ct_gc.c) deletes expired entries whose last_seen_ns did not change
  * since it read them; LRU eviction is only the backstop. */
 struct eniaddr_ct_key {
 	__u32 ifindex;

@@ -19,8 +19,8 @@
 #include "bench_linear.skel.h"
 #include "bench_pass.skel.h"
 #include "bpf_fixture.h"
-#include "compile.h"
-#include "publish.h"
+#include "compile/compile.h"
+#include "kernel/publish.h"
 #include "state.h"
 
 #define TRIALS 7

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * tests/test_bpf_conntrack.c — connection tracking across xdp_ingress and tc_egress, run on
- * crafted frames with BPF_PROG_TEST_RUN (root), and the user-space sweep (loader/ct_gc.c) on the
+ * crafted frames with BPF_PROG_TEST_RUN (root), and the user-space sweep (loader/kernel/ct_gc.c) on the
  * same table. Nothing is attached and nothing is pinned.
  *
  * Setup: a private namespace with two veth pairs whose ifindexes play the interfaces. The maps
@@ -47,7 +47,7 @@
 
 #include "addr.h"
 #include "bpf_fixture.h"
-#include "ct_gc.h"
+#include "kernel/ct_gc.h"
 #include "eniaddr.h"
 #include "pkt.h"
 
@@ -235,7 +235,7 @@ static int build(const struct step *s, struct pkt *p)
 	return 0;
 }
 
-/* The key of the packet's flow as the programs build it (loader/ct_gc.h, which mirrors them:
+/* The key of the packet's flow as the programs build it (loader/kernel/ct_gc.h, which mirrors them:
  * a mismatch shows as entries the tests cannot find). Returns 1 when the packet's source is
  * the key's hi endpoint. */
 static __u8 key_of(const struct step *s, struct eniaddr_ct_key *k)

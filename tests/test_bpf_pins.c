@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * tests/test_bpf_pins.c — where the pin dir goes and which bpffs mount holds it (loader/pins.c),
+ * tests/test_bpf_pins.c — where the pin dir goes and which bpffs mount holds it (loader/kernel/pins.c),
  * against the real kernel (root: mount). A private bpffs is mounted on a temp dir; every case
  * locks a pin root for PINS_CREATE the way `attach` does and checks what got mounted:
  *   - a root inside that bpffs that does not exist yet is created there, never mounted over
@@ -25,7 +25,7 @@
 
 #include <cmocka.h>
 
-#include "pins.h"
+#include "kernel/pins.h"
 
 static struct {
 	char tmp[64];     /* /tmp/eniaddr-pins-XXXXXX */

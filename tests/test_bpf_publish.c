@@ -33,14 +33,14 @@
 #include <cmocka.h>
 
 #include "addr.h"
-#include "attach.h"
-#include "compile.h"
+#include "kernel/attach.h"
+#include "compile/compile.h"
 #include "eniaddr.skel.h"
 #include "log.h"
 #include "netns.h"
-#include "pins.h"
-#include "publish.h"
-#include "runtime.h"
+#include "kernel/pins.h"
+#include "kernel/publish.h"
+#include "kernel/runtime.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

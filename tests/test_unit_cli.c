@@ -24,7 +24,7 @@
 #include <cmocka.h>
 
 #include "../cli/args.c"
-#include "ifaces.h"
+#include "kernel/ifaces.h"
 #include "state.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * tests/test_unit_compile.c — the rule compiler (loader/compile.h), without privileges.
+ * tests/test_unit_compile.c — the rule compiler (loader/compile/compile.h), without privileges.
  *
  * Two oracles: an evaluator that answers allowed(policy, source, protocol, port) from the
  * compiled entries exactly as the datapath does (longest-prefix match over the raw key bytes of
@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "compile.h"
+#include "compile/compile.h"
 #include "state.h"
 
 #define IN  ENIADDR_DIR_INGRESS

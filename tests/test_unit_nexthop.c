@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "addr.h"
-#include "compile.h"
-#include "source_native.h"
+#include "compile/compile.h"
+#include "source/native.h"
 #include "state.h"
 
 #define SG "\"security_groups\": [{\"id\": \"sg-a\"}]"

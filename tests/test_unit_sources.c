@@ -17,9 +17,9 @@
 
 #include <cmocka.h>
 
-#include "json_util.h"
-#include "source_aws.h"
-#include "source_native.h"
+#include "source/json_util.h"
+#include "source/aws.h"
+#include "source/native.h"
 #include "state.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * tests/test_unit_subnets.c — ENI subnets taken from the local interfaces' own prefixes when the
- * source gave none (loader/local_subnets.c), without privileges: native JSON and literal
+ * source gave none (loader/source/local_subnets.c), without privileges: native JSON and literal
  * interface-address lists in, the ENIs' subnets out, and the result still validates and compiles
  * (compile_nexthop rejects a subnet that misses an address of the ENI).
  */
@@ -15,9 +15,9 @@
 #include <string.h>
 
 #include "addr.h"
-#include "compile.h"
-#include "local_subnets.h"
-#include "source_native.h"
+#include "compile/compile.h"
+#include "source/local_subnets.h"
+#include "source/native.h"
 #include "state.h"
 
 #define MAX_IFADDRS 6

@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "compile.h"
-#include "source_native.h"
+#include "compile/compile.h"
+#include "source/native.h"
 #include "state.h"
 
 #define TCP_ ENIADDR_ADDR_F_UNTRACKED_TCP

@@ -30,7 +30,7 @@
 #include "eniaddr.skel.h"
 #include "netns.h"
 #include "pkt.h"
-#include "runtime.h"
+#include "kernel/runtime.h"
 
 #define FIXTURE_MAX_DEVS 8
 

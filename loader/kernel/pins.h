@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/pins.h — where eniaddr-bpf keeps its objects between CLI runs, and who may touch them.
+ * loader/kernel/pins.h — where eniaddr-bpf keeps its objects between CLI runs, and who may touch them.
  *
  * Layout: ROOT/eniaddr/{maps,progs,links}/NAME, ROOT being a bpffs: `--bpffs DIR`, else
  * $ENIADDR_BPFFS, else /sys/fs/bpf. Maps and programs are pinned by their ELF names; XDP links

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* loader/ct_gc.c — see ct_gc.h. */
+/* loader/kernel/ct_gc.c — see ct_gc.h. */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ct_gc.h"
+#include "kernel/ct_gc.h"
 
 #define CT_MAP_NAME ENIADDR_STR(ENIADDR_MAP_CT)
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/attach.h — puts the ingress program on devices and takes it off again.
+ * loader/kernel/attach.h — puts the ingress program on devices and takes it off again.
  *
  * Modes, best first: native XDP (in the driver), generic XDP (in the stack), tc clsact ingress
  * (tc_ingress, same decision, for devices where XDP cannot attach). auto tries them in that order
@@ -29,8 +29,8 @@
 #include <stdbool.h>
 
 #include "err.h"
-#include "pins.h"
-#include "runtime.h"
+#include "kernel/pins.h"
+#include "kernel/runtime.h"
 #include "../maps/eniaddr.h"
 
 #define ATTACH_TC_HANDLE 0xea1 /* ours: "eniaddr" */

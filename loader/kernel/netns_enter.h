@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/netns_enter.h — `-n/--netns NAME`: run in the network namespace /run/netns/NAME (as
+ * loader/kernel/netns_enter.h — `-n/--netns NAME`: run in the network namespace /run/netns/NAME (as
  * `ip netns add` creates them) or in the one a path names. Only the network namespace changes:
  * interfaces, ifindexes, netlink (tc) and XDP attachment follow it, while the mount namespace
  * stays, so pins made under a bpffs outlive the command. (`ip netns exec` instead remounts /sys in

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* loader/source_native.c — see source_native.h. One parse function per object of the format. */
+/* loader/source/native.c — see native.h. One parse function per object of the format. */
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_util.h"
-#include "source_native.h"
+#include "source/json_util.h"
+#include "source/native.h"
 
 #define KEYS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 

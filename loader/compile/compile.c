@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * loader/compile.c — see compile.h. This file finds the policies (one per direction and set of
+ * loader/compile/compile.c — see compile.h. This file finds the policies (one per direction and set of
  * groups), writes the owner entries (ENIs, addresses, delegated prefixes), checks that the slot
  * holds everything and sorts the result; compile_policy.c and compile_ports.c build the rules.
  */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile_priv.h"
+#include "compile/priv.h"
 
 struct policy_table {
 	struct policy_req *v;

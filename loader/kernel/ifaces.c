@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* loader/ifaces.c — see ifaces.h. */
+/* loader/kernel/ifaces.c — see ifaces.h. */
 #include <errno.h>
 #include <ifaddrs.h>
 #include <linux/if_packet.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ifaces.h"
+#include "kernel/ifaces.h"
 
 static int by_ifindex(const void *a, const void *b)
 {

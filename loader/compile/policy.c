@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile_priv.h"
+#include "compile/priv.h"
 
 /* A rule after expansion: one peer prefix and its selector. */
 struct xrule {

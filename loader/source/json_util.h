@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/json_util.h — what the JSON sources (native config, AWS documents) share: reading and
+ * loader/source/json_util.h — what the JSON sources (native config, AWS documents) share: reading and
  * parsing a document with line numbers in errors, positions inside it that print as
  * "cfg.json: enis[1].addresses[3]", typed member getters whose errors name that position, and
  * MAC address text.

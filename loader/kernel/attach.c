@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* loader/attach.c — see attach.h. */
+/* loader/kernel/attach.c — see attach.h. */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "attach.h"
-#include "ifaces.h"
+#include "kernel/attach.h"
+#include "kernel/ifaces.h"
 #include "log.h"
 
 static const char *const req_names[] = {

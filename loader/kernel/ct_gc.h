@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/ct_gc.h — user space's side of the connection-tracking table (eniaddr_ct): the expiry
+ * loader/kernel/ct_gc.h — user space's side of the connection-tracking table (eniaddr_ct): the expiry
  * sweep, flushing, and reading the entries for `conntrack list`. The programs decide expiry by
  * themselves (an expired entry counts as absent, bpf/conntrack.h); the sweep only gives the
  * memory back, so the LRU eviction never has to pick a live flow.

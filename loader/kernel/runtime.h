@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/runtime.h — the BPF object's lifecycle across CLI runs. The object is loaded once and
+ * loader/kernel/runtime.h — the BPF object's lifecycle across CLI runs. The object is loaded once and
  * everything lives on in pins (pins.h); later runs open the pins instead of loading again, so
  * attach, apply and status all see the same maps and programs.
  *
@@ -19,7 +19,7 @@
 #include <stdbool.h>
 
 #include "err.h"
-#include "pins.h"
+#include "kernel/pins.h"
 
 #define RUNTIME_PROG_XDP_INGRESS "xdp_ingress"
 #define RUNTIME_PROG_TC_INGRESS  "tc_ingress"

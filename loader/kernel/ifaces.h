@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/ifaces.h — the network interfaces of the current network namespace, and the binding of
+ * loader/kernel/ifaces.h — the network interfaces of the current network namespace, and the binding of
  * the desired state's ENIs (named by ifname or MAC) to them. Reads only: getifaddrs(AF_PACKET).
  */
 #ifndef ENIADDR_IFACES_H

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* loader/pins.c — see pins.h. */
+/* loader/kernel/pins.c — see pins.h. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "pins.h"
+#include "kernel/pins.h"
 
 static const char *const subdirs[] = { PINS_MAPS, PINS_PROGS, PINS_LINKS };
 

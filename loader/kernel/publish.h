@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/publish.h — puts a compiled configuration in front of the programs in one step.
+ * loader/kernel/publish.h — puts a compiled configuration in front of the programs in one step.
  *
  * Packets read eniaddr_state[0].active_slot and only that slot's entries (eniaddr_enis, _addrs,
  * _pfx, _nexthop by key.slot; _src and _l4 by the slot bit of the policy id). A publish:
@@ -19,9 +19,9 @@
 
 #include <linux/types.h>
 
-#include "compile.h"
+#include "compile/compile.h"
 #include "err.h"
-#include "runtime.h"
+#include "kernel/runtime.h"
 
 /* Longer than any single program run by orders of magnitude; see publish.c. */
 #define PUBLISH_GRACE_MS 50

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/compile_priv.h — internals shared by compile.c (policies, owners, limits),
+ * loader/compile/priv.h — internals shared by compile.c (policies, owners, limits),
  * compile_policy.c (rule expansion, selectors, src entries) and compile_ports.c (l4 entries).
  * Not an API: only compile*.c include it.
  */
@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "compile.h"
+#include "compile/compile.h"
 
 /* An L4 selector: protocol (SEL_PROTO_ALL or 0..255) and an inclusive 16-bit range. */
 #define SEL_PROTO_ALL (-1)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile.h"
+#include "compile/compile.h"
 
 enum { FAM_V4, FAM_V6, FAM_COUNT };
 

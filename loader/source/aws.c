@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* loader/source_aws.c — see source_aws.h. Field names are the EC2 API's (REFERENCE.md §5). */
+/* loader/source/aws.c — see aws.h. Field names are the EC2 API's (REFERENCE.md §5). */
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json_util.h"
-#include "source_aws.h"
+#include "source/json_util.h"
+#include "source/aws.h"
 
 struct aws_ctx {
 	struct desired_state *s;

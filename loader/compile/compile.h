@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/compile.h — desired state -> the exact key/value pairs of one slot of the maps.
+ * loader/compile/compile.h — desired state -> the exact key/value pairs of one slot of the maps.
  * Plain C, no syscalls: the publisher writes the result; tests inspect it directly.
  *
  * Policies: one per distinct (direction, sorted set of group ids). An ENI's groups give its

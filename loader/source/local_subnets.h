@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/local_subnets.h — an ENI's subnet CIDRs when its source gave none (AWS JSON has only a
+ * loader/source/local_subnets.h — an ENI's subnet CIDRs when its source gave none (AWS JSON has only a
  * SubnetId): taken from the prefixes the interface itself is configured with. On EC2 the primary
  * address comes from DHCP with the subnet's length (eth1 192.0.2.20/24 -> 192.0.2.0/24), so the
  * kernel already knows what the egress redirect needs for its next hop. Reads only: getifaddrs.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* loader/runtime.c — see runtime.h. */
+/* loader/kernel/runtime.c — see runtime.h. */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -11,8 +11,8 @@
 
 #include "eniaddr.skel.h"
 #include "log.h"
-#include "publish.h"
-#include "runtime.h"
+#include "kernel/publish.h"
+#include "kernel/runtime.h"
 #include "vec.h"
 #include "../maps/eniaddr.h"
 

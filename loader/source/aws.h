@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/source_aws.h — documents operators already have -> struct desired_state:
+ * loader/source/aws.h — documents operators already have -> struct desired_state:
  *   interfaces:    `aws ec2 describe-network-interfaces` output, unmodified
  *   groups:        `aws ec2 describe-security-groups` output
  *   prefix lists:  `aws ec2 get-managed-prefix-list-entries --prefix-list-id pl-…`, one per list

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* loader/netns_enter.c — see netns_enter.h. */
+/* loader/kernel/netns_enter.c — see netns_enter.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "netns_enter.h"
+#include "kernel/netns_enter.h"
 
 int netns_join(const char *name, struct err *e)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* loader/json_util.c — see json_util.h. */
+/* loader/source/json_util.c — see json_util.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "json_util.h"
+#include "source/json_util.h"
 
 #define JSON_MAX_FILE (64u << 20) /* a describe-network-interfaces of a large VPC is a few MiB */
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* loader/local_subnets.c — see local_subnets.h. */
+/* loader/source/local_subnets.c — see local_subnets.h. */
 #include <errno.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "local_subnets.h"
+#include "source/local_subnets.h"
 #include "log.h"
 
 /* Leading one bits of a netmask of len bytes. */

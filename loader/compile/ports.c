@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile_priv.h"
+#include "compile/priv.h"
 
 #define PORT_SPACE 65536u
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/source_native.h — the native JSON config -> struct desired_state.
+ * loader/source/native.h — the native JSON config -> struct desired_state.
  *
  * The format is documented by example in tests/data/native-full.json (copied into the README):
  * "enis" (required, at least one), "security_groups", "prefix_lists". Unknown keys are errors,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* loader/publish.c — see publish.h. */
+/* loader/kernel/publish.c — see publish.h. */
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <stdint.h>
@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "log.h"
-#include "publish.h"
+#include "kernel/publish.h"
 
 #define KEY_MAX 32 /* largest key of a slotted map, with room */
 _Static_assert(sizeof(struct eniaddr_eni_key) <= KEY_MAX && sizeof(struct eniaddr_addr_key) <= KEY_MAX &&
