@@ -27,9 +27,11 @@ struct {
 	__type(value, struct eniaddr_eni);
 } ENIADDR_MAP_ENIS SEC(".maps");
 
-/* (slot, exact address) -> owning ENI and the address's policies. */
+/* (slot, exact address) -> owning ENI and the address's policies. Not preallocated: room for
+ * 100,000+ addresses per slot costs memory only when used; lookups cost the same. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, ENIADDR_MAX_ADDRS);
 	__type(key, struct eniaddr_addr_key);
 	__type(value, struct eniaddr_owner);

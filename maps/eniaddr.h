@@ -36,7 +36,7 @@
 
 /* ---- sizes (one place) ---- */
 #define ENIADDR_MAX_ENIS        64      /* per slot */
-#define ENIADDR_MAX_ADDRS       16384   /* exact addresses, both slots together */
+#define ENIADDR_MAX_ADDRS       262144  /* exact addresses, both slots together (not preallocated) */
 #define ENIADDR_MAX_PREFIXES    4096    /* delegated prefixes, both slots together */
 #define ENIADDR_MAX_SRC         131072  /* peer prefixes over all policies, both slots */
 #define ENIADDR_MAX_L4          131072  /* port-prefix entries over all policies, both slots */
