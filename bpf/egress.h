@@ -173,7 +173,7 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
 	r = failsafe_out(p);
 	if (!r)
 		r = ct_track(p, o, slot, ifindex);
-	if (!r && !rules_match(o->out_policy, p->daddr, p->proto, p->port))
+	if (!r && !rules_match(o->out_policy, p->v6, p->daddr, p->proto, p->port))
 		r = ENIADDR_R_EGRESS_NO_RULE;
 	else if (!r)
 		r = ct_create(p, o, slot, ifindex, ENIADDR_DIR_EGRESS);

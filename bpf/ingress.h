@@ -33,7 +33,7 @@ static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *
 
 	if (r)
 		return r;
-	if (!rules_match(o->in_policy, p->saddr, p->proto, p->port))
+	if (!rules_match(o->in_policy, p->v6, p->saddr, p->proto, p->port))
 		return ENIADDR_R_NO_RULE;
 	return ct_create(p, o, slot, ifindex, ENIADDR_DIR_INGRESS);
 }

@@ -15,8 +15,10 @@
 
 /* true when a rule of policy admits peer with (proto, port) together: the rule bits of the
  * longest peer prefix and of the longest port prefix meet. port: TCP/UDP destination port,
- * ICMP type << 8 | code, 0 for other protocols (struct pkt_meta's port). */
-static __always_inline bool rules_match(__u32 policy, const __u8 peer[16], __u8 proto, __u16 port)
+ * ICMP type << 8 | code, 0 for other protocols (struct pkt_meta's port). v6: the packet is IPv6,
+ * whose rules live under the policy's IPv6 id. */
+static __always_inline bool rules_match(__u32 policy, bool v6, const __u8 peer[16], __u8 proto,
+					__u16 port)
 {
 	struct eniaddr_src_key sk = { .prefixlen = 32 + 128, .policy = policy };
 	struct eniaddr_l4_key lk = {
@@ -29,6 +31,10 @@ static __always_inline bool rules_match(__u32 policy, const __u8 peer[16], __u8 
 
 	if (policy == ENIADDR_POLICY_NONE)
 		return false;
+	if (v6) {
+		sk.policy |= ENIADDR_POLICY_V6_BIT;
+		lk.policy |= ENIADDR_POLICY_V6_BIT;
+	}
 	__builtin_memcpy(sk.addr, peer, 16);
 	src = bpf_map_lookup_elem(&ENIADDR_MAP_SRC, &sk);
 	if (!src)

@@ -55,6 +55,10 @@
 
 #define ENIADDR_POLICY_NONE     0u          /* no rules: everything is no_rule */
 #define ENIADDR_POLICY_SLOT_BIT 0x80000000u /* policy ids of slot 1 carry this bit */
+/* Rule maps only: a policy's IPv6 rules live under policy | ENIADDR_POLICY_V6_BIT, its IPv4 rules
+ * under the plain id. Each family numbers its own selectors (up to ENIADDR_MAX_RULE_BITS each),
+ * and neither family's prefixes can cover the other's addresses. */
+#define ENIADDR_POLICY_V6_BIT   0x40000000u
 
 enum eniaddr_mode {
 	ENIADDR_MODE_ENFORCE = 0,
@@ -183,7 +187,8 @@ struct eniaddr_owner {
 };
 
 /* ---- rule maps: eniaddr_src and eniaddr_l4 ----
- * A policy's rules are numbered 0..n-1 by distinct L4 selector (protocol + port or ICMP range).
+ * A policy's rules are numbered 0..n-1 by distinct L4 selector (protocol + port or ICMP range),
+ * per address family: both maps key IPv6 rules by policy | ENIADDR_POLICY_V6_BIT.
  * eniaddr_src maps (policy, source prefix) to the bits of the selectors that prefix may use;
  * eniaddr_l4 maps (policy, protocol, port) to the bits of the selectors covering it. A packet is
  * allowed when the two bit sets meet. Both values already hold the union over every covering

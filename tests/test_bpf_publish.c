@@ -383,8 +383,8 @@ static void test_failed_publish_keeps_previous(void **state)
 		{ "a port entry of an active-slot policy", policy_for_active, -EINVAL,
 		  "eniaddr_l4 entry 0 is for slot" },
 		{ "more addresses than fit", too_many_addrs, -ENOSPC,
-		  "eniaddr_addrs is full: the new configuration needs 16384 entries, the active one "
-		  "holds 1, the map has room for 16384" },
+		  "eniaddr_addrs is full: the new configuration needs 262144 entries, the active one "
+		  "holds 1, the map has room for 262144" },
 		{ "a duplicate address after some writes", duplicate_addr, -EEXIST,
 		  "eniaddr_addrs entry 3 duplicates an earlier key" },
 		{ "a duplicate LPM entry after every hash map was written", duplicate_l4, -EEXIST,

@@ -227,6 +227,8 @@ static bool eval(const struct compiled *c, __u32 policy, const uint8_t src[16], 
 
 	if (policy == ENIADDR_POLICY_NONE)
 		return false;
+	if (!ip_is_v4(src)) /* as the datapath: each family's rules under its own id */
+		policy |= ENIADDR_POLICY_V6_BIT;
 	a = src_lookup(c, policy, src);
 	b = l4_lookup(c, policy, proto, port);
 	if (!a || !b)
@@ -634,7 +636,6 @@ static void test_families_stay_apart(void **st)
 {
 	struct desired_state *s = *st;
 	struct compiled c;
-	const struct compiled_src *guard = NULL;
 	static const struct pkt p[] = {
 		/* ::/0 only */
 		{ IN, "10.0.0.5", "10.0.0.1", TCP, 22, false },
@@ -662,20 +663,16 @@ static void test_families_stay_apart(void **st)
 	override(s, "10.0.0.7", "sg-mix");
 	check_pkts(s, p, ARRAY_SIZE(p));
 
-	/* The sg-v6 policy holds an IPv4 root entry with no bits, so IPv4 lookups stop there. */
+	/* Each family's prefixes live under its own id: IPv4 lookups never meet ::/0 or ::/80. */
 	compile_ok(s, 0, &c);
-	for (size_t i = 0; i < c.srcs.n; i++)
-		if (c.srcs.v[i].k.policy == c_addr(&c, "10.0.0.5")->v.in_policy &&
-		    c.srcs.v[i].k.prefixlen == 32 + 96)
-			guard = &c.srcs.v[i];
-	assert_non_null(guard);
-	assert_true(ip_is_v4(guard->k.addr));
-	for (int w = 0; w < ENIADDR_RULE_WORDS; w++)
-		assert_int_equal(guard->v.w[w], 0);
-	/* and the 0.0.0.0/0-only policy needs no guard: one entry */
-	for (size_t i = 0, n = 0; i < c.srcs.n; i++)
-		if (c.srcs.v[i].k.policy == c_addr(&c, "10.0.0.6")->v.in_policy)
-			assert_int_equal(++n, 1);
+	for (size_t i = 0; i < c.srcs.n; i++) {
+		bool v6_id = c.srcs.v[i].k.policy & ENIADDR_POLICY_V6_BIT;
+
+		assert_true(v6_id == !ip_is_v4(c.srcs.v[i].k.addr));
+		if ((c.srcs.v[i].k.policy & ~ENIADDR_POLICY_V6_BIT) ==
+		    c_addr(&c, "10.0.0.5")->v.in_policy)
+			assert_true(v6_id); /* the ::/0-only policy has no IPv4 entry at all */
+	}
 	compiled_free(&c);
 }
 
@@ -906,6 +903,38 @@ static void test_too_many_selectors(void **st)
 	assert_int_equal(c.enis.n + c.addrs.n + c.srcs.n + c.l4s.n + c.policies.n, 0);
 }
 
+/* AWS's quota: 1000 inbound rules per family in one group, IPv4 and IPv6 counted apart, any mix
+ * of ports and CIDRs. Here every rule has its own port: 2000 selectors in one policy. */
+static void test_aws_quota_per_family(void **st)
+{
+	struct desired_state *s = *st;
+	struct compiled c;
+	char cidr[64];
+	uint8_t a4[16], a6[16];
+	__u32 pol;
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(cidr, sizeof(cidr), "10.%d.%d.0/24", i / 256, i % 256);
+		rule(s, "sg-quota", IN, i % 3 ? TCP : UDP, 1000 + i, 1000 + i, cidr);
+		snprintf(cidr, sizeof(cidr), "2001:db8:%x::/48", i);
+		rule(s, "sg-quota", IN, i % 3 ? TCP : UDP, 20000 + i, 20000 + i + i % 5, cidr);
+	}
+	eni(s, 2, "sg-quota", "10.200.0.1,2001:db8:ffff::1");
+	compile_ok(s, 0, &c);
+	pol = c.enis.v[0].v.in_policy;
+	assert_int_equal(c_policy(&c, pol)->n_selectors, 2000);
+	assert_int_equal(ip_addr_parse("10.3.230.9", a4), 0);      /* rule 998's peer (TCP) */
+	assert_int_equal(ip_addr_parse("2001:db8:3e6::9", a6), 0); /* rule 998's peer */
+	assert_true(eval(&c, pol, a4, TCP, 1998));
+	assert_false(eval(&c, pol, a4, UDP, 1998));
+	assert_false(eval(&c, pol, a4, TCP, 1997));  /* rule 997's port, another peer */
+	assert_false(eval(&c, pol, a4, TCP, 20998)); /* the IPv6 rule's port: not for IPv4 */
+	assert_true(eval(&c, pol, a6, TCP, 20998 + 3));
+	assert_false(eval(&c, pol, a6, TCP, 20998 + 4));
+	assert_false(eval(&c, pol, a6, TCP, 1998));  /* the IPv4 rule's port: not for IPv6 */
+	compiled_free(&c);
+}
+
 static void expect_e2big(const struct desired_state *s, const char *map, const char *needed,
 			 const char *fit)
 {
@@ -1075,6 +1104,8 @@ static void check_structure(const struct compiled *c)
 
 		assert_true(k->prefixlen >= 32 && k->prefixlen <= 160);
 		assert_int_not_equal(k->policy, ENIADDR_POLICY_NONE);
+		/* each family's prefixes under its own id */
+		assert_int_equal(!!(k->policy & ENIADDR_POLICY_V6_BIT), !ip_is_v4(k->addr));
 		memcpy(p.addr, k->addr, 16);
 		for (int b = p.plen; b < 128; b++)
 			assert_false(p.addr[b / 8] & (0x80 >> (b % 8)));
@@ -1369,6 +1400,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_capacity_src, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capacity_l4, setup, teardown),
 		cmocka_unit_test(test_random_differential),
+		cmocka_unit_test_setup_teardown(test_aws_quota_per_family, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thousand_rules_fast, setup, teardown),
 	};
 

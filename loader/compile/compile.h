@@ -7,8 +7,9 @@
  * in/out policy; an address override gives that address its own in policy (its out policy stays
  * the ENI's). Policy ids are 1, 2, ... with ENIADDR_POLICY_SLOT_BIT set for slot 1.
  *
- * Rule bits: within a policy, each distinct L4 selector (protocol + range, after normalising
- * ICMP wildcards into a 16-bit range) gets one bit. The src entries hold, for every distinct peer
+ * Rule bits: within a policy and address family (IPv6 rules under id | ENIADDR_POLICY_V6_BIT),
+ * each distinct L4 selector (protocol + range, after normalising ICMP wildcards into a 16-bit
+ * range) gets one bit. The src entries hold, for every distinct peer
  * prefix of the policy, the OR of the bits of all rules whose peer contains that prefix (so the
  * longest match already holds the union). The l4 entries split each protocol's 0..65535 space into
  * elementary intervals (boundaries of all ranges), give each the OR of the bits of all ranges
@@ -17,7 +18,7 @@
  * to, and are folded into the intervals of those that have some.
  *
  * Limits are checked here, never truncated: more than ENIADDR_MAX_RULE_BITS selectors in one
- * policy, or more entries than a slot holds (half of each map), is -E2BIG with a message naming the
+ * policy and family, or more entries than a slot holds (half of each map), is -E2BIG with a message naming the
  * ENI or address and the counts.
  */
 #ifndef ENIADDR_COMPILE_H

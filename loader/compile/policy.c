@@ -4,9 +4,10 @@
  * eniaddr_src entries; the l4 entries come from compile_ports.c.
  *
  * Steps: expand every rule's peer into prefixes (CIDR, prefix-list CIDRs, group members and the
- * local addresses carrying the group); number the distinct selectors (bit i = i-th in sorted
- * order); give every distinct prefix the OR of the bits of all rules whose prefix contains it,
- * so the longest match alone answers.
+ * local addresses carrying the group); split them by address family (each family is compiled on
+ * its own, under its own rule-map id, as AWS counts rules per family); number the family's
+ * distinct selectors (bit i = i-th in sorted order); give every distinct prefix the OR of the
+ * bits of all rules whose prefix contains it, so the longest match alone answers.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -263,21 +264,18 @@ struct pnode {
 	struct eniaddr_rule_bits bits;
 };
 
-/*
- * xs sorted and de-duplicated -> one node per distinct prefix with the bits of its own rules.
- * Room is left at the front for the IPv4 root, see add_v4_guard().
- */
+/* xs sorted and de-duplicated -> one node per distinct prefix with the bits of its own rules. */
 static struct pnode *collect_prefixes(const struct xrule_vec *xs, size_t *n_out)
 {
-	struct pnode *nodes = calloc(xs->n + 1, sizeof(*nodes));
-	size_t n = 1;
+	struct pnode *nodes = calloc(xs->n ? xs->n : 1, sizeof(*nodes));
+	size_t n = 0;
 
 	if (!nodes)
 		return NULL;
 	for (size_t i = 0; i < xs->n; i++) {
 		const struct xrule *x = &xs->v[i];
 
-		if (n == 1 || prefix_cmp(&nodes[n - 1].p, nodes[n - 1].v4, &x->p, x->v4)) {
+		if (!n || prefix_cmp(&nodes[n - 1].p, nodes[n - 1].v4, &x->p, x->v4)) {
 			nodes[n].p = x->p;
 			nodes[n].v4 = x->v4;
 			n++;
@@ -286,30 +284,6 @@ static struct pnode *collect_prefixes(const struct xrule_vec *xs, size_t *n_out)
 	}
 	*n_out = n;
 	return nodes;
-}
-
-/*
- * The LPM trie knows no families: an IPv6 prefix such as ::/0 or ::/80 also covers every
- * IPv4-mapped source. When the policy has one, the IPv4 root (0.0.0.0/0, mapped /96) must exist
- * so IPv4 lookups stop there; without a 0.0.0.0/0 rule it holds no bits. Uses the spare node 0
- * (IPv4 nodes come first and the root sorts before every other IPv4 prefix). Returns the first
- * used node.
- */
-static size_t add_v4_guard(struct pnode *nodes, size_t n)
-{
-	bool need = false;
-
-	for (size_t i = 1; i < n; i++) {
-		if (nodes[i].v4 && ip_prefix_equal(&nodes[i].p, &v4_root))
-			return 1;
-		if (!nodes[i].v4 && raw_contains(&nodes[i].p, &v4_root))
-			need = true;
-	}
-	if (!need)
-		return 1;
-	nodes[0].p = v4_root;
-	nodes[0].v4 = true;
-	return 0;
 }
 
 /*
@@ -335,17 +309,17 @@ static int propagate(struct pnode *nodes, size_t first, size_t n)
 	return 0;
 }
 
-static int emit_src(struct compile_ctx *c, struct policy_req *req, struct xrule_vec *xs)
+/* The src entries of one family of req, under rule-map policy id (req->id with the family bit). */
+static int emit_src(struct compile_ctx *c, struct policy_req *req, __u32 id, struct xrule_vec *xs)
 {
-	size_t n, first;
+	size_t n;
 	struct pnode *nodes = collect_prefixes(xs, &n);
 	int ret;
 
 	if (!nodes)
 		return -ENOMEM;
-	first = add_v4_guard(nodes, n);
-	ret = propagate(nodes, first, n);
-	for (size_t i = first; i < n && !ret; i++) {
+	ret = propagate(nodes, 0, n);
+	for (size_t i = 0; i < n && !ret; i++) {
 		struct compiled_src *src;
 
 		c->src_needed++;
@@ -358,7 +332,7 @@ static int emit_src(struct compile_ctx *c, struct policy_req *req, struct xrule_
 			break;
 		}
 		src->k.prefixlen = 32 + nodes[i].p.plen;
-		src->k.policy = req->id;
+		src->k.policy = id;
 		memcpy(src->k.addr, nodes[i].p.addr, 16);
 		src->v = nodes[i].bits;
 	}
@@ -420,37 +394,67 @@ static unsigned int open_protocols(const struct xrule_vec *xs)
 	       (open_to_all(xs, false, IPPROTO_UDP) ? POLICY_OPEN_UDP6 : 0);
 }
 
-int compile_policy(struct compile_ctx *c, struct policy_req *req, struct compiled_policy *info,
-		   struct err *e)
+/* Rules of one family of req: selectors numbered within the family, then its src and l4 entries
+ * under rule-map policy id req->id | fam_bit. */
+static int compile_family(struct compile_ctx *c, struct policy_req *req, __u32 fam_bit,
+			  struct xrule_vec *xs, struct compiled_policy *info, struct err *e)
 {
-	struct xrule_vec xs = { 0 };
 	struct sel *sels = NULL;
-	size_t n_sels = 0;
+	size_t n_sels = 0, n_l4 = 0;
 	int ret;
 
-	ret = expand_policy(c->s, req, &xs, e);
-	if (!ret)
-		ret = number_selectors(&xs, &sels, &n_sels);
+	if (!xs->n)
+		return 0;
+	ret = number_selectors(xs, &sels, &n_sels);
 	if (ret)
-		goto out;
+		return ret;
 	if (n_sels > ENIADDR_MAX_RULE_BITS) {
 		ret = err_set(e, E2BIG,
-			      "%s: %s rules of %s use %zu distinct protocol/port selectors, at most %d fit in one policy",
-			      req->where, req->dir == ENIADDR_DIR_INGRESS ? "ingress" : "egress",
+			      "%s: %s %s rules of %s use %zu distinct protocol/port selectors, at most %d fit in one policy per address family",
+			      req->where, fam_bit ? "IPv6" : "IPv4",
+			      req->dir == ENIADDR_DIR_INGRESS ? "ingress" : "egress",
 			      req->groups_str, n_sels, ENIADDR_MAX_RULE_BITS);
 		goto out;
 	}
-	info->id = req->id;
-	info->dir = req->dir;
-	info->n_rules = (unsigned int)dedup_xrules(&xs);
-	info->n_selectors = (unsigned int)n_sels;
-	info->open = open_protocols(&xs);
-	memcpy(info->groups, req->groups_str, sizeof(info->groups));
-	ret = emit_src(c, req, &xs);
+	info->n_rules += (unsigned int)dedup_xrules(xs);
+	info->n_selectors += (unsigned int)n_sels;
+	info->open |= open_protocols(xs);
+	ret = emit_src(c, req, req->id | fam_bit, xs);
 	if (!ret)
-		ret = compile_l4(c, req->id, sels, n_sels, &req->n_l4);
+		ret = compile_l4(c, req->id | fam_bit, sels, n_sels, &n_l4);
+	req->n_l4 += n_l4;
 out:
 	free(sels);
+	return ret;
+}
+
+/* Each family gets its own rule bits (AWS counts rules per family: 1000 IPv4 and 1000 IPv6 in one
+ * group each fit), so the rules are split by family before anything is numbered. */
+int compile_policy(struct compile_ctx *c, struct policy_req *req, struct compiled_policy *info,
+		   struct err *e)
+{
+	struct xrule_vec xs = { 0 }, fam[2] = { { 0 }, { 0 } };
+	int ret;
+
+	memset(info, 0, sizeof(*info));
+	info->id = req->id;
+	info->dir = req->dir;
+	memcpy(info->groups, req->groups_str, sizeof(info->groups));
+	ret = expand_policy(c->s, req, &xs, e);
+	for (size_t i = 0; i < xs.n && !ret; i++) {
+		struct xrule *x = VEC_PUSH(&fam[!xs.v[i].v4]);
+
+		if (!x)
+			ret = -ENOMEM;
+		else
+			*x = xs.v[i];
+	}
+	if (!ret)
+		ret = compile_family(c, req, 0, &fam[0], info, e);
+	if (!ret)
+		ret = compile_family(c, req, ENIADDR_POLICY_V6_BIT, &fam[1], info, e);
 	VEC_FREE(&xs);
+	VEC_FREE(&fam[0]);
+	VEC_FREE(&fam[1]);
 	return ret;
 }

@@ -261,6 +261,8 @@ void fixture_put_src(const struct bpf_fixture *fx, __u32 policy, const char *tex
 	struct ip_prefix p = prefix(text);
 	struct eniaddr_src_key k = { .prefixlen = 32 + p.plen, .policy = policy };
 
+	if (!ip_prefix_is_v4(&p))
+		k.policy |= ENIADDR_POLICY_V6_BIT;
 	memcpy(k.addr, p.addr, 16);
 	assert_int_equal(bpf_map_update_elem(fx->maps.src, &k, &bits, 0), 0);
 }
@@ -274,6 +276,8 @@ void fixture_put_l4(const struct bpf_fixture *fx, __u32 policy, int proto, __u32
 		k.prefixlen = 32 + 8 + (__u32)port_bits;
 		k.sel = htonl(ENIADDR_L4_SEL(proto, port));
 	}
+	assert_int_equal(bpf_map_update_elem(fx->maps.l4, &k, &bits, 0), 0);
+	k.policy |= ENIADDR_POLICY_V6_BIT;
 	assert_int_equal(bpf_map_update_elem(fx->maps.l4, &k, &bits, 0), 0);
 }
 

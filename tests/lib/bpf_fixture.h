@@ -115,13 +115,14 @@ void fixture_put_eni(const struct bpf_fixture *fx, __u32 slot, int ifindex,
 void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *text,
 		       const struct eniaddr_owner *o);
 
-/* eniaddr_src: the rule bits of a peer prefix of policy. The compiler writes the union of every
- * covering prefix's bits; a test writes that union by hand. */
+/* eniaddr_src: the rule bits of a peer prefix of policy (an IPv6 prefix under the policy's IPv6
+ * id). The compiler writes the union of every covering prefix's bits; a test writes that union by
+ * hand. */
 void fixture_put_src(const struct bpf_fixture *fx, __u32 policy, const char *prefix,
 		     struct eniaddr_rule_bits bits);
 
 /* eniaddr_l4: proto with the top port_bits bits of port (16: one port, 0: every port), or with
- * proto -1 every protocol. */
+ * proto -1 every protocol; written for both families of policy (one bit numbering in tests). */
 void fixture_put_l4(const struct bpf_fixture *fx, __u32 policy, int proto, __u32 port,
 		    int port_bits, struct eniaddr_rule_bits bits);
 
