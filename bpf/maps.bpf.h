@@ -96,6 +96,28 @@ struct {
 	__type(value, struct eniaddr_nexthop);
 } ENIADDR_MAP_NEXTHOP SEC(".maps");
 
+/* The rule tables (see maps/eniaddr.h): policy -> trie roots, trie nodes, rule-bit classes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * ENIADDR_MAX_POLICIES);
+	__type(key, __u32);
+	__type(value, struct eniaddr_policy);
+} ENIADDR_MAP_POLICIES SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENIADDR_MAX_TRIE_NODES);
+	__type(key, __u32);
+	__type(value, struct eniaddr_trie_node);
+} ENIADDR_MAP_TRIE SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENIADDR_MAX_BITS);
+	__type(key, __u32);
+	__type(value, struct eniaddr_rule_bits);
+} ENIADDR_MAP_BITS SEC(".maps");
+
 /* Connection tracking, shared by ingress and egress: (ENI, flow) -> state and expiry. LRU: a
  * full table evicts the least recently used entry (the GC removes expired ones long before).
  * max_entries is ENIADDR_MAX_CT unless the loader sets it before load (--conntrack-size). */

@@ -2,7 +2,12 @@
 /*
  * bpf/rules.h — BPF-only: does a policy allow a peer and an L4 selector? Shared by the inbound
  * check (peer = the source) and the outbound one (peer = the destination). The rule-bit scheme is
- * described at eniaddr_src / eniaddr_l4 in maps/eniaddr.h.
+ * described at eniaddr_src / eniaddr_l4 in maps/eniaddr.h, the tables read here at
+ * eniaddr_policies / eniaddr_trie / eniaddr_bits.
+ *
+ * Cost, whatever the number of rules: one policy read, 3 trie reads for the port, 4 for an IPv4
+ * peer (an LPM lookup for an IPv6 one), two class reads and 16 ANDs. Every read is an array
+ * lookup the verifier inlines.
  */
 #ifndef ENIADDR_BPF_RULES_H
 #define ENIADDR_BPF_RULES_H
@@ -13,34 +18,74 @@
 #include "eniaddr.h"
 #include "maps.bpf.h"
 
+/* Follows entry e through the trie, one key byte per level (at most n levels); returns the
+ * class it ends in, or 0 when no rule covers the key. */
+static __always_inline __u32 trie_walk(__u32 e, const __u8 *key, int n)
+{
+	const struct eniaddr_trie_node *node;
+	__u32 idx;
+	int i;
+
+#pragma unroll
+	for (i = 0; i < n; i++) {
+		if (!(e & ENIADDR_TRIE_CHILD))
+			return e;
+		idx = e & ~ENIADDR_TRIE_CHILD;
+		node = bpf_map_lookup_elem(&ENIADDR_MAP_TRIE, &idx);
+		if (!node)
+			return 0;
+		e = node->e[key[i]];
+	}
+	return e & ENIADDR_TRIE_CHILD ? 0 : e;
+}
+
+/* The rule bits of the peer's class: the IPv4 trie, or for IPv6 the longest prefix of
+ * eniaddr_src under the policy's IPv6 id. NULL when no rule names the peer. */
+static __always_inline const struct eniaddr_rule_bits *
+peer_bits(const struct eniaddr_policy *pol, __u32 policy, bool v6, const __u8 peer[16])
+{
+	struct eniaddr_src_key sk = {
+		.prefixlen = 32 + 128,
+		.policy = policy | ENIADDR_POLICY_V6_BIT,
+	};
+	__u32 cls;
+
+	if (v6) {
+		__builtin_memcpy(sk.addr, peer, 16);
+		return bpf_map_lookup_elem(&ENIADDR_MAP_SRC, &sk);
+	}
+	cls = trie_walk(pol->v4_root, &peer[12], 4);
+	return cls ? bpf_map_lookup_elem(&ENIADDR_MAP_BITS, &cls) : NULL;
+}
+
 /* true when a rule of policy admits peer with (proto, port) together: the rule bits of the
- * longest peer prefix and of the longest port prefix meet. port: TCP/UDP destination port,
- * ICMP type << 8 | code, 0 for other protocols (struct pkt_meta's port). v6: the packet is IPv6,
- * whose rules live under the policy's IPv6 id. */
+ * peer's class and of the port's class meet. port: TCP/UDP destination port, ICMP type << 8 |
+ * code, 0 for other protocols (struct pkt_meta's port). v6: the packet is IPv6, whose rules are
+ * numbered apart from the IPv4 ones. */
 static __always_inline bool rules_match(__u32 policy, bool v6, const __u8 peer[16], __u8 proto,
 					__u16 port)
 {
-	struct eniaddr_src_key sk = { .prefixlen = 32 + 128, .policy = policy };
-	struct eniaddr_l4_key lk = {
-		.prefixlen = 32 + 8 + 16,
-		.policy = policy,
-		.sel = bpf_htonl(ENIADDR_L4_SEL(proto, port)),
-	};
+	__u32 idx = (policy & ENIADDR_POLICY_SLOT_BIT ? ENIADDR_MAX_POLICIES : 0) +
+		    (policy & ENIADDR_POLICY_ID_MASK);
+	__u8 l4key[3] = { proto, port >> 8, port & 0xff };
 	const struct eniaddr_rule_bits *src, *l4;
+	const struct eniaddr_policy *pol;
+	__u32 cls;
 	int i;
 
 	if (policy == ENIADDR_POLICY_NONE)
 		return false;
-	if (v6) {
-		sk.policy |= ENIADDR_POLICY_V6_BIT;
-		lk.policy |= ENIADDR_POLICY_V6_BIT;
-	}
-	__builtin_memcpy(sk.addr, peer, 16);
-	src = bpf_map_lookup_elem(&ENIADDR_MAP_SRC, &sk);
-	if (!src)
+	pol = bpf_map_lookup_elem(&ENIADDR_MAP_POLICIES, &idx);
+	if (!pol)
 		return false;
-	l4 = bpf_map_lookup_elem(&ENIADDR_MAP_L4, &lk);
+	cls = trie_walk(pol->l4_root[v6 ? 1 : 0], l4key, 3);
+	if (!cls)
+		return false;
+	l4 = bpf_map_lookup_elem(&ENIADDR_MAP_BITS, &cls);
 	if (!l4)
+		return false;
+	src = peer_bits(pol, policy, v6, peer);
+	if (!src)
 		return false;
 	for (i = 0; i < ENIADDR_RULE_WORDS; i++)
 		if (src->w[i] & l4->w[i])

@@ -313,6 +313,40 @@ struct eniaddr_attach {
 	__u32 tc_out_prio;
 };
 
+/* ---- the rule tables the datapath reads: eniaddr_policies, eniaddr_trie, eniaddr_bits ----
+ * Flat in the number of rules: the compiler turns a policy's IPv4 peer prefixes and its
+ * (protocol, port) intervals (the eniaddr_src / eniaddr_l4 entries above, which stay the
+ * reference and serve IPv6 peers) into multibit tries of stride 8, leaf-pushed, so a lookup is a
+ * fixed number of array reads whatever the rules: 4 for an IPv4 peer (one per address byte), 3 for
+ * (protocol, port high byte, port low byte). A leaf names an entry of eniaddr_bits: the rule bits
+ * of that class of peers or ports (identical bit sets are stored once per slot).
+ * All three are arrays; slot s uses indexes [s * half, (s + 1) * half) of each, so a publish fills
+ * the inactive half and the slot switch makes it live. Index 0 of each half is never used. */
+#define ENIADDR_MAP_POLICIES eniaddr_policies /* array: (slot, policy id) -> trie roots */
+#define ENIADDR_MAP_TRIE     eniaddr_trie     /* array: node -> 256 entries */
+#define ENIADDR_MAP_BITS     eniaddr_bits     /* array: class -> rule bits */
+
+#define ENIADDR_MAX_POLICIES    4096   /* per slot: policy ids 1..4095 */
+#define ENIADDR_MAX_TRIE_NODES  16384  /* both slots (1 KiB each, preallocated: 16 MiB) */
+#define ENIADDR_MAX_BITS        65536  /* both slots (128 B each: 8 MiB) */
+#define ENIADDR_POLICY_ID_MASK  0xffffu /* policy id without the slot and family bits */
+
+/* A trie entry: 0 = no rule covers this part of the space; ENIADDR_TRIE_CHILD | n = look the next
+ * key byte up in node n; anything else = the eniaddr_bits index of the class. Roots are entries
+ * too (0: the policy has no rules of that kind). */
+#define ENIADDR_TRIE_CHILD 0x80000000u
+
+struct eniaddr_trie_node {
+	__u32 e[256];
+};
+
+/* Index slot * ENIADDR_MAX_POLICIES + (policy id & ENIADDR_POLICY_ID_MASK). */
+struct eniaddr_policy {
+	__u32 v4_root;    /* IPv4 peer: key = the 4 address bytes */
+	__u32 l4_root[2]; /* [0] IPv4 rules, [1] IPv6 rules: key = protocol, port >> 8, port & 255 */
+	__u32 pad;
+};
+
 #ifndef __cplusplus
 _Static_assert(sizeof(struct eniaddr_state) == 16, "eniaddr_state layout");
 _Static_assert(sizeof(struct eniaddr_eni_key) == 8, "eniaddr_eni_key layout");
@@ -330,6 +364,8 @@ _Static_assert(sizeof(struct eniaddr_frag) == 16, "eniaddr_frag layout");
 _Static_assert(sizeof(struct eniaddr_attach) == 24, "eniaddr_attach layout");
 _Static_assert(sizeof(struct eniaddr_ct_key) == 44, "eniaddr_ct_key layout");
 _Static_assert(sizeof(struct eniaddr_ct) == 40, "eniaddr_ct layout");
+_Static_assert(sizeof(struct eniaddr_trie_node) == 1024, "eniaddr_trie_node layout");
+_Static_assert(sizeof(struct eniaddr_policy) == 16, "eniaddr_policy layout");
 _Static_assert(ENIADDR_R_COUNT < 256, "reasons fit the stat key");
 #endif
 

@@ -378,6 +378,7 @@ int compile_state(const struct desired_state *s, unsigned int slot, struct compi
 		fill_rule_counts(out);
 		mark_untracked(out);
 		sort_output(out);
+		ret = compile_tables(out, e);
 	}
 	for (size_t i = 0; i < t.n; i++)
 		free(t.v[i].groups);
@@ -400,5 +401,8 @@ void compiled_free(struct compiled *c)
 	VEC_FREE(&c->l4s);
 	VEC_FREE(&c->policies);
 	VEC_FREE(&c->nexthops);
+	VEC_FREE(&c->pol_tbl);
+	VEC_FREE(&c->nodes);
+	VEC_FREE(&c->bits);
 	c->slot = slot;
 }

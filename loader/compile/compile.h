@@ -69,6 +69,12 @@ struct compiled {
 	VEC(struct compiled_l4) l4s;
 	VEC(struct compiled_policy) policies;
 	VEC(struct compiled_nexthop) nexthops; /* compile_nexthop.c */
+	/* The rule tables the datapath reads (compile/tables.c), each indexed within this slot's
+	 * half of its array map (index 0 unused): eniaddr_policies by policy id & mask, eniaddr_trie
+	 * and eniaddr_bits by node and class. Entries name absolute indexes (slot half included). */
+	VEC(struct eniaddr_policy) pol_tbl;
+	VEC(struct eniaddr_trie_node) nodes;
+	VEC(struct eniaddr_rule_bits) bits;
 };
 
 /*
@@ -88,6 +94,13 @@ void compiled_free(struct compiled *c);
  * out->nexthops, sorted; -EINVAL with e naming the ENI or address.
  */
 int compile_nexthops(const struct desired_state *s, struct compiled *out, struct err *e);
+
+/*
+ * The rule tables of c (compile/tables.c), called by compile_state: from c's IPv4 src entries and
+ * its l4 entries (sorted, slot set), fills pol_tbl, nodes and bits. Also for tests that write rule
+ * entries by hand. -E2BIG naming the map when a table is full.
+ */
+int compile_tables(struct compiled *c, struct err *e);
 
 /*
  * Splits the inclusive range lo..hi (0..65535) into the fewest aligned power-of-two blocks.

@@ -295,6 +295,46 @@ static int write_all(const struct map_fds *m, const struct compiled *c, const si
 	return 0;
 }
 
+/* n values of size bytes to indexes first.. of array map fd, in one batch call. */
+static int write_array(int fd, const char *name, __u32 first, const void *values, size_t n,
+		       struct err *e)
+{
+	__u32 *keys, count = (__u32)n;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	keys = calloc(n, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		keys[i] = first + (__u32)i;
+	if (bpf_map_update_batch(fd, keys, values, &count, NULL))
+		err = err_set(e, errno, "writing %zu entries of %s from index %u: %s", n, name, first,
+			      strerror(errno));
+	free(keys);
+	return err;
+}
+
+/*
+ * The rule tables into the inactive slot's half of each array. Nothing to clear: the old
+ * contents of that half are unreachable once the policies of this slot name the new roots, and
+ * the compiler never names an index beyond what it wrote.
+ */
+int publish_tables(const struct map_fds *m, const struct compiled *c, struct err *e)
+{
+	int err = write_array(m->policies, ENIADDR_STR(ENIADDR_MAP_POLICIES),
+			      c->slot * ENIADDR_MAX_POLICIES, c->pol_tbl.v, c->pol_tbl.n, e);
+
+	if (!err)
+		err = write_array(m->trie, ENIADDR_STR(ENIADDR_MAP_TRIE),
+				  c->slot * (ENIADDR_MAX_TRIE_NODES / 2), c->nodes.v, c->nodes.n, e);
+	if (!err)
+		err = write_array(m->bits, ENIADDR_STR(ENIADDR_MAP_BITS),
+				  c->slot * (ENIADDR_MAX_BITS / 2), c->bits.v, c->bits.n, e);
+	return err;
+}
+
 /*
  * The grace period before the old slot is cleared. A program run reads active_slot once and does
  * all its lookups in that slot within the same run, under RCU, in a few microseconds; a run that
@@ -343,6 +383,8 @@ int publish_commit(const struct map_fds *m, const struct compiled *c, __u64 *gen
 	err = check_room(m, c, n_other, max, e);
 	if (!err)
 		err = write_all(m, c, n_other, max, e);
+	if (!err)
+		err = publish_tables(m, c, e);
 	/*
 	 * 3. The one write that makes the new slot live. Readers use only active_slot; 0 and 1
 	 * differ in one byte, so even a byte-wise copy cannot show them a third value.

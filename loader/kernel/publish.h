@@ -42,6 +42,10 @@ int publish_commit(const struct map_fds *m, const struct compiled *c, __u64 *gen
  */
 int publish_reset_state(int state_fd, struct err *e);
 
+/* The rule tables of c (pol_tbl, nodes, bits) into slot c->slot's half of their array maps; part
+ * of publish_commit before the switch, and for tests that write rule entries by hand. */
+int publish_tables(const struct map_fds *m, const struct compiled *c, struct err *e);
+
 /* Slot of a policy id (ENIADDR_POLICY_SLOT_BIT). */
 static inline unsigned int publish_policy_slot(__u32 policy)
 {

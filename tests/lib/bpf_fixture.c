@@ -17,6 +17,8 @@
 
 #include "addr.h"
 #include "bpf_fixture.h"
+#include "compile/compile.h"
+#include "kernel/publish.h"
 
 /* ---- setup ---- */
 
@@ -255,6 +257,42 @@ void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *tex
 	}
 }
 
+/* Every entry of the rule map fd (key and value types K, V, the compiled vector type T) into
+ * the compiled state of its slot. */
+#define READ_RULES(fd, K, T, vec_of)                                                       \
+	do {                                                                                \
+		K key_, *prev_ = NULL;                                                      \
+		while (!bpf_map_get_next_key(fd, prev_, &key_)) {                          \
+			T *x_ = VEC_PUSH(&vec_of(&c[publish_policy_slot(key_.policy)]));    \
+			assert_non_null(x_);                                                \
+			x_->k = key_;                                                       \
+			assert_int_equal(bpf_map_lookup_elem(fd, &key_, &x_->v), 0);       \
+			prev_ = &key_;                                                      \
+		}                                                                           \
+	} while (0)
+#define SRCS(cc) (cc)->srcs
+#define L4S(cc) (cc)->l4s
+
+/* The rule tables the datapath reads, rebuilt from the hand-written entries as a publish would. */
+static void sync_tables(const struct bpf_fixture *fx)
+{
+	struct compiled c[2] = { { .slot = 0 }, { .slot = 1 } };
+	struct err e = { 0 };
+
+	READ_RULES(fx->maps.src, struct eniaddr_src_key, struct compiled_src, SRCS);
+	READ_RULES(fx->maps.l4, struct eniaddr_l4_key, struct compiled_l4, L4S);
+	for (int s = 0; s < 2; s++) {
+		if (compile_tables(&c[s], &e))
+			fail_msg("rule tables of slot %d: %s", s, e.msg);
+		/* no stale roots from earlier calls: every policy of the slot is rewritten */
+		while (c[s].pol_tbl.n < ENIADDR_MAX_POLICIES)
+			assert_non_null(VEC_PUSH(&c[s].pol_tbl));
+		if (publish_tables(&fx->maps, &c[s], &e))
+			fail_msg("rule tables of slot %d: %s", s, e.msg);
+		compiled_free(&c[s]);
+	}
+}
+
 void fixture_put_src(const struct bpf_fixture *fx, __u32 policy, const char *text,
 		     struct eniaddr_rule_bits bits)
 {
@@ -265,6 +303,7 @@ void fixture_put_src(const struct bpf_fixture *fx, __u32 policy, const char *tex
 		k.policy |= ENIADDR_POLICY_V6_BIT;
 	memcpy(k.addr, p.addr, 16);
 	assert_int_equal(bpf_map_update_elem(fx->maps.src, &k, &bits, 0), 0);
+	sync_tables(fx);
 }
 
 void fixture_put_l4(const struct bpf_fixture *fx, __u32 policy, int proto, __u32 port,
@@ -279,6 +318,7 @@ void fixture_put_l4(const struct bpf_fixture *fx, __u32 policy, int proto, __u32
 	assert_int_equal(bpf_map_update_elem(fx->maps.l4, &k, &bits, 0), 0);
 	k.policy |= ENIADDR_POLICY_V6_BIT;
 	assert_int_equal(bpf_map_update_elem(fx->maps.l4, &k, &bits, 0), 0);
+	sync_tables(fx);
 }
 
 struct eniaddr_rule_bits rule_bits_of(const int *list)
