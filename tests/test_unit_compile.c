@@ -220,7 +220,8 @@ static const struct eniaddr_rule_bits *l4_lookup(const struct compiled *c, __u32
 	return best ? &best->v : NULL;
 }
 
-static bool eval(const struct compiled *c, __u32 policy, const uint8_t src[16], int proto,
+/* The answer of the rule entries (eniaddr_src, eniaddr_l4) by longest-prefix match. */
+static bool eval_lpm(const struct compiled *c, __u32 policy, const uint8_t src[16], int proto,
 		 unsigned int port)
 {
 	const struct eniaddr_rule_bits *a, *b;
@@ -237,6 +238,85 @@ static bool eval(const struct compiled *c, __u32 policy, const uint8_t src[16], 
 		if (a->w[i] & b->w[i])
 			return true;
 	return false;
+}
+
+/* The answer of the rule tables, read exactly as bpf/rules.h reads them: policy entry, stride-8
+ * trie walks (3 bytes of protocol and port; 4 of an IPv4 peer), classes of rule bits; an IPv6 peer
+ * through eniaddr_src. Indexes out of what the compiler wrote fail the test. */
+static __u32 walk(const struct compiled *c, __u32 e, const uint8_t *key, int n)
+{
+	__u32 base = c->slot * (ENIADDR_MAX_TRIE_NODES / 2);
+
+	for (int i = 0; i < n; i++) {
+		__u32 idx;
+
+		if (!(e & ENIADDR_TRIE_CHILD))
+			return e;
+		idx = (e & ~ENIADDR_TRIE_CHILD) - base;
+		assert_true(idx > 0 && idx < c->nodes.n);
+		e = c->nodes.v[idx].e[key[i]];
+	}
+	return e & ENIADDR_TRIE_CHILD ? 0 : e;
+}
+
+static const struct eniaddr_rule_bits *class_bits(const struct compiled *c, __u32 cls)
+{
+	__u32 idx = cls - c->slot * (ENIADDR_MAX_BITS / 2);
+
+	assert_true(idx > 0 && idx < c->bits.n);
+	return &c->bits.v[idx];
+}
+
+static bool eval_tables(const struct compiled *c, __u32 policy, const uint8_t src[16], int proto,
+			unsigned int port)
+{
+	unsigned int dport = dp_port(proto, port);
+	const uint8_t l4key[3] = { (uint8_t)proto, (uint8_t)(dport >> 8), (uint8_t)dport };
+	const struct eniaddr_rule_bits *a, *b;
+	const struct eniaddr_policy *pol;
+	bool v6 = !ip_is_v4(src);
+	__u32 local = policy & ENIADDR_POLICY_ID_MASK, cls;
+
+	if (policy == ENIADDR_POLICY_NONE)
+		return false;
+	assert_int_equal(!!(policy & ENIADDR_POLICY_SLOT_BIT), c->slot);
+	if (local >= c->pol_tbl.n)
+		return false; /* the datapath reads an all-zero entry: no roots */
+	pol = &c->pol_tbl.v[local];
+	cls = walk(c, pol->l4_root[v6], l4key, 3);
+	if (!cls)
+		return false;
+	b = class_bits(c, cls);
+	if (v6) {
+		a = src_lookup(c, policy | ENIADDR_POLICY_V6_BIT, src);
+	} else {
+		cls = walk(c, pol->v4_root, &src[12], 4);
+		a = cls ? class_bits(c, cls) : NULL;
+	}
+	if (!a)
+		return false;
+	for (int i = 0; i < ENIADDR_RULE_WORDS; i++)
+		if (a->w[i] & b->w[i])
+			return true;
+	return false;
+}
+
+/* The datapath's verdict: the tables it reads, which must agree with the entries they were
+ * built from on every packet any test asks about. */
+static bool eval(const struct compiled *c, __u32 policy, const uint8_t src[16], int proto,
+		 unsigned int port)
+{
+	bool lpm = eval_lpm(c, policy, src, proto, port);
+	bool tables = eval_tables(c, policy, src, proto, port);
+
+	if (lpm != tables) {
+		char a[64];
+
+		ip_addr_format(src, a, sizeof(a));
+		fail_msg("policy %#x peer %s proto %d port %u: tables say %d, rule entries %d",
+			 policy, a, proto, port, tables, lpm);
+	}
+	return tables;
 }
 
 static const struct compiled_addr *c_addr(const struct compiled *c, const char *ip)
