@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * bpf/eniaddr.bpf.c — the program entry points. The decisions live in ingress.h and egress.h
- * (parsing in parse.h, ownership in owner.h, failsafes in failsafe.h, fragments in frags.h,
- * rules in rules.h, connection tracking in conntrack.h, counting in counters.h, maps in
- * maps.bpf.h).
+ * (parsing in parse.h, the packet's ENI in eni.h, ownership in owner.h, failsafes in
+ * failsafe.h, fragments in frags.h, rules in rules.h, connection tracking in conntrack.h,
+ * counting in counters.h, maps in maps.bpf.h).
  *
  * Scope of the ingress programs (xdp_ingress, and tc_ingress where XDP cannot attach). Every
  * frame gets exactly one reason, counted per (ifindex, reason, ingress, action):

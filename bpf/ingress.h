@@ -16,6 +16,7 @@
 #include "maps.bpf.h"
 #include "parse.h"
 #include "counters.h"
+#include "eni.h"
 #include "owner.h"
 #include "failsafe.h"
 #include "frags.h"

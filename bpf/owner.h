@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * bpf/owner.h — BPF-only: the two lookups both directions start from. The settings of the ENI a
- * packet is on, and the ENI that owns an address (destination on ingress, source on egress),
- * both in the active slot. Shared by ingress.h and egress.h so ownership means one thing.
+ * bpf/owner.h — BPF-only: the ENI that owns an address (destination on ingress, source on
+ * egress) in the active slot. Shared by ingress.h and egress.h so ownership means one thing; the
+ * ENI a packet is on comes from eni.h.
  */
 #ifndef ENIADDR_BPF_OWNER_H
 #define ENIADDR_BPF_OWNER_H
@@ -11,22 +11,6 @@
 #include <bpf/bpf_helpers.h>
 #include "eniaddr.h"
 #include "maps.bpf.h"
-
-/* The ENI settings of ifindex in the active slot, or NULL when it is not configured there.
- * *slot receives the active slot either way (0 when the state cannot be read). */
-static __always_inline const struct eniaddr_eni *eni_lookup(__u32 ifindex, __u32 *slot)
-{
-	struct eniaddr_eni_key key = { .ifindex = ifindex };
-	struct eniaddr_state *st;
-	__u32 zero = 0;
-
-	st = bpf_map_lookup_elem(&ENIADDR_MAP_STATE, &zero);
-	if (!st)
-		return NULL;
-	key.slot = st->active_slot;
-	*slot = key.slot;
-	return bpf_map_lookup_elem(&ENIADDR_MAP_ENIS, &key);
-}
 
 /* The owner of addr in slot: an exact address first, then a delegated prefix. */
 static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, const __u8 addr[16])
