@@ -39,13 +39,6 @@ int port_range_to_prefixes(unsigned int lo, unsigned int hi, unsigned int starts
 	return n;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Writes lo..hi of proto with bits as port blocks (pushed while they fit, always counted). */
 static int emit_interval(struct compile_ctx *c, __u32 policy, unsigned int proto,
 			 uint32_t lo, uint32_t hi, const struct eniaddr_rule_bits *bits,
@@ -99,43 +92,57 @@ static int emit_any_proto(struct compile_ctx *c, __u32 policy, size_t n_all, siz
 	return 0;
 }
 
+/* Where a selector starts (on) or stops (off) covering ports: the events of the sweep below. */
+struct edge {
+	uint32_t at;
+	unsigned int bit;
+	bool on;
+};
+
+static int edge_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct edge *)a)->at, y = ((const struct edge *)b)->at;
+
+	return (x > y) - (x < y);
+}
+
 /*
  * One protocol: the selectors in idx (bit numbers into sels) are its own plus every "all"
- * selector. Every boundary is where some selector starts or stops covering, so neighbouring
+ * selector. A sweep over the port space in edge order keeps the bits of the selectors covering
+ * the current port, so each elementary interval costs its edges, not a pass over every
+ * selector. Every edge is where some selector starts or stops covering, so neighbouring
  * intervals always differ in bits: the intervals are already the longest runs, nothing to merge.
  */
 static int compile_proto(struct compile_ctx *c, __u32 policy, unsigned int proto,
 			 const struct sel *sels, const size_t *idx, size_t n_idx,
-			 uint32_t *bounds, size_t *n_entries)
+			 struct edge *edges, size_t *n_entries)
 {
-	struct eniaddr_rule_bits bits;
-	size_t nb = 0, k, j;
+	struct eniaddr_rule_bits bits = { { 0 } };
+	size_t ne = 0, e = 0;
+	uint32_t cur = 0, next;
 	int ret;
 
-	bounds[nb++] = 0;
-	bounds[nb++] = PORT_SPACE;
-	for (j = 0; j < n_idx; j++) {
-		bounds[nb++] = sels[idx[j]].lo;
-		bounds[nb++] = sels[idx[j]].hi + 1;
+	for (size_t j = 0; j < n_idx; j++) {
+		edges[ne++] = (struct edge){ sels[idx[j]].lo, (unsigned int)idx[j], true };
+		edges[ne++] = (struct edge){ sels[idx[j]].hi + 1, (unsigned int)idx[j], false };
 	}
-	qsort(bounds, nb, sizeof(*bounds), cmp_u32);
-	for (k = 1, j = 1; k < nb; k++)
-		if (bounds[k] != bounds[j - 1])
-			bounds[j++] = bounds[k];
-	nb = j;
+	qsort(edges, ne, sizeof(*edges), edge_cmp);
+	while (cur < PORT_SPACE) {
+		for (; e < ne && edges[e].at <= cur; e++) {
+			__u64 m = 1ull << (edges[e].bit % 64);
 
-	for (k = 0; k + 1 < nb; k++) {
-		uint32_t lo = bounds[k], hi = bounds[k + 1] - 1;
-
-		memset(&bits, 0, sizeof(bits));
-		for (j = 0; j < n_idx; j++)
-			if (sels[idx[j]].lo <= lo && sels[idx[j]].hi >= hi)
-				bits_set(&bits, (unsigned int)idx[j]);
-		if (!bits_any(&bits))
-			continue; /* no entry: the lookup misses, no rule */
-		ret = emit_interval(c, policy, proto, lo, hi, &bits, n_entries);
-		if (ret)
-			return ret;
+			if (edges[e].on)
+				bits.w[edges[e].bit / 64] |= m;
+			else
+				bits.w[edges[e].bit / 64] &= ~m;
+		}
+		next = e < ne ? edges[e].at : PORT_SPACE;
+		if (bits_any(&bits)) { /* else no entry: the lookup misses, no rule */
+			ret = emit_interval(c, policy, proto, cur, next - 1, &bits, n_entries);
+			if (ret)
+				return ret;
+		}
+		cur = next;
 	}
 	return 0;
 }
@@ -144,15 +151,15 @@ int compile_l4(struct compile_ctx *c, __u32 policy, const struct sel *sels, size
 	       size_t *n_entries)
 {
 	size_t n_all = 0, first = 0, *idx;
-	uint32_t *bounds;
+	struct edge *edges;
 	int ret = 0;
 
 	*n_entries = 0;
 	if (!n)
 		return 0;
 	idx = calloc(n, sizeof(*idx));
-	bounds = calloc(2 * n + 2, sizeof(*bounds));
-	if (!idx || !bounds) {
+	edges = calloc(2 * n, sizeof(*edges));
+	if (!idx || !edges) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -173,11 +180,11 @@ int compile_l4(struct compile_ctx *c, __u32 policy, const struct sel *sels, size
 		 * selectors folded in: their intervals are then never empty, so a lookup never
 		 * falls through to the policy-wide entry. Other protocols find that entry. */
 		if (n_idx > n_all)
-			ret = compile_proto(c, policy, (unsigned int)proto, sels, idx, n_idx, bounds,
+			ret = compile_proto(c, policy, (unsigned int)proto, sels, idx, n_idx, edges,
 					    n_entries);
 	}
 out:
 	free(idx);
-	free(bounds);
+	free(edges);
 	return ret;
 }
