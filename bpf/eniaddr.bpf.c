@@ -78,41 +78,77 @@ int xdp_ingress(struct xdp_md *ctx)
 	return act == ENIADDR_ACT_DROP ? XDP_DROP : XDP_PASS;
 }
 
+/* True when a tc parse stopped at the end of the linear head and the packet holds more: pull up
+ * to the offset the parser wanted (the end of the header it was reading), never payload. */
+static __always_inline bool tc_should_pull(struct __sk_buff *skb, enum eniaddr_reason r,
+					   __u32 want)
+{
+	__u32 linear = (__u32)((long)skb->data_end - (long)skb->data);
+
+	return r == ENIADDR_R_MALFORMED && want > linear && want <= skb->len;
+}
+
+/* One ingress decision on the current linear head. Global (verified once, not once per pull
+ * round); ingress_decide has no side effect before the headers are complete. */
+__noinline int tc_ingress_try(struct __sk_buff *skb, __u8 *mode, __u32 *want)
+{
+	if (!skb || !mode || !want)
+		return ENIADDR_R_MALFORMED;
+	return ingress_decide((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
+			      mode, want);
+}
+
 SEC("tc")
 int tc_ingress(struct __sk_buff *skb)
 {
-	__u32 len = skb->len;
-	__u32 want;
+	__u8 mode = ENIADDR_MODE_ENFORCE;
+	enum eniaddr_reason r = ENIADDR_R_MALFORMED;
 	enum eniaddr_action act;
+	__u32 len = skb->len, want;
+	int i;
 
-	want = len < ENIADDR_TC_PULL_LEN ? len : ENIADDR_TC_PULL_LEN;
-	/* Make the headers linear. If the pull fails the parser sees the short head and calls
-	 * the packet MALFORMED: a failed pull never becomes a pass. */
-	if ((void *)(long)skb->data + want > (void *)(long)skb->data_end)
-		bpf_skb_pull_data(skb, want);
-	/* The pull moved data and data_end: read them again. barrier_var stops clang 14 from
-	 * reusing ctx field addresses across the call, which the verifier rejects. */
-	barrier_var(skb);
-	act = ingress_verdict((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
-			      len);
+	/* A failed pull leaves the short head: the packet stays MALFORMED, never a pass. */
+	for (i = 0; i < ENIADDR_TC_PULL_ROUNDS; i++) {
+		want = 0;
+		r = tc_ingress_try(skb, &mode, &want);
+		if (!tc_should_pull(skb, r, want) || bpf_skb_pull_data(skb, want))
+			break;
+	}
+	act = account(skb->ifindex, ENIADDR_DIR_INGRESS, r, mode, len);
 	/* A pass is TC_ACT_UNSPEC, as XDP_PASS is for XDP: we run first (priority 1), and
 	 * TC_ACT_OK would end classification there, so no later ingress filter would ever run. */
 	return act == ENIADDR_ACT_DROP ? TC_ACT_SHOT : TC_ACT_UNSPEC;
 }
 
+/* One egress decision on the current linear head; global like tc_ingress_try. Only a complete
+ * parse redirects or touches connection state. */
+__noinline int tc_egress_try(struct __sk_buff *skb, __u8 *mode, bool *src_check,
+			     bool *src_unread, __u32 *want)
+{
+	if (!skb || !mode || !src_check || !src_unread || !want)
+		return ENIADDR_R_MALFORMED;
+	return egress_decide((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
+			     mode, src_check, src_unread, want);
+}
+
 SEC("tc")
 int tc_egress(struct __sk_buff *skb)
 {
-	__u32 len = skb->len;
-	__u32 want = egress_pull_len(skb->protocol);
+	__u8 mode = ENIADDR_MODE_ENFORCE;
+	bool src_check = false, src_unread = false;
+	enum eniaddr_reason r = ENIADDR_R_MALFORMED;
+	__u32 len = skb->len, want;
+	int i;
 
-	want = len < want ? len : want;
-	/* As in tc_ingress: a failed pull leaves a short head, which the parser judges. */
-	if ((void *)(long)skb->data + want > (void *)(long)skb->data_end)
-		bpf_skb_pull_data(skb, want);
-	barrier_var(skb);
-	return egress_verdict((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
-			      len);
+	/* Locally built packets carry their headers in the linear head: usually no pull at all.
+	 * Pulling payload would copy the head TCP keeps a clone of, on every segment. */
+	for (i = 0; i < ENIADDR_TC_PULL_ROUNDS; i++) {
+		want = 0;
+		r = tc_egress_try(skb, &mode, &src_check, &src_unread, &want);
+		if (!tc_should_pull(skb, r, want) || bpf_skb_pull_data(skb, want))
+			break;
+	}
+	return egress_account(skb->ifindex, r, mode, src_check, src_unread, len);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
