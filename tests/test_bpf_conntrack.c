@@ -620,6 +620,18 @@ static void test_icmp_errors(void **state)
 		{ "only the RFC 792 minimum embedded (28 bytes)", IN(ENI_A),
 		  ICMP(ROUTER, "10.1.1.10", 3, 1, 0), .inner = &udp_out, .inner_keep = 28,
 		  WANT(CT_RELATED, ANY_STATE, 0) },
+		{ "frag needed (3/4) about a tracked flow", IN(ENI_A),
+		  ICMP(ROUTER, "10.1.1.10", 3, 4, 0), .inner = &udp_out,
+		  WANT(CT_RELATED, ANY_STATE, 0) },
+		{ "frag needed (3/4) about no flow of ours", IN(ENI_A),
+		  ICMP(ROUTER, "10.1.1.10", 3, 4, 0), .inner = &udp_other,
+		  WANT(NO_RULE, ANY_STATE, 0) },
+		{ "v6 packet too big about a tracked flow", IN(ENI_A),
+		  ICMP6(ROUTER6, "2001:db8:1::10", 2, 0, 0), .inner = &tcp6_out,
+		  WANT(CT_RELATED, ANY_STATE, 0) },
+		{ "v6 packet too big about no flow of ours", IN(ENI_A),
+		  ICMP6(ROUTER6, "2001:db8:1::10", 2, 0, 0), .inner = &tcp6_other,
+		  WANT(NO_RULE, ANY_STATE, 0) },
 		{ "embedded header cut (24 bytes)", IN(ENI_A), ICMP(ROUTER, "10.1.1.10", 3, 1, 0),
 		  .inner = &udp_out, .inner_keep = 24, WANT(NO_RULE, ANY_STATE, 0) },
 		{ "about a flow we do not track", IN(ENI_A), ICMP(PEER, "10.1.1.10", 3, 3, 0),
@@ -659,6 +671,94 @@ static void test_icmp_errors(void **state)
 		  WANT(EGRESS_NO_RULE, ANY_STATE, 0) },
 		{ "its errors changed nothing in the flow", OUT(ENI_A),
 		  UDP("10.1.1.10", 5100, PEER, 53), WANT(CT_ESTABLISHED, NEW, T_UDP) },
+	};
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(steps);
+}
+
+/* A RST closes a flow only inside its sequence window: a blind one changes nothing. */
+static void test_rst_window(void **state)
+{
+#define OUTC(f) TCP("10.1.1.10", 50100, PEER, 443, f)
+#define INC(f)  TCP(PEER, 443, "10.1.1.10", 50100, f)
+	static const struct step steps[] = {
+		{ "syn out, seq 1000", OUT(ENI_A), OUTC(SYN), .seq = 1000,
+		  WANT(ALLOWED, NEW, T_SYN) },
+		{ "syn-ack in, seq 5000", IN(ENI_A), INC(SYNACK), .seq = 5000, .ack = 1001,
+		  .win = 1000, WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "ack out: confirmed", OUT(ENI_A), OUTC(ACK), .seq = 1001, .ack = 5001,
+		  .win = 2000, WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "100 bytes in", IN(ENI_A), INC(PSHACK), .seq = 5001, .ack = 1001, .win = 1000,
+		  .payload = 100, WANT(CT_REPLY, EST, T_EST) },
+		{ "blind rst in, 100000 past our window", IN(ENI_A), INC(RST), .seq = 105001,
+		  WANT(CT_INVALID, EST, T_EST) },
+		{ "blind rst in, below what we acknowledged", IN(ENI_A), INC(RST), .seq = 4000,
+		  WANT(CT_INVALID, EST, T_EST) },
+		{ "the connection goes on", OUT(ENI_A), OUTC(ACK), .seq = 1001, .ack = 5101,
+		  .win = 2000, WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "rst in at the peer's next sequence number closes", IN(ENI_A), INC(RST),
+		  .seq = 5101, WANT(CT_REPLY, CLSD, T_CLOSE) },
+	};
+	static const struct step inside[] = {
+		{ "syn in, seq 7000", IN(ENI_A), TCP(PEER, 40200, "10.1.1.10", 80, SYN),
+		  .seq = 7000, WANT(ALLOWED, NEW, T_SYN) },
+		{ "syn-ack out, seq 9000", OUT(ENI_A), TCP("10.1.1.10", 80, PEER, 40200, SYNACK),
+		  .seq = 9000, .ack = 7001, .win = 500, WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "ack in", IN(ENI_A), TCP(PEER, 40200, "10.1.1.10", 80, ACK), .seq = 7001,
+		  .ack = 9001, .win = 500, WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "rst in, inside our window (7001 + 400)", IN(ENI_A),
+		  TCP(PEER, 40200, "10.1.1.10", 80, RST), .seq = 7401,
+		  WANT(CT_ESTABLISHED, CLSD, T_CLOSE) },
+	};
+#undef OUTC
+#undef INC
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(steps);
+	RUN_STEPS(inside);
+}
+
+/* The link-local services answer only what was asked: the request passes out whatever the
+ * outbound rules say (POL_OUT has neither tcp/80 nor udp/123) and is tracked; its answer is the
+ * flow's reply. An answer nobody asked for meets the rules (test_bpf_ingress.c). */
+static void test_link_local_services(void **state)
+{
+	static const struct step steps[] = {
+		{ "imds syn out", OUT(ENI_A), TCP("10.1.1.10", 50200, "169.254.169.254", 80, SYN),
+		  WANT(FAILSAFE_LINK_LOCAL, NEW, T_SYN) },
+		{ "imds syn-ack in: a reply", IN(ENI_A),
+		  TCP("169.254.169.254", 80, "10.1.1.10", 50200, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "imds ack out", OUT(ENI_A), TCP("10.1.1.10", 50200, "169.254.169.254", 80, ACK),
+		  WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "a syn from imds to :22 is no answer", IN(ENI_A),
+		  TCP("169.254.169.254", 80, "10.1.1.10", 22, SYN), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "time sync request out", OUT(ENI_A), UDP("10.1.1.10", 50201, "169.254.169.123", 123),
+		  WANT(FAILSAFE_LINK_LOCAL, NEW, T_UDP) },
+		{ "time sync answer in", IN(ENI_A), UDP("169.254.169.123", 123, "10.1.1.10", 50201),
+		  WANT(CT_REPLY, EST, T_UDP) },
+		{ "dns query out", OUT(ENI_A), UDP("10.1.1.10", 50202, "169.254.169.253", 53),
+		  WANT(FAILSAFE_LINK_LOCAL, NEW, T_UDP) },
+		{ "dns answer to our query passes", IN(ENI_A),
+		  UDP("169.254.169.253", 53, "10.1.1.10", 50202), WANT(CT_REPLY, EST, T_UDP) },
+		{ "dns answer to a port that asked nothing", IN(ENI_A),
+		  UDP("169.254.169.253", 53, "10.1.1.10", 50203), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "v6 dns query out", OUT(ENI_A), UDP("2001:db8:1::10", 50204, "fd00:ec2::253", 53),
+		  WANT(FAILSAFE_LINK_LOCAL, NEW, T_UDP) },
+		{ "v6 dns answer in", IN(ENI_A), UDP("fd00:ec2::253", 53, "2001:db8:1::10", 50204),
+		  WANT(CT_REPLY, EST, T_UDP) },
+		{ "tcp/80 to the dns address is no service", OUT(ENI_A),
+		  TCP("10.1.1.10", 50205, "169.254.169.253", 80, SYN),
+		  WANT(EGRESS_NO_RULE, NO_ENTRY, 0) },
+		{ "an untracked address's imds request is tracked all the same", OUT(ENI_A),
+		  TCP("10.1.1.20", 50206, "169.254.169.254", 80, SYN),
+		  WANT(FAILSAFE_LINK_LOCAL, NEW, T_SYN) },
+		{ "and its answer is a reply", IN(ENI_A),
+		  TCP("169.254.169.254", 80, "10.1.1.20", 50206, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
 	};
 
 	(void)state;
@@ -1033,6 +1133,8 @@ int main(void)
 		cmocka_unit_test(test_udp_and_other),
 		cmocka_unit_test(test_icmp_echo),
 		cmocka_unit_test(test_icmp_errors),
+		cmocka_unit_test(test_rst_window),
+		cmocka_unit_test(test_link_local_services),
 		cmocka_unit_test(test_fragments),
 		cmocka_unit_test(test_untracked),
 		cmocka_unit_test(test_expiry),
