@@ -230,6 +230,12 @@ static void test_own_source_continues(void **state)
 		  OK_PASS(ALLOWED) },
 		{ "own source, to a link-local destination", { .src = "10.1.1.10",
 		  .dst = "169.254.169.254", TCP(80) }, ENI_A, OK_PASS(FAILSAFE_LINK_LOCAL) },
+		{ "dhcp renewal to the subnet router", { .src = "10.1.1.10", .dst = "10.1.1.1",
+		  UDP(68, 67) }, ENI_A, OK_PASS(FAILSAFE_DHCP) },
+		{ "dhcp request to the broadcast", { .src = "10.1.1.10",
+		  .dst = "255.255.255.255", UDP(68, 67) }, ENI_A, OK_PASS(FAILSAFE_DHCP) },
+		{ "dhcp ports to any other host: the rules", { .src = "10.1.1.10", .dst = PEER,
+		  UDP(68, 67) }, ENI_A, OK_PASS(ALLOWED) },
 	};
 
 	(void)state;
