@@ -44,8 +44,8 @@
  *
  * What creates state: TCP (not a bare RST), UDP, ICMP/ICMPv6 echo requests, and protocols
  * without ports (tuple: addresses and protocol). ICMP errors and other ICMP messages never do.
- * Untracked (ENIADDR_ADDR_F_UNTRACKED_*): neither looked up nor created, so removing the
- * rule that made the flow untracked cuts it at once.
+ * Untracked flows (ct_untracked) never create state, so each of their packets meets the rules,
+ * and removing the rule that made the flow untracked cuts it at once.
  *
  * Concurrency: entries are shared by all CPUs. Flags only grow, with an atomic or (a FIN bit
  * is never lost); state, timestamps and sequence fields are written without locks, and two
@@ -65,6 +65,7 @@
 #include "maps.bpf.h"
 #include "parse.h"
 #include "failsafe.h"
+#include "rules.h"
 
 #define CT_NSEC 1000000000ULL
 
@@ -157,16 +158,40 @@ static __always_inline __u8 ct_key_of(struct eniaddr_ct_key *k, const struct pkt
 	return ct_key_set(k, ifindex, p->proto, p->saddr, sport, p->daddr, dport);
 }
 
-static __always_inline bool ct_untracked(const struct pkt_meta *p, const struct eniaddr_owner *o)
+/*
+ * Untracked (REFERENCE.md §3, AWS's "untracked connections"): a TCP/UDP flow whose permitting
+ * rule has peer 0.0.0.0/0 (::/0 for IPv6) while the other direction's policy allows that
+ * protocol on every port to/from there. p was just allowed in direction dir by the owner's
+ * policy of that direction, whose bits for p's port are l4. Two ways p belongs to such a flow:
+ *  - it starts one: the other direction is open (owner flag) and a selector of l4 has a root
+ *    rule in this direction's policy;
+ *  - it answers one the other side started: this direction is open, and the other direction's
+ *    policy has a root rule for the port the flow was started to (p's source port).
+ * Per rule, not per address: tcp/443 from 0.0.0.0/0 leaves tcp/22 from a /32 tracked. Costs
+ * lookups only for owners with an open direction (the flags), and only on the rule path.
+ * The link-local services' conversations are always tracked (failsafe.h).
+ */
+static __always_inline bool ct_untracked(const struct pkt_meta *p, const struct eniaddr_owner *o,
+					 __u8 dir, const struct eniaddr_rule_bits *l4)
 {
-	if (!(o->flags & (ENIADDR_ADDR_F_UNTRACKED_TCP | ENIADDR_ADDR_F_UNTRACKED_UDP)) ||
-	    is_service_flow(p)) /* the link-local services' answers pass only as replies */
+	bool in = dir == ENIADDR_DIR_INGRESS, tcp = p->proto == IPPROTO_TCP;
+	__u32 other_open, this_open, other_policy, this_policy;
+	const struct eniaddr_rule_bits *back;
+
+	if ((!tcp && p->proto != IPPROTO_UDP) || !l4 || is_service_flow(p))
 		return false;
-	if (p->proto == IPPROTO_TCP)
-		return o->flags & ENIADDR_ADDR_F_UNTRACKED_TCP;
-	if (p->proto == IPPROTO_UDP)
-		return o->flags & ENIADDR_ADDR_F_UNTRACKED_UDP;
-	return false;
+	other_open = in ? (tcp ? ENIADDR_ADDR_F_OUT_OPEN_TCP : ENIADDR_ADDR_F_OUT_OPEN_UDP)
+			: (tcp ? ENIADDR_ADDR_F_IN_OPEN_TCP : ENIADDR_ADDR_F_IN_OPEN_UDP);
+	this_open = in ? (tcp ? ENIADDR_ADDR_F_IN_OPEN_TCP : ENIADDR_ADDR_F_IN_OPEN_UDP)
+		       : (tcp ? ENIADDR_ADDR_F_OUT_OPEN_TCP : ENIADDR_ADDR_F_OUT_OPEN_UDP);
+	this_policy = in ? o->in_policy : o->out_policy;
+	other_policy = in ? o->out_policy : o->in_policy;
+	if ((o->flags & other_open) && rules_root_meets(this_policy, p->v6, l4))
+		return true;
+	if (!(o->flags & this_open))
+		return false;
+	back = rules_l4(other_policy, p->proto, p->sport);
+	return back && rules_root_meets(other_policy, p->v6, back);
 }
 
 static __always_inline __u64 ct_timeout_ns(const struct eniaddr_timeouts *t, __u8 proto,
@@ -468,8 +493,6 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 		if (!icmp_is_echo(p))
 			return ENIADDR_R_NONE; /* never tracked: the rules decide */
 	}
-	if (ct_untracked(p, o))
-		return ENIADDR_R_NONE;
 	src_hi = ct_key_of(&k, p, ifindex);
 	v = ct_find_any(&k, &unconfirmed, &now);
 	if (!v)
@@ -506,10 +529,12 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 	return dir == CT_ORIG ? ENIADDR_R_CT_ESTABLISHED : ENIADDR_R_CT_REPLY;
 }
 
-/* Whether a packet allowed by a rule starts a tracked flow (see the top of the file). */
-static __always_inline bool ct_creates(const struct pkt_meta *p, const struct eniaddr_owner *o)
+/* Whether a packet allowed by a rule starts a tracked flow (see the top of the file); dir and
+ * l4 as for ct_untracked. */
+static __always_inline bool ct_creates(const struct pkt_meta *p, const struct eniaddr_owner *o,
+				       __u8 dir, const struct eniaddr_rule_bits *l4)
 {
-	if (ct_untracked(p, o))
+	if (ct_untracked(p, o, dir, l4))
 		return false;
 	if (p->proto == IPPROTO_TCP)
 		return !(p->tcp_flags & TCP_F_RST);
@@ -559,12 +584,14 @@ static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p, __
 	return ENIADDR_R_ALLOWED;
 }
 
-/* After a rule allowed p (direction origin) on ENI ifindex: ALLOWED, or CT_FULL. */
+/* After a rule of the owner's policy for direction origin allowed p on ENI ifindex (its port's
+ * bits l4): ALLOWED, or CT_FULL. */
 static __always_inline enum eniaddr_reason ct_create(const struct pkt_meta *p,
 						     const struct eniaddr_owner *o, __u32 slot,
-						     __u32 ifindex, __u8 origin)
+						     __u32 ifindex, __u8 origin,
+						     const struct eniaddr_rule_bits *l4)
 {
-	if (!ct_creates(p, o))
+	if (!ct_creates(p, o, origin, l4))
 		return ENIADDR_R_ALLOWED;
 	return ct_start(p, slot, ifindex, origin);
 }

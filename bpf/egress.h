@@ -144,14 +144,15 @@ static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_me
  */
 static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_meta *p,
 							       const struct eniaddr_owner *o,
-							       __u32 slot, __u32 ifindex, __u32 l4)
+							       __u32 slot, __u32 ifindex, __u32 l4r)
 {
+	const struct eniaddr_rule_bits *l4 = NULL;
 	enum eniaddr_reason r;
 
 	if (p->frag == PKT_FRAG_LATER)
 		return frag_follows(ifindex, p);
-	if (l4)
-		return l4;
+	if (l4r)
+		return l4r;
 	r = failsafe_out(p, slot, ifindex);
 	if (!r)
 		r = ct_track(p, o, slot, ifindex);
@@ -162,10 +163,10 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
 			r = ct_start(p, slot, ifindex, ENIADDR_DIR_EGRESS);
 		if (r == ENIADDR_R_ALLOWED)
 			r = ENIADDR_R_FAILSAFE_LINK_LOCAL;
-	} else if (!r && !rules_match(o->out_policy, p->daddr, p->proto, p->port)) {
+	} else if (!r && !rules_match(o->out_policy, p->daddr, p->proto, p->port, &l4)) {
 		r = ENIADDR_R_EGRESS_NO_RULE;
 	} else if (!r) {
-		r = ct_create(p, o, slot, ifindex, ENIADDR_DIR_EGRESS);
+		r = ct_create(p, o, slot, ifindex, ENIADDR_DIR_EGRESS, l4);
 	}
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_remember(ifindex, p, r);

@@ -30,12 +30,13 @@ static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *
 							 __u32 slot, __u32 ifindex)
 {
 	enum eniaddr_reason r = ct_track(p, o, slot, ifindex);
+	const struct eniaddr_rule_bits *l4;
 
 	if (r)
 		return r;
-	if (!rules_match(o->in_policy, p->saddr, p->proto, p->port))
+	if (!rules_match(o->in_policy, p->saddr, p->proto, p->port, &l4))
 		return ENIADDR_R_NO_RULE;
-	return ct_create(p, o, slot, ifindex, ENIADDR_DIR_INGRESS);
+	return ct_create(p, o, slot, ifindex, ENIADDR_DIR_INGRESS, l4);
 }
 
 /*

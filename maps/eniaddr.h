@@ -171,11 +171,15 @@ struct eniaddr_pfx_key {
 #define ENIADDR_ADDR_F_PRIMARY  (1u << 0)
 #define ENIADDR_ADDR_F_OVERRIDE (1u << 1) /* the address carries its own groups */
 #define ENIADDR_ADDR_F_PREFIX   (1u << 2) /* entry of a delegated prefix */
-/* Untracked flows (REFERENCE.md §3): the address's inbound policy allows this protocol on every
- * port from 0.0.0.0/0 (::/0 for an IPv6 address) AND its outbound policy to there. Such flows
- * create no connection state, so removing either rule cuts them at once. Set by the compiler. */
-#define ENIADDR_ADDR_F_UNTRACKED_TCP (1u << 3)
-#define ENIADDR_ADDR_F_UNTRACKED_UDP (1u << 4)
+/* Untracked flows (REFERENCE.md §3): which of the address's policies are open, i.e. allow the
+ * protocol on every port with peer 0.0.0.0/0 (::/0 for an IPv6 address). A flow is untracked
+ * when the rule permitting it has that root as peer and the other direction is open; the
+ * datapath finds the first half per rule (bpf/conntrack.h ct_untracked), these flags give the
+ * second. Set by the compiler. */
+#define ENIADDR_ADDR_F_IN_OPEN_TCP  (1u << 3)
+#define ENIADDR_ADDR_F_IN_OPEN_UDP  (1u << 4)
+#define ENIADDR_ADDR_F_OUT_OPEN_TCP (1u << 5)
+#define ENIADDR_ADDR_F_OUT_OPEN_UDP (1u << 6)
 
 struct eniaddr_owner {
 	__u32 ifindex;    /* the ENI that owns the address */

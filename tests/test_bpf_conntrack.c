@@ -10,15 +10,17 @@
  * udp_stream 179, icmp 17, other 599.
  *
  *   ENI A (veth a0, enforce)   10.1.1.10, 2001:db8:1::10        in POL_IN,   out POL_OUT
- *                              10.1.1.20 UNTRACKED_TCP|UDP        in POL_OPEN, out POL_OPEN_OUT
+ *                              10.1.1.20 both directions open     in POL_OPEN, out POL_OPEN_OUT
  *                              10.1.1.21 (same policies, tracked) in POL_OPEN, out POL_OPEN_OUT
+ *                              10.1.1.30, 2001:db8:1::30, outbound open: in POL_WEB, out POL_OPEN_OUT
  *   ENI B (veth b0, enforce)   10.1.2.10                        in POL_IN,   out POL_OUT
  *   ENI C (veth b1, AUDIT)     10.1.3.10                        in POL_IN,   out POL_OUT
  *
  *   POL_IN       tcp 80, udp 53, icmp echo request, icmpv6 echo request, GRE (47): from anywhere
  *   POL_OUT      tcp 443, udp 53, icmp echo request, icmpv6 echo request, GRE: to anywhere
  *   POL_OPEN     tcp 0-65535 and udp 0-65535 from 0.0.0.0/0
- *   POL_OPEN_OUT tcp 0-65535 and udp 0-65535 and icmp echo request to 0.0.0.0/0
+ *   POL_OPEN_OUT tcp 0-65535 and udp 0-65535 and icmp echo request to 0.0.0.0/0 and ::/0
+ *   POL_WEB      tcp 443 from 0.0.0.0/0 and ::/0 (bit 0); tcp 22 from 203.0.113.1/32 (bit 1)
  *
  * A case is one packet: the program (ingress or egress), the ENI, the frame (TCP flags, echo
  * identifier and an ICMP error's embedded packet written over the builder's), the reason whose
@@ -57,6 +59,10 @@ enum eni_id { ENI_A, ENI_B, ENI_C, ENI_U, ENI_COUNT };
 #define POL_OUT      2u
 #define POL_OPEN     3u
 #define POL_OPEN_OUT 4u
+#define POL_WEB      5u
+
+#define OPEN_OUT  (ENIADDR_ADDR_F_OUT_OPEN_TCP | ENIADDR_ADDR_F_OUT_OPEN_UDP)
+#define OPEN_BOTH (ENIADDR_ADDR_F_IN_OPEN_TCP | ENIADDR_ADDR_F_IN_OPEN_UDP | OPEN_OUT)
 
 #define PEER   "198.51.100.7"
 #define PEER2  "198.51.100.8"
@@ -123,8 +129,9 @@ static void put_owners(void)
 {
 	put_owner("10.1.1.10", ENI_A, POL_IN, POL_OUT, ENIADDR_ADDR_F_PRIMARY);
 	put_owner("2001:db8:1::10", ENI_A, POL_IN, POL_OUT, 0);
-	put_owner("10.1.1.20", ENI_A, POL_OPEN, POL_OPEN_OUT,
-		  ENIADDR_ADDR_F_UNTRACKED_TCP | ENIADDR_ADDR_F_UNTRACKED_UDP);
+	put_owner("10.1.1.20", ENI_A, POL_OPEN, POL_OPEN_OUT, OPEN_BOTH);
+	put_owner("10.1.1.30", ENI_A, POL_WEB, POL_OPEN_OUT, OPEN_OUT);
+	put_owner("2001:db8:1::30", ENI_A, POL_WEB, POL_OPEN_OUT, OPEN_OUT);
 	put_owner("10.1.1.21", ENI_A, POL_OPEN, POL_OPEN_OUT, 0);
 	put_owner("10.1.2.10", ENI_B, POL_IN, POL_OUT, ENIADDR_ADDR_F_PRIMARY);
 	put_owner("10.1.3.10", ENI_C, POL_IN, POL_OUT, ENIADDR_ADDR_F_PRIMARY);
@@ -143,6 +150,12 @@ static void populate(void)
 	fixture_put_l4(&fx, POL_OPEN, IPPROTO_TCP, 0, 0, RULE_BITS(0));
 	fixture_put_l4(&fx, POL_OPEN, IPPROTO_UDP, 0, 0, RULE_BITS(1));
 	fixture_put_src(&fx, POL_OPEN_OUT, "0.0.0.0/0", RULE_BITS(0, 1, 2));
+	fixture_put_src(&fx, POL_OPEN_OUT, "::/0", RULE_BITS(0, 1, 2));
+	fixture_put_src(&fx, POL_WEB, "0.0.0.0/0", RULE_BITS(0));
+	fixture_put_src(&fx, POL_WEB, "::/0", RULE_BITS(0));
+	fixture_put_src(&fx, POL_WEB, ROUTER "/32", RULE_BITS(0, 1));
+	fixture_put_l4(&fx, POL_WEB, IPPROTO_TCP, 443, 16, RULE_BITS(0));
+	fixture_put_l4(&fx, POL_WEB, IPPROTO_TCP, 22, 16, RULE_BITS(1));
 	fixture_put_l4(&fx, POL_OPEN_OUT, IPPROTO_TCP, 0, 0, RULE_BITS(0));
 	fixture_put_l4(&fx, POL_OPEN_OUT, IPPROTO_UDP, 0, 0, RULE_BITS(1));
 	fixture_put_l4(&fx, POL_OPEN_OUT, IPPROTO_ICMP, 8 << 8, 8, RULE_BITS(2));
@@ -864,6 +877,55 @@ static void test_untracked(void **state)
 	put_owners();
 }
 
+/* AWS's own example, per rule: inbound tcp/443 from 0.0.0.0/0 (and ::/0) with outbound all to
+ * there is untracked, tcp/22 from one /32 on the same address is tracked; removing the 443 rule
+ * cuts its flows at once, the SSH session lives on. */
+static void test_untracked_per_rule(void **state)
+{
+	static const struct step open[] = {
+		{ "443: syn in from anywhere", IN(ENI_A), TCP(PEER, 42000, "10.1.1.30", 443, SYN),
+		  WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "443: syn-ack out, by the rules", OUT(ENI_A),
+		  TCP("10.1.1.30", 443, PEER, 42000, SYNACK), WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "443: ack in, by the rules", IN(ENI_A), TCP(PEER, 42000, "10.1.1.30", 443, ACK),
+		  WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "v6 443: syn in", IN(ENI_A), TCP(PEER6, 42000, "2001:db8:1::30", 443, SYN),
+		  WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "v6 443: syn-ack out", OUT(ENI_A), TCP("2001:db8:1::30", 443, PEER6, 42000, SYNACK),
+		  WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "22 from the /32: syn in, tracked", IN(ENI_A),
+		  TCP(ROUTER, 42001, "10.1.1.30", 22, SYN), WANT(ALLOWED, NEW, T_SYN) },
+		{ "22: syn-ack out", OUT(ENI_A), TCP("10.1.1.30", 22, ROUTER, 42001, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "22: ack in", IN(ENI_A), TCP(ROUTER, 42001, "10.1.1.30", 22, ACK),
+		  WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "443 from the /32 too: the 0.0.0.0/0 rule permits it, untracked", IN(ENI_A),
+		  TCP(ROUTER, 42002, "10.1.1.30", 443, SYN), WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "outbound to 443 elsewhere: inbound is not open, tracked", OUT(ENI_A),
+		  TCP("10.1.1.30", 42003, PEER, 443, SYN), WANT(ALLOWED, NEW, T_SYN) },
+	};
+	static const struct step removed[] = {
+		{ "443 rule gone: its flow is cut", IN(ENI_A),
+		  TCP(PEER, 42000, "10.1.1.30", 443, ACK), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "443 rule gone: v6 too", IN(ENI_A),
+		  TCP(PEER6, 42000, "2001:db8:1::30", 443, ACK), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "the tracked ssh session lives on", IN(ENI_A),
+		  TCP(ROUTER, 42001, "10.1.1.30", 22, ACK), WANT(CT_ESTABLISHED, EST, T_EST) },
+	};
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(open);
+	/* What a publish without the 443 rule writes: 22 from the /32 only. */
+	fixture_put_src(&fx, POL_WEB, "0.0.0.0/0", RULE_BITS(-1));
+	fixture_put_src(&fx, POL_WEB, "::/0", RULE_BITS(-1));
+	fixture_put_src(&fx, POL_WEB, ROUTER "/32", RULE_BITS(1));
+	RUN_STEPS(removed);
+	fixture_put_src(&fx, POL_WEB, "0.0.0.0/0", RULE_BITS(0));
+	fixture_put_src(&fx, POL_WEB, "::/0", RULE_BITS(0));
+	fixture_put_src(&fx, POL_WEB, ROUTER "/32", RULE_BITS(0, 1));
+}
+
 static void set_expiry(const struct step *s, __u64 expires_ns)
 {
 	struct eniaddr_ct_key k;
@@ -1137,6 +1199,7 @@ int main(void)
 		cmocka_unit_test(test_link_local_services),
 		cmocka_unit_test(test_fragments),
 		cmocka_unit_test(test_untracked),
+		cmocka_unit_test(test_untracked_per_rule),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_eni_isolation),
 		cmocka_unit_test(test_audit_and_tc_ingress),
