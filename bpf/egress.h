@@ -178,11 +178,12 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
  * reason as ingress_judge: the verifier checks it once instead of once per header layout the
  * parser can produce. Costs one BPF-to-BPF call.
  */
-__noinline int egress_judge(const struct pkt_meta *p, __u32 slot, __u32 ifindex, __u32 l4)
+__noinline int egress_judge(const struct pkt_meta *p, const struct eniaddr_owner *transit,
+			   __u32 slot, __u32 ifindex, __u32 l4)
 {
 	const struct eniaddr_owner *o;
 
-	if (!p) /* global functions get nullable pointers; we never pass NULL */
+	if (!p || !transit) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
 	/* Neighbour discovery belongs to the link it was sent on, whatever its source. */
 	if (is_nd(p))
@@ -190,6 +191,8 @@ __noinline int egress_judge(const struct pkt_meta *p, __u32 slot, __u32 ifindex,
 	if (addr_is_unspecified(p->saddr) || addr_is_link_local(p->saddr))
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	o = owner_lookup(slot, p->saddr);
+	if (!o && transit->ifindex == ifindex) /* source/dest check off: forwarded traffic */
+		return egress_source_owned(p, transit, slot, ifindex, l4);
 	if (!o)
 		return ENIADDR_R_SPOOFED_SOURCE;
 	if (o->ifindex == ifindex)
@@ -212,6 +215,7 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 							 __u32 *want)
 {
 	struct cursor c = { .data = data, .end = data_end };
+	struct eniaddr_owner transit;
 	struct pkt_meta p = {};
 	const struct eniaddr_eni *eni;
 	enum eniaddr_reason r;
@@ -223,6 +227,7 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 		*mode = eni->mode;
 		*src_check = eni->flags & ENIADDR_ENI_F_SRC_CHECK;
 	}
+	transit_owner(&transit, eni, ifindex);
 	*src_unread = true; /* until the addresses are read */
 	r = parse_eth(&c, &proto);
 	if (r)
@@ -239,7 +244,7 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 	if (!r && p.frag != PKT_FRAG_LATER)
 		r = parse_l4(&c, &p);
 	*want = c.want;
-	return egress_judge(&p, slot, ifindex, r);
+	return egress_judge(&p, &transit, slot, ifindex, r);
 }
 
 /* Counts r on ifindex (direction egress) with the ENI's settings, and returns the tc verdict. */

@@ -46,19 +46,22 @@ static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *
  * produce (VLAN depth times IPv6 extension chains), which exceeds the verifier's budget. Costs
  * one BPF-to-BPF call.
  */
-__noinline int ingress_judge(const struct pkt_meta *p, __u32 slot, __u32 ifindex)
+__noinline int ingress_judge(const struct pkt_meta *p, const struct eniaddr_owner *transit,
+			    __u32 slot, __u32 ifindex)
 {
 	const struct eniaddr_owner *o;
 	enum eniaddr_reason r;
 	bool owned;
 
-	if (!p) /* global functions get nullable pointers; we never pass NULL */
+	if (!p || !transit) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
 	o = owner_lookup(slot, p->daddr);
 	owned = o && o->ifindex == ifindex;
 	r = failsafe_in(p, slot, ifindex, owned);
 	if (!r) {
-		if (!o)
+		if (!o && transit->ifindex == ifindex)
+			r = ingress_owned(p, transit, slot, ifindex); /* source/dest check off */
+		else if (!o)
 			r = ENIADDR_R_NOT_OWNED;
 		else if (!owned)
 			r = ENIADDR_R_WRONG_ENI;
@@ -80,6 +83,7 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 							  __u32 ifindex, __u8 *mode, __u32 *want)
 {
 	struct cursor c = { .data = data, .end = data_end };
+	struct eniaddr_owner transit;
 	struct pkt_meta p = {};
 	const struct eniaddr_eni *eni;
 	enum eniaddr_reason r;
@@ -89,6 +93,7 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 	eni = eni_lookup(ifindex, &slot);
 	if (eni)
 		*mode = eni->mode;
+	transit_owner(&transit, eni, ifindex);
 	r = parse_eth(&c, &proto); /* a runt is malformed, configured or not */
 	if (!r && !eni)
 		return ENIADDR_R_UNCONFIGURED; /* attached before any apply: never blackhole */
@@ -102,7 +107,7 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 		*want = c.want;
 		return r;
 	}
-	return ingress_judge(&p, slot, ifindex);
+	return ingress_judge(&p, &transit, slot, ifindex);
 }
 
 /* Decide, count, and return the action (pass, drop, audit) for one ingress frame. */

@@ -15,6 +15,9 @@
  *                              10.1.1.30, 2001:db8:1::30, outbound open: in POL_WEB, out POL_OPEN_OUT
  *   ENI B (veth b0, enforce)   10.1.2.10                        in POL_IN,   out POL_OUT
  *   ENI C (veth b1, AUDIT)     10.1.3.10                        in POL_IN,   out POL_OUT
+ *   ENI U (veth a1, enforce, source/dest check OFF: a NAT or router ENI), no address,
+ *                                                                in POL_IN,   out POL_OUT
+ *   A, B and C have the check on.
  *
  *   POL_IN       tcp 80, udp 53, icmp echo request, icmpv6 echo request, GRE (47): from anywhere
  *   POL_OUT      tcp 443, udp 53, icmp echo request, icmpv6 echo request, GRE: to anywhere
@@ -91,6 +94,7 @@ static void put_eni(enum eni_id eni, __u8 mode)
 {
 	struct eniaddr_eni v = {
 		.in_policy = POL_IN, .out_policy = POL_OUT, .mode = mode,
+		.flags = eni == ENI_U ? 0 : ENIADDR_ENI_F_SRC_CHECK, /* U: a NAT / router ENI */
 		.timeouts = { .tcp_established = T_EST, .tcp_syn = T_SYN, .tcp_closing = T_CLOSE,
 			      .udp = T_UDP, .udp_stream = T_STREAM, .icmp = T_ICMP,
 			      .other = T_OTHER },
@@ -143,6 +147,7 @@ static void populate(void)
 	put_eni(ENI_A, ENIADDR_MODE_ENFORCE);
 	put_eni(ENI_B, ENIADDR_MODE_ENFORCE);
 	put_eni(ENI_C, ENIADDR_MODE_AUDIT);
+	put_eni(ENI_U, ENIADDR_MODE_ENFORCE);
 	put_owners();
 	put_web_policy(POL_IN);
 	put_web_policy(POL_OUT);
@@ -926,6 +931,41 @@ static void test_untracked_per_rule(void **state)
 	fixture_put_src(&fx, POL_WEB, ROUTER "/32", RULE_BITS(0, 1));
 }
 
+/* An ENI with the source/dest check off forwards for addresses no ENI owns: such transit
+ * packets meet that ENI's groups both ways and are tracked under it; an ENI with the check on
+ * still drops them, and ownership still decides for the instance's own addresses. */
+static void test_transit(void **state)
+{
+#define CLIENT "10.0.2.5"
+	static const struct step steps[] = {
+		{ "transit syn in on u, allowed by its group", IN(ENI_U),
+		  TCP(CLIENT, 40300, PEER, 80, SYN), WANT(ALLOWED, NEW, T_SYN) },
+		{ "its syn-ack leaves u: a reply", OUT(ENI_U), TCP(PEER, 80, CLIENT, 40300, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "ack in: established, tracked under u", IN(ENI_U),
+		  TCP(CLIENT, 40300, PEER, 80, ACK), WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "transit no inbound rule allows", IN(ENI_U), TCP(CLIENT, 40301, PEER, 81, SYN),
+		  WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "transit out of u, allowed by its outbound rule", OUT(ENI_U),
+		  TCP(CLIENT, 40302, PEER, 443, SYN), WANT(ALLOWED, NEW, T_SYN) },
+		{ "its answer comes back in on u", IN(ENI_U), TCP(PEER, 443, CLIENT, 40302, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "transit out, no outbound rule allows", OUT(ENI_U),
+		  TCP(CLIENT, 40303, PEER, 444, SYN), WANT(EGRESS_NO_RULE, NO_ENTRY, 0) },
+		{ "the same transit on a (check on) is not owned", IN(ENI_A),
+		  TCP(CLIENT, 40304, PEER, 80, SYN), WANT(NOT_OWNED, NO_ENTRY, 0) },
+		{ "leaving a (check on) it is spoofed", OUT(ENI_A),
+		  TCP(CLIENT, 40305, PEER, 443, SYN), WANT(SPOOFED_SOURCE, NO_ENTRY, 0) },
+		{ "a's own address arriving on u is a's, not transit", IN(ENI_U),
+		  TCP(PEER, 40306, "10.1.1.10", 80, SYN), WANT(WRONG_ENI, ANY_STATE, 0) },
+	};
+#undef CLIENT
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(steps);
+}
+
 static void set_expiry(const struct step *s, __u64 expires_ns)
 {
 	struct eniaddr_ct_key k;
@@ -1200,6 +1240,7 @@ int main(void)
 		cmocka_unit_test(test_fragments),
 		cmocka_unit_test(test_untracked),
 		cmocka_unit_test(test_untracked_per_rule),
+		cmocka_unit_test(test_transit),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_eni_isolation),
 		cmocka_unit_test(test_audit_and_tc_ingress),

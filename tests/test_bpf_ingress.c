@@ -71,7 +71,8 @@ static struct bpf_fixture fx;
 
 static void put_eni(__u32 slot, enum eni_id eni, __u32 policy, __u8 mode)
 {
-	struct eniaddr_eni v = { .in_policy = policy, .mode = mode };
+	struct eniaddr_eni v = { .in_policy = policy, .mode = mode,
+				 .flags = ENIADDR_ENI_F_SRC_CHECK };
 
 	fixture_put_eni(&fx, slot, fx.ifindex[eni], &v);
 }
