@@ -256,7 +256,9 @@ static __always_inline void ct_seq_learn(struct eniaddr_ct *v, const struct pkt_
 		v->seq_end[i] = end;
 		ct_flag(v, ct_seq_bit(dir));
 	}
-	if (p->tcp_flags & TCP_F_ACK) {
+	/* written only when changed: most packets of a flow repeat them */
+	if ((p->tcp_flags & TCP_F_ACK) && (v->ack[i] != p->tcp_ack || v->win[i] != p->tcp_win ||
+					   !(v->flags & ct_ack_bit(dir)))) {
 		v->ack[i] = p->tcp_ack;
 		v->win[i] = p->tcp_win;
 		ct_flag(v, ct_ack_bit(dir));
@@ -534,14 +536,12 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 static __always_inline bool ct_creates(const struct pkt_meta *p, const struct eniaddr_owner *o,
 				       __u8 dir, const struct eniaddr_rule_bits *l4)
 {
-	if (ct_untracked(p, o, dir, l4))
+	if (p->proto == IPPROTO_TCP && (p->tcp_flags & TCP_F_RST))
 		return false;
-	if (p->proto == IPPROTO_TCP)
-		return !(p->tcp_flags & TCP_F_RST);
 	if (ct_is_icmp(p->proto, p->v6))
 		return icmp_is_echo(p) &&
 		       (p->icmp_type == ICMP_ECHO || p->icmp_type == ICMPV6_ECHO_REQUEST);
-	return true;
+	return !ct_untracked(p, o, dir, l4); /* last: it may cost lookups */
 }
 
 static __always_inline __u8 ct_first_state(const struct pkt_meta *p)
