@@ -18,15 +18,24 @@
  *     datagram, which passed (by a rule, connection tracking or a failsafe), is remembered
  *     (ENIADDR_FRAG_TIMEOUT_NS); else FRAGMENT (drop). Ports are never read from it. First
  *     fragments are judged like whole packets.
- *  5. TCP, UDP, ICMP and ICMPv6 headers must be complete (MALFORMED).
- *  6. Failsafes pass before any rule: IPv6 neighbor discovery, DHCP server to client, the
- *     link-local services (IMDS, DNS, Time Sync), frag-needed and packet-too-big.
- *  7. The destination must belong to this ENI: NOT_OWNED, WRONG_ENI (drop).
+ *  5. TCP, UDP, ICMP and ICMPv6 headers must be complete (MALFORMED). tc_ingress pulls a header
+ *     that is not linear up to its end and parses again (ENIADDR_TC_PULL_ROUNDS), never payload.
+ *  6. The destination's owner is looked up; failsafes (failsafe.h) pass IPv6 neighbour discovery
+ *     with hop limit 255 and MLD from link-local senders (FAILSAFE_ND), and DHCP answers from
+ *     this ENI's subnet router to its own address or the broadcast, DHCPv6 link-local to
+ *     link-local (FAILSAFE_DHCP). Nothing else is exempt inbound: the link-local services'
+ *     answers pass in step 8 as replies of the requests egress tracked.
+ *  7. The destination must belong to this ENI: NOT_OWNED, WRONG_ENI (drop). An ENI whose
+ *     source/dest check is off judges a destination no ENI owns as transit, with its own
+ *     groups, in steps 8-9.
  *  8. A packet of a live tracked flow of this ENI passes: CT_ESTABLISHED (the direction of the
- *     flow's first packet), CT_REPLY (the other); an ICMP error about one passes as CT_RELATED.
+ *     flow's first packet), CT_REPLY (the other); an ICMP error about one passes as CT_RELATED
+ *     (the only way PMTU errors pass without a rule). A TCP RST outside the flow's window is
+ *     CT_INVALID (drop). The reply that confirms a flow is CT_FULL (drop) when the confirmed
+ *     table is full.
  *  9. The source and L4 selector must meet in a rule of the address's inbound policy (its own
- *     with an override, else the ENI's): ALLOWED, and the flow is tracked from now on (unless
- *     untracked, or CT_FULL: the table refused it, drop), else NO_RULE (drop).
+ *     with an override, else the ENI's): ALLOWED, and the flow is tracked (unconfirmed) from now
+ *     on unless the permitting rule makes it untracked, else NO_RULE (drop).
  * An ENI in audit mode passes what would be dropped and counts it with action AUDIT.
  * tc_ingress passes with TC_ACT_UNSPEC (like XDP_PASS, other tc filters still see the packet).
  * Step 7's WRONG_ENI is policy: the VPC delivers an address only to the ENI it is assigned to, so
@@ -40,24 +49,27 @@
  *     (FAILSAFE_ARP) and anything but IPv4/IPv6 (OTHER_L3): continue.
  *  2. The source address must be readable: VLAN tags beyond the cap (VLAN_CAP) or a cut or bad
  *     IPv4/IPv6 fixed header (MALFORMED) cannot prove their source and are the source check's
- *     to drop. Extension headers and the L4 header are read when present, never required.
+ *     to drop. A header that is not linear is pulled up to its end and parsed again.
  *  3. IPv6 neighbour discovery (FAILSAFE_ND) and unspecified or link-local sources (0.0.0.0,
  *     169.254/16, ::, fe80::/10: FAILSAFE_LINK_LOCAL) continue: they belong to their link.
  *  4. Source owned by this ENI (exact address, else delegated prefix): the outbound step, here
  *     and only here, as that ENI (egress_source_owned): a later fragment follows its first
  *     (FRAGMENT_FOLLOWS / FRAGMENT); an unreadable L4 header keeps its reason (MALFORMED,
- *     EXT_HDR_CAP); failsafes (DHCP client, link-local services, PMTU errors); a live tracked
- *     flow or an ICMP error about one continues (CT_ESTABLISHED, CT_REPLY, CT_RELATED); else the
- *     destination and L4 selector must meet in a rule of the address's outbound policy:
- *     ALLOWED (and tracked, or CT_FULL), else EGRESS_NO_RULE (drop).
+ *     EXT_HDR_CAP); the DHCP client's conversation with the router (FAILSAFE_DHCP); a live
+ *     tracked flow or an ICMP error about one continues (CT_ESTABLISHED, CT_REPLY, CT_RELATED,
+ *     or CT_INVALID / CT_FULL as inbound); a request to a link-local service passes and is
+ *     tracked whatever the rules say (FAILSAFE_LINK_LOCAL); else the destination and L4
+ *     selector must meet in a rule of the address's outbound policy: ALLOWED (and tracked
+ *     unless untracked), else EGRESS_NO_RULE (drop).
  *  5. Source owned by another managed ENI: redirected out of that ENI with bpf_redirect_neigh
  *     (REDIRECT, action REDIRECT), unless the destination is link-scoped (link-local, multicast,
  *     limited broadcast: continue, FAILSAFE_LINK_LOCAL). Redirects happen in audit mode too:
  *     they repair, they do not filter. A refused redirect is REDIRECT_FAILED (drop).
  *  6. Source owned by no managed ENI: SPOOFED_SOURCE, dropped when the ENI's source check is on
- *     (the default; "source_check": false for ENIs that forward or NAT).
- * With the source check off, step 2's and step 6's reasons are counted with action PASS and the
- * packet continues (step 4's MALFORMED / EXT_HDR_CAP of an own source still drop). Redirected packets pass the owner's tc_egress again, and meet step 4 there.
+ *     (the default). With it off ("source_check": false, SourceDestCheck false: NAT, routers)
+ *     the packet is transit and takes step 4 with the ENI's own groups.
+ * With the source check off, step 2's reasons are counted with action PASS and the packet
+ * continues. Redirected packets pass the owner's tc_egress again, and meet step 4 there.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
