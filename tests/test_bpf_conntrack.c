@@ -1100,6 +1100,36 @@ static bool has_entry(const struct step *s)
 
 /* The sweep deletes expired entries, keeps live ones, and keeps an entry a packet revived
  * between its two reads. flush empties one ENI or all. */
+/* ct_gc_sweep_all sweeps the confirmed table too (nothing else gives its room back), and an
+ * entry closed by a RST or two FINs expires at closed_ns even if a racing packet left the
+ * long established expiry in expires_ns. */
+static void test_gc_both_tables(void)
+{
+	struct eniaddr_ct_key k = { .ifindex = 0xfffffff1u, .proto = IPPROTO_TCP };
+	__u64 now = ct_now_ns();
+	struct eniaddr_ct live = { .last_seen_ns = now, .expires_ns = now + 3600ull * 1000000000ull };
+	struct eniaddr_ct old = live, closed = live;
+	struct ct_gc_stats st = {};
+	struct err e = {};
+
+	old.expires_ns = now - 1;
+	closed.flags = ENIADDR_CT_F_FIN_BOTH;
+	closed.closed_ns = now - 1;
+	k.port_lo = 1;
+	assert_int_equal(bpf_map_update_elem(fx.maps.ct, &k, &old, BPF_NOEXIST), 0);
+	k.port_lo = 2;
+	assert_int_equal(bpf_map_update_elem(fx.maps.ct, &k, &closed, BPF_NOEXIST), 0);
+	k.port_lo = 3;
+	assert_int_equal(bpf_map_update_elem(fx.maps.ct, &k, &live, BPF_NOEXIST), 0);
+	k.port_lo = 4;
+	assert_int_equal(bpf_map_update_elem(fx.maps.ct_new, &k, &old, BPF_NOEXIST), 0);
+	assert_int_equal(ct_gc_sweep_all(&fx.maps, now, &st, &e), 0);
+	assert_int_equal(st.scanned, 4);
+	assert_int_equal(st.deleted, 3);
+	k.port_lo = 3;
+	assert_int_equal(bpf_map_delete_elem(fx.maps.ct, &k), 0); /* only the live one stayed */
+}
+
 static void test_gc_and_flush(void **state)
 {
 	struct step f1 = udp_flow(5601), f2 = udp_flow(5602), f3 = udp_flow(5603);
@@ -1150,6 +1180,7 @@ static void test_gc_and_flush(void **state)
 	assert_int_equal(ct_flush(fx.maps.ct_new, 0, &n, &e), 0);
 	assert_int_equal(n, 1);
 	assert_false(has_entry(&f2));
+	test_gc_both_tables();
 }
 
 /* An allowed sender floods flows nobody answers (the issue's 20,000 three-packet flows): they
