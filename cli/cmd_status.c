@@ -17,6 +17,7 @@
 #include "output.h"
 #include "kernel/publish.h"
 #include "session.h"
+#include "source/routes.h"
 #include "vec.h"
 
 struct status_row {
@@ -245,13 +246,17 @@ static void status_plain(const struct status *st)
 			if (!r->has_nh[f])
 				continue;
 			nexthop_text(&r->nh[f], subnet, router, sizeof(subnet));
-			printf("%s: replies redirected here go to hosts in %s directly, others via %s\n",
-			       r->ifname, subnet, router);
+			printf("%s: replies redirected here go to hosts in %s directly, others via %s "
+			       "(%s)%s\n", r->ifname, subnet, router, router_origin_name(r->nh[f].origin),
+			       r->nh[f].origin == ENIADDR_NH_GUESS ?
+			       ": no route or router neighbour on the interface, counted redirect_guess" :
+			       "");
 		}
 	}
 }
 
-/* [{"subnet": "192.0.2.0/24", "router": "192.0.2.1"}, ...]: the redirect's next hops. */
+/* [{"family": "ipv4", "subnet": "192.0.2.0/24", "router": "192.0.2.1", "router_origin":
+ * "route"}, ...]: the redirect's next hops. */
 static struct json_object *subnets_json(const struct status_row *r)
 {
 	struct json_object *list = json_object_new_array();
@@ -264,8 +269,10 @@ static struct json_object *subnets_json(const struct status_row *r)
 			continue;
 		nexthop_text(&r->nh[f], subnet, router, sizeof(subnet));
 		o = json_object_new_object();
+		jadd_str(o, "family", f ? "ipv6" : "ipv4");
 		jadd_str(o, "subnet", subnet);
 		jadd_str(o, "router", router);
+		jadd_str(o, "router_origin", router_origin_name(r->nh[f].origin));
 		json_object_array_add(list, o);
 	}
 	return list;
