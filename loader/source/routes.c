@@ -190,12 +190,19 @@ static void offer_route(struct walk *w, int ifindex, enum eni_family f, const ui
 	r->main_table = main_table;
 }
 
+/* A u32 attribute's value, 0 when it is absent or not 4 bytes long. */
+static uint32_t attr_u32(const struct nlattr *a)
+{
+	return a && mnl_attr_get_payload_len(a) == sizeof(uint32_t) ? mnl_attr_get_u32(a) : 0;
+}
+
 static int attr_cb(const struct nlattr *a, void *data)
 {
 	const struct nlattr **tb = data;
 	int type = mnl_attr_get_type(a);
 
-	if (type <= RTA_MAX) /* RTA_MAX >= NDA_MAX: one table size serves both */
+	_Static_assert(RTA_MAX >= NDA_MAX, "one attribute table serves routes and neighbours");
+	if (type <= RTA_MAX)
 		tb[type] = a;
 	return MNL_CB_OK;
 }
@@ -239,14 +246,14 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if (mnl_attr_parse(nlh, sizeof(*rtm), attr_cb, tb) < 0)
 		return MNL_CB_OK;
-	table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
-	metric = tb[RTA_PRIORITY] ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
+	table = tb[RTA_TABLE] ? attr_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	metric = attr_u32(tb[RTA_PRIORITY]);
 	if (tb[RTA_MULTIPATH])
 		offer_multipath(w, tb[RTA_MULTIPATH], rtm->rtm_family, f, metric,
 				table == RT_TABLE_MAIN);
-	else if (tb[RTA_OIF] && tb[RTA_GATEWAY] && attr_addr(tb[RTA_GATEWAY], rtm->rtm_family, gw))
-		offer_route(w, (int)mnl_attr_get_u32(tb[RTA_OIF]), f, gw, metric,
-			    table == RT_TABLE_MAIN);
+	else if (attr_u32(tb[RTA_OIF]) && tb[RTA_GATEWAY] &&
+		 attr_addr(tb[RTA_GATEWAY], rtm->rtm_family, gw))
+		offer_route(w, (int)attr_u32(tb[RTA_OIF]), f, gw, metric, table == RT_TABLE_MAIN);
 	return w->err ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
