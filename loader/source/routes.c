@@ -227,9 +227,10 @@ static void offer_multipath(struct walk *w, const struct nlattr *mp, int family,
 }
 
 /*
- * One route of the dump: only unicast default routes with a gateway count. Routes that name a
- * nexthop object (RTA_NH_ID) or an IPv6 gateway for IPv4 (RTA_VIA) carry no RTA_GATEWAY and are
- * skipped: the next source of truth decides for that interface.
+ * One route of the dump: only unicast default routes with a gateway count. A route through a
+ * nexthop object comes with its gateway expanded by the kernel (RTA_OIF/RTA_GATEWAY or
+ * RTA_MULTIPATH besides RTA_NH_ID); one via an IPv6 gateway for IPv4 (RTA_VIA) has no
+ * RTA_GATEWAY and is skipped: the next source of truth decides for that interface.
  */
 static int route_cb(const struct nlmsghdr *nlh, void *data)
 {
