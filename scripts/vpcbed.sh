@@ -28,9 +28,9 @@
 # address (what router advertisements give); nothing answers for subnet::1. Each ENI has its
 # default routes as amazon-ec2-net-utils (systemd-networkd) installs them: eth0's in the main
 # table (proto dhcp / proto ra), eth1's in table 10001 -- but without its `from ADDR lookup`
-# rules, so the main table still sends eth1's replies out of eth0. The routes are set directly
-# with the protocol RA/DHCP would give them (radvd would need the kernel's own RA handling,
-# which puts every ENI's default route into the main table).
+# rules, so the main table still sends eth1's replies out of eth0. networkd handles RAs itself
+# and installs the routes `proto ra` in each ENI's table; so does this script, directly (radvd
+# would rely on the kernel's RA handling, which puts every ENI's default route in the main table).
 #
 # Nothing here touches the root namespace: links are created with `ip -n NS`.
 set -eu
