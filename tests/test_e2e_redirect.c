@@ -228,12 +228,16 @@ static void test_attached_every_address_reaches(void **state)
 	assert_true(counter(b, "eth1", "ct_reply", "pass") > 0);
 }
 
-/* eth1's IPv6 entry of `-j status`: its router and where it came from. */
-static void eth1_router6(struct bed *b, char *router, char *origin, size_t len)
+/* eth1's IPv6 entry of `-j status`: its router, where it came from, its neighbour entry. */
+struct router6 {
+	char router[64], origin[64], neigh[64];
+};
+
+static void eth1_router6(struct bed *b, struct router6 *r)
 {
 	struct json_object *root, *enis, *subs, *v;
 
-	router[0] = origin[0] = '\0';
+	memset(r, 0, sizeof(*r));
 	assert_int_equal(clirun(&b->cli, out, sizeof(out), "-j status"), 0);
 	root = json_tokener_parse(out);
 	assert_non_null(root);
@@ -252,12 +256,25 @@ static void eth1_router6(struct bed *b, char *router, char *origin, size_t len)
 			    strcmp(json_object_get_string(v), "ipv6"))
 				continue;
 			json_object_object_get_ex(sub, "router", &v);
-			snprintf(router, len, "%s", json_object_get_string(v));
+			snprintf(r->router, sizeof(r->router), "%s", json_object_get_string(v));
 			json_object_object_get_ex(sub, "router_origin", &v);
-			snprintf(origin, len, "%s", json_object_get_string(v));
+			snprintf(r->origin, sizeof(r->origin), "%s", json_object_get_string(v));
+			json_object_object_get_ex(sub, "router_neighbour", &v);
+			snprintf(r->neigh, sizeof(r->neigh), "%s", json_object_get_string(v));
 		}
 	}
 	json_object_put(root);
+}
+
+/* A neighbour state (status's "router_neighbour") with a link-layer address. */
+static bool neigh_resolved(const char *state)
+{
+	static const char *const ok[] = { "reachable", "stale", "delay", "probe", "permanent" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
+		if (!strcmp(state, ok[i]))
+			return true;
+	return false;
 }
 
 /* `vpcbed.sh config` applied again: the routers are learned afresh. Output in out. */
@@ -286,15 +303,18 @@ static void test_ipv6_router_learned_link_local(void **state)
 {
 	static const struct reach_case c = { "coff", "2001:db8:a::21", TCP, "eth1", true };
 	struct bed *b = *state;
-	char router[64], origin[64];
+	struct router6 r;
 	long guessed;
 
 	/* eth1's default route (table 10001, proto ra) names the router's link-local address. */
-	eth1_router6(b, router, origin, sizeof(router));
-	print_message("  route on eth1: router %s (%s)\n", router, origin);
-	assert_string_equal(router, "fe80::a:1");
-	assert_string_equal(origin, "route");
+	eth1_router6(b, &r);
+	print_message("  route on eth1: router %s (%s)\n", r.router, r.origin);
+	assert_string_equal(r.router, "fe80::a:1");
+	assert_string_equal(r.origin, "route");
 	run_reach_cases(b, &c, 1);
+	eth1_router6(b, &r);
+	print_message("  its neighbour entry: %s\n", r.neigh);
+	assert_true(neigh_resolved(r.neigh));
 	/* The redirect resolved the link-local router on eth1; subnet::1 was never asked for. */
 	assert_true(eth1_neighbour(b, "fe80::a:1", false));
 	assert_false(eth1_neighbour(b, "2001:db8:a::1", false));
@@ -309,10 +329,10 @@ static void test_ipv6_router_learned_link_local(void **state)
 	assert_int_equal(vpcbed_sh(NULL, 0, "ip -n %s -6 route del default dev eth1 table 10001",
 				   b->inst), 0);
 	reapply(b);
-	eth1_router6(b, router, origin, sizeof(router));
-	print_message("  neighbour on eth1: router %s (%s)\n", router, origin);
-	assert_string_equal(router, "fe80::a:1");
-	assert_string_equal(origin, "neighbour");
+	eth1_router6(b, &r);
+	print_message("  neighbour on eth1: router %s (%s)\n", r.router, r.origin);
+	assert_string_equal(r.router, "fe80::a:1");
+	assert_string_equal(r.origin, "neighbour");
 	run_reach_cases(b, &c, 1);
 
 	/* Nothing known: the subnet::1 guess, with a warning; status says so; nothing answers
@@ -322,23 +342,27 @@ static void test_ipv6_router_learned_link_local(void **state)
 	print_message("  %s", out);
 	assert_non_null(strstr(out, "warning: "));
 	assert_non_null(strstr(out, "guessing 2001:db8:a::1"));
-	eth1_router6(b, router, origin, sizeof(router));
-	print_message("  nothing on eth1: router %s (%s)\n", router, origin);
-	assert_string_equal(router, "2001:db8:a::1");
-	assert_string_equal(origin, "guess");
+	eth1_router6(b, &r);
+	print_message("  nothing on eth1: router %s (%s)\n", r.router, r.origin);
+	assert_string_equal(r.router, "2001:db8:a::1");
+	assert_string_equal(r.origin, "guess");
 	assert_int_equal(clirun(&b->cli, out, sizeof(out), "status"), 0);
 	assert_non_null(strstr(out, "eth1: replies redirected here go to hosts in 2001:db8:a::/64 "
-				    "directly, others via 2001:db8:a::1 (guess)"));
+				    "directly, others via 2001:db8:a::1 (guess, neighbour entry none)"));
 	guessed = counter(b, "eth0", "redirect_guess", "redirect");
 	assert_int_equal(exchange(b, &c), -ETIMEDOUT);
 	assert_true(counter(b, "eth0", "redirect_guess", "redirect") - guessed >= 1);
+	/* The redirects were sent; the kernel's solicitations for the guess got no answer. */
+	eth1_router6(b, &r);
+	print_message("  its neighbour entry: %s\n", r.neigh);
+	assert_true(!strcmp(r.neigh, "incomplete") || !strcmp(r.neigh, "failed"));
 
 	/* The route is back (the next RA): learned again, and the reply reaches again. */
 	assert_int_equal(vpcbed_sh(NULL, 0, "ip -n %s -6 route add default via fe80::a:1 dev eth1 "
 				   "proto ra table 10001", b->inst), 0);
 	reapply(b);
-	eth1_router6(b, router, origin, sizeof(router));
-	assert_string_equal(origin, "route");
+	eth1_router6(b, &r);
+	assert_string_equal(r.origin, "route");
 	run_reach_cases(b, &c, 1);
 }
 

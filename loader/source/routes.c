@@ -338,6 +338,31 @@ static int dump(struct mnl_socket *nl, char *buf, uint16_t type, int family, mnl
 	return 0;
 }
 
+/* An rtnetlink socket and a dump buffer; *nl NULL and -errno on failure. */
+static int rtnl_open(struct mnl_socket **nl, char **buf, struct err *e)
+{
+	int err;
+
+	*nl = NULL;
+	if (!(*buf = malloc(DUMP_BUF_SIZE)))
+		return err_set(e, ENOMEM, "out of memory");
+	*nl = mnl_socket_open(NETLINK_ROUTE);
+	if (*nl && !mnl_socket_bind(*nl, 0, MNL_SOCKET_AUTOPID))
+		return 0;
+	err = err_set(e, errno, "opening rtnetlink to read the routes: %s", strerror(errno));
+	if (*nl)
+		mnl_socket_close(*nl);
+	*nl = NULL;
+	free(*buf);
+	return err;
+}
+
+static void rtnl_close(struct mnl_socket *nl, char *buf)
+{
+	mnl_socket_close(nl);
+	free(buf);
+}
+
 int routes_read(struct kernel_routers *out, struct err *e)
 {
 	struct walk w = { .k = out };
@@ -346,22 +371,75 @@ int routes_read(struct kernel_routers *out, struct err *e)
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (!(buf = malloc(DUMP_BUF_SIZE)))
-		return err_set(e, ENOMEM, "out of memory");
-	nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = err_set(e, errno, "opening rtnetlink to read the routes: %s", strerror(errno));
-	} else {
-		ret = dump(nl, buf, RTM_GETROUTE, AF_INET, route_cb, &w, e) ?:
-		      dump(nl, buf, RTM_GETROUTE, AF_INET6, route_cb, &w, e) ?:
-		      dump(nl, buf, RTM_GETNEIGH, AF_INET6, neigh_cb, &w, e);
-	}
-	if (nl)
-		mnl_socket_close(nl);
-	free(buf);
+	ret = rtnl_open(&nl, &buf, e);
+	if (ret)
+		return ret;
+	ret = dump(nl, buf, RTM_GETROUTE, AF_INET, route_cb, &w, e) ?:
+	      dump(nl, buf, RTM_GETROUTE, AF_INET6, route_cb, &w, e) ?:
+	      dump(nl, buf, RTM_GETNEIGH, AF_INET6, neigh_cb, &w, e);
+	rtnl_close(nl, buf);
 	if (ret)
 		routes_free(out);
 	return ret;
+}
+
+/* ---- a next hop's neighbour entry, for status ---------------------------------------- */
+
+struct neigh_find {
+	struct walk w;      /* first: dump() hands the callback a struct walk */
+	int ifindex, family;
+	uint8_t addr[16];
+	uint16_t state;
+	bool found;
+};
+
+static int find_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1] = {};
+	struct neigh_find *f = data;
+	uint8_t a[16];
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH || ndm->ndm_family != f->family ||
+	    ndm->ndm_ifindex != f->ifindex)
+		return MNL_CB_OK;
+	if (mnl_attr_parse(nlh, sizeof(*ndm), attr_cb, tb) < 0 || !tb[NDA_DST] ||
+	    !attr_addr(tb[NDA_DST], f->family, a) || memcmp(a, f->addr, 16))
+		return MNL_CB_OK;
+	f->found = true;
+	f->state = ndm->ndm_state;
+	return MNL_CB_OK;
+}
+
+int routes_neigh_state(int ifindex, const uint8_t addr[16], uint16_t *state, struct err *e)
+{
+	struct neigh_find f = { .ifindex = ifindex, .family = ip_is_v4(addr) ? AF_INET : AF_INET6 };
+	struct mnl_socket *nl;
+	char *buf;
+	int ret;
+
+	memcpy(f.addr, addr, 16);
+	ret = rtnl_open(&nl, &buf, e);
+	if (ret)
+		return ret;
+	ret = dump(nl, buf, RTM_GETNEIGH, f.family, find_cb, &f.w, e);
+	rtnl_close(nl, buf);
+	*state = f.found ? f.state : 0;
+	return ret;
+}
+
+const char *neigh_state_name(uint16_t state)
+{
+	static const struct { uint16_t bit; const char *name; } names[] = {
+		{ NUD_REACHABLE, "reachable" }, { NUD_STALE, "stale" },   { NUD_DELAY, "delay" },
+		{ NUD_PROBE, "probe" },         { NUD_FAILED, "failed" }, { NUD_INCOMPLETE, "incomplete" },
+		{ NUD_PERMANENT, "permanent" }, { NUD_NOARP, "noarp" },
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (state & names[i].bit)
+			return names[i].name;
+	return "none";
 }
 
 void routes_free(struct kernel_routers *k)

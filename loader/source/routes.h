@@ -79,6 +79,14 @@ int routes_learn(struct desired_state *s, struct err *e);
  * (IPv4, IPv6), or an IPv6 neighbour changed. */
 bool routes_msg_relevant(const struct nlmsghdr *nlh);
 
+/* The state (NUD_*) of addr's neighbour entry on ifindex, 0 when there is none: whether a
+ * next hop resolved. 0 or -errno. */
+int routes_neigh_state(int ifindex, const uint8_t addr[16], uint16_t *state, struct err *e);
+
+/* "reachable", "stale", "delay", "probe", "failed", "incomplete", "permanent", "noarp", or
+ * "none" (no entry: not needed yet). */
+const char *neigh_state_name(uint16_t state);
+
 /* "route", "neighbour", "config", "guess". */
 const char *router_origin_name(enum eniaddr_nh_origin o);
 
