@@ -270,7 +270,7 @@ static void status_plain(const struct status *st)
 				continue;
 			nexthop_text(&r->nh[f], subnet, router, sizeof(subnet));
 			printf("%s: replies redirected here go to hosts in %s directly, others via %s "
-			       "(%s, neighbour entry %s)%s\n", r->ifname, subnet, router,
+			       "(origin %s, neighbour entry %s)%s\n", r->ifname, subnet, router,
 			       router_origin_name(r->nh[f].origin), r->router_neigh[f],
 			       r->nh[f].origin == ENIADDR_NH_GUESS ?
 			       ": no route or router neighbour on the interface, counted redirect_guess" :
