@@ -234,6 +234,8 @@ static const char *attach_name(const struct status_row *r, char *buf, size_t len
 
 static void status_plain(const struct status *st)
 {
+	static const char guess_note[] =
+		": no route or router neighbour on the interface, counted redirect_guess";
 	char att[32];
 	size_t i;
 
@@ -269,12 +271,10 @@ static void status_plain(const struct status *st)
 			if (!r->has_nh[f])
 				continue;
 			nexthop_text(&r->nh[f], subnet, router, sizeof(subnet));
-			printf("%s: replies redirected here go to hosts in %s directly, others via %s "
-			       "(origin %s, neighbour entry %s)%s\n", r->ifname, subnet, router,
-			       router_origin_name(r->nh[f].origin), r->router_neigh[f],
-			       r->nh[f].origin == ENIADDR_NH_GUESS ?
-			       ": no route or router neighbour on the interface, counted redirect_guess" :
-			       "");
+			printf("%s: replies redirected here go to hosts in %s directly, others "
+			       "via %s (origin %s, neighbour entry %s)%s\n", r->ifname, subnet,
+			       router, router_origin_name(r->nh[f].origin), r->router_neigh[f],
+			       r->nh[f].origin == ENIADDR_NH_GUESS ? guess_note : "");
 		}
 	}
 }

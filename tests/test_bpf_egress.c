@@ -211,7 +211,8 @@ static void run_table(const struct egress_case *cases, size_t n)
 
 #define OK_PASS(r)  UNSPEC, ENIADDR_R_##r, ENIADDR_ACT_PASS
 #define REDIR       REDIRECT, ENIADDR_R_REDIRECT, ENIADDR_ACT_REDIRECT
-#define REDIR_GUESS REDIRECT, ENIADDR_R_REDIRECT_GUESS, ENIADDR_ACT_REDIRECT /* via a guessed router */
+/* The same via a router the loader only guessed. */
+#define REDIR_GUESS REDIRECT, ENIADDR_R_REDIRECT_GUESS, ENIADDR_ACT_REDIRECT
 
 /* ---------------------------------------------------------------- cases */
 

@@ -348,7 +348,8 @@ static void test_ipv6_router_learned_link_local(void **state)
 	assert_string_equal(r.origin, "guess");
 	assert_int_equal(clirun(&b->cli, out, sizeof(out), "status"), 0);
 	assert_non_null(strstr(out, "eth1: replies redirected here go to hosts in 2001:db8:a::/64 "
-				    "directly, others via 2001:db8:a::1 (origin guess, neighbour entry none)"));
+				    "directly, others via 2001:db8:a::1 (origin guess, neighbour "
+				    "entry none)"));
 	guessed = counter(b, "eth0", "redirect_guess", "redirect");
 	assert_int_equal(exchange(b, &c), -ETIMEDOUT);
 	assert_true(counter(b, "eth0", "redirect_guess", "redirect") - guessed >= 1);

@@ -37,7 +37,8 @@ static const char *const setup_cmds[] = {
 	"ip route add default via 198.51.100.1 dev d1 onlink metric 7 table 201",
 	"ip route add default via 198.51.100.2 dev d1 onlink metric 7",
 	"ip route add 10.9.0.0/16 via 198.51.100.9 dev d1 onlink",
-	/* d2: an RA's default route, link-local, in a table of its own, beats a router neighbour. */
+	/* d2: an RA's default route, link-local, in a table of its own, beats a router
+	 * neighbour. */
 	"ip -6 route add default via fe80::1 dev d2 proto ra table 10001",
 	"ip -6 neigh replace fe80::2 lladdr 02:00:00:00:00:02 dev d2 router nud reachable",
 	/* d3: no route; router neighbours: a reachable one before a stale one, never one without

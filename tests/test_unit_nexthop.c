@@ -92,8 +92,8 @@ static void test_entries_per_eni_and_family(void **state)
 		  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00", "192.0.2.1", 120, ENIADDR_NH_GUESS },
 		{ 10, ENIADDR_AF_INET6, "2001:db8:a::", "ffff:ffff:ffff:ffff::", "2001:db8:a::1",
 		  64, ENIADDR_NH_GUESS },
-		{ 11, ENIADDR_AF_INET, "198.51.100.0",
-		  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffc0", "198.51.100.1", 122, ENIADDR_NH_GUESS },
+		{ 11, ENIADDR_AF_INET, "198.51.100.0", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffc0",
+		  "198.51.100.1", 122, ENIADDR_NH_GUESS },
 	};
 	struct compiled c;
 	struct err e = { "" };

@@ -431,8 +431,9 @@ int routes_neigh_state(int ifindex, const uint8_t addr[16], uint16_t *state, str
 const char *neigh_state_name(uint16_t state)
 {
 	static const struct { uint16_t bit; const char *name; } names[] = {
-		{ NUD_REACHABLE, "reachable" }, { NUD_STALE, "stale" },   { NUD_DELAY, "delay" },
-		{ NUD_PROBE, "probe" },         { NUD_FAILED, "failed" }, { NUD_INCOMPLETE, "incomplete" },
+		{ NUD_REACHABLE, "reachable" }, { NUD_STALE, "stale" },
+		{ NUD_DELAY, "delay" },         { NUD_PROBE, "probe" },
+		{ NUD_FAILED, "failed" },       { NUD_INCOMPLETE, "incomplete" },
 		{ NUD_PERMANENT, "permanent" }, { NUD_NOARP, "noarp" },
 	};
 
