@@ -127,7 +127,8 @@ static __always_inline bool is_link_discovery(const struct pkt_meta *p)
 	       (fs_is_ll6(p->saddr) || fs_is_unspec6(p->saddr));
 }
 
-/* True when src is the subnet router of ENI ifindex for its family (eniaddr_nexthop). */
+/* True when IPv4 address src is the VPC's router on ENI ifindex's subnet (eniaddr_nexthop): the
+ * subnet's base + 1, where AWS's DHCP server answers, or the router the loader learned for it. */
 static __always_inline bool is_subnet_router(const __u8 src[16], __u32 slot, __u32 ifindex)
 {
 	struct eniaddr_nexthop_key k = {
@@ -135,7 +136,14 @@ static __always_inline bool is_subnet_router(const __u8 src[16], __u32 slot, __u
 	};
 	const struct eniaddr_nexthop *nh = bpf_map_lookup_elem(&ENIADDR_MAP_NEXTHOP, &k);
 
-	return nh && fs_addr_eq(src, nh->gateway);
+	if (!nh)
+		return false;
+	if (fs_addr_eq(src, nh->gateway))
+		return true;
+	return fs_word(src, 0) == fs_word(nh->subnet, 0) &&
+	       fs_word(src, 1) == fs_word(nh->subnet, 1) &&
+	       fs_word(src, 2) == fs_word(nh->subnet, 2) &&
+	       fs_word(src, 3) == fs_word(nh->subnet, 3) + 1;
 }
 
 /*

@@ -12,7 +12,8 @@
  *   ENI A (veth a0, enforce)   10.1.1.10, 2001:db8:1::10        in POL_IN,   out POL_OUT
  *                              10.1.1.20 both directions open     in POL_OPEN, out POL_OPEN_OUT
  *                              10.1.1.21 (same policies, tracked) in POL_OPEN, out POL_OPEN_OUT
- *                              10.1.1.30, 2001:db8:1::30, outbound open: in POL_WEB, out POL_OPEN_OUT
+ *                              10.1.1.30, 2001:db8:1::30 (outbound open)
+ *                                                                in POL_WEB,  out POL_OPEN_OUT
  *   ENI B (veth b0, enforce)   10.1.2.10                        in POL_IN,   out POL_OUT
  *   ENI C (veth b1, AUDIT)     10.1.3.10                        in POL_IN,   out POL_OUT
  *   ENI U (veth a1, enforce, source/dest check OFF: a NAT or router ENI), no address,

@@ -4,7 +4,8 @@
  * check off forwards for addresses no ENI owns, and its groups judge that transit traffic both
  * ways, tracked (issue 8 item 4). Real kernel forwarding, real sockets, the real CLI.
  *
- *   client ns  c0 10.77.1.2/24 ── r0 10.77.1.1/24  router ns  r1 10.77.2.1/24 ── s0 10.77.2.2/24  server ns
+ *   client ns: c0 10.77.1.2/24 -- r0 10.77.1.1/24, router ns
+ *   router ns: r1 10.77.2.1/24 -- s0 10.77.2.2/24, server ns
  *
  * eniaddr-bpf is attached to r0 only ("source_check": false); its group allows tcp 8080 in from
  * the client subnet. The server's answers leave through r0's tc egress with a source no ENI
@@ -36,7 +37,8 @@ static struct clirun cli;
 static char out[65536];
 
 static const char *config_fmt =
-	"{\"enis\": [{\"interface\": \"r0\", \"source_check\": %s, \"security_groups\": [\"sg-nat\"],"
+	"{\"enis\": [{\"interface\": \"r0\", \"source_check\": %s,"
+	"  \"security_groups\": [\"sg-nat\"],"
 	"  \"addresses\": [\"10.77.1.1\"]}],"
 	" \"security_groups\": [{\"id\": \"sg-nat\", \"ingress\": ["
 	"  {\"protocol\": \"tcp\", \"ports\": \"8080\", \"from\": [\"10.77.1.0/24\"]}]}]}";
