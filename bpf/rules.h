@@ -39,6 +39,27 @@ static __always_inline __u32 trie_walk(__u32 e, const __u8 *key, int n)
 	return e & ENIADDR_TRIE_CHILD ? 0 : e;
 }
 
+/* The trie roots of policy (an id of either slot), or NULL for ENIADDR_POLICY_NONE. */
+static __always_inline const struct eniaddr_policy *rules_policy(__u32 policy)
+{
+	__u32 idx = (policy & ENIADDR_POLICY_SLOT_BIT ? ENIADDR_MAX_POLICIES : 0) +
+		    (policy & ENIADDR_POLICY_ID_MASK);
+
+	if (policy == ENIADDR_POLICY_NONE)
+		return NULL;
+	return bpf_map_lookup_elem(&ENIADDR_MAP_POLICIES, &idx);
+}
+
+/* The bits of the selectors of pol's family (v6) covering (proto, port), or NULL. */
+static __always_inline const struct eniaddr_rule_bits *
+port_bits(const struct eniaddr_policy *pol, bool v6, __u8 proto, __u16 port)
+{
+	__u8 key[3] = { proto, port >> 8, port & 0xff };
+	__u32 cls = trie_walk(pol->l4_root[v6 ? 1 : 0], key, 3);
+
+	return cls ? bpf_map_lookup_elem(&ENIADDR_MAP_BITS, &cls) : NULL;
+}
+
 /* The rule bits of the peer's class: the IPv4 trie, or for IPv6 the longest prefix of
  * eniaddr_src under the policy's IPv6 id. NULL when no rule names the peer. */
 static __always_inline const struct eniaddr_rule_bits *
@@ -58,39 +79,68 @@ peer_bits(const struct eniaddr_policy *pol, __u32 policy, bool v6, const __u8 pe
 	return cls ? bpf_map_lookup_elem(&ENIADDR_MAP_BITS, &cls) : NULL;
 }
 
+/* The bits of policy's selectors of family v6 covering (proto, port), or NULL. */
+static __always_inline const struct eniaddr_rule_bits *rules_l4(__u32 policy, bool v6, __u8 proto,
+								__u16 port)
+{
+	const struct eniaddr_policy *pol = rules_policy(policy);
+
+	return pol ? port_bits(pol, v6, proto, port) : NULL;
+}
+
+static __always_inline bool rules_meet(const struct eniaddr_rule_bits *a,
+				       const struct eniaddr_rule_bits *b)
+{
+	int i;
+
+	for (i = 0; i < ENIADDR_RULE_WORDS; i++)
+		if (a->w[i] & b->w[i])
+			return true;
+	return false;
+}
+
 /* true when a rule of policy admits peer with (proto, port) together: the rule bits of the
  * peer's class and of the port's class meet. port: TCP/UDP destination port, ICMP type << 8 |
  * code, 0 for other protocols (struct pkt_meta's port). v6: the packet is IPv6, whose rules are
- * numbered apart from the IPv4 ones. */
+ * numbered apart from the IPv4 ones. *l4 receives the port's bits (NULL when none), which the
+ * untracked check reuses. */
 static __always_inline bool rules_match(__u32 policy, bool v6, const __u8 peer[16], __u8 proto,
-					__u16 port)
+					__u16 port, const struct eniaddr_rule_bits **l4)
 {
-	__u32 idx = (policy & ENIADDR_POLICY_SLOT_BIT ? ENIADDR_MAX_POLICIES : 0) +
-		    (policy & ENIADDR_POLICY_ID_MASK);
-	__u8 l4key[3] = { proto, port >> 8, port & 0xff };
-	const struct eniaddr_rule_bits *src, *l4;
-	const struct eniaddr_policy *pol;
-	__u32 cls;
-	int i;
+	const struct eniaddr_policy *pol = rules_policy(policy);
+	const struct eniaddr_rule_bits *src;
 
-	if (policy == ENIADDR_POLICY_NONE)
-		return false;
-	pol = bpf_map_lookup_elem(&ENIADDR_MAP_POLICIES, &idx);
+	*l4 = NULL;
 	if (!pol)
 		return false;
-	cls = trie_walk(pol->l4_root[v6 ? 1 : 0], l4key, 3);
-	if (!cls)
-		return false;
-	l4 = bpf_map_lookup_elem(&ENIADDR_MAP_BITS, &cls);
-	if (!l4)
+	*l4 = port_bits(pol, v6, proto, port);
+	if (!*l4)
 		return false;
 	src = peer_bits(pol, policy, v6, peer);
-	if (!src)
-		return false;
-	for (i = 0; i < ENIADDR_RULE_WORDS; i++)
-		if (src->w[i] & l4->w[i])
-			return true;
-	return false;
+	return src && rules_meet(src, *l4);
+}
+
+/*
+ * true when one of the selectors in l4 (bits of family v6) has a rule of policy whose peer is the
+ * whole family (0.0.0.0/0 for IPv4, ::/0 for IPv6): the eniaddr_src entry of exactly that root
+ * holds those bits. Each family's entries live under its own id, so an IPv4 lookup can only stop
+ * at the IPv4 root.
+ */
+static __always_inline bool rules_root_meets(__u32 policy, bool v6,
+					     const struct eniaddr_rule_bits *l4)
+{
+	struct eniaddr_src_key sk = { .prefixlen = 32, .policy = policy };
+	const struct eniaddr_rule_bits *root;
+
+	if (v6) {
+		sk.policy |= ENIADDR_POLICY_V6_BIT;
+	} else {
+		sk.prefixlen = 32 + 96;
+		sk.addr[10] = 0xff;
+		sk.addr[11] = 0xff;
+	}
+	root = bpf_map_lookup_elem(&ENIADDR_MAP_SRC, &sk);
+	return root && rules_meet(root, l4);
 }
 
 #endif /* ENIADDR_BPF_RULES_H */
