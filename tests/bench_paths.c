@@ -182,8 +182,8 @@ struct path {
 	__u32 retval;
 };
 
-enum path_id { P_ARP, P_NOT_OWNED, P_ALLOWED, P_NO_RULE, P_TRACKED, P_EG_ALLOWED, P_EG_REDIRECT,
-	       N_PATHS };
+enum path_id { P_ARP, P_NOT_OWNED, P_ALLOWED, P_NO_RULE, P_TRACKED, P_UNCONFIRMED, P_EG_ALLOWED,
+	       P_EG_REDIRECT, N_PATHS };
 
 static const struct path paths[N_PATHS] = {
 	[P_ARP] = { "ARP (failsafe)", PROG_XDP_IN, 1.5, ENIADDR_R_FAILSAFE_ARP, ENIADDR_ACT_PASS,
@@ -194,8 +194,10 @@ static const struct path paths[N_PATHS] = {
 			ENIADDR_ACT_PASS, XDP_PASS },
 	[P_NO_RULE] = { "no_rule drop", PROG_XDP_IN, 5.0, ENIADDR_R_NO_RULE, ENIADDR_ACT_DROP,
 			XDP_DROP },
-	[P_TRACKED] = { "tracked flow (ct_established)", PROG_XDP_IN, 3.5,
+	[P_TRACKED] = { "tracked flow, confirmed (ct_established)", PROG_XDP_IN, 3.5,
 			ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS, XDP_PASS },
+	[P_UNCONFIRMED] = { "tracked flow, unconfirmed: no reply yet (ct_established)",
+			    PROG_XDP_IN, 3.5, ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS, XDP_PASS },
 	[P_EG_ALLOWED] = { "tc egress, own source, allowed (RST)", PROG_TC_OUT, 2.0,
 			   ENIADDR_R_ALLOWED, ENIADDR_ACT_PASS, TC_UNSPEC },
 	[P_EG_REDIRECT] = { "tc egress, other ENI's source: redirect", PROG_TC_OUT, 2.0,
@@ -234,6 +236,8 @@ static int path_frame(enum path_id id, int n_rules, int cfg, struct pkt *p)
 		return tcp_frame(p, peer, "192.0.2.1", 50000 + cfg, 999, TCP_RST);
 	case P_TRACKED:
 		return tcp_frame(p, peer, "192.0.2.1", 51000 + cfg, port, TCP_ACK);
+	case P_UNCONFIRMED:
+		return tcp_frame(p, peer, "192.0.2.1", 52000 + cfg, port, TCP_ACK);
 	case P_EG_ALLOWED:
 		return tcp_frame(p, "192.0.2.1", peer, 40000 + cfg, port, TCP_RST);
 	case P_EG_REDIRECT:
@@ -279,6 +283,24 @@ static int time_path(const struct path *pa, const struct pkt *p, __u32 *ns, __u3
 	return 0;
 }
 
+/* The confirmed row's flow: its first packet meets the rules, the server's answer (tc_egress)
+ * moves it to the confirmed table. */
+static int confirm_flow(const struct pkt *p, int n_rules, int cfg)
+{
+	int last = n_rules - 1;
+	struct pkt reply;
+	char peer[32];
+	__u32 ret;
+	int err = fixture_run(fx.skel->progs.xdp_ingress, p, fx.ifindex[ENI_A], &ret);
+
+	snprintf(peer, sizeof(peer), "10.%d.%d.7", last / 256, last % 256);
+	if (!err)
+		err = tcp_frame(&reply, "192.0.2.1", peer, 1000 + last, 51000 + cfg, TCP_ACK);
+	if (!err)
+		err = fixture_run(fx.skel->progs.tc_egress, &reply, fx.ifindex[ENI_A], &ret);
+	return !err && ret != TC_UNSPEC ? -EPROTO : err;
+}
+
 /* Times path id in the published world; proves every packet took it. */
 static int run_path(enum path_id id, int n_rules, int cfg, __u32 *ns, __u32 *floor_ns)
 {
@@ -294,6 +316,8 @@ static int run_path(enum path_id id, int n_rules, int cfg, __u32 *ns, __u32 *flo
 	struct pkt p;
 	int err = path_frame(id, n_rules, cfg, &p);
 
+	if (!err && id == P_TRACKED)
+		err = confirm_flow(&p, n_rules, cfg);
 	/* Warm-up: the first runs after a publish pay for cold caches (and a tracked row's first
 	 * packet creates its flow). */
 	if (!err)
