@@ -152,6 +152,7 @@ static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_me
  */
 static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_meta *p,
 							       const struct eniaddr_owner *o,
+							       const struct eniaddr_timeouts *t,
 							       __u32 slot, __u32 ifindex, __u32 l4r)
 {
 	const struct eniaddr_rule_bits *l4 = NULL;
@@ -163,18 +164,18 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
 		return l4r;
 	r = failsafe_out(p, slot, ifindex);
 	if (!r)
-		r = ct_track(p, o, slot, ifindex);
+		r = ct_track(p, o, t, ifindex);
 	if (!r && is_service_request(p)) {
 		/* exempt from the rules, tracked so that only its answer comes back in */
 		r = ENIADDR_R_FAILSAFE_LINK_LOCAL;
 		if (p->proto != IPPROTO_TCP || !(p->tcp_flags & TCP_F_RST))
-			r = ct_start(p, slot, ifindex, ENIADDR_DIR_EGRESS);
+			r = ct_start(p, t, ifindex, ENIADDR_DIR_EGRESS);
 		if (r == ENIADDR_R_ALLOWED)
 			r = ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	} else if (!r && !rules_match(o->out_policy, p->v6, p->daddr, p->proto, p->port, &l4)) {
 		r = ENIADDR_R_EGRESS_NO_RULE;
 	} else if (!r) {
-		r = ct_create(p, o, slot, ifindex, ENIADDR_DIR_EGRESS, l4);
+		r = ct_create(p, o, t, ifindex, ENIADDR_DIR_EGRESS, l4);
 	}
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_remember(ifindex, p, r);
@@ -186,13 +187,16 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
  * reason as ingress_judge: the verifier checks it once instead of once per header layout the
  * parser can produce. Costs one BPF-to-BPF call.
  */
-__noinline int egress_judge(const struct pkt_meta *p, const struct eniaddr_owner *transit,
-			   __u32 slot, __u32 ifindex, __u32 l4)
+__noinline int egress_judge(const struct pkt_meta *p, const struct eni_env *env, __u32 slot,
+			   __u32 ifindex, __u32 l4)
 {
-	const struct eniaddr_owner *o;
+	const struct eniaddr_owner *o, *transit;
+	const struct eniaddr_timeouts *t;
 
-	if (!p || !transit) /* global functions get nullable pointers; we never pass NULL */
+	if (!p || !env) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
+	transit = &env->transit;
+	t = &env->timeouts;
 	/* Neighbour discovery belongs to the link it was sent on, whatever its source. */
 	if (is_nd(p))
 		return ENIADDR_R_FAILSAFE_ND;
@@ -200,11 +204,11 @@ __noinline int egress_judge(const struct pkt_meta *p, const struct eniaddr_owner
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	o = owner_lookup(slot, p->saddr);
 	if (!o && transit->ifindex == ifindex) /* source/dest check off: forwarded traffic */
-		return egress_source_owned(p, transit, slot, ifindex, l4);
+		return egress_source_owned(p, transit, t, slot, ifindex, l4);
 	if (!o)
 		return ENIADDR_R_SPOOFED_SOURCE;
 	if (o->ifindex == ifindex)
-		return egress_source_owned(p, o, slot, ifindex, l4);
+		return egress_source_owned(p, o, t, slot, ifindex, l4);
 	if (addr_is_link_scoped(p->daddr))
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	return redirect_to_owner(p, slot, o->ifindex);
@@ -223,7 +227,7 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 							 __u32 *want)
 {
 	struct cursor c = { .data = data, .end = data_end };
-	struct eniaddr_owner transit;
+	struct eni_env env;
 	struct pkt_meta p = {};
 	const struct eniaddr_eni *eni;
 	enum eniaddr_reason r;
@@ -235,7 +239,7 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 		*mode = eni->mode;
 		*src_check = eni->flags & ENIADDR_ENI_F_SRC_CHECK;
 	}
-	transit_owner(&transit, eni, ifindex);
+	eni_env_fill(&env, eni, ifindex);
 	*src_unread = true; /* until the addresses are read */
 	r = parse_eth(&c, &proto);
 	if (r)
@@ -252,7 +256,7 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 	if (!r && p.frag != PKT_FRAG_LATER)
 		r = parse_l4(&c, &p);
 	*want = c.want;
-	return egress_judge(&p, &transit, slot, ifindex, r);
+	return egress_judge(&p, &env, slot, ifindex, r);
 }
 
 /* Counts r on ifindex (direction egress) with the ENI's settings, and returns the tc verdict. */

@@ -28,16 +28,17 @@
  * (NO_RULE). */
 static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *p,
 							 const struct eniaddr_owner *o,
-							 __u32 slot, __u32 ifindex)
+							 const struct eniaddr_timeouts *t,
+							 __u32 ifindex)
 {
-	enum eniaddr_reason r = ct_track(p, o, slot, ifindex);
+	enum eniaddr_reason r = ct_track(p, o, t, ifindex);
 	const struct eniaddr_rule_bits *l4;
 
 	if (r)
 		return r;
 	if (!rules_match(o->in_policy, p->v6, p->saddr, p->proto, p->port, &l4))
 		return ENIADDR_R_NO_RULE;
-	return ct_create(p, o, slot, ifindex, ENIADDR_DIR_INGRESS, l4);
+	return ct_create(p, o, t, ifindex, ENIADDR_DIR_INGRESS, l4);
 }
 
 /*
@@ -47,27 +48,30 @@ static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *
  * produce (VLAN depth times IPv6 extension chains), which exceeds the verifier's budget. Costs
  * one BPF-to-BPF call.
  */
-__noinline int ingress_judge(const struct pkt_meta *p, const struct eniaddr_owner *transit,
-			    __u32 slot, __u32 ifindex)
+__noinline int ingress_judge(const struct pkt_meta *p, const struct eni_env *env, __u32 slot,
+			    __u32 ifindex)
 {
-	const struct eniaddr_owner *o;
+	const struct eniaddr_owner *o, *transit;
+	const struct eniaddr_timeouts *t;
 	enum eniaddr_reason r;
 	bool owned;
 
-	if (!p || !transit) /* global functions get nullable pointers; we never pass NULL */
+	if (!p || !env) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
+	transit = &env->transit;
+	t = &env->timeouts;
 	o = owner_lookup(slot, p->daddr);
 	owned = o && o->ifindex == ifindex;
 	r = failsafe_in(p, slot, ifindex, owned);
 	if (!r) {
 		if (!o && transit->ifindex == ifindex)
-			r = ingress_owned(p, transit, slot, ifindex); /* source/dest check off */
+			r = ingress_owned(p, transit, t, ifindex); /* source/dest check off */
 		else if (!o)
 			r = ENIADDR_R_NOT_OWNED;
 		else if (!owned)
 			r = ENIADDR_R_WRONG_ENI;
 		else
-			r = ingress_owned(p, o, slot, ifindex);
+			r = ingress_owned(p, o, t, ifindex);
 	}
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_remember(ifindex, p, r);
@@ -84,7 +88,7 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 							  __u32 ifindex, __u8 *mode, __u32 *want)
 {
 	struct cursor c = { .data = data, .end = data_end };
-	struct eniaddr_owner transit;
+	struct eni_env env;
 	struct pkt_meta p = {};
 	const struct eniaddr_eni *eni;
 	enum eniaddr_reason r;
@@ -94,7 +98,7 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 	eni = eni_lookup(ifindex, &slot);
 	if (eni)
 		*mode = eni->mode;
-	transit_owner(&transit, eni, ifindex);
+	eni_env_fill(&env, eni, ifindex);
 	r = parse_eth(&c, &proto); /* a runt is malformed, configured or not */
 	if (!r && !eni)
 		return ENIADDR_R_UNCONFIGURED; /* attached before any apply: never blackhole */
@@ -108,7 +112,7 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 		*want = c.want;
 		return r;
 	}
-	return ingress_judge(&p, &transit, slot, ifindex);
+	return ingress_judge(&p, &env, slot, ifindex);
 }
 
 /* Decide, count, and return the action (pass, drop, audit) for one ingress frame. */
