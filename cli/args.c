@@ -103,7 +103,7 @@ static const struct cli_opt help_opt = { "help", 'h', NULL, false, set_help, "sh
 
 static const struct cli_opt attach_opts[] = {
 	{ "mode", 0, "auto|native|generic|tc", false, set_mode,
-	  "auto (default) tries native XDP, then generic XDP, then tc ingress" },
+	  "auto (default) tries native XDP, then tc ingress (generic XDP only when asked)" },
 	{ "conntrack-size", 0, "N", false, set_ct_size,
 	  "entries of the connection-tracking table (default " ENIADDR_STR(ENIADDR_MAX_CT)
 	  "); only when this attach loads the object" },

@@ -572,6 +572,14 @@ static void test_attach_and_detach(void **state)
 	assert_true(has_clsact(ns, "a1"));
 	assert_int_equal(detach("a1"), 0);
 	assert_false(has_clsact(ns, "a1"));
+
+	/* auto on a device without native XDP (a bridge) takes tc, never generic XDP */
+	assert_int_equal(netns_exec(ns, "ip link add d0 type bridge && ip link set d0 up"), 0);
+	assert_int_equal(attach("d0", ATTACH_REQ_AUTO, false), 0);
+	assert_int_equal(ar.mode, ENIADDR_ATTACH_TC);
+	assert_int_equal(xdp_mode(netns_ifindex(ns, "d0")), XDP_ATTACHED_NONE);
+	assert_true(has_tc_filter(netns_ifindex(ns, "d0"), BPF_TC_INGRESS));
+	assert_int_equal(detach("d0"), 0);
 	assert_int_equal(attached_count(), 0);
 
 	netns_leave();

@@ -216,7 +216,8 @@ static const struct try {
 static bool wanted(enum attach_req req, __u32 mode)
 {
 	switch (req) {
-	case ATTACH_REQ_AUTO:    return true;
+	/* Generic XDP linearizes every GRO packet: slower than tc, so auto never picks it. */
+	case ATTACH_REQ_AUTO:    return mode != ENIADDR_ATTACH_GENERIC;
 	case ATTACH_REQ_NATIVE:  return mode == ENIADDR_ATTACH_NATIVE;
 	case ATTACH_REQ_GENERIC: return mode == ENIADDR_ATTACH_GENERIC;
 	case ATTACH_REQ_TC:      return mode == ENIADDR_ATTACH_TC;

@@ -2,9 +2,10 @@
 /*
  * loader/kernel/attach.h — puts the ingress program on devices and takes it off again.
  *
- * Modes, best first: native XDP (in the driver), generic XDP (in the stack), tc clsact ingress
- * (tc_ingress, same decision, for devices where XDP cannot attach). auto tries them in that order
- * and reports why the better ones failed. XDP goes through a bpf_link pinned as
+ * Modes: native XDP (in the driver), tc clsact ingress (tc_ingress, same decision, for devices
+ * where native XDP cannot attach: ENA with MTU > 3498), and generic XDP (in the stack). auto tries
+ * native, then tc, and reports why native failed; it never picks generic XDP, which linearizes
+ * every GRO packet and costs more than tc. --mode generic stays available. XDP goes through a bpf_link pinned as
  * links/xdp-IFINDEX; tc uses a filter with a fixed handle and priority. What attach created is
  * recorded in eniaddr_attach[ifindex] ({mode, created_clsact, handles}), so detach removes
  * exactly that: a clsact qdisc somebody else made stays.
