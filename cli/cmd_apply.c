@@ -26,16 +26,19 @@ struct apply_result {
 	const char *origin;
 	__u64 generation;
 	unsigned int slot;
+	__u64 grace_ns; /* waited for RCU grace periods */
 	size_t enis, addrs, pfxs, srcs, l4s, policies;
 };
 
 static void result_plain(const struct apply_result *r)
 {
 	printf("applied %s: generation %llu (slot %u): %zu ENI%s, %zu address%s, %zu prefix%s, "
-	       "%zu polic%s (%zu source and %zu port entries)\n", r->origin,
+	       "%zu polic%s (%zu source and %zu port entries); waited %.1f ms for grace periods\n",
+	       r->origin,
 	       (unsigned long long)r->generation, r->slot, r->enis, r->enis == 1 ? "" : "s",
 	       r->addrs, r->addrs == 1 ? "" : "es", r->pfxs, r->pfxs == 1 ? "" : "es",
-	       r->policies, r->policies == 1 ? "y" : "ies", r->srcs, r->l4s);
+	       r->policies, r->policies == 1 ? "y" : "ies", r->srcs, r->l4s,
+	       (double)r->grace_ns / 1e6);
 }
 
 static void result_json(const struct apply_result *r)
@@ -51,6 +54,7 @@ static void result_json(const struct apply_result *r)
 	jadd_int(o, "policies", (long long)r->policies);
 	jadd_int(o, "src_entries", (long long)r->srcs);
 	jadd_int(o, "l4_entries", (long long)r->l4s);
+	jadd_u64(o, "grace_wait_us", r->grace_ns / 1000);
 	out_json_print(o);
 }
 
@@ -59,6 +63,7 @@ static int publish_state(const struct cli_args *a, struct desired_state *st,
 			 const struct nics *nics, struct err *e)
 {
 	struct apply_result r = { .origin = st->origin };
+	struct publish_result pr;
 	struct if_prefixes local = {};
 	struct compiled c = {};
 	struct session s;
@@ -83,10 +88,12 @@ static int publish_state(const struct cli_args *a, struct desired_state *st,
 	if (!err)
 		err = compile_state(st, r.slot, &c, e);
 	if (!err)
-		err = publish_commit(&s.maps, &c, &r.generation, e);
+		err = publish_commit_with(&s.maps, &c, NULL, &pr, e);
 	if (err) {
 		session_undo_load(&s);
 	} else {
+		r.generation = pr.generation;
+		r.grace_ns = pr.grace_ns;
 		r.enis = c.enis.n;
 		r.addrs = c.addrs.n;
 		r.pfxs = c.pfxs.n;
