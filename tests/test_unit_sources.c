@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "source/json_dupkeys.h"
 #include "source/json_util.h"
 #include "source/aws.h"
 #include "source/native.h"
@@ -519,6 +520,15 @@ static const struct {
 	  DOC("{'interface':'eth1','security_groups':[],'addresses':[{'primary':true}]}",
 	      SG_A(R_SSH)),
 	  "cfg.json: enis[0].addresses[0]: missing key \"address\"" },
+	{ "duplicate top-level key", "{'enis':[" ENI0 "],\n 'enis':[]}",
+	  "cfg.json: line 2, column 2: duplicate key \"enis\" in the top-level object (first at line "
+	  "1, column 2)" },
+	{ "duplicate rule key",
+	  DOC(ENI0, SG_A("{'protocol':'tcp','ports':'22','ports':'0-65535','from':['::/0']}")),
+	  "duplicate key \"ports\" in security_groups[0].ingress[0] (first at line 1, column" },
+	{ "duplicate key spelled with an escape",
+	  DOC(ENI0, SG_A(R_SSH ",{'protocol':'tcp','from':['::/0'],'fr\\u006fm':['10.0.0.0/8']}")),
+	  "duplicate key \"from\" in security_groups[0].ingress[1] (first at" },
 	{ "address of the wrong type",
 	  DOC("{'interface':'eth1','security_groups':[],'addresses':[17]}", SG_A(R_SSH)),
 	  "cfg.json: enis[0].addresses[0]: must be an address string or an object, not an integer" },
@@ -846,6 +856,16 @@ static const struct aws_case {
 	{ "prefix list bad Cidr", IFS(IFC("")), SGS(P_SSH),
 	  "{'Entries':[{'Cidr':'192.0.2.0/24'},{'Cidr':'192.0.2.0/40'}]}",
 	  "pl.json: Entries[1]: '192.0.2.0/40' is not an IPv4 or IPv6 CIDR" },
+	{ "duplicate FromPort", IFS(IFC("")),
+	  SGS("{'IpProtocol':'tcp','FromPort':22,'ToPort':22,'FromPort':0}"), NULL,
+	  "sgs.json: line 1, column 101: duplicate key \"FromPort\" in "
+	  "SecurityGroups[0].IpPermissions[0] (first at line 1, column 75)" },
+	{ "duplicate MacAddress",
+	  IFS(IFC(",'MacAddress':'0e:11:22:33:44:09'")), SGS(P_SSH), NULL,
+	  "duplicate key \"MacAddress\" in NetworkInterfaces[0] (first at" },
+	{ "duplicate Cidr in a prefix list", IFS(IFC("")), SGS(P_SSH),
+	  "{'Entries':[{'Cidr':'192.0.2.0/24','Cidr':'0.0.0.0/0'}]}",
+	  "pl.json: line 1, column 36: duplicate key \"Cidr\" in Entries[0]" },
 	{ "prefix list truncated", IFS(IFC("")), SGS(P_SSH), "{'Entries':[{'Cidr':'192.0.2.0/24'}",
 	  "pl.json: line 1, column" },
 };
@@ -992,6 +1012,40 @@ static void test_aws_missing_file(void **unused)
 
 /* ---- json_util ---- */
 
+/* Only a name given twice in one object is a duplicate; equal names elsewhere are not. */
+static void test_json_duplicate_keys(void **unused)
+{
+	static const struct {
+		const char *text, *want; /* want NULL: no duplicate */
+	} cases[] = {
+		{ "{\"a\":1,\"b\":{\"a\":1},\"c\":[{\"a\":1},{\"a\":2}]}", NULL },
+		{ "{\"a\":\"\\\"a\\\":1,\",\"b\":\"a\"}", NULL }, /* names inside strings */
+		{ "{\"a\":1,\"A\":2,\"a \":3,\"\":4}", NULL },                 /* case, space, empty */
+		{ "{\"\\ud83d\\ude00\":1,\"\\ud83d\\ude01\":2}", NULL },    /* surrogate pairs */
+		{ "{\"x\":[1,{\"y\":[{}, {\"z\":1,\"z\":2}]}]}",
+		  "f.json: line 1, column 26: duplicate key \"z\" in x[1].y[1] (first at line 1, "
+		  "column 20)" },
+		{ "{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}", "duplicate key \"\xf0\x9f\x98\x80\"" },
+		{ "{\"a\\/b\":1,\"a/b\":2}", "duplicate key \"a/b\" in the top-level object" },
+		{ "{\"k\":{\"v\":1},\"k\":{\"v\":1}}", "duplicate key \"k\"" },
+	};
+	struct err e = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *t = cases[i].text;
+		int ret;
+
+		err_clear(&e);
+		ret = json_check_duplicate_keys(t, strlen(t), "f.json", &e);
+		if (!cases[i].want) {
+			if (ret)
+				fail_msg("case %zu: %s", i, e.msg);
+			continue;
+		}
+		check_error(t, ret, &e, "f.json", cases[i].want);
+	}
+}
+
 static void test_jpos_and_mac(void **unused)
 {
 	struct jpos root = jpos_root("f.json");
@@ -1022,6 +1076,7 @@ int main(void)
 		cmocka_unit_test(test_rule_validate),
 		cmocka_unit_test(test_default_timeouts),
 		cmocka_unit_test(test_jpos_and_mac),
+		cmocka_unit_test(test_json_duplicate_keys),
 		cmocka_unit_test(test_native_full),
 		cmocka_unit_test(test_native_malformed),
 		cmocka_unit_test(test_native_small),

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "source/json_dupkeys.h"
 #include "source/json_util.h"
 
 #define JSON_MAX_FILE (64u << 20) /* a describe-network-interfaces of a large VPC is a few MiB */
@@ -148,6 +149,8 @@ int json_parse_doc(const char *text, const char *file, struct json_object **root
 	enum json_tokener_error jerr;
 	size_t len = strlen(text);
 	unsigned int line, col;
+	size_t end;
+	int err;
 
 	if (len > INT32_MAX - 1)
 		return err_set(e, EFBIG, "%s: document too large", file);
@@ -159,7 +162,8 @@ int json_parse_doc(const char *text, const char *file, struct json_object **root
 	 * data instead of waiting for more. */
 	obj = json_tokener_parse_ex(tok, text, (int)len + 1);
 	jerr = json_tokener_get_error(tok);
-	line_col(text, json_tokener_get_parse_end(tok), &line, &col);
+	end = json_tokener_get_parse_end(tok);
+	line_col(text, end, &line, &col);
 	json_tokener_free(tok);
 	if (!obj) {
 		bool blank = strspn(text, " \t\r\n") == len;
@@ -172,6 +176,12 @@ int json_parse_doc(const char *text, const char *file, struct json_object **root
 		return err_set(e, EINVAL, "%s: line %u, column %u: invalid JSON: %s", file, line,
 			       col, jerr == json_tokener_success ? "null document"
 							       : json_tokener_error_desc(jerr));
+	}
+	/* json-c keeps the last of two equal keys: a document that says two things is refused */
+	err = json_check_duplicate_keys(text, end, file, e);
+	if (err) {
+		json_object_put(obj);
+		return err;
 	}
 	if (!json_object_is_type(obj, json_type_object)) {
 		const char *what = json_type_phrase(obj);
