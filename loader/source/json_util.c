@@ -335,7 +335,11 @@ int jcopy_id(const struct jpos *pos, const char *what, const char *s, char *dst,
 
 int jip_addr(const struct jpos *pos, const char *s, struct ip_prefix *out, struct err *e)
 {
-	if (ip_addr_parse(s, out->addr))
+	int ret = ip_addr_parse(s, out->addr);
+
+	if (ret == -EAFNOSUPPORT)
+		return jpos_err(e, pos, "'%s' " ADDR_MAPPED_ADVICE, s);
+	if (ret)
 		return jpos_err(e, pos, "'%s' is not an IPv4 or IPv6 address", s);
 	out->plen = 128;
 	return 0;
@@ -344,9 +348,14 @@ int jip_addr(const struct jpos *pos, const char *s, struct ip_prefix *out, struc
 int jip_cidr(const struct jpos *pos, const char *s, bool need_len, struct ip_prefix *out,
 	     struct err *e)
 {
+	int ret;
+
 	if (need_len && !strchr(s, '/'))
 		return jpos_err(e, pos, "'%s' is not a CIDR (address/length)", s);
-	if (ip_prefix_parse(s, out))
+	ret = ip_prefix_parse(s, out);
+	if (ret == -EAFNOSUPPORT)
+		return jpos_err(e, pos, "'%s' " ADDR_MAPPED_ADVICE, s);
+	if (ret)
 		return jpos_err(e, pos, "'%s' is not an IPv4 or IPv6 CIDR", s);
 	return 0;
 }
