@@ -14,6 +14,7 @@
 #include "cmds.h"
 #include "compile/compile.h"
 #include "kernel/ifaces.h"
+#include "log.h"
 #include "source/local_subnets.h"
 #include "output.h"
 #include "kernel/publish.h"
@@ -22,12 +23,16 @@
 #include "source/native.h"
 #include "state.h"
 
+#define APPLY_MAX_WARNINGS 16
+
 struct apply_result {
 	const char *origin;
 	__u64 generation;
 	unsigned int slot;
 	__u64 grace_ns; /* waited for RCU grace periods */
 	size_t enis, addrs, pfxs, srcs, l4s, policies;
+	char warnings[APPLY_MAX_WARNINGS][STATE_WARN_LEN];
+	size_t n_warnings;
 };
 
 static void result_plain(const struct apply_result *r)
@@ -39,6 +44,15 @@ static void result_plain(const struct apply_result *r)
 	       r->addrs, r->addrs == 1 ? "" : "es", r->pfxs, r->pfxs == 1 ? "" : "es",
 	       r->policies, r->policies == 1 ? "y" : "ies", r->srcs, r->l4s,
 	       (double)r->grace_ns / 1e6);
+}
+
+static struct json_object *warnings_json(const struct apply_result *r)
+{
+	struct json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < r->n_warnings && i < APPLY_MAX_WARNINGS; i++)
+		json_object_array_add(list, json_object_new_string(r->warnings[i]));
+	return list;
 }
 
 static void result_json(const struct apply_result *r)
@@ -55,6 +69,7 @@ static void result_json(const struct apply_result *r)
 	jadd_int(o, "src_entries", (long long)r->srcs);
 	jadd_int(o, "l4_entries", (long long)r->l4s);
 	jadd_u64(o, "grace_wait_us", r->grace_ns / 1000);
+	json_object_object_add(o, "warnings", warnings_json(r));
 	out_json_print(o);
 }
 
@@ -104,6 +119,9 @@ static int publish_state(const struct cli_args *a, struct desired_state *st,
 	session_close(&s);
 	compiled_free(&c);
 	if (!err) {
+		r.n_warnings = state_warnings(st, r.warnings, APPLY_MAX_WARNINGS);
+		for (size_t i = 0; i < r.n_warnings && i < APPLY_MAX_WARNINGS; i++)
+			log_warn("%s", r.warnings[i]);
 		if (out_json())
 			result_json(&r);
 		else

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "compile/compile.h"
 #include "source/json_dupkeys.h"
 #include "source/json_util.h"
 #include "source/aws.h"
@@ -856,10 +857,6 @@ static const struct aws_case {
 	{ "CidrIp missing", IFS(IFC("")),
 	  SGS("{'IpProtocol':'-1','IpRanges':[{'Description':'x'}]}"), NULL,
 	  "sgs.json: SecurityGroups[0].IpPermissions[0].IpRanges[0]: missing key \"CidrIp\"" },
-	{ "group peer undefined", IFS(IFC("")),
-	  SGS("{'IpProtocol':'-1','UserIdGroupPairs':[{'GroupId':'sg-9','UserId':'1'}]}"), NULL,
-	  "sgs.json: SecurityGroups[0].IpPermissions[0].UserIdGroupPairs[0]: references security "
-	  "group sg-9, which is not defined" },
 	{ "prefix list not given", IFS(IFC("")),
 	  SGS("{'IpProtocol':'-1','PrefixListIds':[{'PrefixListId':'pl-9'}]}"), NULL,
 	  "sgs.json: SecurityGroups[0].IpPermissions[0].PrefixListIds[0]: references prefix list "
@@ -1007,6 +1004,51 @@ static void test_aws_peer_group_members_only(void **unused)
 	state_free(&s);
 }
 
+/*
+ * A rule naming a group no document describes (a peered VPC's, another account's) is valid AWS
+ * output: it matches the members the documents show (none here), every other rule applies, and
+ * the state says so in a warning.
+ */
+static void test_aws_foreign_group_reference(void **unused)
+{
+	static const struct aws_case c = {
+		"foreign group",
+		IFS(IFC("")),
+		SGS(P_SSH ",{'IpProtocol':'tcp','FromPort':5432,'ToPort':5432,'UserIdGroupPairs':"
+		    "[{'GroupId':'sg-0peer','UserId':'123456789012','VpcId':'vpc-1',"
+		    "'VpcPeeringConnectionId':'pcx-1','PeeringStatus':'active'}]}"),
+		NULL, NULL,
+	};
+	char warn[4][STATE_WARN_LEN];
+	struct desired_state s;
+	struct compiled out = { 0 };
+	struct err e = { 0 };
+	const struct group *g;
+
+	state_init(&s);
+	if (aws_run(&c, &s, &e))
+		fail_msg("%s", e.msg);
+	g = state_find_group(&s, "sg-1");
+	assert_int_equal(g->ingress.n, 2);
+	assert_rule(&g->ingress.v[0], 6, 22, 22, PEER_CIDR, "192.0.2.0/24");
+	g = state_find_group(&s, "sg-0peer");
+	assert_non_null(g);
+	assert_int_equal(g->members.n, 0);
+	assert_int_equal(g->ingress.n, 0);
+	assert_int_equal(state_warnings(&s, warn, 4), 1);
+	assert_string_equal(warn[0], "security group sg-0peer has no known members: 1 rule naming "
+			    "it (first sgs.json: SecurityGroups[0].IpPermissions[1]."
+			    "UserIdGroupPairs[0]) match nothing");
+	/* it compiles: the SSH rule is there, the reference adds no source */
+	s.enis.v[0].ifindex = 7;
+	if (compile_state(&s, 0, &out, &e))
+		fail_msg("%s", e.msg);
+	assert_int_equal(out.enis.n, 1);
+	assert_true(out.srcs.n >= 1);
+	compiled_free(&out);
+	state_free(&s);
+}
+
 static void test_aws_missing_file(void **unused)
 {
 	struct aws_inputs in = {
@@ -1098,6 +1140,7 @@ int main(void)
 		cmocka_unit_test(test_aws_malformed),
 		cmocka_unit_test(test_aws_details),
 		cmocka_unit_test(test_aws_peer_group_members_only),
+		cmocka_unit_test(test_aws_foreign_group_reference),
 		cmocka_unit_test(test_aws_missing_file),
 	};
 
