@@ -12,7 +12,10 @@
 #include <string.h>
 
 #include "addr.h"
+#include "guard.h"
 #include "kernel/attach.h"
+#include "kernel/confirm.h"
+#include "kernel/ctl.h"
 #include "cmds.h"
 #include "output.h"
 #include "kernel/publish.h"
@@ -33,6 +36,10 @@ struct status_row {
 
 struct status {
 	struct eniaddr_state state;
+	struct eniaddr_ctl ctl;        /* guards, notes of the last publish */
+	bool confirm_pending;
+	__u64 confirm_generation;
+	__s64 confirm_left_s;
 	VEC(struct status_row) rows;
 };
 
@@ -183,6 +190,11 @@ static int status_read(const struct map_fds *m, struct status *st, struct err *e
 		err = read_nexthops(m, st, e);
 	if (!err)
 		err = read_attach(m, st, e);
+	if (!err)
+		err = ctl_read(m, &st->ctl, e);
+	if (!err)
+		st->confirm_pending = confirm_pending(m, &st->confirm_generation,
+						      &st->confirm_left_s);
 	if (!err && st->rows.n)
 		qsort(st->rows.v, st->rows.n, sizeof(st->rows.v[0]), by_row);
 	return err;
@@ -208,6 +220,61 @@ static const char *attach_name(const struct status_row *r, char *buf, size_t len
 	return buf;
 }
 
+/* Guards, a pending confirm and everything that deserves a warning. */
+static void status_notes_plain(const struct status *st)
+{
+	char g[GUARD_STRLEN];
+
+	for (__u32 i = 0; i < st->ctl.n_guards; i++) {
+		guard_format(&st->ctl.guards[i], g);
+		printf("guard: %s %s, whatever the configuration says\n",
+		       st->ctl.guards[i].port ? "TCP port from" : "everything from", g);
+	}
+	if (st->confirm_pending)
+		printf("confirm: generation %llu is reverted in %llds unless `eniaddr-bpf confirm` "
+		       "comes first\n", (unsigned long long)st->confirm_generation,
+		       (long long)(st->confirm_left_s > 0 ? st->confirm_left_s : 0));
+	for (size_t i = 0; i < st->rows.n; i++)
+		if (!st->rows.v[i].configured && st->rows.v[i].attach_mode != ENIADDR_ATTACH_NONE)
+			printf("warning: %s is attached without configuration: it passes "
+			       "everything\n", st->rows.v[i].ifname);
+	for (__u32 i = 0; i < st->ctl.n_notes; i++)
+		printf("warning: %.*s\n", ENIADDR_NOTE_LEN, st->ctl.notes[i]);
+}
+
+static struct json_object *status_notes_json(const struct status *st, struct json_object *o)
+{
+	struct json_object *guards = json_object_new_array(), *warn = json_object_new_array();
+	char g[GUARD_STRLEN], text[ENIADDR_NOTE_LEN + 1];
+
+	for (__u32 i = 0; i < st->ctl.n_guards; i++) {
+		guard_format(&st->ctl.guards[i], g);
+		json_object_array_add(guards, json_object_new_string(g));
+	}
+	json_object_object_add(o, "guards", guards);
+	if (st->confirm_pending) {
+		struct json_object *c = json_object_new_object();
+
+		jadd_u64(c, "generation", st->confirm_generation);
+		jadd_int(c, "reverts_in_s", st->confirm_left_s > 0 ? st->confirm_left_s : 0);
+		json_object_object_add(o, "confirm_pending", c);
+	} else {
+		json_object_object_add(o, "confirm_pending", NULL);
+	}
+	for (size_t i = 0; i < st->rows.n; i++)
+		if (!st->rows.v[i].configured && st->rows.v[i].attach_mode != ENIADDR_ATTACH_NONE) {
+			snprintf(text, sizeof(text), "%s is attached without configuration: it "
+				 "passes everything", st->rows.v[i].ifname);
+			json_object_array_add(warn, json_object_new_string(text));
+		}
+	for (__u32 i = 0; i < st->ctl.n_notes; i++) {
+		snprintf(text, sizeof(text), "%.*s", ENIADDR_NOTE_LEN, st->ctl.notes[i]);
+		json_object_array_add(warn, json_object_new_string(text));
+	}
+	json_object_object_add(o, "warnings", warn);
+	return o;
+}
+
 static void status_plain(const struct status *st)
 {
 	char att[32];
@@ -218,8 +285,10 @@ static void status_plain(const struct status *st)
 	else
 		printf("generation %llu (slot %u)\n", (unsigned long long)st->state.generation,
 		       st->state.active_slot);
-	if (!st->rows.n)
+	if (!st->rows.n) {
+		status_notes_plain(st);
 		return;
+	}
 	printf("%-15s %7s  %-15s %-12s %5s %8s %8s %9s %9s %10s\n", "IFNAME", "IFINDEX",
 	       "ATTACH", "MODE", "ADDRS", "PREFIXES", "IN_RULES", "OUT_RULES", "IN_POLICY",
 	       "OUT_POLICY");
@@ -249,6 +318,7 @@ static void status_plain(const struct status *st)
 			       r->ifname, subnet, router);
 		}
 	}
+	status_notes_plain(st);
 }
 
 /* [{"subnet": "192.0.2.0/24", "router": "192.0.2.1"}, ...]: the redirect's next hops. */
@@ -305,7 +375,7 @@ static void status_json(const struct status *st)
 	}
 	json_object_object_add(o, "enis", enis);
 	json_object_object_add(o, "attached_unconfigured", unconf);
-	out_json_print(o);
+	out_json_print(status_notes_json(st, o));
 }
 
 int cmd_status(const struct cli_args *a, struct err *e)
