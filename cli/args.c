@@ -72,7 +72,7 @@ static int set_guard(struct cli_args *a, const char *v, struct err *e)
 static int set_confirm(struct cli_args *a, const char *v, struct err *e)
 {
 	unsigned long n;
-	int err = parse_count("confirm", v, 10, 3600, &n, e);
+	int err = parse_count("confirm", v, 1, 3600, &n, e);
 
 	a->confirm = (unsigned int)n;
 	return err;
@@ -151,7 +151,7 @@ static const struct cli_opt sync_opts[] = {
 	  "management access no policy removes: TCP PORT (or everything) from CIDR; repeat "
 	  "for more; kept until the last detach" },
 	{ "confirm", 0, "SECONDS", false, set_confirm,
-	  "keep the previous configuration and go back to it after SECONDS (10..3600) unless "
+	  "keep the previous configuration and go back to it after SECONDS (1..3600) unless "
 	  "`" CLI_NAME " confirm` comes first" },
 	{ NULL },
 };
@@ -161,7 +161,7 @@ static const struct cli_opt apply_opts[] = {
 	  "management access no policy removes: TCP PORT (or everything) from CIDR; repeat "
 	  "for more; kept until the last detach" },
 	{ "confirm", 0, "SECONDS", false, set_confirm,
-	  "keep the previous configuration and go back to it after SECONDS (10..3600) unless "
+	  "keep the previous configuration and go back to it after SECONDS (1..3600) unless "
 	  "`" CLI_NAME " confirm` comes first" },
 	{ NULL },
 };

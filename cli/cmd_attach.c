@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernel/attach.h"
+#include "kernel/ct_seed.h"
 #include "kernel/ctl.h"
 #include "log.h"
 #include "cmds.h"
@@ -45,6 +46,25 @@ static bool configured(const struct map_fds *m, int ifindex)
 		return false;
 	k = (struct eniaddr_eni_key){ .slot = st.active_slot, .ifindex = (__u32)ifindex };
 	return !bpf_map_lookup_elem(m->enis, &k, &eni);
+}
+
+/* The TCP connections open on these devices become established flows before the programs go
+ * on (ct_seed.h): attaching never cuts the operator's SSH session. Failing only warns. */
+static void seed_open_flows(const struct cli_args *a, const struct session *s)
+{
+	int ifindexes[CLI_MAX_POS];
+	struct ct_seed_stats st;
+	struct err e = {};
+
+	for (size_t i = 0; i < a->n_pos; i++)
+		ifindexes[i] = (int)if_nametoindex(a->pos[i]);
+	if (ct_seed_from_sockets(s->maps.ct, ifindexes, a->n_pos, &st, &e)) {
+		log_warn("%s; open connections may need a rule to survive", e.msg);
+		return;
+	}
+	if (st.seeded)
+		log_info("%zu open TCP connection%s kept through attach (connection tracking)",
+			 st.seeded, st.seeded == 1 ? "" : "s");
 }
 
 static const char *mode_long(__u32 mode)
@@ -105,6 +125,8 @@ int cmd_attach(const struct cli_args *a, struct err *e)
 	if (!err && a->n_guards && s.maps.state >= 0 && !s.created)
 		log_warn("the guard%s join%s the inbound rules with the next apply or sync",
 			 a->n_guards == 1 ? "" : "s", a->n_guards == 1 ? "s" : "");
+	if (!err)
+		seed_open_flows(a, &s);
 	for (i = 0; i < a->n_pos && !err; i++) {
 		/* tc_egress always goes along (issue 4): replies must leave by the ENI that
 		 * owns their source whatever the ingress mode. */
