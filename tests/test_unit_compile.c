@@ -906,6 +906,38 @@ static void test_too_many_selectors(void **st)
 	assert_int_equal(c.enis.n + c.addrs.n + c.srcs.n + c.l4s.n + c.policies.n, 0);
 }
 
+/* 1025 rules from a group of 1024 members multiply out past COMPILE_MAX_EXPANSION: refused
+ * with the numbers before the product is allocated; one rule less fits the bound. */
+static void test_expansion_bound(void **st)
+{
+	struct desired_state *s = *st;
+	struct compiled c;
+	struct err e = { 0 };
+	struct group *g;
+
+	for (int i = 0; i < 1024; i++) {
+		struct ip_prefix *p = VEC_PUSH(&grp(s, "sg-many")->members);
+
+		assert_non_null(p);
+		*p = pfx("10.0.0.0");
+		p->addr[14] = (uint8_t)(i >> 8);
+		p->addr[15] = (uint8_t)i;
+	}
+	for (int i = 0; i < 1024; i++)
+		rule(s, "sg-rules", IN, TCP, 1000 + i % 5, 1000 + i % 5, "sg-many");
+	eni(s, 2, "sg-rules", "10.1.0.1");
+	compile_ok(s, 0, &c); /* 1024 x 1024 = the bound exactly */
+	compiled_free(&c);
+	rule(s, "sg-rules", IN, TCP, 22, 22, "sg-many");
+	assert_int_equal(compile_state(s, 0, &c, &e), -E2BIG);
+	assert_non_null(strstr(e.msg, "test: enis[0]: ingress rules of sg-rules expand to more "
+				      "than 1048576 peer prefixes"));
+	assert_non_null(strstr(e.msg, "1025 rules so far, the last test: sg-rules.in[1024]"));
+	g = grp(s, "sg-rules");
+	assert_int_equal(g->ingress.n, 1025);
+	assert_int_equal(c.enis.n + c.addrs.n + c.srcs.n + c.l4s.n + c.policies.n, 0);
+}
+
 static void expect_e2big(const struct desired_state *s, const char *map, const char *needed,
 			 const char *fit)
 {
@@ -1361,6 +1393,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_owner_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slot_bit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_egress_default, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expansion_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_selectors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capacity_addrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capacity_enis, setup, teardown),
