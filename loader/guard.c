@@ -17,6 +17,9 @@ int guard_parse(const char *s, struct eniaddr_guard *g, struct err *e)
 	size_t len;
 	int ret;
 
+	if (!slash && strchr(s, ':') && !strchr(s, '.'))
+		return err_set(e, EINVAL, "bad --guard '%s': an IPv6 guard needs its /len, the port "
+			       "follows it (2001:db8::1/128:22)", s);
 	if (slash)
 		colon = strchr(slash, ':');
 	else if (strchr(s, '.')) /* IPv4 host: a.b.c.d:PORT */
@@ -42,8 +45,8 @@ int guard_parse(const char *s, struct eniaddr_guard *g, struct err *e)
 	if (ret == -EAFNOSUPPORT)
 		return err_set(e, EINVAL, "bad --guard '%s': '%s' " ADDR_MAPPED_ADVICE, s, cidr);
 	if (ret)
-		return err_set(e, EINVAL, "bad --guard '%s': '%s' is not an IPv4 or IPv6 CIDR%s", s,
-			       cidr, slash ? "" : " (an IPv6 guard with a port needs /len)");
+		return err_set(e, EINVAL, "bad --guard '%s': '%s' is not an IPv4 or IPv6 CIDR", s,
+			       cidr);
 	memcpy(g->addr, p.addr, 16);
 	g->plen = p.plen;
 	return 0;

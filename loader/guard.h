@@ -24,7 +24,7 @@
 
 /*
  * "198.51.100.0/24:22", "198.51.100.7:22", "2001:db8::/32:22", "203.0.113.0/24" (every port).
- * An IPv6 guard with a port needs its /len (the port follows it). -EINVAL with e naming the text.
+ * An IPv6 guard needs its /len (the port follows it). -EINVAL with e naming the text.
  */
 int guard_parse(const char *s, struct eniaddr_guard *g, struct err *e);
 
