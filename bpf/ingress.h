@@ -21,6 +21,7 @@
 #include "frags.h"
 #include "rules.h"
 #include "conntrack.h"
+#include "unconfigured.h"
 
 /* Steps 8-9 for a destination this ENI owns: a live flow passes (CT_*), else a rule of the
  * address's inbound policy must admit the packet, which then starts a flow (ALLOWED), or not
@@ -87,8 +88,8 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 	r = parse_eth(&c, &proto); /* a runt is malformed, configured or not */
 	if (r)
 		return r;
-	if (!eni)
-		return ENIADDR_R_UNCONFIGURED; /* attached before any apply: never blackhole */
+	if (!eni) /* attached before any apply: passes, unless attach said --unconfigured drop */
+		return unconfigured_verdict(ifindex, proto);
 	r = parse_l3(&c, proto, &p);
 	if (r)
 		return r;

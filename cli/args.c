@@ -69,6 +69,17 @@ static int set_guard(struct cli_args *a, const char *v, struct err *e)
 	return guard_parse(v, &g, e) ?: guard_add(a->guards, &a->n_guards, &g, e);
 }
 
+static int set_unconfigured(struct cli_args *a, const char *v, struct err *e)
+{
+	if (!strcmp(v, "pass"))
+		a->unconfigured = CLI_UNCONF_PASS;
+	else if (!strcmp(v, "drop"))
+		a->unconfigured = CLI_UNCONF_DROP;
+	else
+		return err_set(e, EINVAL, "bad --unconfigured '%s': expected pass or drop", v);
+	return 0;
+}
+
 static int set_confirm(struct cli_args *a, const char *v, struct err *e)
 {
 	unsigned long n;
@@ -123,6 +134,8 @@ static const struct cli_opt attach_opts[] = {
 	{ "conntrack-size", 0, "N", false, set_ct_size,
 	  "entries of the connection-tracking table (default " ENIADDR_STR(ENIADDR_MAX_CT)
 	  "); only when this attach loads the object" },
+	{ "unconfigured", 0, "pass|drop", false, set_unconfigured,
+	  "while DEV has no configuration: pass everything (default) or drop IPv4/IPv6" },
 	{ "guard", 0, "CIDR[:PORT]", false, set_guard,
 	  "management access no policy removes: TCP PORT (or everything) from CIDR; repeat "
 	  "for more; kept until the last detach" },
@@ -202,7 +215,8 @@ static int check_help(const struct cli_args *a, struct err *e)
 
 const struct cli_command cli_commands[CLI_CMD_COUNT] = {
 	{ "attach", CLI_CMD_ATTACH,
-	  "[--mode auto|native|generic|tc] [--conntrack-size N] [--guard CIDR[:PORT]]... DEV...",
+	  "[--mode auto|native|generic|tc] [--conntrack-size N] [--unconfigured pass|drop] "
+	  "[--guard CIDR[:PORT]]... DEV...",
 	  "attach the ingress and egress programs to each DEV (again: no change)", attach_opts,
 	  1, MANY, "DEV", NULL },
 	{ "detach", CLI_CMD_DETACH, "DEV... | --all",

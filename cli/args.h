@@ -72,6 +72,7 @@ struct cli_args {
 	struct eniaddr_guard guards[ENIADDR_MAX_GUARDS]; /* --guard, in order */
 	unsigned int n_guards;
 	unsigned int confirm;   /* apply/sync --confirm SECONDS; 0: none */
+	enum { CLI_UNCONF_KEEP, CLI_UNCONF_PASS, CLI_UNCONF_DROP } unconfigured; /* attach */
 	/* positional arguments of the command, in order */
 	const char *pos[CLI_MAX_POS];
 	size_t n_pos;

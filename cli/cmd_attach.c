@@ -67,6 +67,13 @@ static void seed_open_flows(const struct cli_args *a, const struct session *s)
 			 st.seeded, st.seeded == 1 ? "" : "s");
 }
 
+static bool unconfigured_drops(const struct map_fds *m, int ifindex)
+{
+	struct eniaddr_attach rec;
+
+	return !attach_lookup(m, ifindex, &rec) && (rec.flags & ENIADDR_ATTACH_F_UNCONFIGURED_DROP);
+}
+
 static const char *mode_long(__u32 mode)
 {
 	switch (mode) {
@@ -133,8 +140,16 @@ int cmd_attach(const struct cli_args *a, struct err *e)
 		err = attach_device(&s.pins, &s.maps, a->pos[i], a->mode, true, &r, e);
 		if (err)
 			break;
+		if (a->unconfigured != CLI_UNCONF_KEEP)
+			err = attach_set_unconfigured_drop(&s.maps, r.ifindex,
+							   a->unconfigured == CLI_UNCONF_DROP, e);
+		if (err)
+			break;
 		conf = configured(&s.maps, r.ifindex);
-		if (!conf)
+		if (!conf && unconfigured_drops(&s.maps, r.ifindex))
+			log_warn("%s has no configuration: its IPv4 and IPv6 traffic drops (counted "
+				 "`unconfigured_drop`) until apply or sync configures it", r.ifname);
+		else if (!conf)
 			log_warn("%s has no configuration: it passes everything (counted "
 				 "`unconfigured`) until apply or sync configures it", r.ifname);
 		if (list)

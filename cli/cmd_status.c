@@ -29,6 +29,7 @@ struct status_row {
 	struct eniaddr_eni eni;
 	__u32 attach_mode;         /* ENIADDR_ATTACH_NONE: not attached */
 	bool egress;               /* tc_egress attached too */
+	bool unconf_drop;          /* attach --unconfigured drop */
 	unsigned int addrs, overrides, pfxs;
 	struct eniaddr_nexthop nh[2]; /* [0] IPv4, [1] IPv6: where redirects to this ENI go */
 	bool has_nh[2];
@@ -160,6 +161,7 @@ static int read_attach(const struct map_fds *m, struct status *st, struct err *e
 			return err_set(e, ENOMEM, "out of memory");
 		r->attach_mode = v.mode;
 		r->egress = v.tc_out_handle != 0;
+		r->unconf_drop = v.flags & ENIADDR_ATTACH_F_UNCONFIGURED_DROP;
 	}
 	return errno == ENOENT ? 0 : walk_error(ENIADDR_STR(ENIADDR_MAP_ATTACH), e);
 }
@@ -220,6 +222,12 @@ static const char *attach_name(const struct status_row *r, char *buf, size_t len
 	return buf;
 }
 
+static const char *unconf_effect(const struct status_row *r)
+{
+	return r->unconf_drop ? "its IPv4 and IPv6 traffic drops (--unconfigured drop)"
+			      : "it passes everything";
+}
+
 /* Guards, a pending confirm and everything that deserves a warning. */
 static void status_notes_plain(const struct status *st)
 {
@@ -236,8 +244,8 @@ static void status_notes_plain(const struct status *st)
 		       (long long)(st->confirm_left_s > 0 ? st->confirm_left_s : 0));
 	for (size_t i = 0; i < st->rows.n; i++)
 		if (!st->rows.v[i].configured && st->rows.v[i].attach_mode != ENIADDR_ATTACH_NONE)
-			printf("warning: %s is attached without configuration: it passes "
-			       "everything\n", st->rows.v[i].ifname);
+			printf("warning: %s is attached without configuration: %s\n",
+			       st->rows.v[i].ifname, unconf_effect(&st->rows.v[i]));
 	for (__u32 i = 0; i < st->ctl.n_notes; i++)
 		printf("warning: %.*s\n", ENIADDR_NOTE_LEN, st->ctl.notes[i]);
 }
@@ -263,8 +271,8 @@ static struct json_object *status_notes_json(const struct status *st, struct jso
 	}
 	for (size_t i = 0; i < st->rows.n; i++)
 		if (!st->rows.v[i].configured && st->rows.v[i].attach_mode != ENIADDR_ATTACH_NONE) {
-			snprintf(text, sizeof(text), "%s is attached without configuration: it "
-				 "passes everything", st->rows.v[i].ifname);
+			snprintf(text, sizeof(text), "%s is attached without configuration: %s",
+				 st->rows.v[i].ifname, unconf_effect(&st->rows.v[i]));
 			json_object_array_add(warn, json_object_new_string(text));
 		}
 	for (__u32 i = 0; i < st->ctl.n_notes; i++) {
@@ -297,7 +305,8 @@ static void status_plain(const struct status *st)
 
 		if (!r->configured) {
 			printf("%-15s %7u  %-15s %-12s %5s %8s %8s %9s %9s %10s\n", r->ifname,
-			       r->ifindex, attach_name(r, att, sizeof(att)), "unconfigured", "-", "-",
+			       r->ifindex, attach_name(r, att, sizeof(att)),
+			       r->unconf_drop ? "unconf-drop" : "unconfigured", "-", "-",
 			       "-", "-", "-", "-");
 			continue;
 		}
@@ -357,6 +366,8 @@ static void status_json(const struct status *st)
 		jadd_int(j, "ifindex", r->ifindex);
 		jadd_str(j, "attach", attach_mode_name(r->attach_mode));
 		jadd_bool(j, "egress", r->egress);
+		if (!r->configured)
+			jadd_str(j, "unconfigured", r->unconf_drop ? "drop" : "pass");
 		if (r->configured) {
 			jadd_str(j, "mode", eni_mode_name(r->eni.mode));
 			jadd_int(j, "addresses", r->addrs);

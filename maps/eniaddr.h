@@ -103,7 +103,8 @@ enum eniaddr_action {
 	X(EGRESS_NO_RULE,    "egress_no_rule",    DROP)                                \
 	X(SPOOFED_SOURCE,    "spoofed_source",    DROP)                                \
 	X(REDIRECT_FAILED,   "redirect_failed",   DROP)                                \
-	X(CT_FULL,           "ct_full",           DROP)
+	X(CT_FULL,           "ct_full",           DROP)                                \
+	X(UNCONFIGURED_DROP, "unconfigured_drop", DROP) /* attach --unconfigured drop */
 
 #define ENIADDR_REASON_ENUM_(e, name, kind) ENIADDR_R_##e,
 enum eniaddr_reason {
@@ -306,7 +307,11 @@ struct eniaddr_attach {
 	__u32 tc_in_prio;
 	__u32 tc_out_handle;  /* 0 when no tc egress filter */
 	__u32 tc_out_prio;
+	__u32 flags;          /* ENIADDR_ATTACH_F_* */
 };
+
+/* IP frames drop while the device has no configuration (attach --unconfigured drop). */
+#define ENIADDR_ATTACH_F_UNCONFIGURED_DROP (1u << 0)
 
 #ifndef __cplusplus
 _Static_assert(sizeof(struct eniaddr_state) == 16, "eniaddr_state layout");
@@ -322,7 +327,7 @@ _Static_assert(sizeof(struct eniaddr_stat_key) == 8, "eniaddr_stat_key layout");
 _Static_assert(sizeof(struct eniaddr_stat) == 16, "eniaddr_stat layout");
 _Static_assert(sizeof(struct eniaddr_frag_key) == 44, "eniaddr_frag_key layout");
 _Static_assert(sizeof(struct eniaddr_frag) == 16, "eniaddr_frag layout");
-_Static_assert(sizeof(struct eniaddr_attach) == 24, "eniaddr_attach layout");
+_Static_assert(sizeof(struct eniaddr_attach) == 28, "eniaddr_attach layout");
 _Static_assert(sizeof(struct eniaddr_ct_key) == 44, "eniaddr_ct_key layout");
 _Static_assert(sizeof(struct eniaddr_ct) == 40, "eniaddr_ct layout");
 _Static_assert(ENIADDR_R_COUNT < 256, "reasons fit the stat key");

@@ -8,7 +8,9 @@
  *  - a management guard (--guard) lets its client in whatever the configuration says, also
  *    after applies that never mention it;
  *  - apply --confirm goes back to the previous configuration by itself when nobody confirms
- *    (the CLI has long exited: the watchdog does it), and stays when `confirm` comes in time.
+ *    (the CLI has long exited: the watchdog does it), and stays when `confirm` comes in time;
+ *  - a device the configuration leaves out passes everything, and drops with
+ *    `attach --unconfigured drop`; both say so.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -219,12 +221,35 @@ static void test_confirm_reverts_unless_confirmed(void **state)
 	assert_true(tcp_ok(ns_coff, "192.0.2.10", OPEN_PORT));
 }
 
+/* A device the configuration leaves out: passes by default, drops with --unconfigured drop. */
+static void test_unconfigured_drop(void **state)
+{
+	char path[PATH_MAX];
+	const char *only_eth1 =
+		"{\"enis\": [{\"interface\": \"eth1\", \"security_groups\": [],"
+		" \"addresses\": [\"192.0.2.20\"]}], \"security_groups\": []}";
+
+	assert_int_equal(clirun_write_file(&cli, "eth1.json", only_eth1, path), 0);
+	assert_int_equal(clirun(&cli, out, sizeof(out), "apply %s", path), 0);
+	assert_true(tcp_ok(ns_coff, "192.0.2.10", OPEN_PORT));
+	assert_int_equal(clirun(&cli, out, sizeof(out), "status"), 0);
+	assert_non_null(strstr(out, "warning: eth0 is attached without configuration: it passes "
+				    "everything"));
+	assert_int_equal(clirun(&cli, out, sizeof(out), "attach --unconfigured drop eth0"), 0);
+	assert_non_null(strstr(out, "its IPv4 and IPv6 traffic drops"));
+	assert_false(tcp_ok(ns_coff, "192.0.2.10", OPEN_PORT));
+	assert_true(clirun_counter(&cli, "eth0", "ingress", "unconfigured_drop", "drop") > 0);
+	assert_int_equal(clirun(&cli, out, sizeof(out), "attach --unconfigured pass eth0"), 0);
+	assert_true(tcp_ok(ns_coff, "192.0.2.10", OPEN_PORT));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_session_survives_attach_and_apply),
 		cmocka_unit_test(test_guard_needs_no_rule),
 		cmocka_unit_test(test_confirm_reverts_unless_confirmed),
+		cmocka_unit_test(test_unconfigured_drop),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -62,6 +62,13 @@ struct attach_result {
 	char why[ATTACH_WHY_LEN]; /* why better modes were not used; "" when the first one worked */
 };
 
+/*
+ * What the ingress program does with IP frames while the attached device has no configuration:
+ * pass (the default) or drop (ENIADDR_ATTACH_F_UNCONFIGURED_DROP, bpf/unconfigured.h).
+ */
+int attach_set_unconfigured_drop(const struct map_fds *m, int ifindex, bool drop,
+				 struct err *e);
+
 int attach_device(const struct pins *p, const struct map_fds *m, const char *ifname,
 		  enum attach_req req, bool egress, struct attach_result *r, struct err *e);
 
