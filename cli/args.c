@@ -126,6 +126,16 @@ const struct cli_opt cli_global_opts[] = {
 	{ NULL },
 };
 
+/* Options several commands share. */
+#define OPT_GUARD                                                                         \
+	{ "guard", 0, "CIDR[:PORT]", false, set_guard,                                    \
+	  "management access no policy removes: TCP PORT (or everything) from CIDR; repeat " \
+	  "for more; kept until the last detach" }
+#define OPT_CONFIRM                                                                        \
+	{ "confirm", 0, "SECONDS", false, set_confirm,                                     \
+	  "keep the previous configuration and go back to it after SECONDS (1..3600) unless " \
+	  "`" CLI_NAME " confirm` comes first" }
+
 static const struct cli_opt help_opt = { "help", 'h', NULL, false, set_help, "show this help" };
 
 static const struct cli_opt attach_opts[] = {
@@ -136,9 +146,7 @@ static const struct cli_opt attach_opts[] = {
 	  "); only when this attach loads the object" },
 	{ "unconfigured", 0, "pass|drop", false, set_unconfigured,
 	  "while DEV has no configuration: pass everything (default) or drop IPv4/IPv6" },
-	{ "guard", 0, "CIDR[:PORT]", false, set_guard,
-	  "management access no policy removes: TCP PORT (or everything) from CIDR; repeat "
-	  "for more; kept until the last detach" },
+	OPT_GUARD,
 	{ NULL },
 };
 
@@ -160,22 +168,14 @@ static const struct cli_opt sync_opts[] = {
 	  "`aws ec2 describe-security-groups` output" },
 	{ "prefix-list", 0, "pl-ID=FILE", false, set_prefix_list,
 	  "`aws ec2 get-managed-prefix-list-entries` output of pl-ID (repeat per list)" },
-	{ "guard", 0, "CIDR[:PORT]", false, set_guard,
-	  "management access no policy removes: TCP PORT (or everything) from CIDR; repeat "
-	  "for more; kept until the last detach" },
-	{ "confirm", 0, "SECONDS", false, set_confirm,
-	  "keep the previous configuration and go back to it after SECONDS (1..3600) unless "
-	  "`" CLI_NAME " confirm` comes first" },
+	OPT_GUARD,
+	OPT_CONFIRM,
 	{ NULL },
 };
 
 static const struct cli_opt apply_opts[] = {
-	{ "guard", 0, "CIDR[:PORT]", false, set_guard,
-	  "management access no policy removes: TCP PORT (or everything) from CIDR; repeat "
-	  "for more; kept until the last detach" },
-	{ "confirm", 0, "SECONDS", false, set_confirm,
-	  "keep the previous configuration and go back to it after SECONDS (1..3600) unless "
-	  "`" CLI_NAME " confirm` comes first" },
+	OPT_GUARD,
+	OPT_CONFIRM,
 	{ NULL },
 };
 

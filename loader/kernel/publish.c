@@ -341,15 +341,26 @@ out:
 	return err;
 }
 
+/* The one write that makes slot live as generation. */
+static int flip(const struct map_fds *m, unsigned int slot, __u64 generation, struct err *e)
+{
+	struct eniaddr_state next = { .active_slot = slot, .generation = generation };
+	__u32 key = 0;
+
+	if (bpf_map_update_elem(m->state, &key, &next, BPF_EXIST))
+		return err_set(e, errno, "switching %s to slot %u: %s",
+			       ENIADDR_STR(ENIADDR_MAP_STATE), slot, strerror(errno));
+	return 0;
+}
+
 int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 			const struct publish_opts *o, struct publish_result *r, struct err *e)
 {
 	size_t n_other[N_SLOT_MAPS] = {};
 	__u32 max[N_SLOT_MAPS] = {};
-	struct eniaddr_state st, next;
+	struct eniaddr_state st;
 	struct err ignored = {};
 	__u64 waited = 0;
-	__u32 key = 0;
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -385,19 +396,17 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 	 * 3. The one write that makes the new slot live. Readers use only active_slot; 0 and 1
 	 * differ in one byte, so even a byte-wise copy cannot show them a third value.
 	 */
-	next = (struct eniaddr_state){ .active_slot = c->slot, .generation = st.generation + 1 };
-	if (!err && bpf_map_update_elem(m->state, &key, &next, BPF_EXIST))
-		err = err_set(e, errno, "switching %s to slot %u: %s",
-			      ENIADDR_STR(ENIADDR_MAP_STATE), c->slot, strerror(errno));
+	if (!err)
+		err = flip(m, c->slot, st.generation + 1, e);
 	if (err) {
 		if (clear_all(m, c->slot, NULL, &ignored))
 			log_warn("could not clear slot %u after a failed publish (%s); the next "
 				 "publish clears it", c->slot, ignored.msg);
 		return err;
 	}
-	log_info("published generation %llu in slot %u", (unsigned long long)next.generation,
+	log_info("published generation %llu in slot %u", (unsigned long long)st.generation + 1,
 		 c->slot);
-	r->generation = next.generation;
+	r->generation = st.generation + 1;
 	r->slot = c->slot;
 	r->old_slot = st.active_slot;
 	/* 4. With keep_old the old slot stays for publish_revert(); else it goes once nobody
@@ -440,9 +449,8 @@ int publish_commit(const struct map_fds *m, const struct compiled *c, __u64 *gen
 int publish_revert(const struct map_fds *m, unsigned int to_slot, struct publish_result *r,
 		   struct err *e)
 {
-	struct eniaddr_state st, next;
+	struct eniaddr_state st;
 	__u64 waited = 0;
-	__u32 key = 0;
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -456,13 +464,12 @@ int publish_revert(const struct map_fds *m, unsigned int to_slot, struct publish
 	if (err)
 		return err;
 	r->grace_ns = waited;
-	next = (struct eniaddr_state){ .active_slot = to_slot, .generation = st.generation + 1 };
-	if (bpf_map_update_elem(m->state, &key, &next, BPF_EXIST))
-		return err_set(e, errno, "switching %s back to slot %u: %s",
-			       ENIADDR_STR(ENIADDR_MAP_STATE), to_slot, strerror(errno));
+	err = flip(m, to_slot, st.generation + 1, e);
+	if (err)
+		return err;
 	log_info("reverted to slot %u as generation %llu", to_slot,
-		 (unsigned long long)next.generation);
-	r->generation = next.generation;
+		 (unsigned long long)st.generation + 1);
+	r->generation = st.generation + 1;
 	r->slot = to_slot;
 	r->old_slot = st.active_slot;
 	publish_drop_slot(m, st.active_slot, &r->grace_ns);
