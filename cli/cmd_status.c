@@ -265,6 +265,7 @@ static struct json_object *status_notes_json(const struct status *st, struct jso
 
 		jadd_u64(c, "generation", st->confirm_generation);
 		jadd_int(c, "reverts_in_s", st->confirm_left_s > 0 ? st->confirm_left_s : 0);
+		jadd_int(c, "watchdog_pid", st->ctl.confirm_watchdog_pid);
 		json_object_object_add(o, "confirm_pending", c);
 	} else {
 		json_object_object_add(o, "confirm_pending", NULL);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -208,6 +209,23 @@ static void test_confirm_reverts_unless_confirmed(void **state)
 	assert_int_equal(generation(), gen + 2);
 	assert_int_equal(clirun(&cli, out, sizeof(out), "confirm"), 1);
 	assert_non_null(strstr(out, "nothing waits for confirm"));
+
+	/* the watchdog killed: the deadline still holds; `confirm` comes too late and reverts */
+	assert_int_equal(apply_config(false, "--confirm 2"), 0);
+	assert_int_equal(clirun(&cli, out, sizeof(out), "-j status"), 0);
+	{
+		const char *p = strstr(out, "\"watchdog_pid\":");
+		long pid = p ? strtol(p + strlen("\"watchdog_pid\":"), NULL, 10) : 0;
+
+		assert_true(pid > 1);
+		assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
+	}
+	sleep(3);
+	assert_false(tcp_ok(ns_coff, "192.0.2.10", OPEN_PORT)); /* nobody reverted yet */
+	assert_int_equal(clirun(&cli, out, sizeof(out), "confirm"), 1);
+	assert_non_null(strstr(out, "too late"));
+	assert_true(tcp_ok(ns_coff, "192.0.2.10", OPEN_PORT));
+	gen = generation() - 2; /* the confirmed publish below is gen + 3 */
 
 	/* confirmed in time, it stays */
 	assert_int_equal(apply_config(false, "--confirm 3"), 0);
