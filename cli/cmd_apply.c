@@ -13,7 +13,6 @@
 
 #include "cmds.h"
 #include "compile/compile.h"
-#include "guard.h"
 #include "kernel/confirm.h"
 #include "kernel/ctl.h"
 #include "kernel/ifaces.h"
@@ -92,7 +91,6 @@ static int publish_state(const struct cli_args *a, struct desired_state *st,
 {
 	struct apply_result r = { .origin = st->origin };
 	struct publish_opts opts = { .keep_old = a->confirm != 0 };
-	struct eniaddr_ctl ctl = {};
 	struct err ignored = {};
 	struct publish_result pr;
 	struct if_prefixes local = {};
@@ -118,10 +116,8 @@ static int publish_state(const struct cli_args *a, struct desired_state *st,
 	/* an unconfirmed publish whose deadline passed is reverted first (the watchdog may be
 	 * gone); one still waiting blocks this publish: it would clear the revert's slot */
 	err = confirm_revert_if_expired(&s.maps, NULL, e) ?: confirm_refuse_if_pending(&s.maps, e) ?:
-	      ctl_add_guards(&s.maps, a->guards, a->n_guards, e) ?: ctl_read(&s.maps, &ctl, e);
-	if (!err)
-		err = guard_apply(st, ctl.guards, ctl.n_guards, e);
-	r.guards = ctl.n_guards;
+	      ctl_add_guards(&s.maps, a->guards, a->n_guards, e) ?:
+	      ctl_apply_guards(&s.maps, st, &r.guards, e);
 	if (!err)
 		err = publish_prepare(&s.maps, &r.slot, e);
 	if (!err)

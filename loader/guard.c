@@ -97,14 +97,19 @@ int guard_apply(struct desired_state *st, const struct eniaddr_guard *g, size_t 
 
 	if (!n)
 		return 0;
-	if (state_find_group(st, GUARD_GROUP_ID))
-		return err_set(e, EEXIST, "the configuration defines group %s, which the guard uses",
-			       GUARD_GROUP_ID);
-	grp = VEC_PUSH(&st->groups);
-	if (!grp)
-		return err_set(e, ENOMEM, "out of memory");
-	snprintf(grp->id, sizeof(grp->id), "%s", GUARD_GROUP_ID);
-	snprintf(grp->where, sizeof(grp->where), "--guard");
+	grp = state_find_group(st, GUARD_GROUP_ID);
+	if (grp && strcmp(grp->where, GUARD_WHERE))
+		return err_set(e, EEXIST, "%s: the configuration defines group %s, which the guard "
+			       "uses", grp->where, GUARD_GROUP_ID);
+	if (grp) { /* applied before (a caller compiling the same state again): refill */
+		VEC_FREE(&grp->ingress);
+	} else {
+		grp = VEC_PUSH(&st->groups);
+		if (!grp)
+			return err_set(e, ENOMEM, "out of memory");
+		snprintf(grp->id, sizeof(grp->id), "%s", GUARD_GROUP_ID);
+		snprintf(grp->where, sizeof(grp->where), "%s", GUARD_WHERE);
+	}
 	grp->egress_set = true; /* the guard opens nothing outbound: replies are tracked */
 	for (size_t i = 0; i < n; i++) {
 		struct rule *r = VEC_PUSH(&grp->ingress);

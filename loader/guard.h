@@ -21,6 +21,7 @@
 
 #define GUARD_GROUP_ID "eniaddr-guard" /* not sg-…: no AWS document can name it */
 #define GUARD_STRLEN   (IP_PREFIX_STRLEN + 8)
+#define GUARD_WHERE    "--guard"       /* the guard group's where */
 
 /*
  * "198.51.100.0/24:22", "198.51.100.7:22", "2001:db8::/32:22", "203.0.113.0/24" (every port).
@@ -35,7 +36,8 @@ void guard_format(const struct eniaddr_guard *g, char buf[GUARD_STRLEN]);
 int guard_add(struct eniaddr_guard *list, unsigned int *n, const struct eniaddr_guard *g,
 	      struct err *e);
 
-/* Adds the guards to st: the guard group, in every ENI's groups and every override's. */
+/* Adds the guards to st: the guard group, in every ENI's groups and every override's. Applying
+ * again to the same state refreshes it; a group of that name from a configuration is -EEXIST. */
 int guard_apply(struct desired_state *st, const struct eniaddr_guard *g, size_t n,
 		struct err *e);
 

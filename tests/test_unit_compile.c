@@ -902,9 +902,14 @@ static void test_guard_in_every_policy(void **st)
 	assert_int_equal(guard_parse("203.0.113.7", &g[1], &e), 0);
 	assert_int_equal(guard_apply(s, g, 2, &e), 0);
 	check_pkts(s, p, ARRAY_SIZE(p));
+	/* applying again (a publisher compiling the same state twice) changes nothing */
+	assert_int_equal(guard_apply(s, g, 2, &e), 0);
+	check_pkts(s, p, ARRAY_SIZE(p));
 	/* a configuration cannot take the guard's group over */
+	snprintf(grp(s, "eniaddr-guard")->where, STATE_WHERE_LEN, "cfg.json: security_groups[3]");
 	assert_int_equal(guard_apply(s, g, 2, &e), -EEXIST);
-	assert_non_null(strstr(e.msg, "defines group eniaddr-guard"));
+	assert_non_null(strstr(e.msg, "cfg.json: security_groups[3]: the configuration defines "
+				      "group eniaddr-guard"));
 }
 
 /* ---------------------------------------------------------------- limits */

@@ -46,6 +46,19 @@ int ctl_add_guards(const struct map_fds *m, const struct eniaddr_guard *g, size_
 	return err ?: ctl_write(m, &c, e);
 }
 
+int ctl_apply_guards(const struct map_fds *m, struct desired_state *st, unsigned int *n_guards,
+		     struct err *e)
+{
+	struct eniaddr_ctl c;
+	int err = ctl_read(m, &c, e);
+
+	if (!err)
+		err = guard_apply(st, c.guards, c.n_guards, e);
+	if (!err && n_guards)
+		*n_guards = c.n_guards;
+	return err;
+}
+
 int ctl_set_notes(const struct map_fds *m, const char *text, size_t stride, size_t n,
 		  struct err *e)
 {
