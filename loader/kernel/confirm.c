@@ -140,10 +140,7 @@ static int start_watchdog(const char *root, __u64 generation, __u64 deadline_ns)
 		}
 		/* every inherited fd goes, the pin dir's lock among them (the parent keeps its
 		 * own until it exits); stdio to /dev/null so a closed terminal cannot hurt */
-		for (int fd = 3; fd < 1024; fd++)
-			if (fd != pipefd[1])
-				close(fd);
-		close(pipefd[1]);
+		close_range(3, ~0u, 0);
 		if (freopen("/dev/null", "r", stdin) && freopen("/dev/null", "w", stdout))
 			(void)!freopen("/dev/null", "w", stderr);
 		if (chdir("/"))
