@@ -3,7 +3,7 @@
  * cli/cmd_apply.c — `apply` (native config) and `sync` (AWS JSON): both turn a source into a
  * desired state and publish it the same way:
  *   source -> bind ENIs to local interfaces -> missing subnets from the interfaces' own
- *   prefixes -> state_validate -> [lock, load if needed]
+ *   prefixes -> routers from the kernel's routes -> state_validate -> [lock, load if needed]
  *   -> publish_prepare -> compile_state(slot) -> publish_commit.
  * Everything up to the lock is checked first, so a broken file changes nothing at all.
  */
@@ -18,6 +18,7 @@
 #include "kernel/ifaces.h"
 #include "log.h"
 #include "source/local_subnets.h"
+#include "source/routes.h"
 #include "output.h"
 #include "kernel/publish.h"
 #include "session.h"
@@ -106,6 +107,9 @@ static int publish_state(const struct cli_args *a, struct desired_state *st,
 	if (!err)
 		err = local_subnets_fill(st, local.v, local.n, e);
 	local_prefixes_free(&local);
+	/* The redirect's off-subnet next hop: each ENI's router as the kernel knows it. */
+	if (!err && (err = routes_learn(st, e)) > 0)
+		err = 0;
 	if (!err)
 		err = state_validate(st, e);
 	if (err)
@@ -115,7 +119,8 @@ static int publish_state(const struct cli_args *a, struct desired_state *st,
 		return err;
 	/* an unconfirmed publish whose deadline passed is reverted first (the watchdog may be
 	 * gone); one still waiting blocks this publish: it would clear the revert's slot */
-	err = confirm_revert_if_expired(&s.maps, NULL, e) ?: confirm_refuse_if_pending(&s.maps, e) ?:
+	err = confirm_revert_if_expired(&s.maps, NULL, e) ?:
+	      confirm_refuse_if_pending(&s.maps, e) ?:
 	      ctl_add_guards(&s.maps, a->guards, a->n_guards, e) ?:
 	      ctl_apply_guards(&s.maps, st, &r.guards, e);
 	if (!err)

@@ -147,8 +147,9 @@ int cmd_attach(const struct cli_args *a, struct err *e)
 			break;
 		conf = configured(&s.maps, r.ifindex);
 		if (!conf && unconfigured_drops(&s.maps, r.ifindex))
-			log_warn("%s has no configuration: its IPv4 and IPv6 traffic drops (counted "
-				 "`unconfigured_drop`) until apply or sync configures it", r.ifname);
+			log_warn("%s has no configuration: its IPv4 and IPv6 traffic drops "
+				 "(counted `unconfigured_drop`) until apply or sync configures it",
+				 r.ifname);
 		else if (!conf)
 			log_warn("%s has no configuration: it passes everything (counted "
 				 "`unconfigured`) until apply or sync configures it", r.ifname);

@@ -18,8 +18,8 @@ int guard_parse(const char *s, struct eniaddr_guard *g, struct err *e)
 	int ret;
 
 	if (!slash && strchr(s, ':') && !strchr(s, '.'))
-		return err_set(e, EINVAL, "bad --guard '%s': an IPv6 guard needs its /len, the port "
-			       "follows it (2001:db8::1/128:22)", s);
+		return err_set(e, EINVAL, "bad --guard '%s': an IPv6 guard needs its /len, the "
+			       "port follows it (2001:db8::1/128:22)", s);
 	if (slash)
 		colon = strchr(slash, ':');
 	else if (strchr(s, '.')) /* IPv4 host: a.b.c.d:PORT */

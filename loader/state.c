@@ -482,8 +482,9 @@ size_t state_warnings(const struct desired_state *s, char (*out)[STATE_WARN_LEN]
 			if (!group_in_use(s, g->id))
 				continue;
 			for (size_t r = 0; r < g->ingress.n + g->egress.n; r++) {
-				const struct rule *rl = r < g->ingress.n ? &g->ingress.v[r]
-									 : &g->egress.v[r - g->ingress.n];
+				size_t n_in = g->ingress.n;
+				const struct rule *rl = r < n_in ? &g->ingress.v[r]
+								 : &g->egress.v[r - n_in];
 
 				if (rl->peer_kind != PEER_GROUP || strcmp(rl->ref, peer->id))
 					continue;
@@ -497,8 +498,8 @@ size_t state_warnings(const struct desired_state *s, char (*out)[STATE_WARN_LEN]
 		if (n < max)
 			snprintf(out[n], STATE_WARN_LEN,
 				 "security group %.64s has no known members: %zu rule%s naming it "
-				 "(first %.100s) match nothing", peer->id, uses, uses == 1 ? "" : "s",
-				 first->where);
+				 "(first %.100s) match nothing", peer->id, uses,
+				 uses == 1 ? "" : "s", first->where);
 		n++;
 	}
 	return n;

@@ -462,8 +462,9 @@ static void test_audit_and_unconfigured(void **state)
 static void test_unconfigured_drop(void **state)
 {
 	static const struct ingress_case cases[] = {
-		{ "unconfigured drop: tcp 80", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80) }, ENI_U,
-		  DROP, ENIADDR_R_UNCONFIGURED_DROP, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "unconfigured drop: tcp 80", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80) },
+		  ENI_U, DROP, ENIADDR_R_UNCONFIGURED_DROP, .action = ENIADDR_ACT_DROP,
+		  .tc = true },
 		{ "unconfigured drop: ipv6 udp", { .src = SRC6_IN, .dst = "2001:db8:1::10",
 		  UDP(5000, 53) }, ENI_U, DROP, ENIADDR_R_UNCONFIGURED_DROP,
 		  .action = ENIADDR_ACT_DROP },

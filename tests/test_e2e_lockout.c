@@ -55,7 +55,8 @@ static int apply_config(bool with_open, const char *opts)
 		 " {\"interface\": \"eth1\", \"security_groups\": [\"sg-web\"],"
 		 "  \"addresses\": [\"192.0.2.20\", \"192.0.2.21\"]}],"
 		 " \"security_groups\": [{\"id\": \"sg-web\", \"ingress\": ["
-		 "  {\"protocol\": \"%s\", \"ports\": \"%d\", \"from\": [\"0.0.0.0/0\", \"::/0\"]}]}]}",
+		 "  {\"protocol\": \"%s\", \"ports\": \"%d\","
+		 "   \"from\": [\"0.0.0.0/0\", \"::/0\"]}]}]}",
 		 with_open ? "tcp" : "udp", with_open ? OPEN_PORT : 5353);
 	if (clirun_write_file(&cli, "cfg.json", text, path))
 		return -EIO;
@@ -81,10 +82,11 @@ static bool ssh_exchange(const char *what)
 	char buf[64];
 	size_t n = strlen(what);
 
-	if (write(ssh_client, what, n) != (ssize_t)n || read(ssh_server, buf, sizeof(buf)) != (ssize_t)n ||
-	    memcmp(buf, what, n))
+	if (write(ssh_client, what, n) != (ssize_t)n ||
+	    read(ssh_server, buf, sizeof(buf)) != (ssize_t)n || memcmp(buf, what, n))
 		return false;
-	if (write(ssh_server, what, n) != (ssize_t)n || read(ssh_client, buf, sizeof(buf)) != (ssize_t)n)
+	if (write(ssh_server, what, n) != (ssize_t)n ||
+	    read(ssh_client, buf, sizeof(buf)) != (ssize_t)n)
 		return false;
 	return memcmp(buf, what, n) == 0;
 }

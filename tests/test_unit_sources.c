@@ -522,8 +522,8 @@ static const struct {
 	      SG_A(R_SSH)),
 	  "cfg.json: enis[0].addresses[0]: missing key \"address\"" },
 	{ "duplicate top-level key", "{'enis':[" ENI0 "],\n 'enis':[]}",
-	  "cfg.json: line 2, column 2: duplicate key \"enis\" in the top-level object (first at line "
-	  "1, column 2)" },
+	  "cfg.json: line 2, column 2: duplicate key \"enis\" in the top-level object (first at "
+	  "line 1, column 2)" },
 	{ "duplicate rule key",
 	  DOC(ENI0, SG_A("{'protocol':'tcp','ports':'22','ports':'0-65535','from':['::/0']}")),
 	  "duplicate key \"ports\" in security_groups[0].ingress[0] (first at line 1, column" },
@@ -1075,12 +1075,13 @@ static void test_json_duplicate_keys(void **unused)
 	} cases[] = {
 		{ "{\"a\":1,\"b\":{\"a\":1},\"c\":[{\"a\":1},{\"a\":2}]}", NULL },
 		{ "{\"a\":\"\\\"a\\\":1,\",\"b\":\"a\"}", NULL }, /* names inside strings */
-		{ "{\"a\":1,\"A\":2,\"a \":3,\"\":4}", NULL },                 /* case, space, empty */
+		{ "{\"a\":1,\"A\":2,\"a \":3,\"\":4}", NULL }, /* case, space, empty */
 		{ "{\"\\ud83d\\ude00\":1,\"\\ud83d\\ude01\":2}", NULL },    /* surrogate pairs */
 		{ "{\"x\":[1,{\"y\":[{}, {\"z\":1,\"z\":2}]}]}",
 		  "f.json: line 1, column 26: duplicate key \"z\" in x[1].y[1] (first at line 1, "
 		  "column 20)" },
-		{ "{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}", "duplicate key \"\xf0\x9f\x98\x80\"" },
+		{ "{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}",
+		  "duplicate key \"\xf0\x9f\x98\x80\"" },
 		{ "{\"a\\/b\":1,\"a/b\":2}", "duplicate key \"a/b\" in the top-level object" },
 		{ "{\"k\":{\"v\":1},\"k\":{\"v\":1}}", "duplicate key \"k\"" },
 	};

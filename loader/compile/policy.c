@@ -251,11 +251,10 @@ static int check_fanout(const struct desired_state *s, const struct policy_req *
 			total += rule_fanout(s, &rv[j]);
 			rules++;
 			if (total > COMPILE_MAX_EXPANSION)
-				return err_set(e, E2BIG,
-					       "%s: %s rules of %s expand to more than %u peer "
-					       "prefixes (rules x prefix-list entries x group members; "
-					       "%zu rules so far, the last %s): split the groups or "
-					       "use CIDRs", req->where,
+				return err_set(e, E2BIG, "%s: %s rules of %s expand to more "
+					       "than %u peer prefixes (rules x prefix-list entries "
+					       "x group members; %zu rules so far, the last %s): "
+					       "split the groups or use CIDRs", req->where,
 					       in ? "ingress" : "egress", req->groups_str,
 					       COMPILE_MAX_EXPANSION, rules, rv[j].where);
 		}

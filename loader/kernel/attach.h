@@ -5,10 +5,10 @@
  * Modes: native XDP (in the driver), tc clsact ingress (tc_ingress, same decision, for devices
  * where native XDP cannot attach: ENA with MTU > 3498), and generic XDP (in the stack). auto tries
  * native, then tc, and reports why native failed; it never picks generic XDP, which linearizes
- * every GRO packet and costs more than tc. --mode generic stays available. XDP goes through a bpf_link pinned as
- * links/xdp-IFINDEX; tc uses a filter with a fixed handle and priority. What attach created is
- * recorded in eniaddr_attach[ifindex] ({mode, created_clsact, handles}), so detach removes
- * exactly that: a clsact qdisc somebody else made stays.
+ * every GRO packet and costs more than tc. --mode generic stays available. XDP goes through a
+ * bpf_link pinned as links/xdp-IFINDEX; tc uses a filter with a fixed handle and priority. What
+ * attach created is recorded in eniaddr_attach[ifindex] ({mode, created_clsact, handles}), so
+ * detach removes exactly that: a clsact qdisc somebody else made stays.
  *
  * With egress, tc_egress also goes on the clsact egress hook (same handle and priority): the
  * source check, redirects to the owning ENI and connection state. Any ingress mode combines with

@@ -485,7 +485,8 @@ static int add_referenced_groups(struct desired_state *s, struct err *e)
 
 		for (size_t r = 0; r < n; r++) {
 			const struct group *g = &s->groups.v[i];
-			const struct rule *rl = r < n_in ? &g->ingress.v[r] : &g->egress.v[r - n_in];
+			const struct rule *rl = r < n_in ? &g->ingress.v[r]
+							 : &g->egress.v[r - n_in];
 			struct group *ref;
 
 			if (rl->peer_kind != PEER_GROUP || group_index(s, rl->ref) >= 0)

@@ -224,9 +224,9 @@ static int check_object(struct scan *s, const char *file, struct err *e)
 		line_col(s->text, b->off, &l2, &c2);
 		where = path_of(s, file);
 		return err_set(e, EINVAL,
-			       "%s: line %u, column %u: duplicate key \"%.*s\" in %s (first at line "
-			       "%u, column %u): a key may appear once per object", file, l2, c2,
-			       (int)b->len > 64 ? 64 : (int)b->len, b->name,
+			       "%s: line %u, column %u: duplicate key \"%.*s\" in %s (first at "
+			       "line %u, column %u): a key may appear once per object", file, l2,
+			       c2, (int)b->len > 64 ? 64 : (int)b->len, b->name,
 			       where.path[0] ? where.path : "the top-level object", l1, c1);
 	}
 	return 0;
