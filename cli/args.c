@@ -62,6 +62,33 @@ static int set_every(struct cli_args *a, const char *v, struct err *e)
 	return err;
 }
 
+static int set_guard(struct cli_args *a, const char *v, struct err *e)
+{
+	struct eniaddr_guard g;
+
+	return guard_parse(v, &g, e) ?: guard_add(a->guards, &a->n_guards, &g, e);
+}
+
+static int set_unconfigured(struct cli_args *a, const char *v, struct err *e)
+{
+	if (!strcmp(v, "pass"))
+		a->unconfigured = CLI_UNCONF_PASS;
+	else if (!strcmp(v, "drop"))
+		a->unconfigured = CLI_UNCONF_DROP;
+	else
+		return err_set(e, EINVAL, "bad --unconfigured '%s': expected pass or drop", v);
+	return 0;
+}
+
+static int set_confirm(struct cli_args *a, const char *v, struct err *e)
+{
+	unsigned long n;
+	int err = parse_count("confirm", v, 1, 3600, &n, e);
+
+	a->confirm = (unsigned int)n;
+	return err;
+}
+
 static int set_prefix_list(struct cli_args *a, const char *v, struct err *e)
 {
 	const char *eq = strchr(v, '=');
@@ -99,14 +126,27 @@ const struct cli_opt cli_global_opts[] = {
 	{ NULL },
 };
 
+/* Options several commands share. */
+#define OPT_GUARD                                                                         \
+	{ "guard", 0, "CIDR[:PORT]", false, set_guard,                                    \
+	  "management access no policy removes: TCP PORT (or everything) from CIDR; repeat " \
+	  "for more; kept until the last detach" }
+#define OPT_CONFIRM                                                                        \
+	{ "confirm", 0, "SECONDS", false, set_confirm,                                     \
+	  "keep the previous configuration and go back to it after SECONDS (1..3600) unless " \
+	  "`" CLI_NAME " confirm` comes first" }
+
 static const struct cli_opt help_opt = { "help", 'h', NULL, false, set_help, "show this help" };
 
 static const struct cli_opt attach_opts[] = {
 	{ "mode", 0, "auto|native|generic|tc", false, set_mode,
-	  "auto (default) tries native XDP, then generic XDP, then tc ingress" },
+	  "auto (default) tries native XDP, then tc ingress (generic XDP only when asked)" },
 	{ "conntrack-size", 0, "N", false, set_ct_size,
 	  "entries of the connection-tracking table (default " ENIADDR_STR(ENIADDR_MAX_CT)
 	  "); only when this attach loads the object" },
+	{ "unconfigured", 0, "pass|drop", false, set_unconfigured,
+	  "while DEV has no configuration: pass everything (default) or drop IPv4/IPv6" },
+	OPT_GUARD,
 	{ NULL },
 };
 
@@ -128,6 +168,14 @@ static const struct cli_opt sync_opts[] = {
 	  "`aws ec2 describe-security-groups` output" },
 	{ "prefix-list", 0, "pl-ID=FILE", false, set_prefix_list,
 	  "`aws ec2 get-managed-prefix-list-entries` output of pl-ID (repeat per list)" },
+	OPT_GUARD,
+	OPT_CONFIRM,
+	{ NULL },
+};
+
+static const struct cli_opt apply_opts[] = {
+	OPT_GUARD,
+	OPT_CONFIRM,
 	{ NULL },
 };
 
@@ -166,18 +214,24 @@ static int check_help(const struct cli_args *a, struct err *e)
 #define MANY CLI_MAX_POS
 
 const struct cli_command cli_commands[CLI_CMD_COUNT] = {
-	{ "attach", CLI_CMD_ATTACH, "[--mode auto|native|generic|tc] [--conntrack-size N] DEV...",
+	{ "attach", CLI_CMD_ATTACH,
+	  "[--mode auto|native|generic|tc] [--conntrack-size N] [--unconfigured pass|drop] "
+	  "[--guard CIDR[:PORT]]... DEV...",
 	  "attach the ingress and egress programs to each DEV (again: no change)", attach_opts,
 	  1, MANY, "DEV", NULL },
 	{ "detach", CLI_CMD_DETACH, "DEV... | --all",
 	  "remove what attach created; the last one also unloads everything", detach_opts, 0, MANY,
 	  "DEV", check_detach },
-	{ "apply", CLI_CMD_APPLY, "FILE",
-	  "publish a native JSON configuration (loads the maps if needed)", NULL, 1, 1, "FILE",
-	  NULL },
+	{ "apply", CLI_CMD_APPLY, "[--guard CIDR[:PORT]]... [--confirm SECONDS] FILE",
+	  "publish a native JSON configuration (loads the maps if needed)", apply_opts, 1, 1,
+	  "FILE", NULL },
 	{ "sync", CLI_CMD_SYNC,
-	  "--interfaces FILE --security-groups FILE [--prefix-list pl-ID=FILE]...",
+	  "--interfaces FILE --security-groups FILE [--prefix-list pl-ID=FILE]... "
+	  "[--guard CIDR[:PORT]]... [--confirm SECONDS]",
 	  "publish the local ENIs of AWS describe-* JSON documents", sync_opts, 0, 0, NULL, NULL },
+	{ "confirm", CLI_CMD_CONFIRM, "",
+	  "keep the configuration an apply/sync --confirm published (else it is reverted)", NULL,
+	  0, 0, NULL, NULL },
 	{ "status", CLI_CMD_STATUS, "",
 	  "show the published generation, each ENI and each attached device", NULL, 0, 0, NULL,
 	  NULL },

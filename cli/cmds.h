@@ -15,6 +15,7 @@ int cmd_attach(const struct cli_args *a, struct err *e); /* cmd_attach.c */
 int cmd_detach(const struct cli_args *a, struct err *e); /* cmd_attach.c */
 int cmd_apply(const struct cli_args *a, struct err *e);  /* cmd_apply.c */
 int cmd_sync(const struct cli_args *a, struct err *e);   /* cmd_apply.c */
+int cmd_confirm(const struct cli_args *a, struct err *e); /* cmd_apply.c */
 int cmd_status(const struct cli_args *a, struct err *e); /* cmd_status.c */
 int cmd_stats(const struct cli_args *a, struct err *e);  /* cmd_stats.c */
 int cmd_conntrack(const struct cli_args *a, struct err *e); /* cmd_conntrack.c */

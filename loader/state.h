@@ -136,6 +136,17 @@ struct prefix_list *state_find_prefix_list(const struct desired_state *s, const 
  */
 int state_validate(const struct desired_state *s, struct err *e);
 
+#define STATE_WARN_LEN 256
+
+/*
+ * What is valid but probably not what the operator expects, one line each, up to max: a rule
+ * whose peer is a security group with no known members (a peered VPC's or another account's
+ * group, or one no ENI of the documents is in) matches nothing. Only groups an ENI or address
+ * uses count, and each referenced group is named once. Returns the number of lines (may exceed
+ * max: the rest are not written).
+ */
+size_t state_warnings(const struct desired_state *s, char (*out)[STATE_WARN_LEN], size_t max);
+
 /* Checks one rule's fields (protocol, ports/ICMP type+code) and fills e with where on error. */
 int rule_validate(const struct rule *r, struct err *e);
 

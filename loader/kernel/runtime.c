@@ -32,6 +32,7 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_NEXTHOP), offsetof(struct map_fds, nexthop) },
 	{ ENIADDR_STR(ENIADDR_MAP_CT),      offsetof(struct map_fds, ct) },
 	{ ENIADDR_STR(ENIADDR_MAP_CT_NEW),  offsetof(struct map_fds, ct_new) },
+	{ ENIADDR_STR(ENIADDR_MAP_CTL),     offsetof(struct map_fds, ctl) },
 };
 #define N_MAPS (sizeof(map_table) / sizeof(map_table[0]))
 

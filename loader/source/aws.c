@@ -474,6 +474,38 @@ static int parse_interfaces_doc(struct aws_ctx *c, struct err *e)
 	return ret;
 }
 
+/*
+ * A rule may name a group the documents do not describe: a peered VPC's or another account's
+ * (UserIdGroupPairs with UserId, VpcId, VpcPeeringConnectionId). That is valid AWS output; the
+ * reference matches the members the documents show (the interfaces document may list ENIs in
+ * it), often none. Each such group gets a members-only entry so every other rule still applies.
+ */
+static int add_referenced_groups(struct desired_state *s, struct err *e)
+{
+	for (size_t i = 0; i < s->groups.n; i++) {
+		size_t n_in = s->groups.v[i].ingress.n, n = n_in + s->groups.v[i].egress.n;
+
+		for (size_t r = 0; r < n; r++) {
+			const struct group *g = &s->groups.v[i];
+			const struct rule *rl = r < n_in ? &g->ingress.v[r]
+							 : &g->egress.v[r - n_in];
+			struct group *ref;
+
+			if (rl->peer_kind != PEER_GROUP || group_index(s, rl->ref) >= 0)
+				continue;
+			ref = VEC_PUSH(&s->groups); /* may move g and rl: copied before */
+			if (!ref)
+				return err_set(e, ENOMEM, "out of memory");
+			g = &s->groups.v[i];
+			rl = r < n_in ? &g->ingress.v[r] : &g->egress.v[r - n_in];
+			snprintf(ref->id, sizeof(ref->id), "%s", rl->ref);
+			snprintf(ref->where, sizeof(ref->where), "%.*s", STATE_WHERE_LEN - 1,
+				 rl->where);
+		}
+	}
+	return 0;
+}
+
 static void group_release(struct group *g)
 {
 	VEC_FREE(&g->ingress);
@@ -547,7 +579,8 @@ int source_aws_parse(const struct aws_docs *in, struct desired_state *s, struct 
 	for (size_t i = 0; !ret && i < in->n_prefix_lists; i++)
 		ret = parse_prefix_list(&c, &in->prefix_lists[i], e);
 	if (!ret)
-		ret = parse_interfaces_doc(&c, e) ?: prune_groups(&tmp, e) ?:
+		ret = parse_interfaces_doc(&c, e) ?: add_referenced_groups(&tmp, e) ?:
+		      prune_groups(&tmp, e) ?:
 		      state_validate(&tmp, e);
 	if (ret) {
 		state_free(&tmp);

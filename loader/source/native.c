@@ -345,6 +345,8 @@ static int parse_peer(const struct jpos *pos, const char *s, struct rule *r, str
 		return jcopy_id(pos, "id", s, r->ref, sizeof(r->ref), e);
 	}
 	r->peer_kind = PEER_CIDR;
+	if (ip_prefix_parse(s, &r->cidr) == -EAFNOSUPPORT)
+		return jpos_err(e, pos, "'%s' " ADDR_MAPPED_ADVICE, s);
 	if (ip_prefix_parse(s, &r->cidr))
 		return jpos_err(e, pos, "'%s' is neither a CIDR nor a pl-... or sg-... id", s);
 	return 0;
