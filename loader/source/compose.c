@@ -168,6 +168,26 @@ static void rules_off(struct desired_state *s)
 	s->groups.n = 0;
 }
 
+/* A group rules name that nobody described and no known ENI is in: it admits nobody, and
+ * compose_groups_without_members() says so, rather than failing the whole build. */
+static int add_referenced_groups(struct desired_state *s, struct err *e)
+{
+	for (size_t i = 0; i < s->groups.n; i++) {
+		for (size_t r = 0; r < s->groups.v[i].ingress.n + s->groups.v[i].egress.n; r++) {
+			const struct group *g = &s->groups.v[i];
+			const struct rule *rl = r < g->ingress.n ? &g->ingress.v[r]
+								 : &g->egress.v[r - g->ingress.n];
+			char where[STATE_WHERE_LEN];
+
+			snprintf(where, sizeof(where), "%s", rl->where);
+			if (rl->peer_kind == PEER_GROUP &&
+			    !group_or_members_only(s, rl->ref, where, e))
+				return -ENOMEM; /* s->groups may have moved: g is not used after */
+		}
+	}
+	return 0;
+}
+
 static int build(const struct compose_inputs *in, struct desired_state *imds,
 		 struct desired_state *cfg, struct desired_state *s, struct err *e)
 {
@@ -198,7 +218,8 @@ static int build(const struct compose_inputs *in, struct desired_state *imds,
 		rules_off(s);
 		return 0;
 	}
-	return check_described(s, n_described, in, e) ?: state_prune_groups(s, e);
+	return check_described(s, n_described, in, e) ?: state_prune_groups(s, e) ?:
+	       add_referenced_groups(s, e);
 }
 
 int compose_build(const struct compose_inputs *in, struct desired_state *out, struct err *e)
