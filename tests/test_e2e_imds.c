@@ -24,6 +24,7 @@
 #include "netns.h"
 #include "source/compose.h"
 #include "source/imds.h"
+#include "source/imds_http.h"
 #include "state.h"
 
 #define MAC0 "0e:00:00:00:00:01"
@@ -146,6 +147,46 @@ static void read_fails_keeping(struct desired_state *s, int want, const char *in
 	assert_ptr_equal(s->enis.v, v);
 	if (n)
 		assert_int_equal(s->enis.v[0].addrs.n, a0);
+}
+
+/* The emulator answers as IMDS does (REFERENCE.md §4), or the tests above prove nothing. */
+static void expect_answer(struct imds_http *h, const char *path, const char *want)
+{
+	struct imds_body b;
+	int ret = imds_http_get(h, path, &b, &e);
+
+	if (!want) {
+		if (ret != 1)
+			fail_msg("%s: want 404, got %d: %s", path, ret, ret ? e.msg : b.text);
+		return;
+	}
+	if (ret || strcmp(b.text, want))
+		fail_msg("%s: want '%s', got %d '%s' %s", path, want, ret, ret ? "" : b.text, e.msg);
+	free(b.text);
+}
+
+static void test_emulator_answers_in_imds_shapes(void **state)
+{
+	struct imds_http_opts o = { .endpoint = "http://" IMDS_EMU_ADDR, .token_ttl_s = 60,
+				    .connect_ms = 250, .timeout_ms = 1000, .max_tries = 1 };
+	struct imds_http *h;
+
+	assert_int_equal(imds_http_new(&o, &h, &e), 0);
+	expect_answer(h, "", "mac\nnetwork/");
+	expect_answer(h, "mac", MAC0);
+	expect_answer(h, "network/", "interfaces/");
+	expect_answer(h, "network/interfaces/", "macs/");
+	expect_answer(h, "network/interfaces/macs/", MAC0 "/\n" MAC1 "/"); /* sorted */
+	/* listing sorted; the empty ipv6-prefix list is absent, and 404 */
+	expect_answer(h, "network/interfaces/macs/" MAC0 "/",
+		      "device-number\ninterface-id\nipv4-prefix\nipv6s\nlocal-ipv4s\nmac\n"
+		      "security-group-ids\nsubnet-ipv4-cidr-block\nsubnet-ipv6-cidr-blocks\n"
+		      "vpc-ipv4-cidr-blocks");
+	expect_answer(h, "network/interfaces/macs/" MAC0 "/ipv6-prefix", NULL);
+	expect_answer(h, "network/interfaces/macs/" MAC0 "/local-ipv4s", "10.0.1.10\n10.0.1.11");
+	expect_answer(h, "network/interfaces/macs/" MAC0 "/device-number", "0");
+	expect_answer(h, "no-such-key", NULL);
+	imds_http_free(h);
 }
 
 static void test_steady_state_reads_every_eni_in_device_order(void **state)
@@ -596,6 +637,7 @@ static void test_compose_keeps_last_state_when_imds_fails(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_emulator_answers_in_imds_shapes, reset),
 		cmocka_unit_test_setup(test_steady_state_reads_every_eni_in_device_order, reset),
 		cmocka_unit_test_setup(test_added_removed_and_reassigned_addresses_show_on_next_read,
 				       reset),
