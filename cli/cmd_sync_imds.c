@@ -35,17 +35,7 @@ static void drop_absent(struct desired_state *st, const struct nics *nics)
 		}
 		mac_format(n->mac, mac);
 		log_warn("sync: %s (%s) has no local interface yet: left out", n->eni_id, mac);
-		for (size_t a = 0; a < n->addrs.n; a++) {
-			for (size_t j = 0; j < n->addrs.v[a].groups.ids.n; j++)
-				free(n->addrs.v[a].groups.ids.v[j]);
-			VEC_FREE(&n->addrs.v[a].groups.ids);
-		}
-		for (size_t j = 0; j < n->groups.ids.n; j++)
-			free(n->groups.ids.v[j]);
-		VEC_FREE(&n->groups.ids);
-		VEC_FREE(&n->addrs);
-		VEC_FREE(&n->prefixes);
-		VEC_FREE(&n->subnets);
+		eni_free(n);
 	}
 	st->enis.n = out;
 }
@@ -59,11 +49,9 @@ static struct json_object *facts_of(const struct compose_inputs *in,
 	char rules[512];
 
 	compose_groups_without_members(st, &empty);
-	for (size_t i = 0; i < empty.ids.n; i++) {
+	for (size_t i = 0; i < empty.ids.n; i++)
 		json_object_array_add(list, json_object_new_string(empty.ids.v[i]));
-		free(empty.ids.v[i]);
-	}
-	VEC_FREE(&empty.ids);
+	group_refs_free(&empty);
 	jadd_str(o, "origin", st->origin);
 	jadd_str(o, "rules_source", compose_rules_source(in, rules, sizeof(rules)));
 	json_object_object_add(o, "groups_without_members", list);

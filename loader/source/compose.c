@@ -28,7 +28,9 @@ const char *compose_rules_source(const struct compose_inputs *in, char *buf, siz
 	return buf;
 }
 
-static int read_groups(const char *path, struct desired_state *s, struct err *e)
+/* A describe-security-groups document (its groups), or with members a describe-network-interfaces
+ * one (the members of its ENIs' groups, local MACs left out). */
+static int read_aws_doc(const char *path, bool members, struct desired_state *s, struct err *e)
 {
 	struct aws_doc doc = { .name = path };
 	char *text = NULL;
@@ -36,20 +38,8 @@ static int read_groups(const char *path, struct desired_state *s, struct err *e)
 
 	doc.text = text;
 	if (!ret)
-		ret = source_aws_parse_groups(&doc, s, e);
-	free(text);
-	return ret;
-}
-
-static int read_members(const char *path, struct desired_state *s, struct err *e)
-{
-	struct aws_doc doc = { .name = path };
-	char *text = NULL;
-	int ret = json_read_file(path, &text, e);
-
-	doc.text = text;
-	if (!ret)
-		ret = source_aws_parse_members(&doc, s, s, e);
+		ret = members ? source_aws_parse_members(&doc, s, s, e)
+			      : source_aws_parse_groups(&doc, s, e);
 	free(text);
 	return ret;
 }
@@ -153,12 +143,8 @@ static int check_described(const struct desired_state *s, size_t n_described,
 static void rules_off(struct desired_state *s)
 {
 	for (size_t i = 0; i < s->enis.n; i++) {
-		struct eni *n = &s->enis.v[i];
-
-		for (size_t j = 0; j < n->groups.ids.n; j++)
-			free(n->groups.ids.v[j]);
-		VEC_FREE(&n->groups.ids);
-		n->mode = ENIADDR_MODE_AUDIT;
+		group_refs_free(&s->enis.v[i].groups);
+		s->enis.v[i].mode = ENIADDR_MODE_AUDIT;
 	}
 	for (size_t i = 0; i < s->groups.n; i++) {
 		VEC_FREE(&s->groups.v[i].ingress);
@@ -198,7 +184,7 @@ static int build(const struct compose_inputs *in, struct desired_state *imds,
 	if (!ret && in->config_path)
 		ret = source_native_load_settings(in->config_path, cfg, e);
 	if (!ret && in->security_groups_path)
-		ret = read_groups(in->security_groups_path, s, e);
+		ret = read_aws_doc(in->security_groups_path, false, s, e);
 	if (!ret)
 		ret = take_config_rules(cfg, s, in, e);
 	if (ret)
@@ -209,7 +195,7 @@ static int build(const struct compose_inputs *in, struct desired_state *imds,
 	s->test_only_short_timeouts = cfg->test_only_short_timeouts;
 	ret = add_local_members(s, e);
 	if (!ret && in->interfaces_path)
-		ret = read_members(in->interfaces_path, s, e);
+		ret = read_aws_doc(in->interfaces_path, true, s, e);
 	if (!ret)
 		ret = compose_apply_settings(cfg, s, e);
 	if (ret)
