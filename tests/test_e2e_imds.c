@@ -438,6 +438,19 @@ static void test_malformed_answers_fail_naming_the_key(void **state)
 	malformed("ipv4-prefix", "\"10.0.1.32\"", "not an IPv4 CIDR");
 }
 
+/* Only an absent key means "none": listed and then 404 is an error, not an empty list. */
+static void test_listed_key_answering_404_is_an_error_not_none(void **state)
+{
+	struct desired_state s;
+
+	state_init(&s);
+	read_ok(&s);
+	set_faults("\"missing\": [\"network/interfaces/macs/" MAC0 "/ipv4-prefix\"]");
+	read_fails_keeping(&s, -EIO, "ipv4-prefix: HTTP 404 although");
+	assert_int_equal(s.enis.v[0].prefixes.n, 1);
+	state_free(&s);
+}
+
 static void test_hotplugged_eni_without_keys_is_eagain_naming_the_mac(void **state)
 {
 	struct desired_state s;
@@ -679,6 +692,7 @@ int main(void)
 		cmocka_unit_test_setup(test_401_storm_fails_cleanly_and_keeps_last_state, reset),
 		cmocka_unit_test_setup(test_token_is_reused_and_renewed_before_it_expires, reset),
 		cmocka_unit_test_setup(test_malformed_answers_fail_naming_the_key, reset),
+		cmocka_unit_test_setup(test_listed_key_answering_404_is_an_error_not_none, reset),
 		cmocka_unit_test_setup(test_hotplugged_eni_without_keys_is_eagain_naming_the_mac,
 				       reset),
 		cmocka_unit_test_setup(test_hotplugged_eni_with_device_number_0_is_eagain, reset),
