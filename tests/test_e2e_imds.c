@@ -73,6 +73,9 @@ static int setup(void **state)
 	char text[8192];
 
 	snprintf(text, sizeof(text), world_fmt, steady_v4_1, steady_v4_0, steady_pfx_0, "", "");
+	/* IMDS is link-local: a proxy from the environment must never be used for it */
+	setenv("http_proxy", "http://192.0.2.1:3128", 1);
+	setenv("HTTP_PROXY", "http://192.0.2.1:3128", 1);
 	if (netns_create(&ns, "imds") || imds_emu_start(&emu, ns.name, text) ||
 	    netns_enter(&ns))
 		return -1;

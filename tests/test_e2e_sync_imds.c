@@ -84,6 +84,8 @@ static int setup(void **state)
 	/* the status note goes with the test's directory, not to /run */
 	snprintf(rundir, sizeof(rundir), "%s/run", cli.dir);
 	setenv("ENIADDR_RUNDIR", rundir, 1);
+	/* IMDS is link-local: a proxy from the environment must never be used for it */
+	setenv("http_proxy", "http://192.0.2.1:3128", 1);
 	return clirun_write_file(&cli, "sgs.json", sgs_doc, sgs) ||
 	       clirun_write_file(&cli, "ifs.json", ifs_doc, ifs);
 }
