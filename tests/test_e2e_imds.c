@@ -659,6 +659,29 @@ static void test_compose_undescribed_group_of_an_eni_is_an_error(void **state)
 	state_free(&s);
 }
 
+static void test_compose_invalid_rule_files_fail_naming_them(void **state)
+{
+	struct compose_inputs in = { .imds = client,
+				     .security_groups_path = doc_path("sgs.json", sgs_doc) };
+	struct desired_state s;
+
+	state_init(&s);
+	compose_ok(&in, &s);
+	in.security_groups_path = doc_path("bad-sgs.json", "{\"SecurityGroups\": [");
+	err_clear(&e);
+	assert_int_equal(compose_build(&in, &s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "bad-sgs.json"));
+	in.security_groups_path = NULL;
+	in.config_path = doc_path("bad-cfg.json", "{\"enis\": [{\"mac\": \"" MAC1 "\","
+				  " \"mode\": \"loud\", \"security_groups\": [], \"addresses\": []}]}");
+	err_clear(&e);
+	assert_int_equal(compose_build(&in, &s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "bad-cfg.json: enis[0]"));
+	assert_int_equal(s.enis.n, 2); /* the last good state */
+	assert_non_null(state_find_group(&s, "sg-web"));
+	state_free(&s);
+}
+
 static void test_compose_keeps_last_state_when_imds_fails(void **state)
 {
 	struct compose_inputs in = { .imds = client,
@@ -709,6 +732,7 @@ int main(void)
 		cmocka_unit_test_setup(test_compose_without_rule_source_routes_and_drops_nothing,
 				       reset),
 		cmocka_unit_test_setup(test_compose_undescribed_group_of_an_eni_is_an_error, reset),
+		cmocka_unit_test_setup(test_compose_invalid_rule_files_fail_naming_them, reset),
 		cmocka_unit_test_setup(test_compose_keeps_last_state_when_imds_fails, reset),
 	};
 
