@@ -672,8 +672,9 @@ static void test_compose_invalid_rule_files_fail_naming_them(void **state)
 	assert_int_equal(compose_build(&in, &s, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "bad-sgs.json"));
 	in.security_groups_path = NULL;
-	in.config_path = doc_path("bad-cfg.json", "{\"enis\": [{\"mac\": \"" MAC1 "\","
-				  " \"mode\": \"loud\", \"security_groups\": [], \"addresses\": []}]}");
+	in.config_path = doc_path("bad-cfg.json", "{\"enis\": [{\"mac\": \"" MAC1 "\", "
+				  "\"mode\": \"loud\", \"security_groups\": [], "
+				  "\"addresses\": []}]}");
 	err_clear(&e);
 	assert_int_equal(compose_build(&in, &s, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "bad-cfg.json: enis[0]"));

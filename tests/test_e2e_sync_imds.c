@@ -246,7 +246,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_sync_imds_publishes_what_imds_shows, reset),
 		cmocka_unit_test_setup(test_status_names_groups_without_known_members, reset),
-		cmocka_unit_test_setup(test_status_forgets_the_sync_after_another_publication, reset),
+		cmocka_unit_test_setup(test_status_forgets_the_sync_after_another_publication,
+				       reset),
 		cmocka_unit_test_setup(test_reassignment_lands_on_the_next_sync, reset),
 		cmocka_unit_test_setup(test_imds_outage_publishes_nothing_and_says_why, reset),
 		cmocka_unit_test_setup(test_hotplugged_eni_without_interface_is_left_out, reset),
