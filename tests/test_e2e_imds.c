@@ -441,6 +441,20 @@ static void test_malformed_answers_fail_naming_the_key(void **state)
 	malformed("ipv4-prefix", "\"10.0.1.32\"", "not an IPv4 CIDR");
 }
 
+/* IMDS never lists a MAC twice or in upper case: such a listing is not trusted. */
+static void test_odd_mac_listings_fail(void **state)
+{
+	struct desired_state s;
+
+	state_init(&s);
+	read_ok(&s);
+	set_faults("\"malformed\": {\"network/interfaces/macs/\": \"" MAC0 "/\\n" MAC0 "/\"}");
+	read_fails_keeping(&s, -EPROTO, "both have device-number 0");
+	set_faults("\"malformed\": {\"network/interfaces/macs/\": \"0E:00:00:00:00:01/\"}");
+	read_fails_keeping(&s, -EPROTO, "is not a MAC directory");
+	state_free(&s);
+}
+
 /* Only an absent key means "none": listed and then 404 is an error, not an empty list. */
 static void test_listed_key_answering_404_is_an_error_not_none(void **state)
 {
@@ -719,6 +733,7 @@ int main(void)
 		cmocka_unit_test_setup(test_401_storm_fails_cleanly_and_keeps_last_state, reset),
 		cmocka_unit_test_setup(test_token_is_reused_and_renewed_before_it_expires, reset),
 		cmocka_unit_test_setup(test_malformed_answers_fail_naming_the_key, reset),
+		cmocka_unit_test_setup(test_odd_mac_listings_fail, reset),
 		cmocka_unit_test_setup(test_listed_key_answering_404_is_an_error_not_none, reset),
 		cmocka_unit_test_setup(test_hotplugged_eni_without_keys_is_eagain_naming_the_mac,
 				       reset),
