@@ -110,12 +110,16 @@ static __always_inline bool in_subnet(const __u8 a[16], const struct eniaddr_nex
  * Sends the packet out of owner, the ENI that owns its source. bpf_redirect_neigh() resolves the
  * L2 next hop on owner (neighbour lookup, ARP/ND if needed) and fills in owner's MAC as source.
  * The next hop: the destination itself when it lies in owner's subnet of the packet's family,
- * else that subnet's router (eniaddr_nexthop, written by the loader from the config's "subnets").
- * Without an entry for owner and family the kernel looks the route up itself, restricted to
- * owner: that reaches on-link peers through owner's connected route, and off-link ones only if
- * owner has a route of its own. Returns REDIRECT, or REDIRECT_FAILED when the helper refuses.
- * Failures after the program returns (owner gone or down, no neighbour answer) are the kernel's
- * and show in owner's tx_dropped, not in our counters.
+ * else owner's router (eniaddr_nexthop: the subnet from the configuration or the interface, the
+ * router learned from the instance's routes). A link-local router is fine: the neighbour lookup
+ * happens on owner, the device the helper sends to. Without an entry for owner and family the
+ * kernel looks the route up itself, restricted to owner: that reaches on-link peers through
+ * owner's connected route, and off-link ones only if owner has a route of its own.
+ * Returns REDIRECT (REDIRECT_GUESS when the router is only the subnet's base + 1), or
+ * REDIRECT_FAILED when the helper refuses. A next hop without a neighbour entry is resolved by
+ * the kernel (ARP/ND on owner, the packet queued meanwhile); failures after the program returns
+ * (owner gone or down, no neighbour answer) are the kernel's and show in owner's tx_dropped and
+ * the neighbour table's statistics, not in our counters.
  */
 static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_meta *p, __u32 slot,
 							     __u32 owner)
@@ -126,6 +130,7 @@ static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_me
 		.family = p->v6 ? ENIADDR_AF_INET6 : ENIADDR_AF_INET,
 	};
 	struct bpf_redir_neigh nh = { .nh_family = k.family };
+	enum eniaddr_reason ok = ENIADDR_R_REDIRECT;
 	const struct eniaddr_nexthop *sub;
 	long ret;
 
@@ -143,10 +148,12 @@ static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_me
 				__builtin_memcpy(nh.ipv6_nh, sub->gateway, 16);
 			else
 				__builtin_memcpy(&nh.ipv4_nh, &sub->gateway[12], 4);
+			if (sub->origin == ENIADDR_NH_GUESS)
+				ok = ENIADDR_R_REDIRECT_GUESS;
 		}
 		ret = bpf_redirect_neigh(owner, &nh, sizeof(nh), 0);
 	}
-	return ret == TC_ACT_REDIRECT ? ENIADDR_R_REDIRECT : ENIADDR_R_REDIRECT_FAILED;
+	return ret == TC_ACT_REDIRECT ? ok : ENIADDR_R_REDIRECT_FAILED;
 }
 
 /*
@@ -257,7 +264,7 @@ static __always_inline int egress_verdict(void *data, void *data_end, __u32 ifin
 	enum eniaddr_reason r;
 
 	r = egress_decide(data, data_end, ifindex, &mode, &src_check, &src_unread);
-	if (r == ENIADDR_R_REDIRECT) {
+	if (r == ENIADDR_R_REDIRECT || r == ENIADDR_R_REDIRECT_GUESS) {
 		count_packet(ifindex, r, ENIADDR_DIR_EGRESS, ENIADDR_ACT_REDIRECT, len);
 		return TC_ACT_REDIRECT;
 	}

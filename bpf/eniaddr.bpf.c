@@ -51,7 +51,8 @@
  *     destination and L4 selector must meet in a rule of the address's outbound policy:
  *     ALLOWED (and tracked, or CT_FULL), else EGRESS_NO_RULE (drop).
  *  5. Source owned by another managed ENI: redirected out of that ENI with bpf_redirect_neigh
- *     (REDIRECT, action REDIRECT), unless the destination is link-scoped (link-local, multicast,
+ *     (REDIRECT, action REDIRECT; REDIRECT_GUESS when the next hop is a router the loader
+ *     only guessed), unless the destination is link-scoped (link-local, multicast,
  *     limited broadcast: continue, FAILSAFE_LINK_LOCAL). Redirects happen in audit mode too:
  *     they repair, they do not filter. A refused redirect is REDIRECT_FAILED (drop).
  *  6. Source owned by no managed ENI: SPOOFED_SOURCE, dropped when the ENI's source check is on

@@ -93,6 +93,7 @@ enum eniaddr_action {
 	X(CT_REPLY,          "ct_reply",          PASS)                                \
 	X(CT_RELATED,        "ct_related",        PASS)                                \
 	X(REDIRECT,          "redirect",          PASS) /* sent out the owning ENI */  \
+	X(REDIRECT_GUESS,    "redirect_guess",    PASS) /* ... via a guessed router */ \
 	X(NOT_OWNED,         "not_owned",         DROP) /* dst not on any ENI */       \
 	X(WRONG_ENI,         "wrong_eni",         DROP) /* dst owned by another ENI */ \
 	X(NO_RULE,           "no_rule",           DROP)                                \
@@ -333,8 +334,10 @@ _Static_assert(ENIADDR_R_COUNT < 256, "reasons fit the stat key");
  * Appended after the original layouts; they are unchanged.
  * A packet leaving ENI X with a source owned by ENI Y goes out of Y (bpf_redirect_neigh). Its
  * next hop on Y's link: the destination itself when it lies in Y's subnet of its family, else
- * that subnet's router (AWS: subnet base + 1). One entry per (slot, ENI, family) the
- * configuration gives a subnet for; without one the kernel's route lookup on Y decides. */
+ * Y's router, learned from the instance's routes (loader/source/routes.h; on AWS the IPv6
+ * router is link-local). bpf_redirect_neigh resolves it on Y, so a link-local router needs no
+ * more than the ifindex of the key. One entry per (slot, ENI, family) with a subnet; without
+ * one the kernel's route lookup on Y decides. */
 #define ENIADDR_MAP_NEXTHOP eniaddr_nexthop /* hash: (slot, ifindex, family) -> subnet, router */
 #define ENIADDR_MAX_NEXTHOPS (ENIADDR_MAX_ENIS * 2 * 2) /* ENIs x families x slots */
 
@@ -350,9 +353,18 @@ struct eniaddr_nexthop_key {
 struct eniaddr_nexthop {
 	__u8  subnet[16];  /* network order, IPv4-mapped, host bits clear */
 	__u8  mask[16];    /* the subnet's mask in the same 128-bit space */
-	__u8  gateway[16]; /* the subnet's router */
+	__u8  gateway[16]; /* the ENI's router (IPv6: often link-local, valid on ifindex's link) */
 	__u32 plen;        /* prefix length in the mapped space (IPv4 /24 = 120), for status */
-	__u32 flags;       /* reserved, 0 */
+	__u32 origin;      /* enum eniaddr_nh_origin: where the loader found the router */
+};
+
+/* Where the router of an eniaddr_nexthop entry came from. A redirect through a GUESS router is
+ * counted as REDIRECT_GUESS instead of REDIRECT, so guessing shows in the metrics. */
+enum eniaddr_nh_origin {
+	ENIADDR_NH_GUESS  = 0, /* the subnet's base + 1: nothing better was known */
+	ENIADDR_NH_ROUTE  = 1, /* the default route on the ENI's interface (any table) */
+	ENIADDR_NH_NEIGH  = 2, /* a router in the IPv6 neighbour table of the interface */
+	ENIADDR_NH_CONFIG = 3, /* "router" / "router6" of the native configuration */
 };
 
 #ifndef __cplusplus
