@@ -130,6 +130,9 @@ void group_refs_free(struct group_refs *refs);
 /* Frees what one ENI holds (state_free does it for all). */
 void eni_free(struct eni *n);
 
+/* n's addresses and delegated prefixes join g's members (AWS: membership is per ENI). */
+int group_add_eni_members(struct group *g, const struct eni *n, struct err *e);
+
 struct group *state_find_group(const struct desired_state *s, const char *id);
 struct prefix_list *state_find_prefix_list(const struct desired_state *s, const char *id);
 

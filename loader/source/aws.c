@@ -357,13 +357,8 @@ static int parse_membership(struct aws_ctx *c, const struct jpos *eni_pos, struc
 		}
 		if (!ret && local && group_refs_add(&n->groups, id))
 			ret = err_set(e, ENOMEM, "out of memory");
-		for (size_t j = 0; !ret && j < n->addrs.n + n->prefixes.n; j++) {
-			struct ip_prefix *m = VEC_PUSH(&g->members);
-
-			if (!m)
-				return err_set(e, ENOMEM, "out of memory");
-			*m = j < n->addrs.n ? n->addrs.v[j].ip : n->prefixes.v[j - n->addrs.n];
-		}
+		if (!ret)
+			ret = group_add_eni_members(g, n, e);
 	}
 	return ret;
 }

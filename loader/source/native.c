@@ -509,16 +509,9 @@ static int add_members(struct desired_state *s, struct err *e)
 		for (size_t g = 0; g < n->groups.ids.n; g++) {
 			struct group *grp = state_find_group(s, n->groups.ids.v[g]);
 
-			if (!grp)
-				continue; /* state_validate names it */
-			for (size_t j = 0; j < n->addrs.n + n->prefixes.n; j++) {
-				struct ip_prefix *m = VEC_PUSH(&grp->members);
-
-				if (!m)
-					return err_set(e, ENOMEM, "out of memory");
-				*m = j < n->addrs.n ? n->addrs.v[j].ip
-						    : n->prefixes.v[j - n->addrs.n];
-			}
+			/* a missing group: state_validate names it */
+			if (grp && group_add_eni_members(grp, n, e))
+				return -ENOMEM;
 		}
 	}
 	return 0;
