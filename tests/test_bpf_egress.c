@@ -235,6 +235,12 @@ static void test_own_source_continues(void **state)
 		  OK_PASS(ALLOWED) },
 		{ "own source, to a link-local destination", { .src = "10.1.1.10",
 		  .dst = "169.254.169.254", TCP(80) }, ENI_A, OK_PASS(FAILSAFE_LINK_LOCAL) },
+		{ "dhcp renewal to the subnet router", { .src = "10.1.1.10", .dst = "10.1.1.1",
+		  UDP(68, 67) }, ENI_A, OK_PASS(FAILSAFE_DHCP) },
+		{ "dhcp request to the broadcast", { .src = "10.1.1.10",
+		  .dst = "255.255.255.255", UDP(68, 67) }, ENI_A, OK_PASS(FAILSAFE_DHCP) },
+		{ "dhcp ports to any other host: the rules", { .src = "10.1.1.10", .dst = PEER,
+		  UDP(68, 67) }, ENI_A, OK_PASS(ALLOWED) },
 	};
 
 	(void)state;
@@ -338,8 +344,8 @@ static void test_source_check(void **state)
 		  OK_PASS(FAILSAFE_LINK_LOCAL) },
 		{ ":: dad solicitation", { .src = "::", .dst = "ff02::1:ff00:10", ICMP6(135) },
 		  ENI_A, OK_PASS(FAILSAFE_ND) },
-		{ "check off: spoofed passes, counted", { .src = "10.9.9.9", .dst = PEER,
-		  TCP(40000) }, ENI_C, UNSPEC, ENIADDR_R_SPOOFED_SOURCE, ENIADDR_ACT_PASS },
+		{ "check off: a forwarded packet meets c's outbound rules", { .src = "10.9.9.9",
+		  .dst = PEER, TCP(40000) }, ENI_C, OK_PASS(ALLOWED) },
 		{ "audit: spoofed passes as audit", { .src = "10.9.9.9", .dst = PEER, TCP(40000) },
 		  ENI_D, UNSPEC, ENIADDR_R_SPOOFED_SOURCE, ENIADDR_ACT_AUDIT },
 	};
@@ -407,11 +413,11 @@ static void test_unreadable_headers(void **state)
 		{ "check off: tcp header cut, own source still dropped", { .src = "10.1.3.10",
 		  .dst = PEER, TCP(40000), CUT(PKT_L_L4, 10) }, ENI_C, SHOT, ENIADDR_R_MALFORMED,
 		  ENIADDR_ACT_DROP },
-		{ "check off: nine extension headers, spoofed source passes, counted",
+		{ "check off: nine extension headers, forwarded: cannot be judged by port",
 		  { .src = "2001:db8:3::99", .dst = PEER6, UDP(1, 2), .n_ext = 9, .ext = {
 		  EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8),
-		  EXT(60, 8), EXT(60, 8), EXT(60, 8) } }, ENI_C, UNSPEC, ENIADDR_R_SPOOFED_SOURCE,
-		  ENIADDR_ACT_PASS },
+		  EXT(60, 8), EXT(60, 8), EXT(60, 8) } }, ENI_C, SHOT, ENIADDR_R_EXT_HDR_CAP,
+		  ENIADDR_ACT_DROP },
 	};
 
 	(void)state;
