@@ -6,6 +6,7 @@
 
 #include "args.h"
 #include "kernel/pins.h"
+#include "source/imds.h"
 
 /* ---- option setters: one per kind of value ---- */
 
@@ -22,6 +23,9 @@ SETTER(set_version, a->version = true)
 SETTER(set_all, a->all = true)
 SETTER(set_ifs, a->interfaces = v)
 SETTER(set_groups, a->groups = v)
+SETTER(set_imds, a->imds = true)
+SETTER(set_config, a->config = v)
+SETTER(set_imds_endpoint, a->imds_endpoint = v)
 
 static int set_mode(struct cli_args *a, const char *v, struct err *e)
 {
@@ -162,12 +166,20 @@ static const struct cli_opt detach_opts[] = {
 };
 
 static const struct cli_opt sync_opts[] = {
-	{ "interfaces", 0, "FILE", true, set_ifs,
-	  "`aws ec2 describe-network-interfaces` output" },
-	{ "security-groups", 0, "FILE", true, set_groups,
+	{ "interfaces", 0, "FILE", false, set_ifs,
+	  "`aws ec2 describe-network-interfaces` output (with --imds: the VPC's, for remote "
+	  "group members)" },
+	{ "security-groups", 0, "FILE", false, set_groups,
 	  "`aws ec2 describe-security-groups` output" },
 	{ "prefix-list", 0, "pl-ID=FILE", false, set_prefix_list,
 	  "`aws ec2 get-managed-prefix-list-entries` output of pl-ID (repeat per list)" },
+	{ "imds", 0, NULL, false, set_imds,
+	  "the ENIs and addresses from the instance metadata service (IMDSv2)" },
+	{ "config", 0, "FILE", false, set_config,
+	  "with --imds: native config with per-ENI and per-address settings and groups" },
+	{ "imds-endpoint", 0, "URL", false, set_imds_endpoint,
+	  "with --imds: the IMDS endpoint (default " IMDS_ENDPOINT_V4 "; IPv6: "
+	  IMDS_ENDPOINT_V6 ")" },
 	OPT_GUARD,
 	OPT_CONFIRM,
 	{ NULL },
@@ -178,6 +190,24 @@ static const struct cli_opt apply_opts[] = {
 	OPT_CONFIRM,
 	{ NULL },
 };
+
+/* sync: the AWS documents, or --imds with optional rule sources. */
+static int check_sync(const struct cli_args *a, struct err *e)
+{
+	if (a->imds) {
+		if (a->n_prefix_lists)
+			return err_set(e, EINVAL, "sync --imds: --prefix-list is not supported; "
+				       "put prefix lists in the --config file");
+		return 0;
+	}
+	if (a->config || a->imds_endpoint)
+		return err_set(e, EINVAL, "sync: --%s is for --imds",
+			       a->config ? "config" : "imds-endpoint");
+	if (!a->interfaces || !a->groups)
+		return err_set(e, EINVAL, "sync: missing --%s FILE (or use --imds)",
+			       a->interfaces ? "security-groups" : "interfaces");
+	return 0;
+}
 
 static int check_detach(const struct cli_args *a, struct err *e)
 {
@@ -226,9 +256,11 @@ const struct cli_command cli_commands[CLI_CMD_COUNT] = {
 	  "publish a native JSON configuration (loads the maps if needed)", apply_opts, 1, 1,
 	  "FILE", NULL },
 	{ "sync", CLI_CMD_SYNC,
-	  "--interfaces FILE --security-groups FILE [--prefix-list pl-ID=FILE]... "
+	  "--interfaces FILE --security-groups FILE [--prefix-list pl-ID=FILE]... | --imds "
+	  "[--security-groups FILE] [--config FILE] [--interfaces FILE] [--imds-endpoint URL] "
 	  "[--guard CIDR[:PORT]]... [--confirm SECONDS]",
-	  "publish the local ENIs of AWS describe-* JSON documents", sync_opts, 0, 0, NULL, NULL },
+	  "publish the local ENIs of AWS describe-* JSON documents, or once from IMDS",
+	  sync_opts, 0, 0, NULL, check_sync },
 	{ "confirm", CLI_CMD_CONFIRM, "",
 	  "keep the configuration an apply/sync --confirm published (else it is reverted)", NULL,
 	  0, 0, NULL, NULL },

@@ -67,6 +67,9 @@ struct cli_args {
 	bool all;
 	const char *interfaces;
 	const char *groups;
+	bool imds;                 /* sync --imds */
+	const char *config;        /* sync --imds --config FILE */
+	const char *imds_endpoint; /* sync --imds --imds-endpoint URL; NULL: the default */
 	struct cli_prefix_list prefix_lists[CLI_MAX_PREFIX_LISTS];
 	size_t n_prefix_lists;
 	struct eniaddr_guard guards[ENIADDR_MAX_GUARDS]; /* --guard, in order */

@@ -19,6 +19,7 @@
 #include "cmds.h"
 #include "output.h"
 #include "kernel/publish.h"
+#include "kernel/status_note.h"
 #include "session.h"
 #include "source/routes.h"
 #include "vec.h"
@@ -44,6 +45,7 @@ struct status {
 	__u64 confirm_generation;
 	__s64 confirm_left_s;
 	VEC(struct status_row) rows;
+	struct json_object *note; /* status_note.h: sources, groups without members; or NULL */
 };
 
 static struct status_row *row_of(struct status *st, __u32 ifindex, bool add)
@@ -308,6 +310,26 @@ static struct json_object *status_notes_json(const struct status *st, struct jso
 	return o;
 }
 
+/* "sources: imds+sgs.json (rules: security groups sgs.json)" and the groups nobody is in. */
+static void note_plain(struct json_object *note)
+{
+	struct json_object *origin, *rules, *empty;
+
+	if (!note)
+		return;
+	if (json_object_object_get_ex(note, "origin", &origin) &&
+	    json_object_object_get_ex(note, "rules_source", &rules))
+		printf("sources: %s (rules: %s)\n", json_object_get_string(origin),
+		       json_object_get_string(rules));
+	if (!json_object_object_get_ex(note, "groups_without_members", &empty) ||
+	    !json_object_array_length(empty))
+		return;
+	printf("groups referenced by rules without known members (admit nobody):");
+	for (size_t i = 0; i < json_object_array_length(empty); i++)
+		printf(" %s", json_object_get_string(json_object_array_get_idx(empty, i)));
+	printf("\n");
+}
+
 static void status_plain(const struct status *st)
 {
 	static const char guess_note[] =
@@ -320,6 +342,7 @@ static void status_plain(const struct status *st)
 	else
 		printf("generation %llu (slot %u)\n", (unsigned long long)st->state.generation,
 		       st->state.active_slot);
+	note_plain(st->note);
 	if (!st->rows.n) {
 		status_notes_plain(st);
 		return;
@@ -419,6 +442,8 @@ static void status_json(const struct status *st)
 	}
 	json_object_object_add(o, "enis", enis);
 	json_object_object_add(o, "attached_unconfigured", unconf);
+	if (st->note)
+		json_object_object_add(o, "sync", json_object_get(st->note));
 	out_json_print(status_notes_json(st, o));
 }
 
@@ -432,6 +457,8 @@ int cmd_status(const struct cli_args *a, struct err *e)
 	if (err)
 		return err;
 	err = status_read(&s.maps, &st, e);
+	if (!err)
+		st.note = status_note_read(&s.pins, st.state.generation);
 	session_close(&s);
 	if (!err) {
 		if (out_json())
@@ -440,5 +467,6 @@ int cmd_status(const struct cli_args *a, struct err *e)
 			status_plain(&st);
 	}
 	VEC_FREE(&st.rows);
+	json_object_put(st.note);
 	return err;
 }
