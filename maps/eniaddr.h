@@ -110,7 +110,8 @@ enum eniaddr_action {
 	X(SPOOFED_SOURCE,    "spoofed_source",    DROP)                                \
 	X(REDIRECT_FAILED,   "redirect_failed",   DROP)                                \
 	X(CT_FULL,           "ct_full",           DROP) /* confirmed table full */   \
-	X(CT_INVALID,        "ct_invalid",        DROP) /* RST outside the window */
+	X(CT_INVALID,        "ct_invalid",        DROP) /* RST outside the window */ \
+	X(UNCONFIGURED_DROP, "unconfigured_drop", DROP) /* attach --unconfigured drop */
 
 #define ENIADDR_REASON_ENUM_(e, name, kind) ENIADDR_R_##e,
 enum eniaddr_reason {
@@ -361,6 +362,7 @@ struct eniaddr_attach {
 	__u32 tc_in_prio;
 	__u32 tc_out_handle;  /* 0 when no tc egress filter */
 	__u32 tc_out_prio;
+	__u32 flags;          /* ENIADDR_ATTACH_F_* */
 };
 
 /* ---- the rule tables the datapath reads: eniaddr_policies, eniaddr_trie, eniaddr_bits ----
@@ -397,6 +399,9 @@ struct eniaddr_policy {
 	__u32 pad;
 };
 
+/* IP frames drop while the device has no configuration (attach --unconfigured drop). */
+#define ENIADDR_ATTACH_F_UNCONFIGURED_DROP (1u << 0)
+
 #ifndef __cplusplus
 _Static_assert(sizeof(struct eniaddr_state) == 16, "eniaddr_state layout");
 _Static_assert(sizeof(struct eniaddr_eni_key) == 8, "eniaddr_eni_key layout");
@@ -411,7 +416,7 @@ _Static_assert(sizeof(struct eniaddr_stat_key) == 8, "eniaddr_stat_key layout");
 _Static_assert(sizeof(struct eniaddr_stat) == 16, "eniaddr_stat layout");
 _Static_assert(sizeof(struct eniaddr_frag_key) == 44, "eniaddr_frag_key layout");
 _Static_assert(sizeof(struct eniaddr_frag) == 16, "eniaddr_frag layout");
-_Static_assert(sizeof(struct eniaddr_attach) == 24, "eniaddr_attach layout");
+_Static_assert(sizeof(struct eniaddr_attach) == 28, "eniaddr_attach layout");
 _Static_assert(sizeof(struct eniaddr_ct_key) == 44, "eniaddr_ct_key layout");
 _Static_assert(sizeof(struct eniaddr_ct) == 72, "eniaddr_ct layout");
 _Static_assert(sizeof(struct eniaddr_trie_node) == 1024, "eniaddr_trie_node layout");
@@ -460,6 +465,40 @@ enum eniaddr_nh_origin {
 #ifndef __cplusplus
 _Static_assert(sizeof(struct eniaddr_nexthop_key) == 12, "eniaddr_nexthop_key layout");
 _Static_assert(sizeof(struct eniaddr_nexthop) == 56, "eniaddr_nexthop layout");
+#endif
+
+/* ---- eniaddr_ctl: what the CLI keeps between runs; no program reads it ----
+ * A bpffs holds only BPF objects, so the records user space must find again live in a map
+ * pinned with the others (and go with the last detach): the management guards no policy can
+ * remove (attach/apply/sync --guard), a publish waiting for `confirm` (apply/sync --confirm),
+ * and the warnings of the last publish, for `status`. */
+#define ENIADDR_MAP_CTL    eniaddr_ctl    /* array[1]: guards, pending confirm, notes */
+#define ENIADDR_MAX_GUARDS 8
+#define ENIADDR_MAX_NOTES  8
+#define ENIADDR_NOTE_LEN   256
+
+struct eniaddr_guard {
+	__u8  addr[16]; /* network order, IPv4-mapped, host bits clear */
+	__u8  plen;     /* in the mapped space (IPv4 /24 = 120) */
+	__u8  pad;
+	__u16 port;     /* host order: TCP port; 0: every protocol and port */
+};
+
+struct eniaddr_ctl {
+	__u64 confirm_deadline_ns;  /* CLOCK_BOOTTIME; 0: no publish waits for confirm */
+	__u64 confirm_generation;   /* the generation that is reverted unless confirmed */
+	__u32 confirm_revert_slot;  /* the previous slot, kept for the revert */
+	__u32 confirm_watchdog_pid; /* the process that reverts at the deadline; 0: none */
+	__u32 n_guards;
+	__u32 n_notes;
+	struct eniaddr_guard guards[ENIADDR_MAX_GUARDS];
+	char  notes[ENIADDR_MAX_NOTES][ENIADDR_NOTE_LEN];
+};
+
+#ifndef __cplusplus
+_Static_assert(sizeof(struct eniaddr_guard) == 20, "eniaddr_guard layout");
+_Static_assert(sizeof(struct eniaddr_ctl) == 32 + 20 * ENIADDR_MAX_GUARDS +
+	       ENIADDR_MAX_NOTES * ENIADDR_NOTE_LEN, "eniaddr_ctl layout");
 #endif
 
 #endif /* ENIADDR_MAPS_H */

@@ -35,6 +35,7 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_POLICIES), offsetof(struct map_fds, policies) },
 	{ ENIADDR_STR(ENIADDR_MAP_TRIE),    offsetof(struct map_fds, trie) },
 	{ ENIADDR_STR(ENIADDR_MAP_BITS),    offsetof(struct map_fds, bits) },
+	{ ENIADDR_STR(ENIADDR_MAP_CTL),     offsetof(struct map_fds, ctl) },
 };
 #define N_MAPS (sizeof(map_table) / sizeof(map_table[0]))
 
