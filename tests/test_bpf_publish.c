@@ -780,6 +780,16 @@ static struct {
 
 /* r0 owns 10.7.0.10; ICMP timestamp requests (13, any code) from anywhere are allowed. Each
  * generation uses other policy ids and more or fewer addresses, so every key differs. */
+/* The rule tables the datapath reads, built from c's entries as compile_state builds them. */
+static void race_tables(struct compiled *c)
+{
+	struct err e = {};
+
+	c->pol_tbl.n = c->nodes.n = c->bits.n = 0;
+	if (compile_tables(c, &e))
+		fail_msg("rule tables: %s", e.msg);
+}
+
 static void build_race(struct compiled *c, unsigned int slot, unsigned int round)
 {
 	__u32 policy = 1 + round % 7;
@@ -795,6 +805,7 @@ static void build_race(struct compiled *c, unsigned int slot, unsigned int round
 	}
 	add_src(c, policy, "0.0.0.0/0", 0x1);
 	add_l4(c, policy, IPPROTO_ICMP, 13 << 8, 8, 0x1);
+	race_tables(c);
 }
 
 static void *race_runner(void *arg)
@@ -874,6 +885,7 @@ static void test_publish_under_traffic_never_misjudges(void **state)
 	assert_int_equal(publish_prepare(&race.fx.maps, &slot, &e), 0);
 	build_race(&c, slot, 0);
 	c.l4s.n = 0;
+	race_tables(&c);
 	assert_int_equal(publish_commit(&race.fx.maps, &c, NULL, &e), 0);
 	compiled_free(&c);
 	assert_int_equal(fixture_run_repeat(race.fx.skel->progs.xdp_ingress, &race.pkt,
