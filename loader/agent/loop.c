@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* loader/agent/loop.c — see loop.h. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/filewatch.h"
+#include "agent/loop.h"
+#include "agent/reconcile.h"
+#include "agent/rulefiles.h"
+#include "kernel/agent_record.h"
+#include "kernel/ct_gc.h"
+#include "log.h"
+
+struct agent {
+	const struct agent_opts *o;
+	struct reconciler r;
+	struct rulefiles rules;
+	struct nlwatch nl;
+	struct filewatch fw;
+	int epfd, sigfd, timerfd, recfd;
+	struct agent_record rec;
+	__u64 last_gc_ms;
+};
+
+static __u64 now_ms(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
+}
+
+static __u64 now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000 + (__u64)ts.tv_nsec / 1000;
+}
+
+/* Copies src into dst, cut to fit: the record's fields are fixed-size. */
+static void copy_cut(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static int build(void *ctx, struct desired_state *out, struct err *e)
+{
+	struct agent *a = ctx;
+
+	return rulefiles_build(&a->rules, a->o->source, out, e);
+}
+
+static void record_write(struct agent *a)
+{
+	struct err e = {};
+
+	copy_cut(a->rec.rules_error, sizeof(a->rec.rules_error), a->rules.rejected);
+	if (agent_record_write(a->recfd, &a->rec, &e))
+		log_warn("%s", e.msg);
+}
+
+static void do_reconcile(struct agent *a, const char *why)
+{
+	struct state_builder b = { build, a };
+	struct reconcile_result res;
+	struct err e = {};
+	__u64 t0 = now_us();
+	int err;
+
+	log_debug("reconcile (%s)", why);
+	err = reconcile(&a->r, &b, &res, &e);
+	a->rec.duration_us = (__u32)(now_us() - t0);
+	a->rec.last_sync_ms = now_ms(CLOCK_REALTIME);
+	a->rec.reconciles++;
+	a->rec.result = err;
+	if (err) {
+		a->rec.failures++;
+		if (strcmp(a->rec.error, e.msg))
+			log_warn("reconcile failed, the published generation stays: %s", e.msg);
+		copy_cut(a->rec.error, sizeof(a->rec.error), e.msg);
+	} else {
+		if (a->rec.error[0])
+			log_warn("reconcile works again");
+		a->rec.error[0] = '\0';
+		a->rec.flags |= AGENT_F_EVER_OK;
+		a->rec.last_ok_ms = a->rec.last_sync_ms;
+		a->rec.generation = res.generation;
+		a->rec.digest = res.digest;
+		a->rec.enis = res.enis;
+		if (res.published) {
+			a->rec.publishes++;
+			a->rec.last_change_ms = a->rec.last_sync_ms;
+			copy_cut(a->rec.change, sizeof(a->rec.change), res.change);
+		}
+	}
+	record_write(a);
+}
+
+static void maybe_gc(struct agent *a)
+{
+	unsigned int every = a->o->gc_every_s ? a->o->gc_every_s : AGENT_GC_EVERY_S_DEFAULT;
+	__u64 now = now_ms(CLOCK_MONOTONIC);
+	struct ct_gc_stats st = {};
+	struct err e = {};
+
+	if (now - a->last_gc_ms < (__u64)every * 1000)
+		return;
+	a->last_gc_ms = now;
+	if (ct_gc_sweep(a->r.maps.ct, ct_now_ns(), &st, &e))
+		log_warn("conntrack gc: %s", e.msg);
+	else if (st.deleted)
+		log_info("conntrack gc: %zu expired entries deleted", st.deleted);
+}
+
+static int epoll_add(int epfd, int fd, struct err *e)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev))
+		return err_set(e, errno, "epoll: %s", strerror(errno));
+	return 0;
+}
+
+static int setup(struct agent *a, sigset_t *mask, struct err *e)
+{
+	unsigned int ms = a->o->interval_ms ? a->o->interval_ms : AGENT_INTERVAL_MS_DEFAULT;
+	struct itimerspec its = {
+		.it_interval = { ms / 1000, (long)(ms % 1000) * 1000000L },
+		.it_value = { ms / 1000, (long)(ms % 1000) * 1000000L },
+	};
+	int err;
+
+	sigemptyset(mask);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, mask, NULL))
+		return err_set(e, errno, "sigprocmask: %s", strerror(errno));
+	a->sigfd = signalfd(-1, mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	a->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	a->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (a->sigfd < 0 || a->timerfd < 0 || a->epfd < 0)
+		return err_set(e, errno, "signalfd/timerfd/epoll: %s", strerror(errno));
+	if (timerfd_settime(a->timerfd, 0, &its, NULL))
+		return err_set(e, errno, "timerfd: %s", strerror(errno));
+	err = rulefiles_init(&a->rules, a->o->groups_path, a->o->config_path, e);
+	if (!err)
+		err = nlwatch_open(&a->nl, e);
+	if (!err)
+		err = filewatch_open(&a->fw, e);
+	if (!err)
+		err = filewatch_add(&a->fw, a->o->groups_path, e);
+	if (!err)
+		err = filewatch_add(&a->fw, a->o->config_path, e);
+	if (!err)
+		err = reconciler_open(&a->r, a->o->bpffs, a->o->mode, a->o->ct_size, e);
+	if (!err) {
+		err = pins_lock(&a->r.pins, PINS_WRITE, e);
+		a->recfd = err ? -1 : agent_record_open(&a->r.pins, e);
+		if (!err)
+			pins_unlock(&a->r.pins);
+		if (a->recfd < 0)
+			err = a->recfd;
+	}
+	if (!err)
+		err = epoll_add(a->epfd, a->sigfd, e);
+	if (!err)
+		err = epoll_add(a->epfd, a->timerfd, e);
+	if (!err)
+		err = epoll_add(a->epfd, nlwatch_fd(&a->nl), e);
+	if (!err)
+		err = epoll_add(a->epfd, a->fw.fd, e);
+	a->nl.route_hook = a->o->route_hook;
+	a->nl.neigh_hook = a->o->neigh_hook;
+	a->nl.hook_ctx = a->o->hook_ctx;
+	return err;
+}
+
+static void record_init(struct agent *a)
+{
+	struct agent_record *r = &a->rec;
+
+	memset(r, 0, sizeof(*r));
+	r->version = AGENT_RECORD_VERSION;
+	r->pid = (__u32)getpid();
+	r->flags = AGENT_F_RUNNING | (rulefiles_none(&a->rules) ? AGENT_F_NO_RULES : 0);
+	r->interval_ms = a->o->interval_ms ? a->o->interval_ms : AGENT_INTERVAL_MS_DEFAULT;
+	r->started_ms = now_ms(CLOCK_REALTIME);
+	r->generation = a->r.generation;
+	snprintf(r->source, sizeof(r->source), "%s", a->o->source->name);
+	rulefiles_describe(&a->rules, r->rules, sizeof(r->rules));
+}
+
+static void teardown(struct agent *a)
+{
+	if (a->recfd >= 0) {
+		a->rec.flags &= ~AGENT_F_RUNNING;
+		record_write(a);
+		close(a->recfd);
+	}
+	reconciler_close(&a->r);
+	filewatch_close(&a->fw);
+	nlwatch_close(&a->nl);
+	rulefiles_free(&a->rules);
+	if (a->epfd >= 0)
+		close(a->epfd);
+	if (a->timerfd >= 0)
+		close(a->timerfd);
+	if (a->sigfd >= 0)
+		close(a->sigfd);
+}
+
+/* One signal: 1 to stop, 0 to go on. */
+static int on_signal(struct agent *a)
+{
+	struct signalfd_siginfo si;
+
+	while (read(a->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_warn("SIGHUP: re-reading the rule files");
+			rulefiles_reread(&a->rules);
+			do_reconcile(a, "SIGHUP");
+		} else {
+			log_warn("signal %u: exiting; the programs keep enforcing generation %llu",
+				 si.ssi_signo, (unsigned long long)a->r.generation);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int agent_run(const struct agent_opts *o, struct err *e)
+{
+	struct agent a = { .o = o, .epfd = -1, .sigfd = -1, .timerfd = -1, .recfd = -1 };
+	struct epoll_event evs[8];
+	sigset_t mask;
+	int err, n, i, stop = 0;
+
+	a.fw.fd = -1;
+	map_fds_init(&a.r.maps);
+	a.r.pins.lock_fd = -1;
+	err = setup(&a, &mask, e);
+	if (err)
+		goto out;
+	record_init(&a);
+	log_warn("agent running: source %s, %s, every %u ms", a.rec.source,
+		 a.rec.rules[0] ? a.rec.rules : "no rule source (ownership and routing only)",
+		 a.rec.interval_ms);
+	do_reconcile(&a, "start");
+	a.last_gc_ms = now_ms(CLOCK_MONOTONIC);
+	while (!stop) {
+		struct nlwatch_events nev = {};
+		bool tick = false, files = false;
+		__u64 expirations;
+
+		n = epoll_wait(a.epfd, evs, sizeof(evs) / sizeof(evs[0]), -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = err_set(e, errno, "epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == a.sigfd)
+				stop = on_signal(&a);
+			else if (fd == a.timerfd)
+				tick = read(a.timerfd, &expirations, sizeof(expirations)) > 0;
+			else if (fd == a.fw.fd)
+				files = filewatch_read(&a.fw);
+			else if (nlwatch_read(&a.nl, &nev, e))
+				log_warn("%s", e->msg), err_clear(e);
+		}
+		if (stop)
+			break;
+		if (files) {
+			log_warn("rule file changed: trying it");
+			rulefiles_reread(&a.rules);
+		}
+		if (tick || files || nev.links || nev.republish)
+			do_reconcile(&a, files ? "rule file" : nev.links ? "link" :
+					 nev.republish ? "route" : "poll");
+		if (tick)
+			maybe_gc(&a);
+	}
+out:
+	teardown(&a);
+	sigprocmask(SIG_UNBLOCK, &mask, NULL);
+	return err;
+}
