@@ -17,6 +17,7 @@
 #include "output.h"
 #include "kernel/publish.h"
 #include "session.h"
+#include "status_agent.h"
 #include "vec.h"
 
 struct status_row {
@@ -33,6 +34,8 @@ struct status_row {
 
 struct status {
 	struct eniaddr_state state;
+	struct agent_record agent; /* `run`'s record, when has_agent */
+	bool has_agent;
 	VEC(struct status_row) rows;
 };
 
@@ -167,7 +170,16 @@ static int by_row(const void *a, const void *b)
 	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
 }
 
-static int status_read(const struct map_fds *m, struct status *st, struct err *e)
+static int read_agent(const struct pins *p, struct status *st, struct err *e)
+{
+	int err = agent_record_read(p, &st->agent, e);
+
+	st->has_agent = !err;
+	return err == -ENOENT ? 0 : err;
+}
+
+static int status_read(const struct pins *p, const struct map_fds *m, struct status *st,
+		       struct err *e)
 {
 	__u32 key = 0;
 	int err;
@@ -183,6 +195,8 @@ static int status_read(const struct map_fds *m, struct status *st, struct err *e
 		err = read_nexthops(m, st, e);
 	if (!err)
 		err = read_attach(m, st, e);
+	if (!err)
+		err = read_agent(p, st, e);
 	if (!err && st->rows.n)
 		qsort(st->rows.v, st->rows.n, sizeof(st->rows.v[0]), by_row);
 	return err;
@@ -218,6 +232,7 @@ static void status_plain(const struct status *st)
 	else
 		printf("generation %llu (slot %u)\n", (unsigned long long)st->state.generation,
 		       st->state.active_slot);
+	status_agent_plain(st->has_agent ? &st->agent : NULL);
 	if (!st->rows.n)
 		return;
 	printf("%-15s %7s  %-15s %-12s %5s %8s %8s %9s %9s %10s\n", "IFNAME", "IFINDEX",
@@ -305,6 +320,7 @@ static void status_json(const struct status *st)
 	}
 	json_object_object_add(o, "enis", enis);
 	json_object_object_add(o, "attached_unconfigured", unconf);
+	json_object_object_add(o, "agent", status_agent_json(st->has_agent ? &st->agent : NULL));
 	out_json_print(o);
 }
 
@@ -317,7 +333,7 @@ int cmd_status(const struct cli_args *a, struct err *e)
 	err = session_open(a, PINS_READ, &s, e);
 	if (err)
 		return err;
-	err = status_read(&s.maps, &st, e);
+	err = status_read(&s.pins, &s.maps, &st, e);
 	session_close(&s);
 	if (!err) {
 		if (out_json())
