@@ -53,6 +53,7 @@ static struct clirun cli;
 static struct pubprobe probe;
 static char cfg[PATH_MAX], outage[PATH_MAX];
 static pid_t agent = -1;
+static bool manage; /* --manage-addresses for the next agent_start */
 static int if0, if1;
 
 /* ---- the test source ---- */
@@ -116,7 +117,7 @@ static void agent_start(void)
 	if (agent == 0) {
 		struct agent_opts o = {
 			.bpffs = cli.bpffs, .mode = ATTACH_REQ_AUTO, .interval_ms = INTERVAL_MS,
-			.config_path = cfg, .source = &world,
+			.config_path = cfg, .source = &world, .manage_addresses = manage,
 		};
 		struct err e = {};
 
@@ -355,6 +356,65 @@ static void test_sigterm_leaves_enforcement_restart_adopts(void **state)
 	assert_int_equal(pubprobe_generation(&probe), gen);
 }
 
+/* `ip -d addr` of dev in the namespace, into buf. */
+static void os_addrs(const char *dev, char *buf, size_t len)
+{
+	char cmd[256];
+	FILE *p;
+	size_t n;
+
+	snprintf(cmd, sizeof(cmd), "ip -n %s -d addr show dev %s", ns.name, dev);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(buf, 1, len - 1, p);
+	buf[n] = '\0';
+	pclose(p);
+}
+
+/* Waits until dev's `ip addr` does (want) or does not contain what. */
+static void wait_os_addr(const char *dev, const char *what, bool want)
+{
+	__u64 t0 = pubprobe_now_ms();
+	char buf[8192];
+
+	for (;;) {
+		os_addrs(dev, buf, sizeof(buf));
+		if (!!strstr(buf, what) == want)
+			return;
+		if (pubprobe_now_ms() - t0 > DEADLINE_MS)
+			fail_msg("%s: '%s' %s after %d ms:\n%s", dev, what,
+				 want ? "missing" : "still there", DEADLINE_MS, buf);
+		usleep(20000);
+	}
+}
+
+static void test_manage_addresses(void **state)
+{
+	char buf[8192];
+
+	assert_int_equal(agent_stop(), 0);
+	/* Somebody else's secondary address, assigned by the source too. */
+	assert_int_equal(netns_exec(&ns, "ip addr add 192.0.2.13/32 dev eth1"), 0);
+	write_world(NULL, "192.0.2.12\", \"192.0.2.13", NULL);
+	manage = true;
+	agent_start();
+	wait_os_addr("eth1", "inet 192.0.2.12/32", true);
+	wait_os_addr("eth0", "inet 192.0.2.10/", false); /* primaries are DHCP's */
+	os_addrs("eth1", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "inet 192.0.2.13/32"));
+	/* Moved: ours follows; then unassigned: ours goes, the foreign one stays. */
+	write_world("192.0.2.12", NULL, NULL);
+	wait_os_addr("eth0", "inet 192.0.2.12/32", true);
+	wait_os_addr("eth1", "inet 192.0.2.12/32", false);
+	os_addrs("eth1", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "inet 192.0.2.13/32"));
+	write_world(NULL, NULL, NULL);
+	wait_os_addr("eth0", "inet 192.0.2.12/32", false);
+	usleep(2 * INTERVAL_MS * 1000);
+	os_addrs("eth1", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "inet 192.0.2.13/32"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_outage_removes_nothing),
 		cmocka_unit_test(test_invalid_rule_file),
 		cmocka_unit_test(test_sigterm_leaves_enforcement_restart_adopts),
+		cmocka_unit_test(test_manage_addresses),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/addrmgr.h"
 #include "agent/filewatch.h"
 #include "agent/loop.h"
 #include "agent/reconcile.h"
@@ -80,6 +81,11 @@ static void do_reconcile(struct agent *a, const char *why)
 
 	log_debug("reconcile (%s)", why);
 	err = reconcile(&a->r, &b, &res, &e);
+	if (!err && a->o->manage_addresses) {
+		struct addrmgr_result ar;
+
+		err = addrmgr_sync(&a->r.last, &ar, &e);
+	}
 	a->rec.duration_us = (__u32)(now_us() - t0);
 	a->rec.last_sync_ms = now_ms(CLOCK_REALTIME);
 	a->rec.reconciles++;
@@ -194,7 +200,8 @@ static void record_init(struct agent *a)
 	memset(r, 0, sizeof(*r));
 	r->version = AGENT_RECORD_VERSION;
 	r->pid = (__u32)getpid();
-	r->flags = AGENT_F_RUNNING | (rulefiles_none(&a->rules) ? AGENT_F_NO_RULES : 0);
+	r->flags = AGENT_F_RUNNING | (rulefiles_none(&a->rules) ? AGENT_F_NO_RULES : 0) |
+		   (a->o->manage_addresses ? AGENT_F_MANAGE_ADDRS : 0);
 	r->interval_ms = a->o->interval_ms ? a->o->interval_ms : AGENT_INTERVAL_MS_DEFAULT;
 	r->started_ms = now_ms(CLOCK_REALTIME);
 	r->generation = a->r.generation;

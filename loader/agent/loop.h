@@ -33,6 +33,7 @@ struct agent_opts {
 	unsigned int gc_every_s;        /* 0: AGENT_GC_EVERY_S_DEFAULT */
 	const char *groups_path;        /* --security-groups, NULL: none */
 	const char *config_path;        /* --config, NULL: none */
+	bool manage_addresses;          /* agent/addrmgr.h */
 	const struct agent_source *source;
 	nlwatch_hook route_hook, neigh_hook; /* NULL: route/neighbour changes ignored */
 	void *hook_ctx;
