@@ -114,6 +114,14 @@ struct group *state_find_group(const struct desired_state *s, const char *id);
 struct prefix_list *state_find_prefix_list(const struct desired_state *s, const char *id);
 
 /*
+ * A groups document is often the whole account's. Keeps the rules of the groups the ENIs (and
+ * their address overrides) use, only the members of the groups those rules name, and nothing of
+ * the rest: an unrelated group's reference to a group or prefix list outside the documents must
+ * not fail the load. Returns 0 or -ENOMEM. (state_prune.c)
+ */
+int state_prune_groups(struct desired_state *s, struct err *e);
+
+/*
  * Checks what no single source can: every group and prefix list referenced exists, no address or
  * prefix is owned by two ENIs, no ENI is listed twice, timeouts are in AWS's ranges, rules are in
  * range. Returns 0 or -EINVAL with e naming the item (by its where).
