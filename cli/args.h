@@ -38,6 +38,7 @@ enum cli_cmd_id {
 	CLI_CMD_STATUS,
 	CLI_CMD_STATS,
 	CLI_CMD_CONNTRACK,
+	CLI_CMD_RUN,
 	CLI_CMD_HELP,
 	CLI_CMD_COUNT,
 };
@@ -67,6 +68,11 @@ struct cli_args {
 	const char *groups;
 	struct cli_prefix_list prefix_lists[CLI_MAX_PREFIX_LISTS];
 	size_t n_prefix_lists;
+	/* run */
+	const char *config;        /* --config FILE */
+	const char *imds_endpoint; /* --imds-endpoint URL; NULL: IMDS's IPv4 address */
+	unsigned int interval_ms;  /* --interval SECONDS; 0: the agent's default */
+	bool manage_addresses;
 	/* positional arguments of the command, in order */
 	const char *pos[CLI_MAX_POS];
 	size_t n_pos;

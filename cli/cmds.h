@@ -18,5 +18,6 @@ int cmd_sync(const struct cli_args *a, struct err *e);   /* cmd_apply.c */
 int cmd_status(const struct cli_args *a, struct err *e); /* cmd_status.c */
 int cmd_stats(const struct cli_args *a, struct err *e);  /* cmd_stats.c */
 int cmd_conntrack(const struct cli_args *a, struct err *e); /* cmd_conntrack.c */
+int cmd_run(const struct cli_args *a, struct err *e);    /* cmd_run.c */
 
 #endif

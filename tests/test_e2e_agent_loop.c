@@ -117,7 +117,7 @@ static void agent_start(void)
 	if (agent == 0) {
 		struct agent_opts o = {
 			.bpffs = cli.bpffs, .mode = ATTACH_REQ_AUTO, .interval_ms = INTERVAL_MS,
-			.config_path = cfg, .source = &world, .manage_addresses = manage,
+			.files.config = cfg, .source = &world, .manage_addresses = manage,
 		};
 		struct err e = {};
 

@@ -201,7 +201,7 @@ static void test_rule_files(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/cfg.json", dir);
 	write_rules(base);
-	assert_int_equal(rulefiles_init(&rf, NULL, path, &e), 0);
+	assert_int_equal(rulefiles_init(&rf, &(struct rule_files){ .config = path }, &e), 0);
 	assert_false(rulefiles_none(&rf));
 	state_init(&s);
 	/* First build takes the file. */
@@ -244,7 +244,8 @@ static void test_missing_rule_file_is_an_error(void **state)
 	struct rulefiles rf;
 	struct err e = {};
 
-	assert_int_equal(rulefiles_init(&rf, "/nonexistent/sgs.json", NULL, &e), -ENOENT);
+	assert_int_equal(rulefiles_init(&rf, &(struct rule_files){ .groups = "/nonexistent/sgs.json" },
+					 &e), -ENOENT);
 	assert_non_null(strstr(e.msg, "/nonexistent/sgs.json"));
 }
 

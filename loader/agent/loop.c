@@ -160,15 +160,17 @@ static int setup(struct agent *a, sigset_t *mask, struct err *e)
 		return err_set(e, errno, "signalfd/timerfd/epoll: %s", strerror(errno));
 	if (timerfd_settime(a->timerfd, 0, &its, NULL))
 		return err_set(e, errno, "timerfd: %s", strerror(errno));
-	err = rulefiles_init(&a->rules, a->o->groups_path, a->o->config_path, e);
+	err = rulefiles_init(&a->rules, &a->o->files, e);
 	if (!err)
 		err = nlwatch_open(&a->nl, e);
 	if (!err)
 		err = filewatch_open(&a->fw, e);
 	if (!err)
-		err = filewatch_add(&a->fw, a->o->groups_path, e);
+		err = filewatch_add(&a->fw, a->o->files.groups, e);
 	if (!err)
-		err = filewatch_add(&a->fw, a->o->config_path, e);
+		err = filewatch_add(&a->fw, a->o->files.config, e);
+	if (!err)
+		err = filewatch_add(&a->fw, a->o->files.interfaces, e);
 	if (!err)
 		err = reconciler_open(&a->r, a->o->bpffs, a->o->mode, a->o->ct_size, e);
 	if (!err) {

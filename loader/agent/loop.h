@@ -31,8 +31,7 @@ struct agent_opts {
 	__u32 ct_size;                  /* only when this run loads the object */
 	unsigned int interval_ms;       /* 0: AGENT_INTERVAL_MS_DEFAULT */
 	unsigned int gc_every_s;        /* 0: AGENT_GC_EVERY_S_DEFAULT */
-	const char *groups_path;        /* --security-groups, NULL: none */
-	const char *config_path;        /* --config, NULL: none */
+	struct rule_files files;        /* --security-groups, --config, --interfaces */
 	bool manage_addresses;          /* agent/addrmgr.h */
 	const struct agent_source *source;
 	nlwatch_hook route_hook, neigh_hook; /* NULL: route/neighbour changes ignored */

@@ -63,16 +63,20 @@ static int take_trial(struct rulefile *f, struct err *e)
 	return 0;
 }
 
-int rulefiles_init(struct rulefiles *rf, const char *groups, const char *config, struct err *e)
+int rulefiles_init(struct rulefiles *rf, const struct rule_files *paths, struct err *e)
 {
 	int err;
 
 	memset(rf, 0, sizeof(*rf));
-	rf->groups = (struct rulefile){ .path = groups, .good_fd = -1, .trial_fd = -1 };
-	rf->config = (struct rulefile){ .path = config, .good_fd = -1, .trial_fd = -1 };
+	rf->groups = (struct rulefile){ .path = paths->groups, .good_fd = -1, .trial_fd = -1 };
+	rf->config = (struct rulefile){ .path = paths->config, .good_fd = -1, .trial_fd = -1 };
+	rf->interfaces = (struct rulefile){ .path = paths->interfaces, .good_fd = -1,
+					    .trial_fd = -1 };
 	err = take_trial(&rf->groups, e);
 	if (!err)
 		err = take_trial(&rf->config, e);
+	if (!err)
+		err = take_trial(&rf->interfaces, e);
 	if (err)
 		rulefiles_free(rf);
 	return err;
@@ -91,19 +95,22 @@ void rulefiles_free(struct rulefiles *rf)
 {
 	file_free(&rf->groups);
 	file_free(&rf->config);
+	file_free(&rf->interfaces);
 }
 
 void rulefiles_reread(struct rulefiles *rf)
 {
 	struct err e = {};
 
-	if (take_trial(&rf->groups, &e) || take_trial(&rf->config, &e)) {
+	if (take_trial(&rf->groups, &e) || take_trial(&rf->config, &e) ||
+	    take_trial(&rf->interfaces, &e)) {
 		snprintf(rf->rejected, sizeof(rf->rejected), "%s (the last good copy stays)",
 			 e.msg);
 		log_warn("rule file: %s", rf->rejected);
 	}
 }
 
+/* Rules come from groups and config; interfaces only add members to them. */
 bool rulefiles_none(const struct rulefiles *rf)
 {
 	return !rf->groups.path && !rf->config.path;
@@ -111,10 +118,19 @@ bool rulefiles_none(const struct rulefiles *rf)
 
 void rulefiles_describe(const struct rulefiles *rf, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s%s%s", rf->groups.path ? "security groups " : "",
-		 rf->groups.path ? rf->groups.path : "",
-		 rf->groups.path && rf->config.path ? ", " : "",
-		 rf->config.path ? "config " : "", rf->config.path ? rf->config.path : "");
+	const struct rulefile *fs[] = { &rf->groups, &rf->config, &rf->interfaces };
+	const char *what[] = { "security groups ", "config ", "interfaces " };
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < 3 && off < len; i++) {
+		int n;
+
+		if (!fs[i]->path)
+			continue;
+		n = snprintf(buf + off, len - off, "%s%s%s", off ? ", " : "", what[i], fs[i]->path);
+		off += n > 0 ? (size_t)n : 0;
+	}
 }
 
 static const char *pick(const struct rulefile *f, bool trial)
@@ -128,7 +144,8 @@ static const char *pick(const struct rulefile *f, bool trial)
 
 static bool has_trial(const struct rulefiles *rf)
 {
-	return rf->groups.trial_fd >= 0 || rf->config.trial_fd >= 0;
+	return rf->groups.trial_fd >= 0 || rf->config.trial_fd >= 0 ||
+	       rf->interfaces.trial_fd >= 0;
 }
 
 static bool has_good(const struct rulefile *f)
@@ -157,7 +174,8 @@ static void trial_reject(struct rulefile *f)
 static int build_with(const struct rulefiles *rf, const struct agent_source *src, bool trial,
 		      struct desired_state *out, struct err *e)
 {
-	struct rule_files files = { pick(&rf->groups, trial), pick(&rf->config, trial) };
+	struct rule_files files = { pick(&rf->groups, trial), pick(&rf->config, trial),
+				    pick(&rf->interfaces, trial) };
 	int err = src->build(src->ctx, &files, out, e);
 
 	if (err)
@@ -177,13 +195,14 @@ int rulefiles_build(struct rulefiles *rf, const struct agent_source *src,
 	if (!err) {
 		trial_accept(&rf->groups);
 		trial_accept(&rf->config);
+		trial_accept(&rf->interfaces);
 		if (rf->rejected[0])
 			log_warn("rule files accepted again");
 		rf->rejected[0] = '\0';
 		return 0;
 	}
 	/* Is it the new file? Only if the last good copies still build. */
-	if (!has_good(&rf->groups) || !has_good(&rf->config))
+	if (!has_good(&rf->groups) || !has_good(&rf->config) || !has_good(&rf->interfaces))
 		return err;
 	if (build_with(rf, src, false, out, &again))
 		return err; /* something else is wrong (the source): keep the trial for later */
@@ -191,6 +210,7 @@ int rulefiles_build(struct rulefiles *rf, const struct agent_source *src,
 	log_warn("rule file rejected: %s", rf->rejected);
 	trial_reject(&rf->groups);
 	trial_reject(&rf->config);
+	trial_reject(&rf->interfaces);
 	err_clear(e);
 	return 0;
 }
@@ -221,9 +241,9 @@ static void replace_all(char *msg, size_t len, const char *from, const char *to)
 
 void rulefiles_fix_msg(const struct rulefiles *rf, char *msg, size_t len)
 {
-	const struct rulefile *fs[] = { &rf->groups, &rf->config };
+	const struct rulefile *fs[] = { &rf->groups, &rf->config, &rf->interfaces };
 
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < 3; i++) {
 		if (!fs[i]->path)
 			continue;
 		if (fs[i]->trial_fd >= 0)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/agent/rulefiles.h — the rule files of `run` (--security-groups, --config) and their last
- * good versions. When a file changes, its new content is copied aside (a memfd) and tried in the
+ * loader/agent/rulefiles.h — the rule files of `run` (--security-groups, --config, --interfaces)
+ * and their last good versions. When a file changes, its new content is copied aside (a memfd) and tried in the
  * next build; if that build fails because of it, the last good copy is used instead and the
  * rejection is reported: a broken edit never takes the rules away, and addresses keep following
  * the source meanwhile. Copies, not the files themselves, are what the source reads, so a file
@@ -26,12 +26,12 @@ struct rulefile {
 };
 
 struct rulefiles {
-	struct rulefile groups, config;
+	struct rulefile groups, config, interfaces;
 	char rejected[1100]; /* why the last trial was refused, "" when none */
 };
 
 /* Remembers the paths and takes a trial copy of each (a missing file is an error here). */
-int rulefiles_init(struct rulefiles *rf, const char *groups, const char *config, struct err *e);
+int rulefiles_init(struct rulefiles *rf, const struct rule_files *paths, struct err *e);
 void rulefiles_free(struct rulefiles *rf);
 
 /* Takes a new trial copy of every file given (after inotify or SIGHUP). A file that cannot be
@@ -40,7 +40,7 @@ void rulefiles_reread(struct rulefiles *rf);
 
 bool rulefiles_none(const struct rulefiles *rf);
 
-/* "security groups sgs.json, config cfg.json" or "" */
+/* "security groups sgs.json, config cfg.json, interfaces ifs.json" or "" */
 void rulefiles_describe(const struct rulefiles *rf, char *buf, size_t len);
 
 /*

@@ -20,6 +20,7 @@
 struct rule_files {
 	const char *groups; /* describe-security-groups output, NULL: none */
 	const char *config; /* native config, NULL: none */
+	const char *interfaces; /* describe-network-interfaces (remote group members), NULL: none */
 };
 
 struct agent_source {
