@@ -6,6 +6,7 @@
 
 #include "args.h"
 #include "kernel/pins.h"
+#include "source/imds.h"
 
 /* ---- option setters: one per kind of value ---- */
 
@@ -22,7 +23,9 @@ SETTER(set_version, a->version = true)
 SETTER(set_all, a->all = true)
 SETTER(set_ifs, a->interfaces = v)
 SETTER(set_groups, a->groups = v)
+SETTER(set_imds, a->imds = true)
 SETTER(set_config, a->config = v)
+SETTER(set_imds_endpoint, a->imds_endpoint = v)
 SETTER(set_manage_addresses, a->manage_addresses = true)
 
 static int set_mode(struct cli_args *a, const char *v, struct err *e)
@@ -75,15 +78,6 @@ static int set_interval(struct cli_args *a, const char *v, struct err *e)
 	if (!*v || *end || errno || !(s >= 0.1 && s <= 3600))
 		return err_set(e, EINVAL, "bad --interval '%s': expected seconds, 0.1..3600", v);
 	a->interval_ms = (unsigned int)(s * 1000 + 0.5);
-	return 0;
-}
-
-static int set_imds_endpoint(struct cli_args *a, const char *v, struct err *e)
-{
-	if (strncmp(v, "http://", 7) || !v[7])
-		return err_set(e, EINVAL, "bad --imds-endpoint '%s': expected http://HOST[:PORT] "
-			       "(http://[fd00:ec2::254] for IPv6)", v);
-	a->imds_endpoint = v;
 	return 0;
 }
 
@@ -147,12 +141,20 @@ static const struct cli_opt detach_opts[] = {
 };
 
 static const struct cli_opt sync_opts[] = {
-	{ "interfaces", 0, "FILE", true, set_ifs,
-	  "`aws ec2 describe-network-interfaces` output" },
-	{ "security-groups", 0, "FILE", true, set_groups,
+	{ "interfaces", 0, "FILE", false, set_ifs,
+	  "`aws ec2 describe-network-interfaces` output (with --imds: the VPC's, for remote "
+	  "group members)" },
+	{ "security-groups", 0, "FILE", false, set_groups,
 	  "`aws ec2 describe-security-groups` output" },
 	{ "prefix-list", 0, "pl-ID=FILE", false, set_prefix_list,
 	  "`aws ec2 get-managed-prefix-list-entries` output of pl-ID (repeat per list)" },
+	{ "imds", 0, NULL, false, set_imds,
+	  "the ENIs and addresses from the instance metadata service (IMDSv2)" },
+	{ "config", 0, "FILE", false, set_config,
+	  "with --imds: native config with per-ENI and per-address settings and groups" },
+	{ "imds-endpoint", 0, "URL", false, set_imds_endpoint,
+	  "with --imds: the IMDS endpoint (default " IMDS_ENDPOINT_V4 "; IPv6: "
+	  IMDS_ENDPOINT_V6 ")" },
 	{ NULL },
 };
 
@@ -174,6 +176,24 @@ static const struct cli_opt run_opts[] = {
 	  "add/remove the secondary IPv4s and IPv6s on the interfaces (only ones it added)" },
 	{ NULL },
 };
+
+/* sync: the AWS documents, or --imds with optional rule sources. */
+static int check_sync(const struct cli_args *a, struct err *e)
+{
+	if (a->imds) {
+		if (a->n_prefix_lists)
+			return err_set(e, EINVAL, "sync --imds: --prefix-list is not supported; "
+				       "put prefix lists in the --config file");
+		return 0;
+	}
+	if (a->config || a->imds_endpoint)
+		return err_set(e, EINVAL, "sync: --%s is for --imds",
+			       a->config ? "config" : "imds-endpoint");
+	if (!a->interfaces || !a->groups)
+		return err_set(e, EINVAL, "sync: missing --%s FILE (or use --imds)",
+			       a->interfaces ? "security-groups" : "interfaces");
+	return 0;
+}
 
 static int check_detach(const struct cli_args *a, struct err *e)
 {
@@ -220,8 +240,10 @@ const struct cli_command cli_commands[CLI_CMD_COUNT] = {
 	  "publish a native JSON configuration (loads the maps if needed)", NULL, 1, 1, "FILE",
 	  NULL },
 	{ "sync", CLI_CMD_SYNC,
-	  "--interfaces FILE --security-groups FILE [--prefix-list pl-ID=FILE]...",
-	  "publish the local ENIs of AWS describe-* JSON documents", sync_opts, 0, 0, NULL, NULL },
+	  "--interfaces FILE --security-groups FILE [--prefix-list pl-ID=FILE]... | --imds "
+	  "[--security-groups FILE] [--config FILE] [--interfaces FILE] [--imds-endpoint URL]",
+	  "publish the local ENIs of AWS describe-* JSON documents, or once from IMDS",
+	  sync_opts, 0, 0, NULL, check_sync },
 	{ "status", CLI_CMD_STATUS, "",
 	  "show the published generation, each ENI and each attached device", NULL, 0, 0, NULL,
 	  NULL },

@@ -66,11 +66,12 @@ struct cli_args {
 	bool all;
 	const char *interfaces;
 	const char *groups;
+	bool imds;                 /* sync --imds */
+	const char *config;        /* sync --imds / run: --config FILE */
+	const char *imds_endpoint; /* sync --imds / run: --imds-endpoint URL; NULL: the default */
 	struct cli_prefix_list prefix_lists[CLI_MAX_PREFIX_LISTS];
 	size_t n_prefix_lists;
 	/* run */
-	const char *config;        /* --config FILE */
-	const char *imds_endpoint; /* --imds-endpoint URL; NULL: IMDS's IPv4 address */
 	unsigned int interval_ms;  /* --interval SECONDS; 0: the agent's default */
 	bool manage_addresses;
 	/* positional arguments of the command, in order */

@@ -54,9 +54,8 @@ static void result_json(const struct apply_result *r)
 	out_json_print(o);
 }
 
-/* The part both commands share, from a loaded desired state to the published generation. */
-static int publish_state(const struct cli_args *a, struct desired_state *st,
-			 const struct nics *nics, struct err *e)
+int publish_state(const struct cli_args *a, struct desired_state *st, const struct nics *nics,
+		  struct pins *pins, __u64 *generation, struct err *e)
 {
 	struct apply_result r = { .origin = st->origin };
 	struct if_prefixes local = {};
@@ -93,6 +92,12 @@ static int publish_state(const struct cli_args *a, struct desired_state *st,
 		r.srcs = c.srcs.n;
 		r.l4s = c.l4s.n;
 		r.policies = c.policies.n;
+		if (pins) {
+			*pins = s.pins;
+			pins->lock_fd = -1; /* unlocked below: the copy names the dir only */
+		}
+		if (generation)
+			*generation = r.generation;
 	}
 	session_close(&s);
 	compiled_free(&c);
@@ -105,6 +110,8 @@ static int publish_state(const struct cli_args *a, struct desired_state *st,
 	return err;
 }
 
+static int sync_aws(const struct cli_args *a, struct err *e);
+
 int cmd_apply(const struct cli_args *a, struct err *e)
 {
 	struct desired_state st;
@@ -116,13 +123,20 @@ int cmd_apply(const struct cli_args *a, struct err *e)
 	if (!err)
 		err = ifaces_list(&nics, e);
 	if (!err)
-		err = publish_state(a, &st, &nics, e);
+		err = publish_state(a, &st, &nics, NULL, NULL, e);
 	ifaces_free(&nics);
 	state_free(&st);
 	return err;
 }
 
 int cmd_sync(const struct cli_args *a, struct err *e)
+{
+	if (a->imds)
+		return cmd_sync_imds(a, e);
+	return sync_aws(a, e);
+}
+
+static int sync_aws(const struct cli_args *a, struct err *e)
 {
 	struct aws_prefix_list_file pls[CLI_MAX_PREFIX_LISTS];
 	struct local_nic locals[ENIADDR_MAX_ENIS * 4];
@@ -157,7 +171,7 @@ int cmd_sync(const struct cli_args *a, struct err *e)
 	}
 	err = source_aws_load(&in, &st, e);
 	if (!err)
-		err = publish_state(a, &st, &nics, e);
+		err = publish_state(a, &st, &nics, NULL, NULL, e);
 out:
 	ifaces_free(&nics);
 	state_free(&st);

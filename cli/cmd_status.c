@@ -16,6 +16,7 @@
 #include "cmds.h"
 #include "output.h"
 #include "kernel/publish.h"
+#include "kernel/status_note.h"
 #include "session.h"
 #include "status_agent.h"
 #include "vec.h"
@@ -37,6 +38,7 @@ struct status {
 	struct agent_record agent; /* `run`'s record, when has_agent */
 	bool has_agent;
 	VEC(struct status_row) rows;
+	struct json_object *note; /* status_note.h: sources, groups without members; or NULL */
 };
 
 static struct status_row *row_of(struct status *st, __u32 ifindex, bool add)
@@ -222,6 +224,26 @@ static const char *attach_name(const struct status_row *r, char *buf, size_t len
 	return buf;
 }
 
+/* "sources: imds+sgs.json (rules: security groups sgs.json)" and the groups nobody is in. */
+static void note_plain(struct json_object *note)
+{
+	struct json_object *origin, *rules, *empty;
+
+	if (!note)
+		return;
+	if (json_object_object_get_ex(note, "origin", &origin) &&
+	    json_object_object_get_ex(note, "rules_source", &rules))
+		printf("sources: %s (rules: %s)\n", json_object_get_string(origin),
+		       json_object_get_string(rules));
+	if (!json_object_object_get_ex(note, "groups_without_members", &empty) ||
+	    !json_object_array_length(empty))
+		return;
+	printf("groups referenced by rules without known members (admit nobody):");
+	for (size_t i = 0; i < json_object_array_length(empty); i++)
+		printf(" %s", json_object_get_string(json_object_array_get_idx(empty, i)));
+	printf("\n");
+}
+
 static void status_plain(const struct status *st)
 {
 	char att[32];
@@ -232,6 +254,7 @@ static void status_plain(const struct status *st)
 	else
 		printf("generation %llu (slot %u)\n", (unsigned long long)st->state.generation,
 		       st->state.active_slot);
+	note_plain(st->note);
 	status_agent_plain(st->has_agent ? &st->agent : NULL);
 	if (!st->rows.n)
 		return;
@@ -320,6 +343,8 @@ static void status_json(const struct status *st)
 	}
 	json_object_object_add(o, "enis", enis);
 	json_object_object_add(o, "attached_unconfigured", unconf);
+	if (st->note)
+		json_object_object_add(o, "sync", json_object_get(st->note));
 	json_object_object_add(o, "agent", status_agent_json(st->has_agent ? &st->agent : NULL));
 	out_json_print(o);
 }
@@ -334,6 +359,8 @@ int cmd_status(const struct cli_args *a, struct err *e)
 	if (err)
 		return err;
 	err = status_read(&s.pins, &s.maps, &st, e);
+	if (!err)
+		st.note = status_note_read(&s.pins, st.state.generation);
 	session_close(&s);
 	if (!err) {
 		if (out_json())
@@ -342,5 +369,6 @@ int cmd_status(const struct cli_args *a, struct err *e)
 			status_plain(&st);
 	}
 	VEC_FREE(&st.rows);
+	json_object_put(st.note);
 	return err;
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "output.h"
@@ -45,12 +46,27 @@ void status_agent_plain(const struct agent_record *r)
 		printf("  error: %s\n", r->error);
 	if (r->rules_error[0])
 		printf("  rule file rejected: %s\n", r->rules_error);
+	if (r->no_members[0])
+		printf("  groups referenced by rules without known members (admit nobody): %s\n",
+		       r->no_members);
 	if (r->last_change_ms)
 		printf("  last change %.1f s ago: %s\n", age_s(r->last_change_ms),
 		       r->change[0] ? r->change : "(none)");
 	printf("  reconciles %llu, publishes %llu, failures %llu\n",
 	       (unsigned long long)r->reconciles, (unsigned long long)r->publishes,
 	       (unsigned long long)r->failures);
+}
+
+/* "sg-a,sg-b" -> ["sg-a", "sg-b"] */
+static struct json_object *id_list(const char *ids)
+{
+	struct json_object *l = json_object_new_array();
+	char buf[sizeof(((struct agent_record *)0)->no_members)], *save = NULL, *id;
+
+	snprintf(buf, sizeof(buf), "%s", ids);
+	for (id = strtok_r(buf, ",", &save); id; id = strtok_r(NULL, ",", &save))
+		json_object_array_add(l, json_object_new_string(id));
+	return l;
 }
 
 struct json_object *status_agent_json(const struct agent_record *r)
@@ -77,6 +93,7 @@ struct json_object *status_agent_json(const struct agent_record *r)
 	jadd_u64(o, "digest", r->digest);
 	jadd_u64(o, "last_change_ms", r->last_change_ms);
 	jadd_str(o, "last_change", r->change[0] ? r->change : NULL);
+	json_object_object_add(o, "groups_without_members", id_list(r->no_members));
 	jadd_u64(o, "reconciles", r->reconciles);
 	jadd_u64(o, "publishes", r->publishes);
 	jadd_u64(o, "failures", r->failures);

@@ -52,25 +52,27 @@ void state_init(struct desired_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static void group_refs_free(struct group_refs *refs)
+void group_refs_free(struct group_refs *refs)
 {
 	for (size_t i = 0; i < refs->ids.n; i++)
 		free(refs->ids.v[i]);
 	VEC_FREE(&refs->ids);
 }
 
+void eni_free(struct eni *n)
+{
+	for (size_t j = 0; j < n->addrs.n; j++)
+		group_refs_free(&n->addrs.v[j].groups);
+	VEC_FREE(&n->addrs);
+	VEC_FREE(&n->prefixes);
+	VEC_FREE(&n->subnets);
+	group_refs_free(&n->groups);
+}
+
 void state_free(struct desired_state *s)
 {
-	for (size_t i = 0; i < s->enis.n; i++) {
-		struct eni *n = &s->enis.v[i];
-
-		for (size_t j = 0; j < n->addrs.n; j++)
-			group_refs_free(&n->addrs.v[j].groups);
-		VEC_FREE(&n->addrs);
-		VEC_FREE(&n->prefixes);
-		VEC_FREE(&n->subnets);
-		group_refs_free(&n->groups);
-	}
+	for (size_t i = 0; i < s->enis.n; i++)
+		eni_free(&s->enis.v[i]);
 	VEC_FREE(&s->enis);
 	for (size_t i = 0; i < s->groups.n; i++) {
 		VEC_FREE(&s->groups.v[i].ingress);

@@ -109,6 +109,10 @@ void state_default_timeouts(struct eniaddr_timeouts *t);
 
 /* Adds a copy of id to refs; -ENOMEM on failure. */
 int group_refs_add(struct group_refs *refs, const char *id);
+void group_refs_free(struct group_refs *refs);
+
+/* Frees what one ENI holds (state_free does it for all). */
+void eni_free(struct eni *n);
 
 struct group *state_find_group(const struct desired_state *s, const char *id);
 struct prefix_list *state_find_prefix_list(const struct desired_state *s, const char *id);

@@ -53,7 +53,10 @@ static const char *sgs_json =
 	"{\"SecurityGroups\": [{\"GroupId\": \"sg-web\", \"GroupName\": \"web\","
 	" \"IpPermissions\": [{\"IpProtocol\": \"tcp\", \"FromPort\": 22, \"ToPort\": 22,"
 	"  \"IpRanges\": [{\"CidrIp\": \"0.0.0.0/0\"}], \"Ipv6Ranges\": [], \"PrefixListIds\": [],"
-	"  \"UserIdGroupPairs\": []}], \"IpPermissionsEgress\": []}]}";
+	"  \"UserIdGroupPairs\": []},"
+	" {\"IpProtocol\": \"tcp\", \"FromPort\": 5432, \"ToPort\": 5432, \"IpRanges\": [],"
+	"  \"Ipv6Ranges\": [], \"PrefixListIds\": [], \"UserIdGroupPairs\": [{\"GroupId\": \"sg-db\"}]}],"
+	" \"IpPermissionsEgress\": []}]}";
 
 static void set_world(const char *v4_0, const char *pfx_0, const char *v4_1, bool eni2,
 		      const char *faults)
@@ -210,6 +213,7 @@ static void test_steady_state(void **state)
 	assert_non_null(strstr(out, "source imds http://169.254.169.254"));
 	assert_non_null(strstr(out, sgs));
 	assert_non_null(strstr(out, ": ok in "));
+	assert_non_null(strstr(out, "without known members (admit nobody): sg-db"));
 	assert_int_equal(clirun(&cli, out, sizeof(out), "-j status"), 0);
 	o = json_tokener_parse(out);
 	assert_non_null(o);

@@ -8,6 +8,7 @@
  * addresses": the read fails, names what, and the last good state stays as it was.
  */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,7 +22,9 @@
 
 #include "imds_emu.h"
 #include "netns.h"
+#include "source/compose.h"
 #include "source/imds.h"
+#include "source/imds_http.h"
 #include "state.h"
 
 #define MAC0 "0e:00:00:00:00:01"
@@ -31,6 +34,7 @@ static struct netns ns;
 static struct imds_emu emu;
 static struct imds_client *client;
 static struct err e;
+static char doc_dir[64]; /* rule documents of the compose tests */
 
 /* eth1 (device 1) is written first: the source must order by device-number, not by text. The
  * IPv6 address comes uncompressed, as IMDS may send it. */
@@ -80,6 +84,13 @@ static int teardown(void **state)
 	imds_client_free(client);
 	imds_emu_stop(&emu);
 	netns_destroy(&ns);
+	if (doc_dir[0]) {
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", doc_dir);
+		if (system(cmd))
+			fprintf(stderr, "could not remove %s\n", doc_dir);
+	}
 	return 0;
 }
 
@@ -136,6 +147,46 @@ static void read_fails_keeping(struct desired_state *s, int want, const char *in
 	assert_ptr_equal(s->enis.v, v);
 	if (n)
 		assert_int_equal(s->enis.v[0].addrs.n, a0);
+}
+
+/* The emulator answers as IMDS does (REFERENCE.md §4), or the tests above prove nothing. */
+static void expect_answer(struct imds_http *h, const char *path, const char *want)
+{
+	struct imds_body b;
+	int ret = imds_http_get(h, path, &b, &e);
+
+	if (!want) {
+		if (ret != 1)
+			fail_msg("%s: want 404, got %d: %s", path, ret, ret ? e.msg : b.text);
+		return;
+	}
+	if (ret || strcmp(b.text, want))
+		fail_msg("%s: want '%s', got %d '%s' %s", path, want, ret, ret ? "" : b.text, e.msg);
+	free(b.text);
+}
+
+static void test_emulator_answers_in_imds_shapes(void **state)
+{
+	struct imds_http_opts o = { .endpoint = "http://" IMDS_EMU_ADDR, .token_ttl_s = 60,
+				    .connect_ms = 250, .timeout_ms = 1000, .max_tries = 1 };
+	struct imds_http *h;
+
+	assert_int_equal(imds_http_new(&o, &h, &e), 0);
+	expect_answer(h, "", "mac\nnetwork/");
+	expect_answer(h, "mac", MAC0);
+	expect_answer(h, "network/", "interfaces/");
+	expect_answer(h, "network/interfaces/", "macs/");
+	expect_answer(h, "network/interfaces/macs/", MAC0 "/\n" MAC1 "/"); /* sorted */
+	/* listing sorted; the empty ipv6-prefix list is absent, and 404 */
+	expect_answer(h, "network/interfaces/macs/" MAC0 "/",
+		      "device-number\ninterface-id\nipv4-prefix\nipv6s\nlocal-ipv4s\nmac\n"
+		      "security-group-ids\nsubnet-ipv4-cidr-block\nsubnet-ipv6-cidr-blocks\n"
+		      "vpc-ipv4-cidr-blocks");
+	expect_answer(h, "network/interfaces/macs/" MAC0 "/ipv6-prefix", NULL);
+	expect_answer(h, "network/interfaces/macs/" MAC0 "/local-ipv4s", "10.0.1.10\n10.0.1.11");
+	expect_answer(h, "network/interfaces/macs/" MAC0 "/device-number", "0");
+	expect_answer(h, "no-such-key", NULL);
+	imds_http_free(h);
 }
 
 static void test_steady_state_reads_every_eni_in_device_order(void **state)
@@ -274,6 +325,9 @@ static void test_timeouts_fail_and_keep_last_state(void **state)
 	assert_int_equal(s.enis.n, 2);
 	imds_client_free(quick);
 	state_free(&s);
+	/* The emulator still works through the abandoned requests: let it finish, so their late
+	 * token PUTs do not count in the next test. */
+	usleep(2 * 600 * 1000);
 }
 
 static void test_one_401_takes_a_new_token_and_succeeds(void **state)
@@ -311,9 +365,9 @@ static void test_token_is_reused_and_renewed_before_it_expires(void **state)
 	state_init(&s);
 	read_ok(&s);
 	puts = imds_emu_stat(&emu, "token_puts");
-	read_ok(&s);
-	read_ok(&s);
-	assert_int_equal(imds_emu_stat(&emu, "token_puts"), puts); /* reused */
+	for (int i = 0; i < 5; i++)
+		read_ok(&s);
+	assert_int_equal(imds_emu_stat(&emu, "token_puts"), puts); /* five reads, one token */
 	/* Tokens now live 1 s: the client renews before expiry and never sees a 401. */
 	set_faults("\"token_ttl_s\": 1");
 	imds_client_free(client);
@@ -323,7 +377,7 @@ static void test_token_is_reused_and_renewed_before_it_expires(void **state)
 	unauthorized = imds_emu_stat(&emu, "unauthorized");
 	usleep(900 * 1000);
 	read_ok(&s);
-	assert_true(imds_emu_stat(&emu, "token_puts") > puts);
+	assert_int_equal(imds_emu_stat(&emu, "token_puts"), puts + 1);
 	assert_int_equal(imds_emu_stat(&emu, "unauthorized"), unauthorized);
 	state_free(&s);
 }
@@ -414,9 +468,178 @@ static void test_one_read_costs_few_requests(void **state)
 	state_free(&s);
 }
 
+
+/* ---- compose: IMDS's ENIs with the rule sources ---- */
+
+static const char *sgs_doc =
+	"{\"SecurityGroups\": ["
+	" {\"GroupId\": \"sg-web\", \"IpPermissions\": [{\"IpProtocol\": \"tcp\", \"FromPort\": 443,"
+	"  \"ToPort\": 443, \"UserIdGroupPairs\": [{\"GroupId\": \"sg-admin\"}]}]},"
+	" {\"GroupId\": \"sg-admin\", \"IpPermissions\": [{\"IpProtocol\": \"-1\","
+	"  \"UserIdGroupPairs\": [{\"GroupId\": \"sg-db\"}]}]},"
+	" {\"GroupId\": \"sg-unrelated\", \"IpPermissions\": [{\"IpProtocol\": \"-1\","
+	"  \"PrefixListIds\": [{\"PrefixListId\": \"pl-elsewhere\"}]}]}]}";
+
+/* A VPC's ENIs: a remote one in sg-admin, and a stale copy of a local one (IMDS wins). */
+static const char *ifs_doc =
+	"{\"NetworkInterfaces\": ["
+	" {\"NetworkInterfaceId\": \"eni-remote\", \"MacAddress\": \"0e:00:00:00:00:99\","
+	"  \"PrivateIpAddresses\": [{\"PrivateIpAddress\": \"10.0.2.50\", \"Primary\": true}],"
+	"  \"Groups\": [{\"GroupId\": \"sg-admin\"}]},"
+	" {\"NetworkInterfaceId\": \"eni-0000000000000001\", \"MacAddress\": \"" MAC0 "\","
+	"  \"PrivateIpAddresses\": [{\"PrivateIpAddress\": \"10.0.1.99\", \"Primary\": true}],"
+	"  \"Groups\": [{\"GroupId\": \"sg-admin\"}]}]}";
+
+static const char *cfg_doc =
+	"{\"enis\": [{\"mac\": \"" MAC1 "\", \"mode\": \"audit\", \"security_groups\": [],"
+	"  \"addresses\": [{\"address\": \"10.0.1.20\", \"security_groups\": [\"sg-ops\"]},"
+	"                 {\"address\": \"10.0.1.77\", \"security_groups\": [\"sg-ops\"]}]}],"
+	" \"security_groups\": [{\"id\": \"sg-ops\", \"ingress\": [{\"protocol\": \"tcp\","
+	"  \"ports\": 22, \"from\": [\"192.0.2.0/24\"]}]}]}";
+
+static const char *doc_path(const char *name, const char *text)
+{
+	static char paths[4][PATH_MAX];
+	static int next;
+	char *p = paths[next++ % 4];
+	FILE *f;
+
+	if (!doc_dir[0]) {
+		snprintf(doc_dir, sizeof(doc_dir), "/tmp/eniaddr-compose-%d-XXXXXX", getpid());
+		assert_non_null(mkdtemp(doc_dir));
+	}
+	snprintf(p, PATH_MAX, "%s/%s", doc_dir, name);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+static bool is_member(const struct desired_state *s, const char *group, const char *addr)
+{
+	const struct group *g = state_find_group(s, group);
+	struct ip_prefix p;
+
+	assert_int_equal(ip_prefix_parse(addr, &p), 0);
+	for (size_t i = 0; g && i < g->members.n; i++)
+		if (ip_prefix_equal(&g->members.v[i], &p))
+			return true;
+	return false;
+}
+
+static void compose_ok(const struct compose_inputs *in, struct desired_state *s)
+{
+	int ret = compose_build(in, s, &e);
+
+	if (ret)
+		fail_msg("compose_build: %d %s", ret, e.msg);
+}
+
+static void test_compose_members_are_local_enis_in_the_group_and_remote_ones(void **state)
+{
+	struct compose_inputs in = {
+		.imds = client,
+		.security_groups_path = doc_path("sgs.json", sgs_doc),
+		.interfaces_path = doc_path("ifs.json", ifs_doc),
+	};
+	struct group_refs empty = {};
+	struct desired_state s;
+
+	state_init(&s);
+	compose_ok(&in, &s);
+	assert_int_equal(s.enis.n, 2);
+	/* sg-admin: eth1 (local, IMDS says so) and the remote ENI; the doc's stale copy of eth0
+	 * does not make eth0 a member. */
+	assert_true(is_member(&s, "sg-admin", "10.0.1.20"));
+	assert_true(is_member(&s, "sg-admin", "10.0.2.50"));
+	assert_false(is_member(&s, "sg-admin", "10.0.1.99"));
+	assert_false(is_member(&s, "sg-admin", "10.0.1.10"));
+	assert_true(is_member(&s, "sg-web", "10.0.1.10"));
+	assert_null(state_find_group(&s, "sg-unrelated")); /* pruned: its pl- is unknown */
+	assert_int_equal(compose_groups_without_members(&s, &empty), 0);
+	assert_int_equal(empty.ids.n, 1);
+	assert_string_equal(empty.ids.v[0], "sg-db");
+	free(empty.ids.v[0]);
+	VEC_FREE(&empty.ids);
+	state_free(&s);
+}
+
+static void test_compose_config_entry_matched_by_mac_sets_mode_and_overrides(void **state)
+{
+	struct compose_inputs in = {
+		.imds = client,
+		.security_groups_path = doc_path("sgs.json", sgs_doc),
+		.config_path = doc_path("cfg.json", cfg_doc),
+	};
+	struct desired_state s;
+	const struct eni *eth1;
+
+	state_init(&s);
+	compose_ok(&in, &s);
+	eth1 = &s.enis.v[1];
+	assert_int_equal(eth1->mode, ENIADDR_MODE_AUDIT);
+	assert_int_equal(s.enis.v[0].mode, ENIADDR_MODE_ENFORCE);
+	assert_int_equal(eth1->groups.ids.n, 2); /* [] kept IMDS's groups */
+	assert_true(eth1->addrs.v[0].has_override);
+	assert_string_equal(eth1->addrs.v[0].groups.ids.v[0], "sg-ops");
+	assert_int_equal(eth1->addrs.n, 1); /* 10.0.1.77 is not assigned: not added */
+	assert_non_null(state_find_group(&s, "sg-ops"));
+	state_free(&s);
+}
+
+static void test_compose_without_rule_source_routes_and_drops_nothing(void **state)
+{
+	struct compose_inputs in = { .imds = client };
+	struct desired_state s;
+	char why[128];
+
+	state_init(&s);
+	compose_ok(&in, &s);
+	assert_int_equal(s.enis.n, 2);
+	assert_int_equal(s.enis.v[0].mode, ENIADDR_MODE_AUDIT);
+	assert_int_equal(s.enis.v[0].groups.ids.n, 0);
+	assert_int_equal(s.groups.n, 0);
+	assert_non_null(strstr(compose_rules_source(&in, why, sizeof(why)), "none"));
+	state_free(&s);
+}
+
+static void test_compose_undescribed_group_of_an_eni_is_an_error(void **state)
+{
+	struct compose_inputs in = {
+		.imds = client,
+		.security_groups_path = doc_path("few.json", "{\"SecurityGroups\": [{\"GroupId\":"
+						 " \"sg-web\", \"IpPermissions\": []}]}"),
+	};
+	struct desired_state s;
+
+	state_init(&s);
+	assert_int_equal(compose_build(&in, &s, &e), -ENOENT);
+	assert_non_null(strstr(e.msg, "sg-admin"));
+	assert_int_equal(s.enis.n, 0);
+	state_free(&s);
+}
+
+static void test_compose_keeps_last_state_when_imds_fails(void **state)
+{
+	struct compose_inputs in = { .imds = client,
+				     .security_groups_path = doc_path("sgs.json", sgs_doc) };
+	struct desired_state s;
+
+	state_init(&s);
+	compose_ok(&in, &s);
+	set_faults("\"status\": 500");
+	err_clear(&e);
+	assert_int_equal(compose_build(&in, &s, &e), -EIO);
+	assert_int_equal(s.enis.n, 2);
+	assert_non_null(state_find_group(&s, "sg-web"));
+	state_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_emulator_answers_in_imds_shapes, reset),
 		cmocka_unit_test_setup(test_steady_state_reads_every_eni_in_device_order, reset),
 		cmocka_unit_test_setup(test_added_removed_and_reassigned_addresses_show_on_next_read,
 				       reset),
@@ -438,6 +661,14 @@ int main(void)
 		cmocka_unit_test_setup(test_address_outside_its_subnet_is_reported_not_applied,
 				       reset),
 		cmocka_unit_test_setup(test_one_read_costs_few_requests, reset),
+		cmocka_unit_test_setup(
+			test_compose_members_are_local_enis_in_the_group_and_remote_ones, reset),
+		cmocka_unit_test_setup(
+			test_compose_config_entry_matched_by_mac_sets_mode_and_overrides, reset),
+		cmocka_unit_test_setup(test_compose_without_rule_source_routes_and_drops_nothing,
+				       reset),
+		cmocka_unit_test_setup(test_compose_undescribed_group_of_an_eni_is_an_error, reset),
+		cmocka_unit_test_setup(test_compose_keeps_last_state_when_imds_fails, reset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

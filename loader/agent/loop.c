@@ -18,6 +18,7 @@
 #include "kernel/agent_record.h"
 #include "kernel/ct_gc.h"
 #include "log.h"
+#include "source/compose.h"
 
 struct agent {
 	const struct agent_opts *o;
@@ -71,6 +72,24 @@ static void record_write(struct agent *a)
 		log_warn("%s", e.msg);
 }
 
+/* "sg-a,sg-b": referenced groups that admit nobody (no local or known remote member). */
+static void note_no_members(struct agent *a)
+{
+	struct group_refs empty = {};
+	size_t off = 0;
+
+	a->rec.no_members[0] = '\0';
+	if (compose_groups_without_members(&a->r.last, &empty))
+		return;
+	for (size_t i = 0; i < empty.ids.n && off < sizeof(a->rec.no_members); i++) {
+		int n = snprintf(a->rec.no_members + off, sizeof(a->rec.no_members) - off, "%s%s",
+				 i ? "," : "", empty.ids.v[i]);
+
+		off += n > 0 ? (size_t)n : 0;
+	}
+	group_refs_free(&empty);
+}
+
 static void do_reconcile(struct agent *a, const char *why)
 {
 	struct state_builder b = { build, a };
@@ -104,6 +123,7 @@ static void do_reconcile(struct agent *a, const char *why)
 		a->rec.generation = res.generation;
 		a->rec.digest = res.digest;
 		a->rec.enis = res.enis;
+		note_no_members(a);
 		if (res.published) {
 			a->rec.publishes++;
 			a->rec.last_change_ms = a->rec.last_sync_ms;

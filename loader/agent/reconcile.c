@@ -110,13 +110,11 @@ static bool eni_is_local(const struct eni *n, const struct nics *nics)
  */
 static int keep_local(struct desired_state *s, const struct nics *nics, struct err *e)
 {
-	struct desired_state gone;
 	char mac[18], local[256];
 	size_t i, kept = 0;
 
-	state_init(&gone);
 	for (i = 0; i < s->enis.n; i++) {
-		struct eni *n = &s->enis.v[i], *slot;
+		struct eni *n = &s->enis.v[i];
 
 		if (eni_is_local(n, nics)) {
 			s->enis.v[kept++] = *n;
@@ -125,15 +123,9 @@ static int keep_local(struct desired_state *s, const struct nics *nics, struct e
 		ifaces_format_mac(n->mac, mac, sizeof(mac));
 		log_debug("%s: %s (%s) has no local interface yet: left out", s->origin,
 			  n->eni_id[0] ? n->eni_id : "ENI", n->has_mac ? mac : n->ifname);
-		slot = VEC_PUSH(&gone.enis);
-		if (!slot) {
-			state_free(&gone);
-			return err_set(e, ENOMEM, "out of memory");
-		}
-		*slot = *n;
+		eni_free(n);
 	}
 	s->enis.n = kept;
-	state_free(&gone);
 	if (!kept) {
 		ifaces_names(nics, local, sizeof(local));
 		return err_set(e, ENODEV, "%s: none of its %zu ENIs has a local interface (local: "

@@ -47,6 +47,7 @@ struct agent_record {
 	char error[384];        /* the last reconcile's error, "" when it succeeded */
 	char rules_error[384];  /* a rejected rule file, "" when the current ones are in use */
 	char change[512];       /* what the last publish changed */
+	char no_members[256];   /* groups rules reference that have no known member, "sg-a,sg-b" */
 };
 _Static_assert(sizeof(struct agent_record) % 8 == 0, "agent_record layout");
 

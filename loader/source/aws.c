@@ -368,21 +368,6 @@ static int parse_membership(struct aws_ctx *c, const struct jpos *eni_pos, struc
 	return ret;
 }
 
-static void eni_release(struct eni *n)
-{
-	for (size_t i = 0; i < n->addrs.n; i++) {
-		for (size_t j = 0; j < n->addrs.v[i].groups.ids.n; j++)
-			free(n->addrs.v[i].groups.ids.v[j]);
-		VEC_FREE(&n->addrs.v[i].groups.ids);
-	}
-	VEC_FREE(&n->addrs);
-	VEC_FREE(&n->prefixes);
-	VEC_FREE(&n->subnets);
-	for (size_t j = 0; j < n->groups.ids.n; j++)
-		free(n->groups.ids.v[j]);
-	VEC_FREE(&n->groups.ids);
-}
-
 static const struct local_nic *find_local(const struct aws_docs *in, const uint8_t mac[6])
 {
 	for (size_t i = 0; i < in->n_locals; i++)
@@ -443,7 +428,7 @@ static int parse_interface(struct aws_ctx *c, const struct jpos *pos, struct jso
 	*slot = n;
 	return 0;
 out:
-	eni_release(&n);
+	eni_free(&n);
 	return ret;
 }
 

@@ -28,7 +28,9 @@ const char *compose_rules_source(const struct compose_inputs *in, char *buf, siz
 	return buf;
 }
 
-static int read_groups(const char *path, struct desired_state *s, struct err *e)
+/* A describe-security-groups document (its groups), or with members a describe-network-interfaces
+ * one (the members of its ENIs' groups, local MACs left out). */
+static int read_aws_doc(const char *path, bool members, struct desired_state *s, struct err *e)
 {
 	struct aws_doc doc = { .name = path };
 	char *text = NULL;
@@ -36,20 +38,8 @@ static int read_groups(const char *path, struct desired_state *s, struct err *e)
 
 	doc.text = text;
 	if (!ret)
-		ret = source_aws_parse_groups(&doc, s, e);
-	free(text);
-	return ret;
-}
-
-static int read_members(const char *path, struct desired_state *s, struct err *e)
-{
-	struct aws_doc doc = { .name = path };
-	char *text = NULL;
-	int ret = json_read_file(path, &text, e);
-
-	doc.text = text;
-	if (!ret)
-		ret = source_aws_parse_members(&doc, s, s, e);
+		ret = members ? source_aws_parse_members(&doc, s, s, e)
+			      : source_aws_parse_groups(&doc, s, e);
 	free(text);
 	return ret;
 }
@@ -153,12 +143,8 @@ static int check_described(const struct desired_state *s, size_t n_described,
 static void rules_off(struct desired_state *s)
 {
 	for (size_t i = 0; i < s->enis.n; i++) {
-		struct eni *n = &s->enis.v[i];
-
-		for (size_t j = 0; j < n->groups.ids.n; j++)
-			free(n->groups.ids.v[j]);
-		VEC_FREE(&n->groups.ids);
-		n->mode = ENIADDR_MODE_AUDIT;
+		group_refs_free(&s->enis.v[i].groups);
+		s->enis.v[i].mode = ENIADDR_MODE_AUDIT;
 	}
 	for (size_t i = 0; i < s->groups.n; i++) {
 		VEC_FREE(&s->groups.v[i].ingress);
@@ -166,6 +152,26 @@ static void rules_off(struct desired_state *s)
 		VEC_FREE(&s->groups.v[i].members);
 	}
 	s->groups.n = 0;
+}
+
+/* A group rules name that nobody described and no known ENI is in: it admits nobody, and
+ * compose_groups_without_members() says so, rather than failing the whole build. */
+static int add_referenced_groups(struct desired_state *s, struct err *e)
+{
+	for (size_t i = 0; i < s->groups.n; i++) {
+		for (size_t r = 0; r < s->groups.v[i].ingress.n + s->groups.v[i].egress.n; r++) {
+			const struct group *g = &s->groups.v[i];
+			const struct rule *rl = r < g->ingress.n ? &g->ingress.v[r]
+								 : &g->egress.v[r - g->ingress.n];
+			char where[STATE_WHERE_LEN];
+
+			snprintf(where, sizeof(where), "%s", rl->where);
+			if (rl->peer_kind == PEER_GROUP &&
+			    !group_or_members_only(s, rl->ref, where, e))
+				return -ENOMEM; /* s->groups may have moved: g is not used after */
+		}
+	}
+	return 0;
 }
 
 static int build(const struct compose_inputs *in, struct desired_state *imds,
@@ -178,7 +184,7 @@ static int build(const struct compose_inputs *in, struct desired_state *imds,
 	if (!ret && in->config_path)
 		ret = source_native_load_settings(in->config_path, cfg, e);
 	if (!ret && in->security_groups_path)
-		ret = read_groups(in->security_groups_path, s, e);
+		ret = read_aws_doc(in->security_groups_path, false, s, e);
 	if (!ret)
 		ret = take_config_rules(cfg, s, in, e);
 	if (ret)
@@ -189,7 +195,7 @@ static int build(const struct compose_inputs *in, struct desired_state *imds,
 	s->test_only_short_timeouts = cfg->test_only_short_timeouts;
 	ret = add_local_members(s, e);
 	if (!ret && in->interfaces_path)
-		ret = read_members(in->interfaces_path, s, e);
+		ret = read_aws_doc(in->interfaces_path, true, s, e);
 	if (!ret)
 		ret = compose_apply_settings(cfg, s, e);
 	if (ret)
@@ -198,7 +204,8 @@ static int build(const struct compose_inputs *in, struct desired_state *imds,
 		rules_off(s);
 		return 0;
 	}
-	return check_described(s, n_described, in, e) ?: state_prune_groups(s, e);
+	return check_described(s, n_described, in, e) ?: state_prune_groups(s, e) ?:
+	       add_referenced_groups(s, e);
 }
 
 int compose_build(const struct compose_inputs *in, struct desired_state *out, struct err *e)

@@ -47,13 +47,6 @@ static int copy_refs(const struct group_refs *from, struct group_refs *to, struc
 	return 0;
 }
 
-static void drop_refs(struct group_refs *refs)
-{
-	for (size_t i = 0; i < refs->ids.n; i++)
-		free(refs->ids.v[i]);
-	VEC_FREE(&refs->ids);
-}
-
 static int apply_entry(const struct eni *entry, struct eni *n, struct err *e)
 {
 	int ret = 0;
@@ -62,7 +55,7 @@ static int apply_entry(const struct eni *entry, struct eni *n, struct err *e)
 	n->src_check = entry->src_check;
 	n->timeouts = entry->timeouts;
 	if (entry->groups.ids.n) {
-		drop_refs(&n->groups);
+		group_refs_free(&n->groups);
 		ret = copy_refs(&entry->groups, &n->groups, e);
 	}
 	for (size_t i = 0; !ret && i < entry->addrs.n; i++) {
@@ -75,7 +68,7 @@ static int apply_entry(const struct eni *entry, struct eni *n, struct err *e)
 
 			if (!ip_prefix_equal(&a->ip, &want->ip))
 				continue;
-			drop_refs(&a->groups);
+			group_refs_free(&a->groups);
 			a->has_override = true;
 			snprintf(a->where, sizeof(a->where), "%s", want->where);
 			ret = copy_refs(&want->groups, &a->groups, e);

@@ -300,7 +300,7 @@ int imds_http_new(const struct imds_http_opts *o, struct imds_http **out, struct
 	memcpy(h->endpoint, o->endpoint, n);
 	if (getrandom(&h->rnd, sizeof(h->rnd), GRND_NONBLOCK) != sizeof(h->rnd) || !h->rnd)
 		h->rnd = (uint32_t)now_ms() | 1;
-	curl_easy_setopt(h->curl, CURLOPT_VERBOSE, getenv("IMDS_CURL_VERBOSE") ? 1L : 0L);
+	curl_easy_setopt(h->curl, CURLOPT_VERBOSE, log_get_level() >= LOG_LVL_TRACE ? 1L : 0L);
 	curl_easy_setopt(h->curl, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);

@@ -22,8 +22,8 @@ Counted faults (status_count, token_storm) restart from the file each time it ch
 
 --listen ADDR:PORT (default 169.254.169.254:80). When listening it prints
 "imds-emulator: listening on ADDR:PORT" and creates --ready-file if given. --stats FILE is
-rewritten (temporary file + rename) after every request: {"requests": N, "token_puts": N,
-"gets": N, "unauthorized": N}.
+rewritten (temporary file + rename) whenever a counter moves, before the answer goes out:
+{"requests": N, "token_puts": N, "gets": N, "unauthorized": N}.
 """
 import argparse
 import http.server
@@ -172,7 +172,10 @@ class Emulator(socketserver.ThreadingMixIn, http.server.HTTPServer):
             super().handle_error(request, client_address)
 
     def count(self, key):
+        """Counts and writes the stats before the answer goes out: a client that has its
+        answer sees it counted. Called with self.lock held."""
         self.counts[key] += 1
+        self.write_stats()
 
     def write_stats(self):
         if not self.stats_path:
@@ -231,68 +234,60 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_PUT(self):
         srv = self.server
+        if not self.prologue():
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        if self.path != TOKEN_PATH:
+            self.send_error_html(405 if self.path.startswith(PREFIX) else 404)
+            return
         try:
-            if not self.prologue():
-                return
-            length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)
-            if self.path != TOKEN_PATH:
-                self.send_error_html(405 if self.path.startswith(PREFIX) else 404)
-                return
-            try:
-                ttl = int(self.headers.get(TTL_HEADER, ""))
-            except ValueError:
-                ttl = 0
-            if not 1 <= ttl <= 21600:
-                self.send_error_html(400)
-                return
-            with srv.lock:
-                srv.count("token_puts")
-                cap = srv.world.faults().get("token_ttl_s")
-                if cap:
-                    ttl = min(ttl, int(cap))
-                token = secrets.token_urlsafe(42)
-                srv.tokens[token] = time.monotonic() + ttl
-            self.send_text(200, token, [(TTL_HEADER, str(ttl))])
-        finally:
-            with srv.lock:
-                srv.write_stats()
+            ttl = int(self.headers.get(TTL_HEADER, ""))
+        except ValueError:
+            ttl = 0
+        if not 1 <= ttl <= 21600:
+            self.send_error_html(400)
+            return
+        with srv.lock:
+            srv.count("token_puts")
+            cap = srv.world.faults().get("token_ttl_s")
+            if cap:
+                ttl = min(ttl, int(cap))
+            token = secrets.token_urlsafe(42)
+            srv.tokens[token] = time.monotonic() + ttl
+        self.send_text(200, token, [(TTL_HEADER, str(ttl))])
 
     def do_GET(self):
         srv = self.server
-        try:
-            if not self.prologue():
-                return
-            with srv.lock:
-                srv.count("gets")
-                token = self.headers.get(TOKEN_HEADER)
-                expiry = srv.tokens.get(token) if token else None
-                valid = expiry is not None and expiry > time.monotonic()
-                if valid and srv.world.take_storm():
-                    valid = False
-                if not valid:
-                    srv.count("unauthorized")
-                data = srv.world.data
-                malformed = srv.world.faults().get("malformed") or {}
+        if not self.prologue():
+            return
+        with srv.lock:
+            srv.count("gets")
+            token = self.headers.get(TOKEN_HEADER)
+            expiry = srv.tokens.get(token) if token else None
+            valid = expiry is not None and expiry > time.monotonic()
+            if valid and srv.world.take_storm():
+                valid = False
             if not valid:
-                self.send_error_html(401)
-                return
-            if not self.path.startswith(PREFIX) and self.path != PREFIX[:-1]:
-                self.send_error_html(404)
-                return
-            rel = self.path[len(PREFIX):]
-            if rel in malformed:
-                self.send_text(200, malformed[rel])
-                return
-            answer = lookup(data, rel)
-            if answer is None:
-                self.send_error_html(404)
-            else:
-                self.send_text(200, answer)
-        finally:
-            with srv.lock:
-                srv.write_stats()
+                srv.count("unauthorized")
+            data = srv.world.data
+            malformed = srv.world.faults().get("malformed") or {}
+        if not valid:
+            self.send_error_html(401)
+            return
+        if not self.path.startswith(PREFIX) and self.path != PREFIX[:-1]:
+            self.send_error_html(404)
+            return
+        rel = self.path[len(PREFIX):]
+        if rel in malformed:
+            self.send_text(200, malformed[rel])
+            return
+        answer = lookup(data, rel)
+        if answer is None:
+            self.send_error_html(404)
+        else:
+            self.send_text(200, answer)
 
     def do_POST(self):
         self.send_error_html(405)
@@ -305,7 +300,7 @@ def main():
     ap.add_argument("--world", required=True, help="the world file (JSON), re-read on change")
     ap.add_argument("--listen", default="169.254.169.254:80", help="ADDR:PORT ([v6]:PORT)")
     ap.add_argument("--ready-file", help="created once listening")
-    ap.add_argument("--stats", help="request counters (JSON), rewritten after each request")
+    ap.add_argument("--stats", help="request counters (JSON), rewritten before each answer")
     args = ap.parse_args()
     host, _, port = args.listen.rpartition(":")
     host = host.strip("[]")

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clirun.h"
 #include "imds_emu.h"
 #include "netns.h"
 
@@ -50,21 +51,14 @@ static void track(struct imds_emu *m, bool on)
 const char *imds_emu_script(void)
 {
 	static char path[PATH_MAX + 64];
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
+	char dir[PATH_MAX];
 
 	if (getenv("ENIADDR_IMDS_EMULATOR"))
 		return getenv("ENIADDR_IMDS_EMULATOR");
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
+	if (clirun_self_dir(dir, sizeof(dir)))
 		return "tests/imds/emulator.py";
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
 	/* build/tests/test_x -> build/tests/../../tests/imds/emulator.py */
-	snprintf(path, sizeof(path), "%s/../../tests/imds/emulator.py", self);
+	snprintf(path, sizeof(path), "%s/../../tests/imds/emulator.py", dir);
 	return access(path, R_OK) ? "tests/imds/emulator.py" : path;
 }
 
