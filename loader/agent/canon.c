@@ -14,80 +14,63 @@ struct kind {
 	const uint8_t *(*entries)(const struct compiled *c, size_t *n);
 };
 
-static __u32 unslot(__u32 policy)
+/* Field helpers on packed records: the slot zeroed, the slot bit cleared from a policy id. */
+static void zero_u32(uint8_t *rec, size_t off)
 {
-	return policy & ~ENIADDR_POLICY_SLOT_BIT;
+	memset(rec + off, 0, sizeof(__u32));
 }
+
+static void unslot_u32(uint8_t *rec, size_t off)
+{
+	__u32 v;
+
+	memcpy(&v, rec + off, sizeof(v));
+	v &= ~ENIADDR_POLICY_SLOT_BIT;
+	memcpy(rec + off, &v, sizeof(v));
+}
+
+#define KEY_SIZE(t) sizeof(((t *)0)->k)
 
 static void norm_eni(uint8_t *rec)
 {
-	struct eniaddr_eni_key k;
-	struct eniaddr_eni v;
+	const size_t v = KEY_SIZE(struct compiled_eni);
 
-	memcpy(&k, rec, sizeof(k));
-	memcpy(&v, rec + sizeof(k), sizeof(v));
-	k.slot = 0;
-	v.in_policy = unslot(v.in_policy);
-	v.out_policy = unslot(v.out_policy);
-	memcpy(rec, &k, sizeof(k));
-	memcpy(rec + sizeof(k), &v, sizeof(v));
+	zero_u32(rec, offsetof(struct eniaddr_eni_key, slot));
+	unslot_u32(rec, v + offsetof(struct eniaddr_eni, in_policy));
+	unslot_u32(rec, v + offsetof(struct eniaddr_eni, out_policy));
 }
 
-static void norm_owner(uint8_t *v_bytes)
+static void norm_owner(uint8_t *rec, size_t v)
 {
-	struct eniaddr_owner v;
-
-	memcpy(&v, v_bytes, sizeof(v));
-	v.in_policy = unslot(v.in_policy);
-	v.out_policy = unslot(v.out_policy);
-	memcpy(v_bytes, &v, sizeof(v));
+	unslot_u32(rec, v + offsetof(struct eniaddr_owner, in_policy));
+	unslot_u32(rec, v + offsetof(struct eniaddr_owner, out_policy));
 }
 
 static void norm_addr(uint8_t *rec)
 {
-	struct eniaddr_addr_key k;
-
-	memcpy(&k, rec, sizeof(k));
-	k.slot = 0;
-	memcpy(rec, &k, sizeof(k));
-	norm_owner(rec + sizeof(k));
+	zero_u32(rec, offsetof(struct eniaddr_addr_key, slot));
+	norm_owner(rec, KEY_SIZE(struct compiled_addr));
 }
 
 static void norm_pfx(uint8_t *rec)
 {
-	struct eniaddr_pfx_key k;
-
-	memcpy(&k, rec, sizeof(k));
-	k.slot = 0;
-	memcpy(rec, &k, sizeof(k));
-	norm_owner(rec + sizeof(k));
+	zero_u32(rec, offsetof(struct eniaddr_pfx_key, slot));
+	norm_owner(rec, KEY_SIZE(struct compiled_pfx));
 }
 
 static void norm_src(uint8_t *rec)
 {
-	struct eniaddr_src_key k;
-
-	memcpy(&k, rec, sizeof(k));
-	k.policy = unslot(k.policy);
-	memcpy(rec, &k, sizeof(k));
+	unslot_u32(rec, offsetof(struct eniaddr_src_key, policy));
 }
 
 static void norm_l4(uint8_t *rec)
 {
-	struct eniaddr_l4_key k;
-
-	memcpy(&k, rec, sizeof(k));
-	k.policy = unslot(k.policy);
-	memcpy(rec, &k, sizeof(k));
+	unslot_u32(rec, offsetof(struct eniaddr_l4_key, policy));
 }
 
 static void norm_nexthop(uint8_t *rec)
 {
-	struct eniaddr_nexthop_key k;
-
-	memcpy(&k, rec, sizeof(k));
-	k.slot = 0;
-	memcpy(rec, &k, sizeof(k));
+	zero_u32(rec, offsetof(struct eniaddr_nexthop_key, slot));
 }
 
 #define ENTRIES(fn, field) \
@@ -142,7 +125,7 @@ int canon_build(const struct compiled *c, struct canon *out, struct err *e)
 		kinds[k].entries(c, &out->n[k]);
 		total += out->n[k] * rec_size(k);
 	}
-	out->buf = malloc(total ? total : 1);
+	out->buf = malloc(total + 1); /* never malloc(0): NULL would read as out of memory */
 	if (!out->buf)
 		return err_set(e, ENOMEM, "out of memory");
 	for (k = 0; k < CANON_KINDS; k++) {
