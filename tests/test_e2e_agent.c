@@ -58,8 +58,8 @@ static const char *sgs_json =
 	"  \"Ipv6Ranges\": [], \"PrefixListIds\": [], \"UserIdGroupPairs\": [{\"GroupId\": \"sg-db\"}]}],"
 	" \"IpPermissionsEgress\": []}]}";
 
-static void set_world(const char *v4_0, const char *pfx_0, const char *v4_1, bool eni2,
-		      const char *faults)
+static void set_world_pfx(const char *v4_0, const char *pfx_0, const char *v4_1,
+			  const char *pfx_1, bool eni2, const char *faults)
 {
 	char text[4096];
 
@@ -71,15 +71,21 @@ static void set_world(const char *v4_0, const char *pfx_0, const char *v4_1, boo
 		 "  \"subnet-ipv6-cidr-blocks\": [\"2001:db8:1::/64\"],"
 		 "  \"security-group-ids\": [\"sg-web\"]},"
 		 " \"" MAC1 "\": {\"device-number\": 1, \"interface-id\": \"eni-11\","
-		 "  \"local-ipv4s\": [%s], \"subnet-ipv4-cidr-block\": \"10.0.1.0/24\","
-		 "  \"security-group-ids\": [\"sg-web\"]}%s},"
+		 "  \"local-ipv4s\": [%s], \"ipv4-prefix\": [%s],"
+		 "  \"subnet-ipv4-cidr-block\": \"10.0.1.0/24\", \"security-group-ids\": [\"sg-web\"]}%s},"
 		 " \"faults\": {%s}}",
-		 v4_0, pfx_0, v4_1,
+		 v4_0, pfx_0, v4_1, pfx_1,
 		 eni2 ? ", \"" MAC2 "\": {\"device-number\": 2, \"interface-id\": \"eni-12\","
 			"  \"local-ipv4s\": [\"10.0.1.30\"], \"subnet-ipv4-cidr-block\": "
 			"\"10.0.1.0/24\", \"security-group-ids\": [\"sg-web\"]}" : "",
 		 faults ? faults : "");
 	assert_int_equal(imds_emu_set_world(&emu, text), 0);
+}
+
+static void set_world(const char *v4_0, const char *pfx_0, const char *v4_1, bool eni2,
+		      const char *faults)
+{
+	set_world_pfx(v4_0, pfx_0, v4_1, "", eni2, faults);
 }
 
 #define V4_0 "\"10.0.1.10\", \"10.0.1.11\""
@@ -239,10 +245,11 @@ static void test_assign_unassign_reassign(void **state)
 	wait_owner("10.0.1.50", true, if0);
 	/* reassign .12 and the second prefix to eth1: one publication */
 	gen = pubprobe_generation(&probe);
-	set_world(V4_0, PFX_0, V4_1 ", \"10.0.1.12\"", false, NULL);
+	set_world_pfx(V4_0, PFX_0, V4_1 ", \"10.0.1.12\"", "\"10.0.1.48/28\"", false, NULL);
 	wait_owner("10.0.1.12", false, if1);
-	wait_owner("10.0.1.50", true, 0);
+	wait_owner("10.0.1.50", true, if1);
 	assert_int_equal(pubprobe_generation(&probe), gen + 1);
+	assert_int_equal(pubprobe_prefix_owner(&probe, "10.0.1.40"), if0);
 	/* unassign */
 	steady_world();
 	wait_owner("10.0.1.12", false, 0);

@@ -15,7 +15,10 @@
  *  - a rule file replaced by an invalid one is rejected by name, the last good one stays, and
  *    a fixed file is taken;
  *  - SIGTERM leaves the programs attached and the generation in force; a new agent adopts it
- *    without publishing again.
+ *    without publishing again; SIGHUP re-reads a rule file whose change inotify did not see;
+ *  - the periodic conntrack sweep deletes an expired entry and keeps a live one;
+ *  - --manage-addresses adds and moves the secondary addresses it was given and never touches
+ *    one somebody else configured.
  * Needs root.
  */
 #include <errno.h>
@@ -28,13 +31,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <setjmp.h>
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+
 #include "agent/loop.h"
+#include "kernel/ct_gc.h"
 #include "clirun.h"
 #include "log.h"
 #include "netns.h"
@@ -118,6 +126,7 @@ static void agent_start(void)
 		struct agent_opts o = {
 			.bpffs = cli.bpffs, .mode = ATTACH_REQ_AUTO, .interval_ms = INTERVAL_MS,
 			.files.config = cfg, .source = &world, .manage_addresses = manage,
+			.gc_every_s = 1,
 		};
 		struct err e = {};
 
@@ -242,6 +251,30 @@ static void test_steady_state(void **state)
 	assert_true(r.reconciles >= 4);
 }
 
+/* The agent sweeps the connection table: an expired entry goes, a live one stays. */
+static void test_conntrack_gc(void **state)
+{
+	struct eniaddr_ct_key dead = { .ifindex = (__u32)if0, .proto = 17 }, live = dead;
+	struct eniaddr_ct v = { .state = ENIADDR_CT_ESTABLISHED };
+	__u64 now = ct_now_ns(), t0 = pubprobe_now_ms();
+
+	dead.port_lo = htons(1000);
+	live.port_lo = htons(1001);
+	v.created_ns = v.last_seen_ns = now - 120000000000ull;
+	v.expires_ns = now - 60000000000ull;
+	assert_int_equal(bpf_map_update_elem(probe.maps.ct, &dead, &v, BPF_NOEXIST), 0);
+	v.last_seen_ns = now;
+	v.expires_ns = now + 600000000000ull;
+	assert_int_equal(bpf_map_update_elem(probe.maps.ct, &live, &v, BPF_NOEXIST), 0);
+	while (!bpf_map_lookup_elem(probe.maps.ct, &dead, &v)) {
+		if (pubprobe_now_ms() - t0 > 3000)
+			fail_msg("the expired entry is still there after 3 s (gc every 1 s)");
+		usleep(20000);
+	}
+	assert_int_equal(bpf_map_lookup_elem(probe.maps.ct, &live, &v), 0);
+	assert_int_equal(bpf_map_delete_elem(probe.maps.ct, &live), 0);
+}
+
 static void test_local_move_one_publish(void **state)
 {
 	__u64 gen, t0, end;
@@ -356,6 +389,41 @@ static void test_sigterm_leaves_enforcement_restart_adopts(void **state)
 	assert_int_equal(pubprobe_generation(&probe), gen);
 }
 
+/*
+ * SIGHUP re-reads the rule files. The change is written through a hard link in another
+ * directory, which the agent's inotify watch (on the file's own directory) does not see: only
+ * the signal can make the agent take it, since polls read the agent's copy, not the file.
+ */
+static void test_sighup_rereads(void **state)
+{
+	char dir[PATH_MAX], link_path[PATH_MAX + 16], text[4096];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/elsewhere", cli.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(link_path, sizeof(link_path), "%s/world.json", dir);
+	assert_int_equal(link(cfg, link_path), 0);
+	f = fopen(link_path, "r");
+	assert_non_null(f);
+	text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+	fclose(f);
+	/* 192.0.2.14 joins eth0's addresses, in place. */
+	char *at = strstr(text, "\"192.0.2.10\"");
+	assert_non_null(at);
+	memmove(at + 14, at, strlen(at) + 1);
+	memcpy(at, "\"192.0.2.14\", ", 14);
+	f = fopen(link_path, "r+");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	usleep(3 * INTERVAL_MS * 1000);
+	assert_int_equal(pubprobe_owner(&probe, "192.0.2.14"), 0); /* not seen yet */
+	assert_int_equal(kill(agent, SIGHUP), 0);
+	wait_owner("192.0.2.14", if0);
+	unlink(link_path);
+	rmdir(dir);
+}
+
 /* `ip -d addr` of dev in the namespace, into buf. */
 static void os_addrs(const char *dev, char *buf, size_t len)
 {
@@ -419,11 +487,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_steady_state),
+		cmocka_unit_test(test_conntrack_gc),
 		cmocka_unit_test(test_local_move_one_publish),
 		cmocka_unit_test(test_hotplug),
 		cmocka_unit_test(test_outage_removes_nothing),
 		cmocka_unit_test(test_invalid_rule_file),
 		cmocka_unit_test(test_sigterm_leaves_enforcement_restart_adopts),
+		cmocka_unit_test(test_sighup_rereads),
 		cmocka_unit_test(test_manage_addresses),
 	};
 
