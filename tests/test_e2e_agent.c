@@ -30,6 +30,7 @@
 
 #include <cmocka.h>
 
+#include "agentbed.h"
 #include "clirun.h"
 #include "imds_emu.h"
 #include "netns.h"
@@ -112,16 +113,10 @@ static void agent_start(bool with_rules)
 	}
 }
 
+/* SIGTERM; returns the agent's exit status. */
 static int agent_stop(void)
 {
-	int status = -1;
-
-	if (agent <= 0)
-		return -1;
-	kill(agent, SIGTERM);
-	waitpid(agent, &status, 0);
-	agent = -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return agentbed_sigterm(&agent);
 }
 
 /* Waits for the agent's record to show a successful reconcile since it started. */
@@ -143,28 +138,16 @@ static void wait_synced(struct agent_record *r)
 
 static void wait_owner(const char *addr, bool prefix, int want)
 {
-	__u64 t0 = pubprobe_now_ms();
 	int got;
 
-	for (;;) {
-		got = prefix ? pubprobe_prefix_owner(&probe, addr) : pubprobe_owner(&probe, addr);
-		if (got == want)
-			return;
-		if (pubprobe_now_ms() - t0 > DEADLINE_MS)
-			fail_msg("%s: owner %d after %d ms, want %d", addr, got, DEADLINE_MS, want);
-		usleep(5000);
-	}
+	if (pubprobe_wait_owner(&probe, addr, prefix, want, DEADLINE_MS, &got) < 0)
+		fail_msg("%s: owner %d after %d ms, want %d", addr, got, DEADLINE_MS, want);
 }
 
 static void wait_attached(int ifindex, bool want)
 {
-	__u64 t0 = pubprobe_now_ms();
-
-	while (pubprobe_attached(&probe, ifindex) != want) {
-		if (pubprobe_now_ms() - t0 > DEADLINE_MS)
-			fail_msg("ifindex %d still %sattached", ifindex, want ? "not " : "");
-		usleep(5000);
-	}
+	if (pubprobe_wait_attached(&probe, ifindex, want, DEADLINE_MS) < 0)
+		fail_msg("ifindex %d still %sattached", ifindex, want ? "not " : "");
 }
 
 static int setup(void **state)

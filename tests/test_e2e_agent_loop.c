@@ -43,6 +43,7 @@
 
 #include "agent/loop.h"
 #include "kernel/ct_gc.h"
+#include "agentbed.h"
 #include "clirun.h"
 #include "log.h"
 #include "netns.h"
@@ -76,12 +77,25 @@ static int world_build(void *ctx, const struct rule_files *rf, struct desired_st
 
 static const struct agent_source world = { "test world", world_build, NULL };
 
+/* Replaces the world atomically, as an operator's tooling would (the agent watches renames). */
+static void write_raw(const char *text)
+{
+	char tmp[PATH_MAX + 8];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", cfg);
+	f = fopen(tmp, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(rename(tmp, cfg), 0);
+}
+
 /* eth0 holds .10 (primary) and extra0, eth1 .20 (primary) and extra1; eth2 (when it exists)
  * .30. sg-open admits TCP 22 from anywhere; rules may add more. */
 static void write_world(const char *extra0, const char *extra1, const char *rules)
 {
-	char text[4096], tmp[PATH_MAX + 8];
-	FILE *f;
+	char text[4096];
 
 	snprintf(text, sizeof(text),
 		 "{\"enis\": ["
@@ -96,27 +110,9 @@ static void write_world(const char *extra0, const char *extra1, const char *rule
 		 extra0 ? ", \"" : "", extra0 ? extra0 : "", extra0 ? "\"" : "",
 		 extra1 ? ", \"" : "", extra1 ? extra1 : "", extra1 ? "\"" : "",
 		 rules ? ", " : "", rules ? rules : "");
-	/* Replace atomically, as an operator's tooling would (the agent watches for renames). */
-	snprintf(tmp, sizeof(tmp), "%s.new", cfg);
-	f = fopen(tmp, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	assert_int_equal(rename(tmp, cfg), 0);
+	write_raw(text);
 }
 
-static void write_raw(const char *text)
-{
-	char tmp[PATH_MAX + 8];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.new", cfg);
-	f = fopen(tmp, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	assert_int_equal(rename(tmp, cfg), 0);
-}
 
 static void agent_start(void)
 {
@@ -144,14 +140,7 @@ static void agent_start(void)
 /* SIGTERM; returns the agent's exit status. */
 static int agent_stop(void)
 {
-	int status = -1;
-
-	if (agent <= 0)
-		return -1;
-	kill(agent, SIGTERM);
-	waitpid(agent, &status, 0);
-	agent = -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return agentbed_sigterm(&agent);
 }
 
 static bool record_ok(struct agent_record *r)
@@ -174,31 +163,19 @@ static void wait_synced(struct agent_record *r)
 	fail_msg("the agent never reported a successful reconcile");
 }
 
-/* Waits up to DEADLINE_MS for addr's owner to be want; returns the ms it took. */
-static __u64 wait_owner(const char *addr, int want)
+static void wait_owner(const char *addr, int want)
 {
-	__u64 t0 = pubprobe_now_ms();
+	int got;
 
-	while (pubprobe_now_ms() - t0 < DEADLINE_MS) {
-		if (pubprobe_owner(&probe, addr) == want)
-			return pubprobe_now_ms() - t0;
-		usleep(2000);
-	}
-	fail_msg("%s: owner %d after %d ms, want %d", addr, pubprobe_owner(&probe, addr),
-		 DEADLINE_MS, want);
-	return 0;
+	if (pubprobe_wait_owner(&probe, addr, false, want, DEADLINE_MS, &got) < 0)
+		fail_msg("%s: owner %d after %d ms, want %d", addr, got, DEADLINE_MS, want);
 }
 
 static void wait_attached(int ifindex, bool want)
 {
-	__u64 t0 = pubprobe_now_ms();
-
-	while (pubprobe_attached(&probe, ifindex) != want) {
-		if (pubprobe_now_ms() - t0 > DEADLINE_MS)
-			fail_msg("ifindex %d: still %sattached after %d ms", ifindex,
-				 want ? "not " : "", DEADLINE_MS);
-		usleep(2000);
-	}
+	if (pubprobe_wait_attached(&probe, ifindex, want, DEADLINE_MS) < 0)
+		fail_msg("ifindex %d: still %sattached after %d ms", ifindex, want ? "not " : "",
+			 DEADLINE_MS);
 }
 
 static int setup(void **state)

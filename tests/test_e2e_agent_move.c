@@ -137,12 +137,9 @@ static void test_reassign_a_to_b(void **state)
 	print_message("A -> B: new connections reach B %llu ms after the metadata change\n",
 		      (unsigned long long)ms);
 	assert_true(clirun_counter(&b.cli, "eth0", "ingress", "allowed", "pass") > before);
-	/* A lets go too (its maps, then its OS address). */
-	for (t0 = pubprobe_now_ms(); pubprobe_owner(&a.probe, AGENTWORLD_FLOATING) != 0;) {
-		if (pubprobe_now_ms() - t0 > DEADLINE_MS)
-			fail_msg("A still owns %s", AGENTWORLD_FLOATING);
-		usleep(10000);
-	}
+	/* A lets go too. */
+	if (pubprobe_wait_owner(&a.probe, AGENTWORLD_FLOATING, false, 0, DEADLINE_MS, NULL) < 0)
+		fail_msg("A still owns %s", AGENTWORLD_FLOATING);
 	/* And back, for the next test. */
 	assert_int_equal(agentworld_move(bed, FLOAT_A_ETH1), 0);
 	set_worlds(FLOAT_A_ETH1);

@@ -70,12 +70,21 @@ int agentbed_start(struct agentbed *b, const char *ns, const char *world, const 
 	return wait_synced(b, 10000);
 }
 
+int agentbed_sigterm(pid_t *pid)
+{
+	int status = -1;
+
+	if (*pid <= 0)
+		return -1;
+	kill(*pid, SIGTERM);
+	waitpid(*pid, &status, 0);
+	*pid = -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 void agentbed_stop(struct agentbed *b)
 {
-	if (b->agent > 0) {
-		kill(b->agent, SIGTERM);
-		waitpid(b->agent, NULL, 0);
-	}
+	agentbed_sigterm(&b->agent);
 	b->agent = 0;
 	pubprobe_close(&b->probe);
 	map_fds_init(&b->probe.maps);

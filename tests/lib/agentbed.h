@@ -32,6 +32,10 @@ int agentbed_start(struct agentbed *b, const char *ns, const char *world, const 
 /* SIGTERM to the agent and wait; the emulator, the bpffs and the probe go too. Safe to repeat. */
 void agentbed_stop(struct agentbed *b);
 
+/* SIGTERM to an agent process and wait; *pid becomes -1. Its exit status (128 + signal when
+ * killed), -1 when there was none. */
+int agentbed_sigterm(pid_t *pid);
+
 /* The agent's resident set size in kB from /proc, -errno. */
 long agentbed_rss_kb(const struct agentbed *b);
 

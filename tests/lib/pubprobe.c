@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "kernel/attach.h"
@@ -96,4 +97,34 @@ __u64 pubprobe_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (__u64)ts.tv_sec * 1000 + (__u64)ts.tv_nsec / 1000000;
+}
+
+long pubprobe_wait_owner(struct pubprobe *p, const char *addr, bool prefix, int want,
+			 int timeout_ms, int *last)
+{
+	__u64 t0 = pubprobe_now_ms();
+	int got;
+
+	for (;;) {
+		got = prefix ? pubprobe_prefix_owner(p, addr) : pubprobe_owner(p, addr);
+		if (last)
+			*last = got;
+		if (got == want)
+			return (long)(pubprobe_now_ms() - t0);
+		if (pubprobe_now_ms() - t0 > (__u64)timeout_ms)
+			return -ETIMEDOUT;
+		usleep(2000);
+	}
+}
+
+long pubprobe_wait_attached(struct pubprobe *p, int ifindex, bool want, int timeout_ms)
+{
+	__u64 t0 = pubprobe_now_ms();
+
+	while (pubprobe_attached(p, ifindex) != want) {
+		if (pubprobe_now_ms() - t0 > (__u64)timeout_ms)
+			return -ETIMEDOUT;
+		usleep(2000);
+	}
+	return (long)(pubprobe_now_ms() - t0);
 }

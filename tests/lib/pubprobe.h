@@ -38,6 +38,14 @@ bool pubprobe_attached(struct pubprobe *p, int ifindex);
 /* The agent's record; -ENOENT before the agent wrote one. */
 int pubprobe_agent(struct pubprobe *p, struct agent_record *r);
 
+/* Waits up to timeout_ms for addr's owner (prefix: of the delegated prefix holding addr) to be
+ * want; returns the ms it took or -ETIMEDOUT (*last: the owner seen last, may be NULL). */
+long pubprobe_wait_owner(struct pubprobe *p, const char *addr, bool prefix, int want,
+			 int timeout_ms, int *last);
+
+/* Waits up to timeout_ms for ifindex to be (want) or not be attached: ms, or -ETIMEDOUT. */
+long pubprobe_wait_attached(struct pubprobe *p, int ifindex, bool want, int timeout_ms);
+
 /* Milliseconds on CLOCK_MONOTONIC. */
 __u64 pubprobe_now_ms(void);
 
