@@ -85,7 +85,7 @@ int cmd_sync_imds(const struct cli_args *a, struct err *e)
 		struct err ne = {};
 
 		/* status loses a detail without the note; the publication itself stands */
-		if (status_note_write(&pins, gen, json_object_get(facts), &ne))
+		if (status_note_write(&pins, gen, facts, &ne))
 			log_warn("%s", ne.msg);
 	}
 	json_object_put(facts);

@@ -161,7 +161,8 @@ static void expect_answer(struct imds_http *h, const char *path, const char *wan
 		return;
 	}
 	if (ret || strcmp(b.text, want))
-		fail_msg("%s: want '%s', got %d '%s' %s", path, want, ret, ret ? "" : b.text, e.msg);
+		fail_msg("%s: want '%s', got %d '%s' %s", path, want, ret, ret ? "" : b.text,
+			 e.msg);
 	free(b.text);
 }
 
@@ -219,6 +220,28 @@ static void test_steady_state_reads_every_eni_in_device_order(void **state)
 	assert_int_equal(n0->mode, ENIADDR_MODE_ENFORCE);
 	assert_string_equal(s.origin, "imds");
 	state_free(&s);
+}
+
+/* The IPv6 endpoint, as on instances where IMDS is reached over IPv6. */
+static void test_ipv6_endpoint_reads_the_same(void **state)
+{
+	struct imds_opts o = { .endpoint = IMDS_ENDPOINT_V6 };
+	struct imds_client *c6;
+	struct imds_emu emu6;
+	struct desired_state s;
+	char text[8192];
+
+	snprintf(text, sizeof(text), world_fmt, steady_v4_1, steady_v4_0, steady_pfx_0, "", "");
+	assert_int_equal(imds_emu_start_on(&emu6, ns.name, IMDS_EMU_ADDR_V6, text), 0);
+	assert_int_equal(imds_client_new(&o, &c6, &e), 0);
+	state_init(&s);
+	if (source_imds_read(c6, &s, &e))
+		fail_msg("over IPv6: %s", e.msg);
+	assert_int_equal(s.enis.n, 2);
+	assert_true(imds_emu_stat(&emu6, "gets") > 0);
+	state_free(&s);
+	imds_client_free(c6);
+	imds_emu_stop(&emu6);
 }
 
 static void test_added_removed_and_reassigned_addresses_show_on_next_read(void **state)
@@ -413,6 +436,19 @@ static void test_malformed_answers_fail_naming_the_key(void **state)
 	malformed("interface-id", "\"i-0123\"", "not an eni-");
 	err_clear(&e);
 	malformed("ipv4-prefix", "\"10.0.1.32\"", "not an IPv4 CIDR");
+}
+
+/* Only an absent key means "none": listed and then 404 is an error, not an empty list. */
+static void test_listed_key_answering_404_is_an_error_not_none(void **state)
+{
+	struct desired_state s;
+
+	state_init(&s);
+	read_ok(&s);
+	set_faults("\"missing\": [\"network/interfaces/macs/" MAC0 "/ipv4-prefix\"]");
+	read_fails_keeping(&s, -EIO, "ipv4-prefix: HTTP 404 although");
+	assert_int_equal(s.enis.v[0].prefixes.n, 1);
+	state_free(&s);
 }
 
 static void test_hotplugged_eni_without_keys_is_eagain_naming_the_mac(void **state)
@@ -641,6 +677,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_emulator_answers_in_imds_shapes, reset),
 		cmocka_unit_test_setup(test_steady_state_reads_every_eni_in_device_order, reset),
+		cmocka_unit_test_setup(test_ipv6_endpoint_reads_the_same, reset),
 		cmocka_unit_test_setup(test_added_removed_and_reassigned_addresses_show_on_next_read,
 				       reset),
 		cmocka_unit_test_setup(test_added_and_removed_prefixes_show_on_next_read, reset),
@@ -655,6 +692,7 @@ int main(void)
 		cmocka_unit_test_setup(test_401_storm_fails_cleanly_and_keeps_last_state, reset),
 		cmocka_unit_test_setup(test_token_is_reused_and_renewed_before_it_expires, reset),
 		cmocka_unit_test_setup(test_malformed_answers_fail_naming_the_key, reset),
+		cmocka_unit_test_setup(test_listed_key_answering_404_is_an_error_not_none, reset),
 		cmocka_unit_test_setup(test_hotplugged_eni_without_keys_is_eagain_naming_the_mac,
 				       reset),
 		cmocka_unit_test_setup(test_hotplugged_eni_with_device_number_0_is_eagain, reset),

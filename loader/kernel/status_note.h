@@ -18,7 +18,8 @@
 #define STATUS_NOTE_ENV_DIR     "ENIADDR_RUNDIR"
 #define STATUS_NOTE_DEFAULT_DIR "/run/eniaddr-bpf"
 
-/* Writes facts (an object; "generation" is added) for generation, atomically (rename). */
+/* Writes facts (an object, borrowed; "generation" is added to it) for generation, atomically
+ * (rename). */
 int status_note_write(const struct pins *p, uint64_t generation, struct json_object *facts,
 		      struct err *e);
 

@@ -104,39 +104,45 @@ static int add_local_members(struct desired_state *s, struct err *e)
 
 				if (!m)
 					return err_set(e, ENOMEM, "out of memory");
-				*m = k < n->addrs.n ? n->addrs.v[k].ip : n->prefixes.v[k - n->addrs.n];
+				*m = k < n->addrs.n ? n->addrs.v[k].ip
+						    : n->prefixes.v[k - n->addrs.n];
 			}
 		}
 	}
 	return 0;
 }
 
-/* Every group an ENI or an address override uses must have come with rules. */
+/* Every group in refs (of an ENI or an address override, at where) came with rules. */
+static int check_refs(const struct desired_state *s, const struct group_refs *refs,
+		      const char *where, const char *eni_id, size_t n_described, const char *rules,
+		      struct err *e)
+{
+	for (size_t j = 0; j < refs->ids.n; j++) {
+		const struct group *g = state_find_group(s, refs->ids.v[j]);
+
+		if (!g || (size_t)(g - s->groups.v) >= n_described)
+			return err_set(e, ENOENT, "%s: security group %s of %s is not described in "
+				       "%s", where, refs->ids.v[j], eni_id, rules);
+	}
+	return 0;
+}
+
 static int check_described(const struct desired_state *s, size_t n_described,
 			   const struct compose_inputs *in, struct err *e)
 {
 	char rules[512];
+	int ret = 0;
 
 	compose_rules_source(in, rules, sizeof(rules));
-	for (size_t i = 0; i < s->enis.n; i++) {
+	for (size_t i = 0; !ret && i < s->enis.n; i++) {
 		const struct eni *n = &s->enis.v[i];
 
-		for (size_t a = 0; a <= n->addrs.n; a++) {
-			const struct group_refs *refs = a < n->addrs.n ? &n->addrs.v[a].groups
-								       : &n->groups;
-
-			for (size_t j = 0; j < refs->ids.n; j++) {
-				const struct group *g = state_find_group(s, refs->ids.v[j]);
-
-				if (!g || (size_t)(g - s->groups.v) >= n_described)
-					return err_set(e, ENOENT, "%s: security group %s of %s is not "
-						       "described in %s", a < n->addrs.n ?
-						       n->addrs.v[a].where : n->where,
-						       refs->ids.v[j], n->eni_id, rules);
-			}
-		}
+		ret = check_refs(s, &n->groups, n->where, n->eni_id, n_described, rules, e);
+		for (size_t a = 0; !ret && a < n->addrs.n; a++)
+			ret = check_refs(s, &n->addrs.v[a].groups, n->addrs.v[a].where, n->eni_id,
+					 n_described, rules, e);
 	}
-	return 0;
+	return ret;
 }
 
 /* No rule source: ownership and routing only, nothing dropped on ingress. */

@@ -44,7 +44,7 @@ struct compose_inputs {
 	struct imds_client *imds;          /* the ENIs */
 	const char *security_groups_path;  /* NULL or describe-security-groups output */
 	const char *config_path;           /* NULL or native config (overrides, modes, timeouts) */
-	const char *interfaces_path;       /* NULL or describe-network-interfaces (remote members) */
+	const char *interfaces_path;       /* NULL or describe-network-interfaces (members) */
 };
 
 int compose_build(const struct compose_inputs *in, struct desired_state *out, struct err *e);

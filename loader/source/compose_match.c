@@ -92,8 +92,9 @@ int compose_apply_settings(const struct desired_state *cfg, struct desired_state
 			if (!matches(entry, &s->enis.v[j]))
 				continue;
 			if (by[j])
-				ret = err_set(e, EINVAL, "%s and %s both match %s (%s)", by[j]->where,
-					      entry->where, s->enis.v[j].eni_id, s->enis.v[j].where);
+				ret = err_set(e, EINVAL, "%s and %s both match %s (%s)",
+					      by[j]->where, entry->where, s->enis.v[j].eni_id,
+					      s->enis.v[j].where);
 			else
 				by[j] = entry;
 		}

@@ -212,8 +212,9 @@ static int read_mac(struct imds_client *c, const char *mac, bool primary, struct
 		snprintf(path, sizeof(path), "%.60s%.40s", dir, k->name);
 		if (!imds_lines_has(&listing, k->name)) {
 			if (k->required)
-				ret = err_set(e, EAGAIN, "imds: " MACS_PATH "%s: no %s yet (hot-plug "
-					      "in progress): keeping the last state", mac, k->name);
+				ret = err_set(e, EAGAIN, "imds: " MACS_PATH "%s: no %s yet "
+					      "(hot-plug in progress): keeping the last state", mac,
+					      k->name);
 			continue;
 		}
 		ret = get_lines(c, path, &l, e);

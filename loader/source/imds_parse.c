@@ -33,8 +33,8 @@ int imds_lines_split(const char *text, size_t len, const char *key, struct imds_
 			n++;
 			line++;
 		} else if (!item_byte(c)) {
-			return err_set(e, EPROTO, "imds: %s: line %zu: unexpected byte 0x%02x%s", key,
-				       line, c, c == '\r' ? " (CR: not an IMDS answer)" : "");
+			return err_set(e, EPROTO, "imds: %s: line %zu: unexpected byte 0x%02x%s",
+				       key, line, c, c == '\r' ? " (CR: not an IMDS answer)" : "");
 		}
 	}
 	if (n > IMDS_MAX_LINES)
@@ -116,7 +116,7 @@ int imds_parse_id(const char *key, size_t line, const char *s, const char *prefi
 
 	if (strncmp(s, prefix, plen) || !s[plen] ||
 	    strspn(s + plen, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(s + plen))
-		return err_set(e, EPROTO, "imds: %s: line %zu: '%s' is not an %s… id", key, line, s,
+		return err_set(e, EPROTO, "imds: %s: line %zu: '%s' is not an %s... id", key, line, s,
 			       prefix);
 	if (strlen(s) >= len)
 		return err_set(e, EPROTO, "imds: %s: line %zu: id '%s' is longer than %zu "

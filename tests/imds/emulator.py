@@ -16,6 +16,7 @@ change assignments by writing a temporary file and renaming it over the world:
             "security-group-ids": [], "vpc-ipv4-cidr-blocks": [], ...any other key}},
    "faults": {"delay_ms": N, "status": 503, "status_count": N (absent: every request),
               "drop_connection": bool, "malformed": {"<path under meta-data/>": "raw text"},
+              "missing": ["<path under meta-data/>"] (404 although its listing names it),
               "token_storm": N (the next N GETs answer 401 even with a valid token),
               "token_ttl_s": N (tokens live at most N seconds)}}
 Counted faults (status_count, token_storm) restart from the file each time it changes.
@@ -273,6 +274,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 srv.count("unauthorized")
             data = srv.world.data
             malformed = srv.world.faults().get("malformed") or {}
+            missing = srv.world.faults().get("missing") or []
         if not valid:
             self.send_error_html(401)
             return
@@ -280,6 +282,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_error_html(404)
             return
         rel = self.path[len(PREFIX):]
+        if rel in missing:
+            self.send_error_html(404)
+            return
         if rel in malformed:
             self.send_text(200, malformed[rel])
             return

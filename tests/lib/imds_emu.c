@@ -86,9 +86,9 @@ int imds_emu_set_world(struct imds_emu *m, const char *world_json)
 	return err;
 }
 
-static void child(const struct imds_emu *m)
+static void child(const struct imds_emu *m, const char *addr)
 {
-	char nspath[128], ready[PATH_MAX], stats[PATH_MAX], listen[32];
+	char nspath[128], ready[PATH_MAX], stats[PATH_MAX], listen[64];
 	int fd;
 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -98,7 +98,7 @@ static void child(const struct imds_emu *m)
 		_exit(126);
 	snprintf(ready, sizeof(ready), "%s/ready", m->dir);
 	snprintf(stats, sizeof(stats), "%s/stats.json", m->dir);
-	snprintf(listen, sizeof(listen), IMDS_EMU_ADDR ":80");
+	snprintf(listen, sizeof(listen), strchr(addr, ':') ? "[%s]:80" : "%s:80", addr);
 	execlp("python3", "python3", imds_emu_script(), "--world", m->world, "--listen", listen,
 	       "--ready-file", ready, "--stats", stats, (char *)NULL);
 	_exit(127);
@@ -135,6 +135,13 @@ static int wait_ready(struct imds_emu *m)
 
 int imds_emu_start(struct imds_emu *m, const char *netns, const char *world_json)
 {
+	return imds_emu_start_on(m, netns, IMDS_EMU_ADDR, world_json);
+}
+
+int imds_emu_start_on(struct imds_emu *m, const char *netns, const char *addr,
+		      const char *world_json)
+{
+	bool v6 = strchr(addr, ':') != NULL;
 	int err;
 
 	memset(m, 0, sizeof(*m));
@@ -144,8 +151,9 @@ int imds_emu_start(struct imds_emu *m, const char *netns, const char *world_json
 		return -errno;
 	snprintf(m->world, sizeof(m->world), "%s/world.json", m->dir);
 	err = imds_emu_set_world(m, world_json);
-	if (!err && netns_exec(NULL, "ip -n %s link set lo up && ip -n %s addr replace "
-			       IMDS_EMU_ADDR "/32 dev lo", netns, netns))
+	if (!err && netns_exec(NULL, "ip -n %s link set lo up && "
+			       "ip -n %s addr replace %s/%d dev lo%s", netns, netns, addr,
+			       v6 ? 128 : 32, v6 ? " nodad" : ""))
 		err = -EIO;
 	if (err)
 		goto fail;
@@ -156,7 +164,7 @@ int imds_emu_start(struct imds_emu *m, const char *netns, const char *world_json
 		goto fail;
 	}
 	if (m->pid == 0)
-		child(m);
+		child(m, addr);
 	track(m, true);
 	err = wait_ready(m);
 	if (!err)

@@ -15,7 +15,8 @@
 #include <limits.h>
 #include <sys/types.h>
 
-#define IMDS_EMU_ADDR "169.254.169.254"
+#define IMDS_EMU_ADDR    "169.254.169.254"
+#define IMDS_EMU_ADDR_V6 "fd00:ec2::254" /* IMDS's IPv6 endpoint */
 
 struct imds_emu {
 	char netns[64];      /* the namespace's name (/run/netns/NAME) */
@@ -26,6 +27,10 @@ struct imds_emu {
 
 /* Starts the emulator in netns with world_json as its world; waits until it listens. */
 int imds_emu_start(struct imds_emu *m, const char *netns, const char *world_json);
+
+/* The same on another address of the namespace's lo (IMDS_EMU_ADDR_V6: the IPv6 endpoint). */
+int imds_emu_start_on(struct imds_emu *m, const char *netns, const char *addr,
+		      const char *world_json);
 
 /* Replaces the world (atomically); the emulator reads it on its next request. */
 int imds_emu_set_world(struct imds_emu *m, const char *world_json);
