@@ -121,8 +121,8 @@ wait_servers() { # until every socket is bound, at most 3 s
 
 # ---- probes: 0 when the exchange completed --------------------------------------------------
 
-probe_tcp() { # NS ADDR PORT: connect, send a line, read it back
-	timeout 2 ip netns exec "$1" bash -c \
+probe_tcp() { # NS ADDR PORT [SECONDS]: connect, send a line, read it back (default 2 s)
+	timeout "${4:-2}" ip netns exec "$1" bash -c \
 		'exec 3<>"/dev/tcp/$0/$1" && echo eniaddr-demo >&3 && read -r -t 2 l <&3 && [ "$l" = eniaddr-demo ]' \
 		"$2" "$3" 2>/dev/null
 }
@@ -296,11 +296,6 @@ now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
 
-probe_quick() { # NS ADDR PORT: probe_tcp giving up after 200 ms (a dropped SYN is not retried)
-	timeout 0.2 ip netns exec "$1" bash -c \
-		'exec 3<>"/dev/tcp/$0/$1" && echo eniaddr-demo >&3 && read -r -t 1 l <&3 && [ "$l" = eniaddr-demo ]' \
-		"$2" "$3" 2>/dev/null
-}
 
 # Moves $FLOAT to OWNER (VPC and IMDS at once) and prints how long until new connections work.
 reassign() { # reassign OWNER ROLE DEV WHAT
@@ -308,7 +303,8 @@ reassign() { # reassign OWNER ROLE DEV WHAT
 	"$VPCBED" move "$BED2" "$FLOAT" "$2" "$3"
 	t0=$(now_ms)
 	set_worlds "$1"
-	until probe_quick "$BED2-con" "$FLOAT" 8080; do
+	# 0.2 s per attempt: a dropped SYN is not waited for (TCP would retry after 1 s)
+	until probe_tcp "$BED2-con" "$FLOAT" 8080 0.2; do
 		tries=$((tries + 1))
 		if probe_tcp "$BED2-con" 192.0.2.10 8080; then
 			steady_ok=$((steady_ok + 1))
@@ -319,14 +315,17 @@ reassign() { # reassign OWNER ROLE DEV WHAT
 	done
 	ms=$(($(now_ms) - t0))
 	echo "  $4:"
-	echo "    new connections succeed $ms ms after the metadata change ($tries attempts failed before);"
-	echo "    meanwhile $steady_ok of $((steady_ok + steady_fail)) connections to 192.0.2.10 (not moved) succeeded"
+	echo "    new connections succeed $ms ms after the metadata change" \
+		"($tries attempts failed before);"
+	echo "    meanwhile $steady_ok of $((steady_ok + steady_fail)) connections to 192.0.2.10" \
+		"(not moved) succeeded"
 	[ "$steady_fail" = 0 ] || FAILED=$((FAILED + 1))
 	ROWS=$((ROWS + 1))
 }
 
 section "6. the agent: instances A (eth0, eth1) and B (eth0) in one subnet, each running"
-echo "   \$ eniaddr-bpf run --security-groups sgs.json --manage-addresses   # against its IMDS emulator"
+echo "   \$ eniaddr-bpf run --security-groups sgs.json --manage-addresses" \
+	"  # against its IMDS emulator"
 "$VPCBED" up "$BED2" --variant two-instances
 mkdir -p "$WORK/agent-A" "$WORK/agent-B"
 world A a1 >"$WORK/agent-A/world.json"
@@ -335,7 +334,9 @@ start_agent A "$BED2-inst"
 start_agent B "$BED2-instb"
 # A reply redirected to an ENI with no neighbour entry yet leaves with the wrong MAC once (a
 # known datapath issue, being fixed): resolve the client on every ENI first.
-for dev in eth0 eth1; do ip netns exec "$BED2-inst" ping -q -c1 -W1 -I "$dev" 192.0.2.50 >/dev/null || true; done
+for dev in eth0 eth1; do
+	ip netns exec "$BED2-inst" ping -q -c1 -W1 -I "$dev" 192.0.2.50 >/dev/null || true
+done
 ip netns exec "$BED2-instb" ping -q -c1 -W1 192.0.2.50 >/dev/null || true
 for ns in "$BED2-inst" "$BED2-instb"; do
 	ip netns exec "$ns" socat TCP4-LISTEN:8080,reuseaddr,fork PIPE >/dev/null 2>&1 &

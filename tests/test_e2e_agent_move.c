@@ -122,18 +122,27 @@ static __u64 wait_reachable(__u64 t0, const char *steady, const int a_ifs[2])
 	}
 }
 
+/* The VPC and both IMDS worlds move the floating address to `to`; returns the ms until new
+ * connections to it succeed (see wait_reachable). */
+static __u64 move_to(enum agentworld_owner to, const char *steady, const int a_ifs[2])
+{
+	__u64 t0;
+
+	assert_int_equal(agentworld_move(bed, to), 0);
+	t0 = pubprobe_now_ms();
+	set_worlds(to);
+	return wait_reachable(t0, steady, a_ifs);
+}
+
 static void test_reassign_a_to_b(void **state)
 {
 	long before;
-	__u64 t0, ms;
+	__u64 ms;
 
 	assert_int_equal(vpcbed_tcp_echo(ns_con, AGENTWORLD_FLOATING, AGENTWORLD_PORT, 1000), 0);
 	assert_int_equal(vpcbed_tcp_echo(ns_con, "192.0.2.10", AGENTWORLD_PORT, 1000), 0);
 	before = clirun_counter(&b.cli, "eth0", "ingress", "allowed", "pass");
-	assert_int_equal(agentworld_move(bed, FLOAT_B_ETH0), 0);
-	t0 = pubprobe_now_ms();
-	set_worlds(FLOAT_B_ETH0);
-	ms = wait_reachable(t0, "192.0.2.10", NULL);
+	ms = move_to(FLOAT_B_ETH0, "192.0.2.10", NULL);
 	print_message("A -> B: new connections reach B %llu ms after the metadata change\n",
 		      (unsigned long long)ms);
 	assert_true(clirun_counter(&b.cli, "eth0", "ingress", "allowed", "pass") > before);
@@ -141,32 +150,23 @@ static void test_reassign_a_to_b(void **state)
 	if (pubprobe_wait_owner(&a.probe, AGENTWORLD_FLOATING, false, 0, DEADLINE_MS, NULL) < 0)
 		fail_msg("A still owns %s", AGENTWORLD_FLOATING);
 	/* And back, for the next test. */
-	assert_int_equal(agentworld_move(bed, FLOAT_A_ETH1), 0);
-	set_worlds(FLOAT_A_ETH1);
-	wait_reachable(pubprobe_now_ms(), "192.0.2.30", NULL);
+	move_to(FLOAT_A_ETH1, "192.0.2.30", NULL);
 }
 
 static void test_local_move_eth1_to_eth0(void **state)
 {
 	int ifs[2] = { agentbed_ifindex(&a, "eth0"), agentbed_ifindex(&a, "eth1") };
-	__u64 t0, ms;
+	__u64 ms;
+	int last;
 
 	assert_true(ifs[0] > 0 && ifs[1] > 0);
 	assert_int_equal(pubprobe_owner(&a.probe, AGENTWORLD_FLOATING), ifs[1]);
-	assert_int_equal(agentworld_move(bed, FLOAT_A_ETH0), 0);
-	t0 = pubprobe_now_ms();
-	set_worlds(FLOAT_A_ETH0);
-	ms = wait_reachable(t0, "192.0.2.20", ifs);
+	ms = move_to(FLOAT_A_ETH0, "192.0.2.20", ifs);
 	print_message("eth1 -> eth0: reachable again %llu ms after the metadata change\n",
 		      (unsigned long long)ms);
-	for (t0 = pubprobe_now_ms(); pubprobe_owner(&a.probe, AGENTWORLD_FLOATING) != ifs[0];) {
-		int o = pubprobe_owner(&a.probe, AGENTWORLD_FLOATING);
-
-		if (o != ifs[1])
-			fail_msg("A's maps: %s owned by %d", AGENTWORLD_FLOATING, o);
-		if (pubprobe_now_ms() - t0 > DEADLINE_MS)
-			fail_msg("still on eth1");
-	}
+	if (pubprobe_wait_owner(&a.probe, AGENTWORLD_FLOATING, false, ifs[0], DEADLINE_MS,
+				&last) < 0)
+		fail_msg("A's maps: %s owned by %d, not eth0", AGENTWORLD_FLOATING, last);
 }
 
 int main(void)

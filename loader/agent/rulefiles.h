@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * loader/agent/rulefiles.h — the rule files of `run` (--security-groups, --config, --interfaces)
- * and their last good versions. When a file changes, its new content is copied aside (a memfd) and tried in the
- * next build; if that build fails because of it, the last good copy is used instead and the
- * rejection is reported: a broken edit never takes the rules away, and addresses keep following
- * the source meanwhile. Copies, not the files themselves, are what the source reads, so a file
+ * and their last good versions. When a file changes, its new content is copied aside (a memfd)
+ * and tried in the next build; if that build fails because of it, the last good copy is used
+ * instead and the rejection is reported: a broken edit never takes the rules away, and
+ * addresses keep following the source meanwhile. Copies, not the files themselves, are what the source reads, so a file
  * changing during a build cannot mix two versions.
  *
  * The source reads the copies by /proc/self/fd/N; rulefiles_fix_msg() puts the user's path back
