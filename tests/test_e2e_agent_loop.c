@@ -235,6 +235,22 @@ static void test_steady_state(void **state)
 	assert_true(r.reconciles >= 4);
 }
 
+/* One agent per pin dir: a second one refuses to start and leaves the first one's record. */
+static void test_second_agent_refused(void **state)
+{
+	pid_t first = agent;
+	struct agent_record r;
+	int status;
+
+	agent_start();
+	assert_int_equal(waitpid(agent, &status, 0), agent);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	agent = first;
+	assert_int_equal(pubprobe_agent(&probe, &r), 0);
+	assert_int_equal(r.pid, (__u32)first);
+	assert_true(r.flags & AGENT_F_RUNNING);
+}
+
 /* The agent sweeps the connection table: an expired entry goes, a live one stays. */
 static void test_conntrack_gc(void **state)
 {
@@ -464,6 +480,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_steady_state),
+		cmocka_unit_test(test_second_agent_refused),
 		cmocka_unit_test(test_conntrack_gc),
 		cmocka_unit_test(test_local_move_one_publish),
 		cmocka_unit_test(test_hotplug),

@@ -158,6 +158,42 @@ static int epoll_add(int epfd, int fd, struct err *e)
 	return 0;
 }
 
+static void record_init(struct agent *a)
+{
+	struct agent_record *r = &a->rec;
+
+	memset(r, 0, sizeof(*r));
+	r->version = AGENT_RECORD_VERSION;
+	r->pid = (__u32)getpid();
+	r->flags = AGENT_F_RUNNING | (rulefiles_none(&a->rules) ? AGENT_F_NO_RULES : 0) |
+		   (a->o->manage_addresses ? AGENT_F_MANAGE_ADDRS : 0);
+	r->interval_ms = a->o->interval_ms ? a->o->interval_ms : AGENT_INTERVAL_MS_DEFAULT;
+	r->started_ms = now_ms(CLOCK_REALTIME);
+	r->generation = a->r.generation;
+	snprintf(r->source, sizeof(r->source), "%s", a->o->source->name);
+	rulefiles_describe(&a->rules, r->rules, sizeof(r->rules));
+}
+
+/*
+ * Under the pin dir's lock: one agent per pin dir. A record saying another live process is
+ * running here is -EBUSY; otherwise this agent's first record goes in before the lock is let go.
+ */
+static int claim_record(struct agent *a, struct err *e)
+{
+	struct agent_record old;
+	struct err ignored = {};
+
+	a->recfd = agent_record_open(&a->r.pins, e);
+	if (a->recfd < 0)
+		return a->recfd;
+	if (!agent_record_read(&a->r.pins, &old, &ignored) && (old.flags & AGENT_F_RUNNING) &&
+	    old.pid != (__u32)getpid() && (kill((pid_t)old.pid, 0) == 0 || errno == EPERM))
+		return err_set(e, EBUSY, "another agent (pid %u) is running on %s: stop it first",
+			       old.pid, a->r.pins.dir);
+	record_init(a);
+	return agent_record_write(a->recfd, &a->rec, e);
+}
+
 static int setup(struct agent *a, sigset_t *mask, struct err *e)
 {
 	unsigned int ms = a->o->interval_ms ? a->o->interval_ms : AGENT_INTERVAL_MS_DEFAULT;
@@ -195,11 +231,10 @@ static int setup(struct agent *a, sigset_t *mask, struct err *e)
 		err = reconciler_open(&a->r, a->o->bpffs, a->o->mode, a->o->ct_size, e);
 	if (!err) {
 		err = pins_lock(&a->r.pins, PINS_WRITE, e);
-		a->recfd = err ? -1 : agent_record_open(&a->r.pins, e);
-		if (!err)
+		if (!err) {
+			err = claim_record(a, e);
 			pins_unlock(&a->r.pins);
-		if (a->recfd < 0)
-			err = a->recfd;
+		}
 	}
 	if (!err)
 		err = epoll_add(a->epfd, a->sigfd, e);
@@ -215,29 +250,15 @@ static int setup(struct agent *a, sigset_t *mask, struct err *e)
 	return err;
 }
 
-static void record_init(struct agent *a)
-{
-	struct agent_record *r = &a->rec;
-
-	memset(r, 0, sizeof(*r));
-	r->version = AGENT_RECORD_VERSION;
-	r->pid = (__u32)getpid();
-	r->flags = AGENT_F_RUNNING | (rulefiles_none(&a->rules) ? AGENT_F_NO_RULES : 0) |
-		   (a->o->manage_addresses ? AGENT_F_MANAGE_ADDRS : 0);
-	r->interval_ms = a->o->interval_ms ? a->o->interval_ms : AGENT_INTERVAL_MS_DEFAULT;
-	r->started_ms = now_ms(CLOCK_REALTIME);
-	r->generation = a->r.generation;
-	snprintf(r->source, sizeof(r->source), "%s", a->o->source->name);
-	rulefiles_describe(&a->rules, r->rules, sizeof(r->rules));
-}
 
 static void teardown(struct agent *a)
 {
-	if (a->recfd >= 0) {
+	if (a->recfd >= 0 && a->rec.pid == (__u32)getpid()) {
 		a->rec.flags &= ~AGENT_F_RUNNING;
 		record_write(a);
-		close(a->recfd);
 	}
+	if (a->recfd >= 0)
+		close(a->recfd);
 	reconciler_close(&a->r);
 	filewatch_close(&a->fw);
 	nlwatch_close(&a->nl);
@@ -282,7 +303,6 @@ int agent_run(const struct agent_opts *o, struct err *e)
 	err = setup(&a, &mask, e);
 	if (err)
 		goto out;
-	record_init(&a);
 	log_warn("agent running: source %s, %s, every %u ms", a.rec.source,
 		 a.rec.rules[0] ? a.rec.rules : "no rule source (ownership and routing only)",
 		 a.rec.interval_ms);
