@@ -150,7 +150,7 @@ static int run(void)
 	printf("| agent resident memory (VmRSS) | %.1f MB | | ≤ 20 MB |\n", rss / 1024.0);
 	printf("| agent CPU, idle, %d s at 1 s poll | %.2f %% | | < 1 %% |\n", IDLE_S,
 	       (ticks1 - ticks0) / hz / IDLE_S * 100.0);
-	printf("| IMDS requests per idle poll (2 ENIs) | %.1f | | well under 1024 packets/s |\n",
+	printf("| IMDS requests per second, idle (2 ENIs) | %.1f | | well under 1024 packets/s |\n",
 	       (double)(req1 - req0) / IDLE_S);
 	return 0;
 }

@@ -29,6 +29,8 @@ struct agent {
 	int epfd, sigfd, timerfd, recfd;
 	struct agent_record rec;
 	__u64 last_gc_ms;
+	__u64 next_poll_us;  /* CLOCK_MONOTONIC: when the timer fires next */
+	__u64 slow_us;       /* recent longest reconcile, decaying (see arm_poll) */
 };
 
 static __u64 now_ms(clockid_t clk)
@@ -194,13 +196,34 @@ static int claim_record(struct agent *a, struct err *e)
 	return agent_record_write(a->recfd, &a->rec, e);
 }
 
+/*
+ * The interval bounds how long an IMDS change waits to be enforced: a change just after a poll
+ * started is read by the next poll and published when that poll's reconcile ends. So polls start
+ * every interval minus the reconcile's own time (the longest of late, decaying by 1/8 per poll,
+ * plus 5 ms), never more often than every 100 ms. A steady 20 ms reconcile at a 1 s interval
+ * polls every 975 ms.
+ */
+static int arm_poll(struct agent *a, __u64 last_us, struct err *e)
+{
+	__u64 interval = (__u64)(a->o->interval_ms ? a->o->interval_ms
+						   : AGENT_INTERVAL_MS_DEFAULT) * 1000;
+	__u64 period, now = now_us();
+	struct itimerspec its = {};
+
+	a->slow_us = last_us > a->slow_us ? last_us : a->slow_us - a->slow_us / 8;
+	period = interval > a->slow_us + 5000 + 100000 ? interval - a->slow_us - 5000 : 100000;
+	a->next_poll_us = a->next_poll_us ? a->next_poll_us + period : now + period;
+	if (a->next_poll_us <= now) /* a reconcile longer than the period: start again now */
+		a->next_poll_us = now + 1000;
+	its.it_value.tv_sec = (time_t)(a->next_poll_us / 1000000);
+	its.it_value.tv_nsec = (long)(a->next_poll_us % 1000000) * 1000;
+	if (timerfd_settime(a->timerfd, TFD_TIMER_ABSTIME, &its, NULL))
+		return err_set(e, errno, "timerfd: %s", strerror(errno));
+	return 0;
+}
+
 static int setup(struct agent *a, sigset_t *mask, struct err *e)
 {
-	unsigned int ms = a->o->interval_ms ? a->o->interval_ms : AGENT_INTERVAL_MS_DEFAULT;
-	struct itimerspec its = {
-		.it_interval = { ms / 1000, (long)(ms % 1000) * 1000000L },
-		.it_value = { ms / 1000, (long)(ms % 1000) * 1000000L },
-	};
 	int err;
 
 	sigemptyset(mask);
@@ -214,8 +237,6 @@ static int setup(struct agent *a, sigset_t *mask, struct err *e)
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (a->sigfd < 0 || a->timerfd < 0 || a->epfd < 0)
 		return err_set(e, errno, "signalfd/timerfd/epoll: %s", strerror(errno));
-	if (timerfd_settime(a->timerfd, 0, &its, NULL))
-		return err_set(e, errno, "timerfd: %s", strerror(errno));
 	err = rulefiles_init(&a->rules, &a->o->files, e);
 	if (!err)
 		err = nlwatch_open(&a->nl, e);
@@ -307,6 +328,9 @@ int agent_run(const struct agent_opts *o, struct err *e)
 		 a.rec.rules[0] ? a.rec.rules : "no rule source (ownership and routing only)",
 		 a.rec.interval_ms);
 	do_reconcile(&a, "start");
+	err = arm_poll(&a, a.rec.duration_us, e);
+	if (err)
+		goto out;
 	a.last_gc_ms = now_ms(CLOCK_MONOTONIC);
 	while (!stop) {
 		struct nlwatch_events nev = {};
@@ -341,8 +365,12 @@ int agent_run(const struct agent_opts *o, struct err *e)
 		if (tick || files || nev.links || nev.republish)
 			do_reconcile(&a, files ? "rule file" : nev.links ? "link" :
 					 nev.republish ? "route" : "poll");
-		if (tick)
+		if (tick) {
 			maybe_gc(&a);
+			err = arm_poll(&a, a.rec.duration_us, e);
+			if (err)
+				break;
+		}
 	}
 out:
 	teardown(&a);

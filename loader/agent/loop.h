@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * loader/agent/loop.h — `eniaddr-bpf run`: one epoll loop over
- *   a timerfd      poll the source every interval (default 1 s) and reconcile; sweep the
- *                  connection table every gc interval
+ *   a timerfd      poll the source and reconcile, so that an IMDS change is enforced within
+ *                  the interval (default 1 s; arm_poll); sweep the connection table every gc
+ *                  interval
  *   rtnetlink      a link came or went: reconcile now (attach a hot-plugged ENI, detach a
  *                  removed one); route/neighbour changes go to hooks that may ask to republish
  *   inotify        a rule file changed: try it (agent/rulefiles.h), reconcile
