@@ -94,14 +94,24 @@ struct {
 	__type(value, struct eniaddr_nexthop);
 } ENIADDR_MAP_NEXTHOP SEC(".maps");
 
-/* Connection tracking, shared by ingress and egress: (ENI, flow) -> state and expiry. LRU: a
- * full table evicts the least recently used entry (the GC removes expired ones long before).
- * max_entries is ENIADDR_MAX_CT unless the loader sets it before load (--conntrack-size). */
+/* Confirmed flows (a reply seen), shared by ingress and egress: (ENI, flow) -> state and expiry.
+ * A plain hash: a full table refuses new flows (CT_FULL) and never evicts a live one; the GC
+ * removes expired entries. max_entries is ENIADDR_MAX_CT unless the loader sets it before load
+ * (--conntrack-size). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, ENIADDR_MAX_CT);
 	__type(key, struct eniaddr_ct_key);
 	__type(value, struct eniaddr_ct);
 } ENIADDR_MAP_CT SEC(".maps");
+
+/* Unconfirmed flows (no reply yet), same layout: an LRU, so unanswered flows evict only each
+ * other, never a confirmed flow. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ENIADDR_MAX_CT_NEW);
+	__type(key, struct eniaddr_ct_key);
+	__type(value, struct eniaddr_ct);
+} ENIADDR_MAP_CT_NEW SEC(".maps");
 
 #endif /* ENIADDR_BPF_MAPS_H */

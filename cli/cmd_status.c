@@ -18,6 +18,7 @@
 #include "kernel/publish.h"
 #include "kernel/status_note.h"
 #include "session.h"
+#include "source/routes.h"
 #include "status_agent.h"
 #include "vec.h"
 
@@ -31,6 +32,7 @@ struct status_row {
 	unsigned int addrs, overrides, pfxs;
 	struct eniaddr_nexthop nh[2]; /* [0] IPv4, [1] IPv6: where redirects to this ENI go */
 	bool has_nh[2];
+	const char *router_neigh[2]; /* the router's neighbour entry on this ENI: "reachable"... */
 };
 
 struct status {
@@ -134,6 +136,26 @@ static int read_nexthops(const struct map_fds *m, struct status *st, struct err 
 	return errno == ENOENT ? 0 : walk_error(ENIADDR_STR(ENIADDR_MAP_NEXTHOP), e);
 }
 
+/* Whether each router resolved on its ENI: the state of its neighbour entry ("failed" means the
+ * redirected packets to it were dropped by the kernel). Unknown when netlink cannot say. */
+static void read_router_neighbours(struct status *st)
+{
+	for (size_t i = 0; i < st->rows.n; i++) {
+		struct status_row *r = &st->rows.v[i];
+
+		for (int f = 0; f < 2; f++) {
+			struct err e = { "" };
+			__u16 state;
+
+			if (!r->has_nh[f])
+				continue;
+			r->router_neigh[f] = routes_neigh_state((int)r->ifindex, r->nh[f].gateway,
+								&state, &e) ?
+					     "unknown" : neigh_state_name(state);
+		}
+	}
+}
+
 /* "192.0.2.0/24" and "192.0.2.1" of a next-hop entry. */
 static void nexthop_text(const struct eniaddr_nexthop *nh, char *subnet, char *router, size_t len)
 {
@@ -198,6 +220,8 @@ static int status_read(const struct pins *p, const struct map_fds *m, struct sta
 	if (!err)
 		err = read_attach(m, st, e);
 	if (!err)
+		read_router_neighbours(st);
+	if (!err)
 		err = read_agent(p, st, e);
 	if (!err && st->rows.n)
 		qsort(st->rows.v, st->rows.n, sizeof(st->rows.v[0]), by_row);
@@ -246,6 +270,8 @@ static void note_plain(struct json_object *note)
 
 static void status_plain(const struct status *st)
 {
+	static const char guess_note[] =
+		": no route or router neighbour on the interface, counted redirect_guess";
 	char att[32];
 	size_t i;
 
@@ -283,13 +309,16 @@ static void status_plain(const struct status *st)
 			if (!r->has_nh[f])
 				continue;
 			nexthop_text(&r->nh[f], subnet, router, sizeof(subnet));
-			printf("%s: replies redirected here go to hosts in %s directly, others via %s\n",
-			       r->ifname, subnet, router);
+			printf("%s: replies redirected here go to hosts in %s directly, others "
+			       "via %s (origin %s, neighbour entry %s)%s\n", r->ifname, subnet,
+			       router, router_origin_name(r->nh[f].origin), r->router_neigh[f],
+			       r->nh[f].origin == ENIADDR_NH_GUESS ? guess_note : "");
 		}
 	}
 }
 
-/* [{"subnet": "192.0.2.0/24", "router": "192.0.2.1"}, ...]: the redirect's next hops. */
+/* [{"family": "ipv4", "subnet": "192.0.2.0/24", "router": "192.0.2.1", "router_origin":
+ * "route", "router_neighbour": "reachable"}, ...]: the redirect's next hops. */
 static struct json_object *subnets_json(const struct status_row *r)
 {
 	struct json_object *list = json_object_new_array();
@@ -302,8 +331,11 @@ static struct json_object *subnets_json(const struct status_row *r)
 			continue;
 		nexthop_text(&r->nh[f], subnet, router, sizeof(subnet));
 		o = json_object_new_object();
+		jadd_str(o, "family", f ? "ipv6" : "ipv4");
 		jadd_str(o, "subnet", subnet);
 		jadd_str(o, "router", router);
+		jadd_str(o, "router_origin", router_origin_name(r->nh[f].origin));
+		jadd_str(o, "router_neighbour", r->router_neigh[f]);
 		json_object_array_add(list, o);
 	}
 	return list;

@@ -69,6 +69,18 @@ void eni_free(struct eni *n)
 	group_refs_free(&n->groups);
 }
 
+int group_add_eni_members(struct group *g, const struct eni *n, struct err *e)
+{
+	for (size_t j = 0; j < n->addrs.n + n->prefixes.n; j++) {
+		struct ip_prefix *m = VEC_PUSH(&g->members);
+
+		if (!m)
+			return err_set(e, ENOMEM, "out of memory");
+		*m = j < n->addrs.n ? n->addrs.v[j].ip : n->prefixes.v[j - n->addrs.n];
+	}
+	return 0;
+}
+
 void state_free(struct desired_state *s)
 {
 	for (size_t i = 0; i < s->enis.n; i++)

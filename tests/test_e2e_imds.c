@@ -73,6 +73,9 @@ static int setup(void **state)
 	char text[8192];
 
 	snprintf(text, sizeof(text), world_fmt, steady_v4_1, steady_v4_0, steady_pfx_0, "", "");
+	/* IMDS is link-local: a proxy from the environment must never be used for it */
+	setenv("http_proxy", "http://192.0.2.1:3128", 1);
+	setenv("HTTP_PROXY", "http://192.0.2.1:3128", 1);
 	if (netns_create(&ns, "imds") || imds_emu_start(&emu, ns.name, text) ||
 	    netns_enter(&ns))
 		return -1;
@@ -438,6 +441,20 @@ static void test_malformed_answers_fail_naming_the_key(void **state)
 	malformed("ipv4-prefix", "\"10.0.1.32\"", "not an IPv4 CIDR");
 }
 
+/* IMDS never lists a MAC twice or in upper case: such a listing is not trusted. */
+static void test_odd_mac_listings_fail(void **state)
+{
+	struct desired_state s;
+
+	state_init(&s);
+	read_ok(&s);
+	set_faults("\"malformed\": {\"network/interfaces/macs/\": \"" MAC0 "/\\n" MAC0 "/\"}");
+	read_fails_keeping(&s, -EPROTO, "both have device-number 0");
+	set_faults("\"malformed\": {\"network/interfaces/macs/\": \"0E:00:00:00:00:01/\"}");
+	read_fails_keeping(&s, -EPROTO, "is not a MAC directory");
+	state_free(&s);
+}
+
 /* Only an absent key means "none": listed and then 404 is an error, not an empty list. */
 static void test_listed_key_answering_404_is_an_error_not_none(void **state)
 {
@@ -656,6 +673,30 @@ static void test_compose_undescribed_group_of_an_eni_is_an_error(void **state)
 	state_free(&s);
 }
 
+static void test_compose_invalid_rule_files_fail_naming_them(void **state)
+{
+	struct compose_inputs in = { .imds = client,
+				     .security_groups_path = doc_path("sgs.json", sgs_doc) };
+	struct desired_state s;
+
+	state_init(&s);
+	compose_ok(&in, &s);
+	in.security_groups_path = doc_path("bad-sgs.json", "{\"SecurityGroups\": [");
+	err_clear(&e);
+	assert_int_equal(compose_build(&in, &s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "bad-sgs.json"));
+	in.security_groups_path = NULL;
+	in.config_path = doc_path("bad-cfg.json", "{\"enis\": [{\"mac\": \"" MAC1 "\", "
+				  "\"mode\": \"loud\", \"security_groups\": [], "
+				  "\"addresses\": []}]}");
+	err_clear(&e);
+	assert_int_equal(compose_build(&in, &s, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "bad-cfg.json: enis[0]"));
+	assert_int_equal(s.enis.n, 2); /* the last good state */
+	assert_non_null(state_find_group(&s, "sg-web"));
+	state_free(&s);
+}
+
 static void test_compose_keeps_last_state_when_imds_fails(void **state)
 {
 	struct compose_inputs in = { .imds = client,
@@ -692,6 +733,7 @@ int main(void)
 		cmocka_unit_test_setup(test_401_storm_fails_cleanly_and_keeps_last_state, reset),
 		cmocka_unit_test_setup(test_token_is_reused_and_renewed_before_it_expires, reset),
 		cmocka_unit_test_setup(test_malformed_answers_fail_naming_the_key, reset),
+		cmocka_unit_test_setup(test_odd_mac_listings_fail, reset),
 		cmocka_unit_test_setup(test_listed_key_answering_404_is_an_error_not_none, reset),
 		cmocka_unit_test_setup(test_hotplugged_eni_without_keys_is_eagain_naming_the_mac,
 				       reset),
@@ -706,6 +748,7 @@ int main(void)
 		cmocka_unit_test_setup(test_compose_without_rule_source_routes_and_drops_nothing,
 				       reset),
 		cmocka_unit_test_setup(test_compose_undescribed_group_of_an_eni_is_an_error, reset),
+		cmocka_unit_test_setup(test_compose_invalid_rule_files_fail_naming_them, reset),
 		cmocka_unit_test_setup(test_compose_keeps_last_state_when_imds_fails, reset),
 	};
 

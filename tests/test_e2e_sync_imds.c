@@ -84,6 +84,8 @@ static int setup(void **state)
 	/* the status note goes with the test's directory, not to /run */
 	snprintf(rundir, sizeof(rundir), "%s/run", cli.dir);
 	setenv("ENIADDR_RUNDIR", rundir, 1);
+	/* IMDS is link-local: a proxy from the environment must never be used for it */
+	setenv("http_proxy", "http://192.0.2.1:3128", 1);
 	return clirun_write_file(&cli, "sgs.json", sgs_doc, sgs) ||
 	       clirun_write_file(&cli, "ifs.json", ifs_doc, ifs);
 }
@@ -169,6 +171,25 @@ static void test_status_names_groups_without_known_members(void **state)
 	json_object_put(st);
 }
 
+/* The note describes one generation: after an `apply`, status no longer shows the sync's. */
+static void test_status_forgets_the_sync_after_another_publication(void **state)
+{
+	static const char *native = "{\"enis\": [{\"interface\": \"eth0\", "
+				    "\"security_groups\": [], \"addresses\": [\"10.0.1.10\"]}]}";
+	char cfg[PATH_MAX];
+	struct json_object *st, *sync;
+
+	assert_int_equal(sync_imds(), 0);
+	assert_int_equal(clirun_write_file(&cli, "cfg.json", native, cfg), 0);
+	if (clirun(&cli, out, sizeof(out), "apply %s", cfg))
+		fail_msg("apply: %s", out);
+	st = status_json();
+	assert_false(json_object_object_get_ex(st, "sync", &sync));
+	json_object_put(st);
+	assert_int_equal(clirun(&cli, out, sizeof(out), "status"), 0);
+	assert_null(strstr(out, "sources:"));
+}
+
 static void test_reassignment_lands_on_the_next_sync(void **state)
 {
 	struct json_object *st;
@@ -225,6 +246,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_sync_imds_publishes_what_imds_shows, reset),
 		cmocka_unit_test_setup(test_status_names_groups_without_known_members, reset),
+		cmocka_unit_test_setup(test_status_forgets_the_sync_after_another_publication,
+				       reset),
 		cmocka_unit_test_setup(test_reassignment_lands_on_the_next_sync, reset),
 		cmocka_unit_test_setup(test_imds_outage_publishes_nothing_and_says_why, reset),
 		cmocka_unit_test_setup(test_hotplugged_eni_without_interface_is_left_out, reset),

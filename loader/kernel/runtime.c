@@ -31,6 +31,7 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_ATTACH), offsetof(struct map_fds, attach) },
 	{ ENIADDR_STR(ENIADDR_MAP_NEXTHOP), offsetof(struct map_fds, nexthop) },
 	{ ENIADDR_STR(ENIADDR_MAP_CT),      offsetof(struct map_fds, ct) },
+	{ ENIADDR_STR(ENIADDR_MAP_CT_NEW),  offsetof(struct map_fds, ct_new) },
 };
 #define N_MAPS (sizeof(map_table) / sizeof(map_table[0]))
 

@@ -357,13 +357,8 @@ static int parse_membership(struct aws_ctx *c, const struct jpos *eni_pos, struc
 		}
 		if (!ret && local && group_refs_add(&n->groups, id))
 			ret = err_set(e, ENOMEM, "out of memory");
-		for (size_t j = 0; !ret && j < n->addrs.n + n->prefixes.n; j++) {
-			struct ip_prefix *m = VEC_PUSH(&g->members);
-
-			if (!m)
-				return err_set(e, ENOMEM, "out of memory");
-			*m = j < n->addrs.n ? n->addrs.v[j].ip : n->prefixes.v[j - n->addrs.n];
-		}
+		if (!ret)
+			ret = group_add_eni_members(g, n, e);
 	}
 	return ret;
 }
@@ -399,7 +394,9 @@ static int parse_interface(struct aws_ctx *c, const struct jpos *pos, struct jso
 	ret = jwant(pos, ifc, json_type_object, e) ?:
 	      jget_string(pos, ifc, "NetworkInterfaceId", true, &id, e) ?:
 	      jcopy_id(pos, "NetworkInterfaceId", id, n.eni_id, sizeof(n.eni_id), e) ?:
-	      jget_string(pos, ifc, "MacAddress", true, &mac, e);
+	      jget_string(pos, ifc, "MacAddress", true, &mac, e) ?:
+	      /* absent: AWS's default, the check on; false for NAT and router ENIs */
+	      jget_bool(pos, ifc, "SourceDestCheck", false, &n.src_check, e);
 	if (ret)
 		goto out;
 	if (mac_parse(mac, n.mac)) {

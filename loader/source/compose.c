@@ -97,16 +97,8 @@ static int add_local_members(struct desired_state *s, struct err *e)
 		for (size_t j = 0; j < n->groups.ids.n; j++) {
 			struct group *g = group_or_members_only(s, n->groups.ids.v[j], n->where, e);
 
-			if (!g)
+			if (!g || group_add_eni_members(g, n, e))
 				return -ENOMEM;
-			for (size_t k = 0; k < n->addrs.n + n->prefixes.n; k++) {
-				struct ip_prefix *m = VEC_PUSH(&g->members);
-
-				if (!m)
-					return err_set(e, ENOMEM, "out of memory");
-				*m = k < n->addrs.n ? n->addrs.v[k].ip
-						    : n->prefixes.v[k - n->addrs.n];
-			}
 		}
 	}
 	return 0;
