@@ -19,6 +19,7 @@
 #include "kernel/ct_gc.h"
 #include "log.h"
 #include "source/compose.h"
+#include "source/routes.h"
 
 struct agent {
 	const struct agent_opts *o;
@@ -151,6 +152,11 @@ static void maybe_gc(struct agent *a)
 		log_info("conntrack gc: %zu expired entries deleted", st.deleted);
 }
 
+static bool router_msg(void *ctx, const struct nlmsghdr *nlh)
+{
+	return routes_msg_relevant(nlh);
+}
+
 static int epoll_add(int epfd, int fd, struct err *e)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -265,8 +271,9 @@ static int setup(struct agent *a, sigset_t *mask, struct err *e)
 		err = epoll_add(a->epfd, nlwatch_fd(&a->nl), e);
 	if (!err)
 		err = epoll_add(a->epfd, a->fw.fd, e);
-	a->nl.route_hook = a->o->route_hook;
-	a->nl.neigh_hook = a->o->neigh_hook;
+	/* By default a route or neighbour change that may move an ENI's router republishes. */
+	a->nl.route_hook = a->o->route_hook ? a->o->route_hook : router_msg;
+	a->nl.neigh_hook = a->o->neigh_hook ? a->o->neigh_hook : router_msg;
 	a->nl.hook_ctx = a->o->hook_ctx;
 	return err;
 }

@@ -5,7 +5,8 @@
  *                  the interval (default 1 s; arm_poll); sweep the connection table every gc
  *                  interval
  *   rtnetlink      a link came or went: reconcile now (attach a hot-plugged ENI, detach a
- *                  removed one); route/neighbour changes go to hooks that may ask to republish
+ *                  removed one); a route/neighbour change that may move an ENI's router
+ *                  (routes_msg_relevant, or the hooks given) reconciles too
  *   inotify        a rule file changed: try it (agent/rulefiles.h), reconcile
  *   signalfd       SIGHUP: re-read the rule files and reconcile; SIGTERM/SIGINT: exit
  * Exit leaves everything pinned and attached: the programs keep enforcing the last generation,
@@ -35,7 +36,7 @@ struct agent_opts {
 	struct rule_files files;        /* --security-groups, --config, --interfaces */
 	bool manage_addresses;          /* agent/addrmgr.h */
 	const struct agent_source *source;
-	nlwatch_hook route_hook, neigh_hook; /* NULL: route/neighbour changes ignored */
+	nlwatch_hook route_hook, neigh_hook; /* NULL: routes_msg_relevant() decides */
 	void *hook_ctx;
 };
 

@@ -14,6 +14,7 @@
 #include "kernel/published.h"
 #include "log.h"
 #include "source/local_subnets.h"
+#include "source/routes.h"
 
 /* The canonical form of what the active slot holds now, and its generation. */
 static int read_published(struct reconciler *r, struct err *e)
@@ -134,7 +135,8 @@ static int keep_local(struct desired_state *s, const struct nics *nics, struct e
 	return 0;
 }
 
-/* The state made ready to compile: bound to the interfaces, subnets filled, validated. */
+/* The state made ready to compile: bound to the interfaces, subnets and routers filled,
+ * validated. */
 static int prepare(struct desired_state *s, const struct nics *nics, struct err *e)
 {
 	struct if_prefixes local = {};
@@ -148,6 +150,9 @@ static int prepare(struct desired_state *s, const struct nics *nics, struct err 
 	if (!err)
 		err = local_subnets_fill(s, local.v, local.n, e);
 	local_prefixes_free(&local);
+	/* The redirect's off-subnet next hop: each ENI's router as the kernel knows it now. */
+	if (!err && (err = routes_learn(s, e)) > 0)
+		err = 0;
 	return err ? err : state_validate(s, e);
 }
 

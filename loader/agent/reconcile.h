@@ -2,7 +2,7 @@
 /*
  * loader/agent/reconcile.h — one reconcile of the agent:
  *   source -> keep the ENIs that have a local interface -> bind them -> subnets from the
- *   interfaces -> validate -> compile -> compare (canonically) with what the active slot holds
+ *   interfaces -> routers from the kernel's routes (source/routes.h) -> validate -> compile -> compare (canonically) with what the active slot holds
  *   -> publish in ONE step when it differs -> attach new ENIs, detach those that left.
  * Anything failing before the publish changes nothing: the active generation keeps filtering and
  * the error goes to status; the next tick tries again. An address moving between two local ENIs
