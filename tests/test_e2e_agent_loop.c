@@ -17,6 +17,7 @@
  *  - SIGTERM leaves the programs attached and the generation in force; a new agent adopts it
  *    without publishing again; SIGHUP re-reads a rule file whose change inotify did not see;
  *  - the periodic conntrack sweep deletes an expired entry and keeps a live one;
+ *  - a default route added on an ENI's interface becomes that ENI's router in the maps;
  *  - --manage-addresses adds and moves the secondary addresses it was given and never touches
  *    one somebody else configured.
  * Needs root.
@@ -417,6 +418,24 @@ static void test_sighup_rereads(void **state)
 	rmdir(dir);
 }
 
+/* A new default route on eth1 moves eth1's router: the agent republishes with it. */
+static void test_router_follows_the_kernel(void **state)
+{
+	static char out[1 << 16];
+	__u64 t0 = pubprobe_now_ms();
+
+	assert_int_equal(netns_exec(&ns, "ip addr add 192.0.2.20/24 dev eth1 && "
+				    "ip route add default via 192.0.2.254 dev eth1 table 10001"), 0);
+	for (;;) {
+		assert_int_equal(clirun(&cli, out, sizeof(out), "status"), 0);
+		if (strstr(out, "via 192.0.2.254 (origin route"))
+			break;
+		if (pubprobe_now_ms() - t0 > DEADLINE_MS)
+			fail_msg("eth1's router did not become 192.0.2.254:\n%s", out);
+		usleep(50000);
+	}
+}
+
 /* `ip -d addr` of dev in the namespace, into buf. */
 static void os_addrs(const char *dev, char *buf, size_t len)
 {
@@ -488,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_rule_file),
 		cmocka_unit_test(test_sigterm_leaves_enforcement_restart_adopts),
 		cmocka_unit_test(test_sighup_rereads),
+		cmocka_unit_test(test_router_follows_the_kernel),
 		cmocka_unit_test(test_manage_addresses),
 	};
 
