@@ -26,6 +26,7 @@ SETTER(set_groups, a->groups = v)
 SETTER(set_imds, a->imds = true)
 SETTER(set_config, a->config = v)
 SETTER(set_imds_endpoint, a->imds_endpoint = v)
+SETTER(set_manage_addresses, a->manage_addresses = true)
 
 static int set_mode(struct cli_args *a, const char *v, struct err *e)
 {
@@ -91,6 +92,20 @@ static int set_confirm(struct cli_args *a, const char *v, struct err *e)
 
 	a->confirm = (unsigned int)n;
 	return err;
+}
+
+/* Seconds with up to three decimals, 0.1..3600 ("1", "0.5"). */
+static int set_interval(struct cli_args *a, const char *v, struct err *e)
+{
+	char *end;
+	double s;
+
+	errno = 0;
+	s = strtod(v, &end);
+	if (!*v || *end || errno || !(s >= 0.1 && s <= 3600))
+		return err_set(e, EINVAL, "bad --interval '%s': expected seconds, 0.1..3600", v);
+	a->interval_ms = (unsigned int)(s * 1000 + 0.5);
+	return 0;
 }
 
 static int set_prefix_list(struct cli_args *a, const char *v, struct err *e)
@@ -191,6 +206,26 @@ static const struct cli_opt apply_opts[] = {
 	{ NULL },
 };
 
+static const struct cli_opt run_opts[] = {
+	{ "security-groups", 0, "FILE", false, set_groups,
+	  "`aws ec2 describe-security-groups` output: the rules (re-read when it changes)" },
+	{ "config", 0, "FILE", false, set_config,
+	  "native config: modes, per-address groups, timeouts, rules (re-read when it changes)" },
+	{ "interfaces", 0, "FILE", false, set_ifs,
+	  "`aws ec2 describe-network-interfaces` of the VPC: members of referenced groups" },
+	{ "interval", 0, "SECONDS", false, set_interval,
+	  "enforce an IMDS change within SECONDS: the poll period (default 1)" },
+	{ "imds-endpoint", 0, "URL", false, set_imds_endpoint,
+	  "IMDS at URL (default http://169.254.169.254; IPv6: http://[fd00:ec2::254])" },
+	{ "mode", 0, "auto|native|generic|tc", false, set_mode,
+	  "attach mode for the ENIs it finds, as attach (default auto)" },
+	{ "conntrack-size", 0, "N", false, set_ct_size,
+	  "entries of the connection-tracking table, when this run loads the object" },
+	{ "manage-addresses", 0, NULL, false, set_manage_addresses,
+	  "add/remove the secondary IPv4s and IPv6s on the interfaces (only ones it added)" },
+	{ NULL },
+};
+
 /* sync: the AWS documents, or --imds with optional rule sources. */
 static int check_sync(const struct cli_args *a, struct err *e)
 {
@@ -273,6 +308,11 @@ const struct cli_command cli_commands[CLI_CMD_COUNT] = {
 	{ "conntrack", CLI_CMD_CONNTRACK, "list [DEV] | flush [DEV] | gc [--every SECONDS]",
 	  "show tracked connections, forget them, or sweep expired ones", conntrack_opts, 1, 2,
 	  "SUBCOMMAND (list, flush, gc)", check_conntrack },
+	{ "run", CLI_CMD_RUN,
+	  "[--security-groups FILE] [--config FILE] [--interfaces FILE] [--interval SECONDS] "
+	  "[--imds-endpoint URL] [--mode MODE] [--conntrack-size N] [--manage-addresses]",
+	  "the agent: follow IMDS, attach to every ENI, publish each change at once, until "
+	  "SIGTERM", run_opts, 0, 0, NULL, NULL },
 	{ "help", CLI_CMD_HELP, "[COMMAND]", "show this help, or a command's", NULL, 0, 1, NULL,
 	  check_help },
 };

@@ -21,6 +21,7 @@ int cmd_sync_imds(const struct cli_args *a, struct err *e); /* cmd_sync_imds.c, 
 int cmd_status(const struct cli_args *a, struct err *e); /* cmd_status.c */
 int cmd_stats(const struct cli_args *a, struct err *e);  /* cmd_stats.c */
 int cmd_conntrack(const struct cli_args *a, struct err *e); /* cmd_conntrack.c */
+int cmd_run(const struct cli_args *a, struct err *e);    /* cmd_run.c */
 
 /*
  * What apply, sync and sync --imds share (cmd_apply.c): bind st's ENIs to nics, fill missing
