@@ -52,6 +52,7 @@
 #include "consts.h"
 #include "maps.bpf.h"
 #include "parse.h"
+#include "dryrun.h"
 
 #define CT_NSEC 1000000000ULL
 
@@ -240,7 +241,8 @@ static __always_inline struct eniaddr_ct *ct_find(const struct eniaddr_ct_key *k
 		return NULL;
 	*now = ct_clock();
 	if (*now >= v->expires_ns) {
-		bpf_map_delete_elem(&ENIADDR_MAP_CT, k);
+		if (dp_writes())
+			bpf_map_delete_elem(&ENIADDR_MAP_CT, k);
 		return NULL;
 	}
 	return v;
@@ -313,6 +315,19 @@ static __always_inline enum eniaddr_reason ct_related(const struct pkt_meta *p, 
 	return ct_find(&k, &now) ? ENIADDR_R_CT_RELATED : ENIADDR_R_NONE;
 }
 
+/* A dry run records the entry a packet looked up, and what it held. */
+static __always_inline void ct_explain(const struct eniaddr_ct_key *k, const struct eniaddr_ct *v)
+{
+	struct eniaddr_explain *x = explain_rec();
+
+	if (!x)
+		return;
+	x->ct_key = *k;
+	x->ct_hit = v != NULL;
+	if (v)
+		x->ct = *v;
+}
+
 /* Before the rules: see the top of the file. */
 static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 						    const struct eniaddr_owner *o, __u32 slot,
@@ -335,15 +350,19 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 		return ENIADDR_R_NONE;
 	src_hi = ct_key_of(&k, p, ifindex);
 	v = ct_find(&k, &now);
+	ct_explain(&k, v);
 	if (!v)
 		return ENIADDR_R_NONE;
 	dir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
-	if (p->proto == IPPROTO_TCP) {
-		if (v->state == ENIADDR_CT_CLOSED &&
-		    (p->tcp_flags & (TCP_F_SYN | TCP_F_ACK)) == TCP_F_SYN) {
+	if (p->proto == IPPROTO_TCP &&  v->state == ENIADDR_CT_CLOSED &&
+	    (p->tcp_flags & (TCP_F_SYN | TCP_F_ACK)) == TCP_F_SYN) {
+		if (dp_writes())
 			bpf_map_delete_elem(&ENIADDR_MAP_CT, &k); /* a new connection: rules */
-			return ENIADDR_R_NONE;
-		}
+		return ENIADDR_R_NONE;
+	}
+	if (!dp_writes()) /* a dry run: the entry stays as it is */
+		return dir == CT_ORIG ? ENIADDR_R_CT_ESTABLISHED : ENIADDR_R_CT_REPLY;
+	if (p->proto == IPPROTO_TCP) {
 		ct_tcp_advance(v, p->tcp_flags, dir);
 	} else {
 		ct_other_advance(v, p->proto, dir);
@@ -405,6 +424,16 @@ static __always_inline enum eniaddr_reason ct_create(const struct pkt_meta *p,
 	v.created_ns = ct_clock();
 	v.last_seen_ns = v.created_ns;
 	v.expires_ns = v.created_ns + ct_timeout_ns(t, p->proto, v.state);
+	if (!dp_writes()) {
+		struct eniaddr_explain *x = explain_rec();
+
+		if (x) {
+			x->ct_would_create = 1;
+			x->ct_key = k;
+			x->ct = v;
+		}
+		return ENIADDR_R_ALLOWED;
+	}
 	if (bpf_map_update_elem(&ENIADDR_MAP_CT, &k, &v, BPF_ANY))
 		return ENIADDR_R_CT_FULL;
 	return ENIADDR_R_ALLOWED;

@@ -187,7 +187,7 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
  * reason as ingress_judge: the verifier checks it once instead of once per header layout the
  * parser can produce. Costs one BPF-to-BPF call.
  */
-__noinline int egress_judge(const struct pkt_meta *p, __u32 slot, __u32 ifindex, __u32 l4)
+__noinline int egress_judge(struct pkt_meta *p, __u32 slot, __u32 ifindex, __u32 l4)
 {
 	const struct eniaddr_owner *o;
 
@@ -202,8 +202,11 @@ __noinline int egress_judge(const struct pkt_meta *p, __u32 slot, __u32 ifindex,
 	o = owner_lookup(slot, p->saddr);
 	if (!o)
 		return ENIADDR_R_SPOOFED_SOURCE;
-	if (o->ifindex == ifindex)
+	if (o->ifindex == ifindex) {
+		p->owner_ifindex = ifindex;
+		p->policy = o->out_policy;
 		return egress_source_owned(p, o, slot, ifindex, l4);
+	}
 	if (addr_is_link_scoped(p->daddr))
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	return redirect_to_owner(p, slot, o->ifindex);
@@ -218,10 +221,10 @@ __noinline int egress_judge(const struct pkt_meta *p, __u32 slot, __u32 ifindex,
  */
 static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_end,
 							 __u32 ifindex, __u8 *mode,
-							 bool *src_check, bool *src_unread)
+							 bool *src_check, bool *src_unread,
+							 struct pkt_meta *p)
 {
 	struct cursor c = { .data = data, .end = data_end };
-	struct pkt_meta p = {};
 	const struct eniaddr_eni *eni;
 	enum eniaddr_reason r;
 	__u32 slot = 0;
@@ -238,15 +241,15 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 		return r;
 	if (!eni)
 		return ENIADDR_R_UNCONFIGURED; /* attached before any apply: touch nothing */
-	r = parse_l3(&c, proto, &p);
+	r = parse_l3(&c, proto, p);
 	/* The addresses are known once the fixed header is read; parse_ipv6 sets p.v6 only then
 	 * (its extension walk may still have failed). Without them nothing can be decided. */
-	if (r && !p.v6)
+	if (r && !p->v6)
 		return r;
 	*src_unread = false;
-	if (!r && p.frag != PKT_FRAG_LATER)
-		r = parse_l4(&c, &p);
-	return egress_judge(&p, slot, ifindex, r);
+	if (!r && p->frag != PKT_FRAG_LATER)
+		r = parse_l4(&c, p);
+	return egress_judge(p, slot, ifindex, r);
 }
 
 /* Decide, count on ifindex (direction egress), and return the tc verdict. */
@@ -254,19 +257,20 @@ static __always_inline int egress_verdict(void *data, void *data_end, __u32 ifin
 {
 	__u8 mode = ENIADDR_MODE_ENFORCE;
 	bool src_check = false, src_unread = false;
+	struct pkt_meta p = {};
 	enum eniaddr_reason r;
 
-	r = egress_decide(data, data_end, ifindex, &mode, &src_check, &src_unread);
+	r = egress_decide(data, data_end, ifindex, &mode, &src_check, &src_unread, &p);
 	if (r == ENIADDR_R_REDIRECT) {
-		count_packet(ifindex, r, ENIADDR_DIR_EGRESS, ENIADDR_ACT_REDIRECT, len);
+		count_verdict(&p, ifindex, ENIADDR_DIR_EGRESS, r, ENIADDR_ACT_REDIRECT, len);
 		return TC_ACT_REDIRECT;
 	}
 	/* "This source is not proven ours" (steps 2 and 6) is the source check's to drop. */
 	if (!src_check && (src_unread || r == ENIADDR_R_SPOOFED_SOURCE)) {
-		count_packet(ifindex, r, ENIADDR_DIR_EGRESS, ENIADDR_ACT_PASS, len);
+		count_verdict(&p, ifindex, ENIADDR_DIR_EGRESS, r, ENIADDR_ACT_PASS, len);
 		return TC_ACT_UNSPEC;
 	}
-	if (account(ifindex, ENIADDR_DIR_EGRESS, r, mode, len) == ENIADDR_ACT_DROP)
+	if (account(&p, ifindex, ENIADDR_DIR_EGRESS, r, mode, len) == ENIADDR_ACT_DROP)
 		return TC_ACT_SHOT;
 	return TC_ACT_UNSPEC;
 }

@@ -45,7 +45,7 @@ static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *
  * produce (VLAN depth times IPv6 extension chains), which exceeds the verifier's budget. Costs
  * one BPF-to-BPF call.
  */
-__noinline int ingress_judge(const struct pkt_meta *p, __u32 slot, __u32 ifindex)
+__noinline int ingress_judge(struct pkt_meta *p, __u32 slot, __u32 ifindex)
 {
 	const struct eniaddr_owner *o;
 	enum eniaddr_reason r;
@@ -59,8 +59,11 @@ __noinline int ingress_judge(const struct pkt_meta *p, __u32 slot, __u32 ifindex
 			r = ENIADDR_R_NOT_OWNED;
 		else if (o->ifindex != ifindex)
 			r = ENIADDR_R_WRONG_ENI;
-		else
+		else {
+			p->owner_ifindex = ifindex;
+			p->policy = o->in_policy;
 			r = ingress_owned(p, o, slot, ifindex);
+		}
 	}
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_remember(ifindex, p, r);
@@ -69,13 +72,14 @@ __noinline int ingress_judge(const struct pkt_meta *p, __u32 slot, __u32 ifindex
 
 /*
  * The ingress decision for a frame of [data, data_end) that arrived on ifindex. *mode receives
- * the ENI's mode (enforce when unknown) for the caller's verdict. Never returns ENIADDR_R_NONE.
+ * the ENI's mode (enforce when unknown) for the caller's verdict, *p (zeroed by the caller) what
+ * was parsed, for the counters and events. Never returns ENIADDR_R_NONE.
  */
 static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data_end,
-							  __u32 ifindex, __u8 *mode)
+							  __u32 ifindex, __u8 *mode,
+							  struct pkt_meta *p)
 {
 	struct cursor c = { .data = data, .end = data_end };
-	struct pkt_meta p = {};
 	const struct eniaddr_eni *eni;
 	enum eniaddr_reason r;
 	__u32 slot = 0;
@@ -89,15 +93,15 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 		return r;
 	if (!eni)
 		return ENIADDR_R_UNCONFIGURED; /* attached before any apply: never blackhole */
-	r = parse_l3(&c, proto, &p);
+	r = parse_l3(&c, proto, p);
 	if (r)
 		return r;
-	if (p.frag == PKT_FRAG_LATER)
-		return frag_follows(ifindex, &p); /* no L4 header here: never read ports */
-	r = parse_l4(&c, &p);
+	if (p->frag == PKT_FRAG_LATER)
+		return frag_follows(ifindex, p); /* no L4 header here: never read ports */
+	r = parse_l4(&c, p);
 	if (r)
 		return r;
-	return ingress_judge(&p, slot, ifindex);
+	return ingress_judge(p, slot, ifindex);
 }
 
 /* Decide, count, and return the action (pass, drop, audit) for one ingress frame. */
@@ -105,10 +109,11 @@ static __always_inline enum eniaddr_action ingress_verdict(void *data, void *dat
 							   __u32 ifindex, __u64 len)
 {
 	__u8 mode = ENIADDR_MODE_ENFORCE;
+	struct pkt_meta p = {};
 	enum eniaddr_reason r;
 
-	r = ingress_decide(data, data_end, ifindex, &mode);
-	return account(ifindex, ENIADDR_DIR_INGRESS, r, mode, len);
+	r = ingress_decide(data, data_end, ifindex, &mode, &p);
+	return account(&p, ifindex, ENIADDR_DIR_INGRESS, r, mode, len);
 }
 
 #endif /* ENIADDR_BPF_INGRESS_H */

@@ -57,6 +57,8 @@ struct pkt_meta {
 	__u8  inner_len;  /* ICMP error: bytes of inner[] copied (0, PKT_INNER_MIN or _LEN) */
 	__u16 icmp_id;    /* ICMP/ICMPv6 echo request or reply: identifier, host order */
 	__u16 pad;
+	__u32 owner_ifindex; /* set by the judge: this ENI owns the address (dst in, src out) */
+	__u32 policy;     /* set by the judge: the policy the rules are read from */
 	__u32 inner[PKT_INNER_LEN / 4]; /* ICMP error: the embedded packet's first bytes, raw */
 };
 

@@ -12,10 +12,24 @@
 #include <bpf/bpf_endian.h>
 #include "eniaddr.h"
 #include "maps.bpf.h"
+#include "dryrun.h"
 
 /* true when a rule of policy admits peer with (proto, port) together: the rule bits of the
  * longest peer prefix and of the longest port prefix meet. port: TCP/UDP destination port,
  * ICMP type << 8 | code, 0 for other protocols (struct pkt_meta's port). */
+/* A dry run records the two rule sets that met (or did not). */
+static __always_inline void rules_explain(const struct eniaddr_rule_bits *src,
+					  const struct eniaddr_rule_bits *l4)
+{
+	struct eniaddr_explain *x = explain_rec();
+
+	if (!x)
+		return;
+	x->rules_checked = 1;
+	x->src_bits = *src;
+	x->l4_bits = *l4;
+}
+
 static __always_inline bool rules_match(__u32 policy, const __u8 peer[16], __u8 proto, __u16 port)
 {
 	struct eniaddr_src_key sk = { .prefixlen = 32 + 128, .policy = policy };
@@ -36,6 +50,7 @@ static __always_inline bool rules_match(__u32 policy, const __u8 peer[16], __u8 
 	l4 = bpf_map_lookup_elem(&ENIADDR_MAP_L4, &lk);
 	if (!l4)
 		return false;
+	rules_explain(src, l4);
 	for (i = 0; i < ENIADDR_RULE_WORDS; i++)
 		if (src->w[i] & l4->w[i])
 			return true;

@@ -6,6 +6,8 @@
 
 #include "args.h"
 #include "kernel/pins.h"
+#include "kernel/stats.h"
+#include "kernel/trace.h"
 
 /* ---- option setters: one per kind of value ---- */
 
@@ -22,6 +24,9 @@ SETTER(set_version, a->version = true)
 SETTER(set_all, a->all = true)
 SETTER(set_ifs, a->interfaces = v)
 SETTER(set_groups, a->groups = v)
+SETTER(set_reset, a->reset = true)
+SETTER(set_by_address, a->by_address = true)
+SETTER(set_dev, a->dev = v)
 
 static int set_mode(struct cli_args *a, const char *v, struct err *e)
 {
@@ -60,6 +65,35 @@ static int set_every(struct cli_args *a, const char *v, struct err *e)
 
 	a->every = (unsigned int)n;
 	return err;
+}
+
+static int set_watch(struct cli_args *a, const char *v, struct err *e)
+{
+	unsigned long n;
+	int err = parse_count("watch", v, 1, 3600, &n, e);
+
+	a->watch = (unsigned int)n;
+	return err;
+}
+
+static int set_rate(struct cli_args *a, const char *v, struct err *e)
+{
+	unsigned long n;
+	int err = parse_count("rate", v, 1, 10000000, &n, e);
+
+	a->rate = (__u32)n;
+	return err;
+}
+
+static int set_reason(struct cli_args *a, const char *v, struct err *e)
+{
+	int r = stats_reason_parse(v);
+
+	if (r < ENIADDR_R_FIRST_DROP)
+		return err_set(e, EINVAL, "bad --reason '%s': expected a drop reason (not_owned, "
+			       "wrong_eni, no_rule, malformed, ... as `stats` names them)", v);
+	a->reasons |= 1ULL << r;
+	return 0;
 }
 
 static int set_prefix_list(struct cli_args *a, const char *v, struct err *e)
@@ -116,6 +150,24 @@ static const struct cli_opt conntrack_opts[] = {
 	{ NULL },
 };
 
+static const struct cli_opt stats_opts[] = {
+	{ "watch", 0, "SECONDS", false, set_watch,
+	  "print again every SECONDS with rates per second, until interrupted" },
+	{ "reset", 0, NULL, false, set_reset, "zero every counter (nothing is reloaded)" },
+	{ "by-address", 0, NULL, false, set_by_address,
+	  "drops per owned address (destination in, source out), most first" },
+	{ NULL },
+};
+
+static const struct cli_opt trace_opts[] = {
+	{ "reason", 0, "R", false, set_reason, "only this drop reason (repeat for more)" },
+	{ "dev", 0, "DEV", false, set_dev, "only drops on DEV" },
+	{ "rate", 0, "N", false, set_rate,
+	  "at most N events per second per CPU (default " ENIADDR_STR(TRACE_DEFAULT_RATE)
+	  "); the rest are counted as lost" },
+	{ NULL },
+};
+
 static const struct cli_opt detach_opts[] = {
 	{ "all", 0, NULL, false, set_all, "every attached device, also ones deleted since" },
 	{ NULL },
@@ -155,6 +207,13 @@ static int check_conntrack(const struct cli_args *a, struct err *e)
 	return 0;
 }
 
+static int check_stats(const struct cli_args *a, struct err *e)
+{
+	if (a->reset && (a->watch || a->by_address))
+		return err_set(e, EINVAL, "stats: --reset goes alone");
+	return 0;
+}
+
 static int check_help(const struct cli_args *a, struct err *e)
 {
 	if (a->n_pos && !cli_find_command(a->pos[0]))
@@ -181,12 +240,21 @@ const struct cli_command cli_commands[CLI_CMD_COUNT] = {
 	{ "status", CLI_CMD_STATUS, "",
 	  "show the published generation, each ENI and each attached device", NULL, 0, 0, NULL,
 	  NULL },
-	{ "stats", CLI_CMD_STATS, "[DEV]",
-	  "show the packet counters by device, direction, reason and action", NULL, 0, 1, NULL,
-	  NULL },
+	{ "stats", CLI_CMD_STATS, "[--watch SECONDS] [--reset] [--by-address] [DEV]",
+	  "show the packet counters by device, direction, reason and action", stats_opts, 0, 1,
+	  NULL, check_stats },
 	{ "conntrack", CLI_CMD_CONNTRACK, "list [DEV] | flush [DEV] | gc [--every SECONDS]",
 	  "show tracked connections, forget them, or sweep expired ones", conntrack_opts, 1, 2,
 	  "SUBCOMMAND (list, flush, gc)", check_conntrack },
+	{ "trace", CLI_CMD_TRACE, "[--reason R]... [--dev DEV] [--rate N]",
+	  "stream drop events as flow-log lines until interrupted; print how many were lost",
+	  trace_opts, 0, 0, NULL, NULL },
+	{ "metrics", CLI_CMD_METRICS, "",
+	  "print the counters and fill levels in Prometheus text format", NULL, 0, 0, NULL,
+	  NULL },
+	{ "explain", CLI_CMD_EXPLAIN, "DEV PACKET",
+	  "run PACKET through the loaded program on the live maps, changing nothing",
+	  NULL, 2, 2, "DEV PACKET", NULL },
 	{ "help", CLI_CMD_HELP, "[COMMAND]", "show this help, or a command's", NULL, 0, 1, NULL,
 	  check_help },
 };

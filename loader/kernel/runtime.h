@@ -29,6 +29,7 @@
  * object, so each is loaded, pinned and removed with the rest. */
 struct map_fds {
 	int state, enis, addrs, pfx, src, l4, stats, frags, attach, nexthop, ct;
+	int stats_dev, addr_drops, events, trace, trace_cpu;
 };
 
 void map_fds_init(struct map_fds *m);
