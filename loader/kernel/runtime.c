@@ -46,6 +46,16 @@ static int *map_fd_slot(struct map_fds *m, size_t i)
 	return (int *)((char *)m + map_table[i].off);
 }
 
+int runtime_map_fd(const struct map_fds *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_MAPS; i++)
+		if (!strcmp(map_table[i].name, name))
+			return *map_fd_slot((struct map_fds *)m, i);
+	return -ENOENT;
+}
+
 void map_fds_init(struct map_fds *m)
 {
 	size_t i;

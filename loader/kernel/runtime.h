@@ -34,6 +34,9 @@ struct map_fds {
 
 void map_fds_init(struct map_fds *m);
 
+/* The fd in m of the map called name, -ENOENT for a name that is not one of ours. */
+int runtime_map_fd(const struct map_fds *m, const char *name);
+
 /* The fds of a loaded (unpinned) object's maps, for tests and benchmarks that load the skeleton
  * themselves. The object keeps owning them: do not runtime_close_maps() the result. */
 struct bpf_object;
