@@ -17,7 +17,7 @@
 /* true when a rule of policy admits peer with (proto, port) together: the rule bits of the
  * longest peer prefix and of the longest port prefix meet. port: TCP/UDP destination port,
  * ICMP type << 8 | code, 0 for other protocols (struct pkt_meta's port). */
-/* A dry run records the two rule sets that met (or did not). */
+/* A dry run records the two rule sets that met (or did not); NULL: that lookup found nothing. */
 static __always_inline void rules_explain(const struct eniaddr_rule_bits *src,
 					  const struct eniaddr_rule_bits *l4)
 {
@@ -26,8 +26,10 @@ static __always_inline void rules_explain(const struct eniaddr_rule_bits *src,
 	if (!x)
 		return;
 	x->rules_checked = 1;
-	x->src_bits = *src;
-	x->l4_bits = *l4;
+	if (src)
+		x->src_bits = *src;
+	if (l4)
+		x->l4_bits = *l4;
 }
 
 static __always_inline bool rules_match(__u32 policy, const __u8 peer[16], __u8 proto, __u16 port)
@@ -38,19 +40,20 @@ static __always_inline bool rules_match(__u32 policy, const __u8 peer[16], __u8 
 		.policy = policy,
 		.sel = bpf_htonl(ENIADDR_L4_SEL(proto, port)),
 	};
-	const struct eniaddr_rule_bits *src, *l4;
+	const struct eniaddr_rule_bits *src, *l4 = NULL;
 	int i;
 
-	if (policy == ENIADDR_POLICY_NONE)
+	if (policy == ENIADDR_POLICY_NONE) {
+		rules_explain(NULL, NULL);
 		return false;
+	}
 	__builtin_memcpy(sk.addr, peer, 16);
 	src = bpf_map_lookup_elem(&ENIADDR_MAP_SRC, &sk);
-	if (!src)
-		return false;
-	l4 = bpf_map_lookup_elem(&ENIADDR_MAP_L4, &lk);
-	if (!l4)
-		return false;
+	if (src || explain_rec()) /* a dry run also names the port's rules */
+		l4 = bpf_map_lookup_elem(&ENIADDR_MAP_L4, &lk);
 	rules_explain(src, l4);
+	if (!src || !l4)
+		return false;
 	for (i = 0; i < ENIADDR_RULE_WORDS; i++)
 		if (src->w[i] & l4->w[i])
 			return true;
