@@ -260,6 +260,40 @@ static void test_metrics_parse_and_equal_stats(void **state)
 	assert_int_equal(rc, 0);
 }
 
+/* status: program ids, each table's fill and capacity, conntrack entries. */
+static void test_status_shows_programs_and_tables(void **state)
+{
+	struct json_object *o, *v, *maps, *m;
+	bool addrs_seen = false;
+	size_t i;
+
+	assert_int_equal(clirun(&cli, out, sizeof(out), "status"), 0);
+	assert_non_null(strstr(out, "xdp_ingress"));
+	assert_non_null(strstr(out, "eniaddr_ct"));
+	assert_non_null(strstr(out, "conntrack: "));
+	assert_int_equal(clirun(&cli, out, sizeof(out), "-j status"), 0);
+	assert_non_null(o = json_tokener_parse(out));
+	assert_true(json_object_object_get_ex(o, "conntrack", &v));
+	assert_true(json_object_object_get_ex(v, "capacity", &v));
+	assert_int_equal(json_object_get_int(v), ENIADDR_MAX_CT);
+	assert_true(json_object_object_get_ex(o, "programs", &v));
+	assert_int_equal(json_object_array_length(v), 3);
+	assert_true(json_object_object_get_ex(o, "maps", &maps));
+	for (i = 0; i < json_object_array_length(maps); i++) {
+		m = json_object_array_get_idx(maps, i);
+		json_object_object_get_ex(m, "name", &v);
+		if (strcmp(json_object_get_string(v), ENIADDR_STR(ENIADDR_MAP_ADDRS)))
+			continue;
+		addrs_seen = true;
+		json_object_object_get_ex(m, "entries", &v);
+		assert_int_equal(json_object_get_int(v), 3); /* the three addresses of the config */
+		json_object_object_get_ex(m, "capacity", &v);
+		assert_int_equal(json_object_get_int(v), ENIADDR_MAX_ADDRS);
+	}
+	assert_true(addrs_seen);
+	json_object_put(o);
+}
+
 struct explain_row {
 	const char *packet;
 	const char *verdict, *reason, *action;
@@ -346,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_trace_accounts_for_every_drop),
 		cmocka_unit_test(test_metrics_parse_and_equal_stats),
 		cmocka_unit_test(test_explain_agrees_with_real_traffic),
+		cmocka_unit_test(test_status_shows_programs_and_tables),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
