@@ -112,11 +112,12 @@ static void print_plain(const struct explained *x, const char *verdict)
 	else
 		printf("%-11s no ENI owns the destination\n", "owner:");
 	if (rec->policy)
-		printf("%-11s %u (%s)\n", "policy:", rec->policy, x->policy_of);
+		printf("%-11s %u (%s)\n", "policy:", rec->policy & ~ENIADDR_POLICY_SLOT_BIT, x->policy_of);
 	if (rec->rules_checked && x->n_admit)
 		plain_rules("admitted:", x->admit, x->n_admit);
 	else if (rec->rules_checked)
-		printf("%-11s no rule of policy %u admits it\n", "admitted:", rec->policy);
+		printf("%-11s no rule of policy %u admits it\n", "admitted:",
+		       rec->policy & ~ENIADDR_POLICY_SLOT_BIT);
 	if (rec->rules_checked && !x->n_admit && x->n_port_rules)
 		plain_rules("same port:", x->port_rules, x->n_port_rules);
 	if (rec->ct_hit || rec->ct_would_create || rec->rules_checked) {
@@ -154,7 +155,7 @@ static void print_json(const struct explained *x, const char *verdict)
 	jadd_str(o, "reason", stats_reason_name(rec->reason));
 	jadd_str(o, "action", stats_action_name(rec->action));
 	jadd_str(o, "owner", x->owned ? x->owner_dev : NULL);
-	jadd_int(o, "policy", rec->policy);
+	jadd_int(o, "policy", rec->policy & ~ENIADDR_POLICY_SLOT_BIT);
 	jadd_str(o, "policy_of", rec->policy ? x->policy_of : NULL);
 	jadd_bool(o, "rules_checked", rec->rules_checked);
 	json_object_object_add(o, "admitted_by", rules_json(x->admit, x->n_admit));

@@ -76,7 +76,7 @@ static void event_json(const struct eniaddr_event *ev, const char *ifname, const
 	jadd_str(o, "action", ev->action == ENIADDR_ACT_AUDIT ? "AUDIT" : "REJECT");
 	jadd_str(o, "reason", stats_reason_name(ev->reason));
 	jadd_str(o, "direction", stats_dir_name(ev->dir));
-	jadd_int(o, "policy", ev->policy);
+	jadd_int(o, "policy", ev->policy & ~ENIADDR_POLICY_SLOT_BIT);
 	out_json_print(o);
 }
 
@@ -108,7 +108,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	}
 	printf("2 %s %s %s %s %s %u 1 %u %.0f %.0f %s %s %s %u\n", ifname, src, dst, sport, dport,
 	       ev->proto, ev->len, t, t, ev->action == ENIADDR_ACT_AUDIT ? "AUDIT" : "REJECT",
-	       stats_reason_name(ev->reason), stats_dir_name(ev->dir), ev->policy);
+	       stats_reason_name(ev->reason), stats_dir_name(ev->dir), ev->policy & ~ENIADDR_POLICY_SLOT_BIT);
 	fflush(stdout);
 	return 0;
 }
