@@ -112,7 +112,8 @@ static void print_plain(const struct explained *x, const char *verdict)
 	else
 		printf("%-11s no ENI owns the destination\n", "owner:");
 	if (rec->policy)
-		printf("%-11s %u (%s)\n", "policy:", rec->policy & ~ENIADDR_POLICY_SLOT_BIT, x->policy_of);
+		printf("%-11s %u (%s)\n", "policy:", rec->policy & ~ENIADDR_POLICY_SLOT_BIT,
+		       x->policy_of);
 	if (rec->rules_checked && x->n_admit)
 		plain_rules("admitted:", x->admit, x->n_admit);
 	else if (rec->rules_checked)

@@ -108,7 +108,8 @@ static int on_event(void *ctx, void *data, size_t len)
 	}
 	printf("2 %s %s %s %s %s %u 1 %u %.0f %.0f %s %s %s %u\n", ifname, src, dst, sport, dport,
 	       ev->proto, ev->len, t, t, ev->action == ENIADDR_ACT_AUDIT ? "AUDIT" : "REJECT",
-	       stats_reason_name(ev->reason), stats_dir_name(ev->dir), ev->policy & ~ENIADDR_POLICY_SLOT_BIT);
+	       stats_reason_name(ev->reason), stats_dir_name(ev->dir),
+	       ev->policy & ~ENIADDR_POLICY_SLOT_BIT);
 	fflush(stdout);
 	return 0;
 }

@@ -26,7 +26,7 @@
 #define ENIADDR_MAP_PFX    eniaddr_pfx    /* lpm: (slot, prefix) -> owner (delegated prefixes) */
 #define ENIADDR_MAP_SRC    eniaddr_src    /* lpm: (policy, peer prefix) -> rule bits */
 #define ENIADDR_MAP_L4     eniaddr_l4     /* lpm: (policy, proto, port) -> rule bits */
-#define ENIADDR_MAP_STATS  eniaddr_stats  /* percpu array: (device, dir, action) -> per-reason counts */
+#define ENIADDR_MAP_STATS  eniaddr_stats  /* percpu array: (device, dir, action) -> counts */
 #define ENIADDR_MAP_FRAGS  eniaddr_frags  /* lru hash: allowed first fragments -> expiry */
 #define ENIADDR_MAP_ATTACH eniaddr_attach /* hash: ifindex -> how we attached (for detach) */
 #define ENIADDR_MAP_CT     eniaddr_ct     /* lru hash: (ifindex, flow) -> connection state */
