@@ -28,26 +28,9 @@
 
 static struct bpf_fixture fx;
 
-static int cmp_u32(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int fastest(const struct bpf_program *prog, const struct pkt *p, __u32 *ns, __u32 *ret)
 {
-	__u32 t[TRIALS];
-
-	for (int i = 0; i < TRIALS; i++) {
-		int err = fixture_run_repeat(prog, p, fx.ifindex[0], REPEAT, ret, &t[i]);
-
-		if (err)
-			return err;
-	}
-	qsort(t, TRIALS, sizeof(t[0]), cmp_u32);
-	*ns = t[0];
-	return 0;
+	return fixture_run_fastest(prog, p, fx.ifindex[0], REPEAT, TRIALS, ns, ret);
 }
 
 /* The build without events, on the fixture's maps. */

@@ -152,26 +152,50 @@ static void describe_l4(const struct eniaddr_l4_key *k, char *buf, size_t len)
 	}
 }
 
-/* Peers of bit: the src prefixes carrying it that no shorter carrying prefix covers. */
+/* Both rule maps' keys: prefixlen, then the policy, then the prefix. */
+struct rule_key_head {
+	__u32 prefixlen;
+	__u32 policy;
+};
+
+#define RULE_KEYS_MAX 64
+
+/* Copies up to RULE_KEYS_MAX keys (key_size bytes each) of fd's entries of policy whose rule bits
+ * carry bit into keys; returns how many, or -errno. */
+static int keys_with_bit(int fd, size_t key_size, __u32 policy, int bit, __u8 *keys)
+{
+	__u8 k[sizeof(struct eniaddr_src_key)], prev[sizeof(k)];
+	struct eniaddr_rule_bits v;
+	struct rule_key_head h;
+	bool first = true;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : prev, k)) {
+		first = false;
+		memcpy(prev, k, key_size);
+		memcpy(&h, k, sizeof(h));
+		if (h.policy != policy || bpf_map_lookup_elem(fd, k, &v) || !has_bit(&v, bit))
+			continue;
+		if (n < RULE_KEYS_MAX)
+			memcpy(keys + (size_t)n++ * key_size, k, key_size);
+	}
+	return errno == ENOENT ? n : -errno;
+}
+
+/* Peers of bit: the src prefixes carrying it that no shorter carrying prefix covers (longer
+ * entries carry the bits of every prefix covering them). */
 static int rule_peers(int fd, __u32 policy, int bit, char *buf, size_t len)
 {
-	struct eniaddr_src_key k, prev, *pp = NULL;
-	struct eniaddr_rule_bits v;
-	struct ip_prefix got[64];
-	size_t n = 0, i, j;
+	struct eniaddr_src_key keys[RULE_KEYS_MAX];
+	struct ip_prefix got[RULE_KEYS_MAX];
+	int n = keys_with_bit(fd, sizeof(keys[0]), policy, bit, (__u8 *)keys), i, j;
 
-	while (!bpf_map_get_next_key(fd, pp, &k)) {
-		prev = k;
-		pp = &prev;
-		if (k.policy != policy || bpf_map_lookup_elem(fd, &k, &v) || !has_bit(&v, bit))
-			continue;
-		if (n < sizeof(got) / sizeof(got[0])) {
-			memcpy(got[n].addr, k.addr, 16);
-			got[n++].plen = (uint8_t)(k.prefixlen - 32);
-		}
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		memcpy(got[i].addr, keys[i].addr, 16);
+		got[i].plen = (uint8_t)(keys[i].prefixlen - 32);
 	}
-	if (errno != ENOENT)
-		return -errno;
 	for (i = 0; i < n; i++) {
 		char text[IP_PREFIX_STRLEN];
 		bool covered = false;
@@ -195,24 +219,14 @@ static bool l4_covers(const struct eniaddr_l4_key *a, const struct eniaddr_l4_ke
 	return a->prefixlen < b->prefixlen && ((ntohl(a->sel) ^ ntohl(b->sel)) & mask) == 0;
 }
 
-/* Selectors of bit: the l4 entries carrying it that no shorter carrying entry covers (longer
- * entries carry the bits of every entry covering them). */
+/* Selectors of bit: the l4 entries carrying it that no shorter carrying entry covers. */
 static int rule_selectors(int fd, __u32 policy, int bit, char *buf, size_t len)
 {
-	struct eniaddr_l4_key k, prev, *pp = NULL, got[64];
-	struct eniaddr_rule_bits v;
-	size_t n = 0, i, j;
+	struct eniaddr_l4_key got[RULE_KEYS_MAX];
+	int n = keys_with_bit(fd, sizeof(got[0]), policy, bit, (__u8 *)got), i, j;
 
-	while (!bpf_map_get_next_key(fd, pp, &k)) {
-		prev = k;
-		pp = &prev;
-		if (k.policy != policy || bpf_map_lookup_elem(fd, &k, &v) || !has_bit(&v, bit))
-			continue;
-		if (n < sizeof(got) / sizeof(got[0]))
-			got[n++] = k;
-	}
-	if (errno != ENOENT)
-		return -errno;
+	if (n < 0)
+		return n;
 	for (i = 0; i < n; i++) {
 		char text[96];
 		bool covered = false;
