@@ -148,6 +148,62 @@ static void test_by_address_and_reset(void **state)
 	assert_true(clirun_counter(&cli, "eth0", "ingress", "no_rule", "drop") > 0);
 }
 
+/* `-j stats --watch 1` in the background, its stdout into file. */
+static pid_t watch_start(const char *file)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, 1);
+		execl(clirun_binary(), clirun_binary(), "--netns", cli.netns, "--bpffs", cli.bpffs,
+		      "-j", "stats", "--watch", "1", "eth0", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* --watch prints rates: 200 drops sent within one interval show as about 200 per second. */
+static void test_watch_prints_rates(void **state)
+{
+	char file[PATH_MAX], line[1 << 16];
+	struct json_object *rows, *o, *v;
+	double best = 0;
+	int status, lines = 0;
+	pid_t pid;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/watch.out", cli.dir);
+	pid = watch_start(file);
+	assert_true(pid > 0);
+	usleep(1300 * 1000);
+	udp_flood("192.0.2.11", CLOSED_PORT, 200);
+	usleep(1500 * 1000);
+	kill(pid, SIGINT);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_non_null(f = fopen(file, "r"));
+	while (fgets(line, sizeof(line), f)) {
+		lines++;
+		assert_non_null(rows = json_tokener_parse(line));
+		for (size_t i = 0; i < json_object_array_length(rows); i++) {
+			o = json_object_array_get_idx(rows, i);
+			json_object_object_get_ex(o, "reason", &v);
+			if (strcmp(json_object_get_string(v), "no_rule"))
+				continue;
+			assert_true(json_object_object_get_ex(o, "packets_per_sec", &v));
+			if (json_object_get_double(v) > best)
+				best = json_object_get_double(v);
+		}
+		json_object_put(rows);
+	}
+	fclose(f);
+	assert_true(lines >= 2);
+	/* 200 packets in one interval of about a second (or split over two). */
+	assert_true(best >= 60 && best <= 220);
+}
+
 static __u32 trace_enabled(void)
 {
 	char path[PATH_MAX];
@@ -377,6 +433,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bpftool_dump_names_reasons),
 		cmocka_unit_test(test_by_address_and_reset),
+		cmocka_unit_test(test_watch_prints_rates),
 		cmocka_unit_test(test_trace_accounts_for_every_drop),
 		cmocka_unit_test(test_metrics_parse_and_equal_stats),
 		cmocka_unit_test(test_explain_agrees_with_real_traffic),
