@@ -51,9 +51,12 @@ static __always_inline void count_packet(__u32 ifindex, enum eniaddr_reason r, _
 	c->bytes += len;
 }
 
-/* A drop or audit of an address this ENI owns: counted for the address too. */
+/* A drop or audit of an address this ENI owns: counted for the address too. One per-CPU hash
+ * lookup, paid by drops only. (tests/bpf/bench_noaddr.bpf.c builds without it, so `make bench`
+ * shows what it costs.) */
 static __always_inline void count_addr_drop(const struct pkt_meta *p, __u8 dir, __u64 len)
 {
+#ifndef ENIADDR_BENCH_NO_ADDR_DROPS
 	struct eniaddr_addr_drop_key k = { .ifindex = p->owner_ifindex, .dir = dir };
 	struct eniaddr_stat first = { .packets = 1, .bytes = len };
 	struct eniaddr_stat *s;
@@ -68,6 +71,7 @@ static __always_inline void count_addr_drop(const struct pkt_meta *p, __u8 dir, 
 	}
 	s->packets += 1;
 	s->bytes += len;
+#endif
 }
 
 /* Counts the packet with action act; a drop or audit also per address and as an event. */

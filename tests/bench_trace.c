@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * tests/bench_trace.c — what drop events cost the fast path. The same no_rule drop (and an
- * allowed packet) through the programs built without events (tests/bpf/bench_noevents.bpf.c),
- * through the real programs with nobody tracing, with a tracer whose filter the drop misses,
- * and with a tracer whose rate limit turns it into a lost count; all on the same maps, in the
- * same run, as ratios to the build without events.
+ * tests/bench_trace.c — what observing drops costs the fast path. The same no_rule drop through
+ * the programs built without events (tests/bpf/bench_noevents.bpf.c) and without per-address
+ * counters (bench_noaddr.bpf.c), through the real programs with nobody tracing, with a tracer
+ * whose filter the drop misses, and with a tracer whose rate limit turns it into a lost count;
+ * all on the same maps, in the same run, as ratios to the build without events.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_fixture.h" /* first: the shared types the skeleton names */
+#include "bench_noaddr.skel.h"
 #include "bench_noevents.skel.h"
 #include "kernel/trace.h"
 
@@ -33,28 +34,21 @@ static int fastest(const struct bpf_program *prog, const struct pkt *p, __u32 *n
 	return fixture_run_fastest(prog, p, fx.ifindex[0], REPEAT, TRIALS, ns, ret);
 }
 
-/* The build without events, on the fixture's maps. */
-static struct bench_noevents *load_noevents(void)
+/* obj (opened, not loaded) on the fixture's maps, loaded; false on failure. */
+static bool load_on_fixture_maps(struct bpf_object *obj)
 {
-	struct bench_noevents *o = bench_noevents__open();
 	struct bpf_map *map;
 
-	if (!o)
-		return NULL;
-	bpf_object__for_each_map(map, o->obj) {
+	bpf_object__for_each_map(map, obj) {
 		int fd;
 
 		if (bpf_map__is_internal(map))
 			continue;
 		fd = runtime_map_fd(&fx.maps, bpf_map__name(map));
 		if (fd < 0 || bpf_map__reuse_fd(map, fd))
-			goto fail;
+			return false;
 	}
-	if (!bench_noevents__load(o))
-		return o;
-fail:
-	bench_noevents__destroy(o);
-	return NULL;
+	return bpf_object__load(obj) == 0;
 }
 
 static void setup_maps(void)
@@ -71,22 +65,27 @@ static void setup_maps(void)
 	fixture_put_l4(&fx, POLICY, IPPROTO_TCP, 1000, 16, RULE_BITS(0));
 }
 
+enum build { REAL, NO_EVENTS, NO_ADDR };
+
 struct row {
 	const char *what;
 	int tracer;     /* 0: none, 1: filter on another device, 2: rate 1/s (lost) */
-	bool noevents;  /* the build without events */
+	enum build build;
 };
 
 int main(void)
 {
 	static const struct row rows[] = {
-		{ "no_rule drop, built without events", 0, true },
-		{ "no_rule drop, nobody traces", 0, false },
-		{ "no_rule drop, a tracer on another device", 1, false },
-		{ "no_rule drop, traced, over the rate (counted lost)", 2, false },
+		{ "no_rule drop, built without events", 0, NO_EVENTS },
+		{ "no_rule drop, built without per-address counters", 0, NO_ADDR },
+		{ "no_rule drop, nobody traces", 0, REAL },
+		{ "no_rule drop, a tracer on another device", 1, REAL },
+		{ "no_rule drop, traced, over the rate (counted lost)", 2, REAL },
 	};
 	static const char *const devs[] = { "a0" };
-	struct bench_noevents *noev = NULL;
+	struct bench_noevents *noev = bench_noevents__open();
+	struct bench_noaddr *noaddr = bench_noaddr__open();
+	const struct bpf_program *progs[3];
 	struct pkt p;
 	struct pkt_spec spec = { .src = "198.51.100.7", .dst = "192.0.2.1", .proto = IPPROTO_TCP,
 				 .sport = 40000, .dport = 999, .payload = 18 };
@@ -97,20 +96,22 @@ int main(void)
 	if (err)
 		return 1;
 	setup_maps();
-	noev = load_noevents();
-	if (!noev) {
-		fprintf(stderr, "bench: loading the build without events failed\n");
+	if (!noev || !noaddr || !load_on_fixture_maps(noev->obj) ||
+	    !load_on_fixture_maps(noaddr->obj)) {
+		fprintf(stderr, "bench: loading the builds without events / address counters failed\n");
 		err = -EINVAL;
 		goto out;
 	}
+	progs[REAL] = fx.skel->progs.xdp_ingress;
+	progs[NO_EVENTS] = noev->progs.xdp_ingress;
+	progs[NO_ADDR] = noaddr->progs.xdp_ingress;
 	err = pkt_build(&p, &spec);
 	if (err)
 		goto out;
 	p.data[p.off[PKT_L_L4] + 13] = 0x04; /* RST: a drop either way, never state */
 	/* Warm-up: the first runs pay for cold caches. */
-	err = fastest(noev->progs.xdp_ingress, &p, &ns, &ret);
-	if (!err)
-		err = fastest(fx.skel->progs.xdp_ingress, &p, &ns, &ret);
+	for (int b = 0; b < 3 && !err; b++)
+		err = fastest(progs[b], &p, &ns, &ret);
 	if (err)
 		goto out;
 	printf("| case | ns/packet | vs built without events |\n|---|---:|---:|\n");
@@ -120,8 +121,7 @@ int main(void)
 
 		if (r->tracer && (err = trace_start(&fx.maps, &f, &e)))
 			goto out;
-		err = fastest(r->noevents ? noev->progs.xdp_ingress : fx.skel->progs.xdp_ingress, &p,
-			      &ns, &ret);
+		err = fastest(progs[r->build], &p, &ns, &ret);
 		if (r->tracer)
 			trace_stop(&fx.maps, &e);
 		if (err)
@@ -131,7 +131,7 @@ int main(void)
 			err = -EPROTO;
 			goto out;
 		}
-		if (r->noevents)
+		if (r->build == NO_EVENTS)
 			ref = ns;
 		printf("| %s | %u | %.2f |\n", r->what, ns, ref ? (double)ns / ref : 0.0);
 	}
@@ -139,6 +139,7 @@ out:
 	if (err)
 		fprintf(stderr, "bench: %s\n", e.msg[0] ? e.msg : strerror(-err));
 	bench_noevents__destroy(noev);
+	bench_noaddr__destroy(noaddr);
 	fixture_teardown(&fx);
 	return err ? 1 : 0;
 }
