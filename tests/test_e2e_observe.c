@@ -238,19 +238,20 @@ static pid_t trace_start(const char *file, const char *rate)
 	return pid;
 }
 
-/* Every drop the filter counted while trace ran is an event or counted as lost, exactly. */
-static void test_trace_accounts_for_every_drop(void **state)
+/* Every drop the filter counted while trace ran is an event or counted as lost, exactly.
+ * Returns the losses to the rate limit and to a full ring. */
+static void trace_flood(const char *rate, long long *lost_rate, long long *lost_full)
 {
 	char file[PATH_MAX];
 	long before, counted;
-	long long events = -1, lost = -1, printed = 0, n;
+	long long events = -1, lost = -1, printed = 0, n, lr = -1, lf = -1;
 	int status, i;
 	pid_t pid;
 	FILE *f;
 	char line[1024];
 
 	snprintf(file, sizeof(file), "%s/trace.out", cli.dir);
-	pid = trace_start(file, "100");
+	pid = trace_start(file, rate);
 	assert_true(pid > 0);
 	for (i = 0; i < 100 && !trace_enabled(); i++)
 		usleep(50 * 1000);
@@ -266,8 +267,9 @@ static void test_trace_accounts_for_every_drop(void **state)
 	f = fopen(file, "r");
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "{\"summary\":{\"events\":%lld,\"printed\":%lld,\"lost\":%lld", &events,
-			   &n, &lost) == 3)
+		if (sscanf(line, "{\"summary\":{\"events\":%lld,\"printed\":%lld,\"lost\":%lld,"
+			   "\"lost_rate\":%lld,\"lost_ring_full\":%lld", &events, &n, &lost, &lr,
+			   &lf) == 5)
 			continue;
 		assert_non_null(strstr(line, "\"reason\":\"no_rule\""));
 		assert_non_null(strstr(line, "\"dstaddr\":\"192.0.2.10\""));
@@ -276,12 +278,32 @@ static void test_trace_accounts_for_every_drop(void **state)
 		printed++;
 	}
 	fclose(f);
-	fprintf(stderr, "trace: %ld drops counted, %lld events, %lld lost\n", counted, events, lost);
+	fprintf(stderr, "trace --rate %s: %ld drops counted, %lld events, %lld lost (%lld rate, "
+		"%lld ring full)\n", rate, counted, events, lost, lr, lf);
 	assert_true(counted > 0);
 	assert_int_equal(printed, events);
 	assert_int_equal(events + lost, counted);
-	assert_true(lost > 0);   /* the rate limit did its job under the flood */
+	assert_int_equal(lr + lf, lost);
 	assert_true(events > 0);
+	*lost_rate = lr;
+	*lost_full = lf;
+}
+
+/* A low rate: the token bucket turns most of the flood into counted losses. */
+static void test_trace_accounts_for_every_drop(void **state)
+{
+	long long lost_rate, lost_full;
+
+	trace_flood("100", &lost_rate, &lost_full);
+	assert_true(lost_rate > 0);
+}
+
+/* No practical rate limit: whatever the ring cannot hold is counted, never silently lost. */
+static void test_trace_unlimited_rate_still_exact(void **state)
+{
+	long long lost_rate, lost_full;
+
+	trace_flood("10000000", &lost_rate, &lost_full);
 }
 
 /* Prometheus' parser reads `metrics`, and its counters equal `stats -j`'s. */
@@ -435,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_by_address_and_reset),
 		cmocka_unit_test(test_watch_prints_rates),
 		cmocka_unit_test(test_trace_accounts_for_every_drop),
+		cmocka_unit_test(test_trace_unlimited_rate_still_exact),
 		cmocka_unit_test(test_metrics_parse_and_equal_stats),
 		cmocka_unit_test(test_explain_agrees_with_real_traffic),
 		cmocka_unit_test(test_status_shows_programs_and_tables),
