@@ -4,43 +4,55 @@
  * (REFERENCE.md §3, "stateful"). Key, value and states are in maps/eniaddr.h (eniaddr_ct).
  *
  * One entry per flow, both directions (maps/eniaddr.h): a packet costs one lookup, its reply too.
+ * Two tables of one layout: eniaddr_ct_new (LRU) holds unconfirmed flows, eniaddr_ct (plain hash)
+ * confirmed ones; a packet looks in eniaddr_ct first, so a confirmed flow costs one lookup.
  *
  * Use, on a packet whose local address is owned by ENI ifindex (owner o; slot: the active one,
  * whose eniaddr_enis entry gives the ENI's timeouts):
  *   ct_track()  before the rules: a packet of a live flow passes, CT_ESTABLISHED in the
  *               direction of the flow's first packet, CT_REPLY in the other; an ICMP error whose
  *               embedded packet belongs to a live flow passes as CT_RELATED. Refreshes expiry.
- *               NONE: not tracked, the rules decide.
- *   ct_create() after a rule allowed the packet: remembers the flow (origin = its direction).
- *               Returns ALLOWED, or CT_FULL when the table refused the entry.
+ *               A TCP RST outside the flow's sequence window is CT_INVALID (drop) and changes
+ *               nothing. The reply that confirms a flow moves it to eniaddr_ct, or is CT_FULL
+ *               (drop) when that table is full. NONE: not tracked, the rules decide.
+ *   ct_create() after a rule allowed the packet: remembers the flow, unconfirmed (origin = its
+ *               direction). Returns ALLOWED, or CT_FULL when the table refused the entry.
  *
  * State machine (TCP; "orig" = the direction of the first packet, "reply" = the other):
- *   first packet  SYN -> NEW; SYN+ACK -> SYN_RECV; RST -> nothing stored; anything else
- *                 (pick-up of a flow already running, e.g. after a flush) -> ESTABLISHED
+ *   first packet  SYN -> NEW; SYN+ACK -> SYN_RECV; RST -> nothing stored; FIN -> CLOSING;
+ *                 anything else (pick-up of a flow already running) -> ESTABLISHED
  *   NEW           reply SYN+ACK -> SYN_RECV
  *   SYN_RECV      orig ACK -> ESTABLISHED
  *   any           FIN from one side -> CLOSING (half closed, the other side may still send);
- *                 FIN from both sides, or RST from either -> CLOSED
+ *                 FIN from both sides, or an in-window RST from either -> CLOSED
  *   CLOSED        a new SYN (no ACK) is a new connection: the entry is dropped and the rules
  *                 judge the SYN (port reuse cannot ride on the old connection's state)
- * Timeouts: NEW, SYN_RECV tcp_syn; ESTABLISHED, CLOSING tcp_established; CLOSED tcp_closing.
+ * Confirmation: TCP when ESTABLISHED with a reply seen (the handshake completed, or a picked-up
+ * flow was answered by something other than a RST); other protocols on the first reply.
+ * Timeouts: unconfirmed TCP (any state), NEW, SYN_RECV tcp_syn; ESTABLISHED, CLOSING
+ * tcp_established; CLOSED tcp_closing, kept in closed_ns, which only the closing packet writes.
  * UDP: NEW (no reply yet) and ESTABLISHED (one exchange) udp; STREAM (orig, reply, orig, reply
  * seen: a second exchange) udp_stream. ICMP echo: NEW/ESTABLISHED, icmp. Other protocols: other.
- * No sequence-number tracking: any packet with the flow's tuple counts (as AWS documents none).
+ *
+ * The RST check (as Linux's endpoint and conntrack do it, RFC 5961 §3): each direction's
+ * furthest sequence number (seq + payload + SYN/FIN) and last ACK and window are kept. A RST
+ * closes the flow only when its sequence number lies in [A, A + max(W, E - A)], A and W the
+ * receiver's last ACK and window, E the sender's furthest sequence number seen; a RST answering
+ * a SYN (the receiver never ACKed) must acknowledge exactly that SYN. A flow without any of these
+ * (seeded from sockets) accepts any RST. Window scaling is not parsed: W is the raw field, and
+ * E - A (data in flight) covers the rest.
  *
  * What creates state: TCP (not a bare RST), UDP, ICMP/ICMPv6 echo requests, and protocols
  * without ports (tuple: addresses and protocol). ICMP errors and other ICMP messages never do.
- * Untracked (ENIADDR_ADDR_F_UNTRACKED_*): neither looked up nor created, so removing the
- * rule that made the flow untracked cuts it at once.
+ * Untracked flows (ct_untracked) never create state, so each of their packets meets the rules,
+ * and removing the rule that made the flow untracked cuts it at once.
  *
- * Table full: the map is an LRU hash, so a new entry evicts the least recently used one; only
- * when the kernel cannot find a free element even so (every element busy on other CPUs) does
- * the update fail. Then the new flow is dropped with CT_FULL (a DROP reason; audit mode passes
- * and counts it): its replies could not pass anyway, and established flows keep their state.
- *
- * Concurrency: entries are shared by all CPUs. State and timestamps are written without locks;
- * two CPUs racing on one flow both write a valid state (the last write wins), as in Cilium's and
- * Linux's lockless paths. packets is added atomically.
+ * Concurrency: entries are shared by all CPUs. Flags only grow, with an atomic or (a FIN bit
+ * is never lost); state, timestamps and sequence fields are written without locks, and two
+ * CPUs racing on one flow both write a valid value (the last write wins), as in Cilium's and
+ * Linux's lockless paths. A closed flow's deadline is closed_ns, which no racing packet of the
+ * open flow writes, so a lost state update cannot keep a closed flow for tcp_established.
+ * packets is added atomically.
  */
 #ifndef ENIADDR_BPF_CONNTRACK_H
 #define ENIADDR_BPF_CONNTRACK_H
@@ -53,6 +65,8 @@
 #include "maps.bpf.h"
 #include "parse.h"
 #include "dryrun.h"
+#include "failsafe.h"
+#include "rules.h"
 
 #define CT_NSEC 1000000000ULL
 
@@ -145,26 +159,53 @@ static __always_inline __u8 ct_key_of(struct eniaddr_ct_key *k, const struct pkt
 	return ct_key_set(k, ifindex, p->proto, p->saddr, sport, p->daddr, dport);
 }
 
-static __always_inline bool ct_untracked(const struct pkt_meta *p, const struct eniaddr_owner *o)
+/*
+ * Untracked (REFERENCE.md §3, AWS's "untracked connections"): a TCP/UDP flow whose permitting
+ * rule has peer 0.0.0.0/0 (::/0 for IPv6) while the other direction's policy allows that
+ * protocol on every port to/from there. p was just allowed in direction dir by the owner's
+ * policy of that direction, whose bits for p's port are l4. Two ways p belongs to such a flow:
+ *  - it starts one: the other direction is open (owner flag) and a selector of l4 has a root
+ *    rule in this direction's policy;
+ *  - it answers one the other side started: this direction is open, and the other direction's
+ *    policy has a root rule for the port the flow was started to (p's source port).
+ * Per rule, not per address: tcp/443 from 0.0.0.0/0 leaves tcp/22 from a /32 tracked. Costs
+ * lookups only for owners with an open direction (the flags), and only on the rule path.
+ * The link-local services' conversations are always tracked (failsafe.h).
+ */
+static __always_inline bool ct_untracked(const struct pkt_meta *p, const struct eniaddr_owner *o,
+					 __u8 dir, const struct eniaddr_rule_bits *l4)
 {
-	if (p->proto == IPPROTO_TCP)
-		return o->flags & ENIADDR_ADDR_F_UNTRACKED_TCP;
-	if (p->proto == IPPROTO_UDP)
-		return o->flags & ENIADDR_ADDR_F_UNTRACKED_UDP;
-	return false;
+	bool in = dir == ENIADDR_DIR_INGRESS, tcp = p->proto == IPPROTO_TCP;
+	__u32 other_open, this_open, other_policy, this_policy;
+	const struct eniaddr_rule_bits *back;
+
+	if ((!tcp && p->proto != IPPROTO_UDP) || !l4 || is_service_flow(p))
+		return false;
+	other_open = in ? (tcp ? ENIADDR_ADDR_F_OUT_OPEN_TCP : ENIADDR_ADDR_F_OUT_OPEN_UDP)
+			: (tcp ? ENIADDR_ADDR_F_IN_OPEN_TCP : ENIADDR_ADDR_F_IN_OPEN_UDP);
+	this_open = in ? (tcp ? ENIADDR_ADDR_F_IN_OPEN_TCP : ENIADDR_ADDR_F_IN_OPEN_UDP)
+		       : (tcp ? ENIADDR_ADDR_F_OUT_OPEN_TCP : ENIADDR_ADDR_F_OUT_OPEN_UDP);
+	this_policy = in ? o->in_policy : o->out_policy;
+	other_policy = in ? o->out_policy : o->in_policy;
+	if ((o->flags & other_open) && rules_root_meets(this_policy, p->v6, l4))
+		return true;
+	if (!(o->flags & this_open))
+		return false;
+	back = rules_l4(other_policy, p->proto, p->sport);
+	return back && rules_root_meets(other_policy, p->v6, back);
 }
 
 static __always_inline __u64 ct_timeout_ns(const struct eniaddr_timeouts *t, __u8 proto,
-					   __u8 state)
+					   __u8 state, bool confirmed)
 {
 	__u32 s;
 
 	switch (proto) {
 	case IPPROTO_TCP:
-		if (state == ENIADDR_CT_NEW || state == ENIADDR_CT_SYN_RECV)
-			s = t->tcp_syn;
-		else if (state == ENIADDR_CT_CLOSED)
+		if (state == ENIADDR_CT_CLOSED)
 			s = t->tcp_closing;
+		else if (!confirmed || state == ENIADDR_CT_NEW || state == ENIADDR_CT_SYN_RECV)
+			s = t->tcp_syn;
 		else
 			s = t->tcp_established;
 		break;
@@ -182,20 +223,98 @@ static __always_inline __u64 ct_timeout_ns(const struct eniaddr_timeouts *t, __u
 	return (__u64)s * CT_NSEC;
 }
 
-/* TCP transitions of one packet in direction dir (the table at the top). */
-static __always_inline void ct_tcp_advance(struct eniaddr_ct *v, __u8 flags, enum ct_dir dir)
+/* Sets bit in v->flags (atomically, unless already set); returns the flags with it. */
+static __always_inline __u32 ct_flag(struct eniaddr_ct *v, __u32 bit)
+{
+	__u32 f = v->flags;
+
+	if (f & bit)
+		return f;
+	return __sync_fetch_and_or(&v->flags, bit) | bit;
+}
+
+static __always_inline __u32 ct_seq_bit(enum ct_dir dir)
+{
+	return dir == CT_ORIG ? ENIADDR_CT_F_SEQ_ORIG : ENIADDR_CT_F_SEQ_REPLY;
+}
+
+static __always_inline __u32 ct_ack_bit(enum ct_dir dir)
+{
+	return dir == CT_ORIG ? ENIADDR_CT_F_ACK_ORIG : ENIADDR_CT_F_ACK_REPLY;
+}
+
+/* Learns direction dir's furthest sequence number, ACK and window from TCP packet p. */
+static __always_inline void ct_seq_learn(struct eniaddr_ct *v, const struct pkt_meta *p,
+					 enum ct_dir dir)
+{
+	__u32 i = dir & 1, end = p->tcp_seq + p->tcp_plen;
+
+	if (p->tcp_flags & TCP_F_SYN)
+		end++;
+	if (p->tcp_flags & TCP_F_FIN)
+		end++;
+	if (!(v->flags & ct_seq_bit(dir)) || (__s32)(end - v->seq_end[i]) > 0) {
+		v->seq_end[i] = end;
+		ct_flag(v, ct_seq_bit(dir));
+	}
+	/* written only when changed: most packets of a flow repeat them */
+	if ((p->tcp_flags & TCP_F_ACK) && (v->ack[i] != p->tcp_ack || v->win[i] != p->tcp_win ||
+					   !(v->flags & ct_ack_bit(dir)))) {
+		v->ack[i] = p->tcp_ack;
+		v->win[i] = p->tcp_win;
+		ct_flag(v, ct_ack_bit(dir));
+	}
+}
+
+/* Whether a RST sent in direction dir may close the flow (the check at the top). */
+static __always_inline bool ct_rst_in_window(const struct eniaddr_ct *v, const struct pkt_meta *p,
+					     enum ct_dir dir)
+{
+	enum ct_dir peer = dir == CT_ORIG ? CT_REPLY : CT_ORIG;
+	__u32 f = v->flags, lo, span, inflight;
+
+	if (f & ct_ack_bit(peer)) {
+		lo = v->ack[peer & 1];
+		span = v->win[peer & 1];
+		if (f & ct_seq_bit(dir)) {
+			inflight = v->seq_end[dir & 1] - lo;
+			if ((__s32)inflight > 0 && inflight > span)
+				span = inflight;
+		}
+		return p->tcp_seq - lo <= span;
+	}
+	if (f & ct_seq_bit(peer)) /* the peer only sent a SYN: the RST must answer it */
+		return (p->tcp_flags & TCP_F_ACK) && p->tcp_ack == v->seq_end[peer & 1];
+	return true; /* nothing known (a seeded flow): cannot check */
+}
+
+/* Marks v closed (flags first, then its own deadline); t NULL: the ENI is being unpublished,
+ * the current expiry stands. */
+static __always_inline void ct_close(struct eniaddr_ct *v, const struct eniaddr_timeouts *t,
+				     __u64 now)
+{
+	v->state = ENIADDR_CT_CLOSED;
+	if (t)
+		v->closed_ns = now + (__u64)t->tcp_closing * CT_NSEC;
+}
+
+/* TCP transitions of one packet in direction dir (the table at the top); a RST was checked
+ * against the window already. */
+static __always_inline void ct_tcp_advance(struct eniaddr_ct *v, __u8 flags, enum ct_dir dir,
+					   const struct eniaddr_timeouts *t, __u64 now)
 {
 	__u8 st = v->state;
+	__u32 f;
 
 	if (flags & TCP_F_RST) {
-		v->state = ENIADDR_CT_CLOSED;
+		ct_flag(v, ENIADDR_CT_F_RST);
+		ct_close(v, t, now);
 		return;
 	}
 	if (flags & TCP_F_FIN) {
-		v->flags |= dir == CT_ORIG ? ENIADDR_CT_F_FIN_ORIG : ENIADDR_CT_F_FIN_REPLY;
-		if ((v->flags & (ENIADDR_CT_F_FIN_ORIG | ENIADDR_CT_F_FIN_REPLY)) ==
-		    (ENIADDR_CT_F_FIN_ORIG | ENIADDR_CT_F_FIN_REPLY))
-			v->state = ENIADDR_CT_CLOSED;
+		f = ct_flag(v, dir == CT_ORIG ? ENIADDR_CT_F_FIN_ORIG : ENIADDR_CT_F_FIN_REPLY);
+		if ((f & ENIADDR_CT_F_FIN_BOTH) == ENIADDR_CT_F_FIN_BOTH)
+			ct_close(v, t, now);
 		else if (st != ENIADDR_CT_CLOSED)
 			v->state = ENIADDR_CT_CLOSING;
 		return;
@@ -217,7 +336,7 @@ static __always_inline void ct_other_advance(struct eniaddr_ct *v, __u8 proto, e
 		else if (proto == IPPROTO_UDP && (v->flags & ENIADDR_CT_F_ORIG_AGAIN))
 			v->state = ENIADDR_CT_STREAM;
 	} else if (v->flags & ENIADDR_CT_F_REPLIED) {
-		v->flags |= ENIADDR_CT_F_ORIG_AGAIN;
+		ct_flag(v, ENIADDR_CT_F_ORIG_AGAIN);
 	}
 }
 
@@ -231,20 +350,35 @@ static __always_inline const struct eniaddr_timeouts *ct_timeouts(__u32 slot, __
 	return eni ? &eni->timeouts : NULL;
 }
 
-/* The live entry of key k, or NULL; *now is the time of the hit (the clock is read only
- * then). An expired entry is deleted: it counts as absent, and the packet may make a new one. */
-static __always_inline struct eniaddr_ct *ct_find(const struct eniaddr_ct_key *k, __u64 *now)
+/* The live entry of key k in the confirmed table (unconfirmed: in eniaddr_ct_new), or NULL;
+ * *now is the time of the hit (the clock is read only then). An expired entry is deleted: it
+ * counts as absent, and the packet may make a new one. */
+static __always_inline struct eniaddr_ct *ct_find(const struct eniaddr_ct_key *k, bool unconfirmed,
+						  __u64 *now)
 {
-	struct eniaddr_ct *v = bpf_map_lookup_elem(&ENIADDR_MAP_CT, k);
+	void *map = unconfirmed ? (void *)&ENIADDR_MAP_CT_NEW : (void *)&ENIADDR_MAP_CT;
+	struct eniaddr_ct *v = bpf_map_lookup_elem(map, k);
 
 	if (!v)
 		return NULL;
 	*now = ct_clock();
-	if (*now >= v->expires_ns) {
+	if (eniaddr_ct_expired(v, *now)) {
 		if (dp_writes())
-			bpf_map_delete_elem(&ENIADDR_MAP_CT, k);
+			bpf_map_delete_elem(map, k);
 		return NULL;
 	}
+	return v;
+}
+
+/* The live entry of k in either table; *unconfirmed says which. */
+static __always_inline struct eniaddr_ct *ct_find_any(const struct eniaddr_ct_key *k,
+						      bool *unconfirmed, __u64 *now)
+{
+	struct eniaddr_ct *v = ct_find(k, false, now);
+
+	*unconfirmed = !v;
+	if (!v)
+		v = ct_find(k, true, now);
 	return v;
 }
 
@@ -308,11 +442,40 @@ static __always_inline bool ct_inner_key(struct eniaddr_ct_key *k, const struct 
 static __always_inline enum eniaddr_reason ct_related(const struct pkt_meta *p, __u32 ifindex)
 {
 	struct eniaddr_ct_key k;
+	bool unconfirmed;
 	__u64 now;
 
 	if (!ct_inner_key(&k, p, ifindex))
 		return ENIADDR_R_NONE;
-	return ct_find(&k, &now) ? ENIADDR_R_CT_RELATED : ENIADDR_R_NONE;
+	return ct_find_any(&k, &unconfirmed, &now) ? ENIADDR_R_CT_RELATED : ENIADDR_R_NONE;
+}
+
+/* Whether unconfirmed flow v has been answered (the confirmation rule at the top). */
+static __always_inline bool ct_confirms(const struct eniaddr_ct *v, __u8 proto)
+{
+	if (!(v->flags & ENIADDR_CT_F_REPLIED) || eniaddr_ct_closed(v))
+		return false;
+	return proto != IPPROTO_TCP || v->state == ENIADDR_CT_ESTABLISHED;
+}
+
+/* Moves answered flow v (key k, in eniaddr_ct_new) to the confirmed table: NONE, or CT_FULL
+ * when the table is full (the flow stays unconfirmed and may try again with its next packet).
+ * Another CPU moving it first is success. */
+static __always_inline enum eniaddr_reason ct_confirm(const struct eniaddr_ct_key *k,
+						      const struct eniaddr_ct *v,
+						      const struct eniaddr_timeouts *t, __u8 proto,
+						      __u64 now)
+{
+	struct eniaddr_ct c = *v;
+	long err;
+
+	if (t)
+		c.expires_ns = now + ct_timeout_ns(t, proto, c.state, true);
+	err = bpf_map_update_elem(&ENIADDR_MAP_CT, k, &c, BPF_NOEXIST);
+	if (err && err != -ENIADDR_EEXIST)
+		return ENIADDR_R_CT_FULL;
+	bpf_map_delete_elem(&ENIADDR_MAP_CT_NEW, k);
+	return ENIADDR_R_NONE;
 }
 
 /* A dry run records the entry a packet looked up, and what it held. */
@@ -336,6 +499,7 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 	const struct eniaddr_timeouts *t;
 	struct eniaddr_ct_key k;
 	struct eniaddr_ct *v;
+	bool unconfirmed;
 	enum ct_dir dir;
 	__u8 src_hi;
 	__u64 now;
@@ -346,48 +510,59 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 		if (!icmp_is_echo(p))
 			return ENIADDR_R_NONE; /* never tracked: the rules decide */
 	}
-	if (ct_untracked(p, o))
-		return ENIADDR_R_NONE;
 	src_hi = ct_key_of(&k, p, ifindex);
-	v = ct_find(&k, &now);
+	v = ct_find_any(&k, &unconfirmed, &now);
 	ct_explain(&k, v);
 	if (!v)
 		return ENIADDR_R_NONE;
 	dir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
-	if (p->proto == IPPROTO_TCP &&  v->state == ENIADDR_CT_CLOSED &&
-	    (p->tcp_flags & (TCP_F_SYN | TCP_F_ACK)) == TCP_F_SYN) {
-		if (dp_writes())
-			bpf_map_delete_elem(&ENIADDR_MAP_CT, &k); /* a new connection: rules */
-		return ENIADDR_R_NONE;
+	t = ct_timeouts(slot, ifindex);
+	if (p->proto == IPPROTO_TCP) {
+		if ((v->state == ENIADDR_CT_CLOSED || eniaddr_ct_closed(v)) &&
+		    (p->tcp_flags & (TCP_F_SYN | TCP_F_ACK)) == TCP_F_SYN) {
+			/* a new connection: the rules judge it */
+			if (dp_writes())
+				bpf_map_delete_elem(unconfirmed ? (void *)&ENIADDR_MAP_CT_NEW
+								: (void *)&ENIADDR_MAP_CT, &k);
+			return ENIADDR_R_NONE;
+		}
+		if ((p->tcp_flags & TCP_F_RST) && !ct_rst_in_window(v, p, dir))
+			return ENIADDR_R_CT_INVALID; /* a blind RST: the flow goes on */
 	}
 	if (!dp_writes()) /* a dry run: the entry stays as it is */
 		return dir == CT_ORIG ? ENIADDR_R_CT_ESTABLISHED : ENIADDR_R_CT_REPLY;
 	if (p->proto == IPPROTO_TCP) {
-		ct_tcp_advance(v, p->tcp_flags, dir);
+		ct_seq_learn(v, p, dir);
+		ct_tcp_advance(v, p->tcp_flags, dir, t, now);
 	} else {
 		ct_other_advance(v, p->proto, dir);
 	}
 	if (dir == CT_REPLY)
-		v->flags |= ENIADDR_CT_F_REPLIED;
-	t = ct_timeouts(slot, ifindex);
+		ct_flag(v, ENIADDR_CT_F_REPLIED);
 	v->last_seen_ns = now;
 	if (t) /* else keep the expiry: the ENI is being unpublished */
-		v->expires_ns = now + ct_timeout_ns(t, p->proto, v->state);
+		v->expires_ns = now + ct_timeout_ns(t, p->proto, v->state, !unconfirmed);
 	__sync_fetch_and_add(&v->packets, 1);
+	if (unconfirmed && ct_confirms(v, p->proto)) {
+		enum eniaddr_reason r = ct_confirm(&k, v, t, p->proto, now);
+
+		if (r)
+			return r;
+	}
 	return dir == CT_ORIG ? ENIADDR_R_CT_ESTABLISHED : ENIADDR_R_CT_REPLY;
 }
 
-/* Whether a packet allowed by a rule starts a tracked flow (see the top of the file). */
-static __always_inline bool ct_creates(const struct pkt_meta *p, const struct eniaddr_owner *o)
+/* Whether a packet allowed by a rule starts a tracked flow (see the top of the file); dir and
+ * l4 as for ct_untracked. */
+static __always_inline bool ct_creates(const struct pkt_meta *p, const struct eniaddr_owner *o,
+				       __u8 dir, const struct eniaddr_rule_bits *l4)
 {
-	if (ct_untracked(p, o))
+	if (p->proto == IPPROTO_TCP && (p->tcp_flags & TCP_F_RST))
 		return false;
-	if (p->proto == IPPROTO_TCP)
-		return !(p->tcp_flags & TCP_F_RST);
 	if (ct_is_icmp(p->proto, p->v6))
 		return icmp_is_echo(p) &&
 		       (p->icmp_type == ICMP_ECHO || p->icmp_type == ICMPV6_ECHO_REQUEST);
-	return true;
+	return !ct_untracked(p, o, dir, l4); /* last: it may cost lookups */
 }
 
 static __always_inline __u8 ct_first_state(const struct pkt_meta *p)
@@ -403,27 +578,28 @@ static __always_inline __u8 ct_first_state(const struct pkt_meta *p)
 	return ENIADDR_CT_ESTABLISHED;
 }
 
-/* After a rule allowed p (direction origin) on ENI ifindex: ALLOWED, or CT_FULL. */
-static __always_inline enum eniaddr_reason ct_create(const struct pkt_meta *p,
-						     const struct eniaddr_owner *o, __u32 slot,
-						     __u32 ifindex, __u8 origin)
+/* Remembers p's flow (direction origin) on ENI ifindex as unconfirmed, whatever the untracked
+ * flags say: ALLOWED, or CT_FULL when the table refused the entry. */
+static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p, __u32 slot,
+						    __u32 ifindex, __u8 origin)
 {
 	struct eniaddr_ct v = { .origin = origin, .packets = 1 };
 	const struct eniaddr_timeouts *t;
 	struct eniaddr_ct_key k;
 
-	if (!ct_creates(p, o))
-		return ENIADDR_R_ALLOWED;
 	t = ct_timeouts(slot, ifindex);
 	if (!t) /* the ENI is being unpublished: its flows end with it */
 		return ENIADDR_R_ALLOWED;
 	v.init_hi = ct_key_of(&k, p, ifindex);
 	v.state = ct_first_state(p);
-	if (p->proto == IPPROTO_TCP && (p->tcp_flags & TCP_F_FIN))
-		v.flags = ENIADDR_CT_F_FIN_ORIG;
 	v.created_ns = ct_clock();
+	if (p->proto == IPPROTO_TCP) {
+		if (p->tcp_flags & TCP_F_FIN)
+			v.flags = ENIADDR_CT_F_FIN_ORIG;
+		ct_seq_learn(&v, p, CT_ORIG);
+	}
 	v.last_seen_ns = v.created_ns;
-	v.expires_ns = v.created_ns + ct_timeout_ns(t, p->proto, v.state);
+	v.expires_ns = v.created_ns + ct_timeout_ns(t, p->proto, v.state, false);
 	if (!dp_writes()) {
 		struct eniaddr_explain *x = explain_rec();
 
@@ -434,9 +610,21 @@ static __always_inline enum eniaddr_reason ct_create(const struct pkt_meta *p,
 		}
 		return ENIADDR_R_ALLOWED;
 	}
-	if (bpf_map_update_elem(&ENIADDR_MAP_CT, &k, &v, BPF_ANY))
+	if (bpf_map_update_elem(&ENIADDR_MAP_CT_NEW, &k, &v, BPF_ANY))
 		return ENIADDR_R_CT_FULL;
 	return ENIADDR_R_ALLOWED;
+}
+
+/* After a rule of the owner's policy for direction origin allowed p on ENI ifindex (its port's
+ * bits l4): ALLOWED, or CT_FULL. */
+static __always_inline enum eniaddr_reason ct_create(const struct pkt_meta *p,
+						     const struct eniaddr_owner *o, __u32 slot,
+						     __u32 ifindex, __u8 origin,
+						     const struct eniaddr_rule_bits *l4)
+{
+	if (!ct_creates(p, o, origin, l4))
+		return ENIADDR_R_ALLOWED;
+	return ct_start(p, slot, ifindex, origin);
 }
 
 #endif /* ENIADDR_BPF_CONNTRACK_H */

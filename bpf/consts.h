@@ -36,8 +36,6 @@
 
 /* ---- ICMP types and codes the failsafes name ---- */
 #define ICMP_DEST_UNREACH   3
-#define ICMP_FRAG_NEEDED    4
-#define ICMPV6_PKT_TOOBIG   2
 #define ICMPV6_ND_FIRST     133 /* router solicitation */
 #define ICMPV6_ND_LAST      137 /* redirect */
 
@@ -59,23 +57,47 @@
 #define TCP_F_RST 0x04
 #define TCP_F_ACK 0x10
 
+/* ---- the link-local services (REFERENCE.md §3), address words in host order ---- */
+#define LL_IMDS_V4       0xa9fea9fe /* 169.254.169.254 */
+#define LL_DNS_V4        0xa9fea9fd /* 169.254.169.253 */
+#define LL_NTP_V4        0xa9fea97b /* 169.254.169.123 */
+#define LL_SVC_V6_W0     0xfd000ec2 /* fd00:ec2::/96 */
+#define LL_IMDS_V6_LAST  0x254      /* fd00:ec2::254 */
+#define LL_DNS_V6_LAST   0x253      /* fd00:ec2::253 */
+#define LL_NTP_V6_LAST   0x123      /* fd00:ec2::123 */
+#define IMDS_PORT        80
+#define DNS_PORT         53
+#define NTP_PORT         123
+#define IPV4_BROADCAST   0xffffffff /* the limited broadcast, DHCP answers to clients */
+
+/* ---- ICMPv6 multicast listener discovery (RFC 2710, RFC 3810) ---- */
+#define ICMPV6_MLD_QUERY    130
+#define ICMPV6_MLD_REPORT   131
+#define ICMPV6_MLD_DONE     132
+#define ICMPV6_MLD2_REPORT  143
+
 /* ---- DHCP server -> client ports ---- */
 #define DHCP4_SERVER_PORT 67
 #define DHCP4_CLIENT_PORT 68
 #define DHCP6_SERVER_PORT 547
 #define DHCP6_CLIENT_PORT 546
 
+/* ---- errno values helpers return negated (uapi asm-generic/errno-base.h) ---- */
+#define ENIADDR_EEXIST 17
+
 /* ---- tc (linux/pkt_cls.h) ---- */
 #define TC_ACT_UNSPEC (-1) /* "continue": the next filter runs, then the packet goes on */
 #define TC_ACT_SHOT   2
 
 /*
- * tc sees a socket buffer whose headers may sit partly in paged fragments. tc_ingress makes this
- * many bytes (or the whole packet, if shorter) linear before parsing. Headers reaching beyond it
- * are judged MALFORMED, like headers beyond the first buffer under XDP: 512 bytes hold Ethernet,
- * two tags, IPv6 with a long extension chain and TCP.
+ * tc sees a socket buffer whose headers may sit partly in paged fragments. The tc programs parse
+ * what is linear; when a header reaches past it, they make exactly up to that header's end
+ * linear (bpf_skb_pull_data) and parse again, at most this many times. Each round gets at least
+ * one more header, so the cap covers Ethernet, IP with options and TCP with options; deeper
+ * chains are parsed as far as the rounds reach and judged MALFORMED past that. Payload is never
+ * pulled.
  */
-#define ENIADDR_TC_PULL_LEN 512
+#define ENIADDR_TC_PULL_ROUNDS 6
 
 /*
  * The parser masks its offset with this after each IPv6 extension header (see cursor_settle in

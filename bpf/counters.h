@@ -54,11 +54,11 @@ static __always_inline void count_packet(__u32 ifindex, enum eniaddr_reason r, _
 /* A drop or audit of an address this ENI owns: counted for the address too. One per-CPU hash
  * lookup, paid by drops only. (tests/bpf/bench_noaddr.bpf.c builds without it, so `make bench`
  * shows what it costs.) */
-static __always_inline void count_addr_drop(const struct pkt_meta *p, __u8 dir, __u64 len)
+static __always_inline void count_addr_drop(const struct pkt_summary *p, __u8 dir, __u64 len)
 {
 #ifndef ENIADDR_BENCH_NO_ADDR_DROPS
+	static const struct eniaddr_stat zero; /* in .rodata: no stack for the first insert */
 	struct eniaddr_addr_drop_key k = { .ifindex = p->owner_ifindex, .dir = dir };
-	struct eniaddr_stat first = { .packets = 1, .bytes = len };
 	struct eniaddr_stat *s;
 
 	if (!dp_writes())
@@ -66,8 +66,11 @@ static __always_inline void count_addr_drop(const struct pkt_meta *p, __u8 dir, 
 	__builtin_memcpy(k.addr, dir == ENIADDR_DIR_INGRESS ? p->daddr : p->saddr, 16);
 	s = bpf_map_lookup_elem(&ENIADDR_MAP_ADDR_DROPS, &k);
 	if (!s) {
-		bpf_map_update_elem(&ENIADDR_MAP_ADDR_DROPS, &k, &first, BPF_NOEXIST);
-		return; /* lost only when another CPU created it in between */
+		/* Another CPU may create it in between: then NOEXIST fails and we count there. */
+		bpf_map_update_elem(&ENIADDR_MAP_ADDR_DROPS, &k, &zero, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&ENIADDR_MAP_ADDR_DROPS, &k);
+		if (!s)
+			return; /* the table refused it (LRU: never for long) */
 	}
 	s->packets += 1;
 	s->bytes += len;
@@ -75,7 +78,7 @@ static __always_inline void count_addr_drop(const struct pkt_meta *p, __u8 dir, 
 }
 
 /* Counts the packet with action act; a drop or audit also per address and as an event. */
-static __always_inline void count_verdict(const struct pkt_meta *p, __u32 ifindex, __u8 dir,
+static __always_inline void count_verdict(const struct pkt_summary *p, __u32 ifindex, __u8 dir,
 					  enum eniaddr_reason r, enum eniaddr_action act,
 					  __u64 len)
 {
@@ -98,7 +101,7 @@ static __always_inline void count_verdict(const struct pkt_meta *p, __u32 ifinde
 }
 
 /* Counts the packet and returns what to do with it. */
-static __always_inline enum eniaddr_action account(const struct pkt_meta *p, __u32 ifindex,
+static __always_inline enum eniaddr_action account(const struct pkt_summary *p, __u32 ifindex,
 						   __u8 dir, enum eniaddr_reason r, __u8 mode,
 						   __u64 len)
 {

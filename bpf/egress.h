@@ -32,24 +32,6 @@
 #define TC_ACT_REDIRECT 7
 #endif
 
-/*
- * How many bytes tc_egress makes linear: the fixed IP header, whose addresses are all the
- * redirect and the source check read. Not more: locally built packets carry every header in the
- * linear head already, while their payload sits in page fragments of an skb TCP keeps a clone of
- * for retransmission; pulling payload bytes would copy that head on every segment. Headers
- * beyond what is linear (IPv6 extension chains, L4) are parsed when present and otherwise left
- * unread: the decision does not need them (see egress_decide).
- */
-static __always_inline __u32 egress_pull_len(__be16 skb_protocol)
-{
-	if (skb_protocol == bpf_htons(ETH_P_IP))
-		return ETH_HLEN + 20;
-	if (skb_protocol == bpf_htons(ETH_P_IPV6))
-		return ETH_HLEN + 40;
-	/* VLAN-tagged in the frame, or a packet socket's frame of unknown protocol. */
-	return ETH_HLEN + 4 * ENIADDR_MAX_VLAN_DEPTH + 40;
-}
-
 /* ---- address classes (16-byte, IPv4-mapped) ---- */
 
 static __always_inline __u32 addr_word(const __u8 a[16], int i)
@@ -110,12 +92,16 @@ static __always_inline bool in_subnet(const __u8 a[16], const struct eniaddr_nex
  * Sends the packet out of owner, the ENI that owns its source. bpf_redirect_neigh() resolves the
  * L2 next hop on owner (neighbour lookup, ARP/ND if needed) and fills in owner's MAC as source.
  * The next hop: the destination itself when it lies in owner's subnet of the packet's family,
- * else that subnet's router (eniaddr_nexthop, written by the loader from the config's "subnets").
- * Without an entry for owner and family the kernel looks the route up itself, restricted to
- * owner: that reaches on-link peers through owner's connected route, and off-link ones only if
- * owner has a route of its own. Returns REDIRECT, or REDIRECT_FAILED when the helper refuses.
- * Failures after the program returns (owner gone or down, no neighbour answer) are the kernel's
- * and show in owner's tx_dropped, not in our counters.
+ * else owner's router (eniaddr_nexthop: the subnet from the configuration or the interface, the
+ * router learned from the instance's routes). A link-local router is fine: the neighbour lookup
+ * happens on owner, the device the helper sends to. Without an entry for owner and family the
+ * kernel looks the route up itself, restricted to owner: that reaches on-link peers through
+ * owner's connected route, and off-link ones only if owner has a route of its own.
+ * Returns REDIRECT (REDIRECT_GUESS when the router is only the subnet's base + 1), or
+ * REDIRECT_FAILED when the helper refuses. A next hop without a neighbour entry is resolved by
+ * the kernel (ARP/ND on owner, the packet queued meanwhile); failures after the program returns
+ * (owner gone or down, no neighbour answer) are the kernel's and show in owner's tx_dropped and
+ * the neighbour table's statistics, not in our counters.
  */
 static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_meta *p, __u32 slot,
 							     __u32 owner)
@@ -126,6 +112,7 @@ static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_me
 		.family = p->v6 ? ENIADDR_AF_INET6 : ENIADDR_AF_INET,
 	};
 	struct bpf_redir_neigh nh = { .nh_family = k.family };
+	enum eniaddr_reason ok = ENIADDR_R_REDIRECT;
 	const struct eniaddr_nexthop *sub;
 	long ret;
 
@@ -143,10 +130,12 @@ static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_me
 				__builtin_memcpy(nh.ipv6_nh, sub->gateway, 16);
 			else
 				__builtin_memcpy(&nh.ipv4_nh, &sub->gateway[12], 4);
+			if (sub->origin == ENIADDR_NH_GUESS)
+				ok = ENIADDR_R_REDIRECT_GUESS;
 		}
 		ret = bpf_redirect_neigh(owner, &nh, sizeof(nh), 0);
 	}
-	return ret == TC_ACT_REDIRECT ? ENIADDR_R_REDIRECT : ENIADDR_R_REDIRECT_FAILED;
+	return ret == TC_ACT_REDIRECT ? ok : ENIADDR_R_REDIRECT_FAILED;
 }
 
 /*
@@ -162,21 +151,30 @@ static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_me
  */
 static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_meta *p,
 							       const struct eniaddr_owner *o,
-							       __u32 slot, __u32 ifindex, __u32 l4)
+							       __u32 slot, __u32 ifindex, __u32 l4r)
 {
+	const struct eniaddr_rule_bits *l4 = NULL;
 	enum eniaddr_reason r;
 
 	if (p->frag == PKT_FRAG_LATER)
 		return frag_follows(ifindex, p);
-	if (l4)
-		return l4;
-	r = failsafe_out(p);
+	if (l4r)
+		return l4r;
+	r = failsafe_out(p, slot, ifindex);
 	if (!r)
 		r = ct_track(p, o, slot, ifindex);
-	if (!r && !rules_match(o->out_policy, p->daddr, p->proto, p->port))
+	if (!r && is_service_request(p)) {
+		/* exempt from the rules, tracked so that only its answer comes back in */
+		r = ENIADDR_R_FAILSAFE_LINK_LOCAL;
+		if (p->proto != IPPROTO_TCP || !(p->tcp_flags & TCP_F_RST))
+			r = ct_start(p, slot, ifindex, ENIADDR_DIR_EGRESS);
+		if (r == ENIADDR_R_ALLOWED)
+			r = ENIADDR_R_FAILSAFE_LINK_LOCAL;
+	} else if (!r && !rules_match(o->out_policy, p->daddr, p->proto, p->port, &l4)) {
 		r = ENIADDR_R_EGRESS_NO_RULE;
-	else if (!r)
-		r = ct_create(p, o, slot, ifindex, ENIADDR_DIR_EGRESS);
+	} else if (!r) {
+		r = ct_create(p, o, slot, ifindex, ENIADDR_DIR_EGRESS, l4);
+	}
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_remember(ifindex, p, r);
 	return r;
@@ -187,23 +185,27 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
  * reason as ingress_judge: the verifier checks it once instead of once per header layout the
  * parser can produce. Costs one BPF-to-BPF call.
  */
-__noinline int egress_judge(struct pkt_meta *p, __u32 slot, __u32 ifindex, __u32 l4)
+__noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_owner *transit,
+			   __u32 slot, __u32 ifindex, __u32 l4)
 {
 	const struct eniaddr_owner *o;
 
-	if (!p) /* global functions get nullable pointers; we never pass NULL */
+	if (!p || !transit) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
 	/* Neighbour discovery belongs to the link it was sent on, whatever its source. */
-	if (p->v6 && p->proto == IPPROTO_ICMPV6 && p->icmp_type >= ICMPV6_ND_FIRST &&
-	    p->icmp_type <= ICMPV6_ND_LAST)
+	if (is_nd(p))
 		return ENIADDR_R_FAILSAFE_ND;
 	if (addr_is_unspecified(p->saddr) || addr_is_link_local(p->saddr))
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	o = owner_lookup(slot, p->saddr);
+	if (!o && transit->ifindex == ifindex) { /* source/dest check off: forwarded traffic */
+		p->policy = transit->out_policy;
+		return egress_source_owned(p, transit, slot, ifindex, l4);
+	}
 	if (!o)
 		return ENIADDR_R_SPOOFED_SOURCE;
 	if (o->ifindex == ifindex) {
-		p->owner_ifindex = ifindex;
+		p->owner_ifindex = ifindex; /* for the per-address drop counters */
 		p->policy = o->out_policy;
 		return egress_source_owned(p, o, slot, ifindex, l4);
 	}
@@ -217,14 +219,16 @@ __noinline int egress_judge(struct pkt_meta *p, __u32 slot, __u32 ifindex, __u32
  * receive the ENI's settings (enforce and off when it is not configured). *src_unread says the
  * reason came before the source address could be read (step 2): like SPOOFED_SOURCE it is the
  * source check's to drop. An unreadable L4 header of an owned source (step 4) is not: it drops
- * whatever the check says, since it cannot be judged by port. Never NONE.
+ * whatever the check says, since it cannot be judged by port. *p (zeroed by the caller) receives
+ * what was parsed and judged, for the counters and events. Never NONE.
  */
 static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_end,
 							 __u32 ifindex, __u8 *mode,
 							 bool *src_check, bool *src_unread,
-							 struct pkt_meta *p)
+							 __u32 *want, struct pkt_meta *p)
 {
 	struct cursor c = { .data = data, .end = data_end };
+	struct eniaddr_owner transit;
 	const struct eniaddr_eni *eni;
 	enum eniaddr_reason r;
 	__u32 slot = 0;
@@ -235,6 +239,7 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 		*mode = eni->mode;
 		*src_check = eni->flags & ENIADDR_ENI_F_SRC_CHECK;
 	}
+	transit_owner(&transit, eni, ifindex);
 	*src_unread = true; /* until the addresses are read */
 	r = parse_eth(&c, &proto);
 	if (r)
@@ -242,35 +247,34 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 	if (!eni)
 		return ENIADDR_R_UNCONFIGURED; /* attached before any apply: touch nothing */
 	r = parse_l3(&c, proto, p);
-	/* The addresses are known once the fixed header is read; parse_ipv6 sets p.v6 only then
+	*want = c.want;
+	/* The addresses are known once the fixed header is read; parse_ipv6 sets p->v6 only then
 	 * (its extension walk may still have failed). Without them nothing can be decided. */
 	if (r && !p->v6)
 		return r;
 	*src_unread = false;
 	if (!r && p->frag != PKT_FRAG_LATER)
 		r = parse_l4(&c, p);
-	return egress_judge(p, slot, ifindex, r);
+	*want = c.want;
+	return egress_judge(p, &transit, slot, ifindex, r);
 }
 
-/* Decide, count on ifindex (direction egress), and return the tc verdict. */
-static __always_inline int egress_verdict(void *data, void *data_end, __u32 ifindex, __u64 len)
+/* Counts r of packet p on ifindex (direction egress) with the ENI's settings, and returns the
+ * tc verdict. */
+static __always_inline int egress_account(const struct pkt_summary *p, __u32 ifindex,
+					  enum eniaddr_reason r, __u8 mode, bool src_check,
+					  bool src_unread, __u64 len)
 {
-	__u8 mode = ENIADDR_MODE_ENFORCE;
-	bool src_check = false, src_unread = false;
-	struct pkt_meta p = {};
-	enum eniaddr_reason r;
-
-	r = egress_decide(data, data_end, ifindex, &mode, &src_check, &src_unread, &p);
-	if (r == ENIADDR_R_REDIRECT) {
-		count_verdict(&p, ifindex, ENIADDR_DIR_EGRESS, r, ENIADDR_ACT_REDIRECT, len);
+	if (r == ENIADDR_R_REDIRECT || r == ENIADDR_R_REDIRECT_GUESS) {
+		count_verdict(p, ifindex, ENIADDR_DIR_EGRESS, r, ENIADDR_ACT_REDIRECT, len);
 		return TC_ACT_REDIRECT;
 	}
 	/* "This source is not proven ours" (steps 2 and 6) is the source check's to drop. */
 	if (!src_check && (src_unread || r == ENIADDR_R_SPOOFED_SOURCE)) {
-		count_verdict(&p, ifindex, ENIADDR_DIR_EGRESS, r, ENIADDR_ACT_PASS, len);
+		count_verdict(p, ifindex, ENIADDR_DIR_EGRESS, r, ENIADDR_ACT_PASS, len);
 		return TC_ACT_UNSPEC;
 	}
-	if (account(&p, ifindex, ENIADDR_DIR_EGRESS, r, mode, len) == ENIADDR_ACT_DROP)
+	if (account(p, ifindex, ENIADDR_DIR_EGRESS, r, mode, len) == ENIADDR_ACT_DROP)
 		return TC_ACT_SHOT;
 	return TC_ACT_UNSPEC;
 }

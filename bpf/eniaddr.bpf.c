@@ -18,15 +18,24 @@
  *     datagram, which passed (by a rule, connection tracking or a failsafe), is remembered
  *     (ENIADDR_FRAG_TIMEOUT_NS); else FRAGMENT (drop). Ports are never read from it. First
  *     fragments are judged like whole packets.
- *  5. TCP, UDP, ICMP and ICMPv6 headers must be complete (MALFORMED).
- *  6. Failsafes pass before any rule: IPv6 neighbor discovery, DHCP server to client, the
- *     link-local services (IMDS, DNS, Time Sync), frag-needed and packet-too-big.
- *  7. The destination must belong to this ENI: NOT_OWNED, WRONG_ENI (drop).
+ *  5. TCP, UDP, ICMP and ICMPv6 headers must be complete (MALFORMED). tc_ingress pulls a header
+ *     that is not linear up to its end and parses again (ENIADDR_TC_PULL_ROUNDS), never payload.
+ *  6. The destination's owner is looked up; failsafes (failsafe.h) pass IPv6 neighbour discovery
+ *     with hop limit 255 and MLD from link-local senders (FAILSAFE_ND), and DHCP answers from
+ *     this ENI's subnet router to its own address or the broadcast, DHCPv6 link-local to
+ *     link-local (FAILSAFE_DHCP). Nothing else is exempt inbound: the link-local services'
+ *     answers pass in step 8 as replies of the requests egress tracked.
+ *  7. The destination must belong to this ENI: NOT_OWNED, WRONG_ENI (drop). An ENI whose
+ *     source/dest check is off judges a destination no ENI owns as transit, with its own
+ *     groups, in steps 8-9.
  *  8. A packet of a live tracked flow of this ENI passes: CT_ESTABLISHED (the direction of the
- *     flow's first packet), CT_REPLY (the other); an ICMP error about one passes as CT_RELATED.
+ *     flow's first packet), CT_REPLY (the other); an ICMP error about one passes as CT_RELATED
+ *     (the only way PMTU errors pass without a rule). A TCP RST outside the flow's window is
+ *     CT_INVALID (drop). The reply that confirms a flow is CT_FULL (drop) when the confirmed
+ *     table is full.
  *  9. The source and L4 selector must meet in a rule of the address's inbound policy (its own
- *     with an override, else the ENI's): ALLOWED, and the flow is tracked from now on (unless
- *     untracked, or CT_FULL: the table refused it, drop), else NO_RULE (drop).
+ *     with an override, else the ENI's): ALLOWED, and the flow is tracked (unconfirmed) from now
+ *     on unless the permitting rule makes it untracked, else NO_RULE (drop).
  * An ENI in audit mode passes what would be dropped and counts it with action AUDIT.
  * tc_ingress passes with TC_ACT_UNSPEC (like XDP_PASS, other tc filters still see the packet).
  * Step 7's WRONG_ENI is policy: the VPC delivers an address only to the ENI it is assigned to, so
@@ -40,24 +49,28 @@
  *     (FAILSAFE_ARP) and anything but IPv4/IPv6 (OTHER_L3): continue.
  *  2. The source address must be readable: VLAN tags beyond the cap (VLAN_CAP) or a cut or bad
  *     IPv4/IPv6 fixed header (MALFORMED) cannot prove their source and are the source check's
- *     to drop. Extension headers and the L4 header are read when present, never required.
+ *     to drop. A header that is not linear is pulled up to its end and parsed again.
  *  3. IPv6 neighbour discovery (FAILSAFE_ND) and unspecified or link-local sources (0.0.0.0,
  *     169.254/16, ::, fe80::/10: FAILSAFE_LINK_LOCAL) continue: they belong to their link.
  *  4. Source owned by this ENI (exact address, else delegated prefix): the outbound step, here
  *     and only here, as that ENI (egress_source_owned): a later fragment follows its first
  *     (FRAGMENT_FOLLOWS / FRAGMENT); an unreadable L4 header keeps its reason (MALFORMED,
- *     EXT_HDR_CAP); failsafes (DHCP client, link-local services, PMTU errors); a live tracked
- *     flow or an ICMP error about one continues (CT_ESTABLISHED, CT_REPLY, CT_RELATED); else the
- *     destination and L4 selector must meet in a rule of the address's outbound policy:
- *     ALLOWED (and tracked, or CT_FULL), else EGRESS_NO_RULE (drop).
+ *     EXT_HDR_CAP); the DHCP client's conversation with the router (FAILSAFE_DHCP); a live
+ *     tracked flow or an ICMP error about one continues (CT_ESTABLISHED, CT_REPLY, CT_RELATED,
+ *     or CT_INVALID / CT_FULL as inbound); a request to a link-local service passes and is
+ *     tracked whatever the rules say (FAILSAFE_LINK_LOCAL); else the destination and L4
+ *     selector must meet in a rule of the address's outbound policy: ALLOWED (and tracked
+ *     unless untracked), else EGRESS_NO_RULE (drop).
  *  5. Source owned by another managed ENI: redirected out of that ENI with bpf_redirect_neigh
- *     (REDIRECT, action REDIRECT), unless the destination is link-scoped (link-local, multicast,
+ *     (REDIRECT, action REDIRECT; REDIRECT_GUESS when the next hop is a router the loader
+ *     only guessed), unless the destination is link-scoped (link-local, multicast,
  *     limited broadcast: continue, FAILSAFE_LINK_LOCAL). Redirects happen in audit mode too:
  *     they repair, they do not filter. A refused redirect is REDIRECT_FAILED (drop).
  *  6. Source owned by no managed ENI: SPOOFED_SOURCE, dropped when the ENI's source check is on
- *     (the default; "source_check": false for ENIs that forward or NAT).
- * With the source check off, step 2's and step 6's reasons are counted with action PASS and the
- * packet continues (step 4's MALFORMED / EXT_HDR_CAP of an own source still drop). Redirected packets pass the owner's tc_egress again, and meet step 4 there.
+ *     (the default). With it off ("source_check": false, SourceDestCheck false: NAT, routers)
+ *     the packet is transit and takes step 4 with the ENI's own groups.
+ * With the source check off, step 2's reasons are counted with action PASS and the packet
+ * continues. Redirected packets pass the owner's tc_egress again, and meet step 4 there.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -67,52 +80,128 @@
 #include "ingress.h"
 #include "egress.h"
 
+/* The ingress decision of an XDP frame. Global: the packet's parsed summary lives in this
+ * frame only, and the counting in xdp_ingress does not stack on top of it. */
+__noinline int xdp_ingress_try(struct xdp_md *ctx, __u8 *mode, struct pkt_summary *s)
+{
+	__u32 want = 0;
+
+	if (!ctx || !mode || !s)
+		return ENIADDR_R_MALFORMED;
+	return ingress_summarized((void *)(long)ctx->data, (void *)(long)ctx->data_end,
+				  ctx->ingress_ifindex, mode, &want, s);
+}
+
+/* The per-CPU summary of the packet being judged: [0] ingress, [1] egress. */
+static __always_inline struct pkt_summary *scratch(__u32 which)
+{
+	return bpf_map_lookup_elem(&ENIADDR_MAP_SCRATCH, &which);
+}
+
 SEC("xdp")
 int xdp_ingress(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
+	struct pkt_summary *s = scratch(0);
+	__u8 mode = ENIADDR_MODE_ENFORCE;
 	enum eniaddr_action act;
+	enum eniaddr_reason r;
 
-	act = ingress_verdict(data, data_end, ctx->ingress_ifindex, bpf_xdp_get_buff_len(ctx));
+	if (!s)
+		return XDP_PASS; /* never: a per-CPU array always has its entries */
+	r = xdp_ingress_try(ctx, &mode, s);
+	act = account(s, ctx->ingress_ifindex, ENIADDR_DIR_INGRESS, r, mode,
+		      bpf_xdp_get_buff_len(ctx));
 	return act == ENIADDR_ACT_DROP ? XDP_DROP : XDP_PASS;
+}
+
+/* True when a tc parse stopped at the end of the linear head and the packet holds more: pull up
+ * to the offset the parser wanted (the end of the header it was reading), never payload. */
+static __always_inline bool tc_should_pull(struct __sk_buff *skb, enum eniaddr_reason r,
+					   __u32 want)
+{
+	__u32 linear = (__u32)((long)skb->data_end - (long)skb->data);
+
+	return r == ENIADDR_R_MALFORMED && want > linear && want <= skb->len;
+}
+
+/* One ingress decision on the current linear head. Global (verified once, not once per pull
+ * round); ingress_decide has no side effect before the headers are complete. */
+__noinline int tc_ingress_try(struct __sk_buff *skb, __u8 *mode, __u32 *want,
+			      struct pkt_summary *s)
+{
+	if (!skb || !mode || !want || !s)
+		return ENIADDR_R_MALFORMED;
+	return ingress_summarized((void *)(long)skb->data, (void *)(long)skb->data_end,
+				  skb->ifindex, mode, want, s);
 }
 
 SEC("tc")
 int tc_ingress(struct __sk_buff *skb)
 {
-	__u32 len = skb->len;
-	__u32 want;
+	__u8 mode = ENIADDR_MODE_ENFORCE;
+	enum eniaddr_reason r = ENIADDR_R_MALFORMED;
+	struct pkt_summary *s = scratch(0);
 	enum eniaddr_action act;
+	__u32 len = skb->len, want;
+	int i;
 
-	want = len < ENIADDR_TC_PULL_LEN ? len : ENIADDR_TC_PULL_LEN;
-	/* Make the headers linear. If the pull fails the parser sees the short head and calls
-	 * the packet MALFORMED: a failed pull never becomes a pass. */
-	if ((void *)(long)skb->data + want > (void *)(long)skb->data_end)
-		bpf_skb_pull_data(skb, want);
-	/* The pull moved data and data_end: read them again. barrier_var stops clang 14 from
-	 * reusing ctx field addresses across the call, which the verifier rejects. */
-	barrier_var(skb);
-	act = ingress_verdict((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
-			      len);
+	if (!s)
+		return TC_ACT_UNSPEC; /* never: a per-CPU array always has its entries */
+	/* A failed pull leaves the short head: the packet stays MALFORMED, never a pass. */
+	for (i = 0; i < ENIADDR_TC_PULL_ROUNDS; i++) {
+		want = 0;
+		r = tc_ingress_try(skb, &mode, &want, s);
+		if (!tc_should_pull(skb, r, want) || bpf_skb_pull_data(skb, want))
+			break;
+	}
+	act = account(s, skb->ifindex, ENIADDR_DIR_INGRESS, r, mode, len);
 	/* A pass is TC_ACT_UNSPEC, as XDP_PASS is for XDP: we run first (priority 1), and
 	 * TC_ACT_OK would end classification there, so no later ingress filter would ever run. */
 	return act == ENIADDR_ACT_DROP ? TC_ACT_SHOT : TC_ACT_UNSPEC;
 }
 
+/* One egress decision on the current linear head; global like tc_ingress_try. Only a complete
+ * parse redirects or touches connection state. */
+/* What one egress round reports besides its reason (a BPF function takes at most 5 args). */
+struct egress_try {
+	__u8 mode;
+	bool src_check, src_unread;
+	__u32 want;
+};
+
+__noinline int tc_egress_try(struct __sk_buff *skb, struct egress_try *t, struct pkt_summary *s)
+{
+	struct pkt_meta p = {};
+	int r;
+
+	if (!skb || !t || !s)
+		return ENIADDR_R_MALFORMED;
+	r = egress_decide((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
+			  &t->mode, &t->src_check, &t->src_unread, &t->want, &p);
+	pkt_summarize(&p, s);
+	return r;
+}
+
 SEC("tc")
 int tc_egress(struct __sk_buff *skb)
 {
+	struct egress_try t = { .mode = ENIADDR_MODE_ENFORCE };
+	enum eniaddr_reason r = ENIADDR_R_MALFORMED;
+	struct pkt_summary *s = scratch(1);
 	__u32 len = skb->len;
-	__u32 want = egress_pull_len(skb->protocol);
+	int i;
 
-	want = len < want ? len : want;
-	/* As in tc_ingress: a failed pull leaves a short head, which the parser judges. */
-	if ((void *)(long)skb->data + want > (void *)(long)skb->data_end)
-		bpf_skb_pull_data(skb, want);
-	barrier_var(skb);
-	return egress_verdict((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
-			      len);
+	if (!s)
+		return TC_ACT_UNSPEC; /* never: a per-CPU array always has its entries */
+	/* Locally built packets carry their headers in the linear head: usually no pull at all.
+	 * Pulling payload would copy the head TCP keeps a clone of, on every segment. */
+	for (i = 0; i < ENIADDR_TC_PULL_ROUNDS; i++) {
+		t.want = 0;
+		r = tc_egress_try(skb, &t, s);
+		if (!tc_should_pull(skb, r, t.want) || bpf_skb_pull_data(skb, t.want))
+			break;
+	}
+	return egress_account(s, skb->ifindex, r, t.mode, t.src_check, t.src_unread, len);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

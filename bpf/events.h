@@ -35,12 +35,12 @@ static __always_inline bool trace_token(struct eniaddr_trace_cpu *c,
 #ifdef ENIADDR_BENCH_NO_EVENTS
 /* tests/bpf/bench_noevents.bpf.c: the same programs without events, so `make bench` measures
  * what the switch costs a drop when nobody traces. */
-static __always_inline void trace_drop(const struct pkt_meta *p, __u32 ifindex, __u8 dir,
+static __always_inline void trace_drop(const struct pkt_summary *p, __u32 ifindex, __u8 dir,
 				       enum eniaddr_reason r, enum eniaddr_action act, __u64 len)
 {
 }
 #else
-static __always_inline void trace_drop(const struct pkt_meta *p, __u32 ifindex, __u8 dir,
+static __always_inline void trace_drop(const struct pkt_summary *p, __u32 ifindex, __u8 dir,
 				       enum eniaddr_reason r, enum eniaddr_action act, __u64 len)
 {
 	const struct eniaddr_trace *t;

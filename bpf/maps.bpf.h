@@ -10,6 +10,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "eniaddr.h"
+#include "parse.h" /* struct pkt_summary, the scratch value */
 
 /* The active slot and generation; packets read [0] once. */
 struct {
@@ -86,6 +87,16 @@ struct {
 	__type(value, struct eniaddr_stat);
 } ENIADDR_MAP_ADDR_DROPS SEC(".maps");
 
+/* Per CPU: the summary of the packet being judged (counters.h), here and not on the stack, which
+ * the decision fills to the verifier's limit. [0] ingress programs, [1] tc_egress: softirq
+ * ingress never interleaves with egress on one CPU, but the two never share an entry anyway. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct pkt_summary);
+} ENIADDR_MAP_SCRATCH SEC(".maps");
+
 /* Drop events while `trace` runs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -132,14 +143,24 @@ struct {
 	__type(value, struct eniaddr_nexthop);
 } ENIADDR_MAP_NEXTHOP SEC(".maps");
 
-/* Connection tracking, shared by ingress and egress: (ENI, flow) -> state and expiry. LRU: a
- * full table evicts the least recently used entry (the GC removes expired ones long before).
- * max_entries is ENIADDR_MAX_CT unless the loader sets it before load (--conntrack-size). */
+/* Confirmed flows (a reply seen), shared by ingress and egress: (ENI, flow) -> state and expiry.
+ * A plain hash: a full table refuses new flows (CT_FULL) and never evicts a live one; the GC
+ * removes expired entries. max_entries is ENIADDR_MAX_CT unless the loader sets it before load
+ * (--conntrack-size). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, ENIADDR_MAX_CT);
 	__type(key, struct eniaddr_ct_key);
 	__type(value, struct eniaddr_ct);
 } ENIADDR_MAP_CT SEC(".maps");
+
+/* Unconfirmed flows (no reply yet), same layout: an LRU, so unanswered flows evict only each
+ * other, never a confirmed flow. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ENIADDR_MAX_CT_NEW);
+	__type(key, struct eniaddr_ct_key);
+	__type(value, struct eniaddr_ct);
+} ENIADDR_MAP_CT_NEW SEC(".maps");
 
 #endif /* ENIADDR_BPF_MAPS_H */

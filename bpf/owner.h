@@ -43,4 +43,21 @@ static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, cons
 	return bpf_map_lookup_elem(&ENIADDR_MAP_PFX, &pk);
 }
 
+/*
+ * The stand-in owner of transit traffic (issue 8 item 4): an ENI whose source/destination check
+ * is off (a NAT instance, a router) carries packets for addresses no ENI owns, judged by that
+ * ENI's own groups and tracked under its ifindex. ifindex 0 (the check is on, or no ENI) means
+ * "no transit": such packets stay NOT_OWNED / SPOOFED_SOURCE. Never untracked (flags 0).
+ */
+static __always_inline void transit_owner(struct eniaddr_owner *t, const struct eniaddr_eni *eni,
+					  __u32 ifindex)
+{
+	__builtin_memset(t, 0, sizeof(*t));
+	if (!eni || (eni->flags & ENIADDR_ENI_F_SRC_CHECK))
+		return;
+	t->ifindex = ifindex;
+	t->in_policy = eni->in_policy;
+	t->out_policy = eni->out_policy;
+}
+
 #endif /* ENIADDR_BPF_OWNER_H */

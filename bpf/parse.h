@@ -23,6 +23,7 @@ struct cursor {
 	void *data; /* first byte of the frame */
 	void *end;  /* one past the last readable byte (data_end) */
 	__u32 off;  /* next unread byte, from data */
+	__u32 want; /* a read past end stopped the parse: the offset it needed (tc pulls it) */
 };
 
 enum pkt_frag {
@@ -56,19 +57,57 @@ struct pkt_meta {
 	__u8  tcp_flags;  /* TCP: the flags byte (TCP_F_*) */
 	__u8  inner_len;  /* ICMP error: bytes of inner[] copied (0, PKT_INNER_MIN or _LEN) */
 	__u16 icmp_id;    /* ICMP/ICMPv6 echo request or reply: identifier, host order */
-	__u16 pad;
+	__u8  ttl;        /* IPv4 TTL or IPv6 hop limit (neighbour discovery wants 255) */
+	__u8  pad;
+	__u32 l3_end;     /* offset after the IP datagram (its length fields), from the frame */
+	__u32 tcp_seq;    /* TCP: sequence number, host order */
+	__u32 tcp_ack;    /* TCP: acknowledgement number, host order */
+	__u32 tcp_plen;   /* TCP: payload bytes (from the IP length; 0 when it claims less) */
+	__u16 tcp_win;    /* TCP: window field, unscaled */
+	__u16 pad2;
 	__u32 owner_ifindex; /* set by the judge: this ENI owns the address (dst in, src out) */
 	__u32 policy;     /* set by the judge: the policy the rules are read from */
 	__u32 inner[PKT_INNER_LEN / 4]; /* ICMP error: the embedded packet's first bytes, raw */
 };
+
+/* What counting a verdict needs of a packet (counters.h, events.h): a small copy of pkt_meta,
+ * so a program keeps it on its stack across the decision without pkt_meta's size. */
+struct pkt_summary {
+	__u8  saddr[16];
+	__u8  daddr[16];
+	__u16 sport;
+	__u16 port;
+	__u8  proto;
+	__u8  v6;
+	__u8  icmp_type;
+	__u8  icmp_code;
+	__u32 owner_ifindex;
+	__u32 policy;
+};
+
+static __always_inline void pkt_summarize(const struct pkt_meta *p, struct pkt_summary *s)
+{
+	__builtin_memcpy(s->saddr, p->saddr, 16);
+	__builtin_memcpy(s->daddr, p->daddr, 16);
+	s->sport = p->sport;
+	s->port = p->port;
+	s->proto = p->proto;
+	s->v6 = p->v6;
+	s->icmp_type = p->icmp_type;
+	s->icmp_code = p->icmp_code;
+	s->owner_ifindex = p->owner_ifindex;
+	s->policy = p->policy;
+}
 
 /* Returns the n bytes at the cursor without moving, or NULL when the packet is shorter. */
 static __always_inline void *cursor_peek(struct cursor *c, __u32 n)
 {
 	void *p = c->data + c->off;
 
-	if (p + n > c->end)
+	if (p + n > c->end) {
+		c->want = c->off + n;
 		return NULL;
+	}
 	return p;
 }
 
@@ -150,8 +189,10 @@ static __always_inline enum eniaddr_reason parse_ipv4(struct cursor *c, struct p
 
 	if (!iph || iph->version != 4 || iph->ihl < 5)
 		return ENIADDR_R_MALFORMED;
+	p->l3_end = c->off + bpf_ntohs(iph->tot_len);
 	if (!cursor_take(c, (__u32)iph->ihl * 4))
 		return ENIADDR_R_MALFORMED;
+	p->ttl = iph->ttl;
 
 	addr_set_v4(p->saddr, iph->saddr);
 	addr_set_v4(p->daddr, iph->daddr);
@@ -265,6 +306,8 @@ static __always_inline enum eniaddr_reason parse_ipv6(struct cursor *c, struct p
 
 	if (!ip6h || ip6h->version != 6)
 		return ENIADDR_R_MALFORMED;
+	p->l3_end = c->off + bpf_ntohs(ip6h->payload_len); /* c->off is past the fixed header */
+	p->ttl = ip6h->hop_limit;
 	__builtin_memcpy(p->saddr, &ip6h->saddr, 16);
 	__builtin_memcpy(p->daddr, &ip6h->daddr, 16);
 	if (addr_is_v4mapped(p->saddr) || addr_is_v4mapped(p->daddr))
@@ -306,6 +349,10 @@ static __always_inline enum eniaddr_reason parse_tcp(struct cursor *c, struct pk
 	p->sport = bpf_ntohs(th->source);
 	p->port = bpf_ntohs(th->dest);
 	p->tcp_flags = ((__u8 *)th)[13];
+	p->tcp_seq = bpf_ntohl(th->seq);
+	p->tcp_ack = bpf_ntohl(th->ack_seq);
+	p->tcp_win = bpf_ntohs(th->window);
+	p->tcp_plen = p->l3_end > c->off ? p->l3_end - c->off : 0;
 	return ENIADDR_R_NONE;
 }
 

@@ -3,7 +3,7 @@
  * cli/cmd_apply.c — `apply` (native config) and `sync` (AWS JSON): both turn a source into a
  * desired state and publish it the same way:
  *   source -> bind ENIs to local interfaces -> missing subnets from the interfaces' own
- *   prefixes -> state_validate -> [lock, load if needed]
+ *   prefixes -> routers from the kernel's routes -> state_validate -> [lock, load if needed]
  *   -> publish_prepare -> compile_state(slot) -> publish_commit.
  * Everything up to the lock is checked first, so a broken file changes nothing at all.
  */
@@ -15,6 +15,7 @@
 #include "compile/compile.h"
 #include "kernel/ifaces.h"
 #include "source/local_subnets.h"
+#include "source/routes.h"
 #include "output.h"
 #include "kernel/publish.h"
 #include "session.h"
@@ -72,6 +73,9 @@ static int publish_state(const struct cli_args *a, struct desired_state *st,
 	if (!err)
 		err = local_subnets_fill(st, local.v, local.n, e);
 	local_prefixes_free(&local);
+	/* The redirect's off-subnet next hop: each ENI's router as the kernel knows it. */
+	if (!err && (err = routes_learn(st, e)) > 0)
+		err = 0;
 	if (!err)
 		err = state_validate(st, e);
 	if (err)

@@ -204,7 +204,8 @@ static int ct_list(const struct cli_args *a, struct err *e)
 	err = dev_ifindex(a, &ifindex, e) ?: session_open(a, PINS_READ, &s, e);
 	if (err)
 		return err;
-	err = capacity_of(s.maps.ct, &capacity, e) ?: ct_read(s.maps.ct, ifindex, &all, e);
+	err = capacity_of(s.maps.ct, &capacity, e) ?: ct_read(s.maps.ct, ifindex, &all, e) ?:
+	      ct_read(s.maps.ct_new, ifindex, &all, e);
 	now = ct_now_ns();
 	session_close(&s);
 	if (!err) {
@@ -223,13 +224,14 @@ static int ct_flush_cmd(const struct cli_args *a, struct err *e)
 {
 	struct session s;
 	__u32 ifindex;
-	size_t n = 0;
+	size_t n = 0, n_new = 0;
 	int err;
 
 	err = dev_ifindex(a, &ifindex, e) ?: session_open(a, PINS_WRITE, &s, e);
 	if (err)
 		return err;
-	err = ct_flush(s.maps.ct, ifindex, &n, e);
+	err = ct_flush(s.maps.ct, ifindex, &n, e) ?: ct_flush(s.maps.ct_new, ifindex, &n_new, e);
+	n += n_new;
 	session_close(&s);
 	if (err)
 		return err;
@@ -254,7 +256,7 @@ static int ct_gc_once(const struct cli_args *a, struct err *e)
 	err = session_open(a, PINS_READ, &s, e);
 	if (err)
 		return err;
-	err = ct_gc_sweep(s.maps.ct, ct_now_ns(), &st, e);
+	err = ct_gc_sweep_all(&s.maps, ct_now_ns(), &st, e);
 	session_close(&s);
 	if (err)
 		return err;

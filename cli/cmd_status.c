@@ -20,6 +20,7 @@
 #include "kernel/mapfill.h"
 #include "kernel/publish.h"
 #include "session.h"
+#include "source/routes.h"
 #include "vec.h"
 
 struct status_row {
@@ -32,6 +33,7 @@ struct status_row {
 	unsigned int addrs, overrides, pfxs;
 	struct eniaddr_nexthop nh[2]; /* [0] IPv4, [1] IPv6: where redirects to this ENI go */
 	bool has_nh[2];
+	const char *router_neigh[2]; /* the router's neighbour entry on this ENI: "reachable"... */
 };
 
 struct prog_row {
@@ -167,6 +169,26 @@ static int read_nexthops(const struct map_fds *m, struct status *st, struct err 
 	return errno == ENOENT ? 0 : walk_error(ENIADDR_STR(ENIADDR_MAP_NEXTHOP), e);
 }
 
+/* Whether each router resolved on its ENI: the state of its neighbour entry ("failed" means the
+ * redirected packets to it were dropped by the kernel). Unknown when netlink cannot say. */
+static void read_router_neighbours(struct status *st)
+{
+	for (size_t i = 0; i < st->rows.n; i++) {
+		struct status_row *r = &st->rows.v[i];
+
+		for (int f = 0; f < 2; f++) {
+			struct err e = { "" };
+			__u16 state;
+
+			if (!r->has_nh[f])
+				continue;
+			r->router_neigh[f] = routes_neigh_state((int)r->ifindex, r->nh[f].gateway,
+								&state, &e) ?
+					     "unknown" : neigh_state_name(state);
+		}
+	}
+}
+
 /* "192.0.2.0/24" and "192.0.2.1" of a next-hop entry. */
 static void nexthop_text(const struct eniaddr_nexthop *nh, char *subnet, char *router, size_t len)
 {
@@ -221,6 +243,8 @@ static int status_read(const struct map_fds *m, struct status *st, struct err *e
 		err = read_nexthops(m, st, e);
 	if (!err)
 		err = read_attach(m, st, e);
+	if (!err)
+		read_router_neighbours(st);
 	if (!err && st->rows.n)
 		qsort(st->rows.v, st->rows.n, sizeof(st->rows.v[0]), by_row);
 	if (!err) {
@@ -248,15 +272,21 @@ static void tables_plain(const struct status *st)
 		       (unsigned long long)m->entries, m->capacity,
 		       m->capacity ? 100.0 * (double)m->entries / m->capacity : 0.0);
 	}
-	for (f = 0; f < st->n_fills; f++)
-		if (!strcmp(st->fills[f].name, ENIADDR_STR(ENIADDR_MAP_CT)))
-			printf("\nconntrack: %llu of %u entries\n",
-			       (unsigned long long)st->fills[f].entries, st->fills[f].capacity);
+	printf("\n");
+	for (f = 0; f < st->n_fills; f++) {
+		bool confirmed = !strcmp(st->fills[f].name, ENIADDR_STR(ENIADDR_MAP_CT));
+
+		if (confirmed || !strcmp(st->fills[f].name, ENIADDR_STR(ENIADDR_MAP_CT_NEW)))
+			printf("conntrack: %llu of %u entries %s\n",
+			       (unsigned long long)st->fills[f].entries, st->fills[f].capacity,
+			       confirmed ? "confirmed" : "unconfirmed (no answer yet)");
+	}
 }
 
 static void tables_json(struct json_object *o, const struct status *st)
 {
 	struct json_object *progs = json_object_new_array(), *maps = json_object_new_array();
+	struct json_object *ct = json_object_new_object();
 	size_t i;
 	int f;
 
@@ -280,13 +310,14 @@ static void tables_json(struct json_object *o, const struct status *st)
 		jadd_int(j, "capacity", st->fills[f].capacity);
 		json_object_array_add(maps, j);
 		if (!strcmp(st->fills[f].name, ENIADDR_STR(ENIADDR_MAP_CT))) {
-			struct json_object *ct = json_object_new_object();
-
 			jadd_u64(ct, "entries", st->fills[f].entries);
 			jadd_int(ct, "capacity", st->fills[f].capacity);
-			json_object_object_add(o, "conntrack", ct);
+		} else if (!strcmp(st->fills[f].name, ENIADDR_STR(ENIADDR_MAP_CT_NEW))) {
+			jadd_u64(ct, "unconfirmed_entries", st->fills[f].entries);
+			jadd_int(ct, "unconfirmed_capacity", st->fills[f].capacity);
 		}
 	}
+	json_object_object_add(o, "conntrack", ct);
 	json_object_object_add(o, "programs", progs);
 	json_object_object_add(o, "maps", maps);
 }
@@ -313,6 +344,8 @@ static const char *attach_name(const struct status_row *r, char *buf, size_t len
 
 static void status_plain(const struct status *st)
 {
+	static const char guess_note[] =
+		": no route or router neighbour on the interface, counted redirect_guess";
 	char att[32];
 	size_t i;
 
@@ -348,15 +381,18 @@ static void status_plain(const struct status *st)
 			if (!r->has_nh[f])
 				continue;
 			nexthop_text(&r->nh[f], subnet, router, sizeof(subnet));
-			printf("%s: replies redirected here go to hosts in %s directly, others via %s\n",
-			       r->ifname, subnet, router);
+			printf("%s: replies redirected here go to hosts in %s directly, others "
+			       "via %s (origin %s, neighbour entry %s)%s\n", r->ifname, subnet,
+			       router, router_origin_name(r->nh[f].origin), r->router_neigh[f],
+			       r->nh[f].origin == ENIADDR_NH_GUESS ? guess_note : "");
 		}
 	}
 tables:
 	tables_plain(st);
 }
 
-/* [{"subnet": "192.0.2.0/24", "router": "192.0.2.1"}, ...]: the redirect's next hops. */
+/* [{"family": "ipv4", "subnet": "192.0.2.0/24", "router": "192.0.2.1", "router_origin":
+ * "route", "router_neighbour": "reachable"}, ...]: the redirect's next hops. */
 static struct json_object *subnets_json(const struct status_row *r)
 {
 	struct json_object *list = json_object_new_array();
@@ -369,8 +405,11 @@ static struct json_object *subnets_json(const struct status_row *r)
 			continue;
 		nexthop_text(&r->nh[f], subnet, router, sizeof(subnet));
 		o = json_object_new_object();
+		jadd_str(o, "family", f ? "ipv6" : "ipv4");
 		jadd_str(o, "subnet", subnet);
 		jadd_str(o, "router", router);
+		jadd_str(o, "router_origin", router_origin_name(r->nh[f].origin));
+		jadd_str(o, "router_neighbour", r->router_neigh[f]);
 		json_object_array_add(list, o);
 	}
 	return list;

@@ -29,7 +29,7 @@ int ip_addr_parse(const char *s, uint8_t addr[16])
 	return -EINVAL;
 }
 
-static void clear_host_bits(struct ip_prefix *p)
+void ip_prefix_clear_host_bits(struct ip_prefix *p)
 {
 	for (int bit = p->plen; bit < 128; bit++)
 		p->addr[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
@@ -60,7 +60,7 @@ int ip_prefix_parse(const char *s, struct ip_prefix *p)
 			return -EINVAL;
 	}
 	p->plen = (uint8_t)(ip_is_v4(p->addr) ? 96 + len : len);
-	clear_host_bits(p);
+	ip_prefix_clear_host_bits(p);
 	return 0;
 }
 

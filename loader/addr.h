@@ -39,6 +39,9 @@ bool ip_prefix_is_v4(const struct ip_prefix *p);
 /* Family-aware: an IPv6 prefix never contains an IPv4 one, even where the bits would say so. */
 bool ip_prefix_contains(const struct ip_prefix *outer, const struct ip_prefix *inner);
 bool ip_prefix_equal(const struct ip_prefix *a, const struct ip_prefix *b);
+
+/* Clears the bits of p->addr past p->plen (canonical form, as AWS stores CIDRs). */
+void ip_prefix_clear_host_bits(struct ip_prefix *p);
 bool ip_prefix_is_host(const struct ip_prefix *p);
 
 /* The IPv4 and IPv6 "any" prefixes: 0.0.0.0/0 (mapped /96) and ::/0. */

@@ -74,6 +74,21 @@ struct address {
 	char where[STATE_WHERE_LEN];
 };
 
+/* Families of per-family ENI settings (routers). */
+enum eni_family { ENI_V4, ENI_V6, ENI_FAMILIES };
+
+/*
+ * The router a redirect to this ENI uses for destinations off its subnet, per family. A source
+ * may set it (origin CONFIG); routes_learn() (source/routes.h) fills the others from the
+ * kernel's routes and neighbours, or the subnet's base + 1 as a guess.
+ */
+struct eni_router {
+	bool set;
+	uint8_t addr[16];               /* IPv4-mapped or IPv6 (link-local allowed) */
+	enum eniaddr_nh_origin origin;
+	char where[STATE_WHERE_LEN];    /* CONFIG: "cfg.json: enis[0].router6" */
+};
+
 struct eni {
 	char ifname[IF_NAMESIZE];     /* either ifname or mac identifies the local interface */
 	uint8_t mac[6];
@@ -85,6 +100,7 @@ struct eni {
 	VEC(struct address) addrs;
 	VEC(struct ip_prefix) prefixes; /* delegated IPv4 /28, IPv6 /80 */
 	VEC(struct ip_prefix) subnets;  /* subnet CIDRs of the ENI: next-hop choice on redirect */
+	struct eni_router routers[ENI_FAMILIES]; /* [ENI_V4], [ENI_V6] */
 	struct group_refs groups;
 	struct eniaddr_timeouts timeouts; /* seconds; state_default_timeouts() fills defaults */
 	char where[STATE_WHERE_LEN];

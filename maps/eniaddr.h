@@ -29,7 +29,8 @@
 #define ENIADDR_MAP_STATS  eniaddr_stats  /* percpu array: (device, dir, action) -> counts */
 #define ENIADDR_MAP_FRAGS  eniaddr_frags  /* lru hash: allowed first fragments -> expiry */
 #define ENIADDR_MAP_ATTACH eniaddr_attach /* hash: ifindex -> how we attached (for detach) */
-#define ENIADDR_MAP_CT     eniaddr_ct     /* lru hash: (ifindex, flow) -> connection state */
+#define ENIADDR_MAP_CT     eniaddr_ct     /* hash: (ifindex, flow) -> state of confirmed flows */
+#define ENIADDR_MAP_CT_NEW eniaddr_ct_new /* lru hash: same key/value, flows without a reply yet */
 
 #define ENIADDR_STR_(x) #x
 #define ENIADDR_STR(x) ENIADDR_STR_(x)
@@ -44,6 +45,7 @@
 #define ENIADDR_MAX_CT          262144  /* default; `attach --conntrack-size N` before load */
 #define ENIADDR_CT_SIZE_MIN     1024
 #define ENIADDR_CT_SIZE_MAX     16777216
+#define ENIADDR_MAX_CT_NEW      65536   /* unconfirmed flows (eniaddr_ct_new), an LRU */
 #define ENIADDR_MAX_VLAN_DEPTH  2       /* 802.1Q / 802.1ad tags parsed before giving up */
 #define ENIADDR_MAX_EXT_HDRS    8       /* IPv6 extension headers walked before giving up */
 #define ENIADDR_FRAG_TIMEOUT_NS (30ULL * 1000000000ULL) /* Linux ipfrag_time default */
@@ -80,31 +82,32 @@ enum eniaddr_action {
  * never XDP/TC return values.
  */
 #define ENIADDR_REASONS(X)                                                            \
-	X(NONE,              none,              PASS) /* never counted */            \
-	X(ALLOWED,           allowed,           PASS) /* a rule of the policy */     \
-	X(UNCONFIGURED,      unconfigured,      PASS) /* attached, not in config */  \
-	X(FAILSAFE_ARP,      failsafe_arp,      PASS)                                \
-	X(FAILSAFE_ND,       failsafe_nd,       PASS) /* ICMPv6 133..137 */          \
-	X(FAILSAFE_DHCP,     failsafe_dhcp,     PASS) /* DHCPv4/v6 server->client */ \
-	X(FAILSAFE_LINK_LOCAL, failsafe_link_local, PASS) /* IMDS, DNS, NTP */       \
-	X(FAILSAFE_PMTU,     failsafe_pmtu,     PASS) /* frag-needed, too-big */     \
-	X(OTHER_L3,          other_l3,          PASS) /* not IP or ARP */            \
-	X(FRAGMENT_FOLLOWS,  fragment_follows,  PASS) /* of an allowed datagram */   \
-	X(CT_ESTABLISHED,    ct_established,    PASS)                                \
-	X(CT_REPLY,          ct_reply,          PASS)                                \
-	X(CT_RELATED,        ct_related,        PASS)                                \
-	X(REDIRECT,          redirect,          PASS) /* sent out the owning ENI */  \
-	X(NOT_OWNED,         not_owned,         DROP) /* dst not on any ENI */       \
-	X(WRONG_ENI,         wrong_eni,         DROP) /* dst owned by another ENI */ \
-	X(NO_RULE,           no_rule,           DROP)                                \
-	X(MALFORMED,         malformed,         DROP) /* truncated or bad header */  \
-	X(VLAN_CAP,          vlan_cap,          DROP) /* more tags than we parse */  \
-	X(EXT_HDR_CAP,       ext_hdr_cap,       DROP) /* IPv6 chain too long */      \
-	X(FRAGMENT,          fragment,          DROP) /* stray non-first fragment */ \
-	X(EGRESS_NO_RULE,    egress_no_rule,    DROP)                                \
-	X(SPOOFED_SOURCE,    spoofed_source,    DROP)                                \
-	X(REDIRECT_FAILED,   redirect_failed,   DROP)                                \
-	X(CT_FULL,           ct_full,           DROP)
+	X(NONE,              none,                PASS) /* never counted */            \
+	X(ALLOWED,           allowed,             PASS) /* a rule of the policy */     \
+	X(UNCONFIGURED,      unconfigured,        PASS) /* attached, not in config */  \
+	X(FAILSAFE_ARP,      failsafe_arp,        PASS)                                \
+	X(FAILSAFE_ND,       failsafe_nd,         PASS) /* ICMPv6 133..137 */          \
+	X(FAILSAFE_DHCP,     failsafe_dhcp,       PASS) /* DHCPv4/v6 server<->client */ \
+	X(FAILSAFE_LINK_LOCAL, failsafe_link_local,   PASS) /* link-scoped, services */ \
+	X(OTHER_L3,          other_l3,            PASS) /* not IP or ARP */            \
+	X(FRAGMENT_FOLLOWS,  fragment_follows,    PASS) /* of an allowed datagram */   \
+	X(CT_ESTABLISHED,    ct_established,      PASS)                                \
+	X(CT_REPLY,          ct_reply,            PASS)                                \
+	X(CT_RELATED,        ct_related,          PASS)                                \
+	X(REDIRECT,          redirect,            PASS) /* sent out the owning ENI */  \
+	X(REDIRECT_GUESS,    redirect_guess,      PASS) /* ... via a guessed router */ \
+	X(NOT_OWNED,         not_owned,           DROP) /* dst not on any ENI */       \
+	X(WRONG_ENI,         wrong_eni,           DROP) /* dst owned by another ENI */ \
+	X(NO_RULE,           no_rule,             DROP)                                \
+	X(MALFORMED,         malformed,           DROP) /* truncated or bad header */  \
+	X(VLAN_CAP,          vlan_cap,            DROP) /* more tags than we parse */  \
+	X(EXT_HDR_CAP,       ext_hdr_cap,         DROP) /* IPv6 chain too long */      \
+	X(FRAGMENT,          fragment,            DROP) /* stray non-first fragment */ \
+	X(EGRESS_NO_RULE,    egress_no_rule,      DROP)                                \
+	X(SPOOFED_SOURCE,    spoofed_source,      DROP)                                \
+	X(REDIRECT_FAILED,   redirect_failed,     DROP)                                \
+	X(CT_FULL,           ct_full,             DROP) /* confirmed table full */   \
+	X(CT_INVALID,        ct_invalid,          DROP) /* RST outside the window */
 
 #define ENIADDR_REASON_ENUM_(e, name, kind) ENIADDR_R_##e,
 enum eniaddr_reason {
@@ -170,11 +173,15 @@ struct eniaddr_pfx_key {
 #define ENIADDR_ADDR_F_PRIMARY  (1u << 0)
 #define ENIADDR_ADDR_F_OVERRIDE (1u << 1) /* the address carries its own groups */
 #define ENIADDR_ADDR_F_PREFIX   (1u << 2) /* entry of a delegated prefix */
-/* Untracked flows (REFERENCE.md §3): the address's inbound policy allows this protocol on every
- * port from 0.0.0.0/0 (::/0 for an IPv6 address) AND its outbound policy to there. Such flows
- * create no connection state, so removing either rule cuts them at once. Set by the compiler. */
-#define ENIADDR_ADDR_F_UNTRACKED_TCP (1u << 3)
-#define ENIADDR_ADDR_F_UNTRACKED_UDP (1u << 4)
+/* Untracked flows (REFERENCE.md §3): which of the address's policies are open, i.e. allow the
+ * protocol on every port with peer 0.0.0.0/0 (::/0 for an IPv6 address). A flow is untracked
+ * when the rule permitting it has that root as peer and the other direction is open; the
+ * datapath finds the first half per rule (bpf/conntrack.h ct_untracked), these flags give the
+ * second. Set by the compiler. */
+#define ENIADDR_ADDR_F_IN_OPEN_TCP  (1u << 3)
+#define ENIADDR_ADDR_F_IN_OPEN_UDP  (1u << 4)
+#define ENIADDR_ADDR_F_OUT_OPEN_TCP (1u << 5)
+#define ENIADDR_ADDR_F_OUT_OPEN_UDP (1u << 6)
 
 struct eniaddr_owner {
 	__u32 ifindex;    /* the ENI that owns the address */
@@ -280,6 +287,7 @@ struct eniaddr_addr_drop_key {
  * So events + lost = the drops counted for the filter. With enabled 0 a drop costs one array
  * lookup and a pass nothing. */
 #define ENIADDR_MAP_EVENTS      eniaddr_events     /* ring buffer of struct eniaddr_event */
+#define ENIADDR_MAP_SCRATCH     eniaddr_scratch    /* percpu array[2]: the packet being counted */
 #define ENIADDR_MAP_TRACE       eniaddr_trace      /* array[1]: struct eniaddr_trace */
 #define ENIADDR_MAP_TRACE_CPU   eniaddr_trace_cpu  /* percpu array[1]: bucket and losses */
 #define ENIADDR_EVENTS_BYTES    (256 * 1024)
@@ -335,7 +343,7 @@ struct eniaddr_frag {
 	__u16 pad[3];
 };
 
-/* ---- eniaddr_ct: connection tracking shared by ingress and egress ----
+/* ---- eniaddr_ct and eniaddr_ct_new: connection tracking shared by ingress and egress ----
  * One entry per flow, for both directions: the key holds the flow's two endpoints (address,
  * port) in a fixed order, the lower first (addresses compared as 128-bit big-endian numbers,
  * then ports), so a packet and its reply find the entry with one lookup; init_hi in the value
@@ -345,10 +353,19 @@ struct eniaddr_frag {
  * another.
  * Ports: TCP/UDP ports; ICMP/ICMPv6 echo: the requester's port is the identifier, the
  * responder's 0 (request and reply name the same endpoints); other protocols 0 and 0.
- * Expiry is decided by the programs from expires_ns (bpf_ktime_get_coarse_ns(), i.e.
- * CLOCK_MONOTONIC_COARSE, for every timestamp here): an expired entry counts as absent. The
- * user-space sweep (loader/kernel/ct_gc.c) deletes expired entries whose last_seen_ns did not change
- * since it read them; LRU eviction is only the backstop. */
+ *
+ * Two tables with this one layout. A flow starts *unconfirmed* in eniaddr_ct_new (an LRU hash:
+ * a flood of flows nobody answers only evicts its own kind) and moves to eniaddr_ct, the
+ * *confirmed* table (a plain hash that never evicts), when the other side answers: TCP once the
+ * handshake completes (or, for a flow picked up mid-stream, on the first reply that is not a
+ * RST), other protocols on the first reply. A full confirmed table refuses the move (CT_FULL):
+ * the new flow's packet drops, established flows keep their state, as AWS's tracking
+ * allowance does. Entries seeded by user space (sock_diag) go straight to eniaddr_ct.
+ *
+ * Expiry is decided by the programs with eniaddr_ct_expired() below (bpf_ktime_get_coarse_ns(),
+ * i.e. CLOCK_MONOTONIC_COARSE, for every timestamp here): an expired entry counts as absent. The
+ * user-space sweep (loader/kernel/ct_gc.c) deletes expired entries of both tables whose
+ * last_seen_ns did not change since it read them. */
 struct eniaddr_ct_key {
 	__u32 ifindex;
 	__u8  proto;
@@ -369,22 +386,56 @@ enum eniaddr_ct_state {
 	ENIADDR_CT_STATE_COUNT
 };
 
+/* Indexes of the per-direction TCP fields: the initiator's, the responder's. */
+#define ENIADDR_CT_ORIG  0
+#define ENIADDR_CT_REPLY 1
+
 struct eniaddr_ct {
 	__u64 created_ns;   /* of the first packet */
 	__u64 last_seen_ns; /* of the last packet; the GC compares it before deleting */
 	__u64 expires_ns;   /* last_seen_ns + the timeout of the current state */
+	__u64 closed_ns;    /* TCP: closing deadline, written only by the packet that closed the
+			     * flow (RST, second FIN), so no racing packet can extend it; 0: open */
 	__u64 packets;      /* both directions, atomically added */
+	__u32 flags;        /* ENIADDR_CT_F_*, only ever set, with an atomic or */
 	__u8  state;        /* enum eniaddr_ct_state */
 	__u8  origin;       /* enum eniaddr_dir of the first packet */
-	__u8  flags;        /* ENIADDR_CT_F_* */
 	__u8  init_hi;      /* 1: the hi endpoint of the key sent the first packet, 0: lo */
-	__u8  pad[4];
+	__u8  pad;
+	/* TCP sequence window, per direction (ENIADDR_CT_ORIG/REPLY), for the RST check: */
+	__u32 seq_end[2];   /* sequence number after the furthest byte (SYN, FIN count) sent */
+	__u32 ack[2];       /* the last acknowledgement number sent */
+	__u16 win[2];       /* the last window field sent (unscaled) */
+	__u32 pad2;
 };
 
 #define ENIADDR_CT_F_FIN_ORIG    (1u << 0) /* TCP: the initiator sent FIN */
 #define ENIADDR_CT_F_FIN_REPLY   (1u << 1) /* TCP: the responder sent FIN */
 #define ENIADDR_CT_F_REPLIED     (1u << 2) /* a packet in the reply direction was seen */
 #define ENIADDR_CT_F_ORIG_AGAIN  (1u << 3) /* UDP: the initiator sent again after a reply */
+#define ENIADDR_CT_F_RST         (1u << 4) /* TCP: an in-window RST was seen */
+#define ENIADDR_CT_F_SEQ_ORIG    (1u << 5) /* seq_end[ORIG] is known */
+#define ENIADDR_CT_F_SEQ_REPLY   (1u << 6) /* seq_end[REPLY] is known */
+#define ENIADDR_CT_F_ACK_ORIG    (1u << 7) /* ack[ORIG] and win[ORIG] are known */
+#define ENIADDR_CT_F_ACK_REPLY   (1u << 8) /* ack[REPLY] and win[REPLY] are known */
+#define ENIADDR_CT_F_FIN_BOTH    (ENIADDR_CT_F_FIN_ORIG | ENIADDR_CT_F_FIN_REPLY)
+
+/* A TCP flow is closed once a RST or both FINs were seen, whatever a racing writer left in
+ * state: the flags only grow (atomic or). */
+static inline int eniaddr_ct_closed(const struct eniaddr_ct *v)
+{
+	__u32 f = v->flags;
+
+	return (f & ENIADDR_CT_F_RST) || (f & ENIADDR_CT_F_FIN_BOTH) == ENIADDR_CT_F_FIN_BOTH;
+}
+
+/* The one expiry rule of both tables, for the programs and the sweep alike. */
+static inline int eniaddr_ct_expired(const struct eniaddr_ct *v, __u64 now_ns)
+{
+	if (now_ns >= v->expires_ns)
+		return 1;
+	return v->closed_ns && now_ns >= v->closed_ns;
+}
 
 /* ---- eniaddr_attach: what `attach` created, so `detach` removes exactly that ---- */
 enum eniaddr_attach_mode {
@@ -424,7 +475,7 @@ _Static_assert(sizeof(struct eniaddr_frag_key) == 44, "eniaddr_frag_key layout")
 _Static_assert(sizeof(struct eniaddr_frag) == 16, "eniaddr_frag layout");
 _Static_assert(sizeof(struct eniaddr_attach) == 24, "eniaddr_attach layout");
 _Static_assert(sizeof(struct eniaddr_ct_key) == 44, "eniaddr_ct_key layout");
-_Static_assert(sizeof(struct eniaddr_ct) == 40, "eniaddr_ct layout");
+_Static_assert(sizeof(struct eniaddr_ct) == 72, "eniaddr_ct layout");
 _Static_assert(ENIADDR_R_COUNT < 256, "reasons fit the stat key");
 #endif
 
@@ -433,8 +484,10 @@ _Static_assert(ENIADDR_R_COUNT < 256, "reasons fit the stat key");
  * Appended after the original layouts; they are unchanged.
  * A packet leaving ENI X with a source owned by ENI Y goes out of Y (bpf_redirect_neigh). Its
  * next hop on Y's link: the destination itself when it lies in Y's subnet of its family, else
- * that subnet's router (AWS: subnet base + 1). One entry per (slot, ENI, family) the
- * configuration gives a subnet for; without one the kernel's route lookup on Y decides. */
+ * Y's router, learned from the instance's routes (loader/source/routes.h; on AWS the IPv6
+ * router is link-local). bpf_redirect_neigh resolves it on Y, so a link-local router needs no
+ * more than the ifindex of the key. One entry per (slot, ENI, family) with a subnet; without
+ * one the kernel's route lookup on Y decides. */
 #define ENIADDR_MAP_NEXTHOP eniaddr_nexthop /* hash: (slot, ifindex, family) -> subnet, router */
 #define ENIADDR_MAX_NEXTHOPS (ENIADDR_MAX_ENIS * 2 * 2) /* ENIs x families x slots */
 
@@ -450,9 +503,18 @@ struct eniaddr_nexthop_key {
 struct eniaddr_nexthop {
 	__u8  subnet[16];  /* network order, IPv4-mapped, host bits clear */
 	__u8  mask[16];    /* the subnet's mask in the same 128-bit space */
-	__u8  gateway[16]; /* the subnet's router */
+	__u8  gateway[16]; /* the ENI's router (IPv6: often link-local, valid on ifindex's link) */
 	__u32 plen;        /* prefix length in the mapped space (IPv4 /24 = 120), for status */
-	__u32 flags;       /* reserved, 0 */
+	__u32 origin;      /* enum eniaddr_nh_origin: where the loader found the router */
+};
+
+/* Where the router of an eniaddr_nexthop entry came from. A redirect through a GUESS router is
+ * counted as REDIRECT_GUESS instead of REDIRECT, so guessing shows in the metrics. */
+enum eniaddr_nh_origin {
+	ENIADDR_NH_GUESS  = 0, /* the subnet's base + 1: nothing better was known */
+	ENIADDR_NH_ROUTE  = 1, /* the default route on the ENI's interface (any table) */
+	ENIADDR_NH_NEIGH  = 2, /* a router in the IPv6 neighbour table of the interface */
+	ENIADDR_NH_CONFIG = 3, /* "router" / "router6" of the native configuration */
 };
 
 #ifndef __cplusplus

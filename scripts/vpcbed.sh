@@ -12,10 +12,10 @@
 # Topology (NAME-* are network namespaces; only documentation address ranges are used):
 #
 #   NAME-coff 203.0.113.5 ---- coff [NAME-vpc: router, forwarding on] 203.0.113.1
-#                                    br-a 192.0.2.1 ------- con ---- NAME-con 192.0.2.50
+#                                    br-a 192.0.2.1 fe80::a:1 --- con ---- NAME-con 192.0.2.50
 #                                      |- inst-eth0 ===== eth0 -.
 #                                      |- inst-eth1 ===== eth1 -+- NAME-inst   (same-subnet)
-#                                    br-b 198.51.100.1            |
+#                                    br-b 198.51.100.1 fe80::b:1  |
 #                                      '- inst-eth1 ===== eth1 -'              (two-subnets)
 #
 # The VPC's source/destination check is an nftables netdev table in NAME-vpc: one ingress chain
@@ -23,6 +23,14 @@
 # egress chain drops unicast frames delivered to an ENI for an address it does not own (counter
 # dst_<eni>). ARP and neighbour discovery pass. The instance routes with the plain main table (one
 # default route, via eth0): that is the asymmetric-routing problem eniaddr-bpf fixes.
+#
+# Routers as on EC2: IPv4 at the subnet's base + 1 (what DHCP gives), IPv6 only at a link-local
+# address (what router advertisements give); nothing answers for subnet::1. Each ENI has its
+# default routes as amazon-ec2-net-utils (systemd-networkd) installs them: eth0's in the main
+# table (proto dhcp / proto ra), eth1's in table 10001 -- but without its `from ADDR lookup`
+# rules, so the main table still sends eth1's replies out of eth0. networkd handles RAs itself
+# and installs the routes `proto ra` in each ENI's table; so does this script, directly (radvd
+# would rely on the kernel's RA handling, which puts every ENI's default route in the main table).
 #
 # Nothing here touches the root namespace: links are created with `ip -n NS`.
 set -eu
@@ -35,10 +43,10 @@ all          eth0  br-a    192.0.2.0/24     2001:db8:a::/64  192.0.2.10 192.0.2.
 same-subnet  eth1  br-a    192.0.2.0/24     2001:db8:a::/64  192.0.2.20 192.0.2.21 2001:db8:a::20 2001:db8:a::21
 two-subnets  eth1  br-b    198.51.100.0/24  2001:db8:b::/64  198.51.100.20 198.51.100.21 2001:db8:b::20 2001:db8:b::21
 '
-#   bridge  router v4       router v6
+#   bridge  router v4        router v6 (link-local)
 ROUTER_TABLE='
-br-a    192.0.2.1/24     2001:db8:a::1/64
-br-b    198.51.100.1/24  2001:db8:b::1/64
+br-a    192.0.2.1/24     fe80::a:1/64
+br-b    198.51.100.1/24  fe80::b:1/64
 '
 CON_V4=192.0.2.50/24
 CON_V6=2001:db8:a::50/64
@@ -101,6 +109,11 @@ nsctl() {
 	local ns=$1
 	shift
 	ip netns exec "$ns" sysctl -q -w "$@" >/dev/null
+}
+
+# A router address of a bridge without its length: router_of BRIDGE COLUMN (2: IPv4, 3: IPv6).
+router_of() {
+	echo "$ROUTER_TABLE" | awk -v b="$1" -v c="$2" '$1 == b { sub(/\/.*/, "", $c); print $c }'
 }
 
 # Address with the prefix length of its subnet ("192.0.2.0/24" -> "/24").
@@ -214,9 +227,16 @@ cmd_up() {
 		[ -n "$br" ] || continue
 		bridges "$variant" | grep -qx "$br" || continue
 		ip -n "$name-vpc" link add "$br" type bridge forward_delay 0 stp_state 0 mcast_snooping 0
+		# Only the router's chosen link-local address (no EUI-64 one besides it).
+		nsctl "$name-vpc" "net.ipv6.conf.$br.addr_gen_mode=1"
 		addr_add "$name-vpc" "$br" "$r4"
 		addr_add "$name-vpc" "$br" "$r6"
 		ip -n "$name-vpc" link set "$br" up
+		# The subnet's IPv6 prefix is on-link without the router holding an address in it.
+		eni_rows "$variant" | awk -v b="$br" '$2 == b { print $4 }' | sort -u |
+			while read -r sub6; do
+				ip -n "$name-vpc" -6 route add "$sub6" dev "$br"
+			done
 	done <<<"$ROUTER_TABLE"
 
 	# The instance: ARP answered only for the ENI's own addresses, as ENIs do.
@@ -240,9 +260,15 @@ cmd_up() {
 		done
 		ip -n "$name-inst" link set "$eni" up
 	done < <(eni_rows "$variant")
-	# The main table only: one default route per family, via eth0. No policy routing.
-	ip -n "$name-inst" route add default via "$(echo "$ROUTER_TABLE" | awk '$1 == "br-a" { sub(/\/.*/, "", $2); print $2 }')" dev eth0
-	ip -n "$name-inst" -6 route add default via "$(echo "$ROUTER_TABLE" | awk '$1 == "br-a" { sub(/\/.*/, "", $3); print $3 }')" dev eth0
+	# Default routes: eth0's in the main table, eth1's in table 10001 (no rule uses it).
+	while read -r eni bridge sub4 sub6 addrs; do
+		table=main
+		[ "$eni" = eth0 ] || table=$((10000 + ${eni#eth}))
+		ip -n "$name-inst" route add default via "$(router_of "$bridge" 2)" dev "$eni" \
+			proto dhcp table "$table"
+		ip -n "$name-inst" -6 route add default via "$(router_of "$bridge" 3)" dev "$eni" \
+			proto ra table "$table"
+	done < <(eni_rows "$variant")
 
 	# On-subnet client, on subnet A.
 	ip -n "$name-vpc" link add con type veth peer name eth0 netns "$name-con"
@@ -250,8 +276,8 @@ cmd_up() {
 	addr_add "$name-con" eth0 "$CON_V4"
 	addr_add "$name-con" eth0 "$CON_V6"
 	ip -n "$name-con" link set eth0 up
-	ip -n "$name-con" route add default via 192.0.2.1
-	ip -n "$name-con" -6 route add default via 2001:db8:a::1
+	ip -n "$name-con" route add default via "$(router_of br-a 2)"
+	ip -n "$name-con" -6 route add default via "$(router_of br-a 3)" dev eth0 proto ra
 
 	# Off-subnet client, one routed hop away.
 	ip -n "$name-vpc" link add coff type veth peer name eth0 netns "$name-coff"

@@ -9,6 +9,7 @@
  * the fastest of TRIALS runs (the one least disturbed by the rest of the machine). Prints a Markdown table; tests/bench.sh writes it to BENCHMARKS.md.
  */
 #include <arpa/inet.h>
+#include <linux/pkt_cls.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -153,6 +154,29 @@ static int build(struct pkt *p, const char *src, const char *dst, int dport, uin
 	return err;
 }
 
+/* Runs p (a client's ACK from src to dst:dport) through xdp_ingress once, and with confirm the
+ * server's answer through tc_egress, so the flow moves to the confirmed table. */
+static int start_flow(const struct pkt *p, const char *src, const char *dst, int dport,
+		      bool confirm)
+{
+	struct pkt_spec spec = { .src = dst, .dst = src, .proto = IPPROTO_TCP,
+				 .sport = (uint16_t)dport, .dport = 40000, .payload = 18 };
+	struct pkt reply;
+	__u32 ret;
+	int err = fixture_run(fx.skel->progs.xdp_ingress, p, fx.ifindex[0], &ret);
+
+	if (err || !confirm)
+		return err;
+	err = pkt_build(&reply, &spec);
+	if (!err) {
+		reply.data[reply.off[PKT_L_L4] + TCP_FLAGS_OFF] = TCP_ACK;
+		err = fixture_run(fx.skel->progs.tc_egress, &reply, fx.ifindex[0], &ret);
+	}
+	if (!err && ret != (__u32)TC_ACT_UNSPEC)
+		err = -EPROTO;
+	return err;
+}
+
 /* The linear-scan comparison: the same rules as SPREAD_BOTH, scanned one by one; the packet
  * matches the last rule. Returns the fastest ns, or 0 when it could not run. */
 static __u32 linear_ns(int n_rules, const struct pkt *p)
@@ -188,23 +212,25 @@ struct row {
 	enum spread spread;
 	bool match;   /* the packet matches the last rule (pass) or none (drop) */
 	bool tracked; /* an ACK of a tracked flow: answered by the connection table */
+	bool confirm; /* the flow was answered first: it sits in the confirmed table */
 };
 
 int main(void)
 {
 	static const struct row rows[] = {
-		{ "allowed, 1 rule",       1,    1, SPREAD_BOTH, true, false },
-		{ "allowed, 10 rules",     10,   1, SPREAD_BOTH, true, false },
-		{ "allowed, 100 rules",    100,  1, SPREAD_BOTH, true, false },
-		{ "allowed, 1000 rules",   1000, 1, SPREAD_BOTH, true, false },
-		{ "allowed, 1000 rules: 1000 ports, one source", 1000, 1, SPREAD_PORTS, true, false },
-		{ "allowed, 1000 rules: 1000 sources, one port", 1000, 1, SPREAD_SOURCES, true, false },
-		{ "no_rule drop, 1 rule",  1,    1, SPREAD_BOTH, false, false },
-		{ "no_rule drop, 1000 rules", 1000, 1, SPREAD_BOTH, false, false },
-		{ "allowed, 1000 addresses", 1, 1000, SPREAD_BOTH, true, false },
-		{ "allowed, 8000 addresses", 1, 8000, SPREAD_BOTH, true, false },
-		{ "tracked flow (ct_established), 1 rule", 1, 1, SPREAD_BOTH, true, true },
-		{ "tracked flow (ct_established), 1000 rules", 1000, 1, SPREAD_BOTH, true, true },
+		{ "allowed, 1 rule",       1,    1, SPREAD_BOTH, true, false, false },
+		{ "allowed, 10 rules",     10,   1, SPREAD_BOTH, true, false, false },
+		{ "allowed, 100 rules",    100,  1, SPREAD_BOTH, true, false, false },
+		{ "allowed, 1000 rules",   1000, 1, SPREAD_BOTH, true, false, false },
+		{ "allowed, 1000 rules: 1000 ports, one source", 1000, 1, SPREAD_PORTS, true, false, false },
+		{ "allowed, 1000 rules: 1000 sources, one port", 1000, 1, SPREAD_SOURCES, true, false, false },
+		{ "no_rule drop, 1 rule",  1,    1, SPREAD_BOTH, false, false, false },
+		{ "no_rule drop, 1000 rules", 1000, 1, SPREAD_BOTH, false, false, false },
+		{ "allowed, 1000 addresses", 1, 1000, SPREAD_BOTH, true, false, false },
+		{ "allowed, 8000 addresses", 1, 8000, SPREAD_BOTH, true, false, false },
+		{ "tracked flow (ct_established), 1 rule", 1, 1, SPREAD_BOTH, true, true, true },
+		{ "tracked flow (ct_established), 1000 rules", 1000, 1, SPREAD_BOTH, true, true, true },
+		{ "unconfirmed flow (no reply yet), 1 rule", 1, 1, SPREAD_BOTH, true, true, false },
 	};
 	static const char *const devs[] = { "a0" };
 	struct bench_pass *base = NULL;
@@ -245,6 +271,12 @@ int main(void)
 		err = build(&p, src, r->n_addrs > 1 ? "10.200.0.5" : "192.0.2.1",
 			    !r->match ? 999 : r->spread == SPREAD_SOURCES ? 1000 : 1000 + last,
 			    r->tracked ? TCP_ACK : TCP_RST);
+		/* A tracked row's flow: its first packet meets the rules, its reply (tc_egress)
+		 * confirms it. */
+		if (!err && r->tracked)
+			err = start_flow(&p, src, r->n_addrs > 1 ? "10.200.0.5" : "192.0.2.1",
+					 !r->match ? 999 : r->spread == SPREAD_SOURCES ? 1000 : 1000 + last,
+					 r->confirm);
 		want.reason = !r->match ? ENIADDR_R_NO_RULE :
 			      r->tracked ? ENIADDR_R_CT_ESTABLISHED : ENIADDR_R_ALLOWED;
 		want.action = r->match ? ENIADDR_ACT_PASS : ENIADDR_ACT_DROP;

@@ -10,15 +10,21 @@
  * udp_stream 179, icmp 17, other 599.
  *
  *   ENI A (veth a0, enforce)   10.1.1.10, 2001:db8:1::10        in POL_IN,   out POL_OUT
- *                              10.1.1.20 UNTRACKED_TCP|UDP        in POL_OPEN, out POL_OPEN_OUT
+ *                              10.1.1.20 both directions open     in POL_OPEN, out POL_OPEN_OUT
  *                              10.1.1.21 (same policies, tracked) in POL_OPEN, out POL_OPEN_OUT
+ *                              10.1.1.30, 2001:db8:1::30 (outbound open)
+ *                                                                in POL_WEB,  out POL_OPEN_OUT
  *   ENI B (veth b0, enforce)   10.1.2.10                        in POL_IN,   out POL_OUT
  *   ENI C (veth b1, AUDIT)     10.1.3.10                        in POL_IN,   out POL_OUT
+ *   ENI U (veth a1, enforce, source/dest check OFF: a NAT or router ENI), no address,
+ *                                                                in POL_IN,   out POL_OUT
+ *   A, B and C have the check on.
  *
  *   POL_IN       tcp 80, udp 53, icmp echo request, icmpv6 echo request, GRE (47): from anywhere
  *   POL_OUT      tcp 443, udp 53, icmp echo request, icmpv6 echo request, GRE: to anywhere
  *   POL_OPEN     tcp 0-65535 and udp 0-65535 from 0.0.0.0/0
- *   POL_OPEN_OUT tcp 0-65535 and udp 0-65535 and icmp echo request to 0.0.0.0/0
+ *   POL_OPEN_OUT tcp 0-65535 and udp 0-65535 and icmp echo request to 0.0.0.0/0 and ::/0
+ *   POL_WEB      tcp 443 from 0.0.0.0/0 and ::/0 (bit 0); tcp 22 from 203.0.113.1/32 (bit 1)
  *
  * A case is one packet: the program (ingress or egress), the ENI, the frame (TCP flags, echo
  * identifier and an ICMP error's embedded packet written over the builder's), the reason whose
@@ -57,6 +63,10 @@ enum eni_id { ENI_A, ENI_B, ENI_C, ENI_U, ENI_COUNT };
 #define POL_OUT      2u
 #define POL_OPEN     3u
 #define POL_OPEN_OUT 4u
+#define POL_WEB      5u
+
+#define OPEN_OUT  (ENIADDR_ADDR_F_OUT_OPEN_TCP | ENIADDR_ADDR_F_OUT_OPEN_UDP)
+#define OPEN_BOTH (ENIADDR_ADDR_F_IN_OPEN_TCP | ENIADDR_ADDR_F_IN_OPEN_UDP | OPEN_OUT)
 
 #define PEER   "198.51.100.7"
 #define PEER2  "198.51.100.8"
@@ -85,6 +95,7 @@ static void put_eni(enum eni_id eni, __u8 mode)
 {
 	struct eniaddr_eni v = {
 		.in_policy = POL_IN, .out_policy = POL_OUT, .mode = mode,
+		.flags = eni == ENI_U ? 0 : ENIADDR_ENI_F_SRC_CHECK, /* U: a NAT / router ENI */
 		.timeouts = { .tcp_established = T_EST, .tcp_syn = T_SYN, .tcp_closing = T_CLOSE,
 			      .udp = T_UDP, .udp_stream = T_STREAM, .icmp = T_ICMP,
 			      .other = T_OTHER },
@@ -123,8 +134,9 @@ static void put_owners(void)
 {
 	put_owner("10.1.1.10", ENI_A, POL_IN, POL_OUT, ENIADDR_ADDR_F_PRIMARY);
 	put_owner("2001:db8:1::10", ENI_A, POL_IN, POL_OUT, 0);
-	put_owner("10.1.1.20", ENI_A, POL_OPEN, POL_OPEN_OUT,
-		  ENIADDR_ADDR_F_UNTRACKED_TCP | ENIADDR_ADDR_F_UNTRACKED_UDP);
+	put_owner("10.1.1.20", ENI_A, POL_OPEN, POL_OPEN_OUT, OPEN_BOTH);
+	put_owner("10.1.1.30", ENI_A, POL_WEB, POL_OPEN_OUT, OPEN_OUT);
+	put_owner("2001:db8:1::30", ENI_A, POL_WEB, POL_OPEN_OUT, OPEN_OUT);
 	put_owner("10.1.1.21", ENI_A, POL_OPEN, POL_OPEN_OUT, 0);
 	put_owner("10.1.2.10", ENI_B, POL_IN, POL_OUT, ENIADDR_ADDR_F_PRIMARY);
 	put_owner("10.1.3.10", ENI_C, POL_IN, POL_OUT, ENIADDR_ADDR_F_PRIMARY);
@@ -136,6 +148,7 @@ static void populate(void)
 	put_eni(ENI_A, ENIADDR_MODE_ENFORCE);
 	put_eni(ENI_B, ENIADDR_MODE_ENFORCE);
 	put_eni(ENI_C, ENIADDR_MODE_AUDIT);
+	put_eni(ENI_U, ENIADDR_MODE_ENFORCE);
 	put_owners();
 	put_web_policy(POL_IN);
 	put_web_policy(POL_OUT);
@@ -143,6 +156,12 @@ static void populate(void)
 	fixture_put_l4(&fx, POL_OPEN, IPPROTO_TCP, 0, 0, RULE_BITS(0));
 	fixture_put_l4(&fx, POL_OPEN, IPPROTO_UDP, 0, 0, RULE_BITS(1));
 	fixture_put_src(&fx, POL_OPEN_OUT, "0.0.0.0/0", RULE_BITS(0, 1, 2));
+	fixture_put_src(&fx, POL_OPEN_OUT, "::/0", RULE_BITS(0, 1, 2));
+	fixture_put_src(&fx, POL_WEB, "0.0.0.0/0", RULE_BITS(0));
+	fixture_put_src(&fx, POL_WEB, "::/0", RULE_BITS(0));
+	fixture_put_src(&fx, POL_WEB, ROUTER "/32", RULE_BITS(0, 1));
+	fixture_put_l4(&fx, POL_WEB, IPPROTO_TCP, 443, 16, RULE_BITS(0));
+	fixture_put_l4(&fx, POL_WEB, IPPROTO_TCP, 22, 16, RULE_BITS(1));
 	fixture_put_l4(&fx, POL_OPEN_OUT, IPPROTO_TCP, 0, 0, RULE_BITS(0));
 	fixture_put_l4(&fx, POL_OPEN_OUT, IPPROTO_UDP, 0, 0, RULE_BITS(1));
 	fixture_put_l4(&fx, POL_OPEN_OUT, IPPROTO_ICMP, 8 << 8, 8, RULE_BITS(2));
@@ -154,6 +173,7 @@ static void ct_clear(void)
 	struct err e = {};
 
 	assert_int_equal(ct_flush(fx.maps.ct, 0, &n, &e), 0);
+	assert_int_equal(ct_flush(fx.maps.ct_new, 0, &n, &e), 0);
 }
 
 /* ---------------------------------------------------------------- running and counting */
@@ -190,6 +210,9 @@ struct step {
 	enum eni_id eni;
 	struct pkt_spec pkt;
 	__u8 tcp_flags;               /* TCP: replaces the builder's SYN */
+	__u32 seq, ack;               /* TCP: 0 keeps the builder's (seq 1, ack 0) */
+	__u16 win;                    /* TCP: window field */
+	__u16 payload;                /* TCP: payload bytes */
 	__u16 icmp_id;                /* ICMP echo: identifier */
 	const struct pkt_spec *inner; /* ICMP error: the embedded packet, from its IP header on */
 	__u16 inner_keep;             /* bytes of it embedded (0: all) */
@@ -206,6 +229,8 @@ static int build(const struct step *s, struct pkt *p)
 	size_t n = 0;
 	int rc;
 
+	if (s->payload)
+		spec.payload = s->payload;
 	if (s->inner) {
 		rc = pkt_build(&in, s->inner);
 		if (rc)
@@ -225,8 +250,18 @@ static int build(const struct step *s, struct pkt *p)
 		return rc;
 	if (s->inner)
 		memcpy(p->data + p->off[PKT_L_PAYLOAD], in.data + in.off[PKT_L_IP], n);
-	if (spec.proto == IPPROTO_TCP && p->off[PKT_L_L4] != SIZE_MAX)
-		p->data[p->off[PKT_L_L4] + 13] = s->tcp_flags;
+	if (spec.proto == IPPROTO_TCP && p->off[PKT_L_L4] != SIZE_MAX) {
+		__u8 *th = p->data + p->off[PKT_L_L4];
+		__u32 seq = htonl(s->seq), ack = htonl(s->ack);
+		__u16 win = htons(s->win);
+
+		th[13] = s->tcp_flags;
+		if (s->seq)
+			memcpy(th + 4, &seq, 4);
+		if (s->ack)
+			memcpy(th + 8, &ack, 4);
+		memcpy(th + 14, &win, 2);
+	}
 	if ((spec.proto == IPPROTO_ICMP || spec.proto == IPPROTO_ICMPV6) &&
 	    p->off[PKT_L_L4] != SIZE_MAX) {
 		p->data[p->off[PKT_L_L4] + 4] = (__u8)(s->icmp_id >> 8);
@@ -257,11 +292,34 @@ static __u8 key_of(const struct step *s, struct eniaddr_ct_key *k)
 	return ct_key_make(k, (__u32)fx.ifindex[s->eni], p->proto, src, sport, dst, dport);
 }
 
-/* The entry of the step's flow: 0 and *v, or -ENOENT. */
-static int flow_entry(const struct step *s, struct eniaddr_ct_key *k, struct eniaddr_ct *v)
+/* The entry of the step's flow in either table: 0 and *v (*confirmed: in eniaddr_ct), or
+ * -ENOENT. */
+static int flow_entry_in(const struct step *s, struct eniaddr_ct_key *k, struct eniaddr_ct *v,
+			 bool *confirmed)
 {
 	key_of(s, k);
-	return bpf_map_lookup_elem(fx.maps.ct, k, v) ? -ENOENT : 0;
+	*confirmed = !bpf_map_lookup_elem(fx.maps.ct, k, v);
+	if (*confirmed)
+		return 0;
+	return bpf_map_lookup_elem(fx.maps.ct_new, k, v) ? -ENOENT : 0;
+}
+
+static int flow_entry(const struct step *s, struct eniaddr_ct_key *k, struct eniaddr_ct *v)
+{
+	bool confirmed;
+
+	return flow_entry_in(s, k, v, &confirmed);
+}
+
+/* The entry's deadline (eniaddr_ct_expired: expires_ns, or closed_ns once closed) is last_seen
+ * + secs, within the second the clock may have moved between two packets of a step table. */
+static bool timeout_is(const struct eniaddr_ct *v, __u32 secs)
+{
+	__u64 deadline = v->expires_ns, want = v->last_seen_ns + secs * 1000000000ull;
+
+	if (v->closed_ns && v->closed_ns < deadline)
+		deadline = v->closed_ns;
+	return deadline <= want && deadline + 1000000000ull > want;
 }
 
 static bool is_audit(enum eni_id eni)
@@ -313,12 +371,12 @@ static bool run_step(const struct step *s)
 		}
 		return true;
 	}
-	if (found || v.state != s->state ||
-	    (s->timeout && v.expires_ns - v.last_seen_ns != s->timeout * 1000000000ull)) {
+	if (found || v.state != s->state || (s->timeout && !timeout_is(&v, s->timeout))) {
 		print_error("%s: entry %s, state %s want %s, timeout %lld want %u\n", s->name,
 			    found ? "missing" : "found", found ? "-" : ct_state_name(v.state),
 			    ct_state_name((__u8)s->state),
-			    found ? -1LL : (long long)((v.expires_ns - v.last_seen_ns) / 1000000000ull),
+			    found ? -1LL : (long long)(((v.closed_ns ? v.closed_ns : v.expires_ns) -
+							v.last_seen_ns) / 1000000000ull),
 			    s->timeout);
 		return false;
 	}
@@ -359,6 +417,8 @@ static void run_steps(const struct step *steps, size_t n)
 #define ACK    0x10
 #define FINACK 0x11
 #define RST    0x04
+#define RSTACK 0x14
+#define PSHACK 0x18
 
 #define NEW  ENIADDR_CT_NEW
 #define SYNR ENIADDR_CT_SYN_RECV
@@ -396,9 +456,11 @@ static void test_tcp_inbound(void **state)
 		{ "a bare rst starts nothing", IN(ENI_A), TCP(PEER, 40002, "10.1.1.10", 80, RST),
 		  WANT(ALLOWED, NO_ENTRY, 0) },
 		{ "a mid-stream ack is picked up", IN(ENI_A),
-		  TCP(PEER, 40003, "10.1.1.10", 80, ACK), WANT(ALLOWED, EST, T_EST) },
+		  TCP(PEER, 40003, "10.1.1.10", 80, ACK), WANT(ALLOWED, EST, T_SYN) },
+		{ "its reply confirms it: tcp_established from now on", OUT(ENI_A),
+		  TCP("10.1.1.10", 80, PEER, 40003, ACK), WANT(CT_REPLY, EST, T_EST) },
 		{ "a fin as first packet is half closed", IN(ENI_A),
-		  TCP(PEER, 40004, "10.1.1.10", 80, FINACK), WANT(ALLOWED, CLSG, T_EST) },
+		  TCP(PEER, 40004, "10.1.1.10", 80, FINACK), WANT(ALLOWED, CLSG, T_SYN) },
 		{ "syn in to a port without rule", IN(ENI_A),
 		  TCP(PEER, 40005, "10.1.1.10", 81, SYN), WANT(NO_RULE, NO_ENTRY, 0) },
 	};
@@ -426,7 +488,12 @@ static void test_tcp_outbound(void **state)
 		  TCP(PEER, 443, "10.1.1.10", 50001, FINACK), WANT(CT_REPLY, CLSD, T_CLOSE) },
 		{ "syn out, second connection", OUT(ENI_A),
 		  TCP("10.1.1.10", 50002, PEER, 443, SYN), WANT(ALLOWED, NEW, T_SYN) },
-		{ "rst in", IN(ENI_A), TCP(PEER, 443, "10.1.1.10", 50002, RST),
+		{ "a rst without ack does not answer our syn", IN(ENI_A),
+		  TCP(PEER, 443, "10.1.1.10", 50002, RST), WANT(CT_INVALID, NEW, T_SYN) },
+		{ "a rst acking another sequence number neither", IN(ENI_A),
+		  TCP(PEER, 443, "10.1.1.10", 50002, RSTACK), .ack = 7, WANT(CT_INVALID, NEW, T_SYN) },
+		{ "rst-ack of our syn (seq 1) closes", IN(ENI_A),
+		  TCP(PEER, 443, "10.1.1.10", 50002, RSTACK), .ack = 2,
 		  WANT(CT_REPLY, CLSD, T_CLOSE) },
 		{ "after rst, stragglers still pass", IN(ENI_A),
 		  TCP(PEER, 443, "10.1.1.10", 50002, ACK), WANT(CT_REPLY, CLSD, T_CLOSE) },
@@ -572,6 +639,18 @@ static void test_icmp_errors(void **state)
 		{ "only the RFC 792 minimum embedded (28 bytes)", IN(ENI_A),
 		  ICMP(ROUTER, "10.1.1.10", 3, 1, 0), .inner = &udp_out, .inner_keep = 28,
 		  WANT(CT_RELATED, ANY_STATE, 0) },
+		{ "frag needed (3/4) about a tracked flow", IN(ENI_A),
+		  ICMP(ROUTER, "10.1.1.10", 3, 4, 0), .inner = &udp_out,
+		  WANT(CT_RELATED, ANY_STATE, 0) },
+		{ "frag needed (3/4) about no flow of ours", IN(ENI_A),
+		  ICMP(ROUTER, "10.1.1.10", 3, 4, 0), .inner = &udp_other,
+		  WANT(NO_RULE, ANY_STATE, 0) },
+		{ "v6 packet too big about a tracked flow", IN(ENI_A),
+		  ICMP6(ROUTER6, "2001:db8:1::10", 2, 0, 0), .inner = &tcp6_out,
+		  WANT(CT_RELATED, ANY_STATE, 0) },
+		{ "v6 packet too big about no flow of ours", IN(ENI_A),
+		  ICMP6(ROUTER6, "2001:db8:1::10", 2, 0, 0), .inner = &tcp6_other,
+		  WANT(NO_RULE, ANY_STATE, 0) },
 		{ "embedded header cut (24 bytes)", IN(ENI_A), ICMP(ROUTER, "10.1.1.10", 3, 1, 0),
 		  .inner = &udp_out, .inner_keep = 24, WANT(NO_RULE, ANY_STATE, 0) },
 		{ "about a flow we do not track", IN(ENI_A), ICMP(PEER, "10.1.1.10", 3, 3, 0),
@@ -611,6 +690,94 @@ static void test_icmp_errors(void **state)
 		  WANT(EGRESS_NO_RULE, ANY_STATE, 0) },
 		{ "its errors changed nothing in the flow", OUT(ENI_A),
 		  UDP("10.1.1.10", 5100, PEER, 53), WANT(CT_ESTABLISHED, NEW, T_UDP) },
+	};
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(steps);
+}
+
+/* A RST closes a flow only inside its sequence window: a blind one changes nothing. */
+static void test_rst_window(void **state)
+{
+#define OUTC(f) TCP("10.1.1.10", 50100, PEER, 443, f)
+#define INC(f)  TCP(PEER, 443, "10.1.1.10", 50100, f)
+	static const struct step steps[] = {
+		{ "syn out, seq 1000", OUT(ENI_A), OUTC(SYN), .seq = 1000,
+		  WANT(ALLOWED, NEW, T_SYN) },
+		{ "syn-ack in, seq 5000", IN(ENI_A), INC(SYNACK), .seq = 5000, .ack = 1001,
+		  .win = 1000, WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "ack out: confirmed", OUT(ENI_A), OUTC(ACK), .seq = 1001, .ack = 5001,
+		  .win = 2000, WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "100 bytes in", IN(ENI_A), INC(PSHACK), .seq = 5001, .ack = 1001, .win = 1000,
+		  .payload = 100, WANT(CT_REPLY, EST, T_EST) },
+		{ "blind rst in, 100000 past our window", IN(ENI_A), INC(RST), .seq = 105001,
+		  WANT(CT_INVALID, EST, T_EST) },
+		{ "blind rst in, below what we acknowledged", IN(ENI_A), INC(RST), .seq = 4000,
+		  WANT(CT_INVALID, EST, T_EST) },
+		{ "the connection goes on", OUT(ENI_A), OUTC(ACK), .seq = 1001, .ack = 5101,
+		  .win = 2000, WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "rst in at the peer's next sequence number closes", IN(ENI_A), INC(RST),
+		  .seq = 5101, WANT(CT_REPLY, CLSD, T_CLOSE) },
+	};
+	static const struct step inside[] = {
+		{ "syn in, seq 7000", IN(ENI_A), TCP(PEER, 40200, "10.1.1.10", 80, SYN),
+		  .seq = 7000, WANT(ALLOWED, NEW, T_SYN) },
+		{ "syn-ack out, seq 9000", OUT(ENI_A), TCP("10.1.1.10", 80, PEER, 40200, SYNACK),
+		  .seq = 9000, .ack = 7001, .win = 500, WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "ack in", IN(ENI_A), TCP(PEER, 40200, "10.1.1.10", 80, ACK), .seq = 7001,
+		  .ack = 9001, .win = 500, WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "rst in, inside our window (7001 + 400)", IN(ENI_A),
+		  TCP(PEER, 40200, "10.1.1.10", 80, RST), .seq = 7401,
+		  WANT(CT_ESTABLISHED, CLSD, T_CLOSE) },
+	};
+#undef OUTC
+#undef INC
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(steps);
+	RUN_STEPS(inside);
+}
+
+/* The link-local services answer only what was asked: the request passes out whatever the
+ * outbound rules say (POL_OUT has neither tcp/80 nor udp/123) and is tracked; its answer is the
+ * flow's reply. An answer nobody asked for meets the rules (test_bpf_ingress.c). */
+static void test_link_local_services(void **state)
+{
+	static const struct step steps[] = {
+		{ "imds syn out", OUT(ENI_A), TCP("10.1.1.10", 50200, "169.254.169.254", 80, SYN),
+		  WANT(FAILSAFE_LINK_LOCAL, NEW, T_SYN) },
+		{ "imds syn-ack in: a reply", IN(ENI_A),
+		  TCP("169.254.169.254", 80, "10.1.1.10", 50200, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "imds ack out", OUT(ENI_A), TCP("10.1.1.10", 50200, "169.254.169.254", 80, ACK),
+		  WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "a syn from imds to :22 is no answer", IN(ENI_A),
+		  TCP("169.254.169.254", 80, "10.1.1.10", 22, SYN), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "time sync request out", OUT(ENI_A), UDP("10.1.1.10", 50201, "169.254.169.123", 123),
+		  WANT(FAILSAFE_LINK_LOCAL, NEW, T_UDP) },
+		{ "time sync answer in", IN(ENI_A), UDP("169.254.169.123", 123, "10.1.1.10", 50201),
+		  WANT(CT_REPLY, EST, T_UDP) },
+		{ "dns query out", OUT(ENI_A), UDP("10.1.1.10", 50202, "169.254.169.253", 53),
+		  WANT(FAILSAFE_LINK_LOCAL, NEW, T_UDP) },
+		{ "dns answer to our query passes", IN(ENI_A),
+		  UDP("169.254.169.253", 53, "10.1.1.10", 50202), WANT(CT_REPLY, EST, T_UDP) },
+		{ "dns answer to a port that asked nothing", IN(ENI_A),
+		  UDP("169.254.169.253", 53, "10.1.1.10", 50203), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "v6 dns query out", OUT(ENI_A), UDP("2001:db8:1::10", 50204, "fd00:ec2::253", 53),
+		  WANT(FAILSAFE_LINK_LOCAL, NEW, T_UDP) },
+		{ "v6 dns answer in", IN(ENI_A), UDP("fd00:ec2::253", 53, "2001:db8:1::10", 50204),
+		  WANT(CT_REPLY, EST, T_UDP) },
+		{ "tcp/80 to the dns address is no service", OUT(ENI_A),
+		  TCP("10.1.1.10", 50205, "169.254.169.253", 80, SYN),
+		  WANT(EGRESS_NO_RULE, NO_ENTRY, 0) },
+		{ "an untracked address's imds request is tracked all the same", OUT(ENI_A),
+		  TCP("10.1.1.20", 50206, "169.254.169.254", 80, SYN),
+		  WANT(FAILSAFE_LINK_LOCAL, NEW, T_SYN) },
+		{ "and its answer is a reply", IN(ENI_A),
+		  TCP("169.254.169.254", 80, "10.1.1.20", 50206, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
 	};
 
 	(void)state;
@@ -716,14 +883,100 @@ static void test_untracked(void **state)
 	put_owners();
 }
 
+/* AWS's own example, per rule: inbound tcp/443 from 0.0.0.0/0 (and ::/0) with outbound all to
+ * there is untracked, tcp/22 from one /32 on the same address is tracked; removing the 443 rule
+ * cuts its flows at once, the SSH session lives on. */
+static void test_untracked_per_rule(void **state)
+{
+	static const struct step open[] = {
+		{ "443: syn in from anywhere", IN(ENI_A), TCP(PEER, 42000, "10.1.1.30", 443, SYN),
+		  WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "443: syn-ack out, by the rules", OUT(ENI_A),
+		  TCP("10.1.1.30", 443, PEER, 42000, SYNACK), WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "443: ack in, by the rules", IN(ENI_A), TCP(PEER, 42000, "10.1.1.30", 443, ACK),
+		  WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "v6 443: syn in", IN(ENI_A), TCP(PEER6, 42000, "2001:db8:1::30", 443, SYN),
+		  WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "v6 443: syn-ack out", OUT(ENI_A), TCP("2001:db8:1::30", 443, PEER6, 42000, SYNACK),
+		  WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "22 from the /32: syn in, tracked", IN(ENI_A),
+		  TCP(ROUTER, 42001, "10.1.1.30", 22, SYN), WANT(ALLOWED, NEW, T_SYN) },
+		{ "22: syn-ack out", OUT(ENI_A), TCP("10.1.1.30", 22, ROUTER, 42001, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "22: ack in", IN(ENI_A), TCP(ROUTER, 42001, "10.1.1.30", 22, ACK),
+		  WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "443 from the /32 too: the 0.0.0.0/0 rule permits it, untracked", IN(ENI_A),
+		  TCP(ROUTER, 42002, "10.1.1.30", 443, SYN), WANT(ALLOWED, NO_ENTRY, 0) },
+		{ "outbound to 443 elsewhere: inbound is not open, tracked", OUT(ENI_A),
+		  TCP("10.1.1.30", 42003, PEER, 443, SYN), WANT(ALLOWED, NEW, T_SYN) },
+	};
+	static const struct step removed[] = {
+		{ "443 rule gone: its flow is cut", IN(ENI_A),
+		  TCP(PEER, 42000, "10.1.1.30", 443, ACK), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "443 rule gone: v6 too", IN(ENI_A),
+		  TCP(PEER6, 42000, "2001:db8:1::30", 443, ACK), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "the tracked ssh session lives on", IN(ENI_A),
+		  TCP(ROUTER, 42001, "10.1.1.30", 22, ACK), WANT(CT_ESTABLISHED, EST, T_EST) },
+	};
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(open);
+	/* What a publish without the 443 rule writes: 22 from the /32 only. */
+	fixture_put_src(&fx, POL_WEB, "0.0.0.0/0", RULE_BITS(-1));
+	fixture_put_src(&fx, POL_WEB, "::/0", RULE_BITS(-1));
+	fixture_put_src(&fx, POL_WEB, ROUTER "/32", RULE_BITS(1));
+	RUN_STEPS(removed);
+	fixture_put_src(&fx, POL_WEB, "0.0.0.0/0", RULE_BITS(0));
+	fixture_put_src(&fx, POL_WEB, "::/0", RULE_BITS(0));
+	fixture_put_src(&fx, POL_WEB, ROUTER "/32", RULE_BITS(0, 1));
+}
+
+/* An ENI with the source/dest check off forwards for addresses no ENI owns: such transit
+ * packets meet that ENI's groups both ways and are tracked under it; an ENI with the check on
+ * still drops them, and ownership still decides for the instance's own addresses. */
+static void test_transit(void **state)
+{
+#define CLIENT "10.0.2.5"
+	static const struct step steps[] = {
+		{ "transit syn in on u, allowed by its group", IN(ENI_U),
+		  TCP(CLIENT, 40300, PEER, 80, SYN), WANT(ALLOWED, NEW, T_SYN) },
+		{ "its syn-ack leaves u: a reply", OUT(ENI_U), TCP(PEER, 80, CLIENT, 40300, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "ack in: established, tracked under u", IN(ENI_U),
+		  TCP(CLIENT, 40300, PEER, 80, ACK), WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "transit no inbound rule allows", IN(ENI_U), TCP(CLIENT, 40301, PEER, 81, SYN),
+		  WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "transit out of u, allowed by its outbound rule", OUT(ENI_U),
+		  TCP(CLIENT, 40302, PEER, 443, SYN), WANT(ALLOWED, NEW, T_SYN) },
+		{ "its answer comes back in on u", IN(ENI_U), TCP(PEER, 443, CLIENT, 40302, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "transit out, no outbound rule allows", OUT(ENI_U),
+		  TCP(CLIENT, 40303, PEER, 444, SYN), WANT(EGRESS_NO_RULE, NO_ENTRY, 0) },
+		{ "the same transit on a (check on) is not owned", IN(ENI_A),
+		  TCP(CLIENT, 40304, PEER, 80, SYN), WANT(NOT_OWNED, NO_ENTRY, 0) },
+		{ "leaving a (check on) it is spoofed", OUT(ENI_A),
+		  TCP(CLIENT, 40305, PEER, 443, SYN), WANT(SPOOFED_SOURCE, NO_ENTRY, 0) },
+		{ "a's own address arriving on u is a's, not transit", IN(ENI_U),
+		  TCP(PEER, 40306, "10.1.1.10", 80, SYN), WANT(WRONG_ENI, ANY_STATE, 0) },
+	};
+#undef CLIENT
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(steps);
+}
+
 static void set_expiry(const struct step *s, __u64 expires_ns)
 {
 	struct eniaddr_ct_key k;
 	struct eniaddr_ct v;
+	bool confirmed;
 
-	assert_int_equal(flow_entry(s, &k, &v), 0);
+	assert_int_equal(flow_entry_in(s, &k, &v, &confirmed), 0);
 	v.expires_ns = expires_ns;
-	assert_int_equal(bpf_map_update_elem(fx.maps.ct, &k, &v, BPF_EXIST), 0);
+	assert_int_equal(bpf_map_update_elem(confirmed ? fx.maps.ct : fx.maps.ct_new, &k, &v,
+					     BPF_EXIST), 0);
 }
 
 /* Expiry is decided by the programs: an expired entry is absent, deleted, and replaced when a
@@ -848,6 +1101,36 @@ static bool has_entry(const struct step *s)
 
 /* The sweep deletes expired entries, keeps live ones, and keeps an entry a packet revived
  * between its two reads. flush empties one ENI or all. */
+/* ct_gc_sweep_all sweeps the confirmed table too (nothing else gives its room back), and an
+ * entry closed by a RST or two FINs expires at closed_ns even if a racing packet left the
+ * long established expiry in expires_ns. */
+static void test_gc_both_tables(void)
+{
+	struct eniaddr_ct_key k = { .ifindex = 0xfffffff1u, .proto = IPPROTO_TCP };
+	__u64 now = ct_now_ns();
+	struct eniaddr_ct live = { .last_seen_ns = now, .expires_ns = now + 3600ull * 1000000000ull };
+	struct eniaddr_ct old = live, closed = live;
+	struct ct_gc_stats st = {};
+	struct err e = {};
+
+	old.expires_ns = now - 1;
+	closed.flags = ENIADDR_CT_F_FIN_BOTH;
+	closed.closed_ns = now - 1;
+	k.port_lo = 1;
+	assert_int_equal(bpf_map_update_elem(fx.maps.ct, &k, &old, BPF_NOEXIST), 0);
+	k.port_lo = 2;
+	assert_int_equal(bpf_map_update_elem(fx.maps.ct, &k, &closed, BPF_NOEXIST), 0);
+	k.port_lo = 3;
+	assert_int_equal(bpf_map_update_elem(fx.maps.ct, &k, &live, BPF_NOEXIST), 0);
+	k.port_lo = 4;
+	assert_int_equal(bpf_map_update_elem(fx.maps.ct_new, &k, &old, BPF_NOEXIST), 0);
+	assert_int_equal(ct_gc_sweep_all(&fx.maps, now, &st, &e), 0);
+	assert_int_equal(st.scanned, 4);
+	assert_int_equal(st.deleted, 3);
+	k.port_lo = 3;
+	assert_int_equal(bpf_map_delete_elem(fx.maps.ct, &k), 0); /* only the live one stayed */
+}
+
 static void test_gc_and_flush(void **state)
 {
 	struct step f1 = udp_flow(5601), f2 = udp_flow(5602), f3 = udp_flow(5603);
@@ -867,14 +1150,14 @@ static void test_gc_and_flush(void **state)
 	set_expiry(&f1, now - 1);
 	set_expiry(&f2, now - 1);
 
-	assert_int_equal(ct_gc_collect(fx.maps.ct, now, &expired, &scanned, &e), 0);
+	assert_int_equal(ct_gc_collect(fx.maps.ct_new, now, &expired, &scanned, &e), 0);
 	assert_int_equal(scanned, 4);
 	assert_int_equal(expired.v.n, 2);
 	/* f2's next packet arrives between the sweep's two reads: the program finds the expired
 	 * entry, drops it, and the rule creates a new one. */
 	f2_again.name = "f2 again";
 	assert_true(run_step(&f2_again));
-	assert_int_equal(ct_gc_reap(fx.maps.ct, now, &expired, &st, &e), 0);
+	assert_int_equal(ct_gc_reap(fx.maps.ct_new, now, &expired, &st, &e), 0);
 	VEC_FREE(&expired.v);
 	assert_int_equal(st.expired, 2);
 	assert_int_equal(st.deleted, 1);
@@ -883,50 +1166,81 @@ static void test_gc_and_flush(void **state)
 	assert_true(has_entry(&f2));
 	assert_true(has_entry(&f3));
 
-	assert_int_equal(ct_gc_sweep(fx.maps.ct, ct_now_ns(), &st, &e), 0);
+	assert_int_equal(ct_gc_sweep(fx.maps.ct_new, ct_now_ns(), &st, &e), 0);
 	assert_int_equal(st.scanned, 3);
 	assert_int_equal(st.deleted, 0);
 	set_expiry(&f3, ct_now_ns() - 1);
-	assert_int_equal(ct_gc_sweep(fx.maps.ct, ct_now_ns(), &st, &e), 0);
+	assert_int_equal(ct_gc_sweep(fx.maps.ct_new, ct_now_ns(), &st, &e), 0);
 	assert_int_equal(st.deleted, 1);
 	assert_false(has_entry(&f3));
 
-	assert_int_equal(ct_flush(fx.maps.ct, (__u32)fx.ifindex[ENI_B], &n, &e), 0);
+	assert_int_equal(ct_flush(fx.maps.ct_new, (__u32)fx.ifindex[ENI_B], &n, &e), 0);
 	assert_int_equal(n, 1);
 	assert_false(has_entry(&on_b));
 	assert_true(has_entry(&f2));
-	assert_int_equal(ct_flush(fx.maps.ct, 0, &n, &e), 0);
+	assert_int_equal(ct_flush(fx.maps.ct_new, 0, &n, &e), 0);
 	assert_int_equal(n, 1);
 	assert_false(has_entry(&f2));
+	test_gc_both_tables();
 }
 
-/* The full-table policy: the table is an LRU, so new flows keep being tracked past its
- * capacity (the least recently used entries go) and none is refused with ct_full. */
+/* An allowed sender floods flows nobody answers (the issue's 20,000 three-packet flows): they
+ * live in the unconfirmed LRU and evict only each other. A confirmed flow keeps working
+ * throughout; once the confirmed table is full, a new flow's confirming reply is refused
+ * (ct_full, counted) and the confirmed flows still pass. */
 static void test_table_full(void **state)
 {
-	struct eniaddr_stat_key full = { .ifindex = (__u32)fx.ifindex[ENI_A],
-					 .reason = ENIADDR_R_CT_FULL,
-					 .dir = ENIADDR_DIR_EGRESS, .action = ENIADDR_ACT_DROP };
-	struct ct_entries all = {};
-	struct err e = {};
+	static const struct step open_q = {
+		"dns query out", OUT(ENI_A), UDP("10.1.1.10", 5353, PEER, 53),
+		WANT(ALLOWED, NEW, T_UDP) };
+	static const struct step answer = {
+		"its answer confirms it", IN(ENI_A), UDP(PEER, 53, "10.1.1.10", 5353),
+		WANT(CT_REPLY, EST, T_UDP) };
+	static const struct step answer_after = {
+		"the confirmed flow still passes", IN(ENI_A), UDP(PEER, 53, "10.1.1.10", 5353),
+		WANT(CT_REPLY, EST, T_UDP) };
+	static const struct step new_q = {
+		"a new query over the allowance goes out", OUT(ENI_A),
+		UDP("10.1.1.10", 5354, PEER, 53), WANT(ALLOWED, NEW, T_UDP) };
+	static const struct step new_answer = {
+		"its answer is refused: the confirmed table is full", IN(ENI_A),
+		UDP(PEER, 53, "10.1.1.10", 5354), WANT(CT_FULL, EST, T_UDP) };
+	struct eniaddr_ct_key k = { .ifindex = 0xfffffff0u, .proto = IPPROTO_UDP };
+	struct eniaddr_ct v = { .expires_ns = ~0ull, .state = ENIADDR_CT_ESTABLISHED };
+	struct eniaddr_ct_key ck;
+	struct eniaddr_ct cv;
+	unsigned int filled = 0;
 	struct pkt p;
 	struct step s;
 	int err;
 
 	(void)state;
 	ct_clear();
-	for (unsigned int i = 0; i < CT_SIZE + 512; i++) {
-		s = udp_flow(10000 + i);
+	assert_true(run_step(&open_q) && run_step(&answer));
+	assert_int_equal(bpf_map_lookup_elem(fx.maps.ct, (key_of(&answer, &ck), &ck), &cv), 0);
+	/* 20,000 allowed flows of three unanswered packets each, from one peer's ports. */
+	for (unsigned int i = 0; i < 20000; i++) {
+		s = (struct step){ "flood", IN(ENI_A), UDP(PEER2, (__u16)(10000 + i), "10.1.1.10", 53),
+				   WANT(ALLOWED, ANY_STATE, 0) };
 		assert_int_equal(build(&s, &p), 0);
-		assert_int_equal(run_prog(TC_OUT, &p, fx.ifindex[ENI_A], &err), 1);
-		assert_int_equal(err, 0);
+		for (int j = 0; j < 3; j++) {
+			assert_int_equal(run_prog(XDP_IN, &p, fx.ifindex[ENI_A], &err), 1);
+			assert_int_equal(err, 0);
+		}
 	}
-	assert_true(has_entry(&s)); /* the newest flow is tracked */
-	assert_int_equal(fixture_stat(&fx, &full).packets, 0);
-	assert_int_equal(ct_read(fx.maps.ct, 0, &all, &e), 0);
-	assert_true(all.v.n <= CT_SIZE);
-	assert_true(all.v.n > CT_SIZE / 2);
-	VEC_FREE(&all.v);
+	assert_true(run_step(&answer_after));
+	/* Fill the confirmed table to its allowance (CT_SIZE) by hand. */
+	while (filled < CT_SIZE + 16) {
+		memcpy(k.addr_lo, &filled, sizeof(filled));
+		if (bpf_map_update_elem(fx.maps.ct, &k, &v, BPF_NOEXIST))
+			break;
+		filled++;
+	}
+	assert_true(filled < CT_SIZE); /* the answered flow holds one place */
+	assert_true(run_step(&new_q) && run_step(&new_answer));
+	key_of(&new_answer, &ck);
+	assert_int_not_equal(bpf_map_lookup_elem(fx.maps.ct, &ck, &cv), 0); /* not confirmed */
+	assert_true(run_step(&answer_after));
 	ct_clear();
 }
 
@@ -953,8 +1267,12 @@ int main(void)
 		cmocka_unit_test(test_udp_and_other),
 		cmocka_unit_test(test_icmp_echo),
 		cmocka_unit_test(test_icmp_errors),
+		cmocka_unit_test(test_rst_window),
+		cmocka_unit_test(test_link_local_services),
 		cmocka_unit_test(test_fragments),
 		cmocka_unit_test(test_untracked),
+		cmocka_unit_test(test_untracked_per_rule),
+		cmocka_unit_test(test_transit),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_eni_isolation),
 		cmocka_unit_test(test_audit_and_tc_ingress),

@@ -10,9 +10,11 @@
  *
  *   ENI A (veth a0, enforce, check on)   10.1.1.10 primary, 10.1.1.11, 2001:db8:1::10,
  *                                        prefixes 10.1.16.0/28, 2001:db8:1:1::/80
- *                                        subnets 10.1.1.0/24 (router .1), 2001:db8:1::/64 (::1)
+ *                                        subnets 10.1.1.0/24 (router .1 from a route),
+ *                                        2001:db8:1::/64 (router fe80::1, link-local, a route)
  *   ENI B (veth b0, enforce, check on)   10.1.2.10 primary, 10.1.2.11, 2001:db8:2::10
- *                                        subnet 10.1.2.0/24 only: no IPv6 next-hop entry
+ *                                        subnet 10.1.2.0/24 only (router .1 only GUESSED):
+ *                                        no IPv6 next-hop entry
  *   ENI C (veth b1, enforce, check OFF)  10.1.3.10
  *   ENI D (veth c0, AUDIT, check on)     10.1.4.10
  *   U     (veth a1)                      not configured
@@ -92,8 +94,9 @@ static void put_allow_all_out(void)
 	fixture_put_l4(&fx, 2, -1, 0, 0, RULE_BITS(0));
 }
 
-/* The subnet of eni in one family, its router at base + 1, as compile_nexthops writes it. */
-static void put_subnet(__u32 slot, enum eni_id eni, const char *text)
+/* The subnet of eni in one family and its router, as compile_nexthops writes them. */
+static void put_subnet(__u32 slot, enum eni_id eni, const char *text, const char *router,
+		       enum eniaddr_nh_origin origin)
 {
 	struct eniaddr_nexthop_key k = { .slot = slot, .ifindex = (__u32)fx.ifindex[eni] };
 	struct eniaddr_nexthop v = { 0 };
@@ -105,8 +108,8 @@ static void put_subnet(__u32 slot, enum eni_id eni, const char *text)
 	for (unsigned int bit = 0; bit < p.plen; bit++)
 		v.mask[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
 	memcpy(v.subnet, p.addr, 16);
-	memcpy(v.gateway, p.addr, 16);
-	v.gateway[15] |= 1;
+	assert_int_equal(ip_addr_parse(router, v.gateway), 0);
+	v.origin = origin;
 	assert_int_equal(bpf_map_update_elem(fx.maps.nexthop, &k, &v, 0), 0);
 }
 
@@ -128,9 +131,9 @@ static void populate(void)
 	put_owner(0, "2001:db8:2::10", ENI_B);
 	put_owner(0, "10.1.3.10", ENI_C);
 	put_owner(0, "10.1.4.10", ENI_D);
-	put_subnet(0, ENI_A, "10.1.1.0/24");
-	put_subnet(0, ENI_A, "2001:db8:1::/64");
-	put_subnet(0, ENI_B, "10.1.2.0/24");
+	put_subnet(0, ENI_A, "10.1.1.0/24", "10.1.1.1", ENIADDR_NH_ROUTE);
+	put_subnet(0, ENI_A, "2001:db8:1::/64", "fe80::1", ENIADDR_NH_ROUTE);
+	put_subnet(0, ENI_B, "10.1.2.0/24", "10.1.2.1", ENIADDR_NH_GUESS);
 	put_allow_all_out();
 
 	/* The inactive slot: must be invisible until a flip. */
@@ -208,6 +211,8 @@ static void run_table(const struct egress_case *cases, size_t n)
 
 #define OK_PASS(r)  UNSPEC, ENIADDR_R_##r, ENIADDR_ACT_PASS
 #define REDIR       REDIRECT, ENIADDR_R_REDIRECT, ENIADDR_ACT_REDIRECT
+/* The same via a router the loader only guessed. */
+#define REDIR_GUESS REDIRECT, ENIADDR_R_REDIRECT_GUESS, ENIADDR_ACT_REDIRECT
 
 /* ---------------------------------------------------------------- cases */
 
@@ -230,6 +235,12 @@ static void test_own_source_continues(void **state)
 		  OK_PASS(ALLOWED) },
 		{ "own source, to a link-local destination", { .src = "10.1.1.10",
 		  .dst = "169.254.169.254", TCP(80) }, ENI_A, OK_PASS(FAILSAFE_LINK_LOCAL) },
+		{ "dhcp renewal to the subnet router", { .src = "10.1.1.10", .dst = "10.1.1.1",
+		  UDP(68, 67) }, ENI_A, OK_PASS(FAILSAFE_DHCP) },
+		{ "dhcp request to the broadcast", { .src = "10.1.1.10",
+		  .dst = "255.255.255.255", UDP(68, 67) }, ENI_A, OK_PASS(FAILSAFE_DHCP) },
+		{ "dhcp ports to any other host: the rules", { .src = "10.1.1.10", .dst = PEER,
+		  UDP(68, 67) }, ENI_A, OK_PASS(ALLOWED) },
 	};
 
 	(void)state;
@@ -240,10 +251,10 @@ static void test_own_source_continues(void **state)
 static void test_other_eni_source_redirected(void **state)
 {
 	static const struct egress_case cases[] = {
-		{ "b's primary leaving a", { .src = "10.1.2.10", .dst = PEER, TCP(40000) }, ENI_A,
-		  REDIR },
+		{ "b's primary leaving a (b's router guessed)", { .src = "10.1.2.10", .dst = PEER,
+		  TCP(40000) }, ENI_A, REDIR_GUESS },
 		{ "b's secondary leaving a", { .src = "10.1.2.11", .dst = PEER, TCP(40000) }, ENI_A,
-		  REDIR },
+		  REDIR_GUESS },
 		{ "b's secondary, on b's subnet", { .src = "10.1.2.11", .dst = "10.1.2.50",
 		  UDP(5353, 40000) }, ENI_A, REDIR },
 		{ "b's v6 leaving a (b has no v6 subnet: kernel route)", { .src = "2001:db8:2::10",
@@ -264,9 +275,9 @@ static void test_other_eni_source_redirected(void **state)
 		  .dst = PEER6, ICMP6(129) }, ENI_B, REDIR },
 		{ "non-first fragment follows its source", { .src = "10.1.2.11", .dst = PEER,
 		  UDP(5353, 40000), .frag = { .on = true, .id = 7, .offset = 1480 } }, ENI_A,
-		  REDIR },
+		  REDIR_GUESS },
 		{ "one vlan tag", { .vlan = { 0x8100 }, .src = "10.1.2.11", .dst = PEER,
-		  TCP(40000) }, ENI_A, REDIR },
+		  TCP(40000) }, ENI_A, REDIR_GUESS },
 	};
 
 	(void)state;
@@ -333,8 +344,8 @@ static void test_source_check(void **state)
 		  OK_PASS(FAILSAFE_LINK_LOCAL) },
 		{ ":: dad solicitation", { .src = "::", .dst = "ff02::1:ff00:10", ICMP6(135) },
 		  ENI_A, OK_PASS(FAILSAFE_ND) },
-		{ "check off: spoofed passes, counted", { .src = "10.9.9.9", .dst = PEER,
-		  TCP(40000) }, ENI_C, UNSPEC, ENIADDR_R_SPOOFED_SOURCE, ENIADDR_ACT_PASS },
+		{ "check off: a forwarded packet meets c's outbound rules", { .src = "10.9.9.9",
+		  .dst = PEER, TCP(40000) }, ENI_C, OK_PASS(ALLOWED) },
 		{ "audit: spoofed passes as audit", { .src = "10.9.9.9", .dst = PEER, TCP(40000) },
 		  ENI_D, UNSPEC, ENIADDR_R_SPOOFED_SOURCE, ENIADDR_ACT_AUDIT },
 	};
@@ -373,7 +384,7 @@ static void test_unreadable_headers(void **state)
 		  .dst = PEER, TCP(40000), CUT(PKT_L_L4, 10) }, ENI_A, SHOT, ENIADDR_R_MALFORMED,
 		  ENIADDR_ACT_DROP },
 		{ "tcp header cut, b's source", { .src = "10.1.2.11", .dst = PEER, TCP(40000),
-		  CUT(PKT_L_L4, 10) }, ENI_A, REDIR },
+		  CUT(PKT_L_L4, 10) }, ENI_A, REDIR_GUESS },
 		{ "tcp header cut, spoofed", { .src = "10.9.9.9", .dst = PEER, TCP(40000),
 		  CUT(PKT_L_L4, 10) }, ENI_A, SHOT, ENIADDR_R_SPOOFED_SOURCE, ENIADDR_ACT_DROP },
 		{ "nine extension headers, b's source", { .src = "2001:db8:2::10", .dst = PEER6,
@@ -402,11 +413,11 @@ static void test_unreadable_headers(void **state)
 		{ "check off: tcp header cut, own source still dropped", { .src = "10.1.3.10",
 		  .dst = PEER, TCP(40000), CUT(PKT_L_L4, 10) }, ENI_C, SHOT, ENIADDR_R_MALFORMED,
 		  ENIADDR_ACT_DROP },
-		{ "check off: nine extension headers, spoofed source passes, counted",
+		{ "check off: nine extension headers, forwarded: cannot be judged by port",
 		  { .src = "2001:db8:3::99", .dst = PEER6, UDP(1, 2), .n_ext = 9, .ext = {
 		  EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8), EXT(60, 8),
-		  EXT(60, 8), EXT(60, 8), EXT(60, 8) } }, ENI_C, UNSPEC, ENIADDR_R_SPOOFED_SOURCE,
-		  ENIADDR_ACT_PASS },
+		  EXT(60, 8), EXT(60, 8), EXT(60, 8) } }, ENI_C, SHOT, ENIADDR_R_EXT_HDR_CAP,
+		  ENIADDR_ACT_DROP },
 	};
 
 	(void)state;
@@ -450,19 +461,23 @@ struct nh_case {
 	enum eni_id out;      /* the device the frame is sent by */
 	enum eni_id owner;    /* where it must be redirected */
 	const char *next_hop; /* the neighbour entry that must appear on owner */
+	enum eniaddr_reason reason; /* counted on out: REDIRECT, or REDIRECT_GUESS */
 };
 
 static const struct nh_case nh_cases[] = {
 	{ "v4, destination on the owner's subnet", "10.1.2.11", "10.1.2.77", ENI_A, ENI_B,
-	  "10.1.2.77" },
-	{ "v4, destination off the subnet: its router", "10.1.2.11", PEER, ENI_A, ENI_B,
-	  "10.1.2.1" },
+	  "10.1.2.77", ENIADDR_R_REDIRECT },
+	{ "v4, destination off the subnet: its guessed router", "10.1.2.11", PEER, ENI_A, ENI_B,
+	  "10.1.2.1", ENIADDR_R_REDIRECT_GUESS },
+	{ "v4, off the subnet: the learned router", "10.1.1.10", PEER, ENI_B, ENI_A, "10.1.1.1",
+	  ENIADDR_R_REDIRECT },
 	{ "v6, destination on the owner's subnet", "2001:db8:1::10", "2001:db8:1::77", ENI_B,
-	  ENI_A, "2001:db8:1::77" },
-	{ "v6, destination off the subnet: its router", "2001:db8:1::10", PEER6, ENI_B, ENI_A,
-	  "2001:db8:1::1" },
+	  ENI_A, "2001:db8:1::77", ENIADDR_R_REDIRECT },
+	/* bpf_redirect_neigh resolves a link-local gateway on the device it sends to. */
+	{ "v6, off the subnet: the link-local router, on the owner", "2001:db8:1::10", PEER6,
+	  ENI_B, ENI_A, "fe80::1", ENIADDR_R_REDIRECT },
 	{ "v6 without a subnet: the owner's connected route", "2001:db8:2::10", "2001:db8:2::99",
-	  ENI_A, ENI_B, "2001:db8:2::99" },
+	  ENI_A, ENI_B, "2001:db8:2::99", ENIADDR_R_REDIRECT },
 };
 
 static int send_frame(int ifindex, const struct pkt *p)
@@ -517,7 +532,7 @@ static void test_next_hop_choice(void **state)
 		struct pkt_spec spec = { .src = c->src, .dst = c->dst, UDP(5353, 40000) };
 		struct eniaddr_stat_key key = {
 			.ifindex = (__u32)fx.ifindex[c->out],
-			.reason = ENIADDR_R_REDIRECT,
+			.reason = (__u16)c->reason,
 			.dir = ENIADDR_DIR_EGRESS,
 			.action = ENIADDR_ACT_REDIRECT,
 		};

@@ -14,6 +14,7 @@
  *   ENI C (veth b1, AUDIT,   policy POL_B)   10.1.3.10
  *   U     (veth a1)                          not configured
  *   slot 1 (inactive): ENI A with 10.1.9.9
+ *   ENI A's IPv4 subnet 10.1.0.0/16, router 10.1.0.1 (eniaddr_nexthop, for the DHCP failsafe)
  *
  *   POL_A   bit 0    tcp 80-443        from 10.0.0.0/8
  *           bit 1    udp 53            from 2001:db8::/32
@@ -70,7 +71,8 @@ static struct bpf_fixture fx;
 
 static void put_eni(__u32 slot, enum eni_id eni, __u32 policy, __u8 mode)
 {
-	struct eniaddr_eni v = { .in_policy = policy, .mode = mode };
+	struct eniaddr_eni v = { .in_policy = policy, .mode = mode,
+				 .flags = ENIADDR_ENI_F_SRC_CHECK };
 
 	fixture_put_eni(&fx, slot, fx.ifindex[eni], &v);
 }
@@ -104,6 +106,7 @@ static void populate(void)
 	put_eni(0, ENI_A, POL_A, ENIADDR_MODE_ENFORCE);
 	put_eni(0, ENI_B, POL_B, ENIADDR_MODE_ENFORCE);
 	put_eni(0, ENI_C, POL_B, ENIADDR_MODE_AUDIT);
+	fixture_put_subnet4(&fx, 0, fx.ifindex[ENI_A], "10.1.0.0/16"); /* router 10.1.0.1 */
 
 	put_owner(0, "10.1.1.10", ENI_A, POL_A, ENIADDR_ADDR_F_PRIMARY);
 	put_owner(0, "10.1.1.11", ENI_A, POL_A, 0);
@@ -227,65 +230,106 @@ static void run_table(const struct ingress_case *cases, size_t n)
 
 /* ---------------------------------------------------------------- cases */
 
+/* Failsafes are endpoints and conversations (bpf/failsafe.h): ND with hop limit 255, MLD from
+ * a link-local sender, DHCP from ENI A's router (10.1.0.1, its subnet 10.1.0.0/16). The link-local
+ * services' answers pass only as replies of a tracked request (test_bpf_conntrack.c): here,
+ * unsolicited, they meet the rules like any packet. PMTU errors about no flow too. */
 static void test_failsafes(void **state)
 {
 	static const struct ingress_case cases[] = {
 		{ "arp request", { .ethertype = ETH_P_ARP }, ENI_A, PASS,
 		  ENIADDR_R_FAILSAFE_ARP, .action = ENIADDR_ACT_PASS, .tc = true },
-		{ "nd router solicitation (133)", { .src = "fe80::1", .dst = "ff02::2",
-		  ICMP6(133, 0) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND, .action = ENIADDR_ACT_PASS, .tc = true },
-		{ "nd neighbor solicitation (135)", { .src = "fe80::1", .dst = "ff02::1:ff00:10",
-		  ICMP6(135, 0) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND, .action = ENIADDR_ACT_PASS },
-		{ "nd redirect (137)", { .src = "fe80::1", .dst = "2001:db8:1::10",
-		  ICMP6(137, 0) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND, .action = ENIADDR_ACT_PASS },
-		{ "icmpv6 132 is not nd", { .src = "fe80::1", .dst = "ff02::1", ICMP6(132, 0) },
-		  ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
-		{ "icmpv6 138 is not nd", { .src = "fe80::1", .dst = "ff02::1", ICMP6(138, 0) },
-		  ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
-		{ "dhcpv4 server to client", { .src = "10.1.0.1", .dst = "255.255.255.255",
-		  UDP(67, 68) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_DHCP, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "nd router solicitation (133), hop limit 255", { .src = "fe80::1",
+		  .dst = "ff02::2", ICMP6(133, 0), .ttl = 255 }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND,
+		  .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "nd neighbor solicitation (135), hop limit 255", { .src = "fe80::1",
+		  .dst = "ff02::1:ff00:10", ICMP6(135, 0), .ttl = 255 }, ENI_A, PASS,
+		  ENIADDR_R_FAILSAFE_ND, .action = ENIADDR_ACT_PASS },
+		{ "nd redirect (137), hop limit 255", { .src = "fe80::1", .dst = "2001:db8:1::10",
+		  ICMP6(137, 0), .ttl = 255 }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND,
+		  .action = ENIADDR_ACT_PASS },
+		{ "nd with hop limit 64 was forwarded: not a failsafe", { .src = "fe80::1",
+		  .dst = "ff02::1:ff00:10", ICMP6(135, 0) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED,
+		  .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "nd advert (136), hop limit 254, to an owned address: the rules", {
+		  .src = SRC6_OUT, .dst = "2001:db8:1::10", ICMP6(136, 0), .ttl = 254 }, ENI_A,
+		  DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "mld query (130) from link-local, hop limit 1", { .src = "fe80::1",
+		  .dst = "ff02::1", ICMP6(130, 0), .ttl = 1 }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND,
+		  .action = ENIADDR_ACT_PASS },
+		{ "mldv2 report (143) from ::, hop limit 1", { .src = "::", .dst = "ff02::16",
+		  ICMP6(143, 0), .ttl = 1 }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND,
+		  .action = ENIADDR_ACT_PASS },
+		{ "mld query with hop limit 64 is not", { .src = "fe80::1", .dst = "ff02::1",
+		  ICMP6(130, 0) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+		{ "mld from a global source is not", { .src = SRC6_IN, .dst = "ff02::1",
+		  ICMP6(130, 0), .ttl = 1 }, ENI_A, DROP, ENIADDR_R_NOT_OWNED,
+		  .action = ENIADDR_ACT_DROP },
+		{ "icmpv6 138 is neither", { .src = "fe80::1", .dst = "ff02::1", ICMP6(138, 0),
+		  .ttl = 255 }, ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+		{ "dhcpv4 from the subnet router to the broadcast", { .src = "10.1.0.1",
+		  .dst = "255.255.255.255", UDP(67, 68) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_DHCP,
+		  .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "dhcpv4 from the subnet router to an owned address", { .src = "10.1.0.1",
+		  .dst = "10.1.1.10", UDP(67, 68) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_DHCP,
+		  .action = ENIADDR_ACT_PASS },
+		{ "dhcpv4 port 67 -> 68 from any other host to an owned address", { .src = SRC_OUT,
+		  .dst = "10.1.1.10", UDP(67, 68) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		  .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "dhcpv4 from a subnet neighbour to the broadcast", { .src = "10.1.0.7",
+		  .dst = "255.255.255.255", UDP(67, 68) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED,
+		  .action = ENIADDR_ACT_DROP },
+		{ "dhcpv4 from the router to an address no eni owns", { .src = "10.1.0.1",
+		  .dst = "10.1.1.99", UDP(67, 68) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED,
+		  .action = ENIADDR_ACT_DROP },
+		{ "dhcpv4 from a's router arriving on b (another subnet)", { .src = "10.1.0.1",
+		  .dst = "255.255.255.255", UDP(67, 68) }, ENI_B, DROP, ENIADDR_R_NOT_OWNED,
+		  .action = ENIADDR_ACT_DROP },
 		{ "dhcpv4 client to server is not", { .src = "10.1.0.1",
 		  .dst = "255.255.255.255", UDP(68, 67) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED,
 		  .action = ENIADDR_ACT_DROP },
 		{ "dhcpv4 ports over ipv6 are not", { .src = "fe80::1", .dst = "fe80::2",
 		  UDP(67, 68) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
-		{ "dhcpv6 server to client", { .src = "fe80::1", .dst = "fe80::2", UDP(547, 546) },
-		  ENI_A, PASS, ENIADDR_R_FAILSAFE_DHCP, .action = ENIADDR_ACT_PASS },
+		{ "dhcpv6 from a link-local server", { .src = "fe80::1", .dst = "fe80::2",
+		  UDP(547, 546) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_DHCP, .action = ENIADDR_ACT_PASS },
+		{ "dhcpv6 ports from a global source to an owned address", { .src = SRC6_IN,
+		  .dst = "2001:db8:1::10", UDP(547, 546) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		  .action = ENIADDR_ACT_DROP },
 		{ "dhcpv6 client to server is not", { .src = "fe80::1", .dst = "fe80::2",
 		  UDP(546, 547) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
-		{ "imds 169.254.169.254", { .src = "169.254.169.254", .dst = "10.1.1.10",
-		  .proto = IPPROTO_TCP, .sport = 80, .dport = 40000 }, ENI_A, PASS,
-		  ENIADDR_R_FAILSAFE_LINK_LOCAL, .action = ENIADDR_ACT_PASS, .tc = true },
-		{ "dns 169.254.169.253", { .src = "169.254.169.253", .dst = "10.1.1.10",
-		  UDP(53, 40000) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_LINK_LOCAL, .action = ENIADDR_ACT_PASS },
-		{ "time sync 169.254.169.123", { .src = "169.254.169.123", .dst = "10.1.1.10",
-		  UDP(123, 40000) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_LINK_LOCAL,
-		  .action = ENIADDR_ACT_PASS },
-		{ "169.254.169.250 is not a service", { .src = "169.254.169.250",
+		{ "syn from 169.254.169.254:80 to :22, unsolicited", { .src = "169.254.169.254",
+		  .dst = "10.1.1.10", .proto = IPPROTO_TCP, .sport = 80, .dport = 22 }, ENI_A, DROP,
+		  ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "syn from 169.254.169.254, any port, to :22", { .src = "169.254.169.254",
+		  .dst = "10.1.1.10", TCP(22) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		  .action = ENIADDR_ACT_DROP },
+		{ "syn from 169.254.169.254 to an address no eni owns", {
+		  .src = "169.254.169.254", .dst = "10.1.1.99", TCP(22) }, ENI_A, DROP,
+		  ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+		{ "udp from 169.254.169.253:9999 to :22", { .src = "169.254.169.253",
+		  .dst = "10.1.1.10", UDP(9999, 22) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		  .action = ENIADDR_ACT_DROP },
+		{ "dns answer from 169.254.169.253 nobody asked for", { .src = "169.254.169.253",
+		  .dst = "10.1.1.10", UDP(53, 40000) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		  .action = ENIADDR_ACT_DROP },
+		{ "time sync answer nobody asked for", { .src = "169.254.169.123",
 		  .dst = "10.1.1.10", UDP(123, 40000) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
 		  .action = ENIADDR_ACT_DROP },
-		{ "imds fd00:ec2::254", { .src = "fd00:ec2::254", .dst = "2001:db8:1::10",
-		  .proto = IPPROTO_TCP, .sport = 80, .dport = 40000 }, ENI_A, PASS,
-		  ENIADDR_R_FAILSAFE_LINK_LOCAL, .action = ENIADDR_ACT_PASS },
-		{ "dns fd00:ec2::253", { .src = "fd00:ec2::253", .dst = "2001:db8:1::10",
-		  UDP(53, 40000) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_LINK_LOCAL, .action = ENIADDR_ACT_PASS },
-		{ "time sync fd00:ec2::123", { .src = "fd00:ec2::123", .dst = "2001:db8:1::10",
-		  UDP(123, 40000) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_LINK_LOCAL,
-		  .action = ENIADDR_ACT_PASS },
-		{ "fd00:ec2::255 is not a service", { .src = "fd00:ec2::255",
-		  .dst = "2001:db8:1::10", UDP(123, 40000) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		{ "imds fd00:ec2::254 answer nobody asked for", { .src = "fd00:ec2::254",
+		  .dst = "2001:db8:1::10", .proto = IPPROTO_TCP, .sport = 80, .dport = 40000 },
+		  ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "dns fd00:ec2::253 answer nobody asked for", { .src = "fd00:ec2::253",
+		  .dst = "2001:db8:1::10", UDP(53, 40000) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
 		  .action = ENIADDR_ACT_DROP },
 		{ "ipv6 from ::ffff:169.254.169.254 is malformed", {
 		  .src = "::ffff:169.254.169.254", .dst = "2001:db8:1::10", UDP(123, 40000) },
 		  ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP },
-		{ "frag needed (icmp 3/4)", { .src = SRC_OUT, .dst = "10.1.1.10", ICMP(3, 4) },
-		  ENI_A, PASS, ENIADDR_R_FAILSAFE_PMTU, .action = ENIADDR_ACT_PASS, .tc = true },
-		{ "port unreachable (icmp 3/3) is not", { .src = SRC_OUT, .dst = "10.1.1.10",
-		  ICMP(3, 3) }, ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
-		{ "packet too big (icmpv6 2)", { .src = SRC6_OUT, .dst = "2001:db8:1::10",
-		  ICMP6(2, 0) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_PMTU, .action = ENIADDR_ACT_PASS },
-		{ "icmpv6 1 (unreachable) is not", { .src = SRC6_OUT, .dst = "2001:db8:1::10",
-		  ICMP6(1, 4) }, ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+		{ "frag needed (icmp 3/4) about no flow", { .src = SRC_OUT, .dst = "10.1.1.10",
+		  ICMP(3, 4) }, ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP,
+		  .tc = true },
+		{ "packet too big (icmpv6 2) about no flow", { .src = SRC6_OUT,
+		  .dst = "2001:db8:1::10", ICMP6(2, 0) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		  .action = ENIADDR_ACT_DROP },
 	};
 
 	(void)state;
@@ -583,10 +627,10 @@ static void test_fragments(void **state)
 		{ "v4 later fragment of the denied one", { .src = SRC_IN, .dst = "10.1.1.10",
 		  .proto = IPPROTO_TCP, FRAG(0x3333, 8, false) }, ENI_A, DROP, ENIADDR_R_FRAGMENT,
 		  .action = ENIADDR_ACT_DROP },
-		{ "v4 first fragment, failsafe (imds)", { .src = "169.254.169.254",
-		  .dst = "10.1.1.10", UDP(53, 40000), FRAG(0x4444, 0, true) }, ENI_A, PASS,
-		  ENIADDR_R_FAILSAFE_LINK_LOCAL, .action = ENIADDR_ACT_PASS },
-		{ "v4 later fragment of the failsafe one", { .src = "169.254.169.254",
+		{ "v4 first fragment, failsafe (dhcp)", { .src = "10.1.0.1",
+		  .dst = "10.1.1.10", UDP(67, 68), FRAG(0x4444, 0, true) }, ENI_A, PASS,
+		  ENIADDR_R_FAILSAFE_DHCP, .action = ENIADDR_ACT_PASS },
+		{ "v4 later fragment of the failsafe one", { .src = "10.1.0.1",
 		  .dst = "10.1.1.10", .proto = IPPROTO_UDP, FRAG(0x4444, 1480, false) }, ENI_A,
 		  PASS, ENIADDR_R_FRAGMENT_FOLLOWS, .action = ENIADDR_ACT_PASS },
 		{ "v4 first fragment, tcp header cut", { .src = SRC_IN, .dst = "10.1.1.10",
@@ -714,7 +758,7 @@ static void test_truncated(void **state)
 		{ "icmpv6 (3 of 4)", { .src = "fe80::1", .dst = "ff02::1", ICMP6(135, 0),
 		  CUT(PKT_L_L4, 3) }, ENI_A, DROP, ENIADDR_R_MALFORMED, .action = ENIADDR_ACT_DROP, .tc = true },
 		{ "icmpv6 (4 bytes are enough)", { .src = "fe80::1", .dst = "ff02::1",
-		  ICMP6(135, 0), CUT(PKT_L_L4, 4) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND,
+		  ICMP6(135, 0), CUT(PKT_L_L4, 4), .ttl = 255 }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND,
 		  .action = ENIADDR_ACT_PASS },
 	};
 

@@ -62,8 +62,11 @@ static const char *config_fmt =
 	" \"security_groups\": [{\"id\": \"sg-app\", \"ingress\": [%s]}]}";
 
 #define RULES_NONE ""
-#define RULES_8080 "{\"protocol\": \"tcp\", \"ports\": \"8080\", \"from\": [\"0.0.0.0/0\", \"::/0\"]}"
-#define RULES_ALL_TCP "{\"protocol\": \"tcp\", \"ports\": \"0-65535\", \"from\": [\"0.0.0.0/0\"]}"
+/* From the clients' networks, not from 0.0.0.0/0 / ::/0: with AWS's default egress that would
+ * make the flows untracked (RULES_8081_ANY). */
+#define RULES_8080 "{\"protocol\": \"tcp\", \"ports\": \"8080\", \"from\": [\"203.0.113.0/24\"," \
+		   " \"192.0.2.0/24\", \"2001:db8::/32\"]}"
+#define RULES_8081_ANY "{\"protocol\": \"tcp\", \"ports\": \"8081\", \"from\": [\"0.0.0.0/0\"]}"
 
 static void apply_rules(const char *rules)
 {
@@ -335,14 +338,15 @@ static void test_inbound_survives_rule_removal(void **state)
 	tcp_session_close(&tcp);
 }
 
-/* All TCP ports open to 0.0.0.0/0 both ways: untracked, so removing the rule cuts it now. */
+/* AWS's example: tcp 8081 from 0.0.0.0/0, outbound all to 0.0.0.0/0: untracked, so removing the
+ * rule cuts the connection at its next packet. */
 static void test_untracked_cut_at_once(void **state)
 {
 	struct tcp_session tcp;
 	long dropped;
 
 	(void)state;
-	apply_rules(RULES_ALL_TCP);
+	apply_rules(RULES_8081_ANY);
 	tcp = tcp_session_open("192.0.2.11", 8081);
 	assert_true(carries(tcp.client, tcp.server, "untracked"));
 	assert_true(carries(tcp.server, tcp.client, "indeed"));

@@ -409,17 +409,18 @@ static const struct explain_row explain_rows[] = {
 static void test_explain_agrees_with_real_traffic(void **state)
 {
 	static char ct0[sizeof(out)], ct1[sizeof(out)];
-	char want[128], ct_pin[PATH_MAX];
+	char want[128], ct_pin[PATH_MAX], ct_new_pin[PATH_MAX];
 	size_t i;
 
 	pin_path(ENIADDR_STR(ENIADDR_MAP_CT), ct_pin, sizeof(ct_pin));
+	pin_path(ENIADDR_STR(ENIADDR_MAP_CT_NEW), ct_new_pin, sizeof(ct_new_pin));
 	for (i = 0; i < sizeof(explain_rows) / sizeof(explain_rows[0]); i++) {
 		const struct explain_row *r = &explain_rows[i];
 		long before;
 
 		/* The conntrack table byte for byte (raw keys and values, timestamps too). */
-		assert_int_equal(vpcbed_sh(ct0, sizeof(ct0), "bpftool map dump pinned '%s'", ct_pin),
-				 0);
+		assert_int_equal(vpcbed_sh(ct0, sizeof(ct0), "bpftool map dump pinned '%s'; "
+					   "bpftool map dump pinned '%s'", ct_pin, ct_new_pin), 0);
 		assert_int_equal(clirun(&cli, out, sizeof(out), "-j explain eth0 '%s'", r->packet),
 				 0);
 		snprintf(want, sizeof(want), "\"verdict\":\"%s\",\"reason\":\"%s\"", r->verdict,
@@ -427,8 +428,8 @@ static void test_explain_agrees_with_real_traffic(void **state)
 		if (!strstr(out, want))
 			fprintf(stderr, "%s: %s", r->packet, out);
 		assert_non_null(strstr(out, want));
-		assert_int_equal(vpcbed_sh(ct1, sizeof(ct1), "bpftool map dump pinned '%s'", ct_pin),
-				 0);
+		assert_int_equal(vpcbed_sh(ct1, sizeof(ct1), "bpftool map dump pinned '%s'; "
+					   "bpftool map dump pinned '%s'", ct_pin, ct_new_pin), 0);
 		assert_string_equal(ct0, ct1);
 		/* Neighbour discovery may tick the failsafe counters meanwhile; the explained
 		 * counter must not move. */

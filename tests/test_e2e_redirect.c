@@ -10,6 +10,11 @@
  *  - an interface eniaddr-bpf does not manage is left alone;
  *  - after `sync` from AWS JSON (no subnet CIDRs) the off-subnet client still reaches eth1's
  *    secondary addresses: the subnets come from the interfaces' own prefixes;
+ *  - the bed's IPv6 router answers only at its link-local address, as the VPC's does: an IPv6
+ *    reply from eth1's address leaving by eth0 reaches the off-subnet client through eth1 via
+ *    the router eth1's own default route names; without the route the router neighbour; without
+ *    that the subnet::1 guess, which `status` names, `redirect_guess` counts, and nothing
+ *    answers (so the old fixed subnet::1 would fail the other cases);
  *  - detach takes it all away again, and the problem is back.
  * Needs root; only namespaces it creates; everything is removed at exit, also on failure
  * (vpcbed.h and clirun.h clean up on exit and signals).
@@ -30,6 +35,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "clirun.h"
 #include "vpcbed.h"
@@ -41,7 +47,7 @@
 struct bed {
 	char name[VPCBED_NAME_MAX];
 	const char *variant;
-	char inst[VPCBED_NS_MAX], con[VPCBED_NS_MAX], coff[VPCBED_NS_MAX];
+	char inst[VPCBED_NS_MAX], con[VPCBED_NS_MAX], coff[VPCBED_NS_MAX], vpc[VPCBED_NS_MAX];
 	struct clirun cli;
 };
 
@@ -220,6 +226,145 @@ static void test_attached_every_address_reaches(void **state)
 	/* The redirected replies leave by eth1 and pass its tc_egress there as its own: as
 	 * replies of the tracked inbound connections (issue 3). */
 	assert_true(counter(b, "eth1", "ct_reply", "pass") > 0);
+}
+
+/* eth1's IPv6 entry of `-j status`: its router, where it came from, its neighbour entry. */
+struct router6 {
+	char router[64], origin[64], neigh[64];
+};
+
+static void eth1_router6(struct bed *b, struct router6 *r)
+{
+	struct json_object *root, *enis, *subs, *v;
+
+	memset(r, 0, sizeof(*r));
+	assert_int_equal(clirun(&b->cli, out, sizeof(out), "-j status"), 0);
+	root = json_tokener_parse(out);
+	assert_non_null(root);
+	assert_true(json_object_object_get_ex(root, "enis", &enis));
+	for (size_t i = 0; i < json_object_array_length(enis); i++) {
+		struct json_object *eni = json_object_array_get_idx(enis, i);
+
+		if (!json_object_object_get_ex(eni, "ifname", &v) ||
+		    strcmp(json_object_get_string(v), "eth1") ||
+		    !json_object_object_get_ex(eni, "subnets", &subs))
+			continue;
+		for (size_t j = 0; j < json_object_array_length(subs); j++) {
+			struct json_object *sub = json_object_array_get_idx(subs, j);
+
+			if (!json_object_object_get_ex(sub, "family", &v) ||
+			    strcmp(json_object_get_string(v), "ipv6"))
+				continue;
+			json_object_object_get_ex(sub, "router", &v);
+			snprintf(r->router, sizeof(r->router), "%s", json_object_get_string(v));
+			json_object_object_get_ex(sub, "router_origin", &v);
+			snprintf(r->origin, sizeof(r->origin), "%s", json_object_get_string(v));
+			json_object_object_get_ex(sub, "router_neighbour", &v);
+			snprintf(r->neigh, sizeof(r->neigh), "%s", json_object_get_string(v));
+		}
+	}
+	json_object_put(root);
+}
+
+/* A neighbour state (status's "router_neighbour") with a link-layer address. */
+static bool neigh_resolved(const char *state)
+{
+	static const char *const ok[] = { "reachable", "stale", "delay", "probe", "permanent" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
+		if (!strcmp(state, ok[i]))
+			return true;
+	return false;
+}
+
+/* `vpcbed.sh config` applied again: the routers are learned afresh. Output in out. */
+static void reapply(struct bed *b)
+{
+	static char cfg[16384];
+	char path[PATH_MAX];
+
+	assert_int_equal(vpcbed_sh(cfg, sizeof(cfg), "%s config %s", vpcbed_script(), b->name), 0);
+	assert_int_equal(clirun_write_file(&b->cli, "cfg.json", cfg, path), 0);
+	assert_int_equal(clirun(&b->cli, out, sizeof(out), "apply %s", path), 0);
+}
+
+/* addr is in eth1's neighbour table (flagged router, if router). */
+static bool eth1_neighbour(struct bed *b, const char *addr, bool router)
+{
+	return vpcbed_sh(NULL, 0, "ip -n %s -6 neigh show dev eth1 | grep -q '^%s .*%s'", b->inst,
+			 addr, router ? " router" : "") == 0;
+}
+
+/*
+ * The IPv6 router of eth1, per source of truth, with the traffic that proves it: a TCP reply
+ * from eth1's 2001:db8:a::21 to the off-subnet client, which the main table sends out of eth0.
+ */
+static void test_ipv6_router_learned_link_local(void **state)
+{
+	static const struct reach_case c = { "coff", "2001:db8:a::21", TCP, "eth1", true };
+	struct bed *b = *state;
+	struct router6 r;
+	long guessed;
+
+	/* eth1's default route (table 10001, proto ra) names the router's link-local address. */
+	eth1_router6(b, &r);
+	print_message("  route on eth1: router %s (%s)\n", r.router, r.origin);
+	assert_string_equal(r.router, "fe80::a:1");
+	assert_string_equal(r.origin, "route");
+	run_reach_cases(b, &c, 1);
+	eth1_router6(b, &r);
+	print_message("  its neighbour entry: %s\n", r.neigh);
+	assert_true(neigh_resolved(r.neigh));
+	/* The redirect resolved the link-local router on eth1; subnet::1 was never asked for. */
+	assert_true(eth1_neighbour(b, "fe80::a:1", false));
+	assert_false(eth1_neighbour(b, "2001:db8:a::1", false));
+	/* An RA marks its sender a router in the neighbour table (the bed sends none: mark it
+	 * as the RA would, with the router bridge's MAC). */
+	assert_int_equal(vpcbed_sh(NULL, 0, "ip -n %s -6 neigh replace fe80::a:1 lladdr "
+				   "$(ip -n %s -br link show br-a | awk '{print $3}') dev eth1 "
+				   "router nud stale", b->inst, b->vpc), 0);
+	assert_true(eth1_neighbour(b, "fe80::a:1", true));
+
+	/* No route (an RA's lifetime ran out): the neighbour the router's NA flagged router. */
+	assert_int_equal(vpcbed_sh(NULL, 0, "ip -n %s -6 route del default dev eth1 table 10001",
+				   b->inst), 0);
+	reapply(b);
+	eth1_router6(b, &r);
+	print_message("  neighbour on eth1: router %s (%s)\n", r.router, r.origin);
+	assert_string_equal(r.router, "fe80::a:1");
+	assert_string_equal(r.origin, "neighbour");
+	run_reach_cases(b, &c, 1);
+
+	/* Nothing known: the subnet::1 guess, with a warning; status says so; nothing answers
+	 * there, and the redirects that tried are counted as guessed. */
+	assert_int_equal(vpcbed_sh(NULL, 0, "ip -n %s -6 neigh flush dev eth1", b->inst), 0);
+	reapply(b);
+	print_message("  %s", out);
+	assert_non_null(strstr(out, "warning: "));
+	assert_non_null(strstr(out, "guessing 2001:db8:a::1"));
+	eth1_router6(b, &r);
+	print_message("  nothing on eth1: router %s (%s)\n", r.router, r.origin);
+	assert_string_equal(r.router, "2001:db8:a::1");
+	assert_string_equal(r.origin, "guess");
+	assert_int_equal(clirun(&b->cli, out, sizeof(out), "status"), 0);
+	assert_non_null(strstr(out, "eth1: replies redirected here go to hosts in 2001:db8:a::/64 "
+				    "directly, others via 2001:db8:a::1 (origin guess, neighbour "
+				    "entry none)"));
+	guessed = counter(b, "eth0", "redirect_guess", "redirect");
+	assert_int_equal(exchange(b, &c), -ETIMEDOUT);
+	assert_true(counter(b, "eth0", "redirect_guess", "redirect") - guessed >= 1);
+	/* The redirects were sent; the kernel's solicitations for the guess got no answer. */
+	eth1_router6(b, &r);
+	print_message("  its neighbour entry: %s\n", r.neigh);
+	assert_true(!strcmp(r.neigh, "incomplete") || !strcmp(r.neigh, "failed"));
+
+	/* The route is back (the next RA): learned again, and the reply reaches again. */
+	assert_int_equal(vpcbed_sh(NULL, 0, "ip -n %s -6 route add default via fe80::a:1 dev eth1 "
+				   "proto ra table 10001", b->inst), 0);
+	reapply(b);
+	eth1_router6(b, &r);
+	assert_string_equal(r.origin, "route");
+	run_reach_cases(b, &c, 1);
 }
 
 /* Datagrams received until the timeout; the payload of the last in got. */
@@ -423,6 +568,7 @@ static int bed_up(struct bed *b, const char *tag)
 	vpcbed_ns(b->inst, b->name, "inst");
 	vpcbed_ns(b->con, b->name, "con");
 	vpcbed_ns(b->coff, b->name, "coff");
+	vpcbed_ns(b->vpc, b->name, "vpc");
 	return clirun_init(&b->cli, b->inst) ? -1 : 0;
 }
 
@@ -460,6 +606,7 @@ int main(void)
 	const struct CMUnitTest same_tests[] = {
 		cmocka_unit_test_prestate(test_detached_reply_of_eth1_dropped, &same),
 		cmocka_unit_test_prestate(test_attached_every_address_reaches, &same),
+		cmocka_unit_test_prestate(test_ipv6_router_learned_link_local, &same),
 		cmocka_unit_test_prestate(test_spoofed_source_dropped_on_the_instance, &same),
 		cmocka_unit_test_prestate(test_unmanaged_interface_untouched, &same),
 		cmocka_unit_test_prestate(test_sync_subnets_from_interfaces, &same),

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * tests/test_unit_nexthop.c — the redirect next hops the compiler derives from each ENI's
- * "subnets" (loader/compile_nexthop.c), without privileges: native JSON in, compiled
+ * tests/test_unit_nexthop.c — the redirect next hops, without privileges: the choice of each
+ * ENI's router per source of truth (configuration, default route, router neighbour, guess;
+ * loader/source/routes.c, fed literal kernel views), and the entries the compiler derives from
+ * each ENI's "subnets" and router (loader/compile/nexthop.c): native JSON in, compiled
  * eniaddr_nexthop entries (or one error line naming the item) out.
  */
 #include <stdarg.h>
@@ -11,6 +13,9 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +23,7 @@
 #include "addr.h"
 #include "compile/compile.h"
 #include "source/native.h"
+#include "source/routes.h"
 #include "state.h"
 
 #define SG "\"security_groups\": [{\"id\": \"sg-a\"}]"
@@ -48,6 +54,7 @@ struct want_nh {
 	__u32 ifindex, family;
 	const char *subnet, *mask, *gateway;
 	__u32 plen;
+	__u32 origin; /* enum eniaddr_nh_origin */
 };
 
 static void check_entry(const struct compiled_nexthop *got, const struct want_nh *w,
@@ -65,7 +72,7 @@ static void check_entry(const struct compiled_nexthop *got, const struct want_nh
 	assert_string_equal(m, w->mask);
 	assert_string_equal(g, w->gateway);
 	assert_int_equal(got->v.plen, w->plen);
-	assert_int_equal(got->v.flags, 0);
+	assert_int_equal(got->v.origin, w->origin);
 }
 
 static void test_entries_per_eni_and_family(void **state)
@@ -82,18 +89,19 @@ static void test_entries_per_eni_and_family(void **state)
 		"  \"addresses\": [\"203.0.113.9\"]}], " SG "}";
 	static const struct want_nh want[] = {
 		{ 10, ENIADDR_AF_INET, "192.0.2.0",
-		  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00", "192.0.2.1", 120 },
+		  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00", "192.0.2.1", 120, ENIADDR_NH_GUESS },
 		{ 10, ENIADDR_AF_INET6, "2001:db8:a::", "ffff:ffff:ffff:ffff::", "2001:db8:a::1",
-		  64 },
-		{ 11, ENIADDR_AF_INET, "198.51.100.0",
-		  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffc0", "198.51.100.1", 122 },
+		  64, ENIADDR_NH_GUESS },
+		{ 11, ENIADDR_AF_INET, "198.51.100.0", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffc0",
+		  "198.51.100.1", 122, ENIADDR_NH_GUESS },
 	};
 	struct compiled c;
 	struct err e = { "" };
 
 	(void)state;
 	assert_int_equal(compile_text(text, 1, &c, &e), 0);
-	/* eth2 has no subnet: no entry, the kernel's route lookup decides for it. */
+	/* No router learned nor configured: base + 1, marked a guess. eth2 has no subnet: no
+	 * entry, the kernel's route lookup decides for it. */
 	assert_int_equal(c.nexthops.n, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < c.nexthops.n; i++)
 		check_entry(&c.nexthops.v[i], &want[i], 1);
@@ -199,6 +207,245 @@ static void test_good_subnets(void **state)
 	}
 }
 
+/* ---------------------------------------------------------------- the router per source */
+
+static struct desired_state parsed(const char *text)
+{
+	struct desired_state s;
+	struct err e = { "" };
+
+	state_init(&s);
+	if (source_native_parse(text, "cfg.json", &s, &e))
+		fail_msg("%s", e.msg);
+	for (size_t i = 0; i < s.enis.n; i++)
+		s.enis.v[i].ifindex = 10 + (int)i;
+	return s;
+}
+
+static void kr_set(struct kernel_router *r, const char *addr)
+{
+	struct ip_prefix p;
+
+	assert_int_equal(ip_prefix_parse(addr, &p), 0);
+	r->set = true;
+	memcpy(r->addr, p.addr, 16);
+}
+
+static void check_router(const struct eni_router *r, const char *addr, enum eniaddr_nh_origin o)
+{
+	char got[IP_PREFIX_STRLEN];
+
+	if (!addr) {
+		assert_false(r->set);
+		return;
+	}
+	assert_true(r->set);
+	ip_addr_format(r->addr, got, sizeof(got));
+	assert_string_equal(got, addr);
+	assert_string_equal(router_origin_name(r->origin), router_origin_name(o));
+}
+
+#define ENI_SUBNETS(extra)                                                                    \
+	"{\"enis\": [{\"interface\": \"eth1\", \"security_groups\": [\"sg-a\"],"                \
+	" \"addresses\": [\"192.0.2.20\", \"2001:db8:a::20\"],"                                  \
+	" \"subnets\": [\"192.0.2.0/24\", \"2001:db8:a::/64\"]" extra "}], " SG "}"
+
+/* Each source of truth in its place: what the kernel knows of the interface, per family. */
+struct choice_case {
+	const char *name;
+	const char *route4, *route6, *neigh6;  /* the kernel's view of eth1 (NULL: nothing) */
+	const char *want4, *want6;
+	enum eniaddr_nh_origin origin4, origin6;
+};
+
+static void test_router_choice_per_source(void **state)
+{
+	static const struct choice_case cases[] = {
+		{ "routes of both families", "192.0.2.1", "fe80::a:1", "fe80::99",
+		  "192.0.2.1", "fe80::a:1", ENIADDR_NH_ROUTE, ENIADDR_NH_ROUTE },
+		{ "v6 route beats the neighbour, v4 guessed", NULL, "fe80::a:1", "fe80::99",
+		  "192.0.2.1", "fe80::a:1", ENIADDR_NH_GUESS, ENIADDR_NH_ROUTE },
+		{ "no route: the router neighbour", "192.0.2.254", NULL, "fe80::99",
+		  "192.0.2.254", "fe80::99", ENIADDR_NH_ROUTE, ENIADDR_NH_NEIGH },
+		{ "nothing known: base + 1 in both, guessed", NULL, NULL, NULL,
+		  "192.0.2.1", "2001:db8:a::1", ENIADDR_NH_GUESS, ENIADDR_NH_GUESS },
+		{ "a global IPv6 gateway is taken as it is", NULL, "2001:db8:a::fe", NULL,
+		  "192.0.2.1", "2001:db8:a::fe", ENIADDR_NH_GUESS, ENIADDR_NH_ROUTE },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct choice_case *c = &cases[i];
+		struct desired_state s = parsed(ENI_SUBNETS(""));
+		struct if_routers k = { .ifindex = 10 };
+		struct eni_router r4, r6;
+
+		print_message("  %s\n", c->name);
+		if (c->route4)
+			kr_set(&k.route[ENI_V4], c->route4);
+		if (c->route6)
+			kr_set(&k.route[ENI_V6], c->route6);
+		if (c->neigh6)
+			kr_set(&k.neigh[ENI_V6], c->neigh6);
+		router_choose(&s.enis.v[0], ENI_V4, &k, &r4);
+		router_choose(&s.enis.v[0], ENI_V6, &k, &r6);
+		check_router(&r4, c->want4, c->origin4);
+		check_router(&r6, c->want6, c->origin6);
+		state_free(&s);
+	}
+}
+
+/* "router" / "router6" win over anything the kernel says; a family without subnet and without
+ * anything learned has no router at all (nothing to guess from). */
+static void test_router_config_overrides(void **state)
+{
+	struct desired_state s = parsed(ENI_SUBNETS(", \"router6\": \"fe80::77\""));
+	struct desired_state bare = parsed(
+		"{\"enis\": [{\"interface\": \"eth1\", \"security_groups\": [\"sg-a\"],"
+		" \"addresses\": [\"192.0.2.20\"], \"router\": \"192.0.2.9\"}], " SG "}");
+	struct if_routers k = { .ifindex = 10 };
+	struct eni_router r;
+
+	(void)state;
+	kr_set(&k.route[ENI_V4], "192.0.2.1");
+	kr_set(&k.route[ENI_V6], "fe80::a:1");
+	router_choose(&s.enis.v[0], ENI_V6, &k, &r);
+	check_router(&r, "fe80::77", ENIADDR_NH_CONFIG);
+	assert_string_equal(r.where, "cfg.json: enis[0].router6");
+	router_choose(&s.enis.v[0], ENI_V4, &k, &r);
+	check_router(&r, "192.0.2.1", ENIADDR_NH_ROUTE);
+	router_choose(&bare.enis.v[0], ENI_V4, NULL, &r);
+	check_router(&r, "192.0.2.9", ENIADDR_NH_CONFIG);
+	router_choose(&bare.enis.v[0], ENI_V6, NULL, &r);
+	check_router(&r, NULL, ENIADDR_NH_GUESS);
+	state_free(&s);
+	state_free(&bare);
+}
+
+static void test_router_config_errors(void **state)
+{
+	static const struct { const char *extra, *msg; } cases[] = {
+		{ ", \"router\": \"fe80::1\"",
+		  "cfg.json: enis[0].router: 'fe80::1' is not an IPv4 address" },
+		{ ", \"router6\": \"192.0.2.1\"",
+		  "cfg.json: enis[0].router6: '192.0.2.1' is not an IPv6 address" },
+		{ ", \"router\": \"192.0.2\"",
+		  "cfg.json: enis[0].router: '192.0.2' is not an IPv4 or IPv6 address" },
+		{ ", \"router6\": 7", "cfg.json: enis[0]" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[1024];
+		struct desired_state s;
+		struct err e = { "" };
+
+		snprintf(text, sizeof(text),
+			 "{\"enis\": [{\"interface\": \"eth1\", \"security_groups\": [\"sg-a\"],"
+			 " \"addresses\": [\"192.0.2.20\"]%s}], " SG "}", cases[i].extra);
+		state_init(&s);
+		assert_int_equal(source_native_parse(text, "cfg.json", &s, &e), -EINVAL);
+		if (!strstr(e.msg, cases[i].msg))
+			fail_msg("'%s': got '%s'", cases[i].msg, e.msg);
+		state_free(&s);
+	}
+}
+
+/* routes_apply says when a router changed (the agent republishes then), and only then. */
+static void test_routes_apply_reports_changes(void **state)
+{
+	struct desired_state s = parsed(ENI_SUBNETS(", \"router\": \"192.0.2.9\""));
+	struct kernel_routers k = {};
+	struct if_routers *ir = VEC_PUSH(&k.ifs);
+
+	(void)state;
+	ir->ifindex = 10;
+	kr_set(&ir->route[ENI_V6], "fe80::a:1");
+	assert_int_equal(routes_apply(&s, &k), 1);
+	check_router(&s.enis.v[0].routers[ENI_V6], "fe80::a:1", ENIADDR_NH_ROUTE);
+	assert_int_equal(routes_apply(&s, &k), 0);
+	/* The route goes away (RA lifetime over): the neighbour, then the guess. */
+	ir->route[ENI_V6].set = false;
+	kr_set(&ir->neigh[ENI_V6], "fe80::a:1");
+	assert_int_equal(routes_apply(&s, &k), 1);
+	check_router(&s.enis.v[0].routers[ENI_V6], "fe80::a:1", ENIADDR_NH_NEIGH);
+	ir->neigh[ENI_V6].set = false;
+	assert_int_equal(routes_apply(&s, &k), 1);
+	check_router(&s.enis.v[0].routers[ENI_V6], "2001:db8:a::1", ENIADDR_NH_GUESS);
+	/* The configured IPv4 router stayed through all of it. */
+	check_router(&s.enis.v[0].routers[ENI_V4], "192.0.2.9", ENIADDR_NH_CONFIG);
+	routes_free(&k);
+	state_free(&s);
+}
+
+/* The compiler writes the chosen router and its origin, a link-local one as it is. */
+static void test_compiled_router_and_origin(void **state)
+{
+	static const struct want_nh want[] = {
+		{ 10, ENIADDR_AF_INET, "192.0.2.0", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00",
+		  "192.0.2.9", 120, ENIADDR_NH_CONFIG },
+		{ 10, ENIADDR_AF_INET6, "2001:db8:a::", "ffff:ffff:ffff:ffff::", "fe80::a:1", 64,
+		  ENIADDR_NH_ROUTE },
+	};
+	struct desired_state s = parsed(ENI_SUBNETS(", \"router\": \"192.0.2.9\""));
+	struct kernel_routers k = {};
+	struct if_routers *ir = VEC_PUSH(&k.ifs);
+	struct compiled c;
+	struct err e = { "" };
+
+	(void)state;
+	ir->ifindex = 10;
+	kr_set(&ir->route[ENI_V6], "fe80::a:1");
+	routes_apply(&s, &k);
+	assert_int_equal(compile_state(&s, 0, &c, &e), 0);
+	assert_int_equal(c.nexthops.n, 2);
+	for (size_t i = 0; i < c.nexthops.n; i++)
+		check_entry(&c.nexthops.v[i], &want[i], 0);
+	compiled_free(&c);
+	routes_free(&k);
+	state_free(&s);
+}
+
+/* Which rtnetlink notifications make the agent look again. */
+static void test_relevant_notifications(void **state)
+{
+	struct {
+		struct nlmsghdr h;
+		union {
+			struct rtmsg rt;
+			struct ndmsg nd;
+		} u;
+	} m;
+	static const struct {
+		__u16 type;
+		int family, dst_len;
+		bool want;
+	} cases[] = {
+		{ RTM_NEWROUTE, AF_INET6, 0, true },  { RTM_DELROUTE, AF_INET, 0, true },
+		{ RTM_NEWROUTE, AF_INET, 24, false }, { RTM_NEWNEIGH, AF_INET6, 0, true },
+		{ RTM_DELNEIGH, AF_INET6, 0, true },  { RTM_NEWNEIGH, AF_INET, 0, false },
+		{ RTM_NEWLINK, AF_UNSPEC, 0, false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&m, 0, sizeof(m));
+		m.h.nlmsg_type = cases[i].type;
+		m.h.nlmsg_len = NLMSG_LENGTH(sizeof(m.u));
+		if (cases[i].type == RTM_NEWNEIGH || cases[i].type == RTM_DELNEIGH) {
+			m.u.nd.ndm_family = (__u8)cases[i].family;
+		} else {
+			m.u.rt.rtm_family = (__u8)cases[i].family;
+			m.u.rt.rtm_dst_len = (__u8)cases[i].dst_len;
+		}
+		if (routes_msg_relevant(&m.h) != cases[i].want)
+			fail_msg("case %zu: got %d", i, !cases[i].want);
+	}
+	m.h.nlmsg_type = RTM_NEWROUTE;
+	m.h.nlmsg_len = NLMSG_LENGTH(0); /* truncated: never read past it */
+	assert_false(routes_msg_relevant(&m.h));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,7 +453,12 @@ int main(void)
 		cmocka_unit_test(test_v4_mask_in_mapped_space),
 		cmocka_unit_test(test_bad_subnets),
 		cmocka_unit_test(test_good_subnets),
+		cmocka_unit_test(test_router_choice_per_source),
+		cmocka_unit_test(test_router_config_overrides),
+		cmocka_unit_test(test_router_config_errors),
+		cmocka_unit_test(test_routes_apply_reports_changes),
+		cmocka_unit_test(test_compiled_router_and_origin),
+		cmocka_unit_test(test_relevant_notifications),
 	};
-
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

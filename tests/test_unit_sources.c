@@ -673,6 +673,7 @@ static void test_aws_fixtures(void **unused)
 	n1 = &s.enis.v[1];
 	assert_string_equal(n1->ifname, "eth1");
 	assert_string_equal(n1->eni_id, "eni-0a1b2c3d4e5f60002");
+	assert_false(n1->src_check); /* "SourceDestCheck": false */
 	/* "Primary": true on the second entry */
 	assert_false(n1->addrs.v[0].primary);
 	assert_true(n1->addrs.v[1].primary);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * tests/test_unit_untracked.c — which addresses the compiler marks untracked (REFERENCE.md §3:
- * a TCP/UDP flow allowed from 0.0.0.0/0 or ::/0 on all ports in both directions is not tracked),
- * and the test-only short-timeout knob of the native config. No privileges.
+ * tests/test_unit_untracked.c — which of an address's policies the compiler marks open
+ * (REFERENCE.md §3: a TCP/UDP flow is untracked when the rule permitting it has peer 0.0.0.0/0
+ * or ::/0 and the other direction allows the protocol on all ports to/from there; the datapath
+ * finds the rule, these flags say which direction is open), and the test-only short-timeout
+ * knob of the native config. No privileges.
  *
  * Each case is a native config; the table names, per address (or delegated prefix), the
- * ENIADDR_ADDR_F_UNTRACKED_* flags its owner entry must carry after compile_state().
+ * ENIADDR_ADDR_F_{IN,OUT}_OPEN_* flags its owner entry must carry after compile_state().
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,9 +23,11 @@
 #include "source/native.h"
 #include "state.h"
 
-#define TCP_ ENIADDR_ADDR_F_UNTRACKED_TCP
-#define UDP_ ENIADDR_ADDR_F_UNTRACKED_UDP
-#define MASK (ENIADDR_ADDR_F_UNTRACKED_TCP | ENIADDR_ADDR_F_UNTRACKED_UDP)
+#define IT ENIADDR_ADDR_F_IN_OPEN_TCP
+#define IU ENIADDR_ADDR_F_IN_OPEN_UDP
+#define OT ENIADDR_ADDR_F_OUT_OPEN_TCP
+#define OU ENIADDR_ADDR_F_OUT_OPEN_UDP
+#define MASK (IT | IU | OT | OU)
 
 struct expect {
 	const char *addr; /* an address, or a delegated prefix "a/n" */
@@ -49,36 +53,37 @@ static const char *config_fmt =
 
 #define ALL_TCP4 "{\"protocol\": \"tcp\", \"ports\": \"0-65535\", \"from\": [\"0.0.0.0/0\"]}"
 
+/* AWS's default egress (all to 0.0.0.0/0 and ::/0) opens both protocols outbound. */
 static const struct untracked_case cases[] = {
 	{ "tcp all ports from 0.0.0.0/0, default egress", "[" ALL_TCP4 "]", NULL,
-	  { { "10.0.0.10", TCP_ }, { "2001:db8::10", 0 }, { "10.0.0.11", 0 },
-	    { "10.0.16.0/28", TCP_ } } },
+	  { { "10.0.0.10", IT | OT | OU }, { "2001:db8::10", OT | OU }, { "10.0.0.11", OT | OU },
+	    { "10.0.16.0/28", IT | OT | OU } } },
 	{ "two rules that together cover every port",
 	  "[{\"protocol\": \"udp\", \"ports\": \"0-1000\", \"from\": [\"0.0.0.0/0\"]},"
 	  " {\"protocol\": \"udp\", \"ports\": \"1001-65535\", \"from\": [\"0.0.0.0/0\"]}]", NULL,
-	  { { "10.0.0.10", UDP_ }, { "10.0.16.0/28", UDP_ } } },
-	{ "a gap of one port keeps the flow tracked",
+	  { { "10.0.0.10", IU | OT | OU }, { "10.0.16.0/28", IU | OT | OU } } },
+	{ "a gap of one port keeps the direction closed",
 	  "[{\"protocol\": \"udp\", \"ports\": \"0-1000\", \"from\": [\"0.0.0.0/0\"]},"
 	  " {\"protocol\": \"udp\", \"ports\": \"1002-65535\", \"from\": [\"0.0.0.0/0\"]}]", NULL,
-	  { { "10.0.0.10", 0 } } },
+	  { { "10.0.0.10", OT | OU } } },
 	{ "all protocols from both roots",
 	  "[{\"protocol\": \"all\", \"from\": [\"0.0.0.0/0\", \"::/0\"]}]", NULL,
-	  { { "10.0.0.10", TCP_ | UDP_ }, { "2001:db8::10", TCP_ | UDP_ },
-	    { "10.0.0.11", 0 } } },
-	{ "no outbound rules: tracked", "[" ALL_TCP4 "]", "[]", { { "10.0.0.10", 0 } } },
-	{ "outbound to 0.0.0.0/0 on one port only: tracked", "[" ALL_TCP4 "]",
+	  { { "10.0.0.10", IT | IU | OT | OU }, { "2001:db8::10", IT | IU | OT | OU },
+	    { "10.0.0.11", OT | OU } } },
+	{ "no outbound rules: outbound closed", "[" ALL_TCP4 "]", "[]", { { "10.0.0.10", IT } } },
+	{ "outbound to 0.0.0.0/0 on one port only: outbound closed", "[" ALL_TCP4 "]",
 	  "[{\"protocol\": \"tcp\", \"ports\": \"443\", \"to\": [\"0.0.0.0/0\"]}]",
-	  { { "10.0.0.10", 0 } } },
-	{ "outbound tcp to 0.0.0.0/0: tcp untracked, not udp",
+	  { { "10.0.0.10", IT } } },
+	{ "outbound tcp to 0.0.0.0/0: tcp open outbound, not udp",
 	  "[{\"protocol\": \"all\", \"from\": [\"0.0.0.0/0\"]}]",
 	  "[{\"protocol\": \"tcp\", \"ports\": \"0-65535\", \"to\": [\"0.0.0.0/0\"]}]",
-	  { { "10.0.0.10", TCP_ }, { "2001:db8::10", 0 } } },
+	  { { "10.0.0.10", IT | IU | OT }, { "2001:db8::10", 0 } } },
 	{ "two halves of the Internet are not 0.0.0.0/0",
 	  "[{\"protocol\": \"tcp\", \"ports\": \"0-65535\","
-	  "  \"from\": [\"0.0.0.0/1\", \"128.0.0.0/1\"]}]", NULL, { { "10.0.0.10", 0 } } },
-	{ "icmp is always tracked",
+	  "  \"from\": [\"0.0.0.0/1\", \"128.0.0.0/1\"]}]", NULL, { { "10.0.0.10", OT | OU } } },
+	{ "icmp opens nothing",
 	  "[{\"protocol\": \"icmp\", \"icmp_type\": -1, \"from\": [\"0.0.0.0/0\"]}]", NULL,
-	  { { "10.0.0.10", 0 } } },
+	  { { "10.0.0.10", OT | OU } } },
 };
 
 static int compile_text(const char *text, struct desired_state *s, struct compiled *c,
@@ -136,7 +141,7 @@ static void test_untracked_flags(void **state)
 			long got = owner_flags(&c, uc->want[j].addr);
 
 			if (got < 0 || ((__u32)got & MASK) != uc->want[j].flags) {
-				print_error("%s: %s has untracked flags %#lx, want %#x\n", uc->name,
+				print_error("%s: %s has open flags %#lx, want %#x\n", uc->name,
 					    uc->want[j].addr, got < 0 ? got : (long)(got & MASK),
 					    uc->want[j].flags);
 				failed++;

@@ -323,19 +323,20 @@ static unsigned int policy_open(const struct compiled *out, __u32 id)
 	return 0; /* ENIADDR_POLICY_NONE: nothing is open */
 }
 
-/* ENIADDR_ADDR_F_UNTRACKED_* of an owner: open inbound and outbound for its family. */
+/* ENIADDR_ADDR_F_{IN,OUT}_OPEN_* of an owner: which of its policies are open for its family;
+ * the datapath pairs them with the rule that permits a flow (maps/eniaddr.h). */
 static __u32 untracked_flags(const struct compiled *out, const struct eniaddr_owner *o,
 			     const uint8_t addr[16])
 {
-	unsigned int open = policy_open(out, o->in_policy) & policy_open(out, o->out_policy);
+	unsigned int in = policy_open(out, o->in_policy), op = policy_open(out, o->out_policy);
 	bool v4 = ip_is_v4(addr);
-	__u32 flags = 0;
+	unsigned int tcp = v4 ? POLICY_OPEN_TCP4 : POLICY_OPEN_TCP6;
+	unsigned int udp = v4 ? POLICY_OPEN_UDP4 : POLICY_OPEN_UDP6;
 
-	if (open & (v4 ? POLICY_OPEN_TCP4 : POLICY_OPEN_TCP6))
-		flags |= ENIADDR_ADDR_F_UNTRACKED_TCP;
-	if (open & (v4 ? POLICY_OPEN_UDP4 : POLICY_OPEN_UDP6))
-		flags |= ENIADDR_ADDR_F_UNTRACKED_UDP;
-	return flags;
+	return (in & tcp ? ENIADDR_ADDR_F_IN_OPEN_TCP : 0) |
+	       (in & udp ? ENIADDR_ADDR_F_IN_OPEN_UDP : 0) |
+	       (op & tcp ? ENIADDR_ADDR_F_OUT_OPEN_TCP : 0) |
+	       (op & udp ? ENIADDR_ADDR_F_OUT_OPEN_UDP : 0);
 }
 
 static void mark_untracked(struct compiled *out)

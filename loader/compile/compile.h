@@ -81,7 +81,8 @@ void compiled_free(struct compiled *c);
 
 /*
  * The next hops of tc_egress redirects (compile_nexthop.c), called by compile_state: one entry
- * per ENI and family its "subnets" give, with the subnet's router at base + 1 (AWS's VPC router).
+ * per ENI and family its "subnets" give, with the ENI's router of that family (n->routers, with
+ * its origin), or the subnet's base + 1 marked as a guess when the state names none.
  * Checks that an ENI names at most one IPv4 and one IPv6 subnet, that each can hold a router,
  * and that the ENI's addresses and prefixes lie inside the subnet of their family. Appends to
  * out->nexthops, sorted; -EINVAL with e naming the ENI or address.

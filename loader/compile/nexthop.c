@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * loader/compile_nexthop.c — the eniaddr_nexthop entries of one slot (see compile.h and
+ * loader/compile/nexthop.c — the eniaddr_nexthop entries of one slot (see compile.h and
  * maps/eniaddr.h). tc_egress sends a packet whose source another ENI owns out of that ENI; on
  * that ENI's link the next hop is the destination when it is in the ENI's subnet, else the
- * subnet's router. The router is the subnet's base address + 1: AWS reserves it for the VPC
- * router in every subnet, IPv4 and IPv6 (scripts/vpcbed.sh does the same).
+ * ENI's router: the one the state names (configured, or learned from the kernel by
+ * source/routes.h), else the subnet's base address + 1, written as a guess.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -82,7 +82,8 @@ static int check_inside(const struct eni *n, const struct ip_prefix *sub[FAM_COU
 	return 0;
 }
 
-static void fill_nexthop(struct eniaddr_nexthop *v, const struct ip_prefix *p)
+static void fill_nexthop(struct eniaddr_nexthop *v, const struct ip_prefix *p,
+			 const struct eni_router *r)
 {
 	memset(v, 0, sizeof(*v));
 	for (unsigned int bit = 0; bit < p->plen; bit++)
@@ -91,9 +92,15 @@ static void fill_nexthop(struct eniaddr_nexthop *v, const struct ip_prefix *p)
 	 * of the prefix did. */
 	for (int i = 0; i < 16; i++)
 		v->subnet[i] = p->addr[i] & v->mask[i];
+	v->plen = p->plen;
+	if (r->set) {
+		memcpy(v->gateway, r->addr, 16);
+		v->origin = r->origin;
+		return;
+	}
 	memcpy(v->gateway, v->subnet, 16);
 	v->gateway[15] |= 1; /* base + 1: the last bit is a host bit (plen <= 126) */
-	v->plen = p->plen;
+	v->origin = ENIADDR_NH_GUESS;
 }
 
 static int cmp_nexthop(const void *a, const void *b)
@@ -129,7 +136,7 @@ int compile_nexthops(const struct desired_state *s, struct compiled *out, struct
 			c->k.slot = out->slot;
 			c->k.ifindex = (__u32)n->ifindex;
 			c->k.family = family[f];
-			fill_nexthop(&c->v, sub[f]);
+			fill_nexthop(&c->v, sub[f], &n->routers[f == FAM_V4 ? ENI_V4 : ENI_V6]);
 		}
 	}
 	/* At most 2 per ENI and compile_state caps ENIs at ENIADDR_MAX_ENIS: always fits a slot. */

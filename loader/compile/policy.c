@@ -33,12 +33,6 @@ static const struct ip_prefix v4_root = {
 	.addr = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff }, .plen = 96,
 };
 
-static void clear_host_bits(struct ip_prefix *p)
-{
-	for (int bit = p->plen; bit < 128; bit++)
-		p->addr[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
-}
-
 /* Bitwise, like the LPM trie: no family check (callers stay within one family, or want the
  * trie's view on purpose). */
 static bool raw_contains(const struct ip_prefix *outer, const struct ip_prefix *inner)
@@ -127,7 +121,7 @@ static int push(struct xrule_vec *xs, const struct ip_prefix *p, const struct se
 	if (!x)
 		return -ENOMEM;
 	x->p = *p;
-	clear_host_bits(&x->p);
+	ip_prefix_clear_host_bits(&x->p);
 	x->v4 = ip_prefix_is_v4(&x->p);
 	x->s = *s;
 	return 0;

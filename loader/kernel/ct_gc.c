@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "kernel/ct_gc.h"
+#include "kernel/runtime.h"
 
 #define CT_MAP_NAME ENIADDR_STR(ENIADDR_MAP_CT)
 
@@ -116,7 +117,7 @@ int ct_read(int fd, __u32 ifindex, struct ct_entries *out, struct err *e)
 
 static bool is_expired(const struct ct_entry *c, __u64 now)
 {
-	return now >= c->v.expires_ns;
+	return eniaddr_ct_expired(&c->v, now);
 }
 
 int ct_gc_collect(int fd, __u64 now_ns, struct ct_entries *expired, size_t *scanned,
@@ -137,7 +138,7 @@ int ct_gc_reap(int fd, __u64 now_ns, const struct ct_entries *expired, struct ct
 		/* Re-read right before the delete: a packet may have revived the flow (or replaced
 		 * the expired entry with a new one) since the walk read it. */
 		if (bpf_map_lookup_elem(fd, &c->k, &again) ||
-		    again.last_seen_ns != c->v.last_seen_ns || now_ns < again.expires_ns) {
+		    again.last_seen_ns != c->v.last_seen_ns || !eniaddr_ct_expired(&again, now_ns)) {
 			st->revived++;
 			continue;
 		}
@@ -162,6 +163,24 @@ int ct_gc_sweep(int fd, __u64 now_ns, struct ct_gc_stats *st, struct err *e)
 	if (!err)
 		err = ct_gc_reap(fd, now_ns, &expired, st, e);
 	VEC_FREE(&expired.v);
+	return err;
+}
+
+int ct_gc_sweep_all(const struct map_fds *m, __u64 now_ns, struct ct_gc_stats *st,
+		    struct err *e)
+{
+	struct ct_gc_stats n;
+	int err;
+
+	err = ct_gc_sweep(m->ct, now_ns, st, e);
+	if (!err)
+		err = ct_gc_sweep(m->ct_new, now_ns, &n, e);
+	if (!err) {
+		st->scanned += n.scanned;
+		st->expired += n.expired;
+		st->deleted += n.deleted;
+		st->revived += n.revived;
+	}
 	return err;
 }
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/kernel/ct_gc.h — user space's side of the connection-tracking table (eniaddr_ct): the expiry
- * sweep, flushing, and reading the entries for `conntrack list`. The programs decide expiry by
- * themselves (an expired entry counts as absent, bpf/conntrack.h); the sweep only gives the
- * memory back, so the LRU eviction never has to pick a live flow.
+ * loader/kernel/ct_gc.h — user space's side of the connection-tracking tables (eniaddr_ct, the
+ * confirmed flows, and eniaddr_ct_new, the unconfirmed ones; one layout): the expiry sweep,
+ * flushing, and reading the entries for `conntrack list`. Every function takes the fd of one
+ * table. The programs decide expiry by themselves (eniaddr_ct_expired(), bpf/conntrack.h); the
+ * sweep gives the memory back, so the confirmed table has room for new flows and the
+ * unconfirmed LRU never has to evict a live one.
  *
  * The sweep never deletes a flow that just revived: it reads every entry, keeps the keys of the
  * expired ones with the last_seen_ns it read, and then, per key, reads the entry again right
@@ -60,6 +62,11 @@ __u64 ct_now_ns(void);
 
 /* One sweep over the table fd at now_ns (see above): ct_gc_collect, then ct_gc_reap. */
 int ct_gc_sweep(int fd, __u64 now_ns, struct ct_gc_stats *st, struct err *e);
+
+/* ct_gc_sweep over both tables (eniaddr_ct, eniaddr_ct_new), stats summed. */
+struct map_fds;
+int ct_gc_sweep_all(const struct map_fds *m, __u64 now_ns, struct ct_gc_stats *st,
+		    struct err *e);
 
 /* The sweep's two halves. collect appends the entries expired at now_ns (as read) to expired;
  * reap re-reads each and deletes it if still expired and not touched, adding to st. */

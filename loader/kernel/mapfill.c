@@ -21,6 +21,7 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_FRAGS), offsetof(struct map_fds, frags) },
 	{ ENIADDR_STR(ENIADDR_MAP_ATTACH), offsetof(struct map_fds, attach) },
 	{ ENIADDR_STR(ENIADDR_MAP_CT), offsetof(struct map_fds, ct) },
+	{ ENIADDR_STR(ENIADDR_MAP_CT_NEW), offsetof(struct map_fds, ct_new) },
 	{ ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), offsetof(struct map_fds, addr_drops) },
 };
 

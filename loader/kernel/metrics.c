@@ -57,6 +57,16 @@ static void addr_counters(FILE *f, const struct addr_drop_rows *rows, int bytes)
 	}
 }
 
+/* "confirmed" / "unconfirmed" for the two connection tables, NULL for the others. */
+static const char *conntrack_table(const char *map)
+{
+	if (!strcmp(map, ENIADDR_STR(ENIADDR_MAP_CT)))
+		return "confirmed";
+	if (!strcmp(map, ENIADDR_STR(ENIADDR_MAP_CT_NEW)))
+		return "unconfirmed";
+	return NULL;
+}
+
 static void fills(FILE *f, const struct map_fill *fl, int n)
 {
 	int i;
@@ -68,14 +78,17 @@ static void fills(FILE *f, const struct map_fill *fl, int n)
 	head(f, "eniaddr_map_capacity", "gauge", "Capacity of each table that can fill up.");
 	for (i = 0; i < n; i++)
 		fprintf(f, "eniaddr_map_capacity{map=\"%s\"} %u\n", fl[i].name, fl[i].capacity);
-	for (i = 0; i < n; i++) {
-		if (strcmp(fl[i].name, ENIADDR_STR(ENIADDR_MAP_CT)))
-			continue;
-		head(f, "eniaddr_conntrack_entries", "gauge", "Tracked connections.");
-		fprintf(f, "eniaddr_conntrack_entries %llu\n", (unsigned long long)fl[i].entries);
-		head(f, "eniaddr_conntrack_capacity", "gauge", "Size of the connection table.");
-		fprintf(f, "eniaddr_conntrack_capacity %u\n", fl[i].capacity);
-	}
+	head(f, "eniaddr_conntrack_entries", "gauge",
+	     "Tracked connections: confirmed (answered) and unconfirmed.");
+	for (i = 0; i < n; i++)
+		if (conntrack_table(fl[i].name))
+			fprintf(f, "eniaddr_conntrack_entries{table=\"%s\"} %llu\n",
+				conntrack_table(fl[i].name), (unsigned long long)fl[i].entries);
+	head(f, "eniaddr_conntrack_capacity", "gauge", "Size of each connection table.");
+	for (i = 0; i < n; i++)
+		if (conntrack_table(fl[i].name))
+			fprintf(f, "eniaddr_conntrack_capacity{table=\"%s\"} %u\n",
+				conntrack_table(fl[i].name), fl[i].capacity);
 }
 
 static void events(FILE *f, const struct trace_counts *t)

@@ -33,11 +33,13 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_ATTACH), offsetof(struct map_fds, attach) },
 	{ ENIADDR_STR(ENIADDR_MAP_NEXTHOP), offsetof(struct map_fds, nexthop) },
 	{ ENIADDR_STR(ENIADDR_MAP_CT),      offsetof(struct map_fds, ct) },
+	{ ENIADDR_STR(ENIADDR_MAP_CT_NEW),  offsetof(struct map_fds, ct_new) },
 	{ ENIADDR_STR(ENIADDR_MAP_STATS_DEV), offsetof(struct map_fds, stats_dev) },
 	{ ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), offsetof(struct map_fds, addr_drops) },
 	{ ENIADDR_STR(ENIADDR_MAP_EVENTS),  offsetof(struct map_fds, events) },
 	{ ENIADDR_STR(ENIADDR_MAP_TRACE),   offsetof(struct map_fds, trace) },
 	{ ENIADDR_STR(ENIADDR_MAP_TRACE_CPU), offsetof(struct map_fds, trace_cpu) },
+	{ ENIADDR_STR(ENIADDR_MAP_SCRATCH), offsetof(struct map_fds, scratch) },
 };
 #define N_MAPS (sizeof(map_table) / sizeof(map_table[0]))
 

@@ -404,7 +404,9 @@ static int parse_interface(struct aws_ctx *c, const struct jpos *pos, struct jso
 	ret = jwant(pos, ifc, json_type_object, e) ?:
 	      jget_string(pos, ifc, "NetworkInterfaceId", true, &id, e) ?:
 	      jcopy_id(pos, "NetworkInterfaceId", id, n.eni_id, sizeof(n.eni_id), e) ?:
-	      jget_string(pos, ifc, "MacAddress", true, &mac, e);
+	      jget_string(pos, ifc, "MacAddress", true, &mac, e) ?:
+	      /* absent: AWS's default, the check on; false for NAT and router ENIs */
+	      jget_bool(pos, ifc, "SourceDestCheck", false, &n.src_check, e);
 	if (ret)
 		goto out;
 	if (mac_parse(mac, n.mac)) {

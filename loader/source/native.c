@@ -89,6 +89,31 @@ static int parse_cidrs(const struct jpos *pos, struct json_object *arr, bool nee
 	return 0;
 }
 
+/* "router" (IPv4) or "router6" (IPv6): the ENI's router, overriding what the kernel's routes
+ * say. An IPv6 router may be link-local (fe80::1), as the VPC's is. */
+static int parse_router(const struct jpos *pos, struct json_object *obj, const char *key,
+			bool v4, struct eni_router *r, struct err *e)
+{
+	struct jpos rp = jpos_key(pos, key);
+	struct ip_prefix p;
+	const char *s = NULL;
+	int ret = jget_string(pos, obj, key, false, &s, e);
+
+	if (ret || !s)
+		return ret;
+	ret = jip_addr(&rp, s, &p, e);
+	if (ret)
+		return ret;
+	if (ip_prefix_is_v4(&p) != v4)
+		return jpos_err(e, &rp, "'%s' is not an %s address (\"%s\" is the %s router)", s,
+				v4 ? "IPv4" : "IPv6", key, v4 ? "IPv4" : "IPv6");
+	r->set = true;
+	memcpy(r->addr, p.addr, 16);
+	r->origin = ENIADDR_NH_CONFIG;
+	set_where(r->where, &rp);
+	return 0;
+}
+
 /* "10.0.1.10" or {"address": "10.0.1.11", "primary": true, "security_groups": [...]}. */
 static int parse_address(const struct jpos *pos, struct json_object *v, struct address *a,
 			 struct err *e)
@@ -173,7 +198,8 @@ static int parse_eni(const struct jpos *pos, struct json_object *obj, void *item
 	ret = jwant(pos, obj, json_type_object, e) ?:
 	      jcheck_keys(pos, obj, KEYS("interface", "mac", "eni_id", "mode", "source_check",
 					 "security_groups", "addresses", "prefixes", "subnets",
-					 "connection_tracking", "description"), e) ?:
+					 "router", "router6", "connection_tracking", "description"),
+			  e) ?:
 	      jget(pos, obj, "interface", json_type_string, false, &ifname, e) ?:
 	      jget(pos, obj, "mac", json_type_string, false, &mac, e);
 	if (ret)
@@ -238,6 +264,9 @@ static int parse_eni(const struct jpos *pos, struct json_object *obj, void *item
 		sub = jpos_key(pos, "subnets");
 		ret = parse_cidrs(&sub, subnets, true, &n->subnets, e);
 	}
+	if (!ret)
+		ret = parse_router(pos, obj, "router", true, &n->routers[ENI_V4], e) ?:
+		      parse_router(pos, obj, "router6", false, &n->routers[ENI_V6], e);
 	if (!ret && ct) {
 		sub = jpos_key(pos, "connection_tracking");
 		ret = parse_timeouts(&sub, ct, &n->timeouts, e);

@@ -287,6 +287,22 @@ void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *tex
 	}
 }
 
+void fixture_put_subnet4(const struct bpf_fixture *fx, __u32 slot, int ifindex,
+			 const char *subnet)
+{
+	struct eniaddr_nexthop_key k = { .slot = slot, .ifindex = (__u32)ifindex,
+					 .family = ENIADDR_AF_INET };
+	struct ip_prefix p = prefix(subnet);
+	struct eniaddr_nexthop v = { .plen = p.plen };
+
+	memcpy(v.subnet, p.addr, 16);
+	for (unsigned int i = 0; i < p.plen; i++)
+		v.mask[i / 8] |= (__u8)(0x80 >> (i % 8));
+	memcpy(v.gateway, p.addr, 16);
+	v.gateway[15]++;
+	assert_int_equal(bpf_map_update_elem(fx->maps.nexthop, &k, &v, 0), 0);
+}
+
 void fixture_put_src(const struct bpf_fixture *fx, __u32 policy, const char *text,
 		     struct eniaddr_rule_bits bits)
 {

@@ -120,6 +120,10 @@ void fixture_put_eni(const struct bpf_fixture *fx, __u32 slot, int ifindex,
 void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *text,
 		       const struct eniaddr_owner *o);
 
+/* eniaddr_nexthop: ENI ifindex's IPv4 subnet ("10.1.0.0/16") in slot, its router base + 1. */
+void fixture_put_subnet4(const struct bpf_fixture *fx, __u32 slot, int ifindex,
+			 const char *subnet);
+
 /* eniaddr_src: the rule bits of a peer prefix of policy. The compiler writes the union of every
  * covering prefix's bits; a test writes that union by hand. */
 void fixture_put_src(const struct bpf_fixture *fx, __u32 policy, const char *prefix,

@@ -101,7 +101,7 @@ static int build_ipv4(struct pkt *p, const struct pkt_spec *s, const struct in_a
 	if (s->ip4_df)
 		frag_off |= 0x4000;
 	put16(h + 6, frag_off);
-	h[8] = 64;
+	h[8] = s->ttl ? s->ttl : 64;
 	h[9] = s->proto;
 	memcpy(h + 12, src, 4);
 	memcpy(h + 16, dst, 4);
@@ -150,7 +150,7 @@ static int build_ipv6(struct pkt *p, const struct pkt_spec *s, const struct in6_
 		return -EINVAL;
 	h[0] = 6 << 4;
 	h[6] = s->n_ext ? s->ext[0].type : s->proto;
-	h[7] = 64;
+	h[7] = s->ttl ? s->ttl : 64;
 	memcpy(h + 8, src, 16);
 	memcpy(h + 24, dst, 16);
 	for (i = 0; i < s->n_ext; i++) {

@@ -69,6 +69,7 @@ struct pkt_spec {
 	uint8_t ip_version;          /* 0: correct; else written into the version nibble */
 	uint8_t ip4_ihl;             /* 0: computed */
 	uint8_t tcp_doff;            /* 0: 5 */
+	uint8_t ttl;                 /* IPv4 TTL / IPv6 hop limit; 0: 64 */
 };
 
 struct pkt {
