@@ -54,7 +54,7 @@ static __always_inline void count_packet(__u32 ifindex, enum eniaddr_reason r, _
 /* A drop or audit of an address this ENI owns: counted for the address too. One per-CPU hash
  * lookup, paid by drops only. (tests/bpf/bench_noaddr.bpf.c builds without it, so `make bench`
  * shows what it costs.) */
-static __always_inline void count_addr_drop(const struct pkt_summary *p, __u8 dir, __u64 len)
+static __always_inline void count_addr_drop(const struct eniaddr_pkt *p, __u8 dir, __u64 len)
 {
 #ifndef ENIADDR_BENCH_NO_ADDR_DROPS
 	static const struct eniaddr_stat zero; /* in .rodata: no stack for the first insert */
@@ -78,7 +78,7 @@ static __always_inline void count_addr_drop(const struct pkt_summary *p, __u8 di
 }
 
 /* Counts the packet with action act; a drop or audit also per address and as an event. */
-static __always_inline void count_verdict(const struct pkt_summary *p, __u32 ifindex, __u8 dir,
+static __always_inline void count_verdict(const struct eniaddr_pkt *p, __u32 ifindex, __u8 dir,
 					  enum eniaddr_reason r, enum eniaddr_action act,
 					  __u64 len)
 {
@@ -101,7 +101,7 @@ static __always_inline void count_verdict(const struct pkt_summary *p, __u32 ifi
 }
 
 /* Counts the packet and returns what to do with it. */
-static __always_inline enum eniaddr_action account(const struct pkt_summary *p, __u32 ifindex,
+static __always_inline enum eniaddr_action account(const struct eniaddr_pkt *p, __u32 ifindex,
 						   __u8 dir, enum eniaddr_reason r, __u8 mode,
 						   __u64 len)
 {

@@ -261,7 +261,7 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 
 /* Counts r of packet p on ifindex (direction egress) with the ENI's settings, and returns the
  * tc verdict. */
-static __always_inline int egress_account(const struct pkt_summary *p, __u32 ifindex,
+static __always_inline int egress_account(const struct eniaddr_pkt *p, __u32 ifindex,
 					  enum eniaddr_reason r, __u8 mode, bool src_check,
 					  bool src_unread, __u64 len)
 {

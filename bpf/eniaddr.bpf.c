@@ -82,7 +82,7 @@
 
 /* The ingress decision of an XDP frame. Global: the packet's parsed summary lives in this
  * frame only, and the counting in xdp_ingress does not stack on top of it. */
-__noinline int xdp_ingress_try(struct xdp_md *ctx, __u8 *mode, struct pkt_summary *s)
+__noinline int xdp_ingress_try(struct xdp_md *ctx, __u8 *mode, struct eniaddr_pkt *s)
 {
 	__u32 want = 0;
 
@@ -93,7 +93,7 @@ __noinline int xdp_ingress_try(struct xdp_md *ctx, __u8 *mode, struct pkt_summar
 }
 
 /* The per-CPU summary of the packet being judged: [0] ingress, [1] egress. */
-static __always_inline struct pkt_summary *scratch(__u32 which)
+static __always_inline struct eniaddr_pkt *scratch(__u32 which)
 {
 	return bpf_map_lookup_elem(&ENIADDR_MAP_SCRATCH, &which);
 }
@@ -101,7 +101,7 @@ static __always_inline struct pkt_summary *scratch(__u32 which)
 SEC("xdp")
 int xdp_ingress(struct xdp_md *ctx)
 {
-	struct pkt_summary *s = scratch(0);
+	struct eniaddr_pkt *s = scratch(0);
 	__u8 mode = ENIADDR_MODE_ENFORCE;
 	enum eniaddr_action act;
 	enum eniaddr_reason r;
@@ -127,7 +127,7 @@ static __always_inline bool tc_should_pull(struct __sk_buff *skb, enum eniaddr_r
 /* One ingress decision on the current linear head. Global (verified once, not once per pull
  * round); ingress_decide has no side effect before the headers are complete. */
 __noinline int tc_ingress_try(struct __sk_buff *skb, __u8 *mode, __u32 *want,
-			      struct pkt_summary *s)
+			      struct eniaddr_pkt *s)
 {
 	if (!skb || !mode || !want || !s)
 		return ENIADDR_R_MALFORMED;
@@ -140,7 +140,7 @@ int tc_ingress(struct __sk_buff *skb)
 {
 	__u8 mode = ENIADDR_MODE_ENFORCE;
 	enum eniaddr_reason r = ENIADDR_R_MALFORMED;
-	struct pkt_summary *s = scratch(0);
+	struct eniaddr_pkt *s = scratch(0);
 	enum eniaddr_action act;
 	__u32 len = skb->len, want;
 	int i;
@@ -169,7 +169,7 @@ struct egress_try {
 	__u32 want;
 };
 
-__noinline int tc_egress_try(struct __sk_buff *skb, struct egress_try *t, struct pkt_summary *s)
+__noinline int tc_egress_try(struct __sk_buff *skb, struct egress_try *t, struct eniaddr_pkt *s)
 {
 	struct pkt_meta p = {};
 	int r;
@@ -187,7 +187,7 @@ int tc_egress(struct __sk_buff *skb)
 {
 	struct egress_try t = { .mode = ENIADDR_MODE_ENFORCE };
 	enum eniaddr_reason r = ENIADDR_R_MALFORMED;
-	struct pkt_summary *s = scratch(1);
+	struct eniaddr_pkt *s = scratch(1);
 	__u32 len = skb->len;
 	int i;
 

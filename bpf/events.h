@@ -35,12 +35,12 @@ static __always_inline bool trace_token(struct eniaddr_trace_cpu *c,
 #ifdef ENIADDR_BENCH_NO_EVENTS
 /* tests/bpf/bench_noevents.bpf.c: the same programs without events, so `make bench` measures
  * what the switch costs a drop when nobody traces. */
-static __always_inline void trace_drop(const struct pkt_summary *p, __u32 ifindex, __u8 dir,
+static __always_inline void trace_drop(const struct eniaddr_pkt *p, __u32 ifindex, __u8 dir,
 				       enum eniaddr_reason r, enum eniaddr_action act, __u64 len)
 {
 }
 #else
-static __always_inline void trace_drop(const struct pkt_summary *p, __u32 ifindex, __u8 dir,
+static __always_inline void trace_drop(const struct eniaddr_pkt *p, __u32 ifindex, __u8 dir,
 				       enum eniaddr_reason r, enum eniaddr_action act, __u64 len)
 {
 	const struct eniaddr_trace *t;
@@ -74,15 +74,7 @@ static __always_inline void trace_drop(const struct pkt_summary *p, __u32 ifinde
 	ev->reason = r;
 	ev->dir = dir;
 	ev->action = act;
-	ev->proto = p->proto;
-	ev->v6 = p->v6;
-	ev->icmp_type = p->icmp_type;
-	ev->icmp_code = p->icmp_code;
-	ev->sport = p->sport;
-	ev->dport = p->port;
-	ev->policy = p->policy;
-	__builtin_memcpy(ev->saddr, p->saddr, 16);
-	__builtin_memcpy(ev->daddr, p->daddr, 16);
+	ev->pkt = *p;
 	bpf_ringbuf_submit(ev, 0);
 	c->sent++;
 }

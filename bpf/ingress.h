@@ -120,7 +120,7 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
  * follows does not stack on top of it). */
 static __always_inline enum eniaddr_reason ingress_summarized(void *data, void *data_end,
 							      __u32 ifindex, __u8 *mode,
-							      __u32 *want, struct pkt_summary *s)
+							      __u32 *want, struct eniaddr_pkt *s)
 {
 	struct pkt_meta p = {};
 	enum eniaddr_reason r;

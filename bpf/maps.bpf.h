@@ -10,7 +10,6 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "eniaddr.h"
-#include "parse.h" /* struct pkt_summary, the scratch value */
 
 /* The active slot and generation; packets read [0] once. */
 struct {
@@ -94,7 +93,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 2);
 	__type(key, __u32);
-	__type(value, struct pkt_summary);
+	__type(value, struct eniaddr_pkt);
 } ENIADDR_MAP_SCRATCH SEC(".maps");
 
 /* Drop events while `trace` runs. */

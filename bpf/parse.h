@@ -70,22 +70,9 @@ struct pkt_meta {
 	__u32 inner[PKT_INNER_LEN / 4]; /* ICMP error: the embedded packet's first bytes, raw */
 };
 
-/* What counting a verdict needs of a packet (counters.h, events.h): a small copy of pkt_meta,
- * so a program keeps it on its stack across the decision without pkt_meta's size. */
-struct pkt_summary {
-	__u8  saddr[16];
-	__u8  daddr[16];
-	__u16 sport;
-	__u16 port;
-	__u8  proto;
-	__u8  v6;
-	__u8  icmp_type;
-	__u8  icmp_code;
-	__u32 owner_ifindex;
-	__u32 policy;
-};
-
-static __always_inline void pkt_summarize(const struct pkt_meta *p, struct pkt_summary *s)
+/* What counting a verdict needs of p (counters.h, events.h): maps/eniaddr.h's struct
+ * eniaddr_pkt, kept per CPU (eniaddr_scratch) instead of next to pkt_meta on the stack. */
+static __always_inline void pkt_summarize(const struct pkt_meta *p, struct eniaddr_pkt *s)
 {
 	__builtin_memcpy(s->saddr, p->saddr, 16);
 	__builtin_memcpy(s->daddr, p->daddr, 16);

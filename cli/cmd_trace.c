@@ -44,12 +44,12 @@ struct trace_ctx {
 
 static bool has_ports(const struct eniaddr_event *ev)
 {
-	return ev->proto == IPPROTO_TCP || ev->proto == IPPROTO_UDP;
+	return ev->pkt.proto == IPPROTO_TCP || ev->pkt.proto == IPPROTO_UDP;
 }
 
 static bool is_icmp(const struct eniaddr_event *ev)
 {
-	return ev->proto == (ev->v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	return ev->pkt.proto == (ev->pkt.v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
 }
 
 static void event_json(const struct eniaddr_event *ev, const char *ifname, const char *src,
@@ -62,13 +62,13 @@ static void event_json(const struct eniaddr_event *ev, const char *ifname, const
 	jadd_str(o, "srcaddr", src);
 	jadd_str(o, "dstaddr", dst);
 	if (has_ports(ev)) {
-		jadd_int(o, "srcport", ev->sport);
-		jadd_int(o, "dstport", ev->dport);
+		jadd_int(o, "srcport", ev->pkt.sport);
+		jadd_int(o, "dstport", ev->pkt.port);
 	} else if (is_icmp(ev)) {
-		jadd_int(o, "icmp_type", ev->icmp_type);
-		jadd_int(o, "icmp_code", ev->icmp_code);
+		jadd_int(o, "icmp_type", ev->pkt.icmp_type);
+		jadd_int(o, "icmp_code", ev->pkt.icmp_code);
 	}
-	jadd_int(o, "protocol", ev->proto);
+	jadd_int(o, "protocol", ev->pkt.proto);
 	jadd_int(o, "packets", 1);
 	jadd_int(o, "bytes", ev->len);
 	json_object_object_add(o, "start", json_object_new_double(t));
@@ -76,7 +76,7 @@ static void event_json(const struct eniaddr_event *ev, const char *ifname, const
 	jadd_str(o, "action", ev->action == ENIADDR_ACT_AUDIT ? "AUDIT" : "REJECT");
 	jadd_str(o, "reason", stats_reason_name(ev->reason));
 	jadd_str(o, "direction", stats_dir_name(ev->dir));
-	jadd_int(o, "policy", ev->policy & ~ENIADDR_POLICY_SLOT_BIT);
+	jadd_int(o, "policy", ev->pkt.policy & ~ENIADDR_POLICY_SLOT_BIT);
 	out_json_print(o);
 }
 
@@ -92,24 +92,24 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	tc->printed++;
 	stats_ifname(ev->ifindex, ifname);
-	ip_addr_format(ev->saddr, src, sizeof(src));
-	ip_addr_format(ev->daddr, dst, sizeof(dst));
+	ip_addr_format(ev->pkt.saddr, src, sizeof(src));
+	ip_addr_format(ev->pkt.daddr, dst, sizeof(dst));
 	t = (double)ev->time_ns / 1e9 + tc->mono_to_unix;
 	if (out_json()) {
 		event_json(ev, ifname, src, dst, t);
 		return 0;
 	}
 	if (has_ports(ev)) {
-		snprintf(sport, sizeof(sport), "%u", ev->sport);
-		snprintf(dport, sizeof(dport), "%u", ev->dport);
+		snprintf(sport, sizeof(sport), "%u", ev->pkt.sport);
+		snprintf(dport, sizeof(dport), "%u", ev->pkt.port);
 	} else if (is_icmp(ev)) {
-		snprintf(sport, sizeof(sport), "%u", ev->icmp_type);
-		snprintf(dport, sizeof(dport), "%u", ev->icmp_code);
+		snprintf(sport, sizeof(sport), "%u", ev->pkt.icmp_type);
+		snprintf(dport, sizeof(dport), "%u", ev->pkt.icmp_code);
 	}
 	printf("2 %s %s %s %s %s %u 1 %u %.0f %.0f %s %s %s %u\n", ifname, src, dst, sport, dport,
-	       ev->proto, ev->len, t, t, ev->action == ENIADDR_ACT_AUDIT ? "AUDIT" : "REJECT",
+	       ev->pkt.proto, ev->len, t, t, ev->action == ENIADDR_ACT_AUDIT ? "AUDIT" : "REJECT",
 	       stats_reason_name(ev->reason), stats_dir_name(ev->dir),
-	       ev->policy & ~ENIADDR_POLICY_SLOT_BIT);
+	       ev->pkt.policy & ~ENIADDR_POLICY_SLOT_BIT);
 	fflush(stdout);
 	return 0;
 }

@@ -309,6 +309,21 @@ struct eniaddr_trace_cpu {
 	__u64 lost_full;   /* not written: the ring was full */
 };
 
+/* What a verdict's counting knows of its packet: the programs keep one per CPU while judging
+ * (eniaddr_scratch), and a drop event carries it as is. */
+struct eniaddr_pkt {
+	__u8  saddr[16];
+	__u8  daddr[16];
+	__u16 sport;         /* host order; 0 when not read */
+	__u16 port;          /* TCP/UDP destination port, ICMP type << 8 | code, else 0 */
+	__u8  proto;
+	__u8  v6;
+	__u8  icmp_type;
+	__u8  icmp_code;
+	__u32 owner_ifindex; /* the ENI owning the address (dst in, src out); 0: not owned */
+	__u32 policy;        /* the policy that judged it; ENIADDR_POLICY_NONE when none did */
+};
+
 struct eniaddr_event {
 	__u64 time_ns;     /* bpf_ktime_get_ns() */
 	__u32 ifindex;
@@ -316,15 +331,7 @@ struct eniaddr_event {
 	__u16 reason;      /* enum eniaddr_reason */
 	__u8  dir;         /* enum eniaddr_dir */
 	__u8  action;      /* enum eniaddr_action */
-	__u8  proto;
-	__u8  v6;
-	__u8  icmp_type;
-	__u8  icmp_code;
-	__u16 sport;       /* host order; 0 when not read */
-	__u16 dport;
-	__u32 policy;      /* the policy that judged it; ENIADDR_POLICY_NONE when none did */
-	__u8  saddr[16];
-	__u8  daddr[16];
+	struct eniaddr_pkt pkt;
 };
 
 /* ---- eniaddr_frags: first fragments that were allowed ---- */
@@ -470,7 +477,8 @@ _Static_assert(sizeof(struct eniaddr_stats) == 16 + 16 * ENIADDR_R_COUNT, "eniad
 _Static_assert(sizeof(struct eniaddr_addr_drop_key) == 24, "eniaddr_addr_drop_key layout");
 _Static_assert(sizeof(struct eniaddr_trace) == 32, "eniaddr_trace layout");
 _Static_assert(sizeof(struct eniaddr_trace_cpu) == 40, "eniaddr_trace_cpu layout");
-_Static_assert(sizeof(struct eniaddr_event) == 64, "eniaddr_event layout");
+_Static_assert(sizeof(struct eniaddr_pkt) == 48, "eniaddr_pkt layout");
+_Static_assert(sizeof(struct eniaddr_event) == 72, "eniaddr_event layout");
 _Static_assert(sizeof(struct eniaddr_frag_key) == 44, "eniaddr_frag_key layout");
 _Static_assert(sizeof(struct eniaddr_frag) == 16, "eniaddr_frag layout");
 _Static_assert(sizeof(struct eniaddr_attach) == 24, "eniaddr_attach layout");
