@@ -9,6 +9,8 @@
  * frame gets exactly one reason, counted per (ifindex, reason, ingress, action):
  *  1. A frame shorter than Ethernet is MALFORMED. An interface without an ENI entry in the
  *     active slot passes everything (UNCONFIGURED): attaching before the first apply is safe.
+ *     With `attach --unconfigured drop` its IP and VLAN-tagged frames drop instead
+ *     (UNCONFIGURED_DROP, bpf/unconfigured.h); ARP and other non-IP frames still pass.
  *  2. Up to ENIADDR_MAX_VLAN_DEPTH 802.1Q/802.1ad tags are parsed; one more is VLAN_CAP (drop).
  *     ARP passes (FAILSAFE_ARP); anything but IPv4, IPv6 and ARP passes untouched (OTHER_L3).
  *  3. IPv4 needs version 4, IHL >= 5 and its options present; IPv6 its fixed header and at most

@@ -21,6 +21,7 @@
 #include "frags.h"
 #include "rules.h"
 #include "conntrack.h"
+#include "unconfigured.h"
 
 /* Steps 8-9 for a destination this ENI owns: a live flow passes (CT_*), else a rule of the
  * address's inbound policy must admit the packet, which then starts a flow (ALLOWED), or not
@@ -100,8 +101,8 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 		*mode = eni->mode;
 	transit_owner(&transit, eni, ifindex);
 	r = parse_eth(&c, &proto); /* a runt is malformed, configured or not */
-	if (!r && !eni)
-		return ENIADDR_R_UNCONFIGURED; /* attached before any apply: never blackhole */
+	if (!r && !eni) /* attached before any apply: passes, unless attach said --unconfigured drop */
+		return unconfigured_verdict(ifindex, proto);
 	if (!r)
 		r = parse_l3(&c, proto, p);
 	if (!r && p->frag == PKT_FRAG_LATER)

@@ -162,4 +162,12 @@ struct {
 	__type(value, struct eniaddr_ct);
 } ENIADDR_MAP_CT_NEW SEC(".maps");
 
+/* User space's records (guards, pending confirm, notes); never read by a program. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct eniaddr_ctl);
+} ENIADDR_MAP_CTL SEC(".maps");
+
 #endif /* ENIADDR_BPF_MAPS_H */

@@ -8,6 +8,7 @@
 #include "kernel/pins.h"
 #include "kernel/stats.h"
 #include "kernel/trace.h"
+#include "source/imds.h"
 
 /* ---- option setters: one per kind of value ---- */
 
@@ -27,6 +28,9 @@ SETTER(set_groups, a->groups = v)
 SETTER(set_reset, a->reset = true)
 SETTER(set_by_address, a->by_address = true)
 SETTER(set_dev, a->dev = v)
+SETTER(set_imds, a->imds = true)
+SETTER(set_config, a->config = v)
+SETTER(set_imds_endpoint, a->imds_endpoint = v)
 
 static int set_mode(struct cli_args *a, const char *v, struct err *e)
 {
@@ -96,6 +100,33 @@ static int set_reason(struct cli_args *a, const char *v, struct err *e)
 	return 0;
 }
 
+static int set_guard(struct cli_args *a, const char *v, struct err *e)
+{
+	struct eniaddr_guard g;
+
+	return guard_parse(v, &g, e) ?: guard_add(a->guards, &a->n_guards, &g, e);
+}
+
+static int set_unconfigured(struct cli_args *a, const char *v, struct err *e)
+{
+	if (!strcmp(v, "pass"))
+		a->unconfigured = CLI_UNCONF_PASS;
+	else if (!strcmp(v, "drop"))
+		a->unconfigured = CLI_UNCONF_DROP;
+	else
+		return err_set(e, EINVAL, "bad --unconfigured '%s': expected pass or drop", v);
+	return 0;
+}
+
+static int set_confirm(struct cli_args *a, const char *v, struct err *e)
+{
+	unsigned long n;
+	int err = parse_count("confirm", v, 1, 3600, &n, e);
+
+	a->confirm = (unsigned int)n;
+	return err;
+}
+
 static int set_prefix_list(struct cli_args *a, const char *v, struct err *e)
 {
 	const char *eq = strchr(v, '=');
@@ -133,14 +164,27 @@ const struct cli_opt cli_global_opts[] = {
 	{ NULL },
 };
 
+/* Options several commands share. */
+#define OPT_GUARD                                                                         \
+	{ "guard", 0, "CIDR[:PORT]", false, set_guard,                                    \
+	  "management access no policy removes: TCP PORT (or everything) from CIDR; repeat " \
+	  "for more; kept until the last detach" }
+#define OPT_CONFIRM                                                                        \
+	{ "confirm", 0, "SECONDS", false, set_confirm,                                     \
+	  "keep the previous configuration and go back to it after SECONDS (1..3600) unless " \
+	  "`" CLI_NAME " confirm` comes first" }
+
 static const struct cli_opt help_opt = { "help", 'h', NULL, false, set_help, "show this help" };
 
 static const struct cli_opt attach_opts[] = {
 	{ "mode", 0, "auto|native|generic|tc", false, set_mode,
-	  "auto (default) tries native XDP, then generic XDP, then tc ingress" },
+	  "auto (default) tries native XDP, then tc ingress (generic XDP only when asked)" },
 	{ "conntrack-size", 0, "N", false, set_ct_size,
 	  "entries of the connection-tracking table (default " ENIADDR_STR(ENIADDR_MAX_CT)
 	  "); only when this attach loads the object" },
+	{ "unconfigured", 0, "pass|drop", false, set_unconfigured,
+	  "while DEV has no configuration: pass everything (default) or drop IPv4/IPv6" },
+	OPT_GUARD,
 	{ NULL },
 };
 
@@ -174,14 +218,48 @@ static const struct cli_opt detach_opts[] = {
 };
 
 static const struct cli_opt sync_opts[] = {
-	{ "interfaces", 0, "FILE", true, set_ifs,
-	  "`aws ec2 describe-network-interfaces` output" },
-	{ "security-groups", 0, "FILE", true, set_groups,
+	{ "interfaces", 0, "FILE", false, set_ifs,
+	  "`aws ec2 describe-network-interfaces` output (with --imds: the VPC's, for remote "
+	  "group members)" },
+	{ "security-groups", 0, "FILE", false, set_groups,
 	  "`aws ec2 describe-security-groups` output" },
 	{ "prefix-list", 0, "pl-ID=FILE", false, set_prefix_list,
 	  "`aws ec2 get-managed-prefix-list-entries` output of pl-ID (repeat per list)" },
+	{ "imds", 0, NULL, false, set_imds,
+	  "the ENIs and addresses from the instance metadata service (IMDSv2)" },
+	{ "config", 0, "FILE", false, set_config,
+	  "with --imds: native config with per-ENI and per-address settings and groups" },
+	{ "imds-endpoint", 0, "URL", false, set_imds_endpoint,
+	  "with --imds: the IMDS endpoint (default " IMDS_ENDPOINT_V4 "; IPv6: "
+	  IMDS_ENDPOINT_V6 ")" },
+	OPT_GUARD,
+	OPT_CONFIRM,
 	{ NULL },
 };
+
+static const struct cli_opt apply_opts[] = {
+	OPT_GUARD,
+	OPT_CONFIRM,
+	{ NULL },
+};
+
+/* sync: the AWS documents, or --imds with optional rule sources. */
+static int check_sync(const struct cli_args *a, struct err *e)
+{
+	if (a->imds) {
+		if (a->n_prefix_lists)
+			return err_set(e, EINVAL, "sync --imds: --prefix-list is not supported; "
+				       "put prefix lists in the --config file");
+		return 0;
+	}
+	if (a->config || a->imds_endpoint)
+		return err_set(e, EINVAL, "sync: --%s is for --imds",
+			       a->config ? "config" : "imds-endpoint");
+	if (!a->interfaces || !a->groups)
+		return err_set(e, EINVAL, "sync: missing --%s FILE (or use --imds)",
+			       a->interfaces ? "security-groups" : "interfaces");
+	return 0;
+}
 
 static int check_detach(const struct cli_args *a, struct err *e)
 {
@@ -225,18 +303,26 @@ static int check_help(const struct cli_args *a, struct err *e)
 #define MANY CLI_MAX_POS
 
 const struct cli_command cli_commands[CLI_CMD_COUNT] = {
-	{ "attach", CLI_CMD_ATTACH, "[--mode auto|native|generic|tc] [--conntrack-size N] DEV...",
+	{ "attach", CLI_CMD_ATTACH,
+	  "[--mode auto|native|generic|tc] [--conntrack-size N] [--unconfigured pass|drop] "
+	  "[--guard CIDR[:PORT]]... DEV...",
 	  "attach the ingress and egress programs to each DEV (again: no change)", attach_opts,
 	  1, MANY, "DEV", NULL },
 	{ "detach", CLI_CMD_DETACH, "DEV... | --all",
 	  "remove what attach created; the last one also unloads everything", detach_opts, 0, MANY,
 	  "DEV", check_detach },
-	{ "apply", CLI_CMD_APPLY, "FILE",
-	  "publish a native JSON configuration (loads the maps if needed)", NULL, 1, 1, "FILE",
-	  NULL },
+	{ "apply", CLI_CMD_APPLY, "[--guard CIDR[:PORT]]... [--confirm SECONDS] FILE",
+	  "publish a native JSON configuration (loads the maps if needed)", apply_opts, 1, 1,
+	  "FILE", NULL },
 	{ "sync", CLI_CMD_SYNC,
-	  "--interfaces FILE --security-groups FILE [--prefix-list pl-ID=FILE]...",
-	  "publish the local ENIs of AWS describe-* JSON documents", sync_opts, 0, 0, NULL, NULL },
+	  "--interfaces FILE --security-groups FILE [--prefix-list pl-ID=FILE]... | --imds "
+	  "[--security-groups FILE] [--config FILE] [--interfaces FILE] [--imds-endpoint URL] "
+	  "[--guard CIDR[:PORT]]... [--confirm SECONDS]",
+	  "publish the local ENIs of AWS describe-* JSON documents, or once from IMDS",
+	  sync_opts, 0, 0, NULL, check_sync },
+	{ "confirm", CLI_CMD_CONFIRM, "",
+	  "keep the configuration an apply/sync --confirm published (else it is reverted)", NULL,
+	  0, 0, NULL, NULL },
 	{ "status", CLI_CMD_STATUS, "",
 	  "show the published generation, each ENI and attached device, programs, table fill",
 	  NULL, 0, 0, NULL,

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "guard.h"
 #include "kernel/attach.h"
 #include "err.h"
 
@@ -35,6 +36,7 @@ enum cli_cmd_id {
 	CLI_CMD_DETACH,
 	CLI_CMD_APPLY,
 	CLI_CMD_SYNC,
+	CLI_CMD_CONFIRM,
 	CLI_CMD_STATUS,
 	CLI_CMD_STATS,
 	CLI_CMD_CONNTRACK,
@@ -74,8 +76,15 @@ struct cli_args {
 	bool all;
 	const char *interfaces;
 	const char *groups;
+	bool imds;                 /* sync --imds */
+	const char *config;        /* sync --imds --config FILE */
+	const char *imds_endpoint; /* sync --imds --imds-endpoint URL; NULL: the default */
 	struct cli_prefix_list prefix_lists[CLI_MAX_PREFIX_LISTS];
 	size_t n_prefix_lists;
+	struct eniaddr_guard guards[ENIADDR_MAX_GUARDS]; /* --guard, in order */
+	unsigned int n_guards;
+	unsigned int confirm;   /* apply/sync --confirm SECONDS; 0: none */
+	enum { CLI_UNCONF_KEEP, CLI_UNCONF_PASS, CLI_UNCONF_DROP } unconfigured; /* attach */
 	/* positional arguments of the command, in order */
 	const char *pos[CLI_MAX_POS];
 	size_t n_pos;

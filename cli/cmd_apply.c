@@ -13,7 +13,10 @@
 
 #include "cmds.h"
 #include "compile/compile.h"
+#include "kernel/confirm.h"
+#include "kernel/ctl.h"
 #include "kernel/ifaces.h"
+#include "log.h"
 #include "source/local_subnets.h"
 #include "source/routes.h"
 #include "output.h"
@@ -23,20 +26,44 @@
 #include "source/native.h"
 #include "state.h"
 
+#define APPLY_MAX_WARNINGS 16
+
 struct apply_result {
 	const char *origin;
 	__u64 generation;
 	unsigned int slot;
+	__u64 grace_ns; /* waited for RCU grace periods */
+	unsigned int confirm; /* seconds until the revert; 0: not pending */
+	unsigned int guards;
 	size_t enis, addrs, pfxs, srcs, l4s, policies;
+	char warnings[APPLY_MAX_WARNINGS][STATE_WARN_LEN];
+	size_t n_warnings;
 };
 
 static void result_plain(const struct apply_result *r)
 {
 	printf("applied %s: generation %llu (slot %u): %zu ENI%s, %zu address%s, %zu prefix%s, "
-	       "%zu polic%s (%zu source and %zu port entries)\n", r->origin,
+	       "%zu polic%s (%zu source and %zu port entries); waited %.1f ms for grace periods\n",
+	       r->origin,
 	       (unsigned long long)r->generation, r->slot, r->enis, r->enis == 1 ? "" : "s",
 	       r->addrs, r->addrs == 1 ? "" : "es", r->pfxs, r->pfxs == 1 ? "" : "es",
-	       r->policies, r->policies == 1 ? "y" : "ies", r->srcs, r->l4s);
+	       r->policies, r->policies == 1 ? "y" : "ies", r->srcs, r->l4s,
+	       (double)r->grace_ns / 1e6);
+	if (r->guards)
+		printf("%u management guard%s added to every ENI's inbound rules\n", r->guards,
+		       r->guards == 1 ? "" : "s");
+	if (r->confirm)
+		printf("the previous configuration comes back in %u s unless `eniaddr-bpf confirm` "
+		       "comes first\n", r->confirm);
+}
+
+static struct json_object *warnings_json(const struct apply_result *r)
+{
+	struct json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < r->n_warnings && i < APPLY_MAX_WARNINGS; i++)
+		json_object_array_add(list, json_object_new_string(r->warnings[i]));
+	return list;
 }
 
 static void result_json(const struct apply_result *r)
@@ -52,14 +79,20 @@ static void result_json(const struct apply_result *r)
 	jadd_int(o, "policies", (long long)r->policies);
 	jadd_int(o, "src_entries", (long long)r->srcs);
 	jadd_int(o, "l4_entries", (long long)r->l4s);
+	jadd_u64(o, "grace_wait_us", r->grace_ns / 1000);
+	jadd_int(o, "guards", r->guards);
+	jadd_int(o, "confirm_within_s", r->confirm);
+	json_object_object_add(o, "warnings", warnings_json(r));
 	out_json_print(o);
 }
 
-/* The part both commands share, from a loaded desired state to the published generation. */
-static int publish_state(const struct cli_args *a, struct desired_state *st,
-			 const struct nics *nics, struct err *e)
+int publish_state(const struct cli_args *a, struct desired_state *st, const struct nics *nics,
+		  struct pins *pins, __u64 *generation, struct err *e)
 {
 	struct apply_result r = { .origin = st->origin };
+	struct publish_opts opts = { .keep_old = a->confirm != 0 };
+	struct err ignored = {};
+	struct publish_result pr;
 	struct if_prefixes local = {};
 	struct compiled c = {};
 	struct session s;
@@ -83,24 +116,51 @@ static int publish_state(const struct cli_args *a, struct desired_state *st,
 	err = session_open(a, PINS_CREATE, &s, e);
 	if (err)
 		return err;
-	err = publish_prepare(&s.maps, &r.slot, e);
+	/* an unconfirmed publish whose deadline passed is reverted first (the watchdog may be
+	 * gone); one still waiting blocks this publish: it would clear the revert's slot */
+	err = confirm_revert_if_expired(&s.maps, NULL, e) ?:
+	      confirm_refuse_if_pending(&s.maps, e) ?:
+	      ctl_add_guards(&s.maps, a->guards, a->n_guards, e) ?:
+	      ctl_apply_guards(&s.maps, st, &r.guards, e);
+	if (!err)
+		err = publish_prepare(&s.maps, &r.slot, e);
 	if (!err)
 		err = compile_state(st, r.slot, &c, e);
 	if (!err)
-		err = publish_commit(&s.maps, &c, &r.generation, e);
+		err = publish_commit_with(&s.maps, &c, &opts, &pr, e);
+	if (!err && a->confirm)
+		err = confirm_arm(&s.pins, &s.maps, &pr, a->confirm, e);
+	r.confirm = a->confirm;
+	if (!err) {
+		r.n_warnings = state_warnings(st, r.warnings, APPLY_MAX_WARNINGS);
+		if (ctl_set_notes(&s.maps, r.warnings[0], sizeof(r.warnings[0]),
+				  r.n_warnings < APPLY_MAX_WARNINGS ? r.n_warnings
+								    : APPLY_MAX_WARNINGS, &ignored))
+			log_warn("could not keep the warnings for status: %s", ignored.msg);
+	}
 	if (err) {
 		session_undo_load(&s);
 	} else {
+		r.generation = pr.generation;
+		r.grace_ns = pr.grace_ns;
 		r.enis = c.enis.n;
 		r.addrs = c.addrs.n;
 		r.pfxs = c.pfxs.n;
 		r.srcs = c.srcs.n;
 		r.l4s = c.l4s.n;
 		r.policies = c.policies.n;
+		if (pins) {
+			*pins = s.pins;
+			pins->lock_fd = -1; /* unlocked below: the copy names the dir only */
+		}
+		if (generation)
+			*generation = r.generation;
 	}
 	session_close(&s);
 	compiled_free(&c);
 	if (!err) {
+		for (size_t i = 0; i < r.n_warnings && i < APPLY_MAX_WARNINGS; i++)
+			log_warn("%s", r.warnings[i]);
 		if (out_json())
 			result_json(&r);
 		else
@@ -108,6 +168,8 @@ static int publish_state(const struct cli_args *a, struct desired_state *st,
 	}
 	return err;
 }
+
+static int sync_aws(const struct cli_args *a, struct err *e);
 
 int cmd_apply(const struct cli_args *a, struct err *e)
 {
@@ -120,13 +182,20 @@ int cmd_apply(const struct cli_args *a, struct err *e)
 	if (!err)
 		err = ifaces_list(&nics, e);
 	if (!err)
-		err = publish_state(a, &st, &nics, e);
+		err = publish_state(a, &st, &nics, NULL, NULL, e);
 	ifaces_free(&nics);
 	state_free(&st);
 	return err;
 }
 
 int cmd_sync(const struct cli_args *a, struct err *e)
+{
+	if (a->imds)
+		return cmd_sync_imds(a, e);
+	return sync_aws(a, e);
+}
+
+static int sync_aws(const struct cli_args *a, struct err *e)
 {
 	struct aws_prefix_list_file pls[CLI_MAX_PREFIX_LISTS];
 	struct local_nic locals[ENIADDR_MAX_ENIS * 4];
@@ -161,9 +230,32 @@ int cmd_sync(const struct cli_args *a, struct err *e)
 	}
 	err = source_aws_load(&in, &st, e);
 	if (!err)
-		err = publish_state(a, &st, &nics, e);
+		err = publish_state(a, &st, &nics, NULL, NULL, e);
 out:
 	ifaces_free(&nics);
 	state_free(&st);
 	return err;
+}
+
+int cmd_confirm(const struct cli_args *a, struct err *e)
+{
+	struct session s;
+	__u64 gen = 0;
+	int err = session_open(a, PINS_WRITE, &s, e);
+
+	if (err)
+		return err;
+	err = confirm_accept(&s.maps, &gen, e);
+	session_close(&s);
+	if (err)
+		return err;
+	if (out_json()) {
+		struct json_object *o = json_object_new_object();
+
+		jadd_u64(o, "confirmed_generation", gen);
+		out_json_print(o);
+	} else {
+		printf("confirmed generation %llu\n", (unsigned long long)gen);
+	}
+	return 0;
 }

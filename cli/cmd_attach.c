@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "kernel/attach.h"
+#include "kernel/ct_seed.h"
+#include "kernel/ctl.h"
+#include "log.h"
 #include "cmds.h"
 #include "kernel/ifaces.h"
 #include "output.h"
@@ -29,6 +32,46 @@ static int check_names(const struct cli_args *a, struct err *e)
 		return err_set(e, ENODEV, "no interface named %s (local: %s)", a->pos[i], local);
 	}
 	return 0;
+}
+
+/* Whether ifindex has an ENI entry in the active slot; without one it passes everything. */
+static bool configured(const struct map_fds *m, int ifindex)
+{
+	struct eniaddr_state st;
+	struct eniaddr_eni eni;
+	__u32 zero = 0;
+	struct eniaddr_eni_key k;
+
+	if (bpf_map_lookup_elem(m->state, &zero, &st))
+		return false;
+	k = (struct eniaddr_eni_key){ .slot = st.active_slot, .ifindex = (__u32)ifindex };
+	return !bpf_map_lookup_elem(m->enis, &k, &eni);
+}
+
+/* The TCP connections open on these devices become established flows before the programs go
+ * on (ct_seed.h): attaching never cuts the operator's SSH session. Failing only warns. */
+static void seed_open_flows(const struct cli_args *a, const struct session *s)
+{
+	int ifindexes[CLI_MAX_POS];
+	struct ct_seed_stats st;
+	struct err e = {};
+
+	for (size_t i = 0; i < a->n_pos; i++)
+		ifindexes[i] = (int)if_nametoindex(a->pos[i]);
+	if (ct_seed_from_sockets(s->maps.ct, ifindexes, a->n_pos, &st, &e)) {
+		log_warn("%s; open connections may need a rule to survive", e.msg);
+		return;
+	}
+	if (st.seeded)
+		log_info("%zu open TCP connection%s kept through attach (connection tracking)",
+			 st.seeded, st.seeded == 1 ? "" : "s");
+}
+
+static bool unconfigured_drops(const struct map_fds *m, int ifindex)
+{
+	struct eniaddr_attach rec;
+
+	return !attach_lookup(m, ifindex, &rec) && (rec.flags & ENIADDR_ATTACH_F_UNCONFIGURED_DROP);
 }
 
 static const char *mode_long(__u32 mode)
@@ -55,7 +98,7 @@ static void attach_plain(const struct attach_result *r)
 		printf("%s: attached (%s%s)\n", r->ifname, mode_long(r->mode), eg);
 }
 
-static struct json_object *attach_json(const struct attach_result *r)
+static struct json_object *attach_json(const struct attach_result *r, bool is_configured)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -64,6 +107,7 @@ static struct json_object *attach_json(const struct attach_result *r)
 	jadd_str(o, "mode", attach_mode_name(r->mode));
 	jadd_bool(o, "egress", r->egress);
 	jadd_bool(o, "changed", !r->unchanged);
+	jadd_bool(o, "configured", is_configured);
 	if (r->why[0])
 		jadd_str(o, "fallback_reasons", r->why);
 	return o;
@@ -74,6 +118,7 @@ int cmd_attach(const struct cli_args *a, struct err *e)
 	struct json_object *list = out_json() ? json_object_new_array() : NULL;
 	struct attach_result r;
 	struct session s;
+	bool conf;
 	size_t i;
 	int err;
 
@@ -83,14 +128,33 @@ int cmd_attach(const struct cli_args *a, struct err *e)
 	err = session_open(a, PINS_CREATE, &s, e);
 	if (err)
 		goto out;
+	err = ctl_add_guards(&s.maps, a->guards, a->n_guards, e);
+	if (!err && a->n_guards && s.maps.state >= 0 && !s.created)
+		log_warn("the guard%s join%s the inbound rules with the next apply or sync",
+			 a->n_guards == 1 ? "" : "s", a->n_guards == 1 ? "s" : "");
+	if (!err)
+		seed_open_flows(a, &s);
 	for (i = 0; i < a->n_pos && !err; i++) {
 		/* tc_egress always goes along (issue 4): replies must leave by the ENI that
 		 * owns their source whatever the ingress mode. */
 		err = attach_device(&s.pins, &s.maps, a->pos[i], a->mode, true, &r, e);
 		if (err)
 			break;
+		if (a->unconfigured != CLI_UNCONF_KEEP)
+			err = attach_set_unconfigured_drop(&s.maps, r.ifindex,
+							   a->unconfigured == CLI_UNCONF_DROP, e);
+		if (err)
+			break;
+		conf = configured(&s.maps, r.ifindex);
+		if (!conf && unconfigured_drops(&s.maps, r.ifindex))
+			log_warn("%s has no configuration: its IPv4 and IPv6 traffic drops "
+				 "(counted `unconfigured_drop`) until apply or sync configures it",
+				 r.ifname);
+		else if (!conf)
+			log_warn("%s has no configuration: it passes everything (counted "
+				 "`unconfigured`) until apply or sync configures it", r.ifname);
 		if (list)
-			json_object_array_add(list, attach_json(&r));
+			json_object_array_add(list, attach_json(&r, conf));
 		else
 			attach_plain(&r);
 	}

@@ -14,11 +14,15 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "guard.h"
 #include "kernel/attach.h"
+#include "kernel/confirm.h"
+#include "kernel/ctl.h"
 #include "cmds.h"
 #include "output.h"
 #include "kernel/mapfill.h"
 #include "kernel/publish.h"
+#include "kernel/status_note.h"
 #include "session.h"
 #include "source/routes.h"
 #include "vec.h"
@@ -30,6 +34,7 @@ struct status_row {
 	struct eniaddr_eni eni;
 	__u32 attach_mode;         /* ENIADDR_ATTACH_NONE: not attached */
 	bool egress;               /* tc_egress attached too */
+	bool unconf_drop;          /* attach --unconfigured drop */
 	unsigned int addrs, overrides, pfxs;
 	struct eniaddr_nexthop nh[2]; /* [0] IPv4, [1] IPv6: where redirects to this ENI go */
 	bool has_nh[2];
@@ -48,10 +53,15 @@ static const char *const prog_names[] = {
 
 struct status {
 	struct eniaddr_state state;
+	struct eniaddr_ctl ctl;        /* guards, notes of the last publish */
+	bool confirm_pending;
+	__u64 confirm_generation;
+	__s64 confirm_left_s;
 	VEC(struct status_row) rows;
 	struct prog_row progs[N_PROGS];
 	struct map_fill fills[MAPFILL_MAX];
 	int n_fills;
+	struct json_object *note; /* status_note.h: sources, groups without members; or NULL */
 };
 
 /* The pinned programs' ids and sizes (what `bpftool prog show id N` shows more of). */
@@ -213,6 +223,7 @@ static int read_attach(const struct map_fds *m, struct status *st, struct err *e
 			return err_set(e, ENOMEM, "out of memory");
 		r->attach_mode = v.mode;
 		r->egress = v.tc_out_handle != 0;
+		r->unconf_drop = v.flags & ENIADDR_ATTACH_F_UNCONFIGURED_DROP;
 	}
 	return errno == ENOENT ? 0 : walk_error(ENIADDR_STR(ENIADDR_MAP_ATTACH), e);
 }
@@ -243,6 +254,11 @@ static int status_read(const struct map_fds *m, struct status *st, struct err *e
 		err = read_nexthops(m, st, e);
 	if (!err)
 		err = read_attach(m, st, e);
+	if (!err)
+		err = ctl_read(m, &st->ctl, e);
+	if (!err)
+		st->confirm_pending = confirm_pending(m, &st->confirm_generation,
+						      &st->confirm_left_s);
 	if (!err)
 		read_router_neighbours(st);
 	if (!err && st->rows.n)
@@ -342,6 +358,88 @@ static const char *attach_name(const struct status_row *r, char *buf, size_t len
 	return buf;
 }
 
+static const char *unconf_effect(const struct status_row *r)
+{
+	return r->unconf_drop ? "its IPv4 and IPv6 traffic drops (--unconfigured drop)"
+			      : "it passes everything";
+}
+
+/* Guards, a pending confirm and everything that deserves a warning. */
+static void status_notes_plain(const struct status *st)
+{
+	char g[GUARD_STRLEN];
+
+	for (__u32 i = 0; i < st->ctl.n_guards; i++) {
+		guard_format(&st->ctl.guards[i], g);
+		printf("guard: %s %s, whatever the configuration says\n",
+		       st->ctl.guards[i].port ? "TCP port from" : "everything from", g);
+	}
+	if (st->confirm_pending)
+		printf("confirm: generation %llu is reverted in %llds unless `eniaddr-bpf confirm` "
+		       "comes first\n", (unsigned long long)st->confirm_generation,
+		       (long long)(st->confirm_left_s > 0 ? st->confirm_left_s : 0));
+	for (size_t i = 0; i < st->rows.n; i++)
+		if (!st->rows.v[i].configured && st->rows.v[i].attach_mode != ENIADDR_ATTACH_NONE)
+			printf("warning: %s is attached without configuration: %s\n",
+			       st->rows.v[i].ifname, unconf_effect(&st->rows.v[i]));
+	for (__u32 i = 0; i < st->ctl.n_notes; i++)
+		printf("warning: %.*s\n", ENIADDR_NOTE_LEN, st->ctl.notes[i]);
+}
+
+static struct json_object *status_notes_json(const struct status *st, struct json_object *o)
+{
+	struct json_object *guards = json_object_new_array(), *warn = json_object_new_array();
+	char g[GUARD_STRLEN], text[ENIADDR_NOTE_LEN + 1];
+
+	for (__u32 i = 0; i < st->ctl.n_guards; i++) {
+		guard_format(&st->ctl.guards[i], g);
+		json_object_array_add(guards, json_object_new_string(g));
+	}
+	json_object_object_add(o, "guards", guards);
+	if (st->confirm_pending) {
+		struct json_object *c = json_object_new_object();
+
+		jadd_u64(c, "generation", st->confirm_generation);
+		jadd_int(c, "reverts_in_s", st->confirm_left_s > 0 ? st->confirm_left_s : 0);
+		jadd_int(c, "watchdog_pid", st->ctl.confirm_watchdog_pid);
+		json_object_object_add(o, "confirm_pending", c);
+	} else {
+		json_object_object_add(o, "confirm_pending", NULL);
+	}
+	for (size_t i = 0; i < st->rows.n; i++)
+		if (!st->rows.v[i].configured && st->rows.v[i].attach_mode != ENIADDR_ATTACH_NONE) {
+			snprintf(text, sizeof(text), "%s is attached without configuration: %s",
+				 st->rows.v[i].ifname, unconf_effect(&st->rows.v[i]));
+			json_object_array_add(warn, json_object_new_string(text));
+		}
+	for (__u32 i = 0; i < st->ctl.n_notes; i++) {
+		snprintf(text, sizeof(text), "%.*s", ENIADDR_NOTE_LEN, st->ctl.notes[i]);
+		json_object_array_add(warn, json_object_new_string(text));
+	}
+	json_object_object_add(o, "warnings", warn);
+	return o;
+}
+
+/* "sources: imds+sgs.json (rules: security groups sgs.json)" and the groups nobody is in. */
+static void note_plain(struct json_object *note)
+{
+	struct json_object *origin, *rules, *empty;
+
+	if (!note)
+		return;
+	if (json_object_object_get_ex(note, "origin", &origin) &&
+	    json_object_object_get_ex(note, "rules_source", &rules))
+		printf("sources: %s (rules: %s)\n", json_object_get_string(origin),
+		       json_object_get_string(rules));
+	if (!json_object_object_get_ex(note, "groups_without_members", &empty) ||
+	    !json_object_array_length(empty))
+		return;
+	printf("groups referenced by rules without known members (admit nobody):");
+	for (size_t i = 0; i < json_object_array_length(empty); i++)
+		printf(" %s", json_object_get_string(json_object_array_get_idx(empty, i)));
+	printf("\n");
+}
+
 static void status_plain(const struct status *st)
 {
 	static const char guess_note[] =
@@ -354,8 +452,12 @@ static void status_plain(const struct status *st)
 	else
 		printf("generation %llu (slot %u)\n", (unsigned long long)st->state.generation,
 		       st->state.active_slot);
-	if (!st->rows.n)
-		goto tables;
+	note_plain(st->note);
+	if (!st->rows.n) {
+		status_notes_plain(st);
+		tables_plain(st);
+		return;
+	}
 	printf("%-15s %7s  %-15s %-12s %5s %8s %8s %9s %9s %10s\n", "IFNAME", "IFINDEX",
 	       "ATTACH", "MODE", "ADDRS", "PREFIXES", "IN_RULES", "OUT_RULES", "IN_POLICY",
 	       "OUT_POLICY");
@@ -364,7 +466,8 @@ static void status_plain(const struct status *st)
 
 		if (!r->configured) {
 			printf("%-15s %7u  %-15s %-12s %5s %8s %8s %9s %9s %10s\n", r->ifname,
-			       r->ifindex, attach_name(r, att, sizeof(att)), "unconfigured", "-", "-",
+			       r->ifindex, attach_name(r, att, sizeof(att)),
+			       r->unconf_drop ? "unconf-drop" : "unconfigured", "-", "-",
 			       "-", "-", "-", "-");
 			continue;
 		}
@@ -387,7 +490,7 @@ static void status_plain(const struct status *st)
 			       r->nh[f].origin == ENIADDR_NH_GUESS ? guess_note : "");
 		}
 	}
-tables:
+	status_notes_plain(st);
 	tables_plain(st);
 }
 
@@ -431,6 +534,8 @@ static void status_json(const struct status *st)
 		jadd_int(j, "ifindex", r->ifindex);
 		jadd_str(j, "attach", attach_mode_name(r->attach_mode));
 		jadd_bool(j, "egress", r->egress);
+		if (!r->configured)
+			jadd_str(j, "unconfigured", r->unconf_drop ? "drop" : "pass");
 		if (r->configured) {
 			jadd_str(j, "mode", eni_mode_name(r->eni.mode));
 			jadd_int(j, "addresses", r->addrs);
@@ -449,8 +554,10 @@ static void status_json(const struct status *st)
 	}
 	json_object_object_add(o, "enis", enis);
 	json_object_object_add(o, "attached_unconfigured", unconf);
+	if (st->note)
+		json_object_object_add(o, "sync", json_object_get(st->note));
 	tables_json(o, st);
-	out_json_print(o);
+	out_json_print(status_notes_json(st, o));
 }
 
 int cmd_status(const struct cli_args *a, struct err *e)
@@ -463,8 +570,10 @@ int cmd_status(const struct cli_args *a, struct err *e)
 	if (err)
 		return err;
 	err = status_read(&s.maps, &st, e);
-	if (!err)
+	if (!err) {
+		st.note = status_note_read(&s.pins, st.state.generation);
 		read_progs(&s.pins, &st);
+	}
 	session_close(&s);
 	if (!err) {
 		if (out_json())
@@ -473,5 +582,6 @@ int cmd_status(const struct cli_args *a, struct err *e)
 			status_plain(&st);
 	}
 	VEC_FREE(&st.rows);
+	json_object_put(st.note);
 	return err;
 }

@@ -19,6 +19,7 @@ static const cli_handler handlers[CLI_CMD_COUNT] = {
 	[CLI_CMD_DETACH] = cmd_detach,
 	[CLI_CMD_APPLY]  = cmd_apply,
 	[CLI_CMD_SYNC]   = cmd_sync,
+	[CLI_CMD_CONFIRM] = cmd_confirm,
 	[CLI_CMD_STATUS] = cmd_status,
 	[CLI_CMD_STATS]  = cmd_stats,
 	[CLI_CMD_CONNTRACK] = cmd_conntrack,

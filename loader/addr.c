@@ -24,9 +24,13 @@ int ip_addr_parse(const char *s, uint8_t addr[16])
 		memcpy(addr + 12, &a4, 4);
 		return 0;
 	}
-	if (inet_pton(AF_INET6, s, addr) == 1)
-		return 0;
-	return -EINVAL;
+	if (inet_pton(AF_INET6, s, addr) != 1)
+		return -EINVAL;
+	/* "::ffff:10.0.0.1" would silently become IPv4 10.0.0.1 here, and "::ffff:0:0/96" an IPv4
+	 * /0: an IPv4-mapped IPv6 text is refused (the datapath drops such IPv6 packets). */
+	if (ip_is_v4(addr))
+		return -EAFNOSUPPORT;
+	return 0;
 }
 
 void ip_prefix_clear_host_bits(struct ip_prefix *p)
@@ -42,14 +46,15 @@ int ip_prefix_parse(const char *s, struct ip_prefix *p)
 	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
 	long len;
 	char *end;
-	int max;
+	int max, ret;
 
 	if (alen == 0 || alen >= sizeof(buf))
 		return -EINVAL;
 	memcpy(buf, s, alen);
 	buf[alen] = '\0';
-	if (ip_addr_parse(buf, p->addr))
-		return -EINVAL;
+	ret = ip_addr_parse(buf, p->addr);
+	if (ret)
+		return ret;
 	max = ip_is_v4(p->addr) ? 32 : 128;
 	if (!slash) {
 		len = max;

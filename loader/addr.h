@@ -19,11 +19,17 @@ struct ip_prefix {
 
 bool ip_is_v4(const uint8_t addr[16]);
 
+/* What to tell the author of an IPv4-mapped IPv6 address or CIDR. */
+#define ADDR_MAPPED_ADVICE \
+	"is in the IPv4-mapped IPv6 range ::ffff:0:0/96, which is neither: write IPv4 " \
+	"addresses as a.b.c.d (IPv6 packets carrying mapped addresses are dropped as malformed)"
+
 /* Parses "a.b.c.d", "a.b.c.d/n", "v6" or "v6/n". Without "/n" the prefix is a host (/32, /128).
- * Host bits are cleared, as AWS does. Returns 0 or -EINVAL. */
+ * Host bits are cleared, as AWS does. Returns 0, -EINVAL, or -EAFNOSUPPORT for an IPv6 text in
+ * the IPv4-mapped range ::ffff:0:0/96 (ADDR_MAPPED_ADVICE says why). */
 int ip_prefix_parse(const char *s, struct ip_prefix *p);
 
-/* Parses a single address only (no "/n"). */
+/* Parses a single address only (no "/n"); -EAFNOSUPPORT as above. */
 int ip_addr_parse(const char *s, uint8_t addr[16]);
 
 /* "10.0.1.0/24", "2001:db8::/64"; hosts print without the length when bare is true. */

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "state.h"
@@ -52,25 +53,39 @@ void state_init(struct desired_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static void group_refs_free(struct group_refs *refs)
+void group_refs_free(struct group_refs *refs)
 {
 	for (size_t i = 0; i < refs->ids.n; i++)
 		free(refs->ids.v[i]);
 	VEC_FREE(&refs->ids);
 }
 
+void eni_free(struct eni *n)
+{
+	for (size_t j = 0; j < n->addrs.n; j++)
+		group_refs_free(&n->addrs.v[j].groups);
+	VEC_FREE(&n->addrs);
+	VEC_FREE(&n->prefixes);
+	VEC_FREE(&n->subnets);
+	group_refs_free(&n->groups);
+}
+
+int group_add_eni_members(struct group *g, const struct eni *n, struct err *e)
+{
+	for (size_t j = 0; j < n->addrs.n + n->prefixes.n; j++) {
+		struct ip_prefix *m = VEC_PUSH(&g->members);
+
+		if (!m)
+			return err_set(e, ENOMEM, "out of memory");
+		*m = j < n->addrs.n ? n->addrs.v[j].ip : n->prefixes.v[j - n->addrs.n];
+	}
+	return 0;
+}
+
 void state_free(struct desired_state *s)
 {
-	for (size_t i = 0; i < s->enis.n; i++) {
-		struct eni *n = &s->enis.v[i];
-
-		for (size_t j = 0; j < n->addrs.n; j++)
-			group_refs_free(&n->addrs.v[j].groups);
-		VEC_FREE(&n->addrs);
-		VEC_FREE(&n->prefixes);
-		VEC_FREE(&n->subnets);
-		group_refs_free(&n->groups);
-	}
+	for (size_t i = 0; i < s->enis.n; i++)
+		eni_free(&s->enis.v[i]);
 	VEC_FREE(&s->enis);
 	for (size_t i = 0; i < s->groups.n; i++) {
 		VEC_FREE(&s->groups.v[i].ingress);
@@ -440,4 +455,66 @@ int state_validate(const struct desired_state *s, struct err *e)
 		}
 	}
 	return check_ownership(s, e);
+}
+
+static bool refs_have(const struct group_refs *refs, const char *id)
+{
+	for (size_t i = 0; i < refs->ids.n; i++)
+		if (strcmp(refs->ids.v[i], id) == 0)
+			return true;
+	return false;
+}
+
+static bool group_in_use(const struct desired_state *s, const char *id)
+{
+	for (size_t i = 0; i < s->enis.n; i++) {
+		const struct eni *n = &s->enis.v[i];
+
+		if (refs_have(&n->groups, id))
+			return true;
+		for (size_t j = 0; j < n->addrs.n; j++)
+			if (n->addrs.v[j].has_override && refs_have(&n->addrs.v[j].groups, id))
+				return true;
+	}
+	return false;
+}
+
+size_t state_warnings(const struct desired_state *s, char (*out)[STATE_WARN_LEN], size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->groups.n; i++) {
+		const struct group *peer = &s->groups.v[i];
+		const struct rule *first = NULL;
+		size_t uses = 0;
+
+		if (peer->members.n)
+			continue;
+		for (size_t j = 0; j < s->groups.n; j++) {
+			const struct group *g = &s->groups.v[j];
+
+			if (!group_in_use(s, g->id))
+				continue;
+			for (size_t r = 0; r < g->ingress.n + g->egress.n; r++) {
+				size_t n_in = g->ingress.n;
+				const struct rule *rl = r < n_in ? &g->ingress.v[r]
+								 : &g->egress.v[r - n_in];
+
+				if (rl->peer_kind != PEER_GROUP || strcmp(rl->ref, peer->id))
+					continue;
+				if (!first)
+					first = rl;
+				uses++;
+			}
+		}
+		if (!first)
+			continue;
+		if (n < max)
+			snprintf(out[n], STATE_WARN_LEN,
+				 "security group %.64s has no known members: %zu rule%s naming it "
+				 "(first %.100s) match nothing", peer->id, uses,
+				 uses == 1 ? "" : "s", first->where);
+		n++;
+	}
+	return n;
 }

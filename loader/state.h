@@ -125,9 +125,32 @@ void state_default_timeouts(struct eniaddr_timeouts *t);
 
 /* Adds a copy of id to refs; -ENOMEM on failure. */
 int group_refs_add(struct group_refs *refs, const char *id);
+void group_refs_free(struct group_refs *refs);
+
+/* Frees what one ENI holds (state_free does it for all). */
+void eni_free(struct eni *n);
+
+/* n's addresses and delegated prefixes join g's members (AWS: membership is per ENI). */
+int group_add_eni_members(struct group *g, const struct eni *n, struct err *e);
 
 struct group *state_find_group(const struct desired_state *s, const char *id);
 struct prefix_list *state_find_prefix_list(const struct desired_state *s, const char *id);
+
+/*
+ * A groups document is often the whole account's. Keeps the rules of the groups the ENIs (and
+ * their address overrides) use, only the members of the groups those rules name, and nothing of
+ * the rest: an unrelated group's reference to a group or prefix list outside the documents must
+ * not fail the load. Returns 0 or -ENOMEM. (state_prune.c)
+ */
+int state_prune_groups(struct desired_state *s, struct err *e);
+
+/*
+ * A rule may name a group no document describes: a peered VPC's or another account's
+ * (UserIdGroupPairs with UserId, VpcId, VpcPeeringConnectionId). That is valid AWS output; the
+ * reference matches the members the documents show, often none. Each such group gets a
+ * members-only entry, so every other rule still applies. Returns 0 or -ENOMEM. (state_prune.c)
+ */
+int state_add_referenced_groups(struct desired_state *s, struct err *e);
 
 /*
  * Checks what no single source can: every group and prefix list referenced exists, no address or
@@ -135,6 +158,17 @@ struct prefix_list *state_find_prefix_list(const struct desired_state *s, const 
  * range. Returns 0 or -EINVAL with e naming the item (by its where).
  */
 int state_validate(const struct desired_state *s, struct err *e);
+
+#define STATE_WARN_LEN 256
+
+/*
+ * What is valid but probably not what the operator expects, one line each, up to max: a rule
+ * whose peer is a security group with no known members (a peered VPC's or another account's
+ * group, or one no ENI of the documents is in) matches nothing. Only groups an ENI or address
+ * uses count, and each referenced group is named once. Returns the number of lines (may exceed
+ * max: the rest are not written).
+ */
+size_t state_warnings(const struct desired_state *s, char (*out)[STATE_WARN_LEN], size_t max);
 
 /* Checks one rule's fields (protocol, ports/ICMP type+code) and fills e with where on error. */
 int rule_validate(const struct rule *r, struct err *e);

@@ -107,7 +107,8 @@ enum eniaddr_action {
 	X(SPOOFED_SOURCE,    spoofed_source,      DROP)                                \
 	X(REDIRECT_FAILED,   redirect_failed,     DROP)                                \
 	X(CT_FULL,           ct_full,             DROP) /* confirmed table full */   \
-	X(CT_INVALID,        ct_invalid,          DROP) /* RST outside the window */
+	X(CT_INVALID,        ct_invalid,          DROP) /* RST outside the window */ \
+	X(UNCONFIGURED_DROP, unconfigured_drop,   DROP) /* attach --unconfigured drop */
 
 #define ENIADDR_REASON_ENUM_(e, name, kind) ENIADDR_R_##e,
 enum eniaddr_reason {
@@ -459,7 +460,11 @@ struct eniaddr_attach {
 	__u32 tc_in_prio;
 	__u32 tc_out_handle;  /* 0 when no tc egress filter */
 	__u32 tc_out_prio;
+	__u32 flags;          /* ENIADDR_ATTACH_F_* */
 };
+
+/* IP frames drop while the device has no configuration (attach --unconfigured drop). */
+#define ENIADDR_ATTACH_F_UNCONFIGURED_DROP (1u << 0)
 
 #ifndef __cplusplus
 _Static_assert(sizeof(struct eniaddr_state) == 16, "eniaddr_state layout");
@@ -481,7 +486,7 @@ _Static_assert(sizeof(struct eniaddr_pkt) == 48, "eniaddr_pkt layout");
 _Static_assert(sizeof(struct eniaddr_event) == 72, "eniaddr_event layout");
 _Static_assert(sizeof(struct eniaddr_frag_key) == 44, "eniaddr_frag_key layout");
 _Static_assert(sizeof(struct eniaddr_frag) == 16, "eniaddr_frag layout");
-_Static_assert(sizeof(struct eniaddr_attach) == 24, "eniaddr_attach layout");
+_Static_assert(sizeof(struct eniaddr_attach) == 28, "eniaddr_attach layout");
 _Static_assert(sizeof(struct eniaddr_ct_key) == 44, "eniaddr_ct_key layout");
 _Static_assert(sizeof(struct eniaddr_ct) == 72, "eniaddr_ct layout");
 _Static_assert(ENIADDR_R_COUNT < 256, "reasons fit the stat key");
@@ -546,5 +551,40 @@ struct eniaddr_explain {
 	struct eniaddr_ct ct;         /* the entry hit, as it was */
 	struct eniaddr_rule_bits src_bits, l4_bits; /* the two rule lookups */
 };
+
+
+/* ---- eniaddr_ctl: what the CLI keeps between runs; no program reads it ----
+ * A bpffs holds only BPF objects, so the records user space must find again live in a map
+ * pinned with the others (and go with the last detach): the management guards no policy can
+ * remove (attach/apply/sync --guard), a publish waiting for `confirm` (apply/sync --confirm),
+ * and the warnings of the last publish, for `status`. */
+#define ENIADDR_MAP_CTL    eniaddr_ctl    /* array[1]: guards, pending confirm, notes */
+#define ENIADDR_MAX_GUARDS 8
+#define ENIADDR_MAX_NOTES  8
+#define ENIADDR_NOTE_LEN   256
+
+struct eniaddr_guard {
+	__u8  addr[16]; /* network order, IPv4-mapped, host bits clear */
+	__u8  plen;     /* in the mapped space (IPv4 /24 = 120) */
+	__u8  pad;
+	__u16 port;     /* host order: TCP port; 0: every protocol and port */
+};
+
+struct eniaddr_ctl {
+	__u64 confirm_deadline_ns;  /* CLOCK_BOOTTIME; 0: no publish waits for confirm */
+	__u64 confirm_generation;   /* the generation that is reverted unless confirmed */
+	__u32 confirm_revert_slot;  /* the previous slot, kept for the revert */
+	__u32 confirm_watchdog_pid; /* the process that reverts at the deadline; 0: none */
+	__u32 n_guards;
+	__u32 n_notes;
+	struct eniaddr_guard guards[ENIADDR_MAX_GUARDS];
+	char  notes[ENIADDR_MAX_NOTES][ENIADDR_NOTE_LEN];
+};
+
+#ifndef __cplusplus
+_Static_assert(sizeof(struct eniaddr_guard) == 20, "eniaddr_guard layout");
+_Static_assert(sizeof(struct eniaddr_ctl) == 32 + 20 * ENIADDR_MAX_GUARDS +
+	       ENIADDR_MAX_NOTES * ENIADDR_NOTE_LEN, "eniaddr_ctl layout");
+#endif
 
 #endif /* ENIADDR_MAPS_H */

@@ -3,8 +3,9 @@
 # Build: clang/llvm (BPF), bpftool (objects, skeletons), libbpf, libelf, zlib.
 # Libraries: json-c (config and AWS JSON), libcurl (IMDSv2), libmnl (netlink), cmocka (tests).
 # Tests and demo: iproute2 (netns, veth, tc), nftables (the simulated VPC's source/dest check),
-# iputils-ping, procps, socat (the demo's echo servers), python3-prometheus-client (the metrics
-# test parses `eniaddr-bpf metrics` with Prometheus' own parser).
+# iputils-ping, procps, socat (the demo's echo servers), python3 (the IMDSv2 emulator, tests/imds/),
+# python3-prometheus-client (the metrics test parses `eniaddr-bpf metrics` with Prometheus'
+# own parser).
 set -eu
 PKGS="make gcc clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev \
 libjson-c-dev libcurl4-openssl-dev libmnl-dev libcmocka-dev \

@@ -502,6 +502,39 @@ static void test_audit_and_unconfigured(void **state)
 	RUN_TABLE(cases);
 }
 
+/* attach --unconfigured drop: IP on the unconfigured device drops, ARP and non-IP still pass. */
+static void test_unconfigured_drop(void **state)
+{
+	static const struct ingress_case cases[] = {
+		{ "unconfigured drop: tcp 80", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80) },
+		  ENI_U, DROP, ENIADDR_R_UNCONFIGURED_DROP, .action = ENIADDR_ACT_DROP,
+		  .tc = true },
+		{ "unconfigured drop: ipv6 udp", { .src = SRC6_IN, .dst = "2001:db8:1::10",
+		  UDP(5000, 53) }, ENI_U, DROP, ENIADDR_R_UNCONFIGURED_DROP,
+		  .action = ENIADDR_ACT_DROP },
+		{ "unconfigured drop: tcp under a vlan tag", { .vlan = { 0x8100 }, .src = SRC_IN,
+		  .dst = "10.1.1.10", TCP(22) }, ENI_U, DROP, ENIADDR_R_UNCONFIGURED_DROP,
+		  .action = ENIADDR_ACT_DROP },
+		{ "unconfigured drop: arp passes", { .ethertype = ETH_P_ARP }, ENI_U, PASS,
+		  ENIADDR_R_UNCONFIGURED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "unconfigured drop: lldp passes", { .ethertype = 0x88cc, .payload = 40 }, ENI_U,
+		  PASS, ENIADDR_R_UNCONFIGURED, .action = ENIADDR_ACT_PASS },
+		{ "unconfigured drop: a configured eni is judged as before",
+		  { .src = SRC_IN, .dst = "10.1.3.10", TCP(22) }, ENI_C, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS },
+	};
+	struct eniaddr_attach rec = { .mode = ENIADDR_ATTACH_NATIVE,
+				      .flags = ENIADDR_ATTACH_F_UNCONFIGURED_DROP };
+	__u32 key = (__u32)fx.ifindex[ENI_U], ka = (__u32)fx.ifindex[ENI_C];
+
+	(void)state;
+	assert_int_equal(bpf_map_update_elem(fx.maps.attach, &key, &rec, BPF_ANY), 0);
+	assert_int_equal(bpf_map_update_elem(fx.maps.attach, &ka, &rec, BPF_ANY), 0);
+	RUN_TABLE(cases);
+	assert_int_equal(bpf_map_delete_elem(fx.maps.attach, &key), 0);
+	assert_int_equal(bpf_map_delete_elem(fx.maps.attach, &ka), 0);
+}
+
 static void test_vlan(void **state)
 {
 	static const struct ingress_case cases[] = {
@@ -868,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_ownership),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_audit_and_unconfigured),
+		cmocka_unit_test(test_unconfigured_drop),
 		cmocka_unit_test(test_vlan),
 		cmocka_unit_test(test_ip_headers),
 		cmocka_unit_test(test_fragments),

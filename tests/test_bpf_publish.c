@@ -32,7 +32,11 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "addr.h"
+#include "bpf_fixture.h"
 #include "kernel/attach.h"
 #include "compile/compile.h"
 #include "eniaddr.skel.h"
@@ -572,6 +576,14 @@ static void test_attach_and_detach(void **state)
 	assert_true(has_clsact(ns, "a1"));
 	assert_int_equal(detach("a1"), 0);
 	assert_false(has_clsact(ns, "a1"));
+
+	/* auto on a device without native XDP (a bridge) takes tc, never generic XDP */
+	assert_int_equal(netns_exec(ns, "ip link add d0 type bridge && ip link set d0 up"), 0);
+	assert_int_equal(attach("d0", ATTACH_REQ_AUTO, false), 0);
+	assert_int_equal(ar.mode, ENIADDR_ATTACH_TC);
+	assert_int_equal(xdp_mode(netns_ifindex(ns, "d0")), XDP_ATTACHED_NONE);
+	assert_true(has_tc_filter(netns_ifindex(ns, "d0"), BPF_TC_INGRESS));
+	assert_int_equal(detach("d0"), 0);
 	assert_int_equal(attached_count(), 0);
 
 	netns_leave();
@@ -753,6 +765,138 @@ fail:
 	return -1;
 }
 
+/* ---- publishing while packets run: the grace period ---- */
+
+#define RACE_PUBLISHES 1000
+#define RACE_REPEAT    2000 /* runs per BPF_PROG_TEST_RUN */
+
+static struct {
+	struct bpf_fixture fx;
+	struct pkt pkt;
+	atomic_bool stop;
+	atomic_ullong runs;
+	int run_err;
+} race;
+
+/* r0 owns 10.7.0.10; ICMP timestamp requests (13, any code) from anywhere are allowed. Each
+ * generation uses other policy ids and more or fewer addresses, so every key differs. */
+static void build_race(struct compiled *c, unsigned int slot, unsigned int round)
+{
+	__u32 policy = 1 + round % 7;
+	char ip[32];
+
+	memset(c, 0, sizeof(*c));
+	c->slot = slot;
+	add_eni(c, (__u32)race.fx.ifindex[0], policy, policy, ENIADDR_MODE_ENFORCE);
+	add_addr(c, "10.7.0.10", (__u32)race.fx.ifindex[0], policy, policy);
+	for (unsigned int i = 0; i < round % 5; i++) {
+		snprintf(ip, sizeof(ip), "10.7.1.%u", i + 1);
+		add_addr(c, ip, (__u32)race.fx.ifindex[0], policy, policy);
+	}
+	add_src(c, policy, "0.0.0.0/0", 0x1);
+	add_l4(c, policy, IPPROTO_ICMP, 13 << 8, 8, 0x1);
+}
+
+static void *race_runner(void *arg)
+{
+	__u32 ret;
+
+	(void)arg;
+	while (!atomic_load(&race.stop)) {
+		int err = fixture_run_repeat(race.fx.skel->progs.xdp_ingress, &race.pkt,
+					     race.fx.ifindex[0], RACE_REPEAT, &ret, NULL);
+
+		if (err) {
+			race.run_err = err;
+			break;
+		}
+		atomic_fetch_add(&race.runs, RACE_REPEAT);
+	}
+	return NULL;
+}
+
+static struct eniaddr_stat_key race_key(enum eniaddr_reason r, enum eniaddr_action a)
+{
+	return (struct eniaddr_stat_key){ .ifindex = (__u32)race.fx.ifindex[0], .reason = r,
+					  .dir = ENIADDR_DIR_INGRESS, .action = a };
+}
+
+/*
+ * Publishes RACE_PUBLISHES generations while another thread runs the XDP program on a packet
+ * every generation allows. A packet that read the old slot number and then found its entries
+ * cleared would be counted not_owned/unconfigured: every run must be counted allowed.
+ */
+static void test_publish_under_traffic_never_misjudges(void **state)
+{
+	struct pkt_spec spec = { .src = "198.51.100.7", .dst = "10.7.0.10",
+				 .proto = IPPROTO_ICMP, .icmp_type = 13 };
+	struct eniaddr_stat_key allowed = race_key(ENIADDR_R_ALLOWED, ENIADDR_ACT_PASS);
+	struct eniaddr_stat_key no_rule = race_key(ENIADDR_R_NO_RULE, ENIADDR_ACT_DROP);
+	struct publish_result r;
+	__u64 grace_ns = 0, runs;
+	struct compiled c;
+	struct err e = {};
+	unsigned int slot, i;
+	pthread_t th;
+
+	(void)state;
+	assert_int_equal(pkt_build(&race.pkt, &spec), 0);
+	assert_int_equal(publish_reset_state(race.fx.maps.state, &e), 0);
+	assert_int_equal(publish_prepare(&race.fx.maps, &slot, &e), 0);
+	build_race(&c, slot, 0);
+	assert_int_equal(publish_commit(&race.fx.maps, &c, NULL, &e), 0);
+	compiled_free(&c);
+
+	assert_int_equal(pthread_create(&th, NULL, race_runner, NULL), 0);
+	for (i = 1; i <= RACE_PUBLISHES; i++) {
+		assert_int_equal(publish_prepare(&race.fx.maps, &slot, &e), 0);
+		build_race(&c, slot, i);
+		if (publish_commit_with(&race.fx.maps, &c, NULL, &r, &e))
+			fail_msg("publish %u: %s", i, e.msg);
+		grace_ns += r.grace_ns;
+		compiled_free(&c);
+	}
+	atomic_store(&race.stop, true);
+	pthread_join(th, NULL);
+	assert_int_equal(race.run_err, 0);
+	runs = atomic_load(&race.runs);
+	/* the runner ran throughout, and every packet was allowed */
+	assert_true(runs >= 10 * RACE_REPEAT);
+	assert_int_equal(fixture_stat(&race.fx, &allowed).packets, runs);
+	assert_int_equal(fixture_stat_total(&race.fx), runs);
+	/* each publish waited for two real grace periods (before the flip, before the clear) */
+	assert_true(grace_ns > 0);
+	print_message("%u publishes under %llu packets; %.2f ms per grace-period pair\n",
+		      RACE_PUBLISHES, (unsigned long long)runs,
+		      (double)grace_ns / RACE_PUBLISHES / 1e6);
+
+	/* the counters do catch a wrong verdict: a generation without the rule drops it */
+	assert_int_equal(publish_prepare(&race.fx.maps, &slot, &e), 0);
+	build_race(&c, slot, 0);
+	c.l4s.n = 0;
+	assert_int_equal(publish_commit(&race.fx.maps, &c, NULL, &e), 0);
+	compiled_free(&c);
+	assert_int_equal(fixture_run_repeat(race.fx.skel->progs.xdp_ingress, &race.pkt,
+					    race.fx.ifindex[0], 1, &(__u32){ 0 }, NULL), 0);
+	assert_int_equal(fixture_stat_total(&race.fx), runs + 1);
+	assert_int_equal(fixture_stat(&race.fx, &no_rule).packets, 1);
+}
+
+static int race_setup(void **state)
+{
+	static const char *const devs[] = { "r0" };
+
+	(void)state;
+	return fixture_setup(&race.fx, "pubrace", devs, 1, 0) ? -1 : 0;
+}
+
+static int race_teardown(void **state)
+{
+	(void)state;
+	fixture_teardown(&race.fx);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -767,5 +911,11 @@ int main(void)
 		cmocka_unit_test(test_lock_waiter_sees_removal),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	const struct CMUnitTest race_tests[] = {
+		cmocka_unit_test(test_publish_under_traffic_never_misjudges),
+	};
+	int failed = cmocka_run_group_tests(tests, group_setup, group_teardown);
+
+	return failed + cmocka_run_group_tests_name("publish under traffic", race_tests,
+						    race_setup, race_teardown);
 }

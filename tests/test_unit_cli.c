@@ -92,11 +92,40 @@ static const struct parse_case parse_cases[] = {
 	{ "attach --mode without value", { "attach", "eth1", "--mode", NULL }, -EINVAL,
 	  CLI_CMD_ATTACH, "option '--mode' needs a value (auto|native|generic|tc)" },
 	{ "attach", { "attach", "--mode", "tc", "eth1", "eth2", NULL }, 0, CLI_CMD_ATTACH, NULL },
+	{ "attach --guard without port", { "attach", "--guard", "198.51.100.0/24", "eth1", NULL },
+	  0, CLI_CMD_ATTACH, NULL },
+	{ "attach bad --guard port", { "attach", "--guard", "198.51.100.0/24:0", "eth1", NULL },
+	  -EINVAL, CLI_CMD_ATTACH, "bad --guard '198.51.100.0/24:0': port '0' is not 1..65535" },
+	{ "attach bad --guard cidr", { "attach", "--guard", "198.51.100.0/33:22", "eth1", NULL },
+	  -EINVAL, CLI_CMD_ATTACH, "'198.51.100.0/33' is not an IPv4 or IPv6 CIDR" },
+	{ "attach IPv6 --guard without /len", { "attach", "--guard", "2001:db8::1:22", "e",
+	  NULL }, -EINVAL, CLI_CMD_ATTACH, "an IPv6 guard needs its /len, the port follows it" },
+	{ "attach mapped --guard", { "attach", "--guard", "::ffff:0:0/96:22", "e", NULL }, -EINVAL,
+	  CLI_CMD_ATTACH, "is in the IPv4-mapped IPv6 range" },
+	{ "apply --confirm 0", { "apply", "--confirm", "0", "c.json", NULL }, -EINVAL,
+	  CLI_CMD_APPLY, "bad --confirm '0': expected a number 1..3600" },
+	{ "apply --confirm --guard", { "apply", "--confirm", "60", "--guard", "10.0.0.0/8:22",
+	  "c.json", NULL }, 0, CLI_CMD_APPLY, NULL },
+	{ "sync --confirm", { "sync", "--interfaces", "i", "--security-groups", "g", "--confirm",
+	  "30", NULL }, 0, CLI_CMD_SYNC, NULL },
+	{ "confirm takes nothing", { "confirm", "now", NULL }, -EINVAL, CLI_CMD_CONFIRM,
+	  "confirm: unexpected argument 'now'" },
+	{ "confirm", { "confirm", NULL }, 0, CLI_CMD_CONFIRM, NULL },
 	{ "detach needs DEV or --all", { "detach", NULL }, -EINVAL, CLI_CMD_DETACH,
 	  "detach: missing DEV (or --all)" },
 	{ "detach DEV and --all", { "detach", "eth1", "--all", NULL }, -EINVAL, CLI_CMD_DETACH,
 	  "detach: give DEV... or --all, not both" },
 	{ "detach --all", { "detach", "--all", NULL }, 0, CLI_CMD_DETACH, NULL },
+	{ "sync --imds needs no document", { "sync", "--imds", NULL }, 0, CLI_CMD_SYNC, NULL },
+	{ "sync --imds with every rule source",
+	  { "sync", "--imds", "--security-groups", "g", "--config", "c", "--interfaces", "i",
+	    "--imds-endpoint", "http://[fd00:ec2::254]", NULL }, 0, CLI_CMD_SYNC, NULL },
+	{ "sync --config is for --imds",
+	  { "sync", "--interfaces", "i", "--security-groups", "g", "--config", "c", NULL },
+	  -EINVAL, CLI_CMD_SYNC, "sync: --config is for --imds" },
+	{ "sync --imds --prefix-list refused",
+	  { "sync", "--imds", "--prefix-list", "pl-1=f", NULL }, -EINVAL, CLI_CMD_SYNC,
+	  "sync --imds: --prefix-list is not supported" },
 	{ "sync without --interfaces", { "sync", "--security-groups", "sg.json", NULL }, -EINVAL,
 	  CLI_CMD_SYNC, "sync: missing --interfaces FILE" },
 	{ "sync without --security-groups", { "sync", "--interfaces", "if.json", NULL }, -EINVAL,
@@ -228,6 +257,28 @@ static void test_attach_fields(void **state)
 	assert_int_equal(a.n_pos, 2);
 	assert_string_equal(a.pos[0], "eth1");
 	assert_string_equal(a.pos[1], "eth2");
+	argv_free(&b);
+}
+
+/* --guard: IPv4/IPv6, with and without port, repeated, duplicates once. */
+static void test_guard_fields(void **state)
+{
+	const char *args[] = { "attach", "--guard", "198.51.100.7:22", "--guard",
+			       "2001:db8::/32:2222", "--guard", "203.0.113.0/24", "--guard",
+			       "198.51.100.7/32:22", "eth1", NULL };
+	struct argv_buf b;
+	struct cli_args a;
+	char text[GUARD_STRLEN];
+
+	assert_int_equal(parse(&a, &b, args), 0);
+	assert_int_equal(a.n_guards, 3); /* 198.51.100.7:22 twice is one guard */
+	guard_format(&a.guards[0], text);
+	assert_string_equal(text, "198.51.100.7/32:22");
+	guard_format(&a.guards[1], text);
+	assert_string_equal(text, "2001:db8::/32:2222");
+	guard_format(&a.guards[2], text);
+	assert_string_equal(text, "203.0.113.0/24");
+	assert_int_equal(a.guards[2].port, 0);
 	argv_free(&b);
 }
 
@@ -526,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_global_options),
 		cmocka_unit_test(test_short_option_value_attached),
 		cmocka_unit_test(test_attach_fields),
+		cmocka_unit_test(test_guard_fields),
 		cmocka_unit_test(test_every_mode_parses),
 		cmocka_unit_test(test_sync_fields),
 		cmocka_unit_test(test_stats_and_trace_fields),

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "compile/compile.h"
+#include "guard.h"
 #include "state.h"
 
 #define IN  ENIADDR_DIR_INGRESS
@@ -872,6 +873,45 @@ static void test_egress_default(void **st)
 	check_pkts(s, p, ARRAY_SIZE(p));
 }
 
+/* Guards join every ENI (with groups or none) and every override, inbound only. */
+static void test_guard_in_every_policy(void **st)
+{
+	struct desired_state *s = *st;
+	static const struct pkt p[] = {
+		{ IN, "10.0.0.1", "198.51.100.9", TCP, 22, true },
+		{ IN, "10.0.0.1", "198.51.100.9", TCP, 23, false },
+		{ IN, "10.0.0.1", "198.51.101.9", TCP, 22, false },
+		{ IN, "10.0.0.2", "198.51.100.9", TCP, 22, true },   /* override */
+		{ IN, "10.0.0.2", "192.0.2.5", TCP, 9090, true },
+		{ IN, "10.0.1.1", "198.51.100.9", TCP, 22, true },   /* no groups at all */
+		{ IN, "10.0.1.1", "203.0.113.7", UDP, 53, true },    /* guard without port */
+		{ IN, "10.0.1.1", "203.0.113.8", UDP, 53, false },
+		{ OUT, "10.0.1.1", "198.51.100.9", TCP, 22, false }, /* nothing outbound */
+		{ OUT, "10.0.0.1", "8.8.8.8", UDP, 53, true },       /* the default egress stays */
+	};
+	struct eniaddr_guard g[2];
+	struct err e = { 0 };
+
+	rule(s, "sg-web", IN, TCP, 80, 80, "0.0.0.0/0");
+	default_egress(s, "sg-open");
+	rule(s, "sg-admin", IN, TCP, 9090, 9090, "192.0.2.0/24");
+	eni(s, 2, "sg-web,sg-open", "10.0.0.1,10.0.0.2");
+	override(s, "10.0.0.2", "sg-admin");
+	eni(s, 3, "", "10.0.1.1");
+	assert_int_equal(guard_parse("198.51.100.0/24:22", &g[0], &e), 0);
+	assert_int_equal(guard_parse("203.0.113.7", &g[1], &e), 0);
+	assert_int_equal(guard_apply(s, g, 2, &e), 0);
+	check_pkts(s, p, ARRAY_SIZE(p));
+	/* applying again (a publisher compiling the same state twice) changes nothing */
+	assert_int_equal(guard_apply(s, g, 2, &e), 0);
+	check_pkts(s, p, ARRAY_SIZE(p));
+	/* a configuration cannot take the guard's group over */
+	snprintf(grp(s, "eniaddr-guard")->where, STATE_WHERE_LEN, "cfg.json: security_groups[3]");
+	assert_int_equal(guard_apply(s, g, 2, &e), -EEXIST);
+	assert_non_null(strstr(e.msg, "cfg.json: security_groups[3]: the configuration defines "
+				      "group eniaddr-guard"));
+}
+
 /* ---------------------------------------------------------------- limits */
 
 static void test_too_many_selectors(void **st)
@@ -903,6 +943,38 @@ static void test_too_many_selectors(void **st)
 	assert_non_null(strstr(e.msg, "sg-big,sg-big2"));
 	assert_non_null(strstr(e.msg, "1025"));
 	assert_non_null(strstr(e.msg, "1024"));
+	assert_int_equal(c.enis.n + c.addrs.n + c.srcs.n + c.l4s.n + c.policies.n, 0);
+}
+
+/* 1025 rules from a group of 1024 members multiply out past COMPILE_MAX_EXPANSION: refused
+ * with the numbers before the product is allocated; one rule less fits the bound. */
+static void test_expansion_bound(void **st)
+{
+	struct desired_state *s = *st;
+	struct compiled c;
+	struct err e = { 0 };
+	struct group *g;
+
+	for (int i = 0; i < 1024; i++) {
+		struct ip_prefix *p = VEC_PUSH(&grp(s, "sg-many")->members);
+
+		assert_non_null(p);
+		*p = pfx("10.0.0.0");
+		p->addr[14] = (uint8_t)(i >> 8);
+		p->addr[15] = (uint8_t)i;
+	}
+	for (int i = 0; i < 1024; i++)
+		rule(s, "sg-rules", IN, TCP, 1000 + i % 5, 1000 + i % 5, "sg-many");
+	eni(s, 2, "sg-rules", "10.1.0.1");
+	compile_ok(s, 0, &c); /* 1024 x 1024 = the bound exactly */
+	compiled_free(&c);
+	rule(s, "sg-rules", IN, TCP, 22, 22, "sg-many");
+	assert_int_equal(compile_state(s, 0, &c, &e), -E2BIG);
+	assert_non_null(strstr(e.msg, "test: enis[0]: ingress rules of sg-rules expand to more "
+				      "than 1048576 peer prefixes"));
+	assert_non_null(strstr(e.msg, "1025 rules so far, the last test: sg-rules.in[1024]"));
+	g = grp(s, "sg-rules");
+	assert_int_equal(g->ingress.n, 1025);
 	assert_int_equal(c.enis.n + c.addrs.n + c.srcs.n + c.l4s.n + c.policies.n, 0);
 }
 
@@ -1361,6 +1433,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_owner_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slot_bit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_egress_default, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guard_in_every_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expansion_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_selectors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capacity_addrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capacity_enis, setup, teardown),

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "compile/compile.h"
+#include "source/json_dupkeys.h"
 #include "source/json_util.h"
 #include "source/aws.h"
 #include "source/native.h"
@@ -519,6 +521,24 @@ static const struct {
 	  DOC("{'interface':'eth1','security_groups':[],'addresses':[{'primary':true}]}",
 	      SG_A(R_SSH)),
 	  "cfg.json: enis[0].addresses[0]: missing key \"address\"" },
+	{ "duplicate top-level key", "{'enis':[" ENI0 "],\n 'enis':[]}",
+	  "cfg.json: line 2, column 2: duplicate key \"enis\" in the top-level object (first at "
+	  "line 1, column 2)" },
+	{ "duplicate rule key",
+	  DOC(ENI0, SG_A("{'protocol':'tcp','ports':'22','ports':'0-65535','from':['::/0']}")),
+	  "duplicate key \"ports\" in security_groups[0].ingress[0] (first at line 1, column" },
+	{ "duplicate key spelled with an escape",
+	  DOC(ENI0, SG_A(R_SSH ",{'protocol':'tcp','from':['::/0'],'fr\\u006fm':['10.0.0.0/8']}")),
+	  "duplicate key \"from\" in security_groups[0].ingress[1] (first at" },
+	{ "IPv4-mapped peer CIDR", DOC(ENI0, SG_A("{'protocol':'tcp','from':['::ffff:0:0/96']}")),
+	  "cfg.json: security_groups[0].ingress[0].from[0]: '::ffff:0:0/96' is in the IPv4-mapped "
+	  "IPv6 range ::ffff:0:0/96, which is neither: write IPv4 addresses as a.b.c.d" },
+	{ "IPv4-mapped address",
+	  DOC("{'interface':'eth1','security_groups':[],'addresses':['::ffff:10.0.1.10']}",
+	      SG_A(R_SSH)),
+	  "cfg.json: enis[0].addresses[0]: '::ffff:10.0.1.10' is in the IPv4-mapped IPv6 range" },
+	{ "IPv4-mapped member", DOC(ENI0, "{'id':'sg-a','members':['::ffff:10.0.0.0/120']}"),
+	  "cfg.json: security_groups[0].members[0]: '::ffff:10.0.0.0/120' is in the IPv4-mapped" },
 	{ "address of the wrong type",
 	  DOC("{'interface':'eth1','security_groups':[],'addresses':[17]}", SG_A(R_SSH)),
 	  "cfg.json: enis[0].addresses[0]: must be an address string or an object, not an integer" },
@@ -831,13 +851,13 @@ static const struct aws_case {
 	{ "IPv6 in CidrIp", IFS(IFC("")),
 	  SGS("{'IpProtocol':'-1','IpRanges':[{'CidrIp':'::/0'}]}"), NULL,
 	  "sgs.json: SecurityGroups[0].IpPermissions[0].IpRanges[0]: CidrIp '::/0' is not IPv4" },
+	{ "IPv4-mapped CidrIpv6", IFS(IFC("")),
+	  SGS("{'IpProtocol':'-1','Ipv6Ranges':[{'CidrIpv6':'::ffff:0:0/96'}]}"), NULL,
+	  "sgs.json: SecurityGroups[0].IpPermissions[0].Ipv6Ranges[0]: '::ffff:0:0/96' is in the "
+	  "IPv4-mapped IPv6 range" },
 	{ "CidrIp missing", IFS(IFC("")),
 	  SGS("{'IpProtocol':'-1','IpRanges':[{'Description':'x'}]}"), NULL,
 	  "sgs.json: SecurityGroups[0].IpPermissions[0].IpRanges[0]: missing key \"CidrIp\"" },
-	{ "group peer undefined", IFS(IFC("")),
-	  SGS("{'IpProtocol':'-1','UserIdGroupPairs':[{'GroupId':'sg-9','UserId':'1'}]}"), NULL,
-	  "sgs.json: SecurityGroups[0].IpPermissions[0].UserIdGroupPairs[0]: references security "
-	  "group sg-9, which is not defined" },
 	{ "prefix list not given", IFS(IFC("")),
 	  SGS("{'IpProtocol':'-1','PrefixListIds':[{'PrefixListId':'pl-9'}]}"), NULL,
 	  "sgs.json: SecurityGroups[0].IpPermissions[0].PrefixListIds[0]: references prefix list "
@@ -847,6 +867,16 @@ static const struct aws_case {
 	{ "prefix list bad Cidr", IFS(IFC("")), SGS(P_SSH),
 	  "{'Entries':[{'Cidr':'192.0.2.0/24'},{'Cidr':'192.0.2.0/40'}]}",
 	  "pl.json: Entries[1]: '192.0.2.0/40' is not an IPv4 or IPv6 CIDR" },
+	{ "duplicate FromPort", IFS(IFC("")),
+	  SGS("{'IpProtocol':'tcp','FromPort':22,'ToPort':22,'FromPort':0}"), NULL,
+	  "sgs.json: line 1, column 101: duplicate key \"FromPort\" in "
+	  "SecurityGroups[0].IpPermissions[0] (first at line 1, column 75)" },
+	{ "duplicate MacAddress",
+	  IFS(IFC(",'MacAddress':'0e:11:22:33:44:09'")), SGS(P_SSH), NULL,
+	  "duplicate key \"MacAddress\" in NetworkInterfaces[0] (first at" },
+	{ "duplicate Cidr in a prefix list", IFS(IFC("")), SGS(P_SSH),
+	  "{'Entries':[{'Cidr':'192.0.2.0/24','Cidr':'0.0.0.0/0'}]}",
+	  "pl.json: line 1, column 36: duplicate key \"Cidr\" in Entries[0]" },
 	{ "prefix list truncated", IFS(IFC("")), SGS(P_SSH), "{'Entries':[{'Cidr':'192.0.2.0/24'}",
 	  "pl.json: line 1, column" },
 };
@@ -975,6 +1005,51 @@ static void test_aws_peer_group_members_only(void **unused)
 	state_free(&s);
 }
 
+/*
+ * A rule naming a group no document describes (a peered VPC's, another account's) is valid AWS
+ * output: it matches the members the documents show (none here), every other rule applies, and
+ * the state says so in a warning.
+ */
+static void test_aws_foreign_group_reference(void **unused)
+{
+	static const struct aws_case c = {
+		"foreign group",
+		IFS(IFC("")),
+		SGS(P_SSH ",{'IpProtocol':'tcp','FromPort':5432,'ToPort':5432,'UserIdGroupPairs':"
+		    "[{'GroupId':'sg-0peer','UserId':'123456789012','VpcId':'vpc-1',"
+		    "'VpcPeeringConnectionId':'pcx-1','PeeringStatus':'active'}]}"),
+		NULL, NULL,
+	};
+	char warn[4][STATE_WARN_LEN];
+	struct desired_state s;
+	struct compiled out = { 0 };
+	struct err e = { 0 };
+	const struct group *g;
+
+	state_init(&s);
+	if (aws_run(&c, &s, &e))
+		fail_msg("%s", e.msg);
+	g = state_find_group(&s, "sg-1");
+	assert_int_equal(g->ingress.n, 2);
+	assert_rule(&g->ingress.v[0], 6, 22, 22, PEER_CIDR, "192.0.2.0/24");
+	g = state_find_group(&s, "sg-0peer");
+	assert_non_null(g);
+	assert_int_equal(g->members.n, 0);
+	assert_int_equal(g->ingress.n, 0);
+	assert_int_equal(state_warnings(&s, warn, 4), 1);
+	assert_string_equal(warn[0], "security group sg-0peer has no known members: 1 rule naming "
+			    "it (first sgs.json: SecurityGroups[0].IpPermissions[1]."
+			    "UserIdGroupPairs[0]) match nothing");
+	/* it compiles: the SSH rule is there, the reference adds no source */
+	s.enis.v[0].ifindex = 7;
+	if (compile_state(&s, 0, &out, &e))
+		fail_msg("%s", e.msg);
+	assert_int_equal(out.enis.n, 1);
+	assert_true(out.srcs.n >= 1);
+	compiled_free(&out);
+	state_free(&s);
+}
+
 static void test_aws_missing_file(void **unused)
 {
 	struct aws_inputs in = {
@@ -992,6 +1067,41 @@ static void test_aws_missing_file(void **unused)
 }
 
 /* ---- json_util ---- */
+
+/* Only a name given twice in one object is a duplicate; equal names elsewhere are not. */
+static void test_json_duplicate_keys(void **unused)
+{
+	static const struct {
+		const char *text, *want; /* want NULL: no duplicate */
+	} cases[] = {
+		{ "{\"a\":1,\"b\":{\"a\":1},\"c\":[{\"a\":1},{\"a\":2}]}", NULL },
+		{ "{\"a\":\"\\\"a\\\":1,\",\"b\":\"a\"}", NULL }, /* names inside strings */
+		{ "{\"a\":1,\"A\":2,\"a \":3,\"\":4}", NULL }, /* case, space, empty */
+		{ "{\"\\ud83d\\ude00\":1,\"\\ud83d\\ude01\":2}", NULL },    /* surrogate pairs */
+		{ "{\"x\":[1,{\"y\":[{}, {\"z\":1,\"z\":2}]}]}",
+		  "f.json: line 1, column 26: duplicate key \"z\" in x[1].y[1] (first at line 1, "
+		  "column 20)" },
+		{ "{\"\\ud83d\\ude00\":1,\"\xf0\x9f\x98\x80\":2}",
+		  "duplicate key \"\xf0\x9f\x98\x80\"" },
+		{ "{\"a\\/b\":1,\"a/b\":2}", "duplicate key \"a/b\" in the top-level object" },
+		{ "{\"k\":{\"v\":1},\"k\":{\"v\":1}}", "duplicate key \"k\"" },
+	};
+	struct err e = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *t = cases[i].text;
+		int ret;
+
+		err_clear(&e);
+		ret = json_check_duplicate_keys(t, strlen(t), "f.json", &e);
+		if (!cases[i].want) {
+			if (ret)
+				fail_msg("case %zu: %s", i, e.msg);
+			continue;
+		}
+		check_error(t, ret, &e, "f.json", cases[i].want);
+	}
+}
 
 static void test_jpos_and_mac(void **unused)
 {
@@ -1023,6 +1133,7 @@ int main(void)
 		cmocka_unit_test(test_rule_validate),
 		cmocka_unit_test(test_default_timeouts),
 		cmocka_unit_test(test_jpos_and_mac),
+		cmocka_unit_test(test_json_duplicate_keys),
 		cmocka_unit_test(test_native_full),
 		cmocka_unit_test(test_native_malformed),
 		cmocka_unit_test(test_native_small),
@@ -1031,6 +1142,7 @@ int main(void)
 		cmocka_unit_test(test_aws_malformed),
 		cmocka_unit_test(test_aws_details),
 		cmocka_unit_test(test_aws_peer_group_members_only),
+		cmocka_unit_test(test_aws_foreign_group_reference),
 		cmocka_unit_test(test_aws_missing_file),
 	};
 

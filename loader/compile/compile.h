@@ -44,6 +44,12 @@ struct compiled_nexthop { struct eniaddr_nexthop_key k; struct eniaddr_nexthop v
  * policies are open for a protocol of its family gets ENIADDR_ADDR_F_UNTRACKED_* (REFERENCE.md
  * §3: such flows are not tracked).
  */
+/* Peer prefixes one policy may expand to (rules x prefix-list CIDRs x group members, before
+ * duplicates go): counted before anything is allocated, so a document that multiplies out to
+ * millions is refused with the numbers instead of exhausting memory. The maps hold far fewer
+ * distinct entries (ENIADDR_MAX_SRC) anyway. */
+#define COMPILE_MAX_EXPANSION (1u << 20)
+
 #define POLICY_OPEN_TCP4 (1u << 0)
 #define POLICY_OPEN_TCP6 (1u << 1)
 #define POLICY_OPEN_UDP4 (1u << 2)

@@ -204,10 +204,65 @@ static int expand_default_egress(const struct group *g, struct xrule_vec *xs)
 	return ret ? ret : push(xs, &v6_any, &all);
 }
 
+/* How many prefixes rule r expands to (expand_rule), without allocating. */
+static size_t rule_fanout(const struct desired_state *s, const struct rule *r)
+{
+	const struct prefix_list *pl;
+	const struct group *g;
+	size_t n;
+
+	switch (r->peer_kind) {
+	case PEER_PREFIX_LIST:
+		pl = state_find_prefix_list(s, r->ref);
+		return pl ? pl->cidrs.n : 0;
+	case PEER_GROUP:
+		g = state_find_group(s, r->ref);
+		if (!g)
+			return 0;
+		n = g->members.n;
+		for (size_t i = 0; i < s->enis.n; i++)
+			if (refs_have(&s->enis.v[i].groups, g->id))
+				n += s->enis.v[i].addrs.n + s->enis.v[i].prefixes.n;
+		return n;
+	default:
+		return 1;
+	}
+}
+
+/* Refuses a policy whose expansion exceeds COMPILE_MAX_EXPANSION, before expanding it. */
+static int check_fanout(const struct desired_state *s, const struct policy_req *req,
+			struct err *e)
+{
+	size_t total = 0, rules = 0;
+
+	for (size_t i = 0; i < req->n_groups; i++) {
+		const struct group *g = req->groups[i];
+		bool in = req->dir == ENIADDR_DIR_INGRESS;
+		size_t n = in ? g->ingress.n : g->egress.n;
+		const struct rule *rv = in ? g->ingress.v : g->egress.v;
+
+		for (size_t j = 0; j < n; j++) {
+			total += rule_fanout(s, &rv[j]);
+			rules++;
+			if (total > COMPILE_MAX_EXPANSION)
+				return err_set(e, E2BIG, "%s: %s rules of %s expand to more "
+					       "than %u peer prefixes (rules x prefix-list entries "
+					       "x group members; %zu rules so far, the last %s): "
+					       "split the groups or use CIDRs", req->where,
+					       in ? "ingress" : "egress", req->groups_str,
+					       COMPILE_MAX_EXPANSION, rules, rv[j].where);
+		}
+	}
+	return 0;
+}
+
 static int expand_policy(const struct desired_state *s, const struct policy_req *req,
 			 struct xrule_vec *xs, struct err *e)
 {
-	int ret;
+	int ret = check_fanout(s, req, e);
+
+	if (ret)
+		return ret;
 
 	for (size_t i = 0; i < req->n_groups; i++) {
 		const struct group *g = req->groups[i];

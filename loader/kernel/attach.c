@@ -217,7 +217,8 @@ static const struct try {
 static bool wanted(enum attach_req req, __u32 mode)
 {
 	switch (req) {
-	case ATTACH_REQ_AUTO:    return true;
+	/* Generic XDP linearizes every GRO packet: slower than tc, so auto never picks it. */
+	case ATTACH_REQ_AUTO:    return mode != ENIADDR_ATTACH_GENERIC;
 	case ATTACH_REQ_NATIVE:  return mode == ENIADDR_ATTACH_NATIVE;
 	case ATTACH_REQ_GENERIC: return mode == ENIADDR_ATTACH_GENERIC;
 	case ATTACH_REQ_TC:      return mode == ENIADDR_ATTACH_TC;
@@ -444,4 +445,23 @@ int detach_device(const struct pins *p, const struct map_fds *m, const char *ifn
 		return err_set(e, ENODEV, "no interface named %s (`eniaddr-bpf detach --all` also "
 			       "removes what was attached to deleted devices)", ifname);
 	return detach_ifindex(p, m, ifindex, r, e);
+}
+
+int attach_set_unconfigured_drop(const struct map_fds *m, int ifindex, bool drop,
+				 struct err *e)
+{
+	struct eniaddr_attach rec;
+	__u32 key = (__u32)ifindex;
+
+	if (bpf_map_lookup_elem(m->attach, &key, &rec))
+		return err_set(e, errno, "ifindex %d: no attach record: %s", ifindex,
+			       strerror(errno));
+	if (drop)
+		rec.flags |= ENIADDR_ATTACH_F_UNCONFIGURED_DROP;
+	else
+		rec.flags &= ~ENIADDR_ATTACH_F_UNCONFIGURED_DROP;
+	if (bpf_map_update_elem(m->attach, &key, &rec, BPF_EXIST))
+		return err_set(e, errno, "ifindex %d: updating the attach record: %s", ifindex,
+			       strerror(errno));
+	return 0;
 }

@@ -2,12 +2,13 @@
 /*
  * loader/kernel/attach.h — puts the ingress program on devices and takes it off again.
  *
- * Modes, best first: native XDP (in the driver), generic XDP (in the stack), tc clsact ingress
- * (tc_ingress, same decision, for devices where XDP cannot attach). auto tries them in that order
- * and reports why the better ones failed. XDP goes through a bpf_link pinned as
- * links/xdp-IFINDEX; tc uses a filter with a fixed handle and priority. What attach created is
- * recorded in eniaddr_attach[ifindex] ({mode, created_clsact, handles}), so detach removes
- * exactly that: a clsact qdisc somebody else made stays.
+ * Modes: native XDP (in the driver), tc clsact ingress (tc_ingress, same decision, for devices
+ * where native XDP cannot attach: ENA with MTU > 3498), and generic XDP (in the stack). auto tries
+ * native, then tc, and reports why native failed; it never picks generic XDP, which linearizes
+ * every GRO packet and costs more than tc. --mode generic stays available. XDP goes through a
+ * bpf_link pinned as links/xdp-IFINDEX; tc uses a filter with a fixed handle and priority. What
+ * attach created is recorded in eniaddr_attach[ifindex] ({mode, created_clsact, handles}), so
+ * detach removes exactly that: a clsact qdisc somebody else made stays.
  *
  * With egress, tc_egress also goes on the clsact egress hook (same handle and priority): the
  * source check, redirects to the owning ENI and connection state. Any ingress mode combines with
@@ -60,6 +61,13 @@ struct attach_result {
 	bool unchanged;           /* was attached already; nothing done */
 	char why[ATTACH_WHY_LEN]; /* why better modes were not used; "" when the first one worked */
 };
+
+/*
+ * What the ingress program does with IP frames while the attached device has no configuration:
+ * pass (the default) or drop (ENIADDR_ATTACH_F_UNCONFIGURED_DROP, bpf/unconfigured.h).
+ */
+int attach_set_unconfigured_drop(const struct map_fds *m, int ifindex, bool drop,
+				 struct err *e);
 
 int attach_device(const struct pins *p, const struct map_fds *m, const char *ifname,
 		  enum attach_req req, bool egress, struct attach_result *r, struct err *e);

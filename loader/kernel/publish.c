@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "kernel/publish.h"
@@ -296,31 +297,73 @@ static int write_all(const struct map_fds *m, const struct compiled *c, const si
 }
 
 /*
- * The grace period before the old slot is cleared. A program run reads active_slot once and does
- * all its lookups in that slot within the same run, under RCU, in a few microseconds; a run that
- * read the old slot number just before the flip must still find the old entries. User space
- * cannot wait for an RCU grace period directly (synchronize_rcu), so it sleeps for a time
- * thousands of times longer than any run. Should a run ever outlive it, its lookups would miss and
- * the packet would be counted unconfigured/not_owned: never a wrong allow.
+ * The grace period: an RCU grace period the kernel itself waits for. A program run reads
+ * active_slot once and does all its lookups in that slot within the same run, inside an RCU
+ * read-side section (XDP and tc run with rcu_read_lock / BH disabled). Updating an element of a
+ * map-in-map from user space makes the bpf() syscall wait in synchronize_rcu() before it returns
+ * (kernel/bpf/syscall.c, maybe_wait_bpf_programs(), for BPF_MAP_TYPE_ARRAY_OF_MAPS and
+ * HASH_OF_MAPS, after a successful update; the selftests' kern_sync_rcu() relies on the same):
+ * when it returns, every program run that started before it has finished, however long it was
+ * preempted. The pair of maps is private to this call; no program ever reads it.
  */
-static void grace_period(void)
+int publish_wait_grace(__u64 *waited_ns, struct err *e)
 {
-	struct timespec ts = { 0, PUBLISH_GRACE_MS * 1000000L };
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	int inner, outer = -1, err = 0;
+	struct timespec t0, t1;
+	__u32 key = 0;
 
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "eniaddr_rcu_in", 4, 4, 1, NULL);
+	if (inner < 0)
+		return err_set(e, errno, "grace period: creating an array map: %s",
+			       strerror(errno));
+	opts.inner_map_fd = inner;
+	outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "eniaddr_rcu", 4, 4, 1, &opts);
+	if (outer < 0) {
+		err = err_set(e, errno, "grace period: creating an array of maps: %s",
+			      strerror(errno));
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (bpf_map_update_elem(outer, &key, &inner, BPF_ANY)) {
+		err = err_set(e, errno, "grace period: updating the array of maps: %s",
+			      strerror(errno));
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (waited_ns)
+		*waited_ns = (__u64)(t1.tv_sec - t0.tv_sec) * 1000000000ull +
+			     (__u64)t1.tv_nsec - (__u64)t0.tv_nsec;
+out:
+	if (outer >= 0)
+		close(outer);
+	close(inner);
+	return err;
 }
 
-int publish_commit(const struct map_fds *m, const struct compiled *c, __u64 *generation,
-		   struct err *e)
+/* The one write that makes slot live as generation. */
+static int flip(const struct map_fds *m, unsigned int slot, __u64 generation, struct err *e)
+{
+	struct eniaddr_state next = { .active_slot = slot, .generation = generation };
+	__u32 key = 0;
+
+	if (bpf_map_update_elem(m->state, &key, &next, BPF_EXIST))
+		return err_set(e, errno, "switching %s to slot %u: %s",
+			       ENIADDR_STR(ENIADDR_MAP_STATE), slot, strerror(errno));
+	return 0;
+}
+
+int publish_commit_with(const struct map_fds *m, const struct compiled *c,
+			const struct publish_opts *o, struct publish_result *r, struct err *e)
 {
 	size_t n_other[N_SLOT_MAPS] = {};
 	__u32 max[N_SLOT_MAPS] = {};
-	struct eniaddr_state st, next;
+	struct eniaddr_state st;
 	struct err ignored = {};
-	__u32 key = 0;
+	__u64 waited = 0;
 	int err;
 
+	memset(r, 0, sizeof(*r));
 	err = read_state(m, &st, e);
 	if (err)
 		return err;
@@ -343,31 +386,92 @@ int publish_commit(const struct map_fds *m, const struct compiled *c, __u64 *gen
 	err = check_room(m, c, n_other, max, e);
 	if (!err)
 		err = write_all(m, c, n_other, max, e);
+	/* A full barrier between the entries and the flip: a grace period implies a full memory
+	 * barrier on every CPU, so no CPU (arm64 reorders stores) sees the new slot number before
+	 * the entries it names. */
+	if (!err)
+		err = publish_wait_grace(&waited, e);
+	r->grace_ns += waited;
 	/*
 	 * 3. The one write that makes the new slot live. Readers use only active_slot; 0 and 1
 	 * differ in one byte, so even a byte-wise copy cannot show them a third value.
 	 */
-	next = (struct eniaddr_state){ .active_slot = c->slot, .generation = st.generation + 1 };
-	if (!err && bpf_map_update_elem(m->state, &key, &next, BPF_EXIST))
-		err = err_set(e, errno, "switching %s to slot %u: %s",
-			      ENIADDR_STR(ENIADDR_MAP_STATE), c->slot, strerror(errno));
+	if (!err)
+		err = flip(m, c->slot, st.generation + 1, e);
 	if (err) {
 		if (clear_all(m, c->slot, NULL, &ignored))
 			log_warn("could not clear slot %u after a failed publish (%s); the next "
 				 "publish clears it", c->slot, ignored.msg);
 		return err;
 	}
-	log_info("published generation %llu in slot %u", (unsigned long long)next.generation,
+	log_info("published generation %llu in slot %u", (unsigned long long)st.generation + 1,
 		 c->slot);
-	if (generation)
-		*generation = next.generation;
+	r->generation = st.generation + 1;
+	r->slot = c->slot;
+	r->old_slot = st.active_slot;
+	/* 4. With keep_old the old slot stays for publish_revert(); else it goes once nobody
+	 * reads it. */
+	if (!o || !o->keep_old)
+		publish_drop_slot(m, st.active_slot, &r->grace_ns);
+	return 0;
+}
 
-	/* 4. Nobody reads the old slot any more once in-flight runs are done. Before the first
-	 * publish the old slot was empty: nothing to wait for. */
-	if (st.generation)
-		grace_period();
-	if (clear_all(m, 1 - c->slot, NULL, &ignored))
-		log_warn("could not clear the old slot %u (%s); the next publish clears it",
-			 1 - c->slot, ignored.msg);
+void publish_drop_slot(const struct map_fds *m, unsigned int slot, __u64 *grace_ns)
+{
+	struct err ignored = {};
+	__u64 waited = 0;
+
+	/* Program runs that read the old slot number must finish first. Without a grace
+	 * period nothing is cleared: the next publish clears the slot before writing it. */
+	if (publish_wait_grace(&waited, &ignored)) {
+		log_warn("not clearing the old slot %u now (%s); the next publish clears it", slot,
+			 ignored.msg);
+		return;
+	}
+	if (grace_ns)
+		*grace_ns += waited;
+	if (clear_all(m, slot, NULL, &ignored))
+		log_warn("could not clear the old slot %u (%s); the next publish clears it", slot,
+			 ignored.msg);
+}
+
+int publish_commit(const struct map_fds *m, const struct compiled *c, __u64 *generation,
+		   struct err *e)
+{
+	struct publish_result r;
+	int err = publish_commit_with(m, c, NULL, &r, e);
+
+	if (!err && generation)
+		*generation = r.generation;
+	return err;
+}
+
+int publish_revert(const struct map_fds *m, unsigned int to_slot, struct publish_result *r,
+		   struct err *e)
+{
+	struct eniaddr_state st;
+	__u64 waited = 0;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	err = read_state(m, &st, e);
+	if (err)
+		return err;
+	if (to_slot > 1 || to_slot == st.active_slot)
+		return err_set(e, EINVAL, "cannot revert to slot %u: slot %u is active", to_slot,
+			       st.active_slot);
+	err = publish_wait_grace(&waited, e);
+	if (err)
+		return err;
+	r->grace_ns = waited;
+	err = flip(m, to_slot, st.generation + 1, e);
+	if (err)
+		return err;
+	log_info("reverted to slot %u as generation %llu", to_slot,
+		 (unsigned long long)st.generation + 1);
+	r->generation = st.generation + 1;
+	r->slot = to_slot;
+	r->old_slot = st.active_slot;
+	publish_drop_slot(m, st.active_slot, &r->grace_ns);
 	return 0;
 }

@@ -8,8 +8,10 @@
  *   2. writes every entry of the compiled state into it (BPF_NOEXIST: a duplicate is a bug),
  *   3. flips eniaddr_state[0] = {slot, generation + 1} with ONE update: from the next packet on
  *      the programs see the new configuration entirely, never a mix,
- *   4. waits a grace period for program runs that read the old slot number, then clears the
- *      old slot.
+ *   4. waits an RCU grace period (publish_wait_grace) for program runs that read the old slot
+ *      number, then clears the old slot — unless keep_old asks to keep it for a revert
+ *      (apply --confirm), which publish_revert() flips back to or publish_drop_slot() clears.
+ * Between 2 and 3 a grace period also serves as a full memory barrier on every CPU.
  * Any error before 3 clears what 2 wrote and returns: the active slot was never touched, so what
  * was applied before stays applied. The caller holds the pin dir's LOCK_EX, so no two publishes
  * interleave. eniaddr_frags is left alone: its entries expire by themselves.
@@ -23,9 +25,6 @@
 #include "err.h"
 #include "kernel/runtime.h"
 
-/* Longer than any single program run by orders of magnitude; see publish.c. */
-#define PUBLISH_GRACE_MS 50
-
 /* The slot a new configuration must be compiled for (the inactive one). */
 int publish_prepare(const struct map_fds *m, unsigned int *slot, struct err *e);
 
@@ -35,6 +34,36 @@ int publish_prepare(const struct map_fds *m, unsigned int *slot, struct err *e);
  */
 int publish_commit(const struct map_fds *m, const struct compiled *c, __u64 *generation,
 		   struct err *e);
+
+struct publish_opts {
+	bool keep_old; /* leave the previous slot in place for publish_revert() */
+};
+
+struct publish_result {
+	__u64 generation;
+	unsigned int slot, old_slot;
+	__u64 grace_ns; /* time spent waiting for RCU grace periods */
+};
+
+/* publish_commit with options; r gets the generation, the slots and the time waited. */
+int publish_commit_with(const struct map_fds *m, const struct compiled *c,
+			const struct publish_opts *o, struct publish_result *r, struct err *e);
+
+/*
+ * Makes to_slot (kept by keep_old) active again as a new generation, then clears the slot that
+ * was active. -EINVAL if to_slot is the active one.
+ */
+int publish_revert(const struct map_fds *m, unsigned int to_slot, struct publish_result *r,
+		   struct err *e);
+
+/* After a grace period, clears slot (never the active one: the caller checks). Warns only. */
+void publish_drop_slot(const struct map_fds *m, unsigned int slot, __u64 *grace_ns);
+
+/*
+ * Waits until every BPF program run that started before the call has finished (an RCU grace
+ * period, through a map-in-map update: see publish.c). *waited_ns (may be NULL) is how long.
+ */
+int publish_wait_grace(__u64 *waited_ns, struct err *e);
 
 /*
  * Writes the state of a freshly created eniaddr_state: generation 0 and active slot 1, an empty

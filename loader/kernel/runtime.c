@@ -34,6 +34,7 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_NEXTHOP), offsetof(struct map_fds, nexthop) },
 	{ ENIADDR_STR(ENIADDR_MAP_CT),      offsetof(struct map_fds, ct) },
 	{ ENIADDR_STR(ENIADDR_MAP_CT_NEW),  offsetof(struct map_fds, ct_new) },
+	{ ENIADDR_STR(ENIADDR_MAP_CTL),     offsetof(struct map_fds, ctl) },
 	{ ENIADDR_STR(ENIADDR_MAP_STATS_DEV), offsetof(struct map_fds, stats_dev) },
 	{ ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), offsetof(struct map_fds, addr_drops) },
 	{ ENIADDR_STR(ENIADDR_MAP_EVENTS),  offsetof(struct map_fds, events) },

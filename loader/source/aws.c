@@ -15,6 +15,9 @@ struct aws_ctx {
 	struct desired_state *s;
 	const struct aws_docs *in;
 	size_t n_described; /* groups[0..n_described) come from the groups document */
+	/* source_aws_parse_members(): no ENI is local, and ENIs named in skip are left out */
+	bool members_only;
+	const struct desired_state *skip;
 };
 
 static void set_where(char where[STATE_WHERE_LEN], const struct jpos *pos)
@@ -156,9 +159,8 @@ static int parse_permissions(const struct jpos *pos, struct json_object *sg, con
 	return ret;
 }
 
-static int parse_groups_doc(struct aws_ctx *c, struct err *e)
+static int parse_groups_doc(struct aws_ctx *c, const struct aws_doc *doc, struct err *e)
 {
-	const struct aws_doc *doc = &c->in->groups;
 	struct jpos root_pos = jpos_root(doc->name), lp = jpos_key(&root_pos, "SecurityGroups");
 	struct json_object *root = NULL, *list;
 	int ret;
@@ -355,30 +357,10 @@ static int parse_membership(struct aws_ctx *c, const struct jpos *eni_pos, struc
 		}
 		if (!ret && local && group_refs_add(&n->groups, id))
 			ret = err_set(e, ENOMEM, "out of memory");
-		for (size_t j = 0; !ret && j < n->addrs.n + n->prefixes.n; j++) {
-			struct ip_prefix *m = VEC_PUSH(&g->members);
-
-			if (!m)
-				return err_set(e, ENOMEM, "out of memory");
-			*m = j < n->addrs.n ? n->addrs.v[j].ip : n->prefixes.v[j - n->addrs.n];
-		}
+		if (!ret)
+			ret = group_add_eni_members(g, n, e);
 	}
 	return ret;
-}
-
-static void eni_release(struct eni *n)
-{
-	for (size_t i = 0; i < n->addrs.n; i++) {
-		for (size_t j = 0; j < n->addrs.v[i].groups.ids.n; j++)
-			free(n->addrs.v[i].groups.ids.v[j]);
-		VEC_FREE(&n->addrs.v[i].groups.ids);
-	}
-	VEC_FREE(&n->addrs);
-	VEC_FREE(&n->prefixes);
-	VEC_FREE(&n->subnets);
-	for (size_t j = 0; j < n->groups.ids.n; j++)
-		free(n->groups.ids.v[j]);
-	VEC_FREE(&n->groups.ids);
 }
 
 static const struct local_nic *find_local(const struct aws_docs *in, const uint8_t mac[6])
@@ -387,6 +369,14 @@ static const struct local_nic *find_local(const struct aws_docs *in, const uint8
 		if (memcmp(in->locals[i].mac, mac, 6) == 0)
 			return &in->locals[i];
 	return NULL;
+}
+
+static bool skipped(const struct desired_state *skip, const uint8_t mac[6])
+{
+	for (size_t i = 0; skip && i < skip->enis.n; i++)
+		if (skip->enis.v[i].has_mac && !memcmp(skip->enis.v[i].mac, mac, 6))
+			return true;
+	return false;
 }
 
 static int parse_interface(struct aws_ctx *c, const struct jpos *pos, struct json_object *ifc,
@@ -414,7 +404,9 @@ static int parse_interface(struct aws_ctx *c, const struct jpos *pos, struct jso
 		goto out;
 	}
 	n.has_mac = true;
-	local = find_local(c->in, n.mac);
+	if (c->members_only && skipped(c->skip, n.mac))
+		goto out; /* described by a fresher source */
+	local = c->members_only ? NULL : find_local(c->in, n.mac);
 	if (local)
 		memcpy(n.ifname, local->ifname, sizeof(n.ifname));
 	ret = parse_addresses(pos, ifc, true, &n, e) ?:
@@ -433,7 +425,7 @@ static int parse_interface(struct aws_ctx *c, const struct jpos *pos, struct jso
 	*slot = n;
 	return 0;
 out:
-	eni_release(&n);
+	eni_free(&n);
 	return ret;
 }
 
@@ -453,9 +445,8 @@ static int no_local_eni(const struct aws_docs *in, struct err *e)
 		       in->interfaces.name, in->n_locals ? list : "none");
 }
 
-static int parse_interfaces_doc(struct aws_ctx *c, struct err *e)
+static int parse_interfaces_doc(struct aws_ctx *c, const struct aws_doc *doc, struct err *e)
 {
-	const struct aws_doc *doc = &c->in->interfaces;
 	struct jpos root_pos = jpos_root(doc->name), lp = jpos_key(&root_pos, "NetworkInterfaces");
 	struct json_object *root = NULL, *list;
 	int ret;
@@ -469,68 +460,9 @@ static int parse_interfaces_doc(struct aws_ctx *c, struct err *e)
 		ret = parse_interface(c, &ip, json_object_array_get_idx(list, i), e);
 	}
 	json_object_put(root);
-	if (!ret && !c->s->enis.n)
+	if (!ret && !c->members_only && !c->s->enis.n)
 		ret = no_local_eni(c->in, e);
 	return ret;
-}
-
-static void group_release(struct group *g)
-{
-	VEC_FREE(&g->ingress);
-	VEC_FREE(&g->egress);
-	VEC_FREE(&g->members);
-}
-
-/*
- * A groups document is often the whole account's. Keep the rules of the groups local ENIs use,
- * only the members of the groups those rules name, and nothing of the rest: an unrelated group's
- * reference to a group or prefix list outside the documents must not fail the load.
- */
-static int prune_groups(struct desired_state *s, struct err *e)
-{
-	enum { DROP, MEMBERS, FULL };
-	uint8_t *keep = calloc(s->groups.n + 1, 1);
-	size_t out = 0;
-
-	if (!keep)
-		return err_set(e, ENOMEM, "out of memory");
-	for (size_t i = 0; i < s->enis.n; i++) {
-		for (size_t j = 0; j < s->enis.v[i].groups.ids.n; j++) {
-			ssize_t gi = group_index(s, s->enis.v[i].groups.ids.v[j]);
-
-			if (gi >= 0)
-				keep[gi] = FULL;
-		}
-	}
-	for (size_t i = 0; i < s->groups.n; i++) {
-		const struct group *g = &s->groups.v[i];
-
-		for (size_t r = 0; keep[i] == FULL && r < g->ingress.n + g->egress.n; r++) {
-			const struct rule *rl = r < g->ingress.n ? &g->ingress.v[r]
-								 : &g->egress.v[r - g->ingress.n];
-			ssize_t gi = rl->peer_kind == PEER_GROUP ? group_index(s, rl->ref) : -1;
-
-			if (gi >= 0 && keep[gi] == DROP)
-				keep[gi] = MEMBERS;
-		}
-	}
-	for (size_t i = 0; i < s->groups.n; i++) {
-		struct group *g = &s->groups.v[i];
-
-		if (keep[i] == DROP) {
-			group_release(g);
-			continue;
-		}
-		if (keep[i] == MEMBERS) {
-			VEC_FREE(&g->ingress);
-			VEC_FREE(&g->egress);
-			g->egress_set = false;
-		}
-		s->groups.v[out++] = *g;
-	}
-	s->groups.n = out;
-	free(keep);
-	return 0;
 }
 
 int source_aws_parse(const struct aws_docs *in, struct desired_state *s, struct err *e)
@@ -543,11 +475,12 @@ int source_aws_parse(const struct aws_docs *in, struct desired_state *s, struct 
 	snprintf(tmp.origin, sizeof(tmp.origin), "aws:%s+%s", in->interfaces.name,
 		 in->groups.name);
 	/* Groups first: the interfaces document adds their members. */
-	ret = parse_groups_doc(&c, e);
+	ret = parse_groups_doc(&c, &in->groups, e);
 	for (size_t i = 0; !ret && i < in->n_prefix_lists; i++)
 		ret = parse_prefix_list(&c, &in->prefix_lists[i], e);
 	if (!ret)
-		ret = parse_interfaces_doc(&c, e) ?: prune_groups(&tmp, e) ?:
+		ret = parse_interfaces_doc(&c, &in->interfaces, e) ?:
+		      state_add_referenced_groups(&tmp, e) ?: state_prune_groups(&tmp, e) ?:
 		      state_validate(&tmp, e);
 	if (ret) {
 		state_free(&tmp);
@@ -556,6 +489,21 @@ int source_aws_parse(const struct aws_docs *in, struct desired_state *s, struct 
 	state_free(s);
 	*s = tmp;
 	return 0;
+}
+
+int source_aws_parse_groups(const struct aws_doc *doc, struct desired_state *s, struct err *e)
+{
+	struct aws_ctx c = { .s = s };
+
+	return parse_groups_doc(&c, doc, e);
+}
+
+int source_aws_parse_members(const struct aws_doc *doc, const struct desired_state *skip,
+			     struct desired_state *s, struct err *e)
+{
+	struct aws_ctx c = { .s = s, .n_described = SIZE_MAX, .members_only = true, .skip = skip };
+
+	return parse_interfaces_doc(&c, doc, e);
 }
 
 int source_aws_load(const struct aws_inputs *in, struct desired_state *s, struct err *e)

@@ -74,4 +74,17 @@ struct aws_docs {
 
 int source_aws_parse(const struct aws_docs *in, struct desired_state *s, struct err *e);
 
+/*
+ * The pieces compose.h builds from (nothing validated, *s appended to, left partly filled on
+ * error: the caller drops it):
+ * - parse_groups: every group of a describe-security-groups document, rules included;
+ * - parse_members: every ENI of a describe-network-interfaces document makes its private IPs
+ *   and prefixes members of each of its groups (a members-only group is created for one not in
+ *   s yet); none becomes a struct eni, and ENIs whose MAC is one of skip's ENIs are left out
+ *   (a fresher source, IMDS, already said what they hold).
+ */
+int source_aws_parse_groups(const struct aws_doc *doc, struct desired_state *s, struct err *e);
+int source_aws_parse_members(const struct aws_doc *doc, const struct desired_state *skip,
+			     struct desired_state *s, struct err *e);
+
 #endif

@@ -17,6 +17,7 @@
 #define ENIADDR_SOURCE_IMDS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "state.h"
@@ -37,7 +38,14 @@ struct imds_client;
 int imds_client_new(const struct imds_opts *o, struct imds_client **out, struct err *e);
 void imds_client_free(struct imds_client *c);
 
-/* Reads every ENI under meta-data/network/interfaces/macs/ into *s (state_init'ed). */
+/* Reads every ENI under meta-data/network/interfaces/macs/ into *s (state_init'ed). The ENIs
+ * come in device-number order, named by MAC (no ifname: the loader binds them), with their
+ * security-group-ids as group refs (the groups themselves are not in IMDS), subnets, addresses
+ * (the first of each family primary) and delegated prefixes. Nothing is validated against rules:
+ * that is compose_build()'s job. */
 int source_imds_read(struct imds_client *c, struct desired_state *s, struct err *e);
+
+/* HTTP requests sent so far (each try counts): tests and status check the poll stays cheap. */
+uint64_t imds_client_requests(const struct imds_client *c);
 
 #endif

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "source/json_dupkeys.h"
 #include "source/json_util.h"
 
 #define JSON_MAX_FILE (64u << 20) /* a describe-network-interfaces of a large VPC is a few MiB */
@@ -148,6 +149,8 @@ int json_parse_doc(const char *text, const char *file, struct json_object **root
 	enum json_tokener_error jerr;
 	size_t len = strlen(text);
 	unsigned int line, col;
+	size_t end;
+	int err;
 
 	if (len > INT32_MAX - 1)
 		return err_set(e, EFBIG, "%s: document too large", file);
@@ -159,7 +162,8 @@ int json_parse_doc(const char *text, const char *file, struct json_object **root
 	 * data instead of waiting for more. */
 	obj = json_tokener_parse_ex(tok, text, (int)len + 1);
 	jerr = json_tokener_get_error(tok);
-	line_col(text, json_tokener_get_parse_end(tok), &line, &col);
+	end = json_tokener_get_parse_end(tok);
+	line_col(text, end, &line, &col);
 	json_tokener_free(tok);
 	if (!obj) {
 		bool blank = strspn(text, " \t\r\n") == len;
@@ -172,6 +176,12 @@ int json_parse_doc(const char *text, const char *file, struct json_object **root
 		return err_set(e, EINVAL, "%s: line %u, column %u: invalid JSON: %s", file, line,
 			       col, jerr == json_tokener_success ? "null document"
 							       : json_tokener_error_desc(jerr));
+	}
+	/* json-c keeps the last of two equal keys: a document that says two things is refused */
+	err = json_check_duplicate_keys(text, end, file, e);
+	if (err) {
+		json_object_put(obj);
+		return err;
 	}
 	if (!json_object_is_type(obj, json_type_object)) {
 		const char *what = json_type_phrase(obj);
@@ -325,7 +335,11 @@ int jcopy_id(const struct jpos *pos, const char *what, const char *s, char *dst,
 
 int jip_addr(const struct jpos *pos, const char *s, struct ip_prefix *out, struct err *e)
 {
-	if (ip_addr_parse(s, out->addr))
+	int ret = ip_addr_parse(s, out->addr);
+
+	if (ret == -EAFNOSUPPORT)
+		return jpos_err(e, pos, "'%s' " ADDR_MAPPED_ADVICE, s);
+	if (ret)
 		return jpos_err(e, pos, "'%s' is not an IPv4 or IPv6 address", s);
 	out->plen = 128;
 	return 0;
@@ -334,9 +348,14 @@ int jip_addr(const struct jpos *pos, const char *s, struct ip_prefix *out, struc
 int jip_cidr(const struct jpos *pos, const char *s, bool need_len, struct ip_prefix *out,
 	     struct err *e)
 {
+	int ret;
+
 	if (need_len && !strchr(s, '/'))
 		return jpos_err(e, pos, "'%s' is not a CIDR (address/length)", s);
-	if (ip_prefix_parse(s, out))
+	ret = ip_prefix_parse(s, out);
+	if (ret == -EAFNOSUPPORT)
+		return jpos_err(e, pos, "'%s' " ADDR_MAPPED_ADVICE, s);
+	if (ret)
 		return jpos_err(e, pos, "'%s' is not an IPv4 or IPv6 CIDR", s);
 	return 0;
 }

@@ -43,7 +43,8 @@ int jpos_err(struct err *e, const struct jpos *pos, const char *fmt, ...)
 int json_read_file(const char *path, char **text, struct err *e);
 
 /* Parses strict JSON; errors carry line and column ("cfg.json: line 4, column 7: ..."). An
- * empty or truncated document is an error, never an empty value. The root must be an object.
+ * empty or truncated document is an error, never an empty value, and so is a key given twice
+ * in one object (json_dupkeys.h). The root must be an object.
  * *root is owned by the caller (json_object_put). */
 int json_parse_doc(const char *text, const char *file, struct json_object **root, struct err *e);
 

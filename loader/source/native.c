@@ -345,6 +345,8 @@ static int parse_peer(const struct jpos *pos, const char *s, struct rule *r, str
 		return jcopy_id(pos, "id", s, r->ref, sizeof(r->ref), e);
 	}
 	r->peer_kind = PEER_CIDR;
+	if (ip_prefix_parse(s, &r->cidr) == -EAFNOSUPPORT)
+		return jpos_err(e, pos, "'%s' " ADDR_MAPPED_ADVICE, s);
 	if (ip_prefix_parse(s, &r->cidr))
 		return jpos_err(e, pos, "'%s' is neither a CIDR nor a pl-... or sg-... id", s);
 	return 0;
@@ -509,16 +511,9 @@ static int add_members(struct desired_state *s, struct err *e)
 		for (size_t g = 0; g < n->groups.ids.n; g++) {
 			struct group *grp = state_find_group(s, n->groups.ids.v[g]);
 
-			if (!grp)
-				continue; /* state_validate names it */
-			for (size_t j = 0; j < n->addrs.n + n->prefixes.n; j++) {
-				struct ip_prefix *m = VEC_PUSH(&grp->members);
-
-				if (!m)
-					return err_set(e, ENOMEM, "out of memory");
-				*m = j < n->addrs.n ? n->addrs.v[j].ip
-						    : n->prefixes.v[j - n->addrs.n];
-			}
+			/* a missing group: state_validate names it */
+			if (grp && group_add_eni_members(grp, n, e))
+				return -ENOMEM;
 		}
 	}
 	return 0;
@@ -546,8 +541,9 @@ static int parse_array(const struct jpos *root_pos, struct json_object *root, co
 	return ret;
 }
 
-static int parse_root(const char *name, struct json_object *root, struct desired_state *s,
-		      struct err *e)
+/* settings: the compose.h form, where "enis" only adjust ENIs another source found. */
+static int parse_root(const char *name, struct json_object *root, bool settings,
+		      struct desired_state *s, struct err *e)
 {
 	struct jpos pos = jpos_root(name);
 	struct json_object *enis;
@@ -557,24 +553,24 @@ static int parse_root(const char *name, struct json_object *root, struct desired
 					   "test_only_short_timeouts", "description"), e) ?:
 	      jget_bool(&pos, root, "test_only_short_timeouts", false,
 			&s->test_only_short_timeouts, e) ?:
-	      jget(&pos, root, "enis", json_type_array, true, &enis, e);
+	      jget(&pos, root, "enis", json_type_array, !settings, &enis, e);
 	if (ret)
 		return ret;
-	if (!json_object_array_length(enis))
+	if (!settings && !json_object_array_length(enis))
 		return jpos_err(e, &pos, "\"enis\" is empty: at least one ENI is needed");
-	ret = parse_array(&pos, root, "enis", true, &s->enis, sizeof(*s->enis.v), parse_eni,
+	ret = parse_array(&pos, root, "enis", !settings, &s->enis, sizeof(*s->enis.v), parse_eni,
 			  e) ?:
 	      parse_array(&pos, root, "security_groups", false, &s->groups, sizeof(*s->groups.v),
 			  parse_group, e) ?:
 	      parse_array(&pos, root, "prefix_lists", false, &s->prefix_lists,
 			  sizeof(*s->prefix_lists.v), parse_prefix_list, e);
-	if (ret)
+	if (ret || settings)
 		return ret;
 	return add_members(s, e);
 }
 
-int source_native_parse(const char *text, const char *name, struct desired_state *s,
-			struct err *e)
+static int parse_text(const char *text, const char *name, bool settings,
+		      struct desired_state *s, struct err *e)
 {
 	struct desired_state tmp;
 	struct json_object *root = NULL;
@@ -583,8 +579,8 @@ int source_native_parse(const char *text, const char *name, struct desired_state
 	state_init(&tmp);
 	snprintf(tmp.origin, sizeof(tmp.origin), "native:%s", name);
 	ret = json_parse_doc(text, name, &root, e) ?:
-	      parse_root(name, root, &tmp, e) ?:
-	      state_validate(&tmp, e);
+	      parse_root(name, root, settings, &tmp, e) ?:
+	      (settings ? 0 : state_validate(&tmp, e));
 	json_object_put(root);
 	if (ret) {
 		state_free(&tmp);
@@ -595,13 +591,35 @@ int source_native_parse(const char *text, const char *name, struct desired_state
 	return 0;
 }
 
-int source_native_load(const char *path, struct desired_state *s, struct err *e)
+int source_native_parse(const char *text, const char *name, struct desired_state *s,
+			struct err *e)
+{
+	return parse_text(text, name, false, s, e);
+}
+
+int source_native_parse_settings(const char *text, const char *name, struct desired_state *s,
+				 struct err *e)
+{
+	return parse_text(text, name, true, s, e);
+}
+
+static int load(const char *path, bool settings, struct desired_state *s, struct err *e)
 {
 	char *text = NULL;
 	int ret = json_read_file(path, &text, e);
 
 	if (!ret)
-		ret = source_native_parse(text, path, s, e);
+		ret = parse_text(text, path, settings, s, e);
 	free(text);
 	return ret;
+}
+
+int source_native_load(const char *path, struct desired_state *s, struct err *e)
+{
+	return load(path, false, s, e);
+}
+
+int source_native_load_settings(const char *path, struct desired_state *s, struct err *e)
+{
+	return load(path, true, s, e);
 }

@@ -26,4 +26,13 @@ int source_native_load(const char *path, struct desired_state *s, struct err *e)
 int source_native_parse(const char *text, const char *name, struct desired_state *s,
 			struct err *e);
 
+/*
+ * The same format as settings for ENIs another source (IMDS) found, for compose.h: "enis" may
+ * be absent or empty, an ENI's addresses do not join its groups' members (the other source says
+ * who is assigned what), and nothing is validated yet (groups may live in another document).
+ */
+int source_native_load_settings(const char *path, struct desired_state *s, struct err *e);
+int source_native_parse_settings(const char *text, const char *name, struct desired_state *s,
+				 struct err *e);
+
 #endif

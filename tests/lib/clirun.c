@@ -14,25 +14,33 @@
 
 #include "clirun.h"
 
+int clirun_self_dir(char *buf, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n < 0)
+		return -errno;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	return snprintf(buf, len, "%s", self) < (int)len ? 0 : -ENAMETOOLONG;
+}
+
 const char *clirun_binary(void)
 {
 	static char path[PATH_MAX + 32];
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
+	char dir[PATH_MAX];
 
 	if (getenv("ENIADDR_CLI"))
 		return getenv("ENIADDR_CLI");
 	if (path[0])
 		return path;
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
+	if (clirun_self_dir(dir, sizeof(dir)))
 		return "build/eniaddr-bpf";
-	self[n] = '\0';
-	slash = strrchr(self, '/');
-	if (slash)
-		*slash = '\0';
-	snprintf(path, sizeof(path), "%s/../eniaddr-bpf", self);
+	snprintf(path, sizeof(path), "%s/../eniaddr-bpf", dir);
 	return path;
 }
 

@@ -33,6 +33,9 @@ int clirun_write_file(struct clirun *c, const char *name, const char *text, char
 long clirun_counter(struct clirun *c, const char *dev, const char *dir, const char *reason,
 		    const char *action);
 
+/* The directory of the running test binary (build/tests). */
+int clirun_self_dir(char *buf, size_t len);
+
 /* The path of the eniaddr-bpf binary: $ENIADDR_CLI, else ../eniaddr-bpf next to the test. */
 const char *clirun_binary(void);
 
