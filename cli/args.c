@@ -28,9 +28,11 @@ SETTER(set_groups, a->groups = v)
 SETTER(set_reset, a->reset = true)
 SETTER(set_by_address, a->by_address = true)
 SETTER(set_dev, a->dev = v)
+SETTER(set_metrics_listen, a->metrics_listen = v)
 SETTER(set_imds, a->imds = true)
 SETTER(set_config, a->config = v)
 SETTER(set_imds_endpoint, a->imds_endpoint = v)
+SETTER(set_manage_addresses, a->manage_addresses = true)
 
 static int set_mode(struct cli_args *a, const char *v, struct err *e)
 {
@@ -125,6 +127,20 @@ static int set_confirm(struct cli_args *a, const char *v, struct err *e)
 
 	a->confirm = (unsigned int)n;
 	return err;
+}
+
+/* Seconds with up to three decimals, 0.1..3600 ("1", "0.5"). */
+static int set_interval(struct cli_args *a, const char *v, struct err *e)
+{
+	char *end;
+	double s;
+
+	errno = 0;
+	s = strtod(v, &end);
+	if (!*v || *end || errno || !(s >= 0.1 && s <= 3600))
+		return err_set(e, EINVAL, "bad --interval '%s': expected seconds, 0.1..3600", v);
+	a->interval_ms = (unsigned int)(s * 1000 + 0.5);
+	return 0;
 }
 
 static int set_prefix_list(struct cli_args *a, const char *v, struct err *e)
@@ -243,6 +259,28 @@ static const struct cli_opt apply_opts[] = {
 	{ NULL },
 };
 
+static const struct cli_opt run_opts[] = {
+	{ "security-groups", 0, "FILE", false, set_groups,
+	  "`aws ec2 describe-security-groups` output: the rules (re-read when it changes)" },
+	{ "config", 0, "FILE", false, set_config,
+	  "native config: modes, per-address groups, timeouts, rules (re-read when it changes)" },
+	{ "interfaces", 0, "FILE", false, set_ifs,
+	  "`aws ec2 describe-network-interfaces` of the VPC: members of referenced groups" },
+	{ "interval", 0, "SECONDS", false, set_interval,
+	  "enforce an IMDS change within SECONDS: the poll period (default 1)" },
+	{ "imds-endpoint", 0, "URL", false, set_imds_endpoint,
+	  "IMDS at URL (default http://169.254.169.254; IPv6: http://[fd00:ec2::254])" },
+	{ "mode", 0, "auto|native|generic|tc", false, set_mode,
+	  "attach mode for the ENIs it finds, as attach (default auto)" },
+	{ "conntrack-size", 0, "N", false, set_ct_size,
+	  "entries of the connection-tracking table, when this run loads the object" },
+	{ "manage-addresses", 0, NULL, false, set_manage_addresses,
+	  "add/remove the secondary IPv4s and IPv6s on the interfaces (only ones it added)" },
+	{ "metrics-listen", 0, "[ADDR:]PORT", false, set_metrics_listen,
+	  "serve `metrics` (and sync results) over HTTP there; PORT alone: 127.0.0.1" },
+	{ NULL },
+};
+
 /* sync: the AWS documents, or --imds with optional rule sources. */
 static int check_sync(const struct cli_args *a, struct err *e)
 {
@@ -342,6 +380,12 @@ const struct cli_command cli_commands[CLI_CMD_COUNT] = {
 	{ "explain", CLI_CMD_EXPLAIN, "DEV PACKET",
 	  "run PACKET through the loaded program on the live maps, changing nothing",
 	  NULL, 2, 2, "DEV PACKET", NULL },
+	{ "run", CLI_CMD_RUN,
+	  "[--security-groups FILE] [--config FILE] [--interfaces FILE] [--interval SECONDS] "
+	  "[--imds-endpoint URL] [--mode MODE] [--conntrack-size N] [--manage-addresses] "
+	  "[--metrics-listen [ADDR:]PORT]",
+	  "the agent: follow IMDS, attach to every ENI, publish each change at once, until "
+	  "SIGTERM", run_opts, 0, 0, NULL, NULL },
 	{ "help", CLI_CMD_HELP, "[COMMAND]", "show this help, or a command's", NULL, 0, 1, NULL,
 	  check_help },
 };

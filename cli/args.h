@@ -43,6 +43,7 @@ enum cli_cmd_id {
 	CLI_CMD_TRACE,
 	CLI_CMD_METRICS,
 	CLI_CMD_EXPLAIN,
+	CLI_CMD_RUN,
 	CLI_CMD_HELP,
 	CLI_CMD_COUNT,
 };
@@ -77,14 +78,18 @@ struct cli_args {
 	const char *interfaces;
 	const char *groups;
 	bool imds;                 /* sync --imds */
-	const char *config;        /* sync --imds --config FILE */
-	const char *imds_endpoint; /* sync --imds --imds-endpoint URL; NULL: the default */
+	const char *config;        /* sync --imds / run: --config FILE */
+	const char *imds_endpoint; /* sync --imds / run: --imds-endpoint URL; NULL: the default */
 	struct cli_prefix_list prefix_lists[CLI_MAX_PREFIX_LISTS];
 	size_t n_prefix_lists;
 	struct eniaddr_guard guards[ENIADDR_MAX_GUARDS]; /* --guard, in order */
 	unsigned int n_guards;
 	unsigned int confirm;   /* apply/sync --confirm SECONDS; 0: none */
 	enum { CLI_UNCONF_KEEP, CLI_UNCONF_PASS, CLI_UNCONF_DROP } unconfigured; /* attach */
+	/* run */
+	unsigned int interval_ms;  /* --interval SECONDS; 0: the agent's default */
+	bool manage_addresses;
+	const char *metrics_listen; /* run --metrics-listen [ADDR:]PORT */
 	/* positional arguments of the command, in order */
 	const char *pos[CLI_MAX_POS];
 	size_t n_pos;

@@ -17,8 +17,7 @@
 #include "kernel/ctl.h"
 #include "kernel/ifaces.h"
 #include "log.h"
-#include "source/local_subnets.h"
-#include "source/routes.h"
+#include "source/localize.h"
 #include "output.h"
 #include "kernel/publish.h"
 #include "session.h"
@@ -93,24 +92,11 @@ int publish_state(const struct cli_args *a, struct desired_state *st, const stru
 	struct publish_opts opts = { .keep_old = a->confirm != 0 };
 	struct err ignored = {};
 	struct publish_result pr;
-	struct if_prefixes local = {};
 	struct compiled c = {};
 	struct session s;
 	int err;
 
-	err = ifaces_resolve(st, nics, e);
-	/* AWS JSON has no subnet CIDRs (a config may omit them): the redirect's next hop needs
-	 * them, and the interfaces are configured with them (local_subnets.h). */
-	if (!err)
-		err = local_prefixes_list(&local, e);
-	if (!err)
-		err = local_subnets_fill(st, local.v, local.n, e);
-	local_prefixes_free(&local);
-	/* The redirect's off-subnet next hop: each ENI's router as the kernel knows it. */
-	if (!err && (err = routes_learn(st, e)) > 0)
-		err = 0;
-	if (!err)
-		err = state_validate(st, e);
+	err = state_localize(st, nics, e);
 	if (err)
 		return err;
 	err = session_open(a, PINS_CREATE, &s, e);

@@ -25,6 +25,7 @@
 #include "kernel/status_note.h"
 #include "session.h"
 #include "source/routes.h"
+#include "status_agent.h"
 #include "vec.h"
 
 struct status_row {
@@ -57,6 +58,8 @@ struct status {
 	bool confirm_pending;
 	__u64 confirm_generation;
 	__s64 confirm_left_s;
+	struct agent_record agent; /* `run`'s record, when has_agent */
+	bool has_agent;
 	VEC(struct status_row) rows;
 	struct prog_row progs[N_PROGS];
 	struct map_fill fills[MAPFILL_MAX];
@@ -238,7 +241,16 @@ static int by_row(const void *a, const void *b)
 	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
 }
 
-static int status_read(const struct map_fds *m, struct status *st, struct err *e)
+static int read_agent(const struct pins *p, struct status *st, struct err *e)
+{
+	int err = agent_record_read(p, &st->agent, e);
+
+	st->has_agent = !err;
+	return err == -ENOENT ? 0 : err;
+}
+
+static int status_read(const struct pins *p, const struct map_fds *m, struct status *st,
+		       struct err *e)
 {
 	__u32 key = 0;
 	int err;
@@ -261,6 +273,8 @@ static int status_read(const struct map_fds *m, struct status *st, struct err *e
 						      &st->confirm_left_s);
 	if (!err)
 		read_router_neighbours(st);
+	if (!err)
+		err = read_agent(p, st, e);
 	if (!err && st->rows.n)
 		qsort(st->rows.v, st->rows.n, sizeof(st->rows.v[0]), by_row);
 	if (!err) {
@@ -453,6 +467,7 @@ static void status_plain(const struct status *st)
 		printf("generation %llu (slot %u)\n", (unsigned long long)st->state.generation,
 		       st->state.active_slot);
 	note_plain(st->note);
+	status_agent_plain(st->has_agent ? &st->agent : NULL);
 	if (!st->rows.n) {
 		status_notes_plain(st);
 		tables_plain(st);
@@ -556,6 +571,7 @@ static void status_json(const struct status *st)
 	json_object_object_add(o, "attached_unconfigured", unconf);
 	if (st->note)
 		json_object_object_add(o, "sync", json_object_get(st->note));
+	json_object_object_add(o, "agent", status_agent_json(st->has_agent ? &st->agent : NULL));
 	tables_json(o, st);
 	out_json_print(status_notes_json(st, o));
 }
@@ -569,7 +585,7 @@ int cmd_status(const struct cli_args *a, struct err *e)
 	err = session_open(a, PINS_READ, &s, e);
 	if (err)
 		return err;
-	err = status_read(&s.maps, &st, e);
+	err = status_read(&s.pins, &s.maps, &st, e);
 	if (!err) {
 		st.note = status_note_read(&s.pins, st.state.generation);
 		read_progs(&s.pins, &st);

@@ -24,6 +24,7 @@ int cmd_conntrack(const struct cli_args *a, struct err *e); /* cmd_conntrack.c *
 int cmd_trace(const struct cli_args *a, struct err *e);  /* cmd_trace.c */
 int cmd_metrics(const struct cli_args *a, struct err *e); /* cmd_metrics.c */
 int cmd_explain(const struct cli_args *a, struct err *e); /* cmd_explain.c */
+int cmd_run(const struct cli_args *a, struct err *e);    /* cmd_run.c */
 
 /*
  * What apply, sync and sync --imds share (cmd_apply.c): bind st's ENIs to nics, fill missing

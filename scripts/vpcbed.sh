@@ -8,6 +8,8 @@
 #   vpcbed.sh config NAME [--variant V]                     eniaddr-bpf native config of the instance
 #                                                           (with --variant, no bed is needed)
 #   vpcbed.sh show NAME                                     addresses of every namespace
+#   vpcbed.sh move NAME ADDR ROLE ENI                       the VPC delivers ADDR to ENI of NAME-ROLE
+#                                                           (two-instances: a reassignment)
 #
 # Topology (NAME-* are network namespaces; only documentation address ranges are used):
 #
@@ -32,6 +34,15 @@
 # and installs the routes `proto ra` in each ENI's table; so does this script, directly (radvd
 # would rely on the kernel's RA handling, which puts every ENI's default route in the main table).
 #
+# The two-instances variant (same-subnet plus a second instance NAME-instb, its eth0 on br-a at
+# 192.0.2.30) is for reassignments: AWS moves a private IP only within its subnet. The floating
+# address FLOATING_V4 may be on A's eth0, A's eth1 or B's eth0 (the source/destination check
+# admits it on all three); `move` is the VPC's side of a reassignment: it points the router's
+# and the on-subnet client's neighbour entry for the address at the new ENI's MAC (permanent, as
+# the VPC's mapping service answers for every address whatever the instances say). The ENIs get
+# fixed MACs (TWO_INSTANCES_MACS) so IMDS worlds can name them. The instances hold the floating
+# address in their OS only if something adds it (the agent's --manage-addresses).
+#
 # Nothing here touches the root namespace: links are created with `ip -n NS`.
 set -eu
 
@@ -41,12 +52,21 @@ set -eu
 ENI_TABLE='
 all          eth0  br-a    192.0.2.0/24     2001:db8:a::/64  192.0.2.10 192.0.2.11 2001:db8:a::10 2001:db8:a::11
 same-subnet  eth1  br-a    192.0.2.0/24     2001:db8:a::/64  192.0.2.20 192.0.2.21 2001:db8:a::20 2001:db8:a::21
+two-instances eth1 br-a    192.0.2.0/24     2001:db8:a::/64  192.0.2.20 192.0.2.21 2001:db8:a::20 2001:db8:a::21
 two-subnets  eth1  br-b    198.51.100.0/24  2001:db8:b::/64  198.51.100.20 198.51.100.21 2001:db8:b::20 2001:db8:b::21
 '
 #   bridge  router v4        router v6 (link-local)
 ROUTER_TABLE='
 br-a    192.0.2.1/24     fe80::a:1/64
 br-b    198.51.100.1/24  fe80::b:1/64
+'
+# two-instances: instance B's ENI, the address that moves, and every ENI's MAC (role eni mac).
+INSTB_ENI='eth0 br-a 192.0.2.0/24 2001:db8:a::/64 192.0.2.30 2001:db8:a::30'
+FLOATING_V4=192.0.2.100
+TWO_INSTANCES_MACS='
+inst  eth0 0e:a0:00:00:00:00
+inst  eth1 0e:a0:00:00:00:01
+instb eth0 0e:b0:00:00:00:00
 '
 CON_V4=192.0.2.50/24
 CON_V6=2001:db8:a::50/64
@@ -80,10 +100,13 @@ ns_exists() {
 	[ -e "/run/netns/$1" ]
 }
 
-# The variant of a running bed: br-b exists only in the two-subnets variant.
+# The variant of a running bed: br-b exists only in the two-subnets variant, instb only in
+# two-instances.
 running_variant() {
 	ns_exists "$1-vpc" || die "$1: no such bed (run: vpcbed.sh up $1)"
-	if ip -n "$1-vpc" link show br-b >/dev/null 2>&1; then
+	if ns_exists "$1-instb"; then
+		echo two-instances
+	elif ip -n "$1-vpc" link show br-b >/dev/null 2>&1; then
 		echo two-subnets
 	else
 		echo same-subnet
@@ -99,8 +122,8 @@ check_name() {
 
 check_variant() {
 	case "$1" in
-	same-subnet | two-subnets) ;;
-	*) die "unknown variant '$1' (same-subnet or two-subnets)" ;;
+	same-subnet | two-subnets | two-instances) ;;
+	*) die "unknown variant '$1' (same-subnet, two-subnets or two-instances)" ;;
 	esac
 }
 
@@ -128,7 +151,7 @@ is_v6() {
 
 cmd_down() {
 	local name=$1 ns pid
-	for ns in $NAMESPACES; do
+	for ns in $NAMESPACES instb; do
 		ns_exists "$name-$ns" || continue
 		# Processes left inside (a crashed test's servers) would keep the namespace alive
 		# after its name is gone: end exactly those.
@@ -188,6 +211,7 @@ write_srcdst_check() {
 			for a in $addrs; do
 				if is_v6 "$a"; then v6+=("$a"); else v4+=("$a"); fi
 			done
+			[ "$variant" != two-instances ] || v4+=("$FLOATING_V4")
 			cat <<-EOF
 			counter src_$eni { comment "frames from $eni with a source $eni does not own" }
 			counter dst_$eni { comment "unicast frames to $eni for an address $eni does not own" }
@@ -291,7 +315,52 @@ cmd_up() {
 	ip -n "$name-coff" -6 route add default via "${COFF_ROUTER_V6%/*}"
 
 	write_srcdst_check "$name" "$variant"
+	[ "$variant" != two-instances ] || up_instance_b "$name"
 	ok=1
+}
+
+# two-instances: instance B on br-a, fixed MACs, its source/destination check (table vpcb), and
+# the floating address delivered to A's eth1.
+up_instance_b() {
+	local name=$1 eni bridge sub4 sub6 a4 a6 role mac
+	read -r eni bridge sub4 sub6 a4 a6 <<<"$INSTB_ENI"
+	make_ns "$name-instb"
+	nsctl "$name-instb" net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.default.arp_ignore=1 \
+		net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.default.arp_announce=2
+	ip -n "$name-vpc" link add "instb-$eni" type veth peer name "$eni" netns "$name-instb"
+	ip -n "$name-vpc" link set "instb-$eni" master "$bridge" up
+	addr_add "$name-instb" "$eni" "$a4/$(plen_of "$sub4")"
+	addr_add "$name-instb" "$eni" "$a6/$(plen_of "$sub6")"
+	ip -n "$name-instb" link set "$eni" up
+	ip -n "$name-instb" route add default via 192.0.2.1
+	while read -r role eni mac; do
+		[ -n "$role" ] && ip -n "$name-$role" link set "$eni" address "$mac"
+	done <<<"$TWO_INSTANCES_MACS"
+	cat >"$tmp_nft" <<-EOF
+	table netdev vpcb {
+		counter src_b_$eni { comment "frames from B's $eni with a source it does not own" }
+		counter dst_b_$eni { comment "unicast frames to B's $eni for an address it does not own" }
+		chain from_b_$eni {
+			type filter hook ingress device "instb-$eni" priority 0; policy accept;
+			meta protocol ip ip saddr != { $a4, $FLOATING_V4 } counter name "src_b_$eni" drop
+		}
+		chain to_b_$eni {
+			type filter hook egress device "instb-$eni" priority 0; policy accept;
+			meta protocol ip ip daddr != { $a4, $FLOATING_V4, $(v4_broadcast "$sub4"), 255.255.255.255, 224.0.0.0/4 } counter name "dst_b_$eni" drop
+		}
+	}
+	EOF
+	ip netns exec "$name-vpc" nft -f "$tmp_nft"
+	cmd_move "$name" "$FLOATING_V4" inst eth1
+}
+
+# The VPC's side of a reassignment: ADDR is delivered to ENI of NAME-ROLE from now on.
+cmd_move() {
+	local name=$1 addr=$2 role=$3 eni=$4 mac
+	mac=$(ip -n "$name-$role" -br link show "$eni" | awk '{ print $3 }')
+	[ -n "$mac" ] || die "$name-$role: no interface $eni"
+	ip -n "$name-vpc" neigh replace "$addr" lladdr "$mac" dev br-a nud permanent
+	ip -n "$name-con" neigh replace "$addr" lladdr "$mac" dev eth0 nud permanent
 }
 
 # JSON list of quoted strings from a word list.
@@ -326,7 +395,8 @@ cmd_config() {
 cmd_show() {
 	local name=$1 ns
 	echo "variant: $(running_variant "$name")"
-	for ns in $NAMESPACES; do
+	for ns in $NAMESPACES instb; do
+		ns_exists "$name-$ns" || continue
 		echo "== $name-$ns"
 		ip -n "$name-$ns" -br addr show | grep -v '^lo '
 	done
@@ -337,6 +407,12 @@ cmd=$1
 name=$2
 shift 2
 check_name "$name"
+if [ "$cmd" = move ]; then
+	[ $# -eq 3 ] || usage
+	[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
+	cmd_move "$name" "$@"
+	exit 0
+fi
 variant=""
 while [ $# -gt 0 ]; do
 	case "$1" in

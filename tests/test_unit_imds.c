@@ -91,7 +91,7 @@ static void test_wrong_family_or_garbage_addresses_refused(void **state)
 	bad_addr("10.0.1.10x", 4, "not an IPv4 address");
 	bad_addr("2001:db8::1", 4, "is not IPv4");
 	bad_addr("10.0.1.10", 6, "is not IPv6");
-	bad_addr("::ffff:10.0.1.10", 6, "is not IPv6"); /* a mapped IPv4 is not an IPv6 */
+	bad_addr("::ffff:10.0.1.10", 6, "is not an IPv6 address"); /* IPv4-mapped: refused */
 	bad_addr("2001:db8::g", 6, "not an IPv6 address");
 }
 

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* loader/kernel/published.c — see published.h. */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel/publish.h"
+#include "kernel/published.h"
+
+int published_state(const struct map_fds *m, unsigned int *slot, __u64 *generation,
+		    struct err *e)
+{
+	struct eniaddr_state st;
+	__u32 key = 0;
+
+	if (bpf_map_lookup_elem(m->state, &key, &st))
+		return err_set(e, errno, "reading %s: %s", ENIADDR_STR(ENIADDR_MAP_STATE),
+			       strerror(errno));
+	if (st.active_slot > 1)
+		return err_set(e, EINVAL, "%s holds active slot %u: not 0 or 1",
+			       ENIADDR_STR(ENIADDR_MAP_STATE), st.active_slot);
+	*slot = st.active_slot;
+	if (generation)
+		*generation = st.generation;
+	return 0;
+}
+
+/*
+ * One map walk: every key whose slot (slot_of) is the active one is looked up and appended to
+ * the vector as {key, value}. The entry layout is the compiled_* struct: key first, value at
+ * val_off.
+ */
+struct walk {
+	const char *name;
+	int fd;
+	size_t key_size, val_off, val_size, stride;
+	unsigned int (*slot_of)(const void *key);
+};
+
+static int walk_slot(const struct walk *w, unsigned int slot, void *vec, struct err *e)
+{
+	_Alignas(8) __u8 cur[64], next[64], val[256];
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(w->fd, prev, next)) {
+		__u8 *ent;
+
+		memcpy(cur, next, w->key_size);
+		prev = cur;
+		/* Gone between the two calls: the old slot being cleared, not the active one. */
+		if (w->slot_of(cur) != slot || bpf_map_lookup_elem(w->fd, cur, val))
+			continue;
+		ent = vec_grow(vec, w->stride);
+		if (!ent)
+			return err_set(e, ENOMEM, "out of memory");
+		memcpy(ent, cur, w->key_size);
+		memcpy(ent + w->val_off, val, w->val_size);
+	}
+	return errno == ENOENT ? 0 : err_set(e, errno, "walking %s: %s", w->name,
+					     strerror(errno));
+}
+
+#define SLOT_FN(fn, type, expr) \
+	static unsigned int fn(const void *k) { type key; memcpy(&key, k, sizeof(key)); return expr; }
+SLOT_FN(eni_slot, struct eniaddr_eni_key, key.slot)
+SLOT_FN(addr_slot, struct eniaddr_addr_key, key.slot)
+SLOT_FN(pfx_slot, struct eniaddr_pfx_key, key.slot)
+SLOT_FN(src_slot, struct eniaddr_src_key, publish_policy_slot(key.policy))
+SLOT_FN(l4_slot, struct eniaddr_l4_key, publish_policy_slot(key.policy))
+SLOT_FN(nexthop_slot, struct eniaddr_nexthop_key, key.slot)
+
+_Static_assert(sizeof(struct eniaddr_rule_bits) <= 256, "val holds every value");
+
+#define WALK(map, field, type, slot_fn) \
+	{ ENIADDR_STR(map), m->field, sizeof(((type *)0)->k), offsetof(type, v), \
+	  sizeof(((type *)0)->v), sizeof(type), slot_fn }
+
+int published_read(const struct map_fds *m, struct compiled *out, __u64 *generation,
+		   struct err *e)
+{
+	const struct walk walks[] = {
+		WALK(ENIADDR_MAP_ENIS, enis, struct compiled_eni, eni_slot),
+		WALK(ENIADDR_MAP_ADDRS, addrs, struct compiled_addr, addr_slot),
+		WALK(ENIADDR_MAP_PFX, pfx, struct compiled_pfx, pfx_slot),
+		WALK(ENIADDR_MAP_SRC, src, struct compiled_src, src_slot),
+		WALK(ENIADDR_MAP_L4, l4, struct compiled_l4, l4_slot),
+		WALK(ENIADDR_MAP_NEXTHOP, nexthop, struct compiled_nexthop, nexthop_slot),
+	};
+	void *vecs[] = { &out->enis, &out->addrs, &out->pfxs, &out->srcs, &out->l4s,
+			 &out->nexthops };
+	unsigned int slot;
+	size_t i;
+	int err;
+
+	err = published_state(m, &slot, generation, e);
+	out->slot = slot;
+	for (i = 0; !err && i < sizeof(walks) / sizeof(walks[0]); i++)
+		err = walk_slot(&walks[i], slot, vecs[i], e);
+	if (err)
+		compiled_free(out);
+	return err;
+}
