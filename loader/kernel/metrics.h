@@ -5,7 +5,8 @@
  * with the sync results, by the agent's --metrics-listen endpoint. Names follow Prometheus
  * conventions: eniaddr_packets_total{interface,direction,reason,action}, eniaddr_bytes_total,
  * eniaddr_address_drop_packets_total{interface,direction,address}, _bytes_total,
- * eniaddr_conntrack_entries{table}, eniaddr_conntrack_capacity{table}, eniaddr_map_entries{map},
+ * eniaddr_conntrack_entries{table}, eniaddr_conntrack_capacity{table},
+ * eniaddr_map_entries{map},
  * eniaddr_map_capacity{map}, eniaddr_events_total, eniaddr_events_lost_total{cause},
  * eniaddr_generation, and (agent) eniaddr_sync_total{result}, eniaddr_last_sync_timestamp_seconds.
  */
