@@ -7,8 +7,8 @@
  * Two tables of one layout: eniaddr_ct_new (LRU) holds unconfirmed flows, eniaddr_ct (plain hash)
  * confirmed ones; a packet looks in eniaddr_ct first, so a confirmed flow costs one lookup.
  *
- * Use, on a packet whose local address is owned by ENI ifindex (owner o; t: that ENI's timeouts,
- * from the settings the program looked up once for the packet, eni.h):
+ * Use, on a packet whose local address is owned by ENI ifindex (owner o; slot: the active one,
+ * whose eniaddr_enis entry gives the ENI's timeouts):
  *   ct_track()  before the rules: a packet of a live flow passes, CT_ESTABLISHED in the
  *               direction of the flow's first packet, CT_REPLY in the other; an ICMP error whose
  *               embedded packet belongs to a live flow passes as CT_RELATED. Refreshes expiry.
@@ -64,6 +64,7 @@
 #include "consts.h"
 #include "maps.bpf.h"
 #include "parse.h"
+#include "dryrun.h"
 #include "failsafe.h"
 #include "rules.h"
 
@@ -339,6 +340,16 @@ static __always_inline void ct_other_advance(struct eniaddr_ct *v, __u8 proto, e
 	}
 }
 
+/* The timeouts of ENI ifindex in slot; NULL only while a publish removes the ENI. Looked up
+ * when an entry is hit or made, so packets that end at the rules pay nothing for it. */
+static __always_inline const struct eniaddr_timeouts *ct_timeouts(__u32 slot, __u32 ifindex)
+{
+	struct eniaddr_eni_key ek = { .slot = slot, .ifindex = ifindex };
+	const struct eniaddr_eni *eni = bpf_map_lookup_elem(&ENIADDR_MAP_ENIS, &ek);
+
+	return eni ? &eni->timeouts : NULL;
+}
+
 /* The live entry of key k in the confirmed table (unconfirmed: in eniaddr_ct_new), or NULL;
  * *now is the time of the hit (the clock is read only then). An expired entry is deleted: it
  * counts as absent, and the packet may make a new one. */
@@ -352,7 +363,8 @@ static __always_inline struct eniaddr_ct *ct_find(const struct eniaddr_ct_key *k
 		return NULL;
 	*now = ct_clock();
 	if (eniaddr_ct_expired(v, *now)) {
-		bpf_map_delete_elem(map, k);
+		if (dp_writes())
+			bpf_map_delete_elem(map, k);
 		return NULL;
 	}
 	return v;
@@ -466,11 +478,25 @@ static __always_inline enum eniaddr_reason ct_confirm(const struct eniaddr_ct_ke
 	return ENIADDR_R_NONE;
 }
 
+/* A dry run records the entry a packet looked up, and what it held. */
+static __always_inline void ct_explain(const struct eniaddr_ct_key *k, const struct eniaddr_ct *v)
+{
+	struct eniaddr_explain *x = explain_rec();
+
+	if (!x)
+		return;
+	x->ct_key = *k;
+	x->ct_hit = v != NULL;
+	if (v)
+		x->ct = *v;
+}
+
 /* Before the rules: see the top of the file. */
 static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
-						    const struct eniaddr_owner *o,
-						    const struct eniaddr_timeouts *t, __u32 ifindex)
+						    const struct eniaddr_owner *o, __u32 slot,
+						    __u32 ifindex)
 {
+	const struct eniaddr_timeouts *t;
 	struct eniaddr_ct_key k;
 	struct eniaddr_ct *v;
 	bool unconfirmed;
@@ -486,19 +512,26 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 	}
 	src_hi = ct_key_of(&k, p, ifindex);
 	v = ct_find_any(&k, &unconfirmed, &now);
+	ct_explain(&k, v);
 	if (!v)
 		return ENIADDR_R_NONE;
 	dir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
+	t = ct_timeouts(slot, ifindex);
 	if (p->proto == IPPROTO_TCP) {
 		if ((v->state == ENIADDR_CT_CLOSED || eniaddr_ct_closed(v)) &&
 		    (p->tcp_flags & (TCP_F_SYN | TCP_F_ACK)) == TCP_F_SYN) {
 			/* a new connection: the rules judge it */
-			bpf_map_delete_elem(unconfirmed ? (void *)&ENIADDR_MAP_CT_NEW
-							: (void *)&ENIADDR_MAP_CT, &k);
+			if (dp_writes())
+				bpf_map_delete_elem(unconfirmed ? (void *)&ENIADDR_MAP_CT_NEW
+								: (void *)&ENIADDR_MAP_CT, &k);
 			return ENIADDR_R_NONE;
 		}
 		if ((p->tcp_flags & TCP_F_RST) && !ct_rst_in_window(v, p, dir))
 			return ENIADDR_R_CT_INVALID; /* a blind RST: the flow goes on */
+	}
+	if (!dp_writes()) /* a dry run: the entry stays as it is */
+		return dir == CT_ORIG ? ENIADDR_R_CT_ESTABLISHED : ENIADDR_R_CT_REPLY;
+	if (p->proto == IPPROTO_TCP) {
 		ct_seq_learn(v, p, dir);
 		ct_tcp_advance(v, p->tcp_flags, dir, t, now);
 	} else {
@@ -547,13 +580,14 @@ static __always_inline __u8 ct_first_state(const struct pkt_meta *p)
 
 /* Remembers p's flow (direction origin) on ENI ifindex as unconfirmed, whatever the untracked
  * flags say: ALLOWED, or CT_FULL when the table refused the entry. */
-static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p,
-						    const struct eniaddr_timeouts *t,
+static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p, __u32 slot,
 						    __u32 ifindex, __u8 origin)
 {
 	struct eniaddr_ct v = { .origin = origin, .packets = 1 };
+	const struct eniaddr_timeouts *t;
 	struct eniaddr_ct_key k;
 
+	t = ct_timeouts(slot, ifindex);
 	if (!t) /* the ENI is being unpublished: its flows end with it */
 		return ENIADDR_R_ALLOWED;
 	v.init_hi = ct_key_of(&k, p, ifindex);
@@ -566,6 +600,16 @@ static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p,
 	}
 	v.last_seen_ns = v.created_ns;
 	v.expires_ns = v.created_ns + ct_timeout_ns(t, p->proto, v.state, false);
+	if (!dp_writes()) {
+		struct eniaddr_explain *x = explain_rec();
+
+		if (x) {
+			x->ct_would_create = 1;
+			x->ct_key = k;
+			x->ct = v;
+		}
+		return ENIADDR_R_ALLOWED;
+	}
 	if (bpf_map_update_elem(&ENIADDR_MAP_CT_NEW, &k, &v, BPF_ANY))
 		return ENIADDR_R_CT_FULL;
 	return ENIADDR_R_ALLOWED;
@@ -574,14 +618,13 @@ static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p,
 /* After a rule of the owner's policy for direction origin allowed p on ENI ifindex (its port's
  * bits l4): ALLOWED, or CT_FULL. */
 static __always_inline enum eniaddr_reason ct_create(const struct pkt_meta *p,
-						     const struct eniaddr_owner *o,
-						     const struct eniaddr_timeouts *t,
+						     const struct eniaddr_owner *o, __u32 slot,
 						     __u32 ifindex, __u8 origin,
 						     const struct eniaddr_rule_bits *l4)
 {
 	if (!ct_creates(p, o, origin, l4))
 		return ENIADDR_R_ALLOWED;
-	return ct_start(p, t, ifindex, origin);
+	return ct_start(p, slot, ifindex, origin);
 }
 
 #endif /* ENIADDR_BPF_CONNTRACK_H */

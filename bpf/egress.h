@@ -152,7 +152,6 @@ static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_me
  */
 static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_meta *p,
 							       const struct eniaddr_owner *o,
-							       const struct eniaddr_timeouts *t,
 							       __u32 slot, __u32 ifindex, __u32 l4r)
 {
 	const struct eniaddr_rule_bits *l4 = NULL;
@@ -164,18 +163,18 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
 		return l4r;
 	r = failsafe_out(p, slot, ifindex);
 	if (!r)
-		r = ct_track(p, o, t, ifindex);
+		r = ct_track(p, o, slot, ifindex);
 	if (!r && is_service_request(p)) {
 		/* exempt from the rules, tracked so that only its answer comes back in */
 		r = ENIADDR_R_FAILSAFE_LINK_LOCAL;
 		if (p->proto != IPPROTO_TCP || !(p->tcp_flags & TCP_F_RST))
-			r = ct_start(p, t, ifindex, ENIADDR_DIR_EGRESS);
+			r = ct_start(p, slot, ifindex, ENIADDR_DIR_EGRESS);
 		if (r == ENIADDR_R_ALLOWED)
 			r = ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	} else if (!r && !rules_match(o->out_policy, p->v6, p->daddr, p->proto, p->port, &l4)) {
 		r = ENIADDR_R_EGRESS_NO_RULE;
 	} else if (!r) {
-		r = ct_create(p, o, t, ifindex, ENIADDR_DIR_EGRESS, l4);
+		r = ct_create(p, o, slot, ifindex, ENIADDR_DIR_EGRESS, l4);
 	}
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_remember(ifindex, p, r);
@@ -187,28 +186,30 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
  * reason as ingress_judge: the verifier checks it once instead of once per header layout the
  * parser can produce. Costs one BPF-to-BPF call.
  */
-__noinline int egress_judge(const struct pkt_meta *p, const struct eni_env *env, __u32 slot,
-			   __u32 ifindex, __u32 l4)
+__noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_owner *transit,
+			   __u32 slot, __u32 ifindex, __u32 l4)
 {
-	const struct eniaddr_owner *o, *transit;
-	const struct eniaddr_timeouts *t;
+	const struct eniaddr_owner *o;
 
-	if (!p || !env) /* global functions get nullable pointers; we never pass NULL */
+	if (!p || !transit) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
-	transit = &env->transit;
-	t = &env->timeouts;
 	/* Neighbour discovery belongs to the link it was sent on, whatever its source. */
 	if (is_nd(p))
 		return ENIADDR_R_FAILSAFE_ND;
 	if (addr_is_unspecified(p->saddr) || addr_is_link_local(p->saddr))
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	o = owner_lookup(slot, p->saddr);
-	if (!o && transit->ifindex == ifindex) /* source/dest check off: forwarded traffic */
-		return egress_source_owned(p, transit, t, slot, ifindex, l4);
+	if (!o && transit->ifindex == ifindex) { /* source/dest check off: forwarded traffic */
+		p->policy = transit->out_policy;
+		return egress_source_owned(p, transit, slot, ifindex, l4);
+	}
 	if (!o)
 		return ENIADDR_R_SPOOFED_SOURCE;
-	if (o->ifindex == ifindex)
-		return egress_source_owned(p, o, t, slot, ifindex, l4);
+	if (o->ifindex == ifindex) {
+		p->owner_ifindex = ifindex; /* for the per-address drop counters */
+		p->policy = o->out_policy;
+		return egress_source_owned(p, o, slot, ifindex, l4);
+	}
 	if (addr_is_link_scoped(p->daddr))
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	return redirect_to_owner(p, slot, o->ifindex);
@@ -219,16 +220,16 @@ __noinline int egress_judge(const struct pkt_meta *p, const struct eni_env *env,
  * receive the ENI's settings (enforce and off when it is not configured). *src_unread says the
  * reason came before the source address could be read (step 2): like SPOOFED_SOURCE it is the
  * source check's to drop. An unreadable L4 header of an owned source (step 4) is not: it drops
- * whatever the check says, since it cannot be judged by port. Never NONE.
+ * whatever the check says, since it cannot be judged by port. *p (zeroed by the caller) receives
+ * what was parsed and judged, for the counters and events. Never NONE.
  */
 static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_end,
 							 __u32 ifindex, __u8 *mode,
 							 bool *src_check, bool *src_unread,
-							 __u32 *want)
+							 __u32 *want, struct pkt_meta *p)
 {
 	struct cursor c = { .data = data, .end = data_end };
-	struct eni_env env;
-	struct pkt_meta p = {};
+	struct eniaddr_owner transit;
 	const struct eniaddr_eni *eni;
 	enum eniaddr_reason r;
 	__u32 slot = 0;
@@ -239,40 +240,42 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 		*mode = eni->mode;
 		*src_check = eni->flags & ENIADDR_ENI_F_SRC_CHECK;
 	}
-	eni_env_fill(&env, eni, ifindex);
+	transit_owner(&transit, eni, ifindex);
 	*src_unread = true; /* until the addresses are read */
 	r = parse_eth(&c, &proto);
 	if (r)
 		return r;
 	if (!eni)
 		return ENIADDR_R_UNCONFIGURED; /* attached before any apply: touch nothing */
-	r = parse_l3(&c, proto, &p);
+	r = parse_l3(&c, proto, p);
 	*want = c.want;
-	/* The addresses are known once the fixed header is read; parse_ipv6 sets p.v6 only then
+	/* The addresses are known once the fixed header is read; parse_ipv6 sets p->v6 only then
 	 * (its extension walk may still have failed). Without them nothing can be decided. */
-	if (r && !p.v6)
+	if (r && !p->v6)
 		return r;
 	*src_unread = false;
-	if (!r && p.frag != PKT_FRAG_LATER)
-		r = parse_l4(&c, &p);
+	if (!r && p->frag != PKT_FRAG_LATER)
+		r = parse_l4(&c, p);
 	*want = c.want;
-	return egress_judge(&p, &env, slot, ifindex, r);
+	return egress_judge(p, &transit, slot, ifindex, r);
 }
 
-/* Counts r on ifindex (direction egress) with the ENI's settings, and returns the tc verdict. */
-static __always_inline int egress_account(__u32 ifindex, enum eniaddr_reason r, __u8 mode,
-					  bool src_check, bool src_unread, __u64 len)
+/* Counts r of packet p on ifindex (direction egress) with the ENI's settings, and returns the
+ * tc verdict. */
+static __always_inline int egress_account(const struct eniaddr_pkt *p, __u32 ifindex,
+					  enum eniaddr_reason r, __u8 mode, bool src_check,
+					  bool src_unread, __u64 len)
 {
 	if (r == ENIADDR_R_REDIRECT || r == ENIADDR_R_REDIRECT_GUESS) {
-		count_packet(ifindex, r, ENIADDR_DIR_EGRESS, ENIADDR_ACT_REDIRECT, len);
+		count_verdict(p, ifindex, ENIADDR_DIR_EGRESS, r, ENIADDR_ACT_REDIRECT, len);
 		return TC_ACT_REDIRECT;
 	}
 	/* "This source is not proven ours" (steps 2 and 6) is the source check's to drop. */
 	if (!src_check && (src_unread || r == ENIADDR_R_SPOOFED_SOURCE)) {
-		count_packet(ifindex, r, ENIADDR_DIR_EGRESS, ENIADDR_ACT_PASS, len);
+		count_verdict(p, ifindex, ENIADDR_DIR_EGRESS, r, ENIADDR_ACT_PASS, len);
 		return TC_ACT_UNSPEC;
 	}
-	if (account(ifindex, ENIADDR_DIR_EGRESS, r, mode, len) == ENIADDR_ACT_DROP)
+	if (account(p, ifindex, ENIADDR_DIR_EGRESS, r, mode, len) == ENIADDR_ACT_DROP)
 		return TC_ACT_SHOT;
 	return TC_ACT_UNSPEC;
 }

@@ -17,6 +17,7 @@
 #include <bpf/bpf_endian.h>
 #include "eniaddr.h"
 #include "maps.bpf.h"
+#include "dryrun.h"
 
 /* Follows entry e through the trie, one key byte per level (at most n levels); returns the
  * class it ends in, or 0 when no rule covers the key. */
@@ -99,6 +100,21 @@ static __always_inline bool rules_meet(const struct eniaddr_rule_bits *a,
 	return false;
 }
 
+/* A dry run records the two rule sets that met (or did not); NULL: that lookup found nothing. */
+static __always_inline void rules_explain(const struct eniaddr_rule_bits *src,
+					  const struct eniaddr_rule_bits *l4)
+{
+	struct eniaddr_explain *x = explain_rec();
+
+	if (!x)
+		return;
+	x->rules_checked = 1;
+	if (src)
+		x->src_bits = *src;
+	if (l4)
+		x->l4_bits = *l4;
+}
+
 /* true when a rule of policy admits peer with (proto, port) together: the rule bits of the
  * peer's class and of the port's class meet. port: TCP/UDP destination port, ICMP type << 8 |
  * code, 0 for other protocols (struct pkt_meta's port). v6: the packet is IPv6, whose rules are
@@ -108,16 +124,18 @@ static __always_inline bool rules_match(__u32 policy, bool v6, const __u8 peer[1
 					__u16 port, const struct eniaddr_rule_bits **l4)
 {
 	const struct eniaddr_policy *pol = rules_policy(policy);
-	const struct eniaddr_rule_bits *src;
+	const struct eniaddr_rule_bits *src = NULL;
 
 	*l4 = NULL;
-	if (!pol)
+	if (!pol) {
+		rules_explain(NULL, NULL);
 		return false;
+	}
 	*l4 = port_bits(pol, v6, proto, port);
-	if (!*l4)
-		return false;
-	src = peer_bits(pol, policy, v6, peer);
-	return src && rules_meet(src, *l4);
+	if (*l4 || explain_rec()) /* a dry run also names the peer's rules */
+		src = peer_bits(pol, policy, v6, peer);
+	rules_explain(src, *l4);
+	return src && *l4 && rules_meet(src, *l4);
 }
 
 /*
