@@ -64,6 +64,7 @@
 #include "consts.h"
 #include "maps.bpf.h"
 #include "parse.h"
+#include "dryrun.h"
 #include "failsafe.h"
 #include "rules.h"
 
@@ -362,7 +363,8 @@ static __always_inline struct eniaddr_ct *ct_find(const struct eniaddr_ct_key *k
 		return NULL;
 	*now = ct_clock();
 	if (eniaddr_ct_expired(v, *now)) {
-		bpf_map_delete_elem(map, k);
+		if (dp_writes())
+			bpf_map_delete_elem(map, k);
 		return NULL;
 	}
 	return v;
@@ -476,6 +478,19 @@ static __always_inline enum eniaddr_reason ct_confirm(const struct eniaddr_ct_ke
 	return ENIADDR_R_NONE;
 }
 
+/* A dry run records the entry a packet looked up, and what it held. */
+static __always_inline void ct_explain(const struct eniaddr_ct_key *k, const struct eniaddr_ct *v)
+{
+	struct eniaddr_explain *x = explain_rec();
+
+	if (!x)
+		return;
+	x->ct_key = *k;
+	x->ct_hit = v != NULL;
+	if (v)
+		x->ct = *v;
+}
+
 /* Before the rules: see the top of the file. */
 static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 						    const struct eniaddr_owner *o, __u32 slot,
@@ -497,6 +512,7 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 	}
 	src_hi = ct_key_of(&k, p, ifindex);
 	v = ct_find_any(&k, &unconfirmed, &now);
+	ct_explain(&k, v);
 	if (!v)
 		return ENIADDR_R_NONE;
 	dir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
@@ -505,12 +521,17 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 		if ((v->state == ENIADDR_CT_CLOSED || eniaddr_ct_closed(v)) &&
 		    (p->tcp_flags & (TCP_F_SYN | TCP_F_ACK)) == TCP_F_SYN) {
 			/* a new connection: the rules judge it */
-			bpf_map_delete_elem(unconfirmed ? (void *)&ENIADDR_MAP_CT_NEW
-							: (void *)&ENIADDR_MAP_CT, &k);
+			if (dp_writes())
+				bpf_map_delete_elem(unconfirmed ? (void *)&ENIADDR_MAP_CT_NEW
+								: (void *)&ENIADDR_MAP_CT, &k);
 			return ENIADDR_R_NONE;
 		}
 		if ((p->tcp_flags & TCP_F_RST) && !ct_rst_in_window(v, p, dir))
 			return ENIADDR_R_CT_INVALID; /* a blind RST: the flow goes on */
+	}
+	if (!dp_writes()) /* a dry run: the entry stays as it is */
+		return dir == CT_ORIG ? ENIADDR_R_CT_ESTABLISHED : ENIADDR_R_CT_REPLY;
+	if (p->proto == IPPROTO_TCP) {
 		ct_seq_learn(v, p, dir);
 		ct_tcp_advance(v, p->tcp_flags, dir, t, now);
 	} else {
@@ -579,6 +600,16 @@ static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p, __
 	}
 	v.last_seen_ns = v.created_ns;
 	v.expires_ns = v.created_ns + ct_timeout_ns(t, p->proto, v.state, false);
+	if (!dp_writes()) {
+		struct eniaddr_explain *x = explain_rec();
+
+		if (x) {
+			x->ct_would_create = 1;
+			x->ct_key = k;
+			x->ct = v;
+		}
+		return ENIADDR_R_ALLOWED;
+	}
 	if (bpf_map_update_elem(&ENIADDR_MAP_CT_NEW, &k, &v, BPF_ANY))
 		return ENIADDR_R_CT_FULL;
 	return ENIADDR_R_ALLOWED;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * bpf/counters.h — BPF-only: the one exit every program takes. A reason becomes an action
- * (pass, drop, or audit when the ENI only audits), and the per-CPU counter named by
- * (ifindex, reason, direction, action) counts the packet and its bytes.
+ * (pass, drop, or audit when the ENI only audits), and the per-CPU counter of (device,
+ * direction, action) counts the packet and its bytes in the reason's field (maps/eniaddr.h).
+ * A drop or audit of an owned address also counts for that address, and becomes a drop event
+ * while someone traces (events.h).
  */
 #ifndef ENIADDR_BPF_COUNTERS_H
 #define ENIADDR_BPF_COUNTERS_H
@@ -11,6 +13,9 @@
 #include <bpf/bpf_helpers.h>
 #include "eniaddr.h"
 #include "maps.bpf.h"
+#include "dryrun.h"
+#include "parse.h"
+#include "events.h"
 
 static __always_inline enum eniaddr_action reason_action(enum eniaddr_reason r, __u8 mode)
 {
@@ -19,40 +24,90 @@ static __always_inline enum eniaddr_action reason_action(enum eniaddr_reason r, 
 	return mode == ENIADDR_MODE_AUDIT ? ENIADDR_ACT_AUDIT : ENIADDR_ACT_DROP;
 }
 
-/* Per-CPU values: plain increments are safe. A missing key is created with BPF_NOEXIST; if
- * another CPU created it in between, count into that entry instead. A full map loses the count
- * (ENIADDR_MAX_STATS is far above ifindexes x reasons x actions in use). */
+/* The counters' device slot of ifindex (eniaddr_stats_dev), 0 (the shared bucket) when it has
+ * none. The one place a device becomes a counter index. */
+static __always_inline __u32 stats_dev(__u32 ifindex)
+{
+	__u32 *dev = bpf_map_lookup_elem(&ENIADDR_MAP_STATS_DEV, &ifindex);
+
+	return dev && *dev < ENIADDR_STATS_DEVS ? *dev : 0;
+}
+
+/* Two inlined array lookups and two plain adds: the values are per CPU. */
 static __always_inline void count_packet(__u32 ifindex, enum eniaddr_reason r, __u8 dir,
 					 enum eniaddr_action act, __u64 len)
 {
-	struct eniaddr_stat_key key = {
-		.ifindex = ifindex,
-		.reason = r,
-		.dir = dir,
-		.action = act,
-	};
-	struct eniaddr_stat first = { .packets = 1, .bytes = len };
+	__u32 idx = ENIADDR_STATS_INDEX(stats_dev(ifindex), dir & 1, act & 3);
+	struct eniaddr_stats *s;
+	struct eniaddr_stat *c;
+
+	if (!dp_writes() || (__u32)r >= ENIADDR_R_COUNT)
+		return;
+	s = bpf_map_lookup_elem(&ENIADDR_MAP_STATS, &idx);
+	if (!s)
+		return;
+	c = &((struct eniaddr_stat *)&s->reason)[r];
+	c->packets += 1;
+	c->bytes += len;
+}
+
+/* A drop or audit of an address this ENI owns: counted for the address too. One per-CPU hash
+ * lookup, paid by drops only. (tests/bpf/bench_noaddr.bpf.c builds without it, so `make bench`
+ * shows what it costs.) */
+static __always_inline void count_addr_drop(const struct eniaddr_pkt *p, __u8 dir, __u64 len)
+{
+#ifndef ENIADDR_BENCH_NO_ADDR_DROPS
+	static const struct eniaddr_stat zero; /* in .rodata: no stack for the first insert */
+	struct eniaddr_addr_drop_key k = { .ifindex = p->owner_ifindex, .dir = dir };
 	struct eniaddr_stat *s;
 
-	s = bpf_map_lookup_elem(&ENIADDR_MAP_STATS, &key);
+	if (!dp_writes())
+		return;
+	__builtin_memcpy(k.addr, dir == ENIADDR_DIR_INGRESS ? p->daddr : p->saddr, 16);
+	s = bpf_map_lookup_elem(&ENIADDR_MAP_ADDR_DROPS, &k);
 	if (!s) {
-		if (!bpf_map_update_elem(&ENIADDR_MAP_STATS, &key, &first, BPF_NOEXIST))
-			return;
-		s = bpf_map_lookup_elem(&ENIADDR_MAP_STATS, &key);
+		/* Another CPU may create it in between: then NOEXIST fails and we count there. */
+		bpf_map_update_elem(&ENIADDR_MAP_ADDR_DROPS, &k, &zero, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&ENIADDR_MAP_ADDR_DROPS, &k);
 		if (!s)
-			return;
+			return; /* the table refused it (LRU: never for long) */
 	}
 	s->packets += 1;
 	s->bytes += len;
+#endif
+}
+
+/* Counts the packet with action act; a drop or audit also per address and as an event. */
+static __always_inline void count_verdict(const struct eniaddr_pkt *p, __u32 ifindex, __u8 dir,
+					  enum eniaddr_reason r, enum eniaddr_action act,
+					  __u64 len)
+{
+	struct eniaddr_explain *x = explain_rec();
+
+	if (x) {
+		x->runs++;
+		x->reason = r;
+		x->dir = dir;
+		x->action = act;
+		x->owner_ifindex = p->owner_ifindex;
+		x->policy = p->policy;
+	}
+	count_packet(ifindex, r, dir, act, len);
+	if (act != ENIADDR_ACT_DROP && act != ENIADDR_ACT_AUDIT)
+		return;
+	if (p->owner_ifindex)
+		count_addr_drop(p, dir, len);
+	trace_drop(p, ifindex, dir, r, act, len);
 }
 
 /* Counts the packet and returns what to do with it. */
-static __always_inline enum eniaddr_action account(__u32 ifindex, __u8 dir, enum eniaddr_reason r,
-						   __u8 mode, __u64 len)
+static __always_inline enum eniaddr_action account(const struct eniaddr_pkt *p, __u32 ifindex,
+						   __u8 dir, enum eniaddr_reason r, __u8 mode,
+						   __u64 len)
 {
 	enum eniaddr_action act = reason_action(r, mode);
 
-	count_packet(ifindex, r, dir, act, len);
+	count_verdict(p, ifindex, dir, r, act, len);
 	return act;
 }
 

@@ -194,7 +194,7 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
  * reason as ingress_judge: the verifier checks it once instead of once per header layout the
  * parser can produce. Costs one BPF-to-BPF call.
  */
-__noinline int egress_judge(const struct pkt_meta *p, const struct eniaddr_owner *transit,
+__noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_owner *transit,
 			   __u32 slot, __u32 ifindex, __u32 l4)
 {
 	const struct eniaddr_owner *o;
@@ -207,12 +207,17 @@ __noinline int egress_judge(const struct pkt_meta *p, const struct eniaddr_owner
 	if (addr_is_unspecified(p->saddr) || addr_is_link_local(p->saddr))
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	o = owner_lookup(slot, p->saddr);
-	if (!o && transit->ifindex == ifindex) /* source/dest check off: forwarded traffic */
+	if (!o && transit->ifindex == ifindex) { /* source/dest check off: forwarded traffic */
+		p->policy = transit->out_policy;
 		return egress_source_owned(p, transit, slot, ifindex, l4);
+	}
 	if (!o)
 		return ENIADDR_R_SPOOFED_SOURCE;
-	if (o->ifindex == ifindex)
+	if (o->ifindex == ifindex) {
+		p->owner_ifindex = ifindex; /* for the per-address drop counters */
+		p->policy = o->out_policy;
 		return egress_source_owned(p, o, slot, ifindex, l4);
+	}
 	if (addr_is_link_scoped(p->daddr))
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	return redirect_to_owner(p, slot, o->ifindex);
@@ -223,16 +228,16 @@ __noinline int egress_judge(const struct pkt_meta *p, const struct eniaddr_owner
  * receive the ENI's settings (enforce and off when it is not configured). *src_unread says the
  * reason came before the source address could be read (step 2): like SPOOFED_SOURCE it is the
  * source check's to drop. An unreadable L4 header of an owned source (step 4) is not: it drops
- * whatever the check says, since it cannot be judged by port. Never NONE.
+ * whatever the check says, since it cannot be judged by port. *p (zeroed by the caller) receives
+ * what was parsed and judged, for the counters and events. Never NONE.
  */
 static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_end,
 							 __u32 ifindex, __u8 *mode,
 							 bool *src_check, bool *src_unread,
-							 __u32 *want)
+							 __u32 *want, struct pkt_meta *p)
 {
 	struct cursor c = { .data = data, .end = data_end };
 	struct eniaddr_owner transit;
-	struct pkt_meta p = {};
 	const struct eniaddr_eni *eni;
 	enum eniaddr_reason r;
 	__u32 slot = 0;
@@ -250,33 +255,35 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 		return r;
 	if (!eni)
 		return ENIADDR_R_UNCONFIGURED; /* attached before any apply: touch nothing */
-	r = parse_l3(&c, proto, &p);
+	r = parse_l3(&c, proto, p);
 	*want = c.want;
-	/* The addresses are known once the fixed header is read; parse_ipv6 sets p.v6 only then
+	/* The addresses are known once the fixed header is read; parse_ipv6 sets p->v6 only then
 	 * (its extension walk may still have failed). Without them nothing can be decided. */
-	if (r && !p.v6)
+	if (r && !p->v6)
 		return r;
 	*src_unread = false;
-	if (!r && p.frag != PKT_FRAG_LATER)
-		r = parse_l4(&c, &p);
+	if (!r && p->frag != PKT_FRAG_LATER)
+		r = parse_l4(&c, p);
 	*want = c.want;
-	return egress_judge(&p, &transit, slot, ifindex, r);
+	return egress_judge(p, &transit, slot, ifindex, r);
 }
 
-/* Counts r on ifindex (direction egress) with the ENI's settings, and returns the tc verdict. */
-static __always_inline int egress_account(__u32 ifindex, enum eniaddr_reason r, __u8 mode,
-					  bool src_check, bool src_unread, __u64 len)
+/* Counts r of packet p on ifindex (direction egress) with the ENI's settings, and returns the
+ * tc verdict. */
+static __always_inline int egress_account(const struct eniaddr_pkt *p, __u32 ifindex,
+					  enum eniaddr_reason r, __u8 mode, bool src_check,
+					  bool src_unread, __u64 len)
 {
 	if (r == ENIADDR_R_REDIRECT || r == ENIADDR_R_REDIRECT_GUESS) {
-		count_packet(ifindex, r, ENIADDR_DIR_EGRESS, ENIADDR_ACT_REDIRECT, len);
+		count_verdict(p, ifindex, ENIADDR_DIR_EGRESS, r, ENIADDR_ACT_REDIRECT, len);
 		return TC_ACT_REDIRECT;
 	}
 	/* "This source is not proven ours" (steps 2 and 6) is the source check's to drop. */
 	if (!src_check && (src_unread || r == ENIADDR_R_SPOOFED_SOURCE)) {
-		count_packet(ifindex, r, ENIADDR_DIR_EGRESS, ENIADDR_ACT_PASS, len);
+		count_verdict(p, ifindex, ENIADDR_DIR_EGRESS, r, ENIADDR_ACT_PASS, len);
 		return TC_ACT_UNSPEC;
 	}
-	if (account(ifindex, ENIADDR_DIR_EGRESS, r, mode, len) == ENIADDR_ACT_DROP)
+	if (account(p, ifindex, ENIADDR_DIR_EGRESS, r, mode, len) == ENIADDR_ACT_DROP)
 		return TC_ACT_SHOT;
 	return TC_ACT_UNSPEC;
 }

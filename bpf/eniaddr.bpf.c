@@ -82,14 +82,37 @@
 #include "ingress.h"
 #include "egress.h"
 
+/* The ingress decision of an XDP frame. Global: the packet's parsed summary lives in this
+ * frame only, and the counting in xdp_ingress does not stack on top of it. */
+__noinline int xdp_ingress_try(struct xdp_md *ctx, __u8 *mode, struct eniaddr_pkt *s)
+{
+	__u32 want = 0;
+
+	if (!ctx || !mode || !s)
+		return ENIADDR_R_MALFORMED;
+	return ingress_summarized((void *)(long)ctx->data, (void *)(long)ctx->data_end,
+				  ctx->ingress_ifindex, mode, &want, s);
+}
+
+/* The per-CPU summary of the packet being judged: [0] ingress, [1] egress. */
+static __always_inline struct eniaddr_pkt *scratch(__u32 which)
+{
+	return bpf_map_lookup_elem(&ENIADDR_MAP_SCRATCH, &which);
+}
+
 SEC("xdp")
 int xdp_ingress(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
+	struct eniaddr_pkt *s = scratch(0);
+	__u8 mode = ENIADDR_MODE_ENFORCE;
 	enum eniaddr_action act;
+	enum eniaddr_reason r;
 
-	act = ingress_verdict(data, data_end, ctx->ingress_ifindex, bpf_xdp_get_buff_len(ctx));
+	if (!s)
+		return XDP_PASS; /* never: a per-CPU array always has its entries */
+	r = xdp_ingress_try(ctx, &mode, s);
+	act = account(s, ctx->ingress_ifindex, ENIADDR_DIR_INGRESS, r, mode,
+		      bpf_xdp_get_buff_len(ctx));
 	return act == ENIADDR_ACT_DROP ? XDP_DROP : XDP_PASS;
 }
 
@@ -105,12 +128,13 @@ static __always_inline bool tc_should_pull(struct __sk_buff *skb, enum eniaddr_r
 
 /* One ingress decision on the current linear head. Global (verified once, not once per pull
  * round); ingress_decide has no side effect before the headers are complete. */
-__noinline int tc_ingress_try(struct __sk_buff *skb, __u8 *mode, __u32 *want)
+__noinline int tc_ingress_try(struct __sk_buff *skb, __u8 *mode, __u32 *want,
+			      struct eniaddr_pkt *s)
 {
-	if (!skb || !mode || !want)
+	if (!skb || !mode || !want || !s)
 		return ENIADDR_R_MALFORMED;
-	return ingress_decide((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
-			      mode, want);
+	return ingress_summarized((void *)(long)skb->data, (void *)(long)skb->data_end,
+				  skb->ifindex, mode, want, s);
 }
 
 SEC("tc")
@@ -118,18 +142,21 @@ int tc_ingress(struct __sk_buff *skb)
 {
 	__u8 mode = ENIADDR_MODE_ENFORCE;
 	enum eniaddr_reason r = ENIADDR_R_MALFORMED;
+	struct eniaddr_pkt *s = scratch(0);
 	enum eniaddr_action act;
 	__u32 len = skb->len, want;
 	int i;
 
+	if (!s)
+		return TC_ACT_UNSPEC; /* never: a per-CPU array always has its entries */
 	/* A failed pull leaves the short head: the packet stays MALFORMED, never a pass. */
 	for (i = 0; i < ENIADDR_TC_PULL_ROUNDS; i++) {
 		want = 0;
-		r = tc_ingress_try(skb, &mode, &want);
+		r = tc_ingress_try(skb, &mode, &want, s);
 		if (!tc_should_pull(skb, r, want) || bpf_skb_pull_data(skb, want))
 			break;
 	}
-	act = account(skb->ifindex, ENIADDR_DIR_INGRESS, r, mode, len);
+	act = account(s, skb->ifindex, ENIADDR_DIR_INGRESS, r, mode, len);
 	/* A pass is TC_ACT_UNSPEC, as XDP_PASS is for XDP: we run first (priority 1), and
 	 * TC_ACT_OK would end classification there, so no later ingress filter would ever run. */
 	return act == ENIADDR_ACT_DROP ? TC_ACT_SHOT : TC_ACT_UNSPEC;
@@ -137,33 +164,46 @@ int tc_ingress(struct __sk_buff *skb)
 
 /* One egress decision on the current linear head; global like tc_ingress_try. Only a complete
  * parse redirects or touches connection state. */
-__noinline int tc_egress_try(struct __sk_buff *skb, __u8 *mode, bool *src_check,
-			     bool *src_unread, __u32 *want)
+/* What one egress round reports besides its reason (a BPF function takes at most 5 args). */
+struct egress_try {
+	__u8 mode;
+	bool src_check, src_unread;
+	__u32 want;
+};
+
+__noinline int tc_egress_try(struct __sk_buff *skb, struct egress_try *t, struct eniaddr_pkt *s)
 {
-	if (!skb || !mode || !src_check || !src_unread || !want)
+	struct pkt_meta p = {};
+	int r;
+
+	if (!skb || !t || !s)
 		return ENIADDR_R_MALFORMED;
-	return egress_decide((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
-			     mode, src_check, src_unread, want);
+	r = egress_decide((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
+			  &t->mode, &t->src_check, &t->src_unread, &t->want, &p);
+	pkt_summarize(&p, s);
+	return r;
 }
 
 SEC("tc")
 int tc_egress(struct __sk_buff *skb)
 {
-	__u8 mode = ENIADDR_MODE_ENFORCE;
-	bool src_check = false, src_unread = false;
+	struct egress_try t = { .mode = ENIADDR_MODE_ENFORCE };
 	enum eniaddr_reason r = ENIADDR_R_MALFORMED;
-	__u32 len = skb->len, want;
+	struct eniaddr_pkt *s = scratch(1);
+	__u32 len = skb->len;
 	int i;
 
+	if (!s)
+		return TC_ACT_UNSPEC; /* never: a per-CPU array always has its entries */
 	/* Locally built packets carry their headers in the linear head: usually no pull at all.
 	 * Pulling payload would copy the head TCP keeps a clone of, on every segment. */
 	for (i = 0; i < ENIADDR_TC_PULL_ROUNDS; i++) {
-		want = 0;
-		r = tc_egress_try(skb, &mode, &src_check, &src_unread, &want);
-		if (!tc_should_pull(skb, r, want) || bpf_skb_pull_data(skb, want))
+		t.want = 0;
+		r = tc_egress_try(skb, &t, s);
+		if (!tc_should_pull(skb, r, t.want) || bpf_skb_pull_data(skb, t.want))
 			break;
 	}
-	return egress_account(skb->ifindex, r, mode, src_check, src_unread, len);
+	return egress_account(s, skb->ifindex, r, t.mode, t.src_check, t.src_unread, len);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -14,6 +14,7 @@
 #include "eniaddr.h"
 #include "maps.bpf.h"
 #include "parse.h"
+#include "dryrun.h"
 
 static __always_inline void frag_key_fill(struct eniaddr_frag_key *k, __u32 ifindex,
 					  const struct pkt_meta *p)
@@ -37,7 +38,8 @@ static __always_inline enum eniaddr_reason frag_follows(__u32 ifindex, const str
 	if (!f)
 		return ENIADDR_R_FRAGMENT;
 	if (bpf_ktime_get_ns() >= f->expires_ns) {
-		bpf_map_delete_elem(&ENIADDR_MAP_FRAGS, &k);
+		if (dp_writes())
+			bpf_map_delete_elem(&ENIADDR_MAP_FRAGS, &k);
 		return ENIADDR_R_FRAGMENT;
 	}
 	return ENIADDR_R_FRAGMENT_FOLLOWS;
@@ -51,7 +53,7 @@ static __always_inline void frag_remember(__u32 ifindex, const struct pkt_meta *
 	struct eniaddr_frag_key k;
 	struct eniaddr_frag v = {};
 
-	if (r == ENIADDR_R_NONE || r >= ENIADDR_R_FIRST_DROP)
+	if (r == ENIADDR_R_NONE || r >= ENIADDR_R_FIRST_DROP || !dp_writes())
 		return;
 	frag_key_fill(&k, ifindex, p);
 	v.expires_ns = bpf_ktime_get_ns() + ENIADDR_FRAG_TIMEOUT_NS;

@@ -47,7 +47,7 @@ static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *
  * produce (VLAN depth times IPv6 extension chains), which exceeds the verifier's budget. Costs
  * one BPF-to-BPF call.
  */
-__noinline int ingress_judge(const struct pkt_meta *p, const struct eniaddr_owner *transit,
+__noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_owner *transit,
 			    __u32 slot, __u32 ifindex)
 {
 	const struct eniaddr_owner *o;
@@ -60,14 +60,18 @@ __noinline int ingress_judge(const struct pkt_meta *p, const struct eniaddr_owne
 	owned = o && o->ifindex == ifindex;
 	r = failsafe_in(p, slot, ifindex, owned);
 	if (!r) {
-		if (!o && transit->ifindex == ifindex)
+		if (!o && transit->ifindex == ifindex) {
+			p->policy = transit->in_policy;
 			r = ingress_owned(p, transit, slot, ifindex); /* source/dest check off */
-		else if (!o)
+		} else if (!o) {
 			r = ENIADDR_R_NOT_OWNED;
-		else if (!owned)
+		} else if (!owned) {
 			r = ENIADDR_R_WRONG_ENI;
-		else
+		} else {
+			p->owner_ifindex = ifindex; /* for the per-address drop counters */
+			p->policy = o->in_policy;
 			r = ingress_owned(p, o, slot, ifindex);
+		}
 	}
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_remember(ifindex, p, r);
@@ -77,15 +81,16 @@ __noinline int ingress_judge(const struct pkt_meta *p, const struct eniaddr_owne
 /*
  * The ingress decision for a frame of [data, data_end) that arrived on ifindex. *mode receives
  * the ENI's mode (enforce when unknown) for the caller's verdict; *want, when a header reached
- * past data_end, the offset the parser needed (tc_ingress pulls it and asks again). Never
- * returns ENIADDR_R_NONE.
+ * past data_end, the offset the parser needed (tc_ingress pulls it and asks again); *p (zeroed
+ * by the caller) what was parsed and judged, for the counters and events. Never returns
+ * ENIADDR_R_NONE.
  */
 static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data_end,
-							  __u32 ifindex, __u8 *mode, __u32 *want)
+							  __u32 ifindex, __u8 *mode, __u32 *want,
+							  struct pkt_meta *p)
 {
 	struct cursor c = { .data = data, .end = data_end };
 	struct eniaddr_owner transit;
-	struct pkt_meta p = {};
 	const struct eniaddr_eni *eni;
 	enum eniaddr_reason r;
 	__u32 slot = 0;
@@ -99,28 +104,31 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 	if (!r && !eni) /* attached before any apply: passes, unless attach said --unconfigured drop */
 		return unconfigured_verdict(ifindex, proto);
 	if (!r)
-		r = parse_l3(&c, proto, &p);
-	if (!r && p.frag == PKT_FRAG_LATER)
-		return frag_follows(ifindex, &p); /* no L4 header here: never read ports */
+		r = parse_l3(&c, proto, p);
+	if (!r && p->frag == PKT_FRAG_LATER)
+		return frag_follows(ifindex, p); /* no L4 header here: never read ports */
 	if (!r)
-		r = parse_l4(&c, &p);
+		r = parse_l4(&c, p);
 	if (r) {
 		*want = c.want;
 		return r;
 	}
-	return ingress_judge(&p, &transit, slot, ifindex);
+	return ingress_judge(p, &transit, slot, ifindex);
 }
 
-/* Decide, count, and return the action (pass, drop, audit) for one ingress frame. */
-static __always_inline enum eniaddr_action ingress_verdict(void *data, void *data_end,
-							   __u32 ifindex, __u64 len)
+/* ingress_decide on [data, data_end), leaving in *s what counting needs: pkt_meta stays in the
+ * caller's frame only (the programs call this from a global function, so the counting that
+ * follows does not stack on top of it). */
+static __always_inline enum eniaddr_reason ingress_summarized(void *data, void *data_end,
+							      __u32 ifindex, __u8 *mode,
+							      __u32 *want, struct eniaddr_pkt *s)
 {
-	__u8 mode = ENIADDR_MODE_ENFORCE;
+	struct pkt_meta p = {};
 	enum eniaddr_reason r;
-	__u32 want = 0;
 
-	r = ingress_decide(data, data_end, ifindex, &mode, &want);
-	return account(ifindex, ENIADDR_DIR_INGRESS, r, mode, len);
+	r = ingress_decide(data, data_end, ifindex, mode, want, &p);
+	pkt_summarize(&p, s);
+	return r;
 }
 
 #endif /* ENIADDR_BPF_INGRESS_H */

@@ -62,13 +62,61 @@ struct {
 	__type(value, struct eniaddr_rule_bits);
 } ENIADDR_MAP_L4 SEC(".maps");
 
-/* (ifindex, reason, direction, action) -> packets and bytes, per CPU. */
+/* (device slot, direction, action) -> packets and bytes per reason, per CPU. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, ENIADDR_MAX_STATS);
-	__type(key, struct eniaddr_stat_key);
-	__type(value, struct eniaddr_stat);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ENIADDR_STATS_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct eniaddr_stats);
 } ENIADDR_MAP_STATS SEC(".maps");
+
+/* ifindex -> the device slot of its counters; 0 (the shared bucket) until the loader sets one. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENIADDR_STATS_MAX_IFINDEX);
+	__type(key, __u32);
+	__type(value, __u32);
+} ENIADDR_MAP_STATS_DEV SEC(".maps");
+
+/* (ENI, direction, owned address) -> what was dropped there, per CPU; LRU when full. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, ENIADDR_MAX_ADDR_DROPS);
+	__type(key, struct eniaddr_addr_drop_key);
+	__type(value, struct eniaddr_stat);
+} ENIADDR_MAP_ADDR_DROPS SEC(".maps");
+
+/* Per CPU: the summary of the packet being judged (counters.h), here and not on the stack, which
+ * the decision fills to the verifier's limit. [0] ingress programs, [1] tc_egress: softirq
+ * ingress never interleaves with egress on one CPU, but the two never share an entry anyway. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct eniaddr_pkt);
+} ENIADDR_MAP_SCRATCH SEC(".maps");
+
+/* Drop events while `trace` runs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, ENIADDR_EVENTS_BYTES);
+} ENIADDR_MAP_EVENTS SEC(".maps");
+
+/* The tracer's switch and filters; [0].enabled 0: nobody traces. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct eniaddr_trace);
+} ENIADDR_MAP_TRACE SEC(".maps");
+
+/* Per CPU: the events' token bucket and what was sent and lost. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct eniaddr_trace_cpu);
+} ENIADDR_MAP_TRACE_CPU SEC(".maps");
 
 /* First fragments that passed, so the rest of their datagram may follow until expiry. */
 struct {

@@ -65,8 +65,26 @@ struct pkt_meta {
 	__u32 tcp_plen;   /* TCP: payload bytes (from the IP length; 0 when it claims less) */
 	__u16 tcp_win;    /* TCP: window field, unscaled */
 	__u16 pad2;
+	__u32 owner_ifindex; /* set by the judge: this ENI owns the address (dst in, src out) */
+	__u32 policy;     /* set by the judge: the policy the rules are read from */
 	__u32 inner[PKT_INNER_LEN / 4]; /* ICMP error: the embedded packet's first bytes, raw */
 };
+
+/* What counting a verdict needs of p (counters.h, events.h): maps/eniaddr.h's struct
+ * eniaddr_pkt, kept per CPU (eniaddr_scratch) instead of next to pkt_meta on the stack. */
+static __always_inline void pkt_summarize(const struct pkt_meta *p, struct eniaddr_pkt *s)
+{
+	__builtin_memcpy(s->saddr, p->saddr, 16);
+	__builtin_memcpy(s->daddr, p->daddr, 16);
+	s->sport = p->sport;
+	s->port = p->port;
+	s->proto = p->proto;
+	s->v6 = p->v6;
+	s->icmp_type = p->icmp_type;
+	s->icmp_code = p->icmp_code;
+	s->owner_ifindex = p->owner_ifindex;
+	s->policy = p->policy;
+}
 
 /* Returns the n bytes at the cursor without moving, or NULL when the packet is shorter. */
 static __always_inline void *cursor_peek(struct cursor *c, __u32 n)

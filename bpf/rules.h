@@ -12,6 +12,7 @@
 #include <bpf/bpf_endian.h>
 #include "eniaddr.h"
 #include "maps.bpf.h"
+#include "dryrun.h"
 
 /* The bits of policy's selectors covering (proto, port), or NULL: one longest-prefix lookup. */
 static __always_inline const struct eniaddr_rule_bits *rules_l4(__u32 policy, __u8 proto,
@@ -37,6 +38,21 @@ static __always_inline bool rules_meet(const struct eniaddr_rule_bits *a,
 	return false;
 }
 
+/* A dry run records the two rule sets that met (or did not); NULL: that lookup found nothing. */
+static __always_inline void rules_explain(const struct eniaddr_rule_bits *src,
+					  const struct eniaddr_rule_bits *l4)
+{
+	struct eniaddr_explain *x = explain_rec();
+
+	if (!x)
+		return;
+	x->rules_checked = 1;
+	if (src)
+		x->src_bits = *src;
+	if (l4)
+		x->l4_bits = *l4;
+}
+
 /* true when a rule of policy admits peer with (proto, port) together: the rule bits of the
  * longest peer prefix and of the longest port prefix meet. port: TCP/UDP destination port,
  * ICMP type << 8 | code, 0 for other protocols (struct pkt_meta's port). *l4 receives the port's
@@ -48,13 +64,17 @@ static __always_inline bool rules_match(__u32 policy, const __u8 peer[16], __u8 
 	const struct eniaddr_rule_bits *src;
 
 	*l4 = NULL;
-	if (policy == ENIADDR_POLICY_NONE)
+	if (policy == ENIADDR_POLICY_NONE) {
+		rules_explain(NULL, NULL);
 		return false;
+	}
 	__builtin_memcpy(sk.addr, peer, 16);
 	src = bpf_map_lookup_elem(&ENIADDR_MAP_SRC, &sk);
+	if (src || explain_rec()) /* a dry run also names the port's rules */
+		*l4 = rules_l4(policy, proto, port);
+	rules_explain(src, *l4);
 	if (!src)
 		return false;
-	*l4 = rules_l4(policy, proto, port);
 	return *l4 && rules_meet(src, *l4);
 }
 

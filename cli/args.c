@@ -6,6 +6,8 @@
 
 #include "args.h"
 #include "kernel/pins.h"
+#include "kernel/stats.h"
+#include "kernel/trace.h"
 #include "source/imds.h"
 
 /* ---- option setters: one per kind of value ---- */
@@ -23,6 +25,10 @@ SETTER(set_version, a->version = true)
 SETTER(set_all, a->all = true)
 SETTER(set_ifs, a->interfaces = v)
 SETTER(set_groups, a->groups = v)
+SETTER(set_reset, a->reset = true)
+SETTER(set_by_address, a->by_address = true)
+SETTER(set_dev, a->dev = v)
+SETTER(set_metrics_listen, a->metrics_listen = v)
 SETTER(set_imds, a->imds = true)
 SETTER(set_config, a->config = v)
 SETTER(set_imds_endpoint, a->imds_endpoint = v)
@@ -65,6 +71,35 @@ static int set_every(struct cli_args *a, const char *v, struct err *e)
 
 	a->every = (unsigned int)n;
 	return err;
+}
+
+static int set_watch(struct cli_args *a, const char *v, struct err *e)
+{
+	unsigned long n;
+	int err = parse_count("watch", v, 1, 3600, &n, e);
+
+	a->watch = (unsigned int)n;
+	return err;
+}
+
+static int set_rate(struct cli_args *a, const char *v, struct err *e)
+{
+	unsigned long n;
+	int err = parse_count("rate", v, 1, 10000000, &n, e);
+
+	a->rate = (__u32)n;
+	return err;
+}
+
+static int set_reason(struct cli_args *a, const char *v, struct err *e)
+{
+	int r = stats_reason_parse(v);
+
+	if (r < ENIADDR_R_FIRST_DROP)
+		return err_set(e, EINVAL, "bad --reason '%s': expected a drop reason (not_owned, "
+			       "wrong_eni, no_rule, malformed, ... as `stats` names them)", v);
+	a->reasons |= 1ULL << r;
+	return 0;
 }
 
 static int set_guard(struct cli_args *a, const char *v, struct err *e)
@@ -175,6 +210,24 @@ static const struct cli_opt conntrack_opts[] = {
 	{ NULL },
 };
 
+static const struct cli_opt stats_opts[] = {
+	{ "watch", 0, "SECONDS", false, set_watch,
+	  "print again every SECONDS with rates per second, until interrupted" },
+	{ "reset", 0, NULL, false, set_reset, "zero every counter (nothing is reloaded)" },
+	{ "by-address", 0, NULL, false, set_by_address,
+	  "drops per owned address (destination in, source out), most first" },
+	{ NULL },
+};
+
+static const struct cli_opt trace_opts[] = {
+	{ "reason", 0, "R", false, set_reason, "only this drop reason (repeat for more)" },
+	{ "dev", 0, "DEV", false, set_dev, "only drops on DEV" },
+	{ "rate", 0, "N", false, set_rate,
+	  "at most N events per second per CPU (default " ENIADDR_STR(TRACE_DEFAULT_RATE)
+	  "); the rest are counted as lost" },
+	{ NULL },
+};
+
 static const struct cli_opt detach_opts[] = {
 	{ "all", 0, NULL, false, set_all, "every attached device, also ones deleted since" },
 	{ NULL },
@@ -223,6 +276,8 @@ static const struct cli_opt run_opts[] = {
 	  "entries of the connection-tracking table, when this run loads the object" },
 	{ "manage-addresses", 0, NULL, false, set_manage_addresses,
 	  "add/remove the secondary IPv4s and IPv6s on the interfaces (only ones it added)" },
+	{ "metrics-listen", 0, "[ADDR:]PORT", false, set_metrics_listen,
+	  "serve `metrics` (and sync results) over HTTP there; PORT alone: 127.0.0.1" },
 	{ NULL },
 };
 
@@ -268,6 +323,13 @@ static int check_conntrack(const struct cli_args *a, struct err *e)
 	return 0;
 }
 
+static int check_stats(const struct cli_args *a, struct err *e)
+{
+	if (a->reset && (a->watch || a->by_address))
+		return err_set(e, EINVAL, "stats: --reset goes alone");
+	return 0;
+}
+
 static int check_help(const struct cli_args *a, struct err *e)
 {
 	if (a->n_pos && !cli_find_command(a->pos[0]))
@@ -300,17 +362,28 @@ const struct cli_command cli_commands[CLI_CMD_COUNT] = {
 	  "keep the configuration an apply/sync --confirm published (else it is reverted)", NULL,
 	  0, 0, NULL, NULL },
 	{ "status", CLI_CMD_STATUS, "",
-	  "show the published generation, each ENI and each attached device", NULL, 0, 0, NULL,
+	  "show the published generation, each ENI and attached device, programs, table fill",
+	  NULL, 0, 0, NULL,
 	  NULL },
-	{ "stats", CLI_CMD_STATS, "[DEV]",
-	  "show the packet counters by device, direction, reason and action", NULL, 0, 1, NULL,
-	  NULL },
+	{ "stats", CLI_CMD_STATS, "[--watch SECONDS] [--reset] [--by-address] [DEV]",
+	  "show the packet counters by device, direction, reason and action", stats_opts, 0, 1,
+	  NULL, check_stats },
 	{ "conntrack", CLI_CMD_CONNTRACK, "list [DEV] | flush [DEV] | gc [--every SECONDS]",
 	  "show tracked connections, forget them, or sweep expired ones", conntrack_opts, 1, 2,
 	  "SUBCOMMAND (list, flush, gc)", check_conntrack },
+	{ "trace", CLI_CMD_TRACE, "[--reason R]... [--dev DEV] [--rate N]",
+	  "stream drop events as flow-log lines until interrupted; print how many were lost",
+	  trace_opts, 0, 0, NULL, NULL },
+	{ "metrics", CLI_CMD_METRICS, "",
+	  "print the counters and fill levels in Prometheus text format", NULL, 0, 0, NULL,
+	  NULL },
+	{ "explain", CLI_CMD_EXPLAIN, "DEV PACKET",
+	  "run PACKET through the loaded program on the live maps, changing nothing",
+	  NULL, 2, 2, "DEV PACKET", NULL },
 	{ "run", CLI_CMD_RUN,
 	  "[--security-groups FILE] [--config FILE] [--interfaces FILE] [--interval SECONDS] "
-	  "[--imds-endpoint URL] [--mode MODE] [--conntrack-size N] [--manage-addresses]",
+	  "[--imds-endpoint URL] [--mode MODE] [--conntrack-size N] [--manage-addresses] "
+	  "[--metrics-listen [ADDR:]PORT]",
 	  "the agent: follow IMDS, attach to every ENI, publish each change at once, until "
 	  "SIGTERM", run_opts, 0, 0, NULL, NULL },
 	{ "help", CLI_CMD_HELP, "[COMMAND]", "show this help, or a command's", NULL, 0, 1, NULL,

@@ -40,6 +40,9 @@ enum cli_cmd_id {
 	CLI_CMD_STATUS,
 	CLI_CMD_STATS,
 	CLI_CMD_CONNTRACK,
+	CLI_CMD_TRACE,
+	CLI_CMD_METRICS,
+	CLI_CMD_EXPLAIN,
 	CLI_CMD_RUN,
 	CLI_CMD_HELP,
 	CLI_CMD_COUNT,
@@ -65,6 +68,12 @@ struct cli_args {
 	enum attach_req mode;
 	__u32 ct_size;      /* attach --conntrack-size; 0: default */
 	unsigned int every; /* conntrack gc --every SECONDS; 0: one sweep */
+	unsigned int watch; /* stats --watch SECONDS; 0: print once */
+	bool reset;         /* stats --reset */
+	bool by_address;    /* stats --by-address */
+	__u64 reasons;      /* trace --reason R...: bit per reason; 0: every drop reason */
+	const char *dev;    /* trace --dev DEV */
+	__u32 rate;         /* trace --rate N: events per second per CPU; 0: the default */
 	bool all;
 	const char *interfaces;
 	const char *groups;
@@ -80,6 +89,7 @@ struct cli_args {
 	/* run */
 	unsigned int interval_ms;  /* --interval SECONDS; 0: the agent's default */
 	bool manage_addresses;
+	const char *metrics_listen; /* run --metrics-listen [ADDR:]PORT */
 	/* positional arguments of the command, in order */
 	const char *pos[CLI_MAX_POS];
 	size_t n_pos;

@@ -18,6 +18,7 @@ int cmd_run(const struct cli_args *a, struct err *e)
 		.interval_ms = a->interval_ms,
 		.files = { a->groups, a->config, a->interfaces },
 		.manage_addresses = a->manage_addresses,
+		.metrics_listen = a->metrics_listen,
 		.source = &src.src,
 	};
 	int err;

@@ -1,56 +1,35 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * cli/cmd_stats.c — `stats [DEV]`: the per-CPU counters of eniaddr_stats summed over CPUs, one
- * row per (device, direction, reason, action), sorted, rows that counted nothing left out.
+ * cli/cmd_stats.c — `stats [--watch SECONDS] [--reset] [--by-address] [DEV]`: the per-CPU
+ * counters summed over CPUs (loader/kernel/stats.c), one row per (device, direction, reason,
+ * action) that counted something; with --watch again every SECONDS with rates per second; with
+ * --by-address the drops per owned address; --reset zeroes them all.
  */
-#include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 #include <errno.h>
 #include <net/if.h>
+#include <arpa/inet.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "addr.h"
 #include "cmds.h"
+#include "kernel/stats.h"
 #include "output.h"
 #include "session.h"
-#include "vec.h"
-
-#define REASON_NAME_(e, name, kind) [ENIADDR_R_##e] = name,
-static const char *const reason_names[ENIADDR_R_COUNT] = { ENIADDR_REASONS(REASON_NAME_) };
-#undef REASON_NAME_
-
-static const char *const action_names[] = {
-	[ENIADDR_ACT_PASS] = "pass",
-	[ENIADDR_ACT_DROP] = "drop",
-	[ENIADDR_ACT_AUDIT] = "audit",
-	[ENIADDR_ACT_REDIRECT] = "redirect",
-};
-
-static const char *const dir_names[] = {
-	[ENIADDR_DIR_INGRESS] = "ingress",
-	[ENIADDR_DIR_EGRESS] = "egress",
-};
-
-#define NAME_OF(table, i) \
-	((size_t)(i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] : NULL)
-
-struct stat_row {
-	struct eniaddr_stat_key k;
-	char ifname[IF_NAMESIZE];
-	__u64 packets, bytes;
-};
-
-struct stat_rows {
-	VEC(struct stat_row) v;
-};
 
 static int by_row(const void *a, const void *b)
 {
 	const struct stat_row *x = a, *y = b;
-	int c = strcmp(x->ifname, y->ifname);
+	char nx[STATS_IFNAME_LEN], ny[STATS_IFNAME_LEN];
+	int c;
 
-	if (c)
+	stats_ifname(x->k.ifindex, nx);
+	stats_ifname(y->k.ifindex, ny);
+	if ((c = strcmp(nx, ny)))
 		return c;
 	if (x->k.ifindex != y->k.ifindex)
 		return x->k.ifindex < y->k.ifindex ? -1 : 1;
@@ -61,92 +40,170 @@ static int by_row(const void *a, const void *b)
 	return (x->k.action > y->k.action) - (x->k.action < y->k.action);
 }
 
-/* ifindex 0: every device. */
-static int stats_read(int fd, __u32 ifindex, struct stat_rows *rows, struct err *e)
+/* The row of prev with the same key, for rates. */
+static const struct stat_row *find(const struct stat_rows *prev, const struct eniaddr_stat_key *k)
 {
-	struct eniaddr_stat_key k, *prev = NULL;
-	struct eniaddr_stat *percpu;
-	struct stat_row *r;
-	int ncpu, cpu, err = 0;
-
-	ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0)
-		return err_set(e, ncpu ? -ncpu : EINVAL, "counting possible CPUs failed");
-	percpu = calloc((size_t)ncpu, sizeof(*percpu)); /* 16 bytes: already 8-aligned per CPU */
-	if (!percpu)
-		return err_set(e, ENOMEM, "out of memory");
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		__u64 packets = 0, bytes = 0;
-
-		prev = &k;
-		if ((ifindex && k.ifindex != ifindex) || bpf_map_lookup_elem(fd, &k, percpu))
-			continue;
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			packets += percpu[cpu].packets;
-			bytes += percpu[cpu].bytes;
-		}
-		if (!packets && !bytes)
-			continue;
-		if (!(r = VEC_PUSH(&rows->v))) {
-			err = err_set(e, ENOMEM, "out of memory");
-			goto out;
-		}
-		r->k = k;
-		r->packets = packets;
-		r->bytes = bytes;
-		if (!if_indextoname(k.ifindex, r->ifname))
-			snprintf(r->ifname, sizeof(r->ifname), "ifindex-%u", k.ifindex);
-	}
-	if (errno != ENOENT)
-		err = err_set(e, errno, "reading %s: %s", ENIADDR_STR(ENIADDR_MAP_STATS),
-			      strerror(errno));
-	else if (rows->v.n)
-		qsort(rows->v.v, rows->v.n, sizeof(rows->v.v[0]), by_row);
-out:
-	free(percpu);
-	return err;
-}
-
-static void stats_plain(const struct stat_rows *rows)
-{
-	char reason[16], action[16];
 	size_t i;
 
-	printf("%-15s %-8s %-20s %-8s %14s %16s\n", "IFNAME", "DIR", "REASON", "ACTION",
-	       "PACKETS", "BYTES");
-	for (i = 0; i < rows->v.n; i++) {
-		const struct stat_row *r = &rows->v.v[i];
-		const char *rn = NAME_OF(reason_names, r->k.reason);
-		const char *an = NAME_OF(action_names, r->k.action);
+	for (i = 0; prev && i < prev->v.n; i++)
+		if (!memcmp(&prev->v.v[i].k, k, sizeof(*k)))
+			return &prev->v.v[i];
+	return NULL;
+}
 
-		snprintf(reason, sizeof(reason), "%u", r->k.reason);
-		snprintf(action, sizeof(action), "%u", r->k.action);
-		printf("%-15s %-8s %-20s %-8s %14llu %16llu\n", r->ifname,
-		       r->k.dir < 2 ? dir_names[r->k.dir] : "?", rn ? rn : reason, an ? an : action,
+/* prev NULL: totals only; else rates over secs since prev. */
+static void stats_plain(const struct stat_rows *rows, const struct stat_rows *prev, double secs)
+{
+	char ifname[STATS_IFNAME_LEN];
+	size_t i;
+
+	printf("%-15s %-8s %-20s %-8s %14s %16s", "IFNAME", "DIR", "REASON", "ACTION", "PACKETS",
+	       "BYTES");
+	printf(prev ? " %12s %14s\n" : "\n", "PKTS/S", "BYTES/S");
+	for (i = 0; i < rows->v.n; i++) {
+		const struct stat_row *r = &rows->v.v[i], *p = find(prev, &r->k);
+
+		stats_ifname(r->k.ifindex, ifname);
+		printf("%-15s %-8s %-20s %-8s %14llu %16llu", ifname, stats_dir_name(r->k.dir),
+		       stats_reason_name(r->k.reason), stats_action_name(r->k.action),
 		       (unsigned long long)r->packets, (unsigned long long)r->bytes);
+		if (prev)
+			printf(" %12.1f %14.1f", (double)(r->packets - (p ? p->packets : 0)) / secs,
+			       (double)(r->bytes - (p ? p->bytes : 0)) / secs);
+		printf("\n");
 	}
 }
 
-static void stats_json(const struct stat_rows *rows)
+static struct json_object *stats_json(const struct stat_rows *rows, const struct stat_rows *prev,
+				      double secs)
 {
 	struct json_object *list = json_object_new_array();
+	char ifname[STATS_IFNAME_LEN];
 	size_t i;
 
 	for (i = 0; i < rows->v.n; i++) {
-		const struct stat_row *r = &rows->v.v[i];
+		const struct stat_row *r = &rows->v.v[i], *p = find(prev, &r->k);
 		struct json_object *o = json_object_new_object();
 
-		jadd_str(o, "ifname", r->ifname);
+		stats_ifname(r->k.ifindex, ifname);
+		jadd_str(o, "ifname", ifname);
 		jadd_int(o, "ifindex", r->k.ifindex);
-		jadd_str(o, "dir", NAME_OF(dir_names, r->k.dir));
-		jadd_str(o, "reason", NAME_OF(reason_names, r->k.reason));
+		jadd_str(o, "dir", stats_dir_name(r->k.dir));
+		jadd_str(o, "reason", stats_reason_name(r->k.reason));
 		jadd_int(o, "reason_code", r->k.reason);
-		jadd_str(o, "action", NAME_OF(action_names, r->k.action));
+		jadd_str(o, "action", stats_action_name(r->k.action));
+		jadd_u64(o, "packets", r->packets);
+		jadd_u64(o, "bytes", r->bytes);
+		if (prev) {
+			json_object_object_add(o, "packets_per_sec", json_object_new_double(
+				(double)(r->packets - (p ? p->packets : 0)) / secs));
+			json_object_object_add(o, "bytes_per_sec", json_object_new_double(
+				(double)(r->bytes - (p ? p->bytes : 0)) / secs));
+		}
+		json_object_array_add(list, o);
+	}
+	return list;
+}
+
+static int by_address(const struct map_fds *m, __u32 ifindex, struct err *e)
+{
+	struct addr_drop_rows rows = {};
+	struct json_object *list = out_json() ? json_object_new_array() : NULL;
+	char ifname[STATS_IFNAME_LEN], a[INET6_ADDRSTRLEN];
+	size_t i;
+	int err = stats_read_addrs(m, ifindex, &rows, e);
+
+	if (!err && !list)
+		printf("%-15s %-8s %-39s %14s %16s\n", "IFNAME", "DIR", "ADDRESS", "PACKETS",
+		       "BYTES");
+	for (i = 0; !err && i < rows.v.n; i++) {
+		const struct addr_drop_row *r = &rows.v.v[i];
+		struct json_object *o;
+
+		stats_ifname(r->k.ifindex, ifname);
+		ip_addr_format(r->k.addr, a, sizeof(a));
+		if (!list) {
+			printf("%-15s %-8s %-39s %14llu %16llu\n", ifname, stats_dir_name(r->k.dir),
+			       a, (unsigned long long)r->packets, (unsigned long long)r->bytes);
+			continue;
+		}
+		o = json_object_new_object();
+		jadd_str(o, "ifname", ifname);
+		jadd_int(o, "ifindex", r->k.ifindex);
+		jadd_str(o, "dir", stats_dir_name(r->k.dir));
+		jadd_str(o, "address", a);
 		jadd_u64(o, "packets", r->packets);
 		jadd_u64(o, "bytes", r->bytes);
 		json_object_array_add(list, o);
 	}
-	out_json_print(list);
+	if (list) {
+		if (err)
+			json_object_put(list);
+		else
+			out_json_print(list);
+	}
+	VEC_FREE(&rows.v);
+	return err;
+}
+
+static int read_sorted(const struct map_fds *m, __u32 ifindex, struct stat_rows *rows,
+		       struct err *e)
+{
+	int err = stats_read(m, ifindex, rows, e);
+
+	if (!err && rows->v.n)
+		qsort(rows->v.v, rows->v.n, sizeof(rows->v.v[0]), by_row);
+	return err;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Prints every `every` seconds until SIGINT/SIGTERM; rates from the previous print. */
+static int watch(const struct map_fds *m, __u32 ifindex, unsigned int every, struct err *e)
+{
+	struct stat_rows prev = {}, cur = {};
+	double t_prev = now_s(), t;
+	int err = read_sorted(m, ifindex, &prev, e);
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!err && !stop) {
+		sleep(every);
+		if (stop)
+			break;
+		t = now_s();
+		err = read_sorted(m, ifindex, &cur, e);
+		if (err)
+			break;
+		if (out_json()) {
+			out_json_print(stats_json(&cur, &prev, t - t_prev));
+		} else {
+			printf("\n");
+			stats_plain(&cur, &prev, t - t_prev);
+			fflush(stdout);
+		}
+		VEC_FREE(&prev.v);
+		prev = cur;
+		memset(&cur, 0, sizeof(cur));
+		t_prev = t;
+	}
+	VEC_FREE(&prev.v);
+	VEC_FREE(&cur.v);
+	return err;
 }
 
 int cmd_stats(const struct cli_args *a, struct err *e)
@@ -161,17 +218,28 @@ int cmd_stats(const struct cli_args *a, struct err *e)
 		if (!ifindex)
 			return err_set(e, ENODEV, "no interface named %s", a->pos[0]);
 	}
-	err = session_open(a, PINS_READ, &s, e);
+	err = session_open(a, a->reset ? PINS_WRITE : PINS_READ, &s, e);
 	if (err)
 		return err;
-	err = stats_read(s.maps.stats, ifindex, &rows, e);
-	session_close(&s);
-	if (!err) {
-		if (out_json())
-			stats_json(&rows);
-		else
-			stats_plain(&rows);
+	if (a->reset) {
+		err = stats_reset(&s.maps, e);
+		if (!err && out_json())
+			out_json_print(json_object_new_object());
+		else if (!err)
+			printf("counters zeroed\n");
+	} else if (a->by_address) {
+		err = by_address(&s.maps, ifindex, e);
+	} else if (a->watch) {
+		pins_unlock(&s.pins); /* the fds stay valid; never block a publish while watching */
+		err = watch(&s.maps, ifindex, a->watch, e);
+	} else {
+		err = read_sorted(&s.maps, ifindex, &rows, e);
+		if (!err && out_json())
+			out_json_print(stats_json(&rows, NULL, 0));
+		else if (!err)
+			stats_plain(&rows, NULL, 0);
 	}
+	session_close(&s);
 	VEC_FREE(&rows.v);
 	return err;
 }

@@ -2,7 +2,8 @@
 /*
  * cli/cmd_status.c — `status`: the published generation and, per ENI of the active slot, its
  * device, how it is attached, its mode and what it holds; then devices attached without
- * configuration. Read from the maps only (what the programs see), under a shared lock.
+ * configuration; then the loaded programs (ids) and how full each table is, conntrack included.
+ * Read from the maps only (what the programs see), under a shared lock.
  */
 #include <bpf/bpf.h>
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "guard.h"
@@ -18,6 +20,7 @@
 #include "kernel/ctl.h"
 #include "cmds.h"
 #include "output.h"
+#include "kernel/mapfill.h"
 #include "kernel/publish.h"
 #include "kernel/status_note.h"
 #include "session.h"
@@ -39,6 +42,16 @@ struct status_row {
 	const char *router_neigh[2]; /* the router's neighbour entry on this ENI: "reachable"... */
 };
 
+struct prog_row {
+	const char *name;
+	__u32 id, insns; /* id 0: not loaded */
+};
+
+static const char *const prog_names[] = {
+	RUNTIME_PROG_XDP_INGRESS, RUNTIME_PROG_TC_INGRESS, RUNTIME_PROG_TC_EGRESS,
+};
+#define N_PROGS (sizeof(prog_names) / sizeof(prog_names[0]))
+
 struct status {
 	struct eniaddr_state state;
 	struct eniaddr_ctl ctl;        /* guards, notes of the last publish */
@@ -48,8 +61,33 @@ struct status {
 	struct agent_record agent; /* `run`'s record, when has_agent */
 	bool has_agent;
 	VEC(struct status_row) rows;
+	struct prog_row progs[N_PROGS];
+	struct map_fill fills[MAPFILL_MAX];
+	int n_fills;
 	struct json_object *note; /* status_note.h: sources, groups without members; or NULL */
 };
+
+/* The pinned programs' ids and sizes (what `bpftool prog show id N` shows more of). */
+static void read_progs(const struct pins *p, struct status *st)
+{
+	size_t i;
+
+	for (i = 0; i < N_PROGS; i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		struct err ignored = {};
+		int fd = runtime_open_prog(p, prog_names[i], &ignored);
+
+		st->progs[i].name = prog_names[i];
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			st->progs[i].id = info.id;
+			st->progs[i].insns = info.xlated_prog_len / 8;
+		}
+		close(fd);
+	}
+}
 
 static struct status_row *row_of(struct status *st, __u32 ifindex, bool add)
 {
@@ -239,7 +277,79 @@ static int status_read(const struct pins *p, const struct map_fds *m, struct sta
 		err = read_agent(p, st, e);
 	if (!err && st->rows.n)
 		qsort(st->rows.v, st->rows.n, sizeof(st->rows.v[0]), by_row);
+	if (!err) {
+		st->n_fills = mapfill_read(m, st->fills, e);
+		err = st->n_fills < 0 ? st->n_fills : 0;
+	}
 	return err;
+}
+
+static void tables_plain(const struct status *st)
+{
+	size_t i;
+	int f;
+
+	printf("\n%-18s %6s %6s\n", "PROGRAM", "ID", "INSNS");
+	for (i = 0; i < N_PROGS; i++)
+		if (st->progs[i].id)
+			printf("%-18s %6u %6u\n", st->progs[i].name, st->progs[i].id,
+			       st->progs[i].insns);
+	printf("\n%-18s %6s %10s %10s %6s\n", "MAP", "ID", "ENTRIES", "CAPACITY", "FILL");
+	for (f = 0; f < st->n_fills; f++) {
+		const struct map_fill *m = &st->fills[f];
+
+		printf("%-18s %6u %10llu %10u %5.1f%%\n", m->name, m->id,
+		       (unsigned long long)m->entries, m->capacity,
+		       m->capacity ? 100.0 * (double)m->entries / m->capacity : 0.0);
+	}
+	printf("\n");
+	for (f = 0; f < st->n_fills; f++) {
+		bool confirmed = !strcmp(st->fills[f].name, ENIADDR_STR(ENIADDR_MAP_CT));
+
+		if (confirmed || !strcmp(st->fills[f].name, ENIADDR_STR(ENIADDR_MAP_CT_NEW)))
+			printf("conntrack: %llu of %u entries %s\n",
+			       (unsigned long long)st->fills[f].entries, st->fills[f].capacity,
+			       confirmed ? "confirmed" : "unconfirmed (no answer yet)");
+	}
+}
+
+static void tables_json(struct json_object *o, const struct status *st)
+{
+	struct json_object *progs = json_object_new_array(), *maps = json_object_new_array();
+	struct json_object *ct = json_object_new_object();
+	size_t i;
+	int f;
+
+	for (i = 0; i < N_PROGS; i++) {
+		struct json_object *j;
+
+		if (!st->progs[i].id)
+			continue;
+		j = json_object_new_object();
+		jadd_str(j, "name", st->progs[i].name);
+		jadd_int(j, "id", st->progs[i].id);
+		jadd_int(j, "insns", st->progs[i].insns);
+		json_object_array_add(progs, j);
+	}
+	for (f = 0; f < st->n_fills; f++) {
+		struct json_object *j = json_object_new_object();
+
+		jadd_str(j, "name", st->fills[f].name);
+		jadd_int(j, "id", st->fills[f].id);
+		jadd_u64(j, "entries", st->fills[f].entries);
+		jadd_int(j, "capacity", st->fills[f].capacity);
+		json_object_array_add(maps, j);
+		if (!strcmp(st->fills[f].name, ENIADDR_STR(ENIADDR_MAP_CT))) {
+			jadd_u64(ct, "entries", st->fills[f].entries);
+			jadd_int(ct, "capacity", st->fills[f].capacity);
+		} else if (!strcmp(st->fills[f].name, ENIADDR_STR(ENIADDR_MAP_CT_NEW))) {
+			jadd_u64(ct, "unconfirmed_entries", st->fills[f].entries);
+			jadd_int(ct, "unconfirmed_capacity", st->fills[f].capacity);
+		}
+	}
+	json_object_object_add(o, "conntrack", ct);
+	json_object_object_add(o, "programs", progs);
+	json_object_object_add(o, "maps", maps);
 }
 
 static const char *eni_mode_name(__u8 mode)
@@ -360,6 +470,7 @@ static void status_plain(const struct status *st)
 	status_agent_plain(st->has_agent ? &st->agent : NULL);
 	if (!st->rows.n) {
 		status_notes_plain(st);
+		tables_plain(st);
 		return;
 	}
 	printf("%-15s %7s  %-15s %-12s %5s %8s %8s %9s %9s %10s\n", "IFNAME", "IFINDEX",
@@ -395,6 +506,7 @@ static void status_plain(const struct status *st)
 		}
 	}
 	status_notes_plain(st);
+	tables_plain(st);
 }
 
 /* [{"family": "ipv4", "subnet": "192.0.2.0/24", "router": "192.0.2.1", "router_origin":
@@ -460,6 +572,7 @@ static void status_json(const struct status *st)
 	if (st->note)
 		json_object_object_add(o, "sync", json_object_get(st->note));
 	json_object_object_add(o, "agent", status_agent_json(st->has_agent ? &st->agent : NULL));
+	tables_json(o, st);
 	out_json_print(status_notes_json(st, o));
 }
 
@@ -473,8 +586,10 @@ int cmd_status(const struct cli_args *a, struct err *e)
 	if (err)
 		return err;
 	err = status_read(&s.pins, &s.maps, &st, e);
-	if (!err)
+	if (!err) {
 		st.note = status_note_read(&s.pins, st.state.generation);
+		read_progs(&s.pins, &st);
+	}
 	session_close(&s);
 	if (!err) {
 		if (out_json())

@@ -21,6 +21,9 @@ int cmd_sync_imds(const struct cli_args *a, struct err *e); /* cmd_sync_imds.c, 
 int cmd_status(const struct cli_args *a, struct err *e); /* cmd_status.c */
 int cmd_stats(const struct cli_args *a, struct err *e);  /* cmd_stats.c */
 int cmd_conntrack(const struct cli_args *a, struct err *e); /* cmd_conntrack.c */
+int cmd_trace(const struct cli_args *a, struct err *e);  /* cmd_trace.c */
+int cmd_metrics(const struct cli_args *a, struct err *e); /* cmd_metrics.c */
+int cmd_explain(const struct cli_args *a, struct err *e); /* cmd_explain.c */
 int cmd_run(const struct cli_args *a, struct err *e);    /* cmd_run.c */
 
 /*

@@ -23,6 +23,9 @@ static const cli_handler handlers[CLI_CMD_COUNT] = {
 	[CLI_CMD_STATUS] = cmd_status,
 	[CLI_CMD_STATS]  = cmd_stats,
 	[CLI_CMD_CONNTRACK] = cmd_conntrack,
+	[CLI_CMD_TRACE]  = cmd_trace,
+	[CLI_CMD_METRICS] = cmd_metrics,
+	[CLI_CMD_EXPLAIN] = cmd_explain,
 	[CLI_CMD_RUN]    = cmd_run,
 	[CLI_CMD_HELP]   = NULL, /* handled below: needs no privileges or pins */
 };

@@ -26,7 +26,7 @@
 #define ENIADDR_MAP_PFX    eniaddr_pfx    /* lpm: (slot, prefix) -> owner (delegated prefixes) */
 #define ENIADDR_MAP_SRC    eniaddr_src    /* lpm: (policy, peer prefix) -> rule bits */
 #define ENIADDR_MAP_L4     eniaddr_l4     /* lpm: (policy, proto, port) -> rule bits */
-#define ENIADDR_MAP_STATS  eniaddr_stats  /* percpu hash: (ifindex, reason, dir, action) -> count */
+#define ENIADDR_MAP_STATS  eniaddr_stats  /* percpu array: (device, dir, action) -> counts */
 #define ENIADDR_MAP_FRAGS  eniaddr_frags  /* lru hash: allowed first fragments -> expiry */
 #define ENIADDR_MAP_ATTACH eniaddr_attach /* hash: ifindex -> how we attached (for detach) */
 #define ENIADDR_MAP_CT     eniaddr_ct     /* hash: (ifindex, flow) -> state of confirmed flows */
@@ -41,7 +41,6 @@
 #define ENIADDR_MAX_PREFIXES    4096    /* delegated prefixes, both slots together */
 #define ENIADDR_MAX_SRC         131072  /* peer prefixes over all policies, both slots */
 #define ENIADDR_MAX_L4          131072  /* port-prefix entries over all policies, both slots */
-#define ENIADDR_MAX_STATS       16384
 #define ENIADDR_MAX_FRAGS       8192
 #define ENIADDR_MAX_CT          262144  /* default; `attach --conntrack-size N` before load */
 #define ENIADDR_CT_SIZE_MIN     1024
@@ -77,37 +76,39 @@ enum eniaddr_action {
 };
 
 /*
- * Reasons double as metric names. X(ENUM, "name", kind): kind PASS reasons let the packet go,
- * DROP reasons drop it (or count it as audit). Reason codes are never XDP/TC return values.
+ * Reasons double as metric names and as the counter fields bpftool prints. X(ENUM, name, kind):
+ * name is an identifier (the field of struct eniaddr_reason_counts, the "reason" label); kind
+ * PASS reasons let the packet go, DROP reasons drop it (or count it as audit). Reason codes are
+ * never XDP/TC return values.
  */
 #define ENIADDR_REASONS(X)                                                            \
-	X(NONE,              "none",              PASS) /* never counted */            \
-	X(ALLOWED,           "allowed",           PASS) /* a rule of the policy */     \
-	X(UNCONFIGURED,      "unconfigured",      PASS) /* attached, not in config */  \
-	X(FAILSAFE_ARP,      "failsafe_arp",      PASS)                                \
-	X(FAILSAFE_ND,       "failsafe_nd",       PASS) /* ICMPv6 133..137 */          \
-	X(FAILSAFE_DHCP,     "failsafe_dhcp",     PASS) /* DHCPv4/v6 server<->client */ \
-	X(FAILSAFE_LINK_LOCAL, "failsafe_link_local", PASS) /* link-scoped, services */ \
-	X(OTHER_L3,          "other_l3",          PASS) /* not IP or ARP */            \
-	X(FRAGMENT_FOLLOWS,  "fragment_follows",  PASS) /* of an allowed datagram */   \
-	X(CT_ESTABLISHED,    "ct_established",    PASS)                                \
-	X(CT_REPLY,          "ct_reply",          PASS)                                \
-	X(CT_RELATED,        "ct_related",        PASS)                                \
-	X(REDIRECT,          "redirect",          PASS) /* sent out the owning ENI */  \
-	X(REDIRECT_GUESS,    "redirect_guess",    PASS) /* ... via a guessed router */ \
-	X(NOT_OWNED,         "not_owned",         DROP) /* dst not on any ENI */       \
-	X(WRONG_ENI,         "wrong_eni",         DROP) /* dst owned by another ENI */ \
-	X(NO_RULE,           "no_rule",           DROP)                                \
-	X(MALFORMED,         "malformed",         DROP) /* truncated or bad header */  \
-	X(VLAN_CAP,          "vlan_cap",          DROP) /* more tags than we parse */  \
-	X(EXT_HDR_CAP,       "ext_hdr_cap",       DROP) /* IPv6 chain too long */      \
-	X(FRAGMENT,          "fragment",          DROP) /* stray non-first fragment */ \
-	X(EGRESS_NO_RULE,    "egress_no_rule",    DROP)                                \
-	X(SPOOFED_SOURCE,    "spoofed_source",    DROP)                                \
-	X(REDIRECT_FAILED,   "redirect_failed",   DROP)                                \
-	X(CT_FULL,           "ct_full",           DROP) /* confirmed table full */   \
-	X(CT_INVALID,        "ct_invalid",        DROP) /* RST outside the window */ \
-	X(UNCONFIGURED_DROP, "unconfigured_drop", DROP) /* attach --unconfigured drop */
+	X(NONE,              none,                PASS) /* never counted */            \
+	X(ALLOWED,           allowed,             PASS) /* a rule of the policy */     \
+	X(UNCONFIGURED,      unconfigured,        PASS) /* attached, not in config */  \
+	X(FAILSAFE_ARP,      failsafe_arp,        PASS)                                \
+	X(FAILSAFE_ND,       failsafe_nd,         PASS) /* ICMPv6 133..137 */          \
+	X(FAILSAFE_DHCP,     failsafe_dhcp,       PASS) /* DHCPv4/v6 server<->client */ \
+	X(FAILSAFE_LINK_LOCAL, failsafe_link_local,   PASS) /* link-scoped, services */ \
+	X(OTHER_L3,          other_l3,            PASS) /* not IP or ARP */            \
+	X(FRAGMENT_FOLLOWS,  fragment_follows,    PASS) /* of an allowed datagram */   \
+	X(CT_ESTABLISHED,    ct_established,      PASS)                                \
+	X(CT_REPLY,          ct_reply,            PASS)                                \
+	X(CT_RELATED,        ct_related,          PASS)                                \
+	X(REDIRECT,          redirect,            PASS) /* sent out the owning ENI */  \
+	X(REDIRECT_GUESS,    redirect_guess,      PASS) /* ... via a guessed router */ \
+	X(NOT_OWNED,         not_owned,           DROP) /* dst not on any ENI */       \
+	X(WRONG_ENI,         wrong_eni,           DROP) /* dst owned by another ENI */ \
+	X(NO_RULE,           no_rule,             DROP)                                \
+	X(MALFORMED,         malformed,           DROP) /* truncated or bad header */  \
+	X(VLAN_CAP,          vlan_cap,            DROP) /* more tags than we parse */  \
+	X(EXT_HDR_CAP,       ext_hdr_cap,         DROP) /* IPv6 chain too long */      \
+	X(FRAGMENT,          fragment,            DROP) /* stray non-first fragment */ \
+	X(EGRESS_NO_RULE,    egress_no_rule,      DROP)                                \
+	X(SPOOFED_SOURCE,    spoofed_source,      DROP)                                \
+	X(REDIRECT_FAILED,   redirect_failed,     DROP)                                \
+	X(CT_FULL,           ct_full,             DROP) /* confirmed table full */   \
+	X(CT_INVALID,        ct_invalid,          DROP) /* RST outside the window */ \
+	X(UNCONFIGURED_DROP, unconfigured_drop,   DROP) /* attach --unconfigured drop */
 
 #define ENIADDR_REASON_ENUM_(e, name, kind) ENIADDR_R_##e,
 enum eniaddr_reason {
@@ -219,7 +220,46 @@ struct eniaddr_l4_key {
 
 #define ENIADDR_L4_SEL(proto, port) (((__u32)(proto) << 24) | ((__u32)(port) << 8))
 
-/* ---- eniaddr_stats ---- */
+/* ---- eniaddr_stats and eniaddr_stats_dev: counters per (device, direction, action, reason) ----
+ * eniaddr_stats is a per-CPU ARRAY (an inlined lookup, plain increments) with one entry per
+ * (device slot, direction, action); the entry holds one packets/bytes pair per reason as a NAMED
+ * field, generated from ENIADDR_REASONS, so `bpftool map dump` prints reason names through BTF
+ * alone. The entry's header (ifindex, dir, action; enum-typed so bpftool prints their names) is
+ * written by user space on every CPU when a device gets its slot; programs only add.
+ * eniaddr_stats_dev maps an ifindex to its device slot (ARRAY indexed by ifindex). Slot 0 is the
+ * shared bucket of devices without a slot of their own (ifindex >= ENIADDR_STATS_MAX_IFINDEX, or
+ * more than ENIADDR_STATS_DEVS - 1 devices): their packets are counted, with ifindex 0. */
+#define ENIADDR_MAP_STATS_DEV   eniaddr_stats_dev  /* array: ifindex -> device slot */
+#define ENIADDR_STATS_DEVS      65      /* device slots, slot 0 the shared bucket */
+#define ENIADDR_STATS_MAX_IFINDEX 65536 /* ifindexes with a slot of their own */
+#define ENIADDR_ACT_COUNT       4
+#define ENIADDR_DIR_COUNT       2
+#define ENIADDR_STATS_ENTRIES   (ENIADDR_STATS_DEVS * ENIADDR_DIR_COUNT * ENIADDR_ACT_COUNT)
+
+/* The entry of (device slot, direction, action). */
+#define ENIADDR_STATS_INDEX(dev, dir, act) \
+	(((dev) * ENIADDR_DIR_COUNT + (dir)) * ENIADDR_ACT_COUNT + (act))
+
+struct eniaddr_stat {
+	__u64 packets;
+	__u64 bytes;
+};
+
+#define ENIADDR_REASON_FIELD_(e, name, kind) struct eniaddr_stat name;
+struct eniaddr_reason_counts {
+	ENIADDR_REASONS(ENIADDR_REASON_FIELD_)
+};
+#undef ENIADDR_REASON_FIELD_
+
+struct eniaddr_stats {
+	__u32 ifindex;              /* 0: the shared bucket, or a slot no device holds */
+	enum eniaddr_dir dir;
+	enum eniaddr_action action;
+	__u32 pad;
+	struct eniaddr_reason_counts reason;
+};
+
+/* The name of one counter, as user space reports it (the array is read into these). */
 struct eniaddr_stat_key {
 	__u32 ifindex;
 	__u16 reason; /* enum eniaddr_reason */
@@ -227,9 +267,72 @@ struct eniaddr_stat_key {
 	__u8  action; /* enum eniaddr_action */
 };
 
-struct eniaddr_stat {
-	__u64 packets;
-	__u64 bytes;
+/* ---- eniaddr_addr_drops: which owned address is hammered ----
+ * Per-CPU LRU hash: (ENI, direction, owned address) -> packets and bytes the ENI dropped (or
+ * audited) after finding the address's owner (ingress: destination; egress: source). An LRU: a
+ * table full of addresses an outsider chose evicts the least recently hit, so the hammered
+ * address stays; totals are always in eniaddr_stats. */
+#define ENIADDR_MAP_ADDR_DROPS  eniaddr_addr_drops
+#define ENIADDR_MAX_ADDR_DROPS  16384
+
+struct eniaddr_addr_drop_key {
+	__u32 ifindex;
+	enum eniaddr_dir dir;
+	__u8  addr[16]; /* network order, IPv4-mapped for IPv4 */
+};
+
+/* ---- drop events (opt-in): eniaddr_events, eniaddr_trace, eniaddr_trace_cpu ----
+ * While `trace` runs, eniaddr_trace[0].enabled is set and every drop (and audit) matching its
+ * filters becomes one event in the ring buffer, if the CPU's token bucket (rate per second,
+ * burst) has a token and the ring has room; otherwise it is counted as lost in eniaddr_trace_cpu.
+ * So events + lost = the drops counted for the filter. With enabled 0 a drop costs one array
+ * lookup and a pass nothing. */
+#define ENIADDR_MAP_EVENTS      eniaddr_events     /* ring buffer of struct eniaddr_event */
+#define ENIADDR_MAP_SCRATCH     eniaddr_scratch    /* percpu array[2]: the packet being counted */
+#define ENIADDR_MAP_TRACE       eniaddr_trace      /* array[1]: struct eniaddr_trace */
+#define ENIADDR_MAP_TRACE_CPU   eniaddr_trace_cpu  /* percpu array[1]: bucket and losses */
+#define ENIADDR_EVENTS_BYTES    (256 * 1024)
+
+struct eniaddr_trace {
+	__u32 enabled;     /* pid of the tracer; 0: nobody traces */
+	__u32 ifindex;     /* 0: every device */
+	__u64 reasons;     /* bit r: reason r is traced; 0: every reason */
+	__u64 period_ns;   /* one token per period_ns per CPU (1e9 / rate); 0: unlimited */
+	__u64 burst_ns;    /* bucket size, in ns of refill */
+};
+
+/* Zeroed by the tracer before it sets enabled; the bucket starts full (last_ns 0). */
+struct eniaddr_trace_cpu {
+	__u64 tokens_ns;   /* bucket level, in ns of refill */
+	__u64 last_ns;
+	__u64 sent;        /* events written */
+	__u64 lost_rate;   /* not written: no token */
+	__u64 lost_full;   /* not written: the ring was full */
+};
+
+/* What a verdict's counting knows of its packet: the programs keep one per CPU while judging
+ * (eniaddr_scratch), and a drop event carries it as is. */
+struct eniaddr_pkt {
+	__u8  saddr[16];
+	__u8  daddr[16];
+	__u16 sport;         /* host order; 0 when not read */
+	__u16 port;          /* TCP/UDP destination port, ICMP type << 8 | code, else 0 */
+	__u8  proto;
+	__u8  v6;
+	__u8  icmp_type;
+	__u8  icmp_code;
+	__u32 owner_ifindex; /* the ENI owning the address (dst in, src out); 0: not owned */
+	__u32 policy;        /* the policy that judged it; ENIADDR_POLICY_NONE when none did */
+};
+
+struct eniaddr_event {
+	__u64 time_ns;     /* bpf_ktime_get_ns() */
+	__u32 ifindex;
+	__u32 len;         /* bytes of the packet */
+	__u16 reason;      /* enum eniaddr_reason */
+	__u8  dir;         /* enum eniaddr_dir */
+	__u8  action;      /* enum eniaddr_action */
+	struct eniaddr_pkt pkt;
 };
 
 /* ---- eniaddr_frags: first fragments that were allowed ---- */
@@ -375,6 +478,12 @@ _Static_assert(sizeof(struct eniaddr_src_key) == 24, "eniaddr_src_key layout");
 _Static_assert(sizeof(struct eniaddr_l4_key) == 12, "eniaddr_l4_key layout");
 _Static_assert(sizeof(struct eniaddr_stat_key) == 8, "eniaddr_stat_key layout");
 _Static_assert(sizeof(struct eniaddr_stat) == 16, "eniaddr_stat layout");
+_Static_assert(sizeof(struct eniaddr_stats) == 16 + 16 * ENIADDR_R_COUNT, "eniaddr_stats layout");
+_Static_assert(sizeof(struct eniaddr_addr_drop_key) == 24, "eniaddr_addr_drop_key layout");
+_Static_assert(sizeof(struct eniaddr_trace) == 32, "eniaddr_trace layout");
+_Static_assert(sizeof(struct eniaddr_trace_cpu) == 40, "eniaddr_trace_cpu layout");
+_Static_assert(sizeof(struct eniaddr_pkt) == 48, "eniaddr_pkt layout");
+_Static_assert(sizeof(struct eniaddr_event) == 72, "eniaddr_event layout");
 _Static_assert(sizeof(struct eniaddr_frag_key) == 44, "eniaddr_frag_key layout");
 _Static_assert(sizeof(struct eniaddr_frag) == 16, "eniaddr_frag layout");
 _Static_assert(sizeof(struct eniaddr_attach) == 28, "eniaddr_attach layout");
@@ -425,6 +534,24 @@ enum eniaddr_nh_origin {
 _Static_assert(sizeof(struct eniaddr_nexthop_key) == 12, "eniaddr_nexthop_key layout");
 _Static_assert(sizeof(struct eniaddr_nexthop) == 56, "eniaddr_nexthop layout");
 #endif
+
+/* ---- explain: what a dry run of the programs reports (.bss of the explain load only) ---- */
+struct eniaddr_explain {
+	__u32 runs;        /* decisions recorded (1 after one test run) */
+	__u16 reason;
+	__u8  dir;
+	__u8  action;
+	__u32 owner_ifindex; /* 0: no owner found */
+	__u32 policy;      /* the policy the rules were read from; 0 when none */
+	__u8  ct_hit;      /* a live conntrack entry matched */
+	__u8  ct_would_create;
+	__u8  rules_checked;
+	__u8  pad;
+	struct eniaddr_ct_key ct_key; /* the entry looked up (hit or would create) */
+	struct eniaddr_ct ct;         /* the entry hit, as it was */
+	struct eniaddr_rule_bits src_bits, l4_bits; /* the two rule lookups */
+};
+
 
 /* ---- eniaddr_ctl: what the CLI keeps between runs; no program reads it ----
  * A bpffs holds only BPF objects, so the records user space must find again live in a map

@@ -22,6 +22,7 @@
 #include "bpf_fixture.h"
 #include "compile/compile.h"
 #include "kernel/publish.h"
+#include "kernel/stats.h"
 #include "state.h"
 
 #define TRIALS 7
@@ -125,12 +126,15 @@ static int publish_case(int n_rules, int n_addrs, enum spread spread)
 /* On a wrong verdict: which reasons did count, to say why. */
 static void dump_reasons(void)
 {
-	struct eniaddr_stat_key k, *prev = NULL;
+	struct stat_rows rows = {};
+	struct err e = {};
+	size_t i;
 
-	while (!bpf_map_get_next_key(fx.maps.stats, prev, &k)) {
-		fprintf(stderr, "bench:   counted reason %u action %u\n", k.reason, k.action);
-		prev = &k;
-	}
+	if (!stats_read(&fx.maps, 0, &rows, &e))
+		for (i = 0; i < rows.v.n; i++)
+			fprintf(stderr, "bench:   counted reason %u action %u\n",
+				rows.v.v[i].k.reason, rows.v.v[i].k.action);
+	VEC_FREE(&rows.v);
 }
 
 #define TCP_FLAGS_OFF 13

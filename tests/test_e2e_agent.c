@@ -25,6 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,7 +38,9 @@
 #include "imds_emu.h"
 #include "netns.h"
 #include "pubprobe.h"
+#include "vpcbed.h"
 
+#define METRICS_PORT "9464" /* the agent's --metrics-listen, inside the test namespace */
 #define DEADLINE_MS 2500 /* generous; the benchmark measures the real latency */
 #define MAC0 "0e:ea:00:00:00:10"
 #define MAC1 "0e:ea:00:00:00:11"
@@ -105,7 +110,8 @@ static void agent_start(bool with_rules)
 	if (agent == 0) {
 		if (with_rules)
 			execl(clirun_binary(), clirun_binary(), "--netns", ns.name, "--bpffs",
-			      cli.bpffs, "run", "--security-groups", sgs, (char *)NULL);
+			      cli.bpffs, "run", "--security-groups", sgs, "--metrics-listen",
+			      METRICS_PORT, (char *)NULL);
 		else
 			execl(clirun_binary(), clirun_binary(), "--netns", ns.name, "--bpffs",
 			      cli.bpffs, "run", (char *)NULL);
@@ -216,6 +222,44 @@ static void test_steady_state(void **state)
 	assert_true(json_object_object_get_ex(ag, "ownership_and_routing_only", &v));
 	assert_false(json_object_get_boolean(v));
 	json_object_put(o);
+}
+
+/* run --metrics-listen: an HTTP GET inside the instance gets the metrics with the sync results,
+ * and Prometheus' own parser reads them. */
+static void test_metrics_endpoint(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(atoi(METRICS_PORT)) };
+	static const char get[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	char path[PATH_MAX], *body;
+	struct agent_record r;
+	size_t got = 0;
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	wait_synced(&r);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = netns_socket(ns.name, AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(write(fd, get, sizeof(get) - 1), (ssize_t)sizeof(get) - 1);
+	while ((n = read(fd, out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	out[got] = '\0';
+	assert_non_null(strstr(out, "HTTP/1.0 200 OK"));
+	assert_non_null(strstr(out, "eniaddr_sync_total{result=\"ok\"} "));
+	assert_non_null(strstr(out, "eniaddr_last_sync_success 1"));
+	assert_non_null(strstr(out, "# TYPE eniaddr_packets_total counter"));
+	body = strstr(out, "\r\n\r\n");
+	assert_non_null(body);
+	snprintf(path, sizeof(path), "%s/scrape.txt", cli.dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(body + 4, f);
+	fclose(f);
+	assert_int_equal(vpcbed_sh(NULL, 0, "/usr/bin/python3 -c 'import sys; from "
+				   "prometheus_client.parser import text_string_to_metric_families as p; "
+				   "list(p(open(sys.argv[1]).read()))' '%s'", path), 0);
 }
 
 static void test_assign_unassign_reassign(void **state)
@@ -346,6 +390,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_steady_state),
+		cmocka_unit_test(test_metrics_endpoint),
 		cmocka_unit_test(test_assign_unassign_reassign),
 		cmocka_unit_test(test_hotplug),
 		cmocka_unit_test(test_outage_removes_nothing),

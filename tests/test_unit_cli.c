@@ -147,6 +147,24 @@ static const struct parse_case parse_cases[] = {
 	{ "stats takes one DEV at most", { "stats", "eth0", "eth1", NULL }, -EINVAL,
 	  CLI_CMD_STATS, "stats: unexpected argument 'eth1'" },
 	{ "stats DEV", { "stats", "eth0", NULL }, 0, CLI_CMD_STATS, NULL },
+	{ "stats --watch 0", { "stats", "--watch", "0", NULL }, -EINVAL, CLI_CMD_STATS,
+	  "bad --watch '0': expected a number 1..3600" },
+	{ "stats --reset with --by-address", { "stats", "--reset", "--by-address", NULL },
+	  -EINVAL, CLI_CMD_STATS, "stats: --reset goes alone" },
+	{ "trace --reason of a pass", { "trace", "--reason", "allowed", NULL }, -EINVAL,
+	  CLI_CMD_TRACE, "bad --reason 'allowed': expected a drop reason" },
+	{ "trace --reason unknown", { "trace", "--reason", "nope", NULL }, -EINVAL, CLI_CMD_TRACE,
+	  "bad --reason 'nope'" },
+	{ "trace --rate 0", { "trace", "--rate", "0", NULL }, -EINVAL, CLI_CMD_TRACE,
+	  "bad --rate '0'" },
+	{ "trace takes no arguments", { "trace", "eth0", NULL }, -EINVAL, CLI_CMD_TRACE,
+	  "trace: unexpected argument 'eth0'" },
+	{ "metrics takes no arguments", { "metrics", "x", NULL }, -EINVAL, CLI_CMD_METRICS,
+	  "metrics: unexpected argument 'x'" },
+	{ "explain without PACKET", { "explain", "eth0", NULL }, -EINVAL, CLI_CMD_EXPLAIN,
+	  "explain: missing DEV PACKET" },
+	{ "explain", { "explain", "eth0", "tcp 1.2.3.4:1 > 5.6.7.8:2", NULL }, 0, CLI_CMD_EXPLAIN,
+	  NULL },
 	{ "--help after a command skips its checks", { "apply", "--help", NULL }, 0, CLI_CMD_APPLY,
 	  NULL },
 	{ "-- ends options", { "apply", "--", "--weird-name.json", NULL }, 0, CLI_CMD_APPLY, NULL },
@@ -299,6 +317,26 @@ static void test_sync_fields(void **state)
 	assert_string_equal(a.prefix_lists[0].path, "pl1.json");
 	assert_string_equal(a.prefix_lists[1].id, "pl-0def");
 	assert_string_equal(a.prefix_lists[1].path, "dir/a=b.json"); /* split at the first '=' */
+	argv_free(&b);
+}
+
+static void test_stats_and_trace_fields(void **state)
+{
+	const char *stats[] = { "stats", "--watch=5", "--by-address", "eth0", NULL };
+	const char *trace[] = { "trace", "--reason", "no_rule", "--reason=not_owned", "--dev",
+				"eth1", "--rate", "250", NULL };
+	struct argv_buf b;
+	struct cli_args a;
+
+	assert_int_equal(parse(&a, &b, stats), 0);
+	assert_int_equal(a.watch, 5);
+	assert_true(a.by_address);
+	assert_false(a.reset);
+	argv_free(&b);
+	assert_int_equal(parse(&a, &b, trace), 0);
+	assert_int_equal(a.reasons, (1ULL << ENIADDR_R_NO_RULE) | (1ULL << ENIADDR_R_NOT_OWNED));
+	assert_string_equal(a.dev, "eth1");
+	assert_int_equal(a.rate, 250);
 	argv_free(&b);
 }
 
@@ -542,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_guard_fields),
 		cmocka_unit_test(test_every_mode_parses),
 		cmocka_unit_test(test_sync_fields),
+		cmocka_unit_test(test_stats_and_trace_fields),
 		cmocka_unit_test(test_apply_dash_dash),
 		cmocka_unit_test(test_usage_lists_everything),
 		cmocka_unit_test(test_command_usage_lists_its_options),

@@ -13,6 +13,7 @@
 #include "agent/addrmgr.h"
 #include "agent/filewatch.h"
 #include "agent/loop.h"
+#include "agent/metrics_http.h"
 #include "agent/reconcile.h"
 #include "agent/rulefiles.h"
 #include "kernel/agent_record.h"
@@ -27,7 +28,7 @@ struct agent {
 	struct rulefiles rules;
 	struct nlwatch nl;
 	struct filewatch fw;
-	int epfd, sigfd, timerfd, recfd;
+	int epfd, sigfd, timerfd, recfd, metricsfd;
 	struct agent_record rec;
 	__u64 last_gc_ms;
 	__u64 next_poll_us;  /* CLOCK_MONOTONIC: when the timer fires next */
@@ -271,6 +272,10 @@ static int setup(struct agent *a, sigset_t *mask, struct err *e)
 		err = epoll_add(a->epfd, nlwatch_fd(&a->nl), e);
 	if (!err)
 		err = epoll_add(a->epfd, a->fw.fd, e);
+	if (!err && a->o->metrics_listen) {
+		a->metricsfd = metrics_http_open(a->o->metrics_listen, e);
+		err = a->metricsfd < 0 ? a->metricsfd : epoll_add(a->epfd, a->metricsfd, e);
+	}
 	/* By default a route or neighbour change that may move an ENI's router republishes. */
 	a->nl.route_hook = a->o->route_hook ? a->o->route_hook : router_msg;
 	a->nl.neigh_hook = a->o->neigh_hook ? a->o->neigh_hook : router_msg;
@@ -291,12 +296,27 @@ static void teardown(struct agent *a)
 	filewatch_close(&a->fw);
 	nlwatch_close(&a->nl);
 	rulefiles_free(&a->rules);
+	if (a->metricsfd >= 0)
+		close(a->metricsfd);
 	if (a->epfd >= 0)
 		close(a->epfd);
 	if (a->timerfd >= 0)
 		close(a->timerfd);
 	if (a->sigfd >= 0)
 		close(a->sigfd);
+}
+
+/* One scrape: the maps' metrics and what the record says of the syncs. */
+static void serve_metrics(struct agent *a)
+{
+	struct metrics_sync s = {
+		.ok = a->rec.reconciles - a->rec.failures,
+		.failed = a->rec.failures,
+		.last_sync_seconds = (double)a->rec.last_sync_ms / 1000.0,
+		.last_ok = a->rec.result == 0,
+	};
+
+	metrics_http_serve(a->metricsfd, &a->r.maps, &s);
 }
 
 /* One signal: 1 to stop, 0 to go on. */
@@ -320,7 +340,8 @@ static int on_signal(struct agent *a)
 
 int agent_run(const struct agent_opts *o, struct err *e)
 {
-	struct agent a = { .o = o, .epfd = -1, .sigfd = -1, .timerfd = -1, .recfd = -1 };
+	struct agent a = { .o = o, .epfd = -1, .sigfd = -1, .timerfd = -1, .recfd = -1,
+			   .metricsfd = -1 };
 	struct epoll_event evs[8];
 	sigset_t mask;
 	int err, n, i, stop = 0;
@@ -360,6 +381,8 @@ int agent_run(const struct agent_opts *o, struct err *e)
 				tick = read(a.timerfd, &expirations, sizeof(expirations)) > 0;
 			else if (fd == a.fw.fd)
 				files = filewatch_read(&a.fw);
+			else if (fd == a.metricsfd)
+				serve_metrics(&a);
 			else if (nlwatch_read(&a.nl, &nev, e))
 				log_warn("%s", e->msg), err_clear(e);
 		}

@@ -9,6 +9,7 @@
  *                  (routes_msg_relevant, or the hooks given) reconciles too
  *   inotify        a rule file changed: try it (agent/rulefiles.h), reconcile
  *   signalfd       SIGHUP: re-read the rule files and reconcile; SIGTERM/SIGINT: exit
+ *   a TCP socket   with --metrics-listen: each request gets the metrics (agent/metrics_http.h)
  * Exit leaves everything pinned and attached: the programs keep enforcing the last generation,
  * and a new agent adopts it (agent/reconcile.h). After every reconcile the record `status`
  * reads is rewritten (kernel/agent_record.h).
@@ -37,6 +38,7 @@ struct agent_opts {
 	bool manage_addresses;          /* agent/addrmgr.h */
 	const struct agent_source *source;
 	nlwatch_hook route_hook, neigh_hook; /* NULL: routes_msg_relevant() decides */
+	const char *metrics_listen;     /* --metrics-listen [ADDR:]PORT; NULL: off */
 	void *hook_ctx;
 };
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kernel/attach.h"
+#include "kernel/stats.h"
 #include "kernel/ifaces.h"
 #include "log.h"
 
@@ -362,6 +363,9 @@ int attach_device(const struct pins *p, const struct map_fds *m, const char *ifn
 	err = remove_stale_link(p, ifname, r->ifindex, e);
 	if (err)
 		return err;
+	err = stats_dev_assign(m, key, e); /* before the first packet can be counted */
+	if (err < 0)
+		return err;
 
 	for (i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
 		if (!wanted(req, tries[i].mode))
@@ -429,7 +433,7 @@ int detach_ifindex(const struct pins *p, const struct map_fds *m, int ifindex,
 		return err_set(e, errno, "%s: deleting the record from %s: %s", what,
 			       ENIADDR_STR(ENIADDR_MAP_ATTACH), strerror(errno));
 	log_debug("%s: detached (%s)", what, attach_mode_name(rec.mode));
-	return 0;
+	return stats_dev_release(m, key, e);
 }
 
 int detach_device(const struct pins *p, const struct map_fds *m, const char *ifname,

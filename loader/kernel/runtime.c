@@ -9,10 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../maps/eniaddr.h"
 #include "eniaddr.skel.h"
 #include "log.h"
 #include "kernel/publish.h"
 #include "kernel/runtime.h"
+#include "kernel/stats.h"
 #include "vec.h"
 #include "../maps/eniaddr.h"
 
@@ -33,12 +35,28 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_CT),      offsetof(struct map_fds, ct) },
 	{ ENIADDR_STR(ENIADDR_MAP_CT_NEW),  offsetof(struct map_fds, ct_new) },
 	{ ENIADDR_STR(ENIADDR_MAP_CTL),     offsetof(struct map_fds, ctl) },
+	{ ENIADDR_STR(ENIADDR_MAP_STATS_DEV), offsetof(struct map_fds, stats_dev) },
+	{ ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), offsetof(struct map_fds, addr_drops) },
+	{ ENIADDR_STR(ENIADDR_MAP_EVENTS),  offsetof(struct map_fds, events) },
+	{ ENIADDR_STR(ENIADDR_MAP_TRACE),   offsetof(struct map_fds, trace) },
+	{ ENIADDR_STR(ENIADDR_MAP_TRACE_CPU), offsetof(struct map_fds, trace_cpu) },
+	{ ENIADDR_STR(ENIADDR_MAP_SCRATCH), offsetof(struct map_fds, scratch) },
 };
 #define N_MAPS (sizeof(map_table) / sizeof(map_table[0]))
 
 static int *map_fd_slot(struct map_fds *m, size_t i)
 {
 	return (int *)((char *)m + map_table[i].off);
+}
+
+int runtime_map_fd(const struct map_fds *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_MAPS; i++)
+		if (!strcmp(map_table[i].name, name))
+			return *map_fd_slot((struct map_fds *)m, i);
+	return -ENOENT;
 }
 
 void map_fds_init(struct map_fds *m)
@@ -228,7 +246,7 @@ int runtime_load_opts(const struct pins *p, const struct runtime_opts *o, bool *
 {
 	struct pinned_now pn = {};
 	struct eniaddr *skel = NULL;
-	bool need_load = false, fresh_state = false;
+	bool need_load = false, fresh_state = false, fresh_stats = false;
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	char path[PATH_MAX];
@@ -265,6 +283,8 @@ int runtime_load_opts(const struct pins *p, const struct runtime_opts *o, bool *
 			need_load = true;
 			if (!strcmp(bpf_map__name(map), ENIADDR_STR(ENIADDR_MAP_STATE)))
 				fresh_state = true;
+			if (!strcmp(bpf_map__name(map), ENIADDR_STR(ENIADDR_MAP_STATS)))
+				fresh_stats = true;
 			continue;
 		}
 		err = check_pinned_compat(map, fd, path, e);
@@ -290,6 +310,17 @@ int runtime_load_opts(const struct pins *p, const struct runtime_opts *o, bool *
 	}
 	if (fresh_state) {
 		err = publish_reset_state(bpf_map__fd(skel->maps.ENIADDR_MAP_STATE), e);
+		if (err)
+			goto cleanup;
+	}
+	if (fresh_stats) {
+		struct map_fds fds;
+
+		err = runtime_fds_from_object(skel->obj, &fds);
+		if (!err)
+			err = stats_init(&fds, e);
+		else
+			err = err_set(e, -err, "finding the maps of the loaded object");
 		if (err)
 			goto cleanup;
 	}

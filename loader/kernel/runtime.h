@@ -29,9 +29,13 @@
  * object, so each is loaded, pinned and removed with the rest. */
 struct map_fds {
 	int state, enis, addrs, pfx, src, l4, stats, frags, attach, nexthop, ct, ct_new, ctl;
+	int stats_dev, addr_drops, events, trace, trace_cpu, scratch;
 };
 
 void map_fds_init(struct map_fds *m);
+
+/* The fd in m of the map called name, -ENOENT for a name that is not one of ours. */
+int runtime_map_fd(const struct map_fds *m, const char *name);
 
 /* The fds of a loaded (unpinned) object's maps, for tests and benchmarks that load the skeleton
  * themselves. The object keeps owning them: do not runtime_close_maps() the result. */

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -17,6 +18,7 @@
 
 #include "addr.h"
 #include "bpf_fixture.h"
+#include "kernel/stats.h"
 
 /* ---- setup ---- */
 
@@ -58,6 +60,22 @@ static int load(struct bpf_fixture *fx, __u32 ct_size)
 	return runtime_fds_from_object(fx->skel->obj, &fx->maps);
 }
 
+/* As attach does: headers written, each device its own counter slot. */
+static int count_devices(struct bpf_fixture *fx, size_t n_devs)
+{
+	struct err e = {};
+	size_t i;
+	int rc = stats_init(&fx->maps, &e);
+
+	for (i = 0; !rc && i < n_devs; i++) {
+		rc = stats_dev_assign(&fx->maps, (__u32)fx->ifindex[i], &e);
+		rc = rc > 0 ? 0 : rc ? rc : -ENOSPC;
+	}
+	if (rc)
+		fprintf(stderr, "%s: counter slots: %s\n", program_invocation_short_name, e.msg);
+	return rc;
+}
+
 int fixture_setup(struct bpf_fixture *fx, const char *tag, const char *const *devs,
 		  size_t n_devs, __u32 ct_size)
 {
@@ -88,6 +106,8 @@ int fixture_setup(struct bpf_fixture *fx, const char *tag, const char *const *de
 		goto fail;
 	}
 	rc = load(fx, ct_size);
+	if (!rc)
+		rc = count_devices(fx, n_devs);
 	if (rc) {
 		fprintf(stderr, "%s: loading the BPF object: %s\n", program_invocation_short_name,
 			strerror(-rc));
@@ -145,33 +165,49 @@ int fixture_run(const struct bpf_program *prog, const struct pkt *p, int ifindex
 	return fixture_run_repeat(prog, p, ifindex, 1, retval, NULL);
 }
 
+int fixture_run_fastest(const struct bpf_program *prog, const struct pkt *p, int ifindex,
+			__u32 repeat, int trials, __u32 *ns, __u32 *retval)
+{
+	__u32 t;
+
+	*ns = ~0u;
+	for (int i = 0; i < trials; i++) {
+		int err = fixture_run_repeat(prog, p, ifindex, repeat, retval, &t);
+
+		if (err)
+			return err;
+		if (t < *ns)
+			*ns = t;
+	}
+	return 0;
+}
+
 /* ---- counters ---- */
 
 struct fixture_count fixture_stat(const struct bpf_fixture *fx, const struct eniaddr_stat_key *k)
 {
-	struct eniaddr_stat vals[fx->ncpus];
 	struct fixture_count c = { 0, 0 };
-	int i;
+	struct eniaddr_stat s;
+	struct err e = {};
 
-	if (bpf_map_lookup_elem(fx->maps.stats, k, vals))
+	if (stats_get(&fx->maps, k, &s, &e))
 		return c;
-	for (i = 0; i < fx->ncpus; i++) {
-		c.packets += vals[i].packets;
-		c.bytes += vals[i].bytes;
-	}
+	c.packets = s.packets;
+	c.bytes = s.bytes;
 	return c;
 }
 
 __u64 fixture_stat_total(const struct bpf_fixture *fx)
 {
-	struct eniaddr_stat_key k, next, *prev = NULL;
+	struct stat_rows rows = {};
+	struct err e = {};
 	__u64 total = 0;
+	size_t i;
 
-	while (bpf_map_get_next_key(fx->maps.stats, prev, &next) == 0) {
-		total += fixture_stat(fx, &next).packets;
-		k = next;
-		prev = &k;
-	}
+	if (!stats_read(&fx->maps, 0, &rows, &e))
+		for (i = 0; i < rows.v.n; i++)
+			total += rows.v.v[i].packets;
+	VEC_FREE(&rows.v);
 	return total;
 }
 
@@ -200,13 +236,9 @@ struct fixture_moved fixture_moved(const struct bpf_fixture *fx,
 
 const char *fixture_reason_name(enum eniaddr_reason r)
 {
-	static const char *const names[] = {
-#define REASON_NAME_(e, name, kind) [ENIADDR_R_##e] = name,
-		ENIADDR_REASONS(REASON_NAME_)
-#undef REASON_NAME_
-	};
+	const char *name = stats_reason_name(r);
 
-	return (size_t)r < sizeof(names) / sizeof(names[0]) && names[r] ? names[r] : "?";
+	return name ? name : "?";
 }
 
 /* ---- map entries ---- */

@@ -66,6 +66,11 @@ int fixture_run(const struct bpf_program *prog, const struct pkt *p, int ifindex
 int fixture_run_repeat(const struct bpf_program *prog, const struct pkt *p, int ifindex,
 		       __u32 repeat, __u32 *retval, __u32 *ns_per_run);
 
+/* For benchmarks: the fastest ns per run over trials batches of repeat runs (the least disturbed
+ * one), and the return value. */
+int fixture_run_fastest(const struct bpf_program *prog, const struct pkt *p, int ifindex,
+			__u32 repeat, int trials, __u32 *ns, __u32 *retval);
+
 /* ---- counters (eniaddr_stats, summed over CPUs) ---- */
 
 struct fixture_count {

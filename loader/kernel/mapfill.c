@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* loader/kernel/mapfill.c — see mapfill.h. */
+#include <bpf/bpf.h>
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "kernel/mapfill.h"
+#include "../maps/eniaddr.h"
+
+static const struct {
+	const char *name;
+	size_t off;
+} tables[] = {
+	{ ENIADDR_STR(ENIADDR_MAP_ENIS), offsetof(struct map_fds, enis) },
+	{ ENIADDR_STR(ENIADDR_MAP_ADDRS), offsetof(struct map_fds, addrs) },
+	{ ENIADDR_STR(ENIADDR_MAP_PFX), offsetof(struct map_fds, pfx) },
+	{ ENIADDR_STR(ENIADDR_MAP_SRC), offsetof(struct map_fds, src) },
+	{ ENIADDR_STR(ENIADDR_MAP_L4), offsetof(struct map_fds, l4) },
+	{ ENIADDR_STR(ENIADDR_MAP_NEXTHOP), offsetof(struct map_fds, nexthop) },
+	{ ENIADDR_STR(ENIADDR_MAP_FRAGS), offsetof(struct map_fds, frags) },
+	{ ENIADDR_STR(ENIADDR_MAP_ATTACH), offsetof(struct map_fds, attach) },
+	{ ENIADDR_STR(ENIADDR_MAP_CT), offsetof(struct map_fds, ct) },
+	{ ENIADDR_STR(ENIADDR_MAP_CT_NEW), offsetof(struct map_fds, ct_new) },
+	{ ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), offsetof(struct map_fds, addr_drops) },
+};
+
+/* Keys of fd, counted; big enough for every key above. */
+static int count_keys(int fd, __u32 key_size, __u64 *n)
+{
+	unsigned char a[64], b[64];
+	void *prev = NULL, *next = a;
+
+	if (key_size > sizeof(a))
+		return -E2BIG;
+	*n = 0;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		(*n)++;
+		prev = next;
+		next = next == a ? b : a;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+int mapfill_read(const struct map_fds *m, struct map_fill *out, struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]) && i < MAPFILL_MAX; i++) {
+		int fd = *(const int *)((const char *)m + tables[i].off);
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		int err;
+
+		out[i].name = tables[i].name;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			return err_set(e, errno, "%s: %s", tables[i].name, strerror(errno));
+		out[i].id = info.id;
+		out[i].capacity = info.max_entries;
+		err = count_keys(fd, info.key_size, &out[i].entries);
+		if (err)
+			return err_set(e, -err, "%s: walking its keys: %s", tables[i].name,
+				       strerror(-err));
+	}
+	return (int)i;
+}
