@@ -98,11 +98,23 @@ static __always_inline bool in_subnet(const __u8 a[16], const struct eniaddr_nex
  * happens on owner, the device the helper sends to. Without an entry for owner and family the
  * kernel looks the route up itself, restricted to owner: that reaches on-link peers through
  * owner's connected route, and off-link ones only if owner has a route of its own.
+ *
+ * An on-subnet IPv4 destination takes that same kernel lookup, not the explicit next hop (the
+ * destination itself): with an explicit next hop the helper keeps the route the packet came
+ * with, the other ENI's, and a packet that waits for ARP on owner is sent, once resolved,
+ * through that route's neighbour (__neigh_update re-looks it up through the skb's dst): with
+ * the other ENI's source MAC, out of owner. The lookup restricted to owner gives the packet a
+ * route on owner (its connected route, else the kernel assumes the destination on link), so it
+ * waits for and leaves with owner's neighbour. IPv6 has no such on-link fallback (an owner
+ * without a route for the subnet would lose the packet) and off-subnet destinations need the
+ * learned router: both keep the explicit next hop, and a packet that waits for ND or for the
+ * router's ARP still leaves with the wrong MAC once (README, "A redirect that waits for its
+ * neighbour"). bpf_fib_lookup cannot help: it refuses interfaces without forwarding.
+ *
  * Returns REDIRECT (REDIRECT_GUESS when the router is only the subnet's base + 1), or
- * REDIRECT_FAILED when the helper refuses. A next hop without a neighbour entry is resolved by
- * the kernel (ARP/ND on owner, the packet queued meanwhile); failures after the program returns
- * (owner gone or down, no neighbour answer) are the kernel's and show in owner's tx_dropped and
- * the neighbour table's statistics, not in our counters.
+ * REDIRECT_FAILED when the helper refuses. Failures after the program returns (owner gone or
+ * down, no neighbour answer) are the kernel's and show in owner's tx_dropped and the neighbour
+ * table's statistics, not in our counters.
  */
 static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_meta *p, __u32 slot,
 							     __u32 owner)
@@ -118,14 +130,11 @@ static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_me
 	long ret;
 
 	sub = bpf_map_lookup_elem(&ENIADDR_MAP_NEXTHOP, &k);
-	if (!sub) {
+	if (!sub || (!p->v6 && in_subnet(p->daddr, sub))) {
 		ret = bpf_redirect_neigh(owner, NULL, 0, 0);
 	} else {
 		if (in_subnet(p->daddr, sub)) {
-			if (p->v6)
-				__builtin_memcpy(nh.ipv6_nh, p->daddr, 16);
-			else
-				__builtin_memcpy(&nh.ipv4_nh, &p->daddr[12], 4);
+			__builtin_memcpy(nh.ipv6_nh, p->daddr, 16);
 		} else {
 			if (p->v6)
 				__builtin_memcpy(nh.ipv6_nh, sub->gateway, 16);

@@ -332,12 +332,6 @@ world A a1 >"$WORK/agent-A/world.json"
 world B a1 >"$WORK/agent-B/world.json"
 start_agent A "$BED2-inst"
 start_agent B "$BED2-instb"
-# A reply redirected to an ENI with no neighbour entry yet leaves with the wrong MAC once (a
-# known datapath issue, being fixed): resolve the client on every ENI first.
-for dev in eth0 eth1; do
-	ip netns exec "$BED2-inst" ping -q -c1 -W1 -I "$dev" 192.0.2.50 >/dev/null || true
-done
-ip netns exec "$BED2-instb" ping -q -c1 -W1 192.0.2.50 >/dev/null || true
 for ns in "$BED2-inst" "$BED2-instb"; do
 	ip netns exec "$ns" socat TCP4-LISTEN:8080,reuseaddr,fork PIPE >/dev/null 2>&1 &
 	disown
