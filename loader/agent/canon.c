@@ -7,11 +7,13 @@
 
 #include "agent/canon.h"
 
-/* How one map's entries become records: key then value, packed, slot-free. */
+/* How one map's entries become records: key then value, packed, slot-free. The rule tables
+ * are arrays: their records are the index within the slot's half (the key) and the entry. */
 struct kind {
 	size_t key_size, val_size, val_off, stride;
-	void (*normalize)(uint8_t *rec);
+	void (*normalize)(uint8_t *rec, unsigned int slot);
 	const uint8_t *(*entries)(const struct compiled *c, size_t *n);
+	bool (*keep)(const uint8_t *ent); /* NULL: every entry */
 };
 
 /* Field helpers on packed records: the slot zeroed, the slot bit cleared from a policy id. */
@@ -31,8 +33,9 @@ static void unslot_u32(uint8_t *rec, size_t off)
 
 #define KEY_SIZE(t) sizeof(((t *)0)->k)
 
-static void norm_eni(uint8_t *rec)
+static void norm_eni(uint8_t *rec, unsigned int slot)
 {
+	(void)slot;
 	const size_t v = KEY_SIZE(struct compiled_eni);
 
 	zero_u32(rec, offsetof(struct eniaddr_eni_key, slot));
@@ -46,30 +49,73 @@ static void norm_owner(uint8_t *rec, size_t v)
 	unslot_u32(rec, v + offsetof(struct eniaddr_owner, out_policy));
 }
 
-static void norm_addr(uint8_t *rec)
+static void norm_addr(uint8_t *rec, unsigned int slot)
 {
+	(void)slot;
 	zero_u32(rec, offsetof(struct eniaddr_addr_key, slot));
 	norm_owner(rec, KEY_SIZE(struct compiled_addr));
 }
 
-static void norm_pfx(uint8_t *rec)
+static void norm_pfx(uint8_t *rec, unsigned int slot)
 {
+	(void)slot;
 	zero_u32(rec, offsetof(struct eniaddr_pfx_key, slot));
 	norm_owner(rec, KEY_SIZE(struct compiled_pfx));
 }
 
-static void norm_src(uint8_t *rec)
+static void norm_src(uint8_t *rec, unsigned int slot)
 {
+	(void)slot;
 	unslot_u32(rec, offsetof(struct eniaddr_src_key, policy));
 }
 
-static void norm_l4(uint8_t *rec)
+#define NODES_PER_SLOT (ENIADDR_MAX_TRIE_NODES / 2)
+#define BITS_PER_SLOT  (ENIADDR_MAX_BITS / 2)
+
+/* A trie entry without its slot's base: a child's node index, a class's bits index. */
+static __u32 unslot_entry(__u32 x, unsigned int slot)
 {
-	unslot_u32(rec, offsetof(struct eniaddr_l4_key, policy));
+	if (!x)
+		return 0;
+	if (x & ENIADDR_TRIE_CHILD)
+		return ENIADDR_TRIE_CHILD | ((x & ~ENIADDR_TRIE_CHILD) - slot * NODES_PER_SLOT);
+	return x - slot * BITS_PER_SLOT;
 }
 
-static void norm_nexthop(uint8_t *rec)
+static void unslot_entries(uint8_t *rec, size_t n, unsigned int slot)
 {
+	__u32 x;
+
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&x, rec + i * sizeof(x), sizeof(x));
+		x = unslot_entry(x, slot);
+		memcpy(rec + i * sizeof(x), &x, sizeof(x));
+	}
+}
+
+static void norm_policy(uint8_t *rec, unsigned int slot)
+{
+	unslot_entries(rec + sizeof(__u32), 3, slot); /* v4_root, l4_root[2] */
+}
+
+static void norm_node(uint8_t *rec, unsigned int slot)
+{
+	unslot_entries(rec + sizeof(__u32), 256, slot);
+}
+
+static void norm_bits(uint8_t *rec, unsigned int slot)
+{
+	(void)rec, (void)slot;
+}
+
+static bool src_published(const uint8_t *ent)
+{
+	return compiled_src_published((const struct compiled_src *)ent);
+}
+
+static void norm_nexthop(uint8_t *rec, unsigned int slot)
+{
+	(void)slot;
 	zero_u32(rec, offsetof(struct eniaddr_nexthop_key, slot));
 }
 
@@ -80,19 +126,28 @@ ENTRIES(enis_of, enis)
 ENTRIES(addrs_of, addrs)
 ENTRIES(pfxs_of, pfxs)
 ENTRIES(srcs_of, srcs)
-ENTRIES(l4s_of, l4s)
+ENTRIES(pols_of, pol_tbl)
+ENTRIES(nodes_of, nodes)
+ENTRIES(bits_of, bits)
 ENTRIES(nexthops_of, nexthops)
 
 #define KIND(type, norm, fn) \
-	{ sizeof(((type *)0)->k), sizeof(((type *)0)->v), offsetof(type, v), sizeof(type), norm, fn }
+	{ sizeof(((type *)0)->k), sizeof(((type *)0)->v), offsetof(type, v), sizeof(type), norm, fn, \
+	  NULL }
+/* An array's entry: its index is its key (val_off 0: the entry is all value). */
+#define TABLE(type, norm, fn) { sizeof(__u32), sizeof(type), 0, sizeof(type), norm, fn, NULL }
 
 static const struct kind kinds[CANON_KINDS] = {
 	[CANON_ENIS]     = KIND(struct compiled_eni, norm_eni, enis_of),
 	[CANON_ADDRS]    = KIND(struct compiled_addr, norm_addr, addrs_of),
 	[CANON_PFXS]     = KIND(struct compiled_pfx, norm_pfx, pfxs_of),
-	[CANON_SRCS]     = KIND(struct compiled_src, norm_src, srcs_of),
-	[CANON_L4S]      = KIND(struct compiled_l4, norm_l4, l4s_of),
+	[CANON_SRCS]     = { sizeof(struct eniaddr_src_key), sizeof(struct eniaddr_rule_bits),
+			     offsetof(struct compiled_src, v), sizeof(struct compiled_src), norm_src,
+			     srcs_of, src_published },
 	[CANON_NEXTHOPS] = KIND(struct compiled_nexthop, norm_nexthop, nexthops_of),
+	[CANON_POLICIES] = TABLE(struct eniaddr_policy, norm_policy, pols_of),
+	[CANON_NODES]    = TABLE(struct eniaddr_trie_node, norm_node, nodes_of),
+	[CANON_BITS]     = TABLE(struct eniaddr_rule_bits, norm_bits, bits_of),
 };
 
 static size_t rec_size(enum canon_kind k)
@@ -114,15 +169,33 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
 	return h;
 }
 
+static bool is_table(enum canon_kind k)
+{
+	return k >= CANON_POLICIES;
+}
+
+/* The records kind k would take from c: every entry, or those kd->keep keeps. */
+static size_t count_kept(const struct kind *kd, const struct compiled *c)
+{
+	size_t n, i, kept = 0;
+	const uint8_t *ent = kd->entries(c, &n);
+
+	if (!kd->keep)
+		return n;
+	for (i = 0; i < n; i++, ent += kd->stride)
+		kept += kd->keep(ent);
+	return kept;
+}
+
 int canon_build(const struct compiled *c, struct canon *out, struct err *e)
 {
-	size_t total = 0, off = 0, n, i, rs;
+	size_t total = 0, off = 0, n, i, rs, j;
 	const uint8_t *ent;
 	int k;
 
 	memset(out, 0, sizeof(*out));
 	for (k = 0; k < CANON_KINDS; k++) {
-		kinds[k].entries(c, &out->n[k]);
+		out->n[k] = count_kept(&kinds[k], c);
 		total += out->n[k] * rec_size(k);
 	}
 	out->buf = malloc(total + 1); /* never malloc(0): NULL would read as out of memory */
@@ -134,15 +207,23 @@ int canon_build(const struct compiled *c, struct canon *out, struct err *e)
 
 		ent = kd->entries(c, &n);
 		rs = rec_size(k);
-		for (i = 0; i < n; i++, ent += kd->stride) {
-			uint8_t *rec = base + i * rs;
+		for (i = j = 0; i < n; i++, ent += kd->stride) {
+			uint8_t *rec = base + j * rs;
+			__u32 idx = (__u32)i;
 
-			memcpy(rec, ent, kd->key_size);
+			if (kd->keep && !kd->keep(ent))
+				continue;
+			if (is_table(k))
+				memcpy(rec, &idx, sizeof(idx));
+			else
+				memcpy(rec, ent, kd->key_size);
 			memcpy(rec + kd->key_size, ent + kd->val_off, kd->val_size);
-			kd->normalize(rec);
+			kd->normalize(rec, c->slot);
+			j++;
 		}
-		qsort_r(base, n, rs, cmp_rec, &rs);
-		off += n * rs;
+		if (!is_table(k)) /* tables are in index order already */
+			qsort_r(base, j, rs, cmp_rec, &rs);
+		off += j * rs;
 	}
 	out->len = total;
 	out->digest = fnv1a(out->buf, out->len);

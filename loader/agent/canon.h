@@ -23,8 +23,12 @@
 #include "err.h"
 #include "vec.h"
 
-enum canon_kind { CANON_ENIS, CANON_ADDRS, CANON_PFXS, CANON_SRCS, CANON_L4S, CANON_NEXTHOPS,
-		  CANON_KINDS };
+/* What the maps hold: the src entries a program reads (compiled_src_published), and the rule
+ * tables (policies, trie nodes, classes) by index within the slot's half, indexes they name
+ * made slot-free. Equal tables up to the counts of one side mean equal answers: every index
+ * a table entry names lies below those counts. */
+enum canon_kind { CANON_ENIS, CANON_ADDRS, CANON_PFXS, CANON_SRCS, CANON_NEXTHOPS,
+		  CANON_POLICIES, CANON_NODES, CANON_BITS, CANON_KINDS };
 
 struct canon {
 	uint8_t *buf;             /* the kinds one after the other, records sorted */

@@ -17,15 +17,16 @@
 #include "log.h"
 #include "source/localize.h"
 
-/* The canonical form of what the active slot holds now, and its generation. */
-static int read_published(struct reconciler *r, struct err *e)
+/* The canonical form of what the active slot holds now, and its generation; the rule tables as
+ * far as want (the configuration about to be compared) reaches. */
+static int read_published(struct reconciler *r, const struct compiled *want, struct err *e)
 {
 	struct compiled c = {};
 	struct canon cn;
 	__u64 gen;
 	int err;
 
-	err = published_read(&r->maps, &c, &gen, e);
+	err = published_read(&r->maps, want, &c, &gen, e);
 	if (!err)
 		err = canon_build(&c, &cn, e);
 	if (!err) {
@@ -76,12 +77,10 @@ int reconciler_open(struct reconciler *r, const char *bpffs, enum attach_req mod
 	pins_unlock(&r->pins);
 	/* Adopt: the ENIs in force are ours to detach when they leave. */
 	if (!err)
-		err = published_read(&r->maps, &c, NULL, e);
+		err = published_read(&r->maps, NULL, &c, NULL, e);
 	if (!err)
 		err = set_managed(r, &c, e);
 	compiled_free(&c);
-	if (!err)
-		err = read_published(r, e);
 	if (err)
 		reconciler_close(r);
 	return err;
@@ -286,10 +285,10 @@ int reconcile(struct reconciler *r, const struct state_builder *src, struct reco
 	/* Someone else published (or the agent just started): compare with what is there. */
 	if (!err)
 		err = published_state(&r->maps, &active, &gen, e);
-	if (!err && (!r->have_published || gen != r->generation))
-		err = read_published(r, e);
 	if (!err)
 		err = compile_state(&st, 1 - active, &c, e);
+	if (!err && (!r->have_published || gen != r->generation))
+		err = read_published(r, &c, e);
 	if (!err)
 		err = canon_build(&c, &cn, e);
 	if (err)

@@ -407,3 +407,12 @@ void compiled_free(struct compiled *c)
 	VEC_FREE(&c->bits);
 	c->slot = slot;
 }
+
+bool compiled_src_published(const struct compiled_src *src)
+{
+	static const __u8 v4_root[16] = { [10] = 0xff, [11] = 0xff };
+
+	if (src->k.policy & ENIADDR_POLICY_V6_BIT)
+		return true;
+	return src->k.prefixlen == 32 + 96 && !memcmp(src->k.addr, v4_root, 16);
+}

@@ -24,6 +24,7 @@
 #ifndef ENIADDR_COMPILE_H
 #define ENIADDR_COMPILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -91,6 +92,14 @@ int compile_state(const struct desired_state *s, unsigned int slot, struct compi
 		  struct err *e);
 
 void compiled_free(struct compiled *c);
+
+/*
+ * Whether the datapath reads src from eniaddr_src: IPv6 peers are looked up there, and each
+ * family's root (0.0.0.0/0, ::/0) by the open-to-the-Internet check. Every other IPv4 entry, like
+ * every l4 entry, reaches packets only through the tables (compile_tables), so the publisher
+ * writes neither: they stay here for the tables and for tests.
+ */
+bool compiled_src_published(const struct compiled_src *src);
 
 /*
  * The next hops of tc_egress redirects (compile_nexthop.c), called by compile_state: one entry

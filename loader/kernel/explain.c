@@ -11,6 +11,7 @@
 #include "addr.h"
 
 #include "kernel/explain.h"
+#include "kernel/rule_tables.h"
 #include "eniaddr.skel.h"
 
 int explainer_open(struct explainer *x, const struct map_fds *m, struct err *e)
@@ -122,33 +123,80 @@ static void append(char *buf, size_t len, const char *text)
 	strcat(buf, text);
 }
 
-static void describe_l4(const struct eniaddr_l4_key *k, char *buf, size_t len)
+static const char *proto_name(__u8 proto)
 {
-	__u32 sel = ntohl(k->sel), plen = k->prefixlen - 32;
-	__u8 proto = (__u8)(sel >> 24);
-	__u16 port = (__u16)(sel >> 8), bits = plen > 8 ? (__u16)(plen - 8) : 0;
-	__u16 last = (__u16)(port | (bits >= 16 ? 0 : 0xffffu >> bits));
-	const char *name = proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp"
-			 : proto == IPPROTO_ICMP ? "icmp" : proto == IPPROTO_ICMPV6 ? "icmpv6"
-			 : NULL;
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp"
+	       : proto == IPPROTO_ICMP ? "icmp" : proto == IPPROTO_ICMPV6 ? "icmpv6" : NULL;
+}
 
-	if (plen < 8) {
-		snprintf(buf, len, "all");
-	} else if (proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6) {
-		if (bits >= 16)
-			snprintf(buf, len, "%s type %u code %u", name, port >> 8, port & 0xff);
-		else if (bits >= 8)
-			snprintf(buf, len, "%s type %u", name, port >> 8);
-		else
-			snprintf(buf, len, "%s", name);
-	} else if (!name) {
+/* One protocol's ports (ICMP: type << 8 | code) first..last with the rule's bit. */
+static void describe_ports(__u8 proto, __u16 first, __u16 last, char *buf, size_t len)
+{
+	const char *name = proto_name(proto);
+	bool icmp = proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
+
+	if (!name)
 		snprintf(buf, len, "protocol %u", proto);
-	} else if (!bits) {
-		snprintf(buf, len, "%s all ports", name);
-	} else if (port == last) {
-		snprintf(buf, len, "%s %u", name, port);
-	} else {
-		snprintf(buf, len, "%s %u-%u", name, port, last);
+	else if (first == 0 && last == 0xffff)
+		snprintf(buf, len, icmp ? "%s" : "%s all ports", name);
+	else if (icmp && first == last)
+		snprintf(buf, len, "%s type %u code %u", name, first >> 8, first & 0xff);
+	else if (icmp && (first & 0xff) == 0 && (last & 0xff) == 0xff)
+		snprintf(buf, len, first >> 8 == last >> 8 ? "%s type %u" : "%s type %u-%u", name,
+			 first >> 8, last >> 8);
+	else if (icmp)
+		snprintf(buf, len, "%s type %u code %u - type %u code %u", name, first >> 8,
+			 first & 0xff, last >> 8, last & 0xff);
+	else if (first == last)
+		snprintf(buf, len, "%s %u", name, first);
+	else
+		snprintf(buf, len, "%s %u-%u", name, first, last);
+}
+
+struct described {
+	char *buf;
+	size_t len;
+};
+
+/* A run of the ports trie: keys protocol << 16 | port, split per protocol. */
+static void emit_ports(void *ctx, __u64 lo, __u64 hi)
+{
+	struct described *d = ctx;
+	char text[96];
+
+	if (lo == 0 && hi == 0xffffff) {
+		append(d->buf, d->len, "all");
+		return;
+	}
+	for (__u64 p = lo >> 16; p <= hi >> 16; p++) {
+		__u16 first = p == lo >> 16 ? (__u16)lo : 0, last = p == hi >> 16 ? (__u16)hi : 0xffff;
+
+		describe_ports((__u8)p, first, last, text, sizeof(text));
+		append(d->buf, d->len, text);
+	}
+}
+
+/* A run of the IPv4 peer trie: the fewest prefixes covering exactly lo..hi. */
+static void emit_peers4(void *ctx, __u64 lo, __u64 hi)
+{
+	struct described *d = ctx;
+
+	while (lo <= hi) {
+		struct ip_prefix p = { .addr = { [10] = 0xff, [11] = 0xff } };
+		char text[IP_PREFIX_STRLEN];
+		int size = 0; /* log2 of the block */
+		__u32 a = (__u32)lo;
+
+		while (size < 32 && !(lo & ((2ull << size) - 1)) && lo + (2ull << size) - 1 <= hi)
+			size++;
+		p.addr[12] = (uint8_t)(a >> 24);
+		p.addr[13] = (uint8_t)(a >> 16);
+		p.addr[14] = (uint8_t)(a >> 8);
+		p.addr[15] = (uint8_t)a;
+		p.plen = (uint8_t)(96 + 32 - size);
+		ip_prefix_format(&p, false, text, sizeof(text));
+		append(d->buf, d->len, text);
+		lo += 1ull << size;
 	}
 }
 
@@ -211,34 +259,13 @@ static int rule_peers(int fd, __u32 policy, int bit, char *buf, size_t len)
 	return 0;
 }
 
-/* Does l4 prefix a cover b (a shorter, same leading bits)? */
-static bool l4_covers(const struct eniaddr_l4_key *a, const struct eniaddr_l4_key *b)
+/* Selectors of bit: the runs of ports of the policy's family that carry it. */
+static int rule_selectors(const struct map_fds *m, __u32 policy, int bit, char *buf, size_t len)
 {
-	__u32 plen = a->prefixlen - 32, mask = plen ? ~0u << (32 - plen) : 0;
+	struct described d = { buf, len };
 
-	return a->prefixlen < b->prefixlen && ((ntohl(a->sel) ^ ntohl(b->sel)) & mask) == 0;
-}
-
-/* Selectors of bit: the l4 entries carrying it that no shorter carrying entry covers. */
-static int rule_selectors(int fd, __u32 policy, int bit, char *buf, size_t len)
-{
-	struct eniaddr_l4_key got[RULE_KEYS_MAX];
-	int n = keys_with_bit(fd, sizeof(got[0]), policy, bit, (__u8 *)got), i, j;
-
-	if (n < 0)
-		return n;
-	for (i = 0; i < n; i++) {
-		char text[96];
-		bool covered = false;
-
-		for (j = 0; j < n && !covered; j++)
-			covered = l4_covers(&got[j], &got[i]);
-		if (covered)
-			continue;
-		describe_l4(&got[i], text, sizeof(text));
-		append(buf, len, text);
-	}
-	return 0;
+	return rule_trie_runs(m, policy, policy & ENIADDR_POLICY_V6_BIT ? RULE_TRIE_PORTS_V6
+			      : RULE_TRIE_PORTS_V4, bit, emit_ports, &d);
 }
 
 int explain_rules(const struct map_fds *m, __u32 policy, const struct eniaddr_rule_bits *bits,
@@ -253,13 +280,22 @@ int explain_rules(const struct map_fds *m, __u32 policy, const struct eniaddr_ru
 		out[n++].bit = bit;
 	}
 	for (i = 0; i < n; i++) {
-		err = rule_selectors(m->l4, policy, out[i].bit, out[i].what, sizeof(out[i].what));
+		err = rule_selectors(m, policy, out[i].bit, out[i].what, sizeof(out[i].what));
 		if (err)
-			return err_set(e, -err, "%s: %s", ENIADDR_STR(ENIADDR_MAP_L4),
+			return err_set(e, -err, "%s: %s", ENIADDR_STR(ENIADDR_MAP_TRIE),
 				       strerror(-err));
-		err = rule_peers(m->src, policy, out[i].bit, out[i].from, sizeof(out[i].from));
+		if (policy & ENIADDR_POLICY_V6_BIT) {
+			err = rule_peers(m->src, policy, out[i].bit, out[i].from,
+					 sizeof(out[i].from));
+		} else {
+			struct described d = { out[i].from, sizeof(out[i].from) };
+
+			err = rule_trie_runs(m, policy, RULE_TRIE_V4_PEER, out[i].bit, emit_peers4,
+					     &d);
+		}
 		if (err)
-			return err_set(e, -err, "%s: %s", ENIADDR_STR(ENIADDR_MAP_SRC),
+			return err_set(e, -err, "%s: %s", policy & ENIADDR_POLICY_V6_BIT ?
+				       ENIADDR_STR(ENIADDR_MAP_SRC) : ENIADDR_STR(ENIADDR_MAP_TRIE),
 				       strerror(-err));
 	}
 	return n;

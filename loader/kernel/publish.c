@@ -14,7 +14,6 @@
 #define KEY_MAX 32 /* largest key of a slotted map, with room */
 _Static_assert(sizeof(struct eniaddr_eni_key) <= KEY_MAX && sizeof(struct eniaddr_addr_key) <= KEY_MAX &&
 	       sizeof(struct eniaddr_pfx_key) <= KEY_MAX && sizeof(struct eniaddr_src_key) <= KEY_MAX &&
-	       sizeof(struct eniaddr_l4_key) <= KEY_MAX &&
 	       sizeof(struct eniaddr_nexthop_key) <= KEY_MAX, "KEY_MAX holds every slotted key");
 
 /* The compiled entries of one map, seen as bytes: key at offset 0, value at val_off. */
@@ -66,24 +65,16 @@ static unsigned int slot_of_src(const void *k)
 	return publish_policy_slot(key.policy);
 }
 
-static unsigned int slot_of_l4(const void *k)
-{
-	struct eniaddr_l4_key key;
-
-	memcpy(&key, k, sizeof(key));
-	return publish_policy_slot(key.policy);
-}
-
 #define ENTRIES_FN(fn, field, type) \
 	static struct entries fn(const struct compiled *c) { return ENTRIES_OF(c->field, type); }
 ENTRIES_FN(enis_of, enis, struct compiled_eni)
 ENTRIES_FN(addrs_of, addrs, struct compiled_addr)
 ENTRIES_FN(pfxs_of, pfxs, struct compiled_pfx)
 ENTRIES_FN(srcs_of, srcs, struct compiled_src)
-ENTRIES_FN(l4s_of, l4s, struct compiled_l4)
 ENTRIES_FN(nexthops_of, nexthops, struct compiled_nexthop)
 
-/* The maps a publish writes, in the order it writes them. */
+/* The maps a publish writes, in the order it writes them. eniaddr_l4 is not among them: no
+ * program reads it (the tables carry the ports). */
 static const struct slot_map {
 	const char *name;
 	const char *size_macro; /* for the "map full" advice */
@@ -100,8 +91,6 @@ static const struct slot_map {
 	  sizeof(struct eniaddr_pfx_key), slot_of_pfx, pfxs_of },
 	{ ENIADDR_STR(ENIADDR_MAP_SRC), "ENIADDR_MAX_SRC", offsetof(struct map_fds, src),
 	  sizeof(struct eniaddr_src_key), slot_of_src, srcs_of },
-	{ ENIADDR_STR(ENIADDR_MAP_L4), "ENIADDR_MAX_L4", offsetof(struct map_fds, l4),
-	  sizeof(struct eniaddr_l4_key), slot_of_l4, l4s_of },
 	{ ENIADDR_STR(ENIADDR_MAP_NEXTHOP), "ENIADDR_MAX_NEXTHOPS",
 	  offsetof(struct map_fds, nexthop), sizeof(struct eniaddr_nexthop_key), slot_of_nexthop,
 	  nexthops_of },
@@ -160,6 +149,7 @@ static int clear_slot(const struct map_fds *m, const struct slot_map *sm, unsign
 	uint8_t *keys = NULL, *grown;
 	size_t n = 0, cap = 0, i;
 	void *prev = NULL;
+	__u32 count;
 
 	if (n_other)
 		*n_other = 0;
@@ -186,7 +176,13 @@ static int clear_slot(const struct map_fds *m, const struct slot_map *sm, unsign
 		err = err_set(e, errno, "walking %s: %s", sm->name, strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < n; i++)
+	/* One BPF_MAP_DELETE_BATCH where the map has one (hash maps), else one by one. */
+	count = (__u32)n;
+	if (n && !bpf_map_delete_batch(fd, keys, &count, NULL))
+		i = n;
+	else
+		i = count;
+	for (; i < n; i++)
 		if (bpf_map_delete_elem(fd, keys + i * sm->key_size) && errno != ENOENT) {
 			err = err_set(e, errno, "clearing slot %u of %s: %s", slot, sm->name,
 				      strerror(errno));
@@ -263,37 +259,127 @@ static int check_room(const struct map_fds *m, const struct compiled *c, const s
 	return 0;
 }
 
+/* The error of writing entry j of sm (of x.n), errno as the kernel left it. */
+static int write_error(const struct slot_map *sm, size_t j, size_t n, size_t other, __u32 max,
+		       struct err *e)
+{
+	switch (errno) {
+	case E2BIG:  /* hash map full */
+	case ENOSPC: /* LPM trie full */
+	case ENOMEM:
+		return map_full(sm, n, other, max, e);
+	case EEXIST:
+		return err_set(e, EEXIST, "compiled state: %s entry %zu duplicates an earlier key",
+			       sm->name, j);
+	default:
+		return err_set(e, errno, "writing %s entry %zu: %s", sm->name, j, strerror(errno));
+	}
+}
+
+/* c as the maps hold it: c's entries but only the src entries a program reads
+ * (compiled_src_published); pub.srcs is a copy the caller frees, the rest c's own. */
+static int published_view(const struct compiled *c, struct compiled *pub, struct err *e)
+{
+	*pub = *c;
+	pub->srcs.v = malloc((c->srcs.n + 1) * sizeof(*c->srcs.v));
+	if (!pub->srcs.v)
+		return err_set(e, ENOMEM, "out of memory");
+	pub->srcs.n = 0;
+	for (size_t i = 0; i < c->srcs.n; i++)
+		if (compiled_src_published(&c->srcs.v[i]))
+			pub->srcs.v[pub->srcs.n++] = c->srcs.v[i];
+	return 0;
+}
+
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's "no such operation for this map type" */
+#endif
+
+static int cmp_key(const void *a, const void *b, void *key_size)
+{
+	return memcmp(a, b, *(size_t *)key_size);
+}
+
+/* A batch update cannot refuse a duplicate (BPF_NOEXIST is per element only): sorted copies of
+ * the keys must not repeat. Returns the index where a key comes the second time, or n. */
+static size_t first_duplicate(const uint8_t *keys, size_t n, size_t key_size)
+{
+	uint8_t *sorted = malloc(n * key_size + 1);
+	size_t j, dup = n;
+
+	if (!sorted)
+		return n; /* the kernel's own check below still runs one by one */
+	memcpy(sorted, keys, n * key_size);
+	qsort_r(sorted, n, key_size, cmp_key, &key_size);
+	for (j = 1; j < n && dup == n; j++) {
+		const uint8_t *k = sorted + j * key_size;
+		size_t seen = 0;
+
+		if (memcmp(k - key_size, k, key_size))
+			continue;
+		for (dup = 0; dup < n; dup++) /* the repeat: the key's second place in keys */
+			if (!memcmp(keys + dup * key_size, k, key_size) && seen++)
+				break;
+	}
+	free(sorted);
+	return dup;
+}
+
+/*
+ * One map's entries in one BPF_MAP_UPDATE_BATCH (hash maps), else one update each (an LPM trie
+ * has no batch operations: ENOTSUPP before anything is written). The kernel stops at the first
+ * entry it cannot write and says how many it wrote.
+ */
+static int write_map(const struct map_fds *m, const struct slot_map *sm, struct entries x,
+		     size_t other, __u32 max, struct err *e)
+{
+	size_t val_size = x.stride - x.val_off, j;
+	int fd = map_fd(m, sm), err = 0;
+	__u32 count = (__u32)x.n;
+	uint8_t *keys, *vals;
+
+	if (!x.n)
+		return 0;
+	keys = malloc(x.n * sm->key_size);
+	vals = malloc(x.n * val_size);
+	if (!keys || !vals) {
+		err = err_set(e, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (j = 0; j < x.n; j++) {
+		memcpy(keys + j * sm->key_size, x.base + j * x.stride, sm->key_size);
+		memcpy(vals + j * val_size, x.base + j * x.stride + x.val_off, val_size);
+	}
+	if (!bpf_map_update_batch(fd, keys, vals, &count, NULL)) {
+		j = first_duplicate(keys, x.n, sm->key_size);
+		if (j < x.n)
+			err = err_set(e, EEXIST,
+				      "compiled state: %s entry %zu duplicates an earlier key",
+				      sm->name, j);
+		goto out;
+	}
+	if (errno != ENOTSUPP && errno != EOPNOTSUPP) {
+		err = write_error(sm, count < x.n ? count : 0, x.n, other, max, e);
+		goto out;
+	}
+	for (j = 0; j < x.n && !err; j++)
+		if (bpf_map_update_elem(fd, keys + j * sm->key_size, vals + j * val_size,
+					BPF_NOEXIST))
+			err = write_error(sm, j, x.n, other, max, e);
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
 static int write_all(const struct map_fds *m, const struct compiled *c, const size_t n_other[],
 		     const __u32 max[], struct err *e)
 {
-	size_t i, j;
+	int err = 0;
 
-	for (i = 0; i < N_SLOT_MAPS; i++) {
-		const struct slot_map *sm = &slot_maps[i];
-		struct entries x = sm->entries(c);
-		int fd = map_fd(m, sm);
-
-		for (j = 0; j < x.n; j++) {
-			const uint8_t *ent = x.base + j * x.stride;
-
-			if (!bpf_map_update_elem(fd, ent, ent + x.val_off, BPF_NOEXIST))
-				continue;
-			switch (errno) {
-			case E2BIG:  /* hash map full */
-			case ENOSPC: /* LPM trie full */
-			case ENOMEM:
-				return map_full(sm, x.n, n_other[i], max[i], e);
-			case EEXIST:
-				return err_set(e, EEXIST,
-					       "compiled state: %s entry %zu duplicates an earlier key",
-					       sm->name, j);
-			default:
-				return err_set(e, errno, "writing %s entry %zu: %s", sm->name, j,
-					       strerror(errno));
-			}
-		}
-	}
-	return 0;
+	for (size_t i = 0; i < N_SLOT_MAPS && !err; i++)
+		err = write_map(m, &slot_maps[i], slot_maps[i].entries(c), n_other[i], max[i], e);
+	return err;
 }
 
 /* n values of size bytes to indexes first.. of array map fd, in one batch call. */
@@ -398,6 +484,7 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 {
 	size_t n_other[N_SLOT_MAPS] = {};
 	__u32 max[N_SLOT_MAPS] = {};
+	struct compiled pub = {};
 	struct eniaddr_state st;
 	struct err ignored = {};
 	__u64 waited = 0;
@@ -420,12 +507,15 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 
 	/* 1. Leftovers of a crashed publish; counts the active slot's entries on the way. */
 	err = clear_all(m, c->slot, n_other, e);
+	if (!err)
+		err = published_view(c, &pub, e);
 	if (err)
 		return err;
 	/* 2. Fill the inactive slot, refusing early what cannot fit. */
-	err = check_room(m, c, n_other, max, e);
+	err = check_room(m, &pub, n_other, max, e);
 	if (!err)
-		err = write_all(m, c, n_other, max, e);
+		err = write_all(m, &pub, n_other, max, e);
+	free(pub.srcs.v);
 	if (!err)
 		err = publish_tables(m, c, e);
 	/* A full barrier between the entries and the flip: a grace period implies a full memory

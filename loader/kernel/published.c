@@ -67,7 +67,6 @@ SLOT_FN(eni_slot, struct eniaddr_eni_key, key.slot)
 SLOT_FN(addr_slot, struct eniaddr_addr_key, key.slot)
 SLOT_FN(pfx_slot, struct eniaddr_pfx_key, key.slot)
 SLOT_FN(src_slot, struct eniaddr_src_key, publish_policy_slot(key.policy))
-SLOT_FN(l4_slot, struct eniaddr_l4_key, publish_policy_slot(key.policy))
 SLOT_FN(nexthop_slot, struct eniaddr_nexthop_key, key.slot)
 
 _Static_assert(sizeof(struct eniaddr_rule_bits) <= 256, "val holds every value");
@@ -76,19 +75,52 @@ _Static_assert(sizeof(struct eniaddr_rule_bits) <= 256, "val holds every value")
 	{ ENIADDR_STR(map), m->field, sizeof(((type *)0)->k), offsetof(type, v), \
 	  sizeof(((type *)0)->v), sizeof(type), slot_fn }
 
-int published_read(const struct map_fds *m, struct compiled *out, __u64 *generation,
-		   struct err *e)
+/* n entries of array fd from index first on, appended to vec (entries of size bytes). */
+static int read_table(int fd, const char *name, __u32 first, size_t n, size_t size, void *vec,
+		      struct err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		__u32 idx = first + (__u32)i;
+		void *ent = vec_grow(vec, size);
+
+		if (!ent)
+			return err_set(e, ENOMEM, "out of memory");
+		if (bpf_map_lookup_elem(fd, &idx, ent))
+			return err_set(e, errno, "reading %s index %u: %s", name, idx,
+				       strerror(errno));
+	}
+	return 0;
+}
+
+static int read_tables(const struct map_fds *m, const struct compiled *sizes, struct compiled *out,
+		       struct err *e)
+{
+	unsigned int s = out->slot;
+	int err = read_table(m->policies, ENIADDR_STR(ENIADDR_MAP_POLICIES),
+			     s * ENIADDR_MAX_POLICIES, sizes->pol_tbl.n, sizeof(*out->pol_tbl.v),
+			     &out->pol_tbl, e);
+
+	if (!err)
+		err = read_table(m->trie, ENIADDR_STR(ENIADDR_MAP_TRIE),
+				 s * (ENIADDR_MAX_TRIE_NODES / 2), sizes->nodes.n,
+				 sizeof(*out->nodes.v), &out->nodes, e);
+	if (!err)
+		err = read_table(m->bits, ENIADDR_STR(ENIADDR_MAP_BITS), s * (ENIADDR_MAX_BITS / 2),
+				 sizes->bits.n, sizeof(*out->bits.v), &out->bits, e);
+	return err;
+}
+
+int published_read(const struct map_fds *m, const struct compiled *sizes, struct compiled *out,
+		   __u64 *generation, struct err *e)
 {
 	const struct walk walks[] = {
 		WALK(ENIADDR_MAP_ENIS, enis, struct compiled_eni, eni_slot),
 		WALK(ENIADDR_MAP_ADDRS, addrs, struct compiled_addr, addr_slot),
 		WALK(ENIADDR_MAP_PFX, pfx, struct compiled_pfx, pfx_slot),
 		WALK(ENIADDR_MAP_SRC, src, struct compiled_src, src_slot),
-		WALK(ENIADDR_MAP_L4, l4, struct compiled_l4, l4_slot),
 		WALK(ENIADDR_MAP_NEXTHOP, nexthop, struct compiled_nexthop, nexthop_slot),
 	};
-	void *vecs[] = { &out->enis, &out->addrs, &out->pfxs, &out->srcs, &out->l4s,
-			 &out->nexthops };
+	void *vecs[] = { &out->enis, &out->addrs, &out->pfxs, &out->srcs, &out->nexthops };
 	unsigned int slot;
 	size_t i;
 	int err;
@@ -97,6 +129,8 @@ int published_read(const struct map_fds *m, struct compiled *out, __u64 *generat
 	out->slot = slot;
 	for (i = 0; !err && i < sizeof(walks) / sizeof(walks[0]); i++)
 		err = walk_slot(&walks[i], slot, vecs[i], e);
+	if (!err && sizes)
+		err = read_tables(m, sizes, out, e);
 	if (err)
 		compiled_free(out);
 	return err;

@@ -19,12 +19,14 @@ int published_state(const struct map_fds *m, unsigned int *slot, __u64 *generati
 		    struct err *e);
 
 /*
- * Reads every entry of the active slot (ENIs, addresses, prefixes, rule entries, next hops) into
- * out (empty on entry; policies stay empty: they live only in the compiler). A publish running
- * meanwhile shows as a mix: callers hold the pin dir lock or compare the generation before and
- * after.
+ * Reads every entry of the active slot (ENIs, addresses, prefixes, the src entries, next hops)
+ * into out (empty on entry; policies stay empty: they live only in the compiler; eniaddr_l4 is
+ * not read: no program reads it). The rule tables are arrays whose unused rest holds whatever an
+ * older generation left: with sizes non-NULL, out gets as many policies, trie nodes and classes
+ * as sizes has (the configuration to compare with), else none. A publish running meanwhile
+ * shows as a mix: callers hold the pin dir lock or compare the generation before and after.
  */
-int published_read(const struct map_fds *m, struct compiled *out, __u64 *generation,
-		   struct err *e);
+int published_read(const struct map_fds *m, const struct compiled *sizes, struct compiled *out,
+		   __u64 *generation, struct err *e);
 
 #endif
