@@ -2,6 +2,7 @@
 /* loader/kernel/publish.c — see publish.h. */
 #include <bpf/bpf.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,10 @@
 
 #include "log.h"
 #include "kernel/publish.h"
+
+#ifndef ENOTSUPP
+#define ENOTSUPP 524 /* the kernel's "no such operation for this map type" */
+#endif
 
 #define KEY_MAX 32 /* largest key of a slotted map, with room */
 _Static_assert(sizeof(struct eniaddr_eni_key) <= KEY_MAX && sizeof(struct eniaddr_addr_key) <= KEY_MAX &&
@@ -79,21 +84,21 @@ static const struct slot_map {
 	const char *name;
 	const char *size_macro; /* for the "map full" advice */
 	size_t fd_off;
-	size_t key_size;
+	size_t key_size, val_size;
 	unsigned int (*slot_of)(const void *key);
 	struct entries (*entries)(const struct compiled *c);
 } slot_maps[] = {
 	{ ENIADDR_STR(ENIADDR_MAP_ENIS), "ENIADDR_MAX_ENIS", offsetof(struct map_fds, enis),
-	  sizeof(struct eniaddr_eni_key), slot_of_eni, enis_of },
+	  sizeof(struct eniaddr_eni_key), sizeof(struct eniaddr_eni), slot_of_eni, enis_of },
 	{ ENIADDR_STR(ENIADDR_MAP_ADDRS), "ENIADDR_MAX_ADDRS", offsetof(struct map_fds, addrs),
-	  sizeof(struct eniaddr_addr_key), slot_of_addr, addrs_of },
+	  sizeof(struct eniaddr_addr_key), sizeof(struct eniaddr_owner), slot_of_addr, addrs_of },
 	{ ENIADDR_STR(ENIADDR_MAP_PFX), "ENIADDR_MAX_PREFIXES", offsetof(struct map_fds, pfx),
-	  sizeof(struct eniaddr_pfx_key), slot_of_pfx, pfxs_of },
+	  sizeof(struct eniaddr_pfx_key), sizeof(struct eniaddr_owner), slot_of_pfx, pfxs_of },
 	{ ENIADDR_STR(ENIADDR_MAP_SRC), "ENIADDR_MAX_SRC", offsetof(struct map_fds, src),
-	  sizeof(struct eniaddr_src_key), slot_of_src, srcs_of },
+	  sizeof(struct eniaddr_src_key), sizeof(struct eniaddr_rule_bits), slot_of_src, srcs_of },
 	{ ENIADDR_STR(ENIADDR_MAP_NEXTHOP), "ENIADDR_MAX_NEXTHOPS",
-	  offsetof(struct map_fds, nexthop), sizeof(struct eniaddr_nexthop_key), slot_of_nexthop,
-	  nexthops_of },
+	  offsetof(struct map_fds, nexthop), sizeof(struct eniaddr_nexthop_key),
+	  sizeof(struct eniaddr_nexthop), slot_of_nexthop, nexthops_of },
 };
 #define N_SLOT_MAPS (sizeof(slot_maps) / sizeof(slot_maps[0]))
 
@@ -137,61 +142,114 @@ int publish_prepare(const struct map_fds *m, unsigned int *slot, struct err *e)
 	return 0;
 }
 
-/*
- * Deletes every entry of slot from one map and counts the entries of the other slot. Keys are
- * collected first and deleted after: deleting while walking a hash map restarts the walk.
- */
-static int clear_slot(const struct map_fds *m, const struct slot_map *sm, unsigned int slot,
-		      size_t *n_other, struct err *e)
+/* Keys of one map: those of one slot, and how many the other slot holds. */
+struct slot_keys {
+	uint8_t *keys;
+	size_t n, cap, n_other;
+};
+
+static int keep_key(struct slot_keys *k, const struct slot_map *sm, unsigned int slot,
+		    const uint8_t *key)
+{
+	uint8_t *grown;
+
+	if (sm->slot_of(key) != slot) {
+		k->n_other++;
+		return 0;
+	}
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 256;
+		grown = realloc(k->keys, k->cap * sm->key_size);
+		if (!grown)
+			return -ENOMEM;
+		k->keys = grown;
+	}
+	memcpy(k->keys + k->n++ * sm->key_size, key, sm->key_size);
+	return 0;
+}
+
+#define WALK_CHUNK 4096
+
+/* Every key of the map in chunks of BPF_MAP_LOOKUP_BATCH (hash maps); -ENOTSUPP for a map
+ * without batch operations (an LPM trie). */
+static int walk_batched(int fd, const struct slot_map *sm, unsigned int slot, struct slot_keys *k)
+{
+	uint8_t *keys = malloc(WALK_CHUNK * sm->key_size), *vals = malloc(WALK_CHUNK * sm->val_size);
+	_Alignas(8) uint8_t token[KEY_MAX];
+	bool first = true, done = false;
+	int err = 0;
+
+	if (!keys || !vals)
+		err = -ENOMEM;
+	while (!err && !done) {
+		__u32 count = WALK_CHUNK;
+
+		if (bpf_map_lookup_batch(fd, first ? NULL : token, token, keys, vals, &count,
+					 NULL)) {
+			if (errno != ENOENT) {
+				err = errno == EOPNOTSUPP ? -ENOTSUPP : -errno;
+				break;
+			}
+			done = true;
+		}
+		first = false;
+		for (__u32 i = 0; i < count && !err; i++)
+			err = keep_key(k, sm, slot, keys + i * sm->key_size);
+	}
+	free(keys);
+	free(vals);
+	return err;
+}
+
+/* The same one key at a time: deleting while walking a hash map restarts the walk, so keys are
+ * collected first and deleted after. */
+static int walk_keys(int fd, const struct slot_map *sm, unsigned int slot, struct slot_keys *k)
 {
 	uint8_t cur[KEY_MAX], next[KEY_MAX];
-	int fd = map_fd(m, sm), err = 0;
-	uint8_t *keys = NULL, *grown;
-	size_t n = 0, cap = 0, i;
 	void *prev = NULL;
-	__u32 count;
+	int err = 0;
 
-	if (n_other)
-		*n_other = 0;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		if (sm->slot_of(next) != slot) {
-			if (n_other)
-				(*n_other)++;
-		} else {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 256;
-				grown = realloc(keys, cap * sm->key_size);
-				if (!grown) {
-					err = err_set(e, ENOMEM, "out of memory");
-					goto out;
-				}
-				keys = grown;
-			}
-			memcpy(keys + n++ * sm->key_size, next, sm->key_size);
-		}
+	while (!err && !bpf_map_get_next_key(fd, prev, next)) {
+		err = keep_key(k, sm, slot, next);
 		memcpy(cur, next, sm->key_size);
 		prev = cur;
 	}
-	if (errno != ENOENT) {
-		err = err_set(e, errno, "walking %s: %s", sm->name, strerror(errno));
+	return err ? err : errno == ENOENT ? 0 : -errno;
+}
+
+/* Deletes every entry of slot from one map and counts the entries of the other slot. */
+static int clear_slot(const struct map_fds *m, const struct slot_map *sm, unsigned int slot,
+		      size_t *n_other, struct err *e)
+{
+	struct slot_keys k = {};
+	int fd = map_fd(m, sm), err;
+	__u32 count;
+	size_t i;
+
+	err = walk_batched(fd, sm, slot, &k);
+	if (err == -ENOTSUPP) {
+		k.n = k.n_other = 0;
+		err = walk_keys(fd, sm, slot, &k);
+	}
+	if (err) {
+		err = err_set(e, -err, "walking %s: %s", sm->name, strerror(-err));
 		goto out;
 	}
+	if (n_other)
+		*n_other = k.n_other;
 	/* One BPF_MAP_DELETE_BATCH where the map has one (hash maps), else one by one. */
-	count = (__u32)n;
-	if (n && !bpf_map_delete_batch(fd, keys, &count, NULL))
-		i = n;
-	else
-		i = count;
-	for (; i < n; i++)
-		if (bpf_map_delete_elem(fd, keys + i * sm->key_size) && errno != ENOENT) {
+	count = (__u32)k.n;
+	i = k.n && !bpf_map_delete_batch(fd, k.keys, &count, NULL) ? k.n : 0;
+	for (; i < k.n; i++)
+		if (bpf_map_delete_elem(fd, k.keys + i * sm->key_size) && errno != ENOENT) {
 			err = err_set(e, errno, "clearing slot %u of %s: %s", slot, sm->name,
 				      strerror(errno));
 			goto out;
 		}
-	if (n)
-		log_debug("%s: cleared %zu entries of slot %u", sm->name, n, slot);
+	if (k.n)
+		log_debug("%s: cleared %zu entries of slot %u", sm->name, k.n, slot);
 out:
-	free(keys);
+	free(k.keys);
 	return err;
 }
 
@@ -290,10 +348,6 @@ static int published_view(const struct compiled *c, struct compiled *pub, struct
 			pub->srcs.v[pub->srcs.n++] = c->srcs.v[i];
 	return 0;
 }
-
-#ifndef ENOTSUPP
-#define ENOTSUPP 524 /* the kernel's "no such operation for this map type" */
-#endif
 
 static int cmp_key(const void *a, const void *b, void *key_size)
 {
