@@ -34,7 +34,14 @@ static uint64_t bits_hash(const struct eniaddr_rule_bits *b)
 
 	for (int i = 0; i < ENIADDR_RULE_WORDS; i++)
 		h = (h ^ b->w[i]) * 1099511628211ull;
-	return h ^ (h >> 29);
+	/* A multiply carries a word's high bits only upwards: fold them into the low bits the
+	 * table index takes (MurmurHash3's finaliser), or classes differing in high rule bits
+	 * all probe from the same place. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
 }
 
 /* The class of b: an existing one with the same bits, or a new one. */
