@@ -186,9 +186,23 @@ static struct eniaddr_state read_state(void)
 	return st;
 }
 
+#define KEY_SLOT_FN(fn, type, expr) \
+	static unsigned int fn(const void *k) { type key; memcpy(&key, k, sizeof(key)); return expr; }
+KEY_SLOT_FN(eni_slot, struct eniaddr_eni_key, key.slot)
+KEY_SLOT_FN(addr_slot, struct eniaddr_addr_key, key.slot)
+KEY_SLOT_FN(pfx_slot, struct eniaddr_pfx_key, key.slot)
+KEY_SLOT_FN(src_slot, struct eniaddr_src_key, publish_policy_slot(key.policy))
+KEY_SLOT_FN(nexthop_slot, struct eniaddr_nexthop_key, key.slot)
+
+/* The slot expect_exactly looks at (its keys' slot by slot_of); the other slot's entries are
+ * the generation before last, kept for the next publish to update by difference. */
+static unsigned int checked_slot;
+static unsigned int (*slot_of)(const void *key);
+
 /*
- * The map holds exactly the n entries at base (stride bytes apart, value at val_off): every key
- * in the map is one of them, the counts match, and each key's value is the expected one.
+ * Slot checked_slot of the map holds exactly the n entries at base (stride bytes apart, value
+ * at val_off): every key of that slot is one of them, the counts match, and each key's value is
+ * the expected one.
  */
 static void expect_exactly(int fd, const char *name, const void *base, size_t n, size_t stride,
 			   size_t key_size, size_t val_off, size_t val_size)
@@ -199,6 +213,10 @@ static void expect_exactly(int fd, const char *name, const void *base, size_t n,
 	size_t found = 0, i;
 
 	while (!bpf_map_get_next_key(fd, first ? NULL : prev, key)) {
+		memcpy(prev, key, key_size);
+		first = false;
+		if (slot_of && slot_of(key) != checked_slot)
+			continue;
 		for (i = 0; i < n; i++)
 			if (!memcmp(ents + i * stride, key, key_size))
 				break;
@@ -208,8 +226,6 @@ static void expect_exactly(int fd, const char *name, const void *base, size_t n,
 		if (memcmp(val, ents + i * stride + val_off, val_size))
 			fail_msg("%s: entry %zu has another value", name, i);
 		found++;
-		memcpy(prev, key, key_size);
-		first = false;
 	}
 	assert_int_equal(errno, ENOENT);
 	if (found != n)
@@ -220,13 +236,19 @@ static void expect_exactly(int fd, const char *name, const void *base, size_t n,
 	expect_exactly(fd, name, (vec).v, (vec).n, sizeof(type), sizeof(((type *)0)->k),        \
 		       offsetof(type, v), sizeof(((type *)0)->v))
 
+/* Slot c->slot of every map holds exactly c. */
 static void expect_maps_hold(const struct compiled *c)
 {
-	EXPECT_VEC(fx.maps.enis, "eniaddr_enis", c->enis, struct compiled_eni);
-	EXPECT_VEC(fx.maps.addrs, "eniaddr_addrs", c->addrs, struct compiled_addr);
-	EXPECT_VEC(fx.maps.pfx, "eniaddr_pfx", c->pfxs, struct compiled_pfx);
 	struct compiled_src read[64];
 	size_t n_read = 0;
+
+	checked_slot = c->slot;
+	slot_of = eni_slot;
+	EXPECT_VEC(fx.maps.enis, "eniaddr_enis", c->enis, struct compiled_eni);
+	slot_of = addr_slot;
+	EXPECT_VEC(fx.maps.addrs, "eniaddr_addrs", c->addrs, struct compiled_addr);
+	slot_of = pfx_slot;
+	EXPECT_VEC(fx.maps.pfx, "eniaddr_pfx", c->pfxs, struct compiled_pfx);
 
 	/* Only the src entries a program reads (IPv6 peers, each family's root); no l4 ones:
 	 * packets reach the rest through the tables. */
@@ -235,12 +257,23 @@ static void expect_maps_hold(const struct compiled *c)
 			assert_true(n_read < sizeof(read) / sizeof(read[0]));
 			read[n_read++] = c->srcs.v[i];
 		}
+	slot_of = src_slot;
 	expect_exactly(fx.maps.src, "eniaddr_src", read, n_read, sizeof(read[0]),
 		       sizeof(read[0].k), offsetof(struct compiled_src, v), sizeof(read[0].v));
+	slot_of = NULL; /* both slots */
 	expect_exactly(fx.maps.l4, "eniaddr_l4", NULL, 0, sizeof(struct compiled_l4),
 		       sizeof(struct eniaddr_l4_key), offsetof(struct compiled_l4, v),
 		       sizeof(struct eniaddr_rule_bits));
+	slot_of = nexthop_slot;
 	EXPECT_VEC(fx.maps.nexthop, "eniaddr_nexthop", c->nexthops, struct compiled_nexthop);
+}
+
+/* Slot slot of every map holds nothing. */
+static void expect_slot_empty(unsigned int slot)
+{
+	struct compiled none = { .slot = slot };
+
+	expect_maps_hold(&none);
 }
 
 /* Packets see publish number generation in slot, and the maps hold exactly fx.live. */
@@ -429,7 +462,9 @@ static void test_failed_publish_keeps_previous(void **state)
 		assert_int_equal(gen, 12345); /* untouched on failure */
 		after = read_state();
 		assert_memory_equal(&after, &before, sizeof(before));
-		expect_maps_hold(&fx.live); /* nothing left in the inactive slot either */
+		expect_maps_hold(&fx.live);
+		if (cases[i].want != -EINVAL) /* refused after it began writing: taken back */
+			expect_slot_empty(1 - fx.live.slot);
 	}
 }
 
@@ -455,6 +490,30 @@ static void test_crash_leftovers_are_cleared(void **state)
 
 	publish_ok(build_b, 0); /* B again, now in slot 0 */
 	expect_live(3, 0);
+}
+
+/* A with 10.0.2.20 moved to ENI 11, 10.0.1.10 gone, 10.0.3.30 new, ENI 12's mode changed. */
+static void build_a_moved(struct compiled *c, unsigned int slot)
+{
+	build_a(c, slot);
+	c->addrs.v[2].v.ifindex = 11;
+	c->addrs.v[0] = c->addrs.v[--c->addrs.n];
+	add_addr(c, "10.0.3.30", 12, 1, 2);
+	c->enis.v[1].v.mode = ENIADDR_MODE_ENFORCE;
+}
+
+/* The slot a publish writes holds the generation before last (the publisher keeps it to update
+ * by difference): what changed since must come out exactly, what did not stay. */
+static void test_publish_updates_older_generation_by_difference(void **state)
+{
+	publish_ok(build_a, 1);       /* slot 1: A; slot 0 still holds B */
+	expect_live(4, 1);
+	publish_ok(build_a_moved, 0); /* B -> A moved: most entries replaced */
+	expect_live(5, 0);
+	publish_ok(build_a_moved, 1); /* A -> A moved: a few entries */
+	expect_live(6, 1);
+	publish_ok(build_a, 0);       /* and back */
+	expect_live(7, 0);
 }
 
 /* ---- attach and detach on a veth pair in a private namespace ---- */
@@ -931,6 +990,7 @@ int main(void)
 		cmocka_unit_test(test_second_publish_flips_to_slot_1),
 		cmocka_unit_test(test_failed_publish_keeps_previous),
 		cmocka_unit_test(test_crash_leftovers_are_cleared),
+		cmocka_unit_test(test_publish_updates_older_generation_by_difference),
 		cmocka_unit_test(test_attach_and_detach),
 		cmocka_unit_test(test_unload_leaves_nothing),
 		cmocka_unit_test(test_foreign_layout_is_refused),

@@ -142,15 +142,22 @@ int publish_prepare(const struct map_fds *m, unsigned int *slot, struct err *e)
 	return 0;
 }
 
-/* Keys of one map: those of one slot, and how many the other slot holds. */
+/* Entries of one map: those of one slot as records (key, then value), and how many the other
+ * slot holds. */
 struct slot_keys {
-	uint8_t *keys;
+	uint8_t *recs;
 	size_t n, cap, n_other;
 };
 
-static int keep_key(struct slot_keys *k, const struct slot_map *sm, unsigned int slot,
-		    const uint8_t *key)
+static size_t rec_size(const struct slot_map *sm)
 {
+	return sm->key_size + sm->val_size;
+}
+
+static int keep_key(struct slot_keys *k, const struct slot_map *sm, unsigned int slot,
+		    const uint8_t *key, const uint8_t *val)
+{
+	size_t rs = rec_size(sm);
 	uint8_t *grown;
 
 	if (sm->slot_of(key) != slot) {
@@ -159,18 +166,19 @@ static int keep_key(struct slot_keys *k, const struct slot_map *sm, unsigned int
 	}
 	if (k->n == k->cap) {
 		k->cap = k->cap ? k->cap * 2 : 256;
-		grown = realloc(k->keys, k->cap * sm->key_size);
+		grown = realloc(k->recs, k->cap * rs);
 		if (!grown)
 			return -ENOMEM;
-		k->keys = grown;
+		k->recs = grown;
 	}
-	memcpy(k->keys + k->n++ * sm->key_size, key, sm->key_size);
+	memcpy(k->recs + k->n * rs, key, sm->key_size);
+	memcpy(k->recs + k->n++ * rs + sm->key_size, val, sm->val_size);
 	return 0;
 }
 
 #define WALK_CHUNK 4096
 
-/* Every key of the map in chunks of BPF_MAP_LOOKUP_BATCH (hash maps); -ENOTSUPP for a map
+/* Every entry of the map in chunks of BPF_MAP_LOOKUP_BATCH (hash maps); -ENOTSUPP for a map
  * without batch operations (an LPM trie). */
 static int walk_batched(int fd, const struct slot_map *sm, unsigned int slot, struct slot_keys *k)
 {
@@ -194,7 +202,8 @@ static int walk_batched(int fd, const struct slot_map *sm, unsigned int slot, st
 		}
 		first = false;
 		for (__u32 i = 0; i < count && !err; i++)
-			err = keep_key(k, sm, slot, keys + i * sm->key_size);
+			err = keep_key(k, sm, slot, keys + i * sm->key_size,
+				       vals + i * sm->val_size);
 	}
 	free(keys);
 	free(vals);
@@ -202,19 +211,58 @@ static int walk_batched(int fd, const struct slot_map *sm, unsigned int slot, st
 }
 
 /* The same one key at a time: deleting while walking a hash map restarts the walk, so keys are
- * collected first and deleted after. */
+ * collected first and deleted after. A key gone between the two calls is skipped. */
 static int walk_keys(int fd, const struct slot_map *sm, unsigned int slot, struct slot_keys *k)
 {
-	uint8_t cur[KEY_MAX], next[KEY_MAX];
+	_Alignas(8) uint8_t cur[KEY_MAX], next[KEY_MAX], val[256];
 	void *prev = NULL;
 	int err = 0;
 
 	while (!err && !bpf_map_get_next_key(fd, prev, next)) {
-		err = keep_key(k, sm, slot, next);
+		if (!bpf_map_lookup_elem(fd, next, val))
+			err = keep_key(k, sm, slot, next, val);
 		memcpy(cur, next, sm->key_size);
 		prev = cur;
 	}
 	return err ? err : errno == ENOENT ? 0 : -errno;
+}
+
+/* The entries of slot in one map, and the count of the other slot's. */
+static int read_slot(int fd, const struct slot_map *sm, unsigned int slot, struct slot_keys *k,
+		     struct err *e)
+{
+	int err = walk_batched(fd, sm, slot, k);
+
+	if (err == -ENOTSUPP) {
+		k->n = k->n_other = 0;
+		err = walk_keys(fd, sm, slot, k);
+	}
+	return err ? err_set(e, -err, "walking %s: %s", sm->name, strerror(-err)) : 0;
+}
+
+/* Deletes n keys (each stride bytes apart) from fd: in one BPF_MAP_DELETE_BATCH where the map
+ * has one (hash maps), else one by one. */
+static int delete_keys(int fd, const struct slot_map *sm, const uint8_t *keys, size_t n,
+		       size_t stride, struct err *e)
+{
+	uint8_t *packed = NULL;
+	__u32 count = (__u32)n;
+	size_t i;
+	int err = 0;
+
+	if (!n)
+		return 0;
+	packed = malloc(n * sm->key_size);
+	if (!packed)
+		return err_set(e, ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		memcpy(packed + i * sm->key_size, keys + i * stride, sm->key_size);
+	i = !bpf_map_delete_batch(fd, packed, &count, NULL) ? n : 0;
+	for (; i < n && !err; i++)
+		if (bpf_map_delete_elem(fd, packed + i * sm->key_size) && errno != ENOENT)
+			err = err_set(e, errno, "deleting from %s: %s", sm->name, strerror(errno));
+	free(packed);
+	return err;
 }
 
 /* Deletes every entry of slot from one map and counts the entries of the other slot. */
@@ -223,33 +271,15 @@ static int clear_slot(const struct map_fds *m, const struct slot_map *sm, unsign
 {
 	struct slot_keys k = {};
 	int fd = map_fd(m, sm), err;
-	__u32 count;
-	size_t i;
 
-	err = walk_batched(fd, sm, slot, &k);
-	if (err == -ENOTSUPP) {
-		k.n = k.n_other = 0;
-		err = walk_keys(fd, sm, slot, &k);
-	}
-	if (err) {
-		err = err_set(e, -err, "walking %s: %s", sm->name, strerror(-err));
-		goto out;
-	}
-	if (n_other)
+	err = read_slot(fd, sm, slot, &k, e);
+	if (!err && n_other)
 		*n_other = k.n_other;
-	/* One BPF_MAP_DELETE_BATCH where the map has one (hash maps), else one by one. */
-	count = (__u32)k.n;
-	i = k.n && !bpf_map_delete_batch(fd, k.keys, &count, NULL) ? k.n : 0;
-	for (; i < k.n; i++)
-		if (bpf_map_delete_elem(fd, k.keys + i * sm->key_size) && errno != ENOENT) {
-			err = err_set(e, errno, "clearing slot %u of %s: %s", slot, sm->name,
-				      strerror(errno));
-			goto out;
-		}
-	if (k.n)
+	if (!err)
+		err = delete_keys(fd, sm, k.recs, k.n, rec_size(sm), e);
+	if (!err && k.n)
 		log_debug("%s: cleared %zu entries of slot %u", sm->name, k.n, slot);
-out:
-	free(k.keys);
+	free(k.recs);
 	return err;
 }
 
@@ -379,60 +409,129 @@ static size_t first_duplicate(const uint8_t *keys, size_t n, size_t key_size)
 	return dup;
 }
 
-/*
- * One map's entries in one BPF_MAP_UPDATE_BATCH (hash maps), else one update each (an LPM trie
- * has no batch operations: ENOTSUPP before anything is written). The kernel stops at the first
- * entry it cannot write and says how many it wrote.
- */
-static int write_map(const struct map_fds *m, const struct slot_map *sm, struct entries x,
-		     size_t other, __u32 max, struct err *e)
+static int cmp_rec_key(const void *a, const void *b, void *key_size)
 {
-	size_t val_size = x.stride - x.val_off, j;
-	int fd = map_fd(m, sm), err = 0;
-	__u32 count = (__u32)x.n;
-	uint8_t *keys, *vals;
+	return memcmp(a, b, *(size_t *)key_size);
+}
 
-	if (!x.n)
+/* The index in old (sorted by key) of the record with key, or old->n. */
+static size_t find_rec(const struct slot_keys *old, size_t rs, size_t key_size,
+		       const uint8_t *key)
+{
+	size_t lo = 0, hi = old->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(old->recs + mid * rs, key, key_size);
+
+		if (!c)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return old->n;
+}
+
+/* n entries (packed keys, packed values) into fd: one BPF_MAP_UPDATE_BATCH where the map has
+ * batch operations (hash maps), else one update each (an LPM trie: ENOTSUPP before anything is
+ * written). The kernel stops at the first entry it cannot write and says how many it wrote. */
+static int write_entries(int fd, const struct slot_map *sm, const uint8_t *keys,
+			 const uint8_t *vals, size_t n, size_t need, size_t other, __u32 max,
+			 struct err *e)
+{
+	__u32 count = (__u32)n;
+	int err = 0;
+
+	if (!n || !bpf_map_update_batch(fd, keys, vals, &count, NULL))
 		return 0;
-	keys = malloc(x.n * sm->key_size);
-	vals = malloc(x.n * val_size);
-	if (!keys || !vals) {
-		err = err_set(e, ENOMEM, "out of memory");
-		goto out;
-	}
-	for (j = 0; j < x.n; j++) {
-		memcpy(keys + j * sm->key_size, x.base + j * x.stride, sm->key_size);
-		memcpy(vals + j * val_size, x.base + j * x.stride + x.val_off, val_size);
-	}
-	if (!bpf_map_update_batch(fd, keys, vals, &count, NULL)) {
-		j = first_duplicate(keys, x.n, sm->key_size);
-		if (j < x.n)
-			err = err_set(e, EEXIST,
-				      "compiled state: %s entry %zu duplicates an earlier key",
-				      sm->name, j);
-		goto out;
-	}
-	if (errno != ENOTSUPP && errno != EOPNOTSUPP) {
-		err = write_error(sm, count < x.n ? count : 0, x.n, other, max, e);
-		goto out;
-	}
-	for (j = 0; j < x.n && !err; j++)
-		if (bpf_map_update_elem(fd, keys + j * sm->key_size, vals + j * val_size,
-					BPF_NOEXIST))
-			err = write_error(sm, j, x.n, other, max, e);
-out:
-	free(keys);
-	free(vals);
+	if (errno != ENOTSUPP && errno != EOPNOTSUPP)
+		return write_error(sm, count < n ? count : 0, need, other, max, e);
+	for (size_t j = 0; j < n && !err; j++)
+		if (bpf_map_update_elem(fd, keys + j * sm->key_size, vals + j * sm->val_size,
+					BPF_ANY))
+			err = write_error(sm, j, need, other, max, e);
 	return err;
 }
 
-static int write_all(const struct map_fds *m, const struct compiled *c, const size_t n_other[],
-		     const __u32 max[], struct err *e)
+/*
+ * Makes one map's slot hold exactly x, given what it holds (old): deletes the keys x lacks, then
+ * writes the entries that are new or changed. A slot that held the generation before last
+ * differs from the next one only by what changed since: a reassignment rewrites a handful of
+ * entries, not every one.
+ */
+static int sync_map(const struct map_fds *m, const struct slot_map *sm, struct entries x,
+		    struct slot_keys *old, size_t other, __u32 max, struct err *e)
+{
+	size_t ks = sm->key_size, vs = sm->val_size, rs = rec_size(sm), j, i, n = 0;
+	uint8_t *keys = malloc(x.n * ks + 1), *vals = malloc(x.n * vs + 1);
+	bool *kept = calloc(old->n + 1, sizeof(*kept));
+	int fd = map_fd(m, sm), err = 0;
+
+	if (!keys || !vals || !kept) {
+		err = err_set(e, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (j = 0; j < x.n; j++)
+		memcpy(keys + j * ks, x.base + j * x.stride, ks);
+	j = first_duplicate(keys, x.n, ks);
+	if (j < x.n) {
+		err = err_set(e, EEXIST, "compiled state: %s entry %zu duplicates an earlier key",
+			      sm->name, j);
+		goto out;
+	}
+	qsort_r(old->recs, old->n, rs, cmp_rec_key, &ks);
+	for (j = 0; j < x.n; j++) {
+		const uint8_t *ent = x.base + j * x.stride;
+
+		i = find_rec(old, rs, ks, ent);
+		if (i < old->n) {
+			kept[i] = true;
+			if (!memcmp(old->recs + i * rs + ks, ent + x.val_off, vs))
+				continue; /* already there */
+		}
+		memcpy(keys + n * ks, ent, ks);
+		memcpy(vals + n * vs, ent + x.val_off, vs);
+		n++;
+	}
+	/* The records to delete move to the front of old->recs (delete_keys takes strided keys). */
+	for (i = j = 0; i < old->n; i++)
+		if (!kept[i])
+			memmove(old->recs + j++ * rs, old->recs + i * rs, rs);
+	err = delete_keys(fd, sm, old->recs, j, rs, e);
+	if (!err)
+		err = write_entries(fd, sm, keys, vals, n, x.n, other, max, e);
+	if (!err && (j || n))
+		log_debug("%s: %zu deleted, %zu written, %zu kept", sm->name, j, n, x.n - n);
+out:
+	free(keys);
+	free(vals);
+	free(kept);
+	return err;
+}
+
+static int sync_all(const struct map_fds *m, const struct compiled *c, struct slot_keys old[],
+		    const size_t n_other[], const __u32 max[], struct err *e)
 {
 	int err = 0;
 
 	for (size_t i = 0; i < N_SLOT_MAPS && !err; i++)
-		err = write_map(m, &slot_maps[i], slot_maps[i].entries(c), n_other[i], max[i], e);
+		err = sync_map(m, &slot_maps[i], slot_maps[i].entries(c), &old[i], n_other[i],
+			       max[i], e);
+	return err;
+}
+
+/* What slot holds in every map, and how many entries the other slot holds. */
+static int read_all(const struct map_fds *m, unsigned int slot, struct slot_keys old[],
+		    size_t n_other[], struct err *e)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < N_SLOT_MAPS && !err; i++) {
+		err = read_slot(map_fd(m, &slot_maps[i]), &slot_maps[i], slot, &old[i], e);
+		n_other[i] = old[i].n_other;
+	}
 	return err;
 }
 
@@ -536,6 +635,7 @@ static int flip(const struct map_fds *m, unsigned int slot, __u64 generation, st
 int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 			const struct publish_opts *o, struct publish_result *r, struct err *e)
 {
+	struct slot_keys old[N_SLOT_MAPS] = {};
 	size_t n_other[N_SLOT_MAPS] = {};
 	__u32 max[N_SLOT_MAPS] = {};
 	struct compiled pub = {};
@@ -559,17 +659,19 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 	if (err)
 		return err;
 
-	/* 1. Leftovers of a crashed publish; counts the active slot's entries on the way. */
-	err = clear_all(m, c->slot, n_other, e);
+	/* 1. What the inactive slot holds: the generation before last, leftovers of a crashed
+	 * publish, or nothing; counts the active slot's entries on the way. */
+	err = read_all(m, c->slot, old, n_other, e);
 	if (!err)
 		err = published_view(c, &pub, e);
-	if (err)
-		return err;
-	/* 2. Fill the inactive slot, refusing early what cannot fit. */
-	err = check_room(m, &pub, n_other, max, e);
+	/* 2. Bring the inactive slot to c, refusing early what cannot fit. */
 	if (!err)
-		err = write_all(m, &pub, n_other, max, e);
+		err = check_room(m, &pub, n_other, max, e);
+	if (!err)
+		err = sync_all(m, &pub, old, n_other, max, e);
 	free(pub.srcs.v);
+	for (size_t i = 0; i < N_SLOT_MAPS; i++)
+		free(old[i].recs);
 	if (!err)
 		err = publish_tables(m, c, e);
 	/* A full barrier between the entries and the flip: a grace period implies a full memory
@@ -595,10 +697,19 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 	r->generation = st.generation + 1;
 	r->slot = c->slot;
 	r->old_slot = st.active_slot;
-	/* 4. With keep_old the old slot stays for publish_revert(); else it goes once nobody
-	 * reads it. */
-	if (!o || !o->keep_old)
-		publish_drop_slot(m, st.active_slot, &r->grace_ns);
+	/*
+	 * 4. The old slot stays as it is: the next publish brings it up to date by difference
+	 * (with keep_old it is publish_revert()'s). But no program run may still read it when
+	 * that publish writes there: wait for the runs that read the old slot number now (as
+	 * the clearing this replaced did; should the wait fail, the next publish writes early,
+	 * as that clearing did).
+	 */
+	if (!o || !o->keep_old) {
+		waited = 0;
+		if (publish_wait_grace(&waited, &ignored))
+			log_warn("no grace period after publishing (%s)", ignored.msg);
+		r->grace_ns += waited;
+	}
 	return 0;
 }
 
