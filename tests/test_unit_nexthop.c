@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -205,6 +206,74 @@ static void test_good_subnets(void **state)
 			fail_msg("case %zu: %s", i, e.msg);
 		compiled_free(&c);
 	}
+}
+
+/* "vpc_cidr": the Amazon DNS resolver (the block's base + 2, host bits of the CIDR ignored) rides
+ * on the ENI's IPv4 entry, which the egress failsafe reads; the IPv6 entry and ENIs without
+ * it carry 0 (judged by the rules). */
+static void test_vpc_resolver_in_ipv4_entry(void **state)
+{
+	const char *text =
+		"{\"enis\": ["
+		" {\"interface\": \"eth0\", \"security_groups\": [\"sg-a\"],"
+		"  \"addresses\": [\"10.20.1.10\", \"2001:db8:a::10\"], \"vpc_cidr\": \"10.20.0.9/16\","
+		"  \"subnets\": [\"10.20.1.0/24\", \"2001:db8:a::/64\"]},"
+		" {\"interface\": \"eth1\", \"security_groups\": [\"sg-a\"],"
+		"  \"addresses\": [\"10.20.2.10\"], \"subnets\": [\"10.20.2.0/24\"]}], " SG "}";
+	struct compiled c;
+	struct err e = { "" };
+	char dns[INET_ADDRSTRLEN];
+
+	(void)state;
+	assert_int_equal(compile_text(text, 0, &c, &e), 0);
+	assert_int_equal(c.nexthops.n, 3);
+	assert_int_equal(c.nexthops.v[0].k.family, ENIADDR_AF_INET);
+	assert_non_null(inet_ntop(AF_INET, &c.nexthops.v[0].v.vpc_dns, dns, sizeof(dns)));
+	assert_string_equal(dns, "10.20.0.2");
+	assert_int_equal(c.nexthops.v[1].k.family, ENIADDR_AF_INET6);
+	assert_int_equal(c.nexthops.v[1].v.vpc_dns, 0);
+	assert_int_equal(c.nexthops.v[2].k.ifindex, 11);
+	assert_int_equal(c.nexthops.v[2].v.vpc_dns, 0);
+	compiled_free(&c);
+}
+
+static void test_vpc_cidr_errors(void **state)
+{
+	static const struct { const char *extra, *msg; } cases[] = {
+		{ ", \"vpc_cidr\": \"2001:db8::/56\", \"subnets\": [\"192.0.2.0/24\"]",
+		  "cfg.json: enis[0].vpc_cidr: '2001:db8::/56' is not an IPv4 CIDR" },
+		{ ", \"vpc_cidr\": \"192.0.2.0\", \"subnets\": [\"192.0.2.0/24\"]",
+		  "cfg.json: enis[0].vpc_cidr: '192.0.2.0' is not a CIDR" },
+		{ ", \"vpc_cidr\": 7", "cfg.json: enis[0]" },
+		{ ", \"vpc_cidr\": \"192.0.2.0/31\", \"subnets\": [\"192.0.2.0/24\"]",
+		  "cfg.json: enis[0].vpc_cidr: VPC CIDR 192.0.2.0/31 must be an IPv4 block of at "
+		  "most /30" },
+		{ ", \"vpc_cidr\": \"192.0.0.0/16\"",
+		  "cfg.json: enis[0].vpc_cidr: VPC CIDR 192.0.0.0/16 given but cfg.json: enis[0] has "
+		  "no IPv4 subnet" },
+	};
+	int failed = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[1024];
+		struct compiled c;
+		struct err e = { "" };
+		int ret;
+
+		snprintf(text, sizeof(text),
+			 "{\"enis\": [{\"interface\": \"eth1\", \"security_groups\": [\"sg-a\"],"
+			 " \"addresses\": [\"192.0.2.20\"]%s}], " SG "}", cases[i].extra);
+		ret = compile_text(text, 0, &c, &e);
+		if (ret != -EINVAL || !strstr(e.msg, cases[i].msg)) {
+			print_error("'%s': returned %d, got '%s'\n", cases[i].msg, ret, e.msg);
+			failed++;
+		}
+		if (!ret)
+			compiled_free(&c);
+	}
+	if (failed)
+		fail_msg("%d cases failed", failed);
 }
 
 /* ---------------------------------------------------------------- the router per source */
@@ -453,6 +522,8 @@ int main(void)
 		cmocka_unit_test(test_v4_mask_in_mapped_space),
 		cmocka_unit_test(test_bad_subnets),
 		cmocka_unit_test(test_good_subnets),
+		cmocka_unit_test(test_vpc_resolver_in_ipv4_entry),
+		cmocka_unit_test(test_vpc_cidr_errors),
 		cmocka_unit_test(test_router_choice_per_source),
 		cmocka_unit_test(test_router_config_overrides),
 		cmocka_unit_test(test_router_config_errors),

@@ -245,9 +245,13 @@ static void check_native_full(const struct desired_state *s, const char *file)
 	assert_int_equal(n0->subnets.n, 2);
 	assert_prefix(&n0->subnets.v[0], "10.0.1.0/24");
 	assert_prefix(&n0->subnets.v[1], "2001:db8:1::/64");
+	assert_true(n0->has_vpc);
+	assert_prefix(&n0->vpc, "10.0.0.0/16");
+	assert_non_null(strstr(n0->vpc_where, "enis[0].vpc_cidr"));
 	assert_timeouts(&n0->timeouts, 432000, 60, 30, 30, 180, 30, 600);
 
 	n1 = &s->enis.v[1];
+	assert_false(s->enis.v[1].has_vpc);
 	assert_true(n1->has_mac);
 	assert_memory_equal(n1->mac, ((uint8_t[]){ 2, 0, 0, 0, 0, 2 }), 6);
 	assert_string_equal(n1->ifname, "");
