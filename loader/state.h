@@ -175,6 +175,10 @@ int state_validate(const struct desired_state *s, struct err *e);
  */
 size_t state_warnings(const struct desired_state *s, char (*out)[STATE_WARN_LEN], size_t max);
 
+/* The group a state_warnings line names as having no known members ("sg-…" into id), for
+ * readers of the kept lines (metrics); false for any other line. */
+bool state_warning_group(const char *line, char *id, size_t len);
+
 /* Checks one rule's fields (protocol, ports/ICMP type+code) and fills e with where on error. */
 int rule_validate(const struct rule *r, struct err *e);
 

@@ -1025,6 +1025,7 @@ static void test_aws_foreign_group_reference(void **unused)
 		NULL, NULL,
 	};
 	char warn[4][STATE_WARN_LEN];
+	char id[STATE_ID_LEN];
 	struct desired_state s;
 	struct compiled out = { 0 };
 	struct err e = { 0 };
@@ -1044,6 +1045,11 @@ static void test_aws_foreign_group_reference(void **unused)
 	assert_string_equal(warn[0], "security group sg-0peer has no known members: 1 rule naming "
 			    "it (first sgs.json: SecurityGroups[0].IpPermissions[1]."
 			    "UserIdGroupPairs[0]) match nothing");
+	/* metrics read the group back from the kept line, and nothing from other lines */
+	assert_true(state_warning_group(warn[0], id, sizeof(id)));
+	assert_string_equal(id, "sg-0peer");
+	assert_false(state_warning_group("security group sg-x is fine", id, sizeof(id)));
+	assert_false(state_warning_group("eth1 is attached without configuration", id, sizeof(id)));
 	/* it compiles: the SSH rule is there, the reference adds no source */
 	s.enis.v[0].ifindex = 7;
 	if (compile_state(&s, 0, &out, &e))
