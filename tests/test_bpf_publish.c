@@ -186,14 +186,6 @@ static struct eniaddr_state read_state(void)
 	return st;
 }
 
-#define KEY_SLOT_FN(fn, type, expr) \
-	static unsigned int fn(const void *k) { type key; memcpy(&key, k, sizeof(key)); return expr; }
-KEY_SLOT_FN(eni_slot, struct eniaddr_eni_key, key.slot)
-KEY_SLOT_FN(addr_slot, struct eniaddr_addr_key, key.slot)
-KEY_SLOT_FN(pfx_slot, struct eniaddr_pfx_key, key.slot)
-KEY_SLOT_FN(src_slot, struct eniaddr_src_key, publish_policy_slot(key.policy))
-KEY_SLOT_FN(nexthop_slot, struct eniaddr_nexthop_key, key.slot)
-
 /* The slot expect_exactly looks at (its keys' slot by slot_of); the other slot's entries are
  * the generation before last, kept for the next publish to update by difference. */
 static unsigned int checked_slot;
@@ -243,11 +235,11 @@ static void expect_maps_hold(const struct compiled *c)
 	size_t n_read = 0;
 
 	checked_slot = c->slot;
-	slot_of = eni_slot;
+	slot_of = publish_slot_of_eni;
 	EXPECT_VEC(fx.maps.enis, "eniaddr_enis", c->enis, struct compiled_eni);
-	slot_of = addr_slot;
+	slot_of = publish_slot_of_addr;
 	EXPECT_VEC(fx.maps.addrs, "eniaddr_addrs", c->addrs, struct compiled_addr);
-	slot_of = pfx_slot;
+	slot_of = publish_slot_of_pfx;
 	EXPECT_VEC(fx.maps.pfx, "eniaddr_pfx", c->pfxs, struct compiled_pfx);
 
 	/* Only the src entries a program reads (IPv6 peers, each family's root); no l4 ones:
@@ -257,14 +249,14 @@ static void expect_maps_hold(const struct compiled *c)
 			assert_true(n_read < sizeof(read) / sizeof(read[0]));
 			read[n_read++] = c->srcs.v[i];
 		}
-	slot_of = src_slot;
+	slot_of = publish_slot_of_src;
 	expect_exactly(fx.maps.src, "eniaddr_src", read, n_read, sizeof(read[0]),
 		       sizeof(read[0].k), offsetof(struct compiled_src, v), sizeof(read[0].v));
 	slot_of = NULL; /* both slots */
 	expect_exactly(fx.maps.l4, "eniaddr_l4", NULL, 0, sizeof(struct compiled_l4),
 		       sizeof(struct eniaddr_l4_key), offsetof(struct compiled_l4, v),
 		       sizeof(struct eniaddr_rule_bits));
-	slot_of = nexthop_slot;
+	slot_of = publish_slot_of_nexthop;
 	EXPECT_VEC(fx.maps.nexthop, "eniaddr_nexthop", c->nexthops, struct compiled_nexthop);
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * loader/kernel/mapfill.h — how full each table is, for `status` and `metrics`: entries counted
- * by walking the keys, capacity from the map's info. Only the tables that fill up (hash, LRU,
- * LPM); arrays are always full by construction.
+ * by walking the keys (of a configuration table, the active slot's), capacity from the map's
+ * info. Only the tables that fill up (hash, LRU, LPM); arrays are always full by construction.
  */
 #ifndef ENIADDR_KERNEL_MAPFILL_H
 #define ENIADDR_KERNEL_MAPFILL_H

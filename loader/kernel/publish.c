@@ -30,45 +30,13 @@ struct entries {
 #define ENTRIES_OF(vec, type) \
 	((struct entries){ (const uint8_t *)(vec).v, (vec).n, sizeof(type), offsetof(type, v) })
 
-static unsigned int slot_of_eni(const void *k)
-{
-	struct eniaddr_eni_key key;
-
-	memcpy(&key, k, sizeof(key));
-	return key.slot;
-}
-
-static unsigned int slot_of_addr(const void *k)
-{
-	struct eniaddr_addr_key key;
-
-	memcpy(&key, k, sizeof(key));
-	return key.slot;
-}
-
-static unsigned int slot_of_pfx(const void *k)
-{
-	struct eniaddr_pfx_key key;
-
-	memcpy(&key, k, sizeof(key));
-	return key.slot;
-}
-
-static unsigned int slot_of_nexthop(const void *k)
-{
-	struct eniaddr_nexthop_key key;
-
-	memcpy(&key, k, sizeof(key));
-	return key.slot;
-}
-
-static unsigned int slot_of_src(const void *k)
-{
-	struct eniaddr_src_key key;
-
-	memcpy(&key, k, sizeof(key));
-	return publish_policy_slot(key.policy);
-}
+#define SLOT_FN(fn, type, expr) \
+	unsigned int fn(const void *k) { type key; memcpy(&key, k, sizeof(key)); return expr; }
+SLOT_FN(publish_slot_of_eni, struct eniaddr_eni_key, key.slot)
+SLOT_FN(publish_slot_of_addr, struct eniaddr_addr_key, key.slot)
+SLOT_FN(publish_slot_of_pfx, struct eniaddr_pfx_key, key.slot)
+SLOT_FN(publish_slot_of_src, struct eniaddr_src_key, publish_policy_slot(key.policy))
+SLOT_FN(publish_slot_of_nexthop, struct eniaddr_nexthop_key, key.slot)
 
 #define ENTRIES_FN(fn, field, type) \
 	static struct entries fn(const struct compiled *c) { return ENTRIES_OF(c->field, type); }
@@ -89,16 +57,20 @@ static const struct slot_map {
 	struct entries (*entries)(const struct compiled *c);
 } slot_maps[] = {
 	{ ENIADDR_STR(ENIADDR_MAP_ENIS), "ENIADDR_MAX_ENIS", offsetof(struct map_fds, enis),
-	  sizeof(struct eniaddr_eni_key), sizeof(struct eniaddr_eni), slot_of_eni, enis_of },
+	  sizeof(struct eniaddr_eni_key), sizeof(struct eniaddr_eni), publish_slot_of_eni,
+	  enis_of },
 	{ ENIADDR_STR(ENIADDR_MAP_ADDRS), "ENIADDR_MAX_ADDRS", offsetof(struct map_fds, addrs),
-	  sizeof(struct eniaddr_addr_key), sizeof(struct eniaddr_owner), slot_of_addr, addrs_of },
+	  sizeof(struct eniaddr_addr_key), sizeof(struct eniaddr_owner), publish_slot_of_addr,
+	  addrs_of },
 	{ ENIADDR_STR(ENIADDR_MAP_PFX), "ENIADDR_MAX_PREFIXES", offsetof(struct map_fds, pfx),
-	  sizeof(struct eniaddr_pfx_key), sizeof(struct eniaddr_owner), slot_of_pfx, pfxs_of },
+	  sizeof(struct eniaddr_pfx_key), sizeof(struct eniaddr_owner), publish_slot_of_pfx,
+	  pfxs_of },
 	{ ENIADDR_STR(ENIADDR_MAP_SRC), "ENIADDR_MAX_SRC", offsetof(struct map_fds, src),
-	  sizeof(struct eniaddr_src_key), sizeof(struct eniaddr_rule_bits), slot_of_src, srcs_of },
+	  sizeof(struct eniaddr_src_key), sizeof(struct eniaddr_rule_bits), publish_slot_of_src,
+	  srcs_of },
 	{ ENIADDR_STR(ENIADDR_MAP_NEXTHOP), "ENIADDR_MAX_NEXTHOPS",
 	  offsetof(struct map_fds, nexthop), sizeof(struct eniaddr_nexthop_key),
-	  sizeof(struct eniaddr_nexthop), slot_of_nexthop, nexthops_of },
+	  sizeof(struct eniaddr_nexthop), publish_slot_of_nexthop, nexthops_of },
 };
 #define N_SLOT_MAPS (sizeof(slot_maps) / sizeof(slot_maps[0]))
 

@@ -75,6 +75,13 @@ int publish_reset_state(int state_fd, struct err *e);
  * of publish_commit before the switch, and for tests that write rule entries by hand. */
 int publish_tables(const struct map_fds *m, const struct compiled *c, struct err *e);
 
+/* The slot of a key of eniaddr_enis, _addrs, _pfx, _src (its policy id's), _nexthop. */
+unsigned int publish_slot_of_eni(const void *key);
+unsigned int publish_slot_of_addr(const void *key);
+unsigned int publish_slot_of_pfx(const void *key);
+unsigned int publish_slot_of_src(const void *key);
+unsigned int publish_slot_of_nexthop(const void *key);
+
 /* Slot of a policy id (ENIADDR_POLICY_SLOT_BIT). */
 static inline unsigned int publish_policy_slot(__u32 policy)
 {

@@ -61,14 +61,6 @@ static int walk_slot(const struct walk *w, unsigned int slot, void *vec, struct 
 					     strerror(errno));
 }
 
-#define SLOT_FN(fn, type, expr) \
-	static unsigned int fn(const void *k) { type key; memcpy(&key, k, sizeof(key)); return expr; }
-SLOT_FN(eni_slot, struct eniaddr_eni_key, key.slot)
-SLOT_FN(addr_slot, struct eniaddr_addr_key, key.slot)
-SLOT_FN(pfx_slot, struct eniaddr_pfx_key, key.slot)
-SLOT_FN(src_slot, struct eniaddr_src_key, publish_policy_slot(key.policy))
-SLOT_FN(nexthop_slot, struct eniaddr_nexthop_key, key.slot)
-
 _Static_assert(sizeof(struct eniaddr_rule_bits) <= 256, "val holds every value");
 
 #define WALK(map, field, type, slot_fn) \
@@ -114,11 +106,11 @@ int published_read(const struct map_fds *m, const struct compiled *sizes, struct
 		   __u64 *generation, struct err *e)
 {
 	const struct walk walks[] = {
-		WALK(ENIADDR_MAP_ENIS, enis, struct compiled_eni, eni_slot),
-		WALK(ENIADDR_MAP_ADDRS, addrs, struct compiled_addr, addr_slot),
-		WALK(ENIADDR_MAP_PFX, pfx, struct compiled_pfx, pfx_slot),
-		WALK(ENIADDR_MAP_SRC, src, struct compiled_src, src_slot),
-		WALK(ENIADDR_MAP_NEXTHOP, nexthop, struct compiled_nexthop, nexthop_slot),
+		WALK(ENIADDR_MAP_ENIS, enis, struct compiled_eni, publish_slot_of_eni),
+		WALK(ENIADDR_MAP_ADDRS, addrs, struct compiled_addr, publish_slot_of_addr),
+		WALK(ENIADDR_MAP_PFX, pfx, struct compiled_pfx, publish_slot_of_pfx),
+		WALK(ENIADDR_MAP_SRC, src, struct compiled_src, publish_slot_of_src),
+		WALK(ENIADDR_MAP_NEXTHOP, nexthop, struct compiled_nexthop, publish_slot_of_nexthop),
 	};
 	void *vecs[] = { &out->enis, &out->addrs, &out->pfxs, &out->srcs, &out->nexthops };
 	unsigned int slot;
