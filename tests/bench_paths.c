@@ -478,7 +478,7 @@ static int bench_sync(void)
 	state_free(&s);
 	if (err)
 		return err;
-	printf("| sync step | compile ms | publish ms (writes + switch + clearing the old slot) | total ms | target |\n");
+	printf("| sync step | compile ms | publish ms (reading back the inactive slot, writing the difference + tables, switch) | total ms | target |\n");
 	printf("|---|---:|---:|---:|---|\n");
 	printf("| %d ENIs x %d rules, %d addresses | %.1f | %.1f | %.1f | <= 50 ms %s |\n",
 	       SYNC_ENIS, SYNC_RULES, SYNC_ADDRS, c_min, p_min, c_min + p_min,
