@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # eniaddr-bpf — `make help` lists the targets. Everything built goes to $(OUTPUT).
 
-OUTPUT   ?= build
+# Sanitizer builds (SAN=1) live apart in build-san/, so switching SAN never links a mix.
+OUTPUT   ?= $(if $(SAN),build-san,build)
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
 CC       ?= cc
