@@ -332,7 +332,8 @@ up_instance_b() {
 	addr_add "$name-instb" "$eni" "$a4/$(plen_of "$sub4")"
 	addr_add "$name-instb" "$eni" "$a6/$(plen_of "$sub6")"
 	ip -n "$name-instb" link set "$eni" up
-	ip -n "$name-instb" route add default via 192.0.2.1
+	ip -n "$name-instb" route add default via "$(router_of "$bridge" 2)" dev "$eni" proto dhcp
+	ip -n "$name-instb" -6 route add default via "$(router_of "$bridge" 3)" dev "$eni" proto ra
 	while read -r role eni mac; do
 		[ -n "$role" ] && ip -n "$name-$role" link set "$eni" address "$mac"
 	done <<<"$TWO_INSTANCES_MACS"

@@ -99,6 +99,7 @@ static void child(const struct imds_emu *m, const char *addr)
 	snprintf(ready, sizeof(ready), "%s/ready", m->dir);
 	snprintf(stats, sizeof(stats), "%s/stats.json", m->dir);
 	snprintf(listen, sizeof(listen), strchr(addr, ':') ? "[%s]:80" : "%s:80", addr);
+	dup2(STDERR_FILENO, STDOUT_FILENO); /* its chatter is a log, never a test's or bench's output */
 	execlp("python3", "python3", imds_emu_script(), "--world", m->world, "--listen", listen,
 	       "--ready-file", ready, "--stats", stats, (char *)NULL);
 	_exit(127);
