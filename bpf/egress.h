@@ -175,7 +175,7 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
 	r = failsafe_out(p, slot, ifindex);
 	if (!r)
 		r = ct_track(p, o, &eni->timeouts, ifindex);
-	if (!r && is_service_request(p)) {
+	if (!r && is_exempt_request(p, slot, ifindex)) {
 		/* exempt from the rules, tracked so that only its answer comes back in */
 		r = ENIADDR_R_FAILSAFE_LINK_LOCAL;
 		if (p->proto != IPPROTO_TCP || !(p->tcp_flags & TCP_F_RST))

@@ -13,7 +13,8 @@
  *    169.254.169.253 port 53, Time Sync 169.254.169.123 udp/123, their IPv6 forms fd00:ec2::254,
  *    ::253, ::123): only the *request* is exempt, outbound from an owned address; it starts a
  *    tracked flow, and the answer passes in as that flow's reply (CT_REPLY). Nothing unsolicited
- *    from those addresses passes.
+ *    from those addresses passes. The same resolver at the VPC's base + 2 is treated alike when
+ *    the loader knows the VPC (vpc_dns of the ENI's IPv4 eniaddr_nexthop entry).
  * Path-MTU errors have no failsafe: they pass as CT_RELATED to a live flow, or by a rule, as
  * AWS documents. ARP is not IP and is passed before parsing IP.
  */
@@ -89,6 +90,34 @@ static __always_inline bool is_service_endpoint(const __u8 addr[16], __u8 proto,
 static __always_inline bool is_service_request(const struct pkt_meta *p)
 {
 	return is_service_endpoint(p->daddr, p->proto, p->port);
+}
+
+/* The Amazon DNS resolver at ENI ifindex's VPC base + 2, port 53 UDP/TCP, as the loader wrote it
+ * into the ENI's IPv4 eniaddr_nexthop entry. Only port-53 IPv4 packets pay the lookup. */
+static __always_inline bool is_vpc_dns(const __u8 addr[16], __u8 proto, __u16 port, __u32 slot,
+				       __u32 ifindex)
+{
+	struct eniaddr_nexthop_key k = {
+		.slot = slot, .ifindex = ifindex, .family = ENIADDR_AF_INET,
+	};
+	const struct eniaddr_nexthop *nh;
+	__u32 last;
+
+	if (port != DNS_PORT || (proto != IPPROTO_UDP && proto != IPPROTO_TCP) || !fs_is_v4(addr))
+		return false;
+	nh = bpf_map_lookup_elem(&ENIADDR_MAP_NEXTHOP, &k);
+	if (!nh || !nh->vpc_dns)
+		return false;
+	__builtin_memcpy(&last, addr + 12, 4);
+	return last == nh->vpc_dns;
+}
+
+/* An outbound request exempt from the outbound rules: to a link-local service or to the VPC's
+ * resolver. The caller tracks it, so that only its answer comes back in. */
+static __always_inline bool is_exempt_request(const struct pkt_meta *p, __u32 slot,
+					      __u32 ifindex)
+{
+	return is_service_request(p) || is_vpc_dns(p->daddr, p->proto, p->port, slot, ifindex);
 }
 
 /* A packet of a conversation with a link-local service, either way: always tracked. */

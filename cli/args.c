@@ -375,7 +375,8 @@ const struct cli_command cli_commands[CLI_CMD_COUNT] = {
 	  "stream drop events as flow-log lines until interrupted; print how many were lost",
 	  trace_opts, 0, 0, NULL, NULL },
 	{ "metrics", CLI_CMD_METRICS, "",
-	  "print the counters and fill levels in Prometheus text format", NULL, 0, 0, NULL,
+	  "print the counters, fill levels, unconfigured devices and groups without members in "
+	  "Prometheus text format", NULL, 0, 0, NULL,
 	  NULL },
 	{ "explain", CLI_CMD_EXPLAIN, "DEV PACKET",
 	  "run PACKET through the loaded program on the live maps, changing nothing",

@@ -479,6 +479,25 @@ static bool group_in_use(const struct desired_state *s, const char *id)
 	return false;
 }
 
+#define WARN_NO_MEMBERS_HEAD "security group "
+#define WARN_NO_MEMBERS_TAIL " has no known members: "
+
+bool state_warning_group(const char *line, char *id, size_t len)
+{
+	size_t head = strlen(WARN_NO_MEMBERS_HEAD), n;
+	const char *end;
+
+	if (strncmp(line, WARN_NO_MEMBERS_HEAD, head))
+		return false;
+	end = strstr(line + head, WARN_NO_MEMBERS_TAIL);
+	n = end ? (size_t)(end - line - head) : 0;
+	if (!n || n >= len || memchr(line + head, ' ', n))
+		return false;
+	memcpy(id, line + head, n);
+	id[n] = '\0';
+	return true;
+}
+
 size_t state_warnings(const struct desired_state *s, char (*out)[STATE_WARN_LEN], size_t max)
 {
 	size_t n = 0;
@@ -511,7 +530,7 @@ size_t state_warnings(const struct desired_state *s, char (*out)[STATE_WARN_LEN]
 			continue;
 		if (n < max)
 			snprintf(out[n], STATE_WARN_LEN,
-				 "security group %.64s has no known members: %zu rule%s naming it "
+				 WARN_NO_MEMBERS_HEAD "%.64s" WARN_NO_MEMBERS_TAIL "%zu rule%s naming it "
 				 "(first %.100s) match nothing", peer->id, uses,
 				 uses == 1 ? "" : "s", first->where);
 		n++;

@@ -101,6 +101,11 @@ struct eni {
 	VEC(struct ip_prefix) prefixes; /* delegated IPv4 /28, IPv6 /80 */
 	VEC(struct ip_prefix) subnets;  /* subnet CIDRs of the ENI: next-hop choice on redirect */
 	struct eni_router routers[ENI_FAMILIES]; /* [ENI_V4], [ENI_V6] */
+	/* The VPC's primary IPv4 CIDR, when the source knows it: the Amazon DNS resolver at its
+	 * base + 2 is exempt from the outbound rules like 169.254.169.253 (bpf/failsafe.h). */
+	bool has_vpc;
+	struct ip_prefix vpc;
+	char vpc_where[STATE_WHERE_LEN]; /* "cfg.json: enis[0].vpc_cidr", "imds: …/vpc-ipv4-cidr-block" */
 	struct group_refs groups;
 	struct eniaddr_timeouts timeouts; /* seconds; state_default_timeouts() fills defaults */
 	char where[STATE_WHERE_LEN];
@@ -169,6 +174,10 @@ int state_validate(const struct desired_state *s, struct err *e);
  * max: the rest are not written).
  */
 size_t state_warnings(const struct desired_state *s, char (*out)[STATE_WARN_LEN], size_t max);
+
+/* The group a state_warnings line names as having no known members ("sg-…" into id), for
+ * readers of the kept lines (metrics); false for any other line. */
+bool state_warning_group(const char *line, char *id, size_t len);
 
 /* Checks one rule's fields (protocol, ports/ICMP type+code) and fills e with where on error. */
 int rule_validate(const struct rule *r, struct err *e);

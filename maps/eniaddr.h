@@ -562,6 +562,9 @@ struct eniaddr_nexthop {
 	__u8  gateway[16]; /* the ENI's router (IPv6: often link-local, valid on ifindex's link) */
 	__u32 plen;        /* prefix length in the mapped space (IPv4 /24 = 120), for status */
 	__u32 origin;      /* enum eniaddr_nh_origin: where the loader found the router */
+	__be32 vpc_dns;    /* IPv4 entry: the Amazon DNS resolver of the ENI's VPC (its primary
+			    * CIDR's base + 2), exempt like 169.254.169.253 (failsafe.h); 0 when
+			    * no source knew the VPC. Always 0 in the IPv6 entry. */
 };
 
 /* Where the router of an eniaddr_nexthop entry came from. A redirect through a GUESS router is
@@ -575,7 +578,7 @@ enum eniaddr_nh_origin {
 
 #ifndef __cplusplus
 _Static_assert(sizeof(struct eniaddr_nexthop_key) == 12, "eniaddr_nexthop_key layout");
-_Static_assert(sizeof(struct eniaddr_nexthop) == 56, "eniaddr_nexthop layout");
+_Static_assert(sizeof(struct eniaddr_nexthop) == 60, "eniaddr_nexthop layout");
 #endif
 
 /* ---- explain: what a dry run of the programs reports (.bss of the explain load only) ---- */

@@ -786,6 +786,52 @@ static void test_link_local_services(void **state)
 	RUN_STEPS(steps);
 }
 
+/* The Amazon DNS resolver at the VPC's base + 2 (10.1.0.2 of VPC 10.1.0.0/16, carried in ENI A's
+ * IPv4 eniaddr_nexthop entry) is exempt like 169.254.169.253: 10.1.1.40's outbound policy
+ * (POL_WEB: tcp 443 and 22 only) denies udp/53 and tcp/53, yet its queries to the resolver
+ * pass and are tracked, so the answers pass as replies and nothing unsolicited does. */
+static void test_vpc_resolver(void **state)
+{
+	static const struct step steps[] = {
+		{ "query to base + 2 passes whatever the rules", OUT(ENI_A),
+		  UDP("10.1.1.40", 50300, "10.1.0.2", 53), WANT(FAILSAFE_LINK_LOCAL, NEW, T_UDP) },
+		{ "its answer passes as the reply", IN(ENI_A),
+		  UDP("10.1.0.2", 53, "10.1.1.40", 50300), WANT(CT_REPLY, EST, T_UDP) },
+		{ "an answer from base + 2 nobody asked for", IN(ENI_A),
+		  UDP("10.1.0.2", 53, "10.1.1.40", 50301), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "tcp query to base + 2", OUT(ENI_A),
+		  TCP("10.1.1.40", 50302, "10.1.0.2", 53, SYN), WANT(FAILSAFE_LINK_LOCAL, NEW, T_SYN) },
+		{ "and its syn-ack is a reply", IN(ENI_A),
+		  TCP("10.1.0.2", 53, "10.1.1.40", 50302, SYNACK), WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "a syn from base + 2:53 to :22", IN(ENI_A),
+		  TCP("10.1.0.2", 53, "10.1.1.40", 22, SYN), WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "base + 3 is judged by the rules", OUT(ENI_A),
+		  UDP("10.1.1.40", 50303, "10.1.0.3", 53), WANT(EGRESS_NO_RULE, NO_ENTRY, 0) },
+		{ "base + 2 on another port is judged by the rules", OUT(ENI_A),
+		  UDP("10.1.1.40", 50304, "10.1.0.2", 54), WANT(EGRESS_NO_RULE, NO_ENTRY, 0) },
+		{ "eni b's vpc is unknown: its rules judge the same address", OUT(ENI_B),
+		  UDP("10.1.2.40", 50305, "10.1.0.2", 53), WANT(EGRESS_NO_RULE, NO_ENTRY, 0) },
+	};
+	struct eniaddr_nexthop_key k = { .slot = 0, .ifindex = (__u32)fx.ifindex[ENI_A],
+					 .family = ENIADDR_AF_INET };
+	struct eniaddr_nexthop nh;
+
+	(void)state;
+	ct_clear();
+	put_owner("10.1.1.40", ENI_A, POL_IN, POL_WEB, 0);
+	put_owner("10.1.2.40", ENI_B, POL_IN, POL_WEB, 0);
+	fixture_put_subnet4(&fx, 0, fx.ifindex[ENI_A], "10.1.1.0/24");
+	assert_int_equal(bpf_map_lookup_elem(fx.maps.nexthop, &k, &nh), 0);
+	nh.vpc_dns = inet_addr("10.1.0.2");
+	assert_int_equal(bpf_map_update_elem(fx.maps.nexthop, &k, &nh, 0), 0);
+	fixture_put_subnet4(&fx, 0, fx.ifindex[ENI_B], "10.1.2.0/24"); /* vpc_dns 0 */
+	RUN_STEPS(steps);
+	k.ifindex = (__u32)fx.ifindex[ENI_A];
+	assert_int_equal(bpf_map_delete_elem(fx.maps.nexthop, &k), 0);
+	k.ifindex = (__u32)fx.ifindex[ENI_B];
+	assert_int_equal(bpf_map_delete_elem(fx.maps.nexthop, &k), 0);
+}
+
 /* Fragments: later fragments of a datagram whose first fragment passed by connection tracking
  * follow it, in both directions; strays do not. */
 static void test_fragments(void **state)
@@ -1310,6 +1356,7 @@ int main(void)
 		cmocka_unit_test(test_icmp_errors),
 		cmocka_unit_test(test_rst_window),
 		cmocka_unit_test(test_link_local_services),
+		cmocka_unit_test(test_vpc_resolver),
 		cmocka_unit_test(test_fragments),
 		cmocka_unit_test(test_untracked),
 		cmocka_unit_test(test_untracked_per_rule),

@@ -222,6 +222,38 @@ static void test_steady_state_reads_every_eni_in_device_order(void **state)
 	assert_int_equal(n1->prefixes.n, 0); /* ipv4-prefix absent: none, not an error */
 	assert_int_equal(n0->mode, ENIADDR_MODE_ENFORCE);
 	assert_string_equal(s.origin, "imds");
+	/* the VPC's primary block (its resolver, base + 2, is exempt); eth1's MAC lists none */
+	assert_true(n0->has_vpc);
+	assert_int_equal(ip_prefix_parse("10.0.0.0/16", &subnet), 0);
+	assert_true(ip_prefix_equal(&n0->vpc, &subnet));
+	assert_non_null(strstr(n0->vpc_where, MAC0 "/vpc-ipv4-cidr-blocks"));
+	assert_false(n1->has_vpc);
+	state_free(&s);
+}
+
+/* vpc-ipv4-cidr-block is AWS's "primary IPv4 CIDR of the VPC": it wins over the first line of
+ * vpc-ipv4-cidr-blocks, which is then not even asked for. */
+static void test_vpc_primary_block_is_the_singular_key(void **state)
+{
+	static const char *world =
+		"{\"macs\": {\"" MAC0 "\": {\"device-number\": 0, \"interface-id\": "
+		"\"eni-0000000000000001\", \"local-ipv4s\": [\"100.64.1.10\"],"
+		" \"subnet-ipv4-cidr-block\": \"100.64.1.0/24\", \"security-group-ids\": [\"sg-web\"],"
+		" \"vpc-ipv4-cidr-block\": \"10.0.0.0/16\","
+		" \"vpc-ipv4-cidr-blocks\": [\"100.64.0.0/16\", \"10.0.0.0/16\"]}},"
+		" \"faults\": {\"malformed\": {\"network/interfaces/macs/" MAC0
+		"/vpc-ipv4-cidr-blocks\": \"garbage\"}}}";
+	struct desired_state s;
+	struct ip_prefix want;
+
+	assert_int_equal(imds_emu_set_world(&emu, world), 0);
+	state_init(&s);
+	read_ok(&s);
+	assert_int_equal(s.enis.n, 1);
+	assert_true(s.enis.v[0].has_vpc);
+	assert_int_equal(ip_prefix_parse("10.0.0.0/16", &want), 0);
+	assert_true(ip_prefix_equal(&s.enis.v[0].vpc, &want));
+	assert_non_null(strstr(s.enis.v[0].vpc_where, "/vpc-ipv4-cidr-block"));
 	state_free(&s);
 }
 
@@ -435,6 +467,8 @@ static void test_malformed_answers_fail_naming_the_key(void **state)
 	malformed("interface-id", "\"i-0123\"", "not an eni-");
 	err_clear(&e);
 	malformed("ipv4-prefix", "\"10.0.1.32\"", "not an IPv4 CIDR");
+	err_clear(&e);
+	malformed("vpc-ipv4-cidr-blocks", "\"10.0.0.0\"", "not an IPv4 CIDR");
 }
 
 /* IMDS never lists a MAC twice or in upper case: such a listing is not trusted. */
@@ -541,6 +575,7 @@ static const char *ifs_doc =
 
 static const char *cfg_doc =
 	"{\"enis\": [{\"mac\": \"" MAC1 "\", \"mode\": \"audit\", \"security_groups\": [],"
+	"  \"vpc_cidr\": \"10.0.0.0/20\","
 	"  \"addresses\": [{\"address\": \"10.0.1.20\", \"security_groups\": [\"sg-ops\"]},"
 	"                 {\"address\": \"10.0.1.77\", \"security_groups\": [\"sg-ops\"]}]}],"
 	" \"security_groups\": [{\"id\": \"sg-ops\", \"ingress\": [{\"protocol\": \"tcp\","
@@ -634,6 +669,10 @@ static void test_compose_config_entry_matched_by_mac_sets_mode_and_overrides(voi
 	assert_string_equal(eth1->addrs.v[0].groups.ids.v[0], "sg-ops");
 	assert_int_equal(eth1->addrs.n, 1); /* 10.0.1.77 is not assigned: not added */
 	assert_non_null(state_find_group(&s, "sg-ops"));
+	/* the config names eth1's VPC (IMDS lists none for it); eth0 keeps IMDS's */
+	assert_true(eth1->has_vpc && eth1->vpc.plen == 96 + 20);
+	assert_non_null(strstr(eth1->vpc_where, "cfg.json"));
+	assert_true(s.enis.v[0].has_vpc && s.enis.v[0].vpc.plen == 96 + 16);
 	state_free(&s);
 }
 
@@ -715,6 +754,7 @@ int main(void)
 		cmocka_unit_test_setup(test_emulator_answers_in_imds_shapes, reset),
 		cmocka_unit_test_setup(test_steady_state_reads_every_eni_in_device_order, reset),
 		cmocka_unit_test_setup(test_ipv6_endpoint_reads_the_same, reset),
+		cmocka_unit_test_setup(test_vpc_primary_block_is_the_singular_key, reset),
 		cmocka_unit_test_setup(test_added_removed_and_reassigned_addresses_show_on_next_read,
 				       reset),
 		cmocka_unit_test_setup(test_added_and_removed_prefixes_show_on_next_read, reset),

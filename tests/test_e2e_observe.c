@@ -338,6 +338,73 @@ static void test_metrics_parse_and_equal_stats(void **state)
 	assert_int_equal(rc, 0);
 }
 
+/* metrics, through Prometheus' parser, one sample per line (tests/metrics_samples.py). */
+static void metrics_samples(char *buf, size_t len)
+{
+	char mfile[PATH_MAX];
+	FILE *f;
+	int rc;
+
+	snprintf(mfile, sizeof(mfile), "%s/metrics-samples.txt", cli.dir);
+	assert_int_equal(clirun(&cli, buf, len, "metrics"), 0);
+	assert_non_null(f = fopen(mfile, "w"));
+	fputs(buf, f);
+	fclose(f);
+	rc = vpcbed_sh(buf, len, "/usr/bin/python3 tests/metrics_samples.py '%s'", mfile);
+	if (rc)
+		fprintf(stderr, "%s", buf);
+	assert_int_equal(rc, 0);
+}
+
+static void want_sample(const char *samples, const char *line, bool present)
+{
+	char l[512];
+
+	snprintf(l, sizeof(l), "%s\n", line);
+	if ((strstr(samples, l) != NULL) != present)
+		fail_msg("%s %s in:\n%s", line, present ? "missing" : "present", samples);
+}
+
+/* Issue 8: an attached device without configuration passes everything, and a rule naming a group
+ * nobody is known to be in matches nothing; metrics say both, per device and per group. */
+static void test_metrics_name_unfiltered_devices_and_empty_groups(void **state)
+{
+	static const char *peer_cfg =
+		"{\"enis\": [{\"interface\": \"eth0\", \"security_groups\": [\"sg-web\"],"
+		"  \"addresses\": [\"192.0.2.10\", \"192.0.2.11\", \"2001:db8:a::10\"]}],"
+		" \"security_groups\": [{\"id\": \"sg-web\", \"ingress\": ["
+		"  {\"protocol\": \"tcp\", \"ports\": \"8080\", \"from\": [\"0.0.0.0/0\"]},"
+		"  {\"protocol\": \"tcp\", \"ports\": \"22\", \"from\": [\"sg-peer\"]}]},"
+		"  {\"id\": \"sg-peer\", \"ingress\": []}]}";
+	char path[PATH_MAX];
+
+	metrics_samples(out, sizeof(out));
+	want_sample(out, "eniaddr_unconfigured_devices{} 0", true);
+	want_sample(out, "eniaddr_groups_without_members{} 0", true);
+
+	assert_int_equal(clirun(&cli, out, sizeof(out), "attach eth1"), 0);
+	metrics_samples(out, sizeof(out));
+	want_sample(out, "eniaddr_unconfigured_devices{} 1", true);
+	want_sample(out, "eniaddr_device_unconfigured{action=\"pass\",interface=\"eth1\"} 1", true);
+	want_sample(out, "eniaddr_device_unconfigured{action=\"pass\",interface=\"eth0\"} 1", false);
+
+	assert_int_equal(clirun(&cli, out, sizeof(out), "attach --unconfigured drop eth1"), 0);
+	assert_int_equal(clirun_write_file(&cli, "peer.json", peer_cfg, path), 0);
+	assert_int_equal(clirun(&cli, out, sizeof(out), "apply %s", path), 0);
+	metrics_samples(out, sizeof(out));
+	want_sample(out, "eniaddr_device_unconfigured{action=\"drop\",interface=\"eth1\"} 1", true);
+	want_sample(out, "eniaddr_groups_without_members{} 1", true);
+	want_sample(out, "eniaddr_group_without_members{group=\"sg-peer\"} 1", true);
+
+	/* back to the bed's configuration: the gauges go back to 0 */
+	assert_int_equal(clirun(&cli, out, sizeof(out), "detach eth1"), 0);
+	assert_int_equal(clirun_write_file(&cli, "cfg.json", config, path), 0);
+	assert_int_equal(clirun(&cli, out, sizeof(out), "apply %s", path), 0);
+	metrics_samples(out, sizeof(out));
+	want_sample(out, "eniaddr_unconfigured_devices{} 0", true);
+	want_sample(out, "eniaddr_groups_without_members{} 0", true);
+}
+
 /* status: program ids, each table's fill and capacity, conntrack entries. */
 static void test_status_shows_programs_and_tables(void **state)
 {
@@ -460,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_trace_accounts_for_every_drop),
 		cmocka_unit_test(test_trace_unlimited_rate_still_exact),
 		cmocka_unit_test(test_metrics_parse_and_equal_stats),
+		cmocka_unit_test(test_metrics_name_unfiltered_devices_and_empty_groups),
 		cmocka_unit_test(test_explain_agrees_with_real_traffic),
 		cmocka_unit_test(test_status_shows_programs_and_tables),
 	};

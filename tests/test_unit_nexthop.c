@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -157,6 +158,22 @@ static void test_bad_subnets(void **state)
 		  "\"addresses\": [\"10.0.0.5\"], \"prefixes\": [\"10.0.0.240/28\", \"10.1.0.0/28\"],"
 		  " \"subnets\": [\"10.0.0.0/24\"]",
 		  "cfg.json: enis[0]: prefix 10.1.0.0/28 is outside the ENI's subnet 10.0.0.0/24" },
+		/* the VPC's resolver rides on the IPv4 subnet's entry */
+		{ "vpc not ipv4",
+		  "\"addresses\": [\"10.0.0.5\"], \"vpc_cidr\": \"2001:db8::/56\"",
+		  "cfg.json: enis[0].vpc_cidr: '2001:db8::/56' is not an IPv4 CIDR" },
+		{ "vpc not a cidr", "\"addresses\": [\"10.0.0.5\"], \"vpc_cidr\": \"10.0.0.0\"",
+		  "cfg.json: enis[0].vpc_cidr: '10.0.0.0' is not a CIDR" },
+		{ "vpc not a string", "\"addresses\": [\"10.0.0.5\"], \"vpc_cidr\": 7",
+		  "cfg.json: enis[0]" },
+		{ "vpc without room for base + 2",
+		  "\"addresses\": [\"10.0.0.5\"], \"vpc_cidr\": \"10.0.0.4/31\","
+		  " \"subnets\": [\"10.0.0.0/24\"]",
+		  "cfg.json: enis[0].vpc_cidr: VPC CIDR 10.0.0.4/31 must be an IPv4 block of at most /30" },
+		{ "vpc without an ipv4 subnet",
+		  "\"addresses\": [\"10.0.0.5\"], \"vpc_cidr\": \"10.0.0.0/16\"",
+		  "cfg.json: enis[0].vpc_cidr: VPC CIDR 10.0.0.0/16 given but cfg.json: enis[0] has no "
+		  "IPv4 subnet" },
 	};
 	int failed = 0;
 
@@ -205,6 +222,35 @@ static void test_good_subnets(void **state)
 			fail_msg("case %zu: %s", i, e.msg);
 		compiled_free(&c);
 	}
+}
+
+/* "vpc_cidr": the Amazon DNS resolver (the block's base + 2, host bits of the CIDR ignored) rides
+ * on the ENI's IPv4 entry, which the egress failsafe reads; the IPv6 entry and ENIs without
+ * it carry 0 (judged by the rules). */
+static void test_vpc_resolver_in_ipv4_entry(void **state)
+{
+	const char *text =
+		"{\"enis\": ["
+		" {\"interface\": \"eth0\", \"security_groups\": [\"sg-a\"],"
+		"  \"addresses\": [\"10.20.1.10\", \"2001:db8:a::10\"], \"vpc_cidr\": \"10.20.0.9/16\","
+		"  \"subnets\": [\"10.20.1.0/24\", \"2001:db8:a::/64\"]},"
+		" {\"interface\": \"eth1\", \"security_groups\": [\"sg-a\"],"
+		"  \"addresses\": [\"10.20.2.10\"], \"subnets\": [\"10.20.2.0/24\"]}], " SG "}";
+	struct compiled c;
+	struct err e = { "" };
+	char dns[INET_ADDRSTRLEN];
+
+	(void)state;
+	assert_int_equal(compile_text(text, 0, &c, &e), 0);
+	assert_int_equal(c.nexthops.n, 3);
+	assert_int_equal(c.nexthops.v[0].k.family, ENIADDR_AF_INET);
+	assert_non_null(inet_ntop(AF_INET, &c.nexthops.v[0].v.vpc_dns, dns, sizeof(dns)));
+	assert_string_equal(dns, "10.20.0.2");
+	assert_int_equal(c.nexthops.v[1].k.family, ENIADDR_AF_INET6);
+	assert_int_equal(c.nexthops.v[1].v.vpc_dns, 0);
+	assert_int_equal(c.nexthops.v[2].k.ifindex, 11);
+	assert_int_equal(c.nexthops.v[2].v.vpc_dns, 0);
+	compiled_free(&c);
 }
 
 /* ---------------------------------------------------------------- the router per source */
@@ -453,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_v4_mask_in_mapped_space),
 		cmocka_unit_test(test_bad_subnets),
 		cmocka_unit_test(test_good_subnets),
+		cmocka_unit_test(test_vpc_resolver_in_ipv4_entry),
 		cmocka_unit_test(test_router_choice_per_source),
 		cmocka_unit_test(test_router_config_overrides),
 		cmocka_unit_test(test_router_config_errors),

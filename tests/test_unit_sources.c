@@ -245,9 +245,13 @@ static void check_native_full(const struct desired_state *s, const char *file)
 	assert_int_equal(n0->subnets.n, 2);
 	assert_prefix(&n0->subnets.v[0], "10.0.1.0/24");
 	assert_prefix(&n0->subnets.v[1], "2001:db8:1::/64");
+	assert_true(n0->has_vpc);
+	assert_prefix(&n0->vpc, "10.0.0.0/16");
+	assert_non_null(strstr(n0->vpc_where, "enis[0].vpc_cidr"));
 	assert_timeouts(&n0->timeouts, 432000, 60, 30, 30, 180, 30, 600);
 
 	n1 = &s->enis.v[1];
+	assert_false(s->enis.v[1].has_vpc);
 	assert_true(n1->has_mac);
 	assert_memory_equal(n1->mac, ((uint8_t[]){ 2, 0, 0, 0, 0, 2 }), 6);
 	assert_string_equal(n1->ifname, "");
@@ -1021,6 +1025,7 @@ static void test_aws_foreign_group_reference(void **unused)
 		NULL, NULL,
 	};
 	char warn[4][STATE_WARN_LEN];
+	char id[STATE_ID_LEN];
 	struct desired_state s;
 	struct compiled out = { 0 };
 	struct err e = { 0 };
@@ -1040,6 +1045,11 @@ static void test_aws_foreign_group_reference(void **unused)
 	assert_string_equal(warn[0], "security group sg-0peer has no known members: 1 rule naming "
 			    "it (first sgs.json: SecurityGroups[0].IpPermissions[1]."
 			    "UserIdGroupPairs[0]) match nothing");
+	/* metrics read the group back from the kept line, and nothing from other lines */
+	assert_true(state_warning_group(warn[0], id, sizeof(id)));
+	assert_string_equal(id, "sg-0peer");
+	assert_false(state_warning_group("security group sg-x is fine", id, sizeof(id)));
+	assert_false(state_warning_group("eth1 is attached without configuration", id, sizeof(id)));
 	/* it compiles: the SSH rule is there, the reference adds no source */
 	s.enis.v[0].ifindex = 7;
 	if (compile_state(&s, 0, &out, &e))

@@ -314,6 +314,7 @@ static void serve_metrics(struct agent *a)
 		.failed = a->rec.failures,
 		.last_sync_seconds = (double)a->rec.last_sync_ms / 1000.0,
 		.last_ok = a->rec.result == 0,
+		.no_members = a->rec.no_members,
 	};
 
 	metrics_http_serve(a->metricsfd, &a->r.maps, &s);

@@ -105,7 +105,7 @@ void metrics_http_serve(int lfd, const struct map_fds *m, const struct metrics_s
 	f = open_memstream(&body, &n);
 	if (!f)
 		goto out;
-	if (m->stats < 0 || metrics_write(f, m, sync, &e)) {
+	if (m->stats < 0 || metrics_write(f, m, sync, sync ? sync->no_members : NULL, &e)) {
 		fclose(f);
 		log_warn("metrics: %s", e.msg[0] ? e.msg : "not loaded yet");
 		reply(fd, "503 Service Unavailable", "", 0);

@@ -4,8 +4,11 @@
  * maps/eniaddr.h). tc_egress sends a packet whose source another ENI owns out of that ENI; on
  * that ENI's link the next hop is the destination when it is in the ENI's subnet, else the
  * ENI's router: the one the state names (configured, or learned from the kernel by
- * source/routes.h), else the subnet's base address + 1, written as a guess.
+ * source/routes.h), else the subnet's base address + 1, written as a guess. The IPv4 entry also
+ * carries the Amazon DNS resolver of the ENI's VPC (base + 2 of its primary CIDR) when the state
+ * knows the VPC: egress exempts requests to it like those to 169.254.169.253 (bpf/failsafe.h).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +106,33 @@ static void fill_nexthop(struct eniaddr_nexthop *v, const struct ip_prefix *p,
 	v->origin = ENIADDR_NH_GUESS;
 }
 
+/* The VPC's resolver, base + 2 of its primary CIDR, in network order; the CIDR must be IPv4 and
+ * hold it, and the ENI needs an IPv4 entry to carry it. */
+static int vpc_resolver(const struct eni *n, const struct ip_prefix *sub4, __be32 *out,
+			struct err *e)
+{
+	char a[IP_PREFIX_STRLEN];
+	struct ip_prefix v;
+	__u32 base;
+
+	if (!n->has_vpc)
+		return 0;
+	v = n->vpc;
+	ip_prefix_format(&v, false, a, sizeof(a));
+	if (!ip_prefix_is_v4(&v) || ip_prefix_family_len(&v) > max_family_len[FAM_V4])
+		return err_set(e, EINVAL, "%s: VPC CIDR %s must be an IPv4 block of at most /%d "
+			       "(the resolver is its base + 2)", n->vpc_where, a,
+			       max_family_len[FAM_V4]);
+	if (!sub4)
+		return err_set(e, EINVAL, "%s: VPC CIDR %s given but %s has no IPv4 subnet (give "
+			       "\"subnets\"): the resolver exemption rides on the subnet's entry",
+			       n->vpc_where, a, n->where);
+	ip_prefix_clear_host_bits(&v);
+	memcpy(&base, &v.addr[12], 4);
+	*out = htonl(ntohl(base) + 2);
+	return 0;
+}
+
 static int cmp_nexthop(const void *a, const void *b)
 {
 	const struct eniaddr_nexthop_key *x = &((const struct compiled_nexthop *)a)->k;
@@ -121,9 +151,12 @@ int compile_nexthops(const struct desired_state *s, struct compiled *out, struct
 		const struct eni *n = &s->enis.v[i];
 		const struct ip_prefix *sub[FAM_COUNT];
 		int ret = pick_subnets(n, sub, e);
+		__be32 dns = 0;
 
 		if (!ret)
 			ret = check_inside(n, sub, e);
+		if (!ret)
+			ret = vpc_resolver(n, sub[FAM_V4], &dns, e);
 		if (ret)
 			return ret;
 		for (int f = 0; f < FAM_COUNT; f++) {
@@ -137,6 +170,8 @@ int compile_nexthops(const struct desired_state *s, struct compiled *out, struct
 			c->k.ifindex = (__u32)n->ifindex;
 			c->k.family = family[f];
 			fill_nexthop(&c->v, sub[f], &n->routers[f == FAM_V4 ? ENI_V4 : ENI_V6]);
+			if (f == FAM_V4)
+				c->v.vpc_dns = dns;
 		}
 	}
 	/* At most 2 per ENI and compile_state caps ENIs at ENIADDR_MAX_ENIS: always fits a slot. */

@@ -4,11 +4,14 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
+#include "state.h"
 #include "kernel/mapfill.h"
+#include "kernel/ctl.h"
 #include "kernel/metrics.h"
 #include "kernel/stats.h"
 #include "kernel/trace.h"
@@ -115,8 +118,91 @@ static void sync_metrics(FILE *f, const struct metrics_sync *s)
 	fprintf(f, "eniaddr_last_sync_success %d\n", s->last_ok);
 }
 
+/* Attached devices the active slot does not configure: they pass everything (or drop their IP
+ * traffic with attach --unconfigured drop). Said loudly: an unfiltered ENI looks like a filtered
+ * one from outside. */
+static int unconfigured(FILE *f, const struct map_fds *m, __u32 slot, struct err *e)
+{
+	char ifname[STATS_IFNAME_LEN], *lines = NULL;
+	struct eniaddr_attach v;
+	struct eniaddr_eni eni;
+	__u32 k, *prev = NULL;
+	unsigned int n = 0;
+	size_t len = 0;
+	int walk;
+	FILE *mem = open_memstream(&lines, &len);
+
+	if (!mem)
+		return err_set(e, ENOMEM, "out of memory");
+	while (!bpf_map_get_next_key(m->attach, prev, &k)) {
+		struct eniaddr_eni_key ek = { .slot = slot, .ifindex = k };
+
+		prev = &k;
+		if (bpf_map_lookup_elem(m->attach, &k, &v) || !bpf_map_lookup_elem(m->enis, &ek, &eni))
+			continue;
+		stats_ifname(k, ifname);
+		fprintf(mem, "eniaddr_device_unconfigured{interface=\"%s\",action=\"%s\"} 1\n", ifname,
+			v.flags & ENIADDR_ATTACH_F_UNCONFIGURED_DROP ? "drop" : "pass");
+		n++;
+	}
+	walk = errno;
+	fclose(mem);
+	if (walk != ENOENT) {
+		free(lines);
+		return err_set(e, walk, "reading %s: %s", ENIADDR_STR(ENIADDR_MAP_ATTACH),
+			       strerror(walk));
+	}
+	head(f, "eniaddr_unconfigured_devices", "gauge", "Attached devices without configuration "
+	     "(action pass: unfiltered).");
+	fprintf(f, "eniaddr_unconfigured_devices %u\n", n);
+	head(f, "eniaddr_device_unconfigured", "gauge", "1 for each attached device without "
+	     "configuration; action: what its traffic gets (pass, or drop with --unconfigured drop).");
+	fputs(lines ? lines : "", f);
+	free(lines);
+	return 0;
+}
+
+/* Referenced groups with no known member: their rules match nothing. From the agent's list
+ * ("sg-a,sg-b") when given, else from the notes the last apply/sync kept (eniaddr_ctl). */
+static void groups_without_members(FILE *f, const struct map_fds *m, const char *agent_list)
+{
+	char ids[ENIADDR_MAX_NOTES + 64][STATE_ID_LEN];
+	struct eniaddr_ctl c;
+	struct err ignored = {};
+	size_t n = 0;
+
+	if (agent_list) {
+		const char *p = agent_list;
+
+		while (*p && n < sizeof(ids) / sizeof(ids[0])) {
+			size_t l = strcspn(p, ",");
+
+			if (l && l < STATE_ID_LEN) {
+				memcpy(ids[n], p, l);
+				ids[n++][l] = '\0';
+			}
+			p += l + (p[l] == ',');
+		}
+	} else if (!ctl_read(m, &c, &ignored)) {
+		for (__u32 i = 0; i < c.n_notes; i++) {
+			char line[ENIADDR_NOTE_LEN + 1];
+
+			snprintf(line, sizeof(line), "%.*s", ENIADDR_NOTE_LEN, c.notes[i]);
+			if (state_warning_group(line, ids[n], sizeof(ids[n])))
+				n++;
+		}
+	}
+	head(f, "eniaddr_groups_without_members", "gauge", "Security groups that rules reference "
+	     "but no known ENI is in: those rules match nothing.");
+	fprintf(f, "eniaddr_groups_without_members %zu\n", n);
+	head(f, "eniaddr_group_without_members", "gauge", "1 for each referenced security group "
+	     "without a known member.");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "eniaddr_group_without_members{group=\"%s\"} 1\n", ids[i]);
+}
+
 int metrics_write(FILE *f, const struct map_fds *m, const struct metrics_sync *sync,
-		  struct err *e)
+		  const char *no_members, struct err *e)
 {
 	struct stat_rows rows = {};
 	struct addr_drop_rows addrs = {};
@@ -145,6 +231,8 @@ int metrics_write(FILE *f, const struct map_fds *m, const struct metrics_sync *s
 		events(f, &t);
 		head(f, "eniaddr_generation", "gauge", "Generation of the published configuration.");
 		fprintf(f, "eniaddr_generation %llu\n", (unsigned long long)st.generation);
+		err = unconfigured(f, m, st.active_slot, e);
+		groups_without_members(f, m, no_members);
 		if (sync)
 			sync_metrics(f, sync);
 	}

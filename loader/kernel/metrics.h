@@ -8,7 +8,10 @@
  * eniaddr_conntrack_entries{table}, eniaddr_conntrack_capacity{table},
  * eniaddr_map_entries{map},
  * eniaddr_map_capacity{map}, eniaddr_events_total, eniaddr_events_lost_total{cause},
- * eniaddr_generation, and (agent) eniaddr_sync_total{result}, eniaddr_last_sync_timestamp_seconds.
+ * eniaddr_generation, eniaddr_unconfigured_devices, eniaddr_device_unconfigured{interface,action}
+ * (attached, not configured: action pass means unfiltered), eniaddr_groups_without_members,
+ * eniaddr_group_without_members{group}, and (agent) eniaddr_sync_total{result},
+ * eniaddr_last_sync_timestamp_seconds.
  */
 #ifndef ENIADDR_KERNEL_METRICS_H
 #define ENIADDR_KERNEL_METRICS_H
@@ -24,9 +27,12 @@ struct metrics_sync {
 	__u64 ok, failed;          /* syncs since the agent started */
 	double last_sync_seconds;  /* unix time of the last sync, 0: none yet */
 	int last_ok;               /* 1: the last sync published, 0: it failed */
+	const char *no_members;    /* "sg-a,sg-b": referenced groups without a known member */
 };
 
+/* no_members: "sg-a,sg-b", the referenced groups without a known member as the agent saw them,
+ * or NULL to take them from the warnings the last apply/sync kept (eniaddr_ctl). */
 int metrics_write(FILE *f, const struct map_fds *m, const struct metrics_sync *sync,
-		  struct err *e);
+		  const char *no_members, struct err *e);
 
 #endif

@@ -54,6 +54,11 @@ static int apply_entry(const struct eni *entry, struct eni *n, struct err *e)
 	n->mode = entry->mode;
 	n->src_check = entry->src_check;
 	n->timeouts = entry->timeouts;
+	if (entry->has_vpc) { /* the config names the VPC: it wins over what IMDS said */
+		n->has_vpc = true;
+		n->vpc = entry->vpc;
+		snprintf(n->vpc_where, sizeof(n->vpc_where), "%s", entry->vpc_where);
+	}
 	if (entry->groups.ids.n) {
 		group_refs_free(&n->groups);
 		ret = copy_refs(&entry->groups, &n->groups, e);

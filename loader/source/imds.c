@@ -32,6 +32,7 @@ enum key_kind {
 	K_PREFIXES,
 	K_SUBNETS,
 	K_GROUPS,
+	K_VPC,     /* the VPC's primary IPv4 CIDR: its resolver at base + 2 is exempt */
 };
 
 static const struct eni_key {
@@ -49,6 +50,11 @@ static const struct eni_key {
 	{ "subnet-ipv4-cidr-block",  K_SUBNETS,  4, true },
 	{ "subnet-ipv6-cidr-blocks", K_SUBNETS,  6, false },
 	{ "security-group-ids",      K_GROUPS,   0, true },
+	/* AWS documents vpc-ipv4-cidr-block as the VPC's primary IPv4 CIDR; when an IMDS lacks it,
+	 * the first of vpc-ipv4-cidr-blocks (the primary is the VPC's first block; assumed first
+	 * here). Read only while the ENI has no VPC yet, so it costs one request per MAC. */
+	{ "vpc-ipv4-cidr-block",     K_VPC,      4, false },
+	{ "vpc-ipv4-cidr-blocks",    K_VPC,      4, false },
 };
 
 #define N_ENI_KEYS (sizeof(eni_keys) / sizeof(eni_keys[0]))
@@ -120,8 +126,18 @@ static int parse_key(const struct eni_key *k, const char *path, const struct imd
 	int ret = 0;
 
 	if ((k->kind == K_DEVNUM || k->kind == K_ENI_ID || (k->kind == K_SUBNETS &&
-	     k->family == 4)) && l->n != 1)
+	     k->family == 4) || !strcmp(k->name, "vpc-ipv4-cidr-block")) && l->n != 1)
 		return err_set(e, EPROTO, "imds: %s: %zu lines, expected one value", path, l->n);
+	if (k->kind == K_VPC) {
+		if (!l->n)
+			return 0;
+		ret = imds_parse_cidr(path, 1, l->v[0], k->family, &n->vpc, e);
+		if (ret)
+			return ret;
+		n->has_vpc = true;
+		snprintf(n->vpc_where, sizeof(n->vpc_where), "imds: %.120s", path);
+		return 0;
+	}
 	for (size_t i = 0; !ret && i < l->n; i++) {
 		struct ip_prefix p;
 		struct address *a;
@@ -150,6 +166,8 @@ static int parse_key(const struct eni_key *k, const char *path, const struct imd
 			ret = imds_parse_cidr(path, i + 1, l->v[i], k->family, &p, e) ?:
 			      add_prefix(k->kind == K_SUBNETS ? (void *)&n->subnets
 							      : (void *)&n->prefixes, &p, e);
+			break;
+		case K_VPC: /* read above */
 			break;
 		case K_GROUPS: {
 			char id[STATE_ID_LEN];
@@ -210,6 +228,8 @@ static int read_mac(struct imds_client *c, const char *mac, bool primary, struct
 		const struct eni_key *k = &eni_keys[i];
 
 		snprintf(path, sizeof(path), "%.60s%.40s", dir, k->name);
+		if (k->kind == K_VPC && n->has_vpc)
+			continue; /* the primary block is known: the list adds nothing */
 		if (!imds_lines_has(&listing, k->name)) {
 			if (k->required)
 				ret = err_set(e, EAGAIN, "imds: " MACS_PATH "%s: no %s yet "

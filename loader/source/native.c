@@ -114,6 +114,27 @@ static int parse_router(const struct jpos *pos, struct json_object *obj, const c
 	return 0;
 }
 
+/* "vpc_cidr": the VPC's primary IPv4 CIDR; its Amazon DNS resolver (base + 2) is exempt. */
+static int parse_vpc(const struct jpos *pos, struct json_object *obj, struct eni *n,
+		     struct err *e)
+{
+	struct jpos vp = jpos_key(pos, "vpc_cidr");
+	const char *s = NULL;
+	int ret = jget_string(pos, obj, "vpc_cidr", false, &s, e);
+
+	if (ret || !s)
+		return ret;
+	ret = jip_cidr(&vp, s, true, &n->vpc, e);
+	if (ret)
+		return ret;
+	if (!ip_prefix_is_v4(&n->vpc))
+		return jpos_err(e, &vp, "'%s' is not an IPv4 CIDR (the VPC's primary IPv4 block, "
+				"whose base + 2 is the Amazon DNS resolver)", s);
+	n->has_vpc = true;
+	set_where(n->vpc_where, &vp);
+	return 0;
+}
+
 /* "10.0.1.10" or {"address": "10.0.1.11", "primary": true, "security_groups": [...]}. */
 static int parse_address(const struct jpos *pos, struct json_object *v, struct address *a,
 			 struct err *e)
@@ -198,7 +219,8 @@ static int parse_eni(const struct jpos *pos, struct json_object *obj, void *item
 	ret = jwant(pos, obj, json_type_object, e) ?:
 	      jcheck_keys(pos, obj, KEYS("interface", "mac", "eni_id", "mode", "source_check",
 					 "security_groups", "addresses", "prefixes", "subnets",
-					 "router", "router6", "connection_tracking", "description"),
+					 "router", "router6", "vpc_cidr", "connection_tracking",
+					 "description"),
 			  e) ?:
 	      jget(pos, obj, "interface", json_type_string, false, &ifname, e) ?:
 	      jget(pos, obj, "mac", json_type_string, false, &mac, e);
@@ -266,7 +288,8 @@ static int parse_eni(const struct jpos *pos, struct json_object *obj, void *item
 	}
 	if (!ret)
 		ret = parse_router(pos, obj, "router", true, &n->routers[ENI_V4], e) ?:
-		      parse_router(pos, obj, "router6", false, &n->routers[ENI_V6], e);
+		      parse_router(pos, obj, "router6", false, &n->routers[ENI_V6], e) ?:
+		      parse_vpc(pos, obj, n, e);
 	if (!ret && ct) {
 		sub = jpos_key(pos, "connection_tracking");
 		ret = parse_timeouts(&sub, ct, &n->timeouts, e);
