@@ -7,11 +7,12 @@
  * Two tables of one layout: eniaddr_ct_new (LRU) holds unconfirmed flows, eniaddr_ct (plain hash)
  * confirmed ones; a packet looks in eniaddr_ct first, so a confirmed flow costs one lookup.
  *
- * Use, on a packet whose local address is owned by ENI ifindex (owner o; slot: the active one,
- * whose eniaddr_enis entry gives the ENI's timeouts):
+ * Use, on a packet whose local address is owned by ENI ifindex (owner o; t: that ENI's timeouts,
+ * from the one eniaddr_enis lookup the packet made at its start, eni.h):
  *   ct_track()  before the rules: a packet of a live flow passes, CT_ESTABLISHED in the
  *               direction of the flow's first packet, CT_REPLY in the other; an ICMP error whose
- *               embedded packet belongs to a live flow passes as CT_RELATED. Refreshes expiry.
+ *               embedded packet belongs to a live flow passes as CT_RELATED. Refreshes expiry
+ *               (coarsely, below).
  *               A TCP RST outside the flow's sequence window is CT_INVALID (drop) and changes
  *               nothing. The reply that confirms a flow moves it to eniaddr_ct, or is CT_FULL
  *               (drop) when that table is full. NONE: not tracked, the rules decide.
@@ -47,12 +48,22 @@
  * Untracked flows (ct_untracked) never create state, so each of their packets meets the rules,
  * and removing the rule that made the flow untracked cuts it at once.
  *
+ * Writes of a hit (issue 9): an entry is shared by the receiving and the sending CPU, so a packet
+ * writes only what it changes. The state is stored on a transition only; sequence, ACK and
+ * window fields only when they move; a flag only when it is not set yet. The expiry is coarse:
+ * a refresh stores last_seen_ns = now and expires_ns = now + timeout + CT_REFRESH_NS, and the
+ * next packet stores again only once its own deadline (now + timeout) passes that, i.e. at most
+ * once per CT_REFRESH_NS per flow. A flow never ends early (its deadline is always at least
+ * now + timeout) and at most CT_REFRESH_NS late; last_seen_ns is therefore the last refresh, not
+ * the last packet. A transition or a new apply that shortens the timeout by more than that
+ * stores at once. There is
+ * no per-flow packet count: it was an atomic add on the shared line on every packet.
+ *
  * Concurrency: entries are shared by all CPUs. Flags only grow, with an atomic or (a FIN bit
  * is never lost); state, timestamps and sequence fields are written without locks, and two
  * CPUs racing on one flow both write a valid value (the last write wins), as in Cilium's and
  * Linux's lockless paths. A closed flow's deadline is closed_ns, which no racing packet of the
  * open flow writes, so a lost state update cannot keep a closed flow for tcp_established.
- * packets is added atomically.
  */
 #ifndef ENIADDR_BPF_CONNTRACK_H
 #define ENIADDR_BPF_CONNTRACK_H
@@ -69,6 +80,7 @@
 #include "rules.h"
 
 #define CT_NSEC 1000000000ULL
+#define CT_REFRESH_NS CT_NSEC /* the expiry's granularity: see "Writes of a hit" at the top */
 
 /*
  * The clock of every ct timestamp: CLOCK_MONOTONIC_COARSE (one tick, a few ms, of resolution
@@ -179,8 +191,8 @@ static __always_inline bool ct_untracked(const struct pkt_meta *p, const struct 
 	__u32 other_open, this_open, other_policy, this_policy;
 	const struct eniaddr_rule_bits *back;
 
-	if ((!tcp && p->proto != IPPROTO_UDP) || !l4 || is_service_flow(p))
-		return false;
+	if ((!tcp && p->proto != IPPROTO_UDP) || !o || !l4 || is_service_flow(p))
+		return false; /* o NULL: transit, never untracked (owner.h) */
 	other_open = in ? (tcp ? ENIADDR_ADDR_F_OUT_OPEN_TCP : ENIADDR_ADDR_F_OUT_OPEN_UDP)
 			: (tcp ? ENIADDR_ADDR_F_IN_OPEN_TCP : ENIADDR_ADDR_F_IN_OPEN_UDP);
 	this_open = in ? (tcp ? ENIADDR_ADDR_F_IN_OPEN_TCP : ENIADDR_ADDR_F_IN_OPEN_UDP)
@@ -221,6 +233,13 @@ static __always_inline __u64 ct_timeout_ns(const struct eniaddr_timeouts *t, __u
 		break;
 	}
 	return (__u64)s * CT_NSEC;
+}
+
+/* The expiry a refresh at now stores for a timeout of to ns: with the coarse refresh's slack,
+ * except for a zero timeout (nothing is kept). */
+static __always_inline __u64 ct_deadline(__u64 now, __u64 to)
+{
+	return now + to + (to ? CT_REFRESH_NS : 0);
 }
 
 /* Sets bit in v->flags (atomically, unless already set); returns the flags with it. */
@@ -288,14 +307,13 @@ static __always_inline bool ct_rst_in_window(const struct eniaddr_ct *v, const s
 	return true; /* nothing known (a seeded flow): cannot check */
 }
 
-/* Marks v closed (flags first, then its own deadline); t NULL: the ENI is being unpublished,
- * the current expiry stands. */
+/* Marks v closed (flags first, then its own deadline). */
 static __always_inline void ct_close(struct eniaddr_ct *v, const struct eniaddr_timeouts *t,
 				     __u64 now)
 {
-	v->state = ENIADDR_CT_CLOSED;
-	if (t)
-		v->closed_ns = now + (__u64)t->tcp_closing * CT_NSEC;
+	if (v->state != ENIADDR_CT_CLOSED)
+		v->state = ENIADDR_CT_CLOSED;
+	v->closed_ns = now + (__u64)t->tcp_closing * CT_NSEC;
 }
 
 /* TCP transitions of one packet in direction dir (the table at the top); a RST was checked
@@ -315,7 +333,7 @@ static __always_inline void ct_tcp_advance(struct eniaddr_ct *v, __u8 flags, enu
 		f = ct_flag(v, dir == CT_ORIG ? ENIADDR_CT_F_FIN_ORIG : ENIADDR_CT_F_FIN_REPLY);
 		if ((f & ENIADDR_CT_F_FIN_BOTH) == ENIADDR_CT_F_FIN_BOTH)
 			ct_close(v, t, now);
-		else if (st != ENIADDR_CT_CLOSED)
+		else if (st != ENIADDR_CT_CLOSED && st != ENIADDR_CT_CLOSING)
 			v->state = ENIADDR_CT_CLOSING;
 		return;
 	}
@@ -338,16 +356,6 @@ static __always_inline void ct_other_advance(struct eniaddr_ct *v, __u8 proto, e
 	} else if (v->flags & ENIADDR_CT_F_REPLIED) {
 		ct_flag(v, ENIADDR_CT_F_ORIG_AGAIN);
 	}
-}
-
-/* The timeouts of ENI ifindex in slot; NULL only while a publish removes the ENI. Looked up
- * when an entry is hit or made, so packets that end at the rules pay nothing for it. */
-static __always_inline const struct eniaddr_timeouts *ct_timeouts(__u32 slot, __u32 ifindex)
-{
-	struct eniaddr_eni_key ek = { .slot = slot, .ifindex = ifindex };
-	const struct eniaddr_eni *eni = bpf_map_lookup_elem(&ENIADDR_MAP_ENIS, &ek);
-
-	return eni ? &eni->timeouts : NULL;
 }
 
 /* The live entry of key k in the confirmed table (unconfirmed: in eniaddr_ct_new), or NULL;
@@ -469,8 +477,8 @@ static __always_inline enum eniaddr_reason ct_confirm(const struct eniaddr_ct_ke
 	struct eniaddr_ct c = *v;
 	long err;
 
-	if (t)
-		c.expires_ns = now + ct_timeout_ns(t, proto, c.state, true);
+	c.last_seen_ns = now;
+	c.expires_ns = ct_deadline(now, ct_timeout_ns(t, proto, c.state, true));
 	err = bpf_map_update_elem(&ENIADDR_MAP_CT, k, &c, BPF_NOEXIST);
 	if (err && err != -ENIADDR_EEXIST)
 		return ENIADDR_R_CT_FULL;
@@ -491,12 +499,27 @@ static __always_inline void ct_explain(const struct eniaddr_ct_key *k, const str
 		x->ct = *v;
 }
 
-/* Before the rules: see the top of the file. */
-static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
-						    const struct eniaddr_owner *o, __u32 slot,
-						    __u32 ifindex)
+/* Stores v's expiry only when the deadline this packet gives it (due, from its state now) is
+ * not within [due, due + CT_REFRESH_NS] already: so a flow never ends early, at most
+ * CT_REFRESH_NS late, and a transition or a new apply to a shorter timeout takes effect at
+ * once ("Writes of a hit" at the top). */
+static __always_inline void ct_refresh(struct eniaddr_ct *v, const struct eniaddr_timeouts *t,
+				       __u8 proto, bool confirmed, __u64 now)
 {
-	const struct eniaddr_timeouts *t;
+	__u64 to = ct_timeout_ns(t, proto, v->state, confirmed), due = now + to;
+	__u64 cur = v->expires_ns;
+
+	if (due <= cur && cur - due <= CT_REFRESH_NS)
+		return;
+	v->last_seen_ns = now;
+	v->expires_ns = ct_deadline(now, to);
+}
+
+/* Before the rules: see the top of the file. t: the ENI's timeouts. */
+static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
+						    const struct eniaddr_owner *o,
+						    const struct eniaddr_timeouts *t, __u32 ifindex)
+{
 	struct eniaddr_ct_key k;
 	struct eniaddr_ct *v;
 	bool unconfirmed;
@@ -516,7 +539,6 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 	if (!v)
 		return ENIADDR_R_NONE;
 	dir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
-	t = ct_timeouts(slot, ifindex);
 	if (p->proto == IPPROTO_TCP) {
 		if ((v->state == ENIADDR_CT_CLOSED || eniaddr_ct_closed(v)) &&
 		    (p->tcp_flags & (TCP_F_SYN | TCP_F_ACK)) == TCP_F_SYN) {
@@ -539,10 +561,7 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 	}
 	if (dir == CT_REPLY)
 		ct_flag(v, ENIADDR_CT_F_REPLIED);
-	v->last_seen_ns = now;
-	if (t) /* else keep the expiry: the ENI is being unpublished */
-		v->expires_ns = now + ct_timeout_ns(t, p->proto, v->state, !unconfirmed);
-	__sync_fetch_and_add(&v->packets, 1);
+	ct_refresh(v, t, p->proto, !unconfirmed, now);
 	if (unconfirmed && ct_confirms(v, p->proto)) {
 		enum eniaddr_reason r = ct_confirm(&k, v, t, p->proto, now);
 
@@ -580,16 +599,13 @@ static __always_inline __u8 ct_first_state(const struct pkt_meta *p)
 
 /* Remembers p's flow (direction origin) on ENI ifindex as unconfirmed, whatever the untracked
  * flags say: ALLOWED, or CT_FULL when the table refused the entry. */
-static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p, __u32 slot,
-						    __u32 ifindex, __u8 origin)
+static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p,
+						    const struct eniaddr_timeouts *t, __u32 ifindex,
+						    __u8 origin)
 {
-	struct eniaddr_ct v = { .origin = origin, .packets = 1 };
-	const struct eniaddr_timeouts *t;
+	struct eniaddr_ct v = { .origin = origin };
 	struct eniaddr_ct_key k;
 
-	t = ct_timeouts(slot, ifindex);
-	if (!t) /* the ENI is being unpublished: its flows end with it */
-		return ENIADDR_R_ALLOWED;
 	v.init_hi = ct_key_of(&k, p, ifindex);
 	v.state = ct_first_state(p);
 	v.created_ns = ct_clock();
@@ -599,7 +615,7 @@ static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p, __
 		ct_seq_learn(&v, p, CT_ORIG);
 	}
 	v.last_seen_ns = v.created_ns;
-	v.expires_ns = v.created_ns + ct_timeout_ns(t, p->proto, v.state, false);
+	v.expires_ns = ct_deadline(v.created_ns, ct_timeout_ns(t, p->proto, v.state, false));
 	if (!dp_writes()) {
 		struct eniaddr_explain *x = explain_rec();
 
@@ -618,13 +634,13 @@ static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p, __
 /* After a rule of the owner's policy for direction origin allowed p on ENI ifindex (its port's
  * bits l4): ALLOWED, or CT_FULL. */
 static __always_inline enum eniaddr_reason ct_create(const struct pkt_meta *p,
-						     const struct eniaddr_owner *o, __u32 slot,
-						     __u32 ifindex, __u8 origin,
-						     const struct eniaddr_rule_bits *l4)
+						     const struct eniaddr_owner *o,
+						     const struct eniaddr_timeouts *t, __u32 ifindex,
+						     __u8 origin, const struct eniaddr_rule_bits *l4)
 {
 	if (!ct_creates(p, o, origin, l4))
 		return ENIADDR_R_ALLOWED;
-	return ct_start(p, slot, ifindex, origin);
+	return ct_start(p, t, ifindex, origin);
 }
 
 #endif /* ENIADDR_BPF_CONNTRACK_H */

@@ -158,9 +158,11 @@ static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_me
  * flow (ALLOWED), or not (EGRESS_NO_RULE). l4 is ENIADDR_R_NONE when p's L4 fields were read,
  * else why not: such a packet cannot be judged by port and keeps that reason (MALFORMED,
  * EXT_HDR_CAP). A first fragment that passes is remembered for the rest of its datagram.
+ * o NULL: transit (owner.h), p->policy holds the policy either way; eni: the device's ENI.
  */
 static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_meta *p,
 							       const struct eniaddr_owner *o,
+							       const struct eniaddr_eni *eni,
 							       __u32 slot, __u32 ifindex, __u32 l4r)
 {
 	const struct eniaddr_rule_bits *l4 = NULL;
@@ -172,18 +174,18 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
 		return l4r;
 	r = failsafe_out(p, slot, ifindex);
 	if (!r)
-		r = ct_track(p, o, slot, ifindex);
+		r = ct_track(p, o, &eni->timeouts, ifindex);
 	if (!r && is_exempt_request(p, slot, ifindex)) {
 		/* exempt from the rules, tracked so that only its answer comes back in */
 		r = ENIADDR_R_FAILSAFE_LINK_LOCAL;
 		if (p->proto != IPPROTO_TCP || !(p->tcp_flags & TCP_F_RST))
-			r = ct_start(p, slot, ifindex, ENIADDR_DIR_EGRESS);
+			r = ct_start(p, &eni->timeouts, ifindex, ENIADDR_DIR_EGRESS);
 		if (r == ENIADDR_R_ALLOWED)
 			r = ENIADDR_R_FAILSAFE_LINK_LOCAL;
-	} else if (!r && !rules_match(o->out_policy, p->v6, p->daddr, p->proto, p->port, &l4)) {
+	} else if (!r && !rules_match(p->policy, p->v6, p->daddr, p->proto, p->port, &l4)) {
 		r = ENIADDR_R_EGRESS_NO_RULE;
 	} else if (!r) {
-		r = ct_create(p, o, slot, ifindex, ENIADDR_DIR_EGRESS, l4);
+		r = ct_create(p, o, &eni->timeouts, ifindex, ENIADDR_DIR_EGRESS, l4);
 	}
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_remember(ifindex, p, r);
@@ -193,14 +195,15 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
 /*
  * Steps 3-6 of the scope comment, on the parsed summary only. Global (not inlined) for the same
  * reason as ingress_judge: the verifier checks it once instead of once per header layout the
- * parser can produce. Costs one BPF-to-BPF call.
+ * parser can produce. Costs one BPF-to-BPF call. eni: the device's ENI entry, as for
+ * ingress_judge.
  */
-__noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_owner *transit,
-			   __u32 slot, __u32 ifindex, __u32 l4)
+__noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, __u32 slot,
+			   __u32 ifindex, __u32 l4)
 {
 	const struct eniaddr_owner *o;
 
-	if (!p || !transit) /* global functions get nullable pointers; we never pass NULL */
+	if (!p || !eni) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
 	/* Neighbour discovery belongs to the link it was sent on, whatever its source. */
 	if (is_nd(p))
@@ -208,16 +211,16 @@ __noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_owner *tran
 	if (addr_is_unspecified(p->saddr) || addr_is_link_local(p->saddr))
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	o = owner_lookup(slot, p->saddr);
-	if (!o && transit->ifindex == ifindex) { /* source/dest check off: forwarded traffic */
-		p->policy = transit->out_policy;
-		return egress_source_owned(p, transit, slot, ifindex, l4);
+	if (!o && eni_takes_transit(eni)) { /* source/dest check off: forwarded traffic */
+		p->policy = eni->out_policy;
+		return egress_source_owned(p, NULL, eni, slot, ifindex, l4);
 	}
 	if (!o)
 		return ENIADDR_R_SPOOFED_SOURCE;
 	if (o->ifindex == ifindex) {
 		p->owner_ifindex = ifindex; /* for the per-address drop counters */
 		p->policy = o->out_policy;
-		return egress_source_owned(p, o, slot, ifindex, l4);
+		return egress_source_owned(p, o, eni, slot, ifindex, l4);
 	}
 	if (addr_is_link_scoped(p->daddr))
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
@@ -238,7 +241,6 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 							 __u32 *want, struct pkt_meta *p)
 {
 	struct cursor c = { .data = data, .end = data_end };
-	struct eniaddr_owner transit;
 	const struct eniaddr_eni *eni;
 	enum eniaddr_reason r;
 	__u32 slot = 0;
@@ -249,7 +251,6 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 		*mode = eni->mode;
 		*src_check = eni->flags & ENIADDR_ENI_F_SRC_CHECK;
 	}
-	transit_owner(&transit, eni, ifindex);
 	*src_unread = true; /* until the addresses are read */
 	r = parse_eth(&c, &proto);
 	if (r)
@@ -266,7 +267,7 @@ static __always_inline enum eniaddr_reason egress_decide(void *data, void *data_
 	if (!r && p->frag != PKT_FRAG_LATER)
 		r = parse_l4(&c, p);
 	*want = c.want;
-	return egress_judge(p, &transit, slot, ifindex, r);
+	return egress_judge(p, eni, slot, ifindex, r);
 }
 
 /* Counts r of packet p on ifindex (direction egress) with the ENI's settings, and returns the

@@ -2,8 +2,8 @@
 /*
  * bpf/eni.h — BPF-only: the one place a packet's interface becomes its ENI settings. Every
  * program looks its ENI up here, once, at the start of the packet, and keeps the pointer
- * (policies, mode, source check). Connection tracking still reads the timeouts with a lookup of
- * its own: handing them down costs stack the decision no longer has (verifier's 512 bytes).
+ * (policies, mode, source check, and connection tracking's timeouts): the pointer goes down to
+ * the judges (ingress_judge, egress_judge) as an argument, which costs no stack.
  */
 #ifndef ENIADDR_BPF_ENI_H
 #define ENIADDR_BPF_ENI_H

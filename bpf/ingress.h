@@ -24,21 +24,22 @@
 #include "conntrack.h"
 #include "unconfigured.h"
 
-/* Steps 8-9 for a destination this ENI owns: a live flow passes (CT_*), else a rule of the
- * address's inbound policy must admit the packet, which then starts a flow (ALLOWED), or not
- * (NO_RULE). */
+/* Steps 8-9 for a destination this ENI owns (owner o; NULL: transit, owner.h): a live flow
+ * passes (CT_*), else a rule of the address's inbound policy (p->policy) must admit the packet,
+ * which then starts a flow (ALLOWED), or not (NO_RULE). */
 static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *p,
 							 const struct eniaddr_owner *o,
-							 __u32 slot, __u32 ifindex)
+							 const struct eniaddr_timeouts *t,
+							 __u32 ifindex)
 {
-	enum eniaddr_reason r = ct_track(p, o, slot, ifindex);
+	enum eniaddr_reason r = ct_track(p, o, t, ifindex);
 	const struct eniaddr_rule_bits *l4;
 
 	if (r)
 		return r;
-	if (!rules_match(o->in_policy, p->v6, p->saddr, p->proto, p->port, &l4))
+	if (!rules_match(p->policy, p->v6, p->saddr, p->proto, p->port, &l4))
 		return ENIADDR_R_NO_RULE;
-	return ct_create(p, o, slot, ifindex, ENIADDR_DIR_INGRESS, l4);
+	return ct_create(p, o, t, ifindex, ENIADDR_DIR_INGRESS, l4);
 }
 
 /*
@@ -46,24 +47,27 @@ static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *
  * parsed summary only. Deliberately a global function (not inlined): the verifier checks it
  * once, on its own. Inlined, it would be re-verified for every header layout the parser can
  * produce (VLAN depth times IPv6 extension chains), which exceeds the verifier's budget. Costs
- * one BPF-to-BPF call.
+ * one BPF-to-BPF call. eni is the packet's ENI entry (eni.h), handed down so that connection
+ * tracking reads its timeouts without a second lookup.
  */
-__noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_owner *transit,
-			    __u32 slot, __u32 ifindex)
+__noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, __u32 slot,
+			    __u32 ifindex)
 {
+	const struct eniaddr_timeouts *t;
 	const struct eniaddr_owner *o;
 	enum eniaddr_reason r;
 	bool owned;
 
-	if (!p || !transit) /* global functions get nullable pointers; we never pass NULL */
+	if (!p || !eni) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
+	t = &eni->timeouts;
 	o = owner_lookup(slot, p->daddr);
 	owned = o && o->ifindex == ifindex;
 	r = failsafe_in(p, slot, ifindex, owned);
 	if (!r) {
-		if (!o && transit->ifindex == ifindex) {
-			p->policy = transit->in_policy;
-			r = ingress_owned(p, transit, slot, ifindex); /* source/dest check off */
+		if (!o && eni_takes_transit(eni)) {
+			p->policy = eni->in_policy;
+			r = ingress_owned(p, NULL, t, ifindex); /* source/dest check off */
 		} else if (!o) {
 			r = ENIADDR_R_NOT_OWNED;
 		} else if (!owned) {
@@ -71,7 +75,7 @@ __noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_owner *tra
 		} else {
 			p->owner_ifindex = ifindex; /* for the per-address drop counters */
 			p->policy = o->in_policy;
-			r = ingress_owned(p, o, slot, ifindex);
+			r = ingress_owned(p, o, t, ifindex);
 		}
 	}
 	if (p->frag == PKT_FRAG_FIRST)
@@ -91,7 +95,6 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 							  struct pkt_meta *p)
 {
 	struct cursor c = { .data = data, .end = data_end };
-	struct eniaddr_owner transit;
 	const struct eniaddr_eni *eni;
 	enum eniaddr_reason r;
 	__u32 slot = 0;
@@ -100,7 +103,6 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 	eni = eni_lookup(ifindex, &slot);
 	if (eni)
 		*mode = eni->mode;
-	transit_owner(&transit, eni, ifindex);
 	r = parse_eth(&c, &proto); /* a runt is malformed, configured or not */
 	if (!r && !eni) /* attached before any apply: passes, unless attach said --unconfigured drop */
 		return unconfigured_verdict(ifindex, proto);
@@ -114,7 +116,7 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 		*want = c.want;
 		return r;
 	}
-	return ingress_judge(p, &transit, slot, ifindex);
+	return ingress_judge(p, eni, slot, ifindex);
 }
 
 /* ingress_decide on [data, data_end), leaving in *s what counting needs: pkt_meta stays in the

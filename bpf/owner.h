@@ -28,20 +28,15 @@ static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, cons
 }
 
 /*
- * The stand-in owner of transit traffic (issue 8 item 4): an ENI whose source/destination check
- * is off (a NAT instance, a router) carries packets for addresses no ENI owns, judged by that
- * ENI's own groups and tracked under its ifindex. ifindex 0 (the check is on, or no ENI) means
- * "no transit": such packets stay NOT_OWNED / SPOOFED_SOURCE. Never untracked (flags 0).
+ * Transit traffic (issue 8 item 4): an ENI whose source/destination check is off (a NAT
+ * instance, a router) carries packets for addresses no ENI owns, judged by that ENI's own groups
+ * (the judges set p->policy from it) and tracked under its ifindex. Such a packet has no owner
+ * entry: the judges pass owner NULL down, and a NULL owner is never untracked. With the check on,
+ * such packets stay NOT_OWNED / SPOOFED_SOURCE.
  */
-static __always_inline void transit_owner(struct eniaddr_owner *t, const struct eniaddr_eni *eni,
-					  __u32 ifindex)
+static __always_inline bool eni_takes_transit(const struct eniaddr_eni *eni)
 {
-	__builtin_memset(t, 0, sizeof(*t));
-	if (!eni || (eni->flags & ENIADDR_ENI_F_SRC_CHECK))
-		return;
-	t->ifindex = ifindex;
-	t->in_policy = eni->in_policy;
-	t->out_policy = eni->out_policy;
+	return !(eni->flags & ENIADDR_ENI_F_SRC_CHECK);
 }
 
 #endif /* ENIADDR_BPF_OWNER_H */

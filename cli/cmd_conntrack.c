@@ -100,8 +100,8 @@ static void list_plain(const struct ct_entries *all, __u32 capacity, __u64 now)
 {
 	char ifname[IF_NAMESIZE], src[64], dst[64], proto[8], expires[24];
 
-	printf("%-12s %-6s %-41s %-41s %-11s %-7s %8s %10s %10s\n", "IFNAME", "PROTO", "SOURCE",
-	       "DESTINATION", "STATE", "ORIGIN", "AGE", "EXPIRES", "PACKETS");
+	printf("%-12s %-6s %-41s %-41s %-11s %-7s %8s %10s\n", "IFNAME", "PROTO", "SOURCE",
+	       "DESTINATION", "STATE", "ORIGIN", "AGE", "EXPIRES");
 	for (size_t i = 0; i < all->v.n; i++) {
 		const struct ct_entry *c = &all->v.v[i];
 		const __u8 *ia, *ra;
@@ -118,11 +118,11 @@ static void list_plain(const struct ct_entries *all, __u32 capacity, __u64 now)
 		if (is_icmp(c->k.proto)) /* the echo identifier is the request's "port" */
 			snprintf(src + strlen(src), sizeof(src) - strlen(src), " id %u",
 				 ntohs(ip));
-		printf("%-12s %-6s %-41s %-41s %-11s %-7s %7llds %10s %10llu\n", ifname,
+		printf("%-12s %-6s %-41s %-41s %-11s %-7s %7llds %10s\n", ifname,
 		       proto_name(c->k.proto, proto, sizeof(proto)), src, dst,
 		       ct_state_name(c->v.state),
 		       c->v.origin == ENIADDR_DIR_EGRESS ? "egress" : "ingress",
-		       secs(c->v.created_ns, now), expires, (unsigned long long)c->v.packets);
+		       secs(c->v.created_ns, now), expires);
 	}
 	printf("%zu entries, capacity %u\n", all->v.n, capacity);
 }
@@ -156,7 +156,6 @@ static struct json_object *entry_json(const struct ct_entry *c, __u64 now)
 	jadd_int(o, "idle_s", secs(c->v.last_seen_ns, now));
 	jadd_int(o, "expires_in_s", secs(now, c->v.expires_ns));
 	jadd_bool(o, "expired", now >= c->v.expires_ns);
-	jadd_u64(o, "packets", c->v.packets);
 	jadd_u64(o, "created_ns", c->v.created_ns);
 	return o;
 }

@@ -86,9 +86,8 @@ static void ct_line(const struct explained *x, char *buf, size_t len)
 	const struct eniaddr_ct *v = &x->r.rec.ct;
 
 	if (x->r.rec.ct_hit)
-		snprintf(buf, len, "hit: %s, expires in %llds, %llu packets", ct_state_name(v->state),
-			 (long long)((__s64)(v->expires_ns - x->now_ns) / 1000000000LL),
-			 (unsigned long long)v->packets);
+		snprintf(buf, len, "hit: %s, expires in %llds", ct_state_name(v->state),
+			 (long long)((__s64)(v->expires_ns - x->now_ns) / 1000000000LL));
 	else if (x->r.rec.ct_would_create)
 		snprintf(buf, len, "no entry; this packet would start one (%s)",
 			 ct_state_name(v->state));

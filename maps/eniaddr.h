@@ -405,11 +405,13 @@ enum eniaddr_ct_state {
 
 struct eniaddr_ct {
 	__u64 created_ns;   /* of the first packet */
-	__u64 last_seen_ns; /* of the last packet; the GC compares it before deleting */
-	__u64 expires_ns;   /* last_seen_ns + the timeout of the current state */
+	__u64 last_seen_ns; /* of the last refresh (at most 1 s apart while packets flow: the
+			     * expiry is coarse, bpf/conntrack.h); the GC compares it first */
+	__u64 expires_ns;   /* last_seen_ns + the timeout of the state + 1 s of slack */
 	__u64 closed_ns;    /* TCP: closing deadline, written only by the packet that closed the
 			     * flow (RST, second FIN), so no racing packet can extend it; 0: open */
-	__u64 packets;      /* both directions, atomically added */
+	__u64 reserved;     /* 0; was a per-flow packet count: an atomic add on a line every
+			     * CPU of the flow wrote per packet (issue 9), counters have them */
 	__u32 flags;        /* ENIADDR_CT_F_*, only ever set, with an atomic or */
 	__u8  state;        /* enum eniaddr_ct_state */
 	__u8  origin;       /* enum eniaddr_dir of the first packet */

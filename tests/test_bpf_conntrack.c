@@ -311,15 +311,16 @@ static int flow_entry(const struct step *s, struct eniaddr_ct_key *k, struct eni
 	return flow_entry_in(s, k, v, &confirmed);
 }
 
-/* The entry's deadline (eniaddr_ct_expired: expires_ns, or closed_ns once closed) is last_seen
- * + secs, within the second the clock may have moved between two packets of a step table. */
+/* The entry's deadline (eniaddr_ct_expired: expires_ns, or closed_ns once closed) is the last
+ * refresh (last_seen) + secs, and at most one second later: the coarse refresh's slack
+ * (bpf/conntrack.h, "Writes of a hit"), never earlier. */
 static bool timeout_is(const struct eniaddr_ct *v, __u32 secs)
 {
 	__u64 deadline = v->expires_ns, want = v->last_seen_ns + secs * 1000000000ull;
 
 	if (v->closed_ns && v->closed_ns < deadline)
 		deadline = v->closed_ns;
-	return deadline <= want && deadline + 1000000000ull > want;
+	return deadline >= want && deadline <= want + 1000000000ull;
 }
 
 static bool is_audit(enum eni_id eni)
@@ -1021,6 +1022,7 @@ static void set_expiry(const struct step *s, __u64 expires_ns)
 
 	assert_int_equal(flow_entry_in(s, &k, &v, &confirmed), 0);
 	v.expires_ns = expires_ns;
+	v.created_ns = 1; /* marks the old entry: a new one is created later */
 	assert_int_equal(bpf_map_update_elem(confirmed ? fx.maps.ct : fx.maps.ct_new, &k, &v,
 					     BPF_EXIST), 0);
 }
@@ -1062,14 +1064,53 @@ static void test_expiry(void **state)
 	assert_int_equal(flow_entry(&again_tcp, &k, &v), 0);
 	assert_true(v.created_ns >= created);
 	assert_true(v.expires_ns > ct_now_ns());
-	assert_int_equal(v.packets, 1); /* a new entry, not the old one refreshed */
+	assert_int_not_equal(v.created_ns, 1); /* a new entry, not the old one refreshed */
+}
+
+/* A hit writes only what changed (bpf/conntrack.h, "Writes of a hit"): within a second of the
+ * last refresh a packet leaves the entry as it was; once the deadline this packet would give
+ * passes the stored one, the expiry moves, to at least now + the timeout: never early. */
+static void test_refresh_is_coarse(void **state)
+{
+	static const struct step open = {
+		"udp out", OUT(ENI_A), UDP("10.1.1.10", 5401, PEER, 53), WANT(ALLOWED, NEW, T_UDP)
+	};
+	static const struct step reply = {
+		"its reply", IN(ENI_A), UDP(PEER, 53, "10.1.1.10", 5401), WANT(CT_REPLY, EST, T_UDP)
+	};
+	static const struct step more = {
+		"more of it", OUT(ENI_A), UDP("10.1.1.10", 5401, PEER, 53),
+		WANT(CT_ESTABLISHED, EST, T_UDP)
+	};
+	struct eniaddr_ct_key k;
+	struct eniaddr_ct a, b;
+	__u64 before;
+
+	(void)state;
+	ct_clear();
+	assert_true(run_step(&open));
+	assert_true(run_step(&reply));
+	assert_int_equal(flow_entry(&reply, &k, &a), 0);
+	assert_true(run_step(&more));
+	assert_int_equal(flow_entry(&more, &k, &b), 0);
+	assert_int_equal(b.last_seen_ns, a.last_seen_ns); /* no write within the second */
+	assert_int_equal(b.expires_ns, a.expires_ns);
+
+	/* as if the last refresh were just over a second ago */
+	set_expiry(&more, a.expires_ns - 1100000000ull);
+	before = ct_now_ns();
+	assert_true(run_step(&more));
+	assert_int_equal(flow_entry(&more, &k, &b), 0);
+	assert_true(b.last_seen_ns >= before);
+	assert_true(b.expires_ns >= before + T_UDP * 1000000000ull);
+	assert_true(b.expires_ns <= ct_now_ns() + (T_UDP + 1) * 1000000000ull);
 }
 
 /* An established UDP entry on eni for a flow src:sport -> dst:dport, started by src. */
 static void plant(enum eni_id eni, const char *src, unsigned int sport, const char *dst,
 		  unsigned int dport)
 {
-	struct eniaddr_ct v = { .state = ENIADDR_CT_ESTABLISHED, .packets = 1 };
+	struct eniaddr_ct v = { .state = ENIADDR_CT_ESTABLISHED };
 	struct eniaddr_ct_key k;
 	__u8 s[16], d[16];
 
@@ -1321,6 +1362,7 @@ int main(void)
 		cmocka_unit_test(test_untracked_per_rule),
 		cmocka_unit_test(test_transit),
 		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_refresh_is_coarse),
 		cmocka_unit_test(test_eni_isolation),
 		cmocka_unit_test(test_audit_and_tc_ingress),
 		cmocka_unit_test(test_gc_and_flush),

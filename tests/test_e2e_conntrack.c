@@ -293,6 +293,8 @@ static void test_outbound_needs_no_inbound_rule(void **state)
 static void test_redirected_flow_judged_once(void **state)
 {
 	long redirected = counter("eth0", "egress", "redirect", "redirect");
+	long allowed = counter("eth1", "egress", "allowed", "pass");
+	long again = counter("eth1", "egress", "ct_established", "pass");
 	struct json_object *e;
 	int a, b;
 
@@ -305,7 +307,9 @@ static void test_redirected_flow_judged_once(void **state)
 	assert_non_null(e);
 	assert_string_equal(jstr(e, "ifname"), "eth1");
 	assert_string_equal(jstr(e, "origin"), "egress");
-	assert_int_equal(jint(e, "packets"), 2); /* one out, one in: each judged once */
+	/* the one packet out was judged once: it started the flow, and no second judgment met it */
+	assert_int_equal(counter("eth1", "egress", "allowed", "pass") - allowed, 1);
+	assert_int_equal(counter("eth1", "egress", "ct_established", "pass") - again, 0);
 	json_object_put(e);
 	close(a);
 	close(b);
@@ -412,7 +416,6 @@ static void test_state_survives_cli_runs(void **state)
 	after = ct_find("2001:db8:c::5", "2001:db8:a::10", 8080);
 	assert_non_null(after);
 	assert_int_equal(jint(after, "created_ns"), jint(before, "created_ns"));
-	assert_true(jint(after, "packets") >= jint(before, "packets"));
 	assert_true(carries(tcp.client, tcp.server, "after the cli ran again"));
 	assert_true(carries(tcp.server, tcp.client, "ok"));
 	json_object_put(before);
