@@ -12,9 +12,16 @@ esac
 passed=0
 failed=0
 failed_names=""
-for t in "$out"/tests/$pattern; do
-	[ -x "$t" ] || continue
+# Only the suites whose source exists: a stale binary of a removed suite never runs.
+for src in tests/$pattern.c; do
+	t="$out/tests/$(basename "$src" .c)"
 	name=$(basename "$t")
+	if [ ! -x "$t" ]; then
+		echo "=== $name: not built"
+		failed=$((failed + 1))
+		failed_names="$failed_names $name"
+		continue
+	fi
 	echo "=== $name"
 	if "$t"; then
 		passed=$((passed + 1))
