@@ -661,7 +661,7 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 	if (err) {
 		if (clear_all(m, c->slot, NULL, &ignored))
 			log_warn("could not clear slot %u after a failed publish (%s); the next "
-				 "publish clears it", c->slot, ignored.msg);
+				 "publish rewrites it", c->slot, ignored.msg);
 		return err;
 	}
 	log_info("published generation %llu in slot %u", (unsigned long long)st.generation + 1,
@@ -691,16 +691,17 @@ void publish_drop_slot(const struct map_fds *m, unsigned int slot, __u64 *grace_
 	__u64 waited = 0;
 
 	/* Program runs that read the old slot number must finish first. Without a grace
-	 * period nothing is cleared: the next publish clears the slot before writing it. */
+	 * period nothing is cleared: the next publish brings the slot up to date by
+	 * difference, whatever it holds. */
 	if (publish_wait_grace(&waited, &ignored)) {
-		log_warn("not clearing the old slot %u now (%s); the next publish clears it", slot,
+		log_warn("not clearing the old slot %u now (%s); the next publish rewrites it", slot,
 			 ignored.msg);
 		return;
 	}
 	if (grace_ns)
 		*grace_ns += waited;
 	if (clear_all(m, slot, NULL, &ignored))
-		log_warn("could not clear the old slot %u (%s); the next publish clears it", slot,
+		log_warn("could not clear the old slot %u (%s); the next publish rewrites it", slot,
 			 ignored.msg);
 }
 
