@@ -12,11 +12,6 @@
 
 #include "compile/priv.h"
 
-struct policy_table {
-	struct policy_req *v;
-	size_t n, cap;
-};
-
 static int cmp_group_id(const void *a, const void *b)
 {
 	return strcmp((*(const struct group *const *)a)->id, (*(const struct group *const *)b)->id);
@@ -284,15 +279,13 @@ static int cmp_policy(const void *a, const void *b)
 #define SORT_VEC(vec, cmp) \
 	do { if ((vec)->n > 1) qsort((vec)->v, (vec)->n, sizeof(*(vec)->v), cmp); } while (0)
 
-/* Every vector sorted by its key, so equal states compile to equal output and diffs stay small. */
-static void sort_output(struct compiled *out)
+/* Every vector sorted by its key, so equal states compile to equal output and diffs stay small
+ * (compile_rules sorts the rule part). */
+static void sort_owners(struct compiled *out)
 {
 	SORT_VEC(&out->enis, cmp_eni);
 	SORT_VEC(&out->addrs, cmp_addr);
 	SORT_VEC(&out->pfxs, cmp_pfx);
-	SORT_VEC(&out->srcs, cmp_src);
-	SORT_VEC(&out->l4s, cmp_l4);
-	SORT_VEC(&out->policies, cmp_policy);
 }
 
 static unsigned int policy_rules(const struct compiled *out, __u32 id)
@@ -349,13 +342,44 @@ static void mark_untracked(struct compiled *out)
 							  out->pfxs.v[i].k.addr);
 }
 
+/* Every policy of t compiled into out (src, l4 entries, policy info), sorted, and the rule
+ * tables built from them. */
+static int compile_rules(struct compile_ctx *c, struct policy_table *t, struct compiled *out,
+			 struct err *e)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < t->n && !ret; i++) {
+		struct compiled_policy *info = VEC_PUSH(&out->policies);
+
+		ret = info ? compile_policy(c, &t->v[i], info, e) : -ENOMEM;
+	}
+	if (!ret)
+		ret = check_rules_fit(c, t, e);
+	if (!ret) {
+		SORT_VEC(&out->srcs, cmp_src);
+		SORT_VEC(&out->l4s, cmp_l4);
+		SORT_VEC(&out->policies, cmp_policy);
+		ret = compile_tables(out, e);
+	}
+	return ret;
+}
+
 int compile_state(const struct desired_state *s, unsigned int slot, struct compiled *out,
 		  struct err *e)
+{
+	return compile_state_with(s, slot, NULL, out, e);
+}
+
+int compile_state_with(const struct desired_state *s, unsigned int slot,
+		       struct compile_cache *cache, struct compiled *out, struct err *e)
 {
 	struct compile_ctx c = {
 		.s = s, .out = out, .src_cap = ENIADDR_MAX_SRC / 2, .l4_cap = ENIADDR_MAX_L4 / 2,
 	};
 	struct policy_table t = { 0 };
+	struct compile_key key = { 0 };
+	bool hit = false;
 	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -368,19 +392,19 @@ int compile_state(const struct desired_state *s, unsigned int slot, struct compi
 		ret = check_owners_fit(s, out, e);
 	if (!ret)
 		ret = compile_nexthops(s, out, e);
-	for (size_t i = 0; i < t.n && !ret; i++) {
-		struct compiled_policy *info = VEC_PUSH(&out->policies);
-
-		ret = info ? compile_policy(&c, &t.v[i], info, e) : -ENOMEM;
-	}
-	if (!ret)
-		ret = check_rules_fit(&c, &t, e);
+	/* The rules: the cache's when every policy's inputs are those it compiled, else built. */
+	if (!ret && cache)
+		ret = cache_key_build(s, &t, &key);
+	if (!ret && cache)
+		hit = cache_take(cache, &key, out);
+	if (!ret && !hit)
+		ret = compile_rules(&c, &t, out, e);
 	if (!ret) {
 		fill_rule_counts(out);
 		mark_untracked(out);
-		sort_output(out);
-		ret = compile_tables(out, e);
+		sort_owners(out);
 	}
+	VEC_FREE(&key);
 	for (size_t i = 0; i < t.n; i++)
 		free(t.v[i].groups);
 	VEC_FREE(&t);
@@ -406,6 +430,7 @@ void compiled_free(struct compiled *c)
 	VEC_FREE(&c->nodes);
 	VEC_FREE(&c->bits);
 	c->slot = slot;
+	c->cache_ticket = 0; /* nothing left for compile_cache_keep() */
 }
 
 bool compiled_src_published(const struct compiled_src *src)

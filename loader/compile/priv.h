@@ -39,6 +39,24 @@ struct policy_req {
 	size_t n_src, n_l4;               /* entries it needs, for the capacity message */
 };
 
+/* The policies of one compile, in id order (id = index + 1, with the slot bit). */
+struct policy_table {
+	struct policy_req *v;
+	size_t n, cap;
+};
+
+/*
+ * compile/cache.c: the canonical inputs of every policy of t, in id order, into key (see
+ * struct compile_cache); -ENOMEM.
+ */
+int cache_key_build(const struct desired_state *s, const struct policy_table *t,
+		    struct compile_key *key);
+
+/* Whether cache holds the rule part compiled from key: then it moves into out (moved to
+ * out->slot) and the cache lends it until compile_cache_keep(). Either way out carries the
+ * cache's new ticket; on a miss the cache takes key (left empty) as what out will hold. */
+bool cache_take(struct compile_cache *cache, struct compile_key *key, struct compiled *out);
+
 static inline void bits_set(struct eniaddr_rule_bits *b, unsigned int bit)
 {
 	b->w[bit / 64] |= 1ull << (bit % 64);
