@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "kernel/ledger.h"
 #include "kernel/publish.h"
 
 #ifndef ENOTSUPP
@@ -73,6 +74,7 @@ static const struct slot_map {
 	  sizeof(struct eniaddr_nexthop), publish_slot_of_nexthop, nexthops_of },
 };
 #define N_SLOT_MAPS (sizeof(slot_maps) / sizeof(slot_maps[0]))
+_Static_assert(N_SLOT_MAPS == PUBLISH_SLOT_MAPS, "publish_shadow holds every slotted map");
 
 static int map_fd(const struct map_fds *m, const struct slot_map *sm)
 {
@@ -115,10 +117,12 @@ int publish_prepare(const struct map_fds *m, unsigned int *slot, struct err *e)
 }
 
 /* Entries of one map: those of one slot as records (key, then value), and how many the other
- * slot holds. */
+ * slot holds (and, with other, its records too). sorted: by key bytes already. */
 struct slot_keys {
 	uint8_t *recs;
 	size_t n, cap, n_other;
+	struct slot_keys *other;
+	bool sorted;
 };
 
 static size_t rec_size(const struct slot_map *sm)
@@ -126,16 +130,12 @@ static size_t rec_size(const struct slot_map *sm)
 	return sm->key_size + sm->val_size;
 }
 
-static int keep_key(struct slot_keys *k, const struct slot_map *sm, unsigned int slot,
-		    const uint8_t *key, const uint8_t *val)
+static int push_rec(struct slot_keys *k, const struct slot_map *sm, const uint8_t *key,
+		    const uint8_t *val)
 {
 	size_t rs = rec_size(sm);
 	uint8_t *grown;
 
-	if (sm->slot_of(key) != slot) {
-		k->n_other++;
-		return 0;
-	}
 	if (k->n == k->cap) {
 		k->cap = k->cap ? k->cap * 2 : 256;
 		grown = realloc(k->recs, k->cap * rs);
@@ -146,6 +146,15 @@ static int keep_key(struct slot_keys *k, const struct slot_map *sm, unsigned int
 	memcpy(k->recs + k->n * rs, key, sm->key_size);
 	memcpy(k->recs + k->n++ * rs + sm->key_size, val, sm->val_size);
 	return 0;
+}
+
+static int keep_key(struct slot_keys *k, const struct slot_map *sm, unsigned int slot,
+		    const uint8_t *key, const uint8_t *val)
+{
+	if (sm->slot_of(key) == slot)
+		return push_rec(k, sm, key, val);
+	k->n_other++;
+	return k->other ? push_rec(k->other, sm, key, val) : 0;
 }
 
 #define WALK_CHUNK 4096
@@ -207,6 +216,8 @@ static int read_slot(int fd, const struct slot_map *sm, unsigned int slot, struc
 
 	if (err == -ENOTSUPP) {
 		k->n = k->n_other = 0;
+		if (k->other)
+			k->other->n = 0;
 		err = walk_keys(fd, sm, slot, k);
 	}
 	return err ? err_set(e, -err, "walking %s: %s", sm->name, strerror(-err)) : 0;
@@ -386,6 +397,16 @@ static int cmp_rec_key(const void *a, const void *b, void *key_size)
 	return memcmp(a, b, *(size_t *)key_size);
 }
 
+/* Whether the keys of x rise strictly byte by byte (the compiler's order is that for the
+ * addresses, the big map): then no key repeats and nothing needs sorting. */
+static bool keys_ascending(struct entries x, size_t key_size)
+{
+	for (size_t j = 1; j < x.n; j++)
+		if (memcmp(x.base + (j - 1) * x.stride, x.base + j * x.stride, key_size) >= 0)
+			return false;
+	return true;
+}
+
 /* The index in old (sorted by key) of the record with key, or old->n. */
 static size_t find_rec(const struct slot_keys *old, size_t rs, size_t key_size,
 		       const uint8_t *key)
@@ -447,13 +468,14 @@ static int sync_map(const struct map_fds *m, const struct slot_map *sm, struct e
 	}
 	for (j = 0; j < x.n; j++)
 		memcpy(keys + j * ks, x.base + j * x.stride, ks);
-	j = first_duplicate(keys, x.n, ks);
+	j = keys_ascending(x, ks) ? x.n : first_duplicate(keys, x.n, ks);
 	if (j < x.n) {
 		err = err_set(e, EEXIST, "compiled state: %s entry %zu duplicates an earlier key",
 			      sm->name, j);
 		goto out;
 	}
-	qsort_r(old->recs, old->n, rs, cmp_rec_key, &ks);
+	if (!old->sorted)
+		qsort_r(old->recs, old->n, rs, cmp_rec_key, &ks);
 	for (j = 0; j < x.n; j++) {
 		const uint8_t *ent = x.base + j * x.stride;
 
@@ -505,6 +527,134 @@ static int read_all(const struct map_fds *m, unsigned int slot, struct slot_keys
 		n_other[i] = old[i].n_other;
 	}
 	return err;
+}
+
+/* ---- the shadow of what this publisher wrote (publish.h) ---- */
+
+static void shadow_forget(struct publish_shadow *sh)
+{
+	for (int s = 0; s < 2; s++)
+		for (size_t i = 0; i < N_SLOT_MAPS; i++) {
+			free(sh->maps[s][i].recs);
+			sh->maps[s][i].recs = NULL;
+			sh->maps[s][i].n = 0;
+		}
+	sh->known[0] = sh->known[1] = false;
+}
+
+void publish_shadow_free(struct publish_shadow *sh)
+{
+	shadow_forget(sh);
+}
+
+/* Whether sh still tells what both slots hold (publish.h says when). */
+static bool shadow_trusted(const struct map_fds *m, const struct publish_shadow *sh,
+			   const struct eniaddr_state *st)
+{
+	struct err ignored = {};
+	__u64 count;
+
+	if (m->ledger < 0 || !sh->known[0] || !sh->known[1])
+		return false;
+	if (st->active_slot != sh->left.active_slot || st->generation != sh->left.generation)
+		return false;
+	return !ledger_read(m->ledger, &count, &ignored) && count == sh->ledger;
+}
+
+/* The shadow's records of slot become what the slot holds (old); the other slot's counts. */
+static void shadow_as_old(struct publish_shadow *sh, unsigned int slot, struct slot_keys old[],
+			  size_t n_other[])
+{
+	for (size_t i = 0; i < N_SLOT_MAPS; i++) {
+		struct publish_shadow_map *sm = &sh->maps[slot][i];
+
+		old[i].recs = sm->recs;
+		old[i].n = old[i].cap = sm->n;
+		old[i].sorted = true;
+		sm->recs = NULL;
+		sm->n = 0;
+		n_other[i] = sh->maps[1 - slot][i].n;
+	}
+}
+
+/* Records read back (k, any order) as the shadow of one map of slot. */
+static void shadow_take(struct publish_shadow *sh, unsigned int slot, size_t i,
+			struct slot_keys *k)
+{
+	size_t ks = slot_maps[i].key_size;
+
+	if (!k->sorted && k->n > 1)
+		qsort_r(k->recs, k->n, rec_size(&slot_maps[i]), cmp_rec_key, &ks);
+	free(sh->maps[slot][i].recs);
+	sh->maps[slot][i].recs = k->recs;
+	sh->maps[slot][i].n = k->n;
+	memset(k, 0, sizeof(*k));
+}
+
+/* What slot holds after a successful sync: exactly pub's entries. -ENOMEM only. */
+static int shadow_record(struct publish_shadow *sh, unsigned int slot, const struct compiled *pub)
+{
+	for (size_t i = 0; i < N_SLOT_MAPS; i++) {
+		const struct slot_map *sm = &slot_maps[i];
+		struct entries x = sm->entries(pub);
+		struct slot_keys k = { .n = x.n, .cap = x.n, .sorted = keys_ascending(x, sm->key_size) };
+		size_t rs = rec_size(sm);
+
+		k.recs = malloc(x.n * rs + 1);
+		if (!k.recs)
+			return -ENOMEM;
+		for (size_t j = 0; j < x.n; j++) {
+			memcpy(k.recs + j * rs, x.base + j * x.stride, sm->key_size);
+			memcpy(k.recs + j * rs + sm->key_size, x.base + j * x.stride + x.val_off,
+			       sm->val_size);
+		}
+		shadow_take(sh, slot, i, &k);
+	}
+	return 0;
+}
+
+/*
+ * Step 1 of a publish: what the inactive slot holds (old) and how many entries the active one
+ * holds, from the shadow when it is trusted, else read back from the maps (the shadow learning
+ * both slots on the way). The shadow knows nothing until the publish succeeds.
+ */
+static int inactive_slot(const struct map_fds *m, struct publish_shadow *sh,
+			 const struct eniaddr_state *st, unsigned int slot, struct slot_keys old[],
+			 struct slot_keys others[], size_t n_other[], bool *read_back,
+			 struct err *e)
+{
+	*read_back = !sh || !shadow_trusted(m, sh, st);
+	if (!*read_back) {
+		shadow_as_old(sh, slot, old, n_other);
+		sh->known[0] = sh->known[1] = false;
+		sh->trusted++;
+		return 0;
+	}
+	if (sh) {
+		shadow_forget(sh);
+		for (size_t i = 0; i < N_SLOT_MAPS; i++)
+			old[i].other = &others[i];
+		sh->read_back++;
+	}
+	return read_all(m, slot, old, n_other, e);
+}
+
+/* After the switch: the shadow knows both slots again (the old one as it was, carried over or
+ * read back in step 1; the new one as written), as of the state and ledger count left. */
+static void shadow_published(struct publish_shadow *sh, const struct compiled *pub,
+			     struct slot_keys others[], bool read_back, __u64 generation,
+			     __u64 ledger)
+{
+	for (size_t i = 0; i < N_SLOT_MAPS && read_back; i++)
+		shadow_take(sh, 1 - pub->slot, i, &others[i]);
+	if (shadow_record(sh, pub->slot, pub)) {
+		shadow_forget(sh);
+		return;
+	}
+	sh->left.active_slot = pub->slot;
+	sh->left.generation = generation;
+	sh->ledger = ledger;
+	sh->known[0] = sh->known[1] = true;
 }
 
 /* n values of size bytes to indexes first.. of array map fd, in one batch call. */
@@ -607,13 +757,15 @@ static int flip(const struct map_fds *m, unsigned int slot, __u64 generation, st
 int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 			const struct publish_opts *o, struct publish_result *r, struct err *e)
 {
-	struct slot_keys old[N_SLOT_MAPS] = {};
+	struct slot_keys old[N_SLOT_MAPS] = {}, others[N_SLOT_MAPS] = {};
+	struct publish_shadow *sh = o ? o->shadow : NULL;
 	size_t n_other[N_SLOT_MAPS] = {};
 	__u32 max[N_SLOT_MAPS] = {};
 	struct compiled pub = {};
 	struct eniaddr_state st;
 	struct err ignored = {};
-	__u64 waited = 0;
+	__u64 waited = 0, ledger = 0;
+	bool read_back = true;
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -632,8 +784,19 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 		return err;
 
 	/* 1. What the inactive slot holds: the generation before last, leftovers of a crashed
-	 * publish, or nothing; counts the active slot's entries on the way. */
-	err = read_all(m, c->slot, old, n_other, e);
+	 * publish, or nothing; counts the active slot's entries on the way. Any publisher's
+	 * shadow must know first that the slots may change from here on. */
+	err = inactive_slot(m, sh, &st, c->slot, old, others, n_other, &read_back, e);
+	if (!err && m->ledger >= 0 && (err = ledger_bump(m->ledger, &ledger, e))) {
+		/* nothing written, so nothing to clear: clearing now would go unseen */
+		for (size_t i = 0; i < N_SLOT_MAPS; i++) {
+			free(old[i].recs);
+			free(others[i].recs);
+		}
+		if (sh)
+			shadow_forget(sh);
+		return err;
+	}
 	if (!err)
 		err = published_view(c, &pub, e);
 	/* 2. Bring the inactive slot to c, refusing early what cannot fit. */
@@ -641,7 +804,6 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 		err = check_room(m, &pub, n_other, max, e);
 	if (!err)
 		err = sync_all(m, &pub, old, n_other, max, e);
-	free(pub.srcs.v);
 	for (size_t i = 0; i < N_SLOT_MAPS; i++)
 		free(old[i].recs);
 	if (!err)
@@ -658,7 +820,14 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 	 */
 	if (!err)
 		err = flip(m, c->slot, st.generation + 1, e);
+	if (!err && sh)
+		shadow_published(sh, &pub, others, read_back, st.generation + 1, ledger);
+	free(pub.srcs.v);
+	for (size_t i = 0; i < N_SLOT_MAPS; i++)
+		free(others[i].recs);
 	if (err) {
+		if (sh)
+			shadow_forget(sh);
 		if (clear_all(m, c->slot, NULL, &ignored))
 			log_warn("could not clear slot %u after a failed publish (%s); the next "
 				 "publish rewrites it", c->slot, ignored.msg);
@@ -700,6 +869,11 @@ void publish_drop_slot(const struct map_fds *m, unsigned int slot, __u64 *grace_
 	}
 	if (grace_ns)
 		*grace_ns += waited;
+	if (m->ledger >= 0 && ledger_bump(m->ledger, NULL, &ignored)) {
+		log_warn("not clearing the old slot %u now (%s); the next publish rewrites it", slot,
+			 ignored.msg);
+		return;
+	}
 	if (clear_all(m, slot, NULL, &ignored))
 		log_warn("could not clear the old slot %u (%s); the next publish rewrites it", slot,
 			 ignored.msg);

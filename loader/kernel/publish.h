@@ -35,8 +35,38 @@ int publish_prepare(const struct map_fds *m, unsigned int *slot, struct err *e);
 int publish_commit(const struct map_fds *m, const struct compiled *c, __u64 *generation,
 		   struct err *e);
 
+/*
+ * What a long-running publisher (the agent) wrote to each slot of eniaddr_enis, _addrs, _pfx,
+ * _src and _nexthop, so that a publish need not read the inactive slot back (reading 2 x 10,000
+ * addresses costs more than the rest of a reassignment). Trusted only when all of these hold,
+ * else the publish reads the maps back as one without a shadow does (and learns both slots on
+ * the way):
+ *   - both slots are known: this publisher wrote them, or read them back, in its last publish;
+ *   - eniaddr_state is exactly what that publish left (active slot and generation): a publish
+ *     or revert by anyone else moved the generation;
+ *   - the publish ledger (kernel/ledger.h) holds the count that publish left: every publisher
+ *     moves it before touching a slot, so a publish by another process that failed half way
+ *     (and moved no generation) is seen too; without a ledger (m->ledger < 0) never.
+ * Any error forgets both slots. The rule tables are always written whole (they are arrays:
+ * writing them costs less than comparing). Zero-initialise; publish_shadow_free() at the end.
+ */
+#define PUBLISH_SLOT_MAPS 5
+struct publish_shadow {
+	bool known[2];
+	struct publish_shadow_map {
+		__u8 *recs; /* key then value, sorted by key bytes */
+		size_t n;
+	} maps[2][PUBLISH_SLOT_MAPS];
+	struct eniaddr_state left; /* what the last publish set */
+	__u64 ledger;              /* the ledger count it left */
+	unsigned long trusted, read_back; /* publishes that used the shadow / read the maps */
+};
+
+void publish_shadow_free(struct publish_shadow *sh);
+
 struct publish_opts {
 	bool keep_old; /* leave the previous slot in place for publish_revert() */
+	struct publish_shadow *shadow; /* may be NULL: read the inactive slot back */
 };
 
 struct publish_result {

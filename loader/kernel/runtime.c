@@ -12,6 +12,7 @@
 #include "../maps/eniaddr.h"
 #include "eniaddr.skel.h"
 #include "log.h"
+#include "kernel/ledger.h"
 #include "kernel/publish.h"
 #include "kernel/runtime.h"
 #include "kernel/stats.h"
@@ -68,6 +69,7 @@ void map_fds_init(struct map_fds *m)
 
 	for (i = 0; i < N_MAPS; i++)
 		*map_fd_slot(m, i) = -1;
+	m->ledger = -1;
 }
 
 int runtime_fds_from_object(struct bpf_object *obj, struct map_fds *m)
@@ -96,6 +98,9 @@ void runtime_close_maps(struct map_fds *m)
 			close(*fd);
 		*fd = -1;
 	}
+	if (m->ledger >= 0)
+		close(m->ledger);
+	m->ledger = -1;
 }
 
 int runtime_open_maps(const struct pins *p, struct map_fds *m, struct err *e)
@@ -123,6 +128,14 @@ int runtime_open_maps(const struct pins *p, struct map_fds *m, struct err *e)
 		}
 		*map_fd_slot(m, i) = fd;
 	}
+	/* The publish ledger, when an agent created it (only a publisher that trusts its memory of
+	 * the slots needs it to exist; every publisher moves it when it does). */
+	fd = ledger_open(p, false, e);
+	if (fd < 0 && fd != -ENOENT) {
+		runtime_close_maps(m);
+		return fd;
+	}
+	m->ledger = fd < 0 ? -1 : fd;
 	return 0;
 too_long:
 	runtime_close_maps(m);

@@ -31,6 +31,7 @@ struct map_fds {
 	int state, enis, addrs, pfx, src, l4, stats, frags, attach, nexthop, ct, ct_new, ctl;
 	int stats_dev, addr_drops, events, trace, trace_cpu, scratch;
 	int policies, trie, bits;
+	int ledger; /* kernel/ledger.h, user space's own map: -1 when there is none */
 };
 
 void map_fds_init(struct map_fds *m);
