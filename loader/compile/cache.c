@@ -13,20 +13,25 @@
 
 #include "compile/priv.h"
 
-static int put(struct compile_key *k, const void *p, size_t n)
+static int grow(struct compile_key *k, size_t n)
 {
-	if (k->n + n > k->cap) {
-		size_t cap = k->cap ? k->cap : 4096;
-		uint8_t *grown;
+	size_t cap = k->cap ? k->cap : 4096;
+	uint8_t *grown;
 
-		while (cap < k->n + n)
-			cap *= 2;
-		grown = realloc(k->v, cap);
-		if (!grown)
-			return -ENOMEM;
-		k->v = grown;
-		k->cap = cap;
-	}
+	while (cap < k->n + n)
+		cap *= 2;
+	grown = realloc(k->v, cap);
+	if (!grown)
+		return -ENOMEM;
+	k->v = grown;
+	k->cap = cap;
+	return 0;
+}
+
+static inline int put(struct compile_key *k, const void *p, size_t n)
+{
+	if (k->n + n > k->cap && grow(k, n))
+		return -ENOMEM;
 	memcpy(k->v + k->n, p, n);
 	k->n += n;
 	return 0;
@@ -141,7 +146,7 @@ static bool peer_seen(const struct policy_req *req, size_t gi, size_t ri, const 
 static int put_policy(struct compile_key *k, const struct desired_state *s,
 		      const struct policy_req *req)
 {
-	bool in = req->dir == ENIADDR_DIR_INGRESS;
+	bool in = req->dir == ENIADDR_DIR_INGRESS, refs = false;
 	int ret = put_u32(k, req->id & ~ENIADDR_POLICY_SLOT_BIT) ?: put_u32(k, (uint32_t)req->dir) ?:
 		  put_u32(k, (uint32_t)req->n_groups);
 
@@ -152,11 +157,13 @@ static int put_policy(struct compile_key *k, const struct desired_state *s,
 
 		ret = put_str(k, g->id, sizeof(g->id)) ?: put_u32(k, g->egress_set) ?:
 		      put_u32(k, (uint32_t)n);
-		for (size_t j = 0; j < n && !ret; j++)
+		for (size_t j = 0; j < n && !ret; j++) {
 			ret = put_rule(k, &v[j]);
+			refs |= v[j].peer_kind != PEER_CIDR;
+		}
 	}
 	/* the peers the rules name, each once */
-	for (size_t i = 0; i < req->n_groups && !ret; i++) {
+	for (size_t i = 0; i < req->n_groups && !ret && refs; i++) {
 		const struct group *g = req->groups[i];
 		const struct rule *v = in ? g->ingress.v : g->egress.v;
 		size_t n = in ? g->ingress.n : g->egress.n;
@@ -247,42 +254,97 @@ static void move_vecs(struct compiled *dst, struct compiled *src)
 #undef MOVE
 }
 
-bool cache_take(struct compile_cache *cache, struct compile_key *key, struct compiled *out)
+/* A copy of n elements of size bytes (NULL for none); false when out of memory. */
+static bool dup_elems(void **dst, size_t *dn, size_t *dcap, const void *src, size_t n,
+		      size_t size)
 {
-	bool hit = cache->valid && cache->key.n == key->n &&
-		   !memcmp(cache->key.v, key->v, key->n);
+	*dst = NULL;
+	*dn = *dcap = 0;
+	if (!n)
+		return true;
+	*dst = malloc(n * size);
+	if (!*dst)
+		return false;
+	memcpy(*dst, src, n * size);
+	*dn = *dcap = n;
+	return true;
+}
 
-	out->cache_ticket = ++cache->ticket;
-	cache->valid = false; /* until compile_cache_keep() brings the rules back */
-	if (!hit) {
-		free_rules(&cache->rules);
-		VEC_FREE(&cache->key);
-		cache->key = *key; /* what out's rules will be compiled from */
-		memset(key, 0, sizeof(*key));
-		cache->misses++;
+#define DUP(dst, src) \
+	dup_elems((void **)&(dst)->v, &(dst)->n, &(dst)->cap, (src)->v, (src)->n, sizeof(*(src)->v))
+
+/* c's rule part copied into dst and moved to the other slot. */
+static bool copy_moved(struct compiled *dst, const struct compiled *c)
+{
+	bool ok = DUP(&dst->srcs, &c->srcs) && DUP(&dst->l4s, &c->l4s) &&
+		  DUP(&dst->policies, &c->policies) && DUP(&dst->pol_tbl, &c->pol_tbl) &&
+		  DUP(&dst->nodes, &c->nodes) && DUP(&dst->bits, &c->bits);
+
+	if (!ok) {
+		free_rules(dst);
 		return false;
 	}
-	move_vecs(out, &cache->rules);
-	if (cache->rules.slot != out->slot)
-		move_rules(out, cache->rules.slot);
-	cache->hits++;
+	dst->slot = 1 - c->slot;
+	move_rules(dst, c->slot);
 	return true;
+}
+
+bool cache_take(struct compile_cache *cache, struct compiled *out)
+{
+	unsigned int s = out->slot;
+	bool same = cache->key.v && cache->key.n == cache->next.n &&
+		    !memcmp(cache->key.v, cache->next.v, cache->next.n);
+	struct compile_key k;
+
+	out->cache_ticket = ++cache->ticket;
+	if (same && (cache->valid[s] || cache->valid[1 - s])) {
+		unsigned int from = cache->valid[s] ? s : 1 - s;
+
+		move_vecs(out, &cache->rules[from]);
+		cache->valid[from] = false; /* lent until compile_cache_keep() */
+		if (from != s)
+			move_rules(out, from);
+		cache->hits++;
+		return true;
+	}
+	/* out's rules will be compiled from next: it becomes the key, the old key's buffer the
+	 * next one's */
+	for (int i = 0; i < 2; i++) {
+		free_rules(&cache->rules[i]);
+		cache->valid[i] = false;
+	}
+	k = cache->key;
+	cache->key = cache->next;
+	cache->next = k;
+	cache->misses++;
+	return false;
 }
 
 void compile_cache_keep(struct compile_cache *cache, struct compiled *c)
 {
-	if (c->cache_ticket && c->cache_ticket == cache->ticket && cache->key.v) {
-		free_rules(&cache->rules);
-		move_vecs(&cache->rules, c);
-		cache->rules.slot = c->slot;
-		cache->valid = true;
+	unsigned int s = c->slot;
+
+	if (c->cache_ticket && c->cache_ticket == cache->ticket && cache->key.v && s <= 1) {
+		free_rules(&cache->rules[s]);
+		move_vecs(&cache->rules[s], c);
+		cache->rules[s].slot = s;
+		cache->valid[s] = true;
+		/* The next publish goes to the other slot: its copy is made now, after this one
+		 * is published, not between the next decision and its publish. */
+		if (!cache->valid[1 - s]) {
+			free_rules(&cache->rules[1 - s]);
+			cache->valid[1 - s] = copy_moved(&cache->rules[1 - s], &cache->rules[s]);
+		}
 	}
 	compiled_free(c);
 }
 
 void compile_cache_free(struct compile_cache *cache)
 {
-	free_rules(&cache->rules);
+	for (int i = 0; i < 2; i++) {
+		free_rules(&cache->rules[i]);
+		cache->valid[i] = false;
+	}
 	VEC_FREE(&cache->key);
-	cache->valid = false;
+	VEC_FREE(&cache->next);
 }

@@ -378,7 +378,6 @@ int compile_state_with(const struct desired_state *s, unsigned int slot,
 		.s = s, .out = out, .src_cap = ENIADDR_MAX_SRC / 2, .l4_cap = ENIADDR_MAX_L4 / 2,
 	};
 	struct policy_table t = { 0 };
-	struct compile_key key = { 0 };
 	bool hit = false;
 	int ret = 0;
 
@@ -393,10 +392,12 @@ int compile_state_with(const struct desired_state *s, unsigned int slot,
 	if (!ret)
 		ret = compile_nexthops(s, out, e);
 	/* The rules: the cache's when every policy's inputs are those it compiled, else built. */
+	if (!ret && cache) {
+		cache->next.n = 0;
+		ret = cache_key_build(s, &t, &cache->next);
+	}
 	if (!ret && cache)
-		ret = cache_key_build(s, &t, &key);
-	if (!ret && cache)
-		hit = cache_take(cache, &key, out);
+		hit = cache_take(cache, out);
 	if (!ret && !hit)
 		ret = compile_rules(&c, &t, out, e);
 	if (!ret) {
@@ -404,7 +405,6 @@ int compile_state_with(const struct desired_state *s, unsigned int slot,
 		mark_untracked(out);
 		sort_owners(out);
 	}
-	VEC_FREE(&key);
 	for (size_t i = 0; i < t.n; i++)
 		free(t.v[i].groups);
 	VEC_FREE(&t);

@@ -111,17 +111,19 @@ struct compile_key {
  * carrying the group). It is compared byte for byte, not by a hash: equal keys give equal rules
  * by construction, and any other change recompiles everything.
  *
- * Nothing is copied: a compile lends the cached rule part to its output, and the caller gives it
- * back with compile_cache_keep(c) instead of compiled_free(c) once done with c (published, and
- * its rule part unchanged). A compile whose output is freed instead leaves the cache empty: the
- * next one builds everything. Zero-initialise; compile_cache_free() at the end. hits/misses
+ * Nothing is copied on the way to a publish: a compile lends the cached rule part to its output,
+ * and the caller gives it back with compile_cache_keep(c) instead of compiled_free(c) once done
+ * with c (published, and its rule part unchanged). Keep also prepares the copy for the other
+ * slot, where the next publish goes, after this one is out. A compile whose output is freed
+ * instead leaves at most that copy (moved when used). Zero-initialise; compile_cache_free() at the end. hits/misses
  * count compiles.
  */
 struct compile_cache {
-	bool valid;             /* rules holds what key compiles to */
-	struct compile_key key; /* the inputs of the last compile */
-	struct compiled rules;
-	__u64 ticket;           /* of the last compile: only its output may come back */
+	struct compile_key key;    /* the inputs the rules below were compiled from */
+	struct compile_key next;   /* the inputs of the compile under way (its buffer reused) */
+	struct compiled rules[2];  /* what key compiles to, for slot 0 and for slot 1 */
+	bool valid[2];             /* rules[s] is there (not lent out, not missing) */
+	__u64 ticket;              /* of the last compile: only its output may come back */
 	unsigned long hits, misses;
 };
 

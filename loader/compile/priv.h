@@ -52,10 +52,11 @@ struct policy_table {
 int cache_key_build(const struct desired_state *s, const struct policy_table *t,
 		    struct compile_key *key);
 
-/* Whether cache holds the rule part compiled from key: then it moves into out (moved to
- * out->slot) and the cache lends it until compile_cache_keep(). Either way out carries the
- * cache's new ticket; on a miss the cache takes key (left empty) as what out will hold. */
-bool cache_take(struct compile_cache *cache, struct compile_key *key, struct compiled *out);
+/* Whether cache holds the rule part compiled from cache->next (the key just built): then it
+ * moves into out (moved to out->slot when compiled for the other) and the cache lends it until
+ * compile_cache_keep(). Either way out carries the cache's new ticket; on a miss next becomes
+ * the key out's rules will be compiled from. */
+bool cache_take(struct compile_cache *cache, struct compiled *out);
 
 static inline void bits_set(struct eniaddr_rule_bits *b, unsigned int bit)
 {
