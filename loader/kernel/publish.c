@@ -457,29 +457,35 @@ static int write_entries(int fd, const struct slot_map *sm, const uint8_t *keys,
 static int sync_map(const struct map_fds *m, const struct slot_map *sm, struct entries x,
 		    struct slot_keys *old, size_t other, __u32 max, struct err *e)
 {
-	size_t ks = sm->key_size, vs = sm->val_size, rs = rec_size(sm), j, i, n = 0;
+	size_t ks = sm->key_size, vs = sm->val_size, rs = rec_size(sm), j, i, n = 0, at = 0;
 	uint8_t *keys = malloc(x.n * ks + 1), *vals = malloc(x.n * vs + 1);
-	bool *kept = calloc(old->n + 1, sizeof(*kept));
+	bool *kept = calloc(old->n + 1, sizeof(*kept)), ascending = keys_ascending(x, ks);
 	int fd = map_fd(m, sm), err = 0;
 
 	if (!keys || !vals || !kept) {
 		err = err_set(e, ENOMEM, "out of memory");
 		goto out;
 	}
-	for (j = 0; j < x.n; j++)
+	for (j = 0; j < x.n && !ascending; j++)
 		memcpy(keys + j * ks, x.base + j * x.stride, ks);
-	j = keys_ascending(x, ks) ? x.n : first_duplicate(keys, x.n, ks);
+	j = ascending ? x.n : first_duplicate(keys, x.n, ks);
 	if (j < x.n) {
 		err = err_set(e, EEXIST, "compiled state: %s entry %zu duplicates an earlier key",
 			      sm->name, j);
 		goto out;
 	}
-	if (!old->sorted)
+	if (!old->sorted && old->n > 1)
 		qsort_r(old->recs, old->n, rs, cmp_rec_key, &ks);
 	for (j = 0; j < x.n; j++) {
 		const uint8_t *ent = x.base + j * x.stride;
 
-		i = find_rec(old, rs, ks, ent);
+		/* both in key order: one walk; else a binary search each */
+		while (ascending && at < old->n && memcmp(old->recs + at * rs, ent, ks) < 0)
+			at++;
+		if (ascending)
+			i = at < old->n && !memcmp(old->recs + at * rs, ent, ks) ? at : old->n;
+		else
+			i = find_rec(old, rs, ks, ent);
 		if (i < old->n) {
 			kept[i] = true;
 			if (!memcmp(old->recs + i * rs + ks, ent + x.val_off, vs))
