@@ -93,28 +93,77 @@ static bool has_group(const struct group_refs *refs, const char *id)
 	return false;
 }
 
-/* What a rule's group peer expands to (policy.c, expand_group): the group's members, then the
- * addresses and delegated prefixes of every ENI carrying it, in state order. */
-static int put_group_peer(struct compile_key *k, const struct desired_state *s, const char *id)
-{
-	const struct group *g = state_find_group(s, id);
-	int ret = put_u32(k, g != NULL);
+/* The expansions of the groups rules name as peers, each built once per compile. */
+struct peer_memo {
+	struct peer_bytes {
+		const struct group *g;
+		struct compile_key bytes;
+	} *v;
+	size_t n, cap;
+};
 
-	if (ret || !g)
-		return ret;
-	ret = put_prefixes(k, g->members.v, g->members.n);
+static int prefix_qcmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct ip_prefix));
+}
+
+/*
+ * What a group peer expands to (policy.c, expand_group): the group's members and the addresses
+ * and delegated prefixes of every ENI carrying it. Order and repeats do not change the rules
+ * (they are sorted and de-duplicated there), so they go in sorted and once each — an address
+ * moving between two ENIs that both carry the group changes nothing — with the count including
+ * repeats, which the expansion limit (check_fanout) counts.
+ */
+static int group_peer_bytes(const struct desired_state *s, const struct group *g,
+			    struct compile_key *out)
+{
+	VEC(struct ip_prefix) all = { 0 };
+	size_t uniq = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < g->members.n && !ret; i++)
+		ret = VEC_PUSH(&all) ? (all.v[all.n - 1] = g->members.v[i], 0) : -ENOMEM;
 	for (size_t i = 0; i < s->enis.n && !ret; i++) {
 		const struct eni *n = &s->enis.v[i];
 
 		if (!has_group(&n->groups, g->id))
 			continue;
-		ret = put_u32(k, (uint32_t)n->addrs.n);
 		for (size_t j = 0; j < n->addrs.n && !ret; j++)
-			ret = put_prefix(k, &n->addrs.v[j].ip);
-		if (!ret)
-			ret = put_prefixes(k, n->prefixes.v, n->prefixes.n);
+			ret = VEC_PUSH(&all) ? (all.v[all.n - 1] = n->addrs.v[j].ip, 0) : -ENOMEM;
+		for (size_t j = 0; j < n->prefixes.n && !ret; j++)
+			ret = VEC_PUSH(&all) ? (all.v[all.n - 1] = n->prefixes.v[j], 0) : -ENOMEM;
 	}
-	return ret ?: put_u32(k, UINT32_MAX); /* end of the ENIs */
+	if (!ret && all.n > 1)
+		qsort(all.v, all.n, sizeof(*all.v), prefix_qcmp);
+	for (size_t i = 0; i < all.n && !ret; i++)
+		if (!uniq || prefix_qcmp(&all.v[uniq - 1], &all.v[i]))
+			all.v[uniq++] = all.v[i];
+	if (!ret)
+		ret = put_u32(out, (uint32_t)all.n) ?: put_prefixes(out, all.v, uniq);
+	VEC_FREE(&all);
+	return ret;
+}
+
+static int put_group_peer(struct compile_key *k, const struct desired_state *s, const char *id,
+			  struct peer_memo *memo)
+{
+	const struct group *g = state_find_group(s, id);
+	struct peer_bytes *pb = NULL;
+	int ret = put_u32(k, g != NULL);
+
+	if (ret || !g)
+		return ret;
+	for (size_t i = 0; i < memo->n && !pb; i++)
+		if (memo->v[i].g == g)
+			pb = &memo->v[i];
+	if (!pb) {
+		pb = VEC_PUSH(memo);
+		if (!pb)
+			return -ENOMEM;
+		pb->g = g;
+		ret = group_peer_bytes(s, g, &pb->bytes);
+	}
+	return ret ?: put(k, pb->bytes.v, pb->bytes.n);
 }
 
 static int put_list_peer(struct compile_key *k, const struct desired_state *s, const char *id)
@@ -144,7 +193,7 @@ static bool peer_seen(const struct policy_req *req, size_t gi, size_t ri, const 
 }
 
 static int put_policy(struct compile_key *k, const struct desired_state *s,
-		      const struct policy_req *req)
+		      const struct policy_req *req, struct peer_memo *memo)
 {
 	bool in = req->dir == ENIADDR_DIR_INGRESS, refs = false;
 	int ret = put_u32(k, req->id & ~ENIADDR_POLICY_SLOT_BIT) ?: put_u32(k, (uint32_t)req->dir) ?:
@@ -171,7 +220,7 @@ static int put_policy(struct compile_key *k, const struct desired_state *s,
 		for (size_t j = 0; j < n && !ret; j++) {
 			if (v[j].peer_kind == PEER_CIDR || peer_seen(req, i, j, &v[j]))
 				continue;
-			ret = v[j].peer_kind == PEER_GROUP ? put_group_peer(k, s, v[j].ref)
+			ret = v[j].peer_kind == PEER_GROUP ? put_group_peer(k, s, v[j].ref, memo)
 							   : put_list_peer(k, s, v[j].ref);
 		}
 	}
@@ -181,10 +230,14 @@ static int put_policy(struct compile_key *k, const struct desired_state *s,
 int cache_key_build(const struct desired_state *s, const struct policy_table *t,
 		    struct compile_key *key)
 {
+	struct peer_memo memo = { 0 };
 	int ret = put_u32(key, (uint32_t)t->n);
 
 	for (size_t i = 0; i < t->n && !ret; i++)
-		ret = put_policy(key, s, &t->v[i]);
+		ret = put_policy(key, s, &t->v[i], &memo);
+	for (size_t i = 0; i < memo.n; i++)
+		VEC_FREE(&memo.v[i].bytes);
+	VEC_FREE(&memo);
 	return ret;
 }
 
