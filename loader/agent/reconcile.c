@@ -12,6 +12,7 @@
 #include "kernel/confirm.h"
 #include "kernel/ctl.h"
 #include "kernel/ifaces.h"
+#include "kernel/ledger.h"
 #include "kernel/publish.h"
 #include "kernel/published.h"
 #include "log.h"
@@ -74,6 +75,11 @@ int reconciler_open(struct reconciler *r, const char *bpffs, enum attach_req mod
 	err = runtime_load_opts(&r->pins, &ro, NULL, e);
 	if (!err)
 		err = runtime_open_maps(&r->pins, &r->maps, e);
+	/* the publish ledger, so the publisher may trust its record of the slots (publish.h) */
+	if (!err && r->maps.ledger < 0) {
+		r->maps.ledger = ledger_open(&r->pins, true, e);
+		err = r->maps.ledger < 0 ? r->maps.ledger : 0;
+	}
 	pins_unlock(&r->pins);
 	/* Adopt: the ENIs in force are ours to detach when they leave. */
 	if (!err)
@@ -93,6 +99,8 @@ void reconciler_close(struct reconciler *r)
 	canon_free(&r->published);
 	VEC_FREE(&r->managed);
 	state_free(&r->last);
+	compile_cache_free(&r->cache);
+	publish_shadow_free(&r->shadow);
 	r->have_published = r->have_last = false;
 }
 
@@ -152,6 +160,8 @@ static const char *name_of(__u32 ifindex, char buf[16])
 static int publish_locked(struct reconciler *r, const struct desired_state *s,
 			  struct compiled *c, __u64 *gen, struct err *e)
 {
+	struct publish_opts o = { .shadow = &r->shadow };
+	struct publish_result pr;
 	unsigned int slot;
 	int err;
 
@@ -166,10 +176,12 @@ static int publish_locked(struct reconciler *r, const struct desired_state *s,
 		err = publish_prepare(&r->maps, &slot, e);
 	if (!err && slot != c->slot) {
 		compiled_free(c);
-		err = compile_state(s, slot, c, e);
+		err = compile_state_with(s, slot, &r->cache, c, e);
 	}
 	if (!err)
-		err = publish_commit(&r->maps, c, gen, e);
+		err = publish_commit_with(&r->maps, c, &o, &pr, e);
+	if (!err)
+		*gen = pr.generation;
 	pins_unlock(&r->pins);
 	return err;
 }
@@ -286,7 +298,7 @@ int reconcile(struct reconciler *r, const struct state_builder *src, struct reco
 	if (!err)
 		err = published_state(&r->maps, &active, &gen, e);
 	if (!err)
-		err = compile_state(&st, 1 - active, &c, e);
+		err = compile_state_with(&st, 1 - active, &r->cache, &c, e);
 	if (!err && (!r->have_published || gen != r->generation))
 		err = read_published(r, &c, e);
 	if (!err)
@@ -321,7 +333,7 @@ int reconcile(struct reconciler *r, const struct state_builder *src, struct reco
 	}
 out:
 	canon_free(&cn);
-	compiled_free(&c);
+	compile_cache_keep(&r->cache, &c); /* compiled_free(), the rules kept for the next one */
 	ifaces_free(&nics);
 	state_free(&st);
 	return err;

