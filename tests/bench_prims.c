@@ -123,7 +123,7 @@ static int rows_array(void)
 	int err;
 
 	sk->bss->in_index = idx;
-	err = put(sk->maps.prim_array, &idx, &mark);
+	err = put(sk->maps.ENIADDR_MAP_STATS_DEV, &idx, &mark);
 	return err ? err : row("array lookup, inlined (as eniaddr_stats_dev, eniaddr_state)",
 			       sk->progs.prim_array_lookup, HIT);
 }
@@ -169,16 +169,16 @@ static int rows_counters(void)
 
 	sk->bss->in_index = idx;
 	err = counting_row("per-CPU array lookup + 2 adds: one counter (as eniaddr_stats)",
-			   sk->progs.prim_percpu_count, sk->maps.prim_stats, &idx,
+			   sk->progs.prim_percpu_count, sk->maps.ENIADDR_MAP_STATS, &idx,
 			   sizeof(struct eniaddr_stats),
 			   offsetof(struct eniaddr_stats, reason.allowed.packets));
 	mapped(k.addr, htonl(0xc0000201u));
 	sk->bss->in_drop = k;
 	if (!err)
-		err = put(sk->maps.prim_addr_drops, &k, &zero);
+		err = put(sk->maps.ENIADDR_MAP_ADDR_DROPS, &k, &zero);
 	return err ? err : counting_row("per-CPU LRU hash, 24 B key, hit + 2 adds: a drop per "
 					"address (as eniaddr_addr_drops)",
-					sk->progs.prim_addr_drop_count, sk->maps.prim_addr_drops,
+					sk->progs.prim_addr_drop_count, sk->maps.ENIADDR_MAP_ADDR_DROPS,
 					&k, sizeof(struct eniaddr_stat),
 					offsetof(struct eniaddr_stat, packets));
 }
@@ -191,7 +191,7 @@ static int rows_eni(void)
 	for (__u32 i = 1; !err && i <= ADDRS_FEW; i++) {
 		struct eniaddr_eni_key k = { .slot = 0, .ifindex = i };
 
-		err = put(sk->maps.prim_enis, &k, &v);
+		err = put(sk->maps.ENIADDR_MAP_ENIS, &k, &v);
 	}
 	sk->bss->in_eni = (struct eniaddr_eni_key){ .slot = 0, .ifindex = 5 };
 	if (!err)
@@ -212,7 +212,7 @@ static int fill_owners(int from, int to)
 		struct prim_addr4_key k4 = { .slot = 0, .addr = ip4 };
 
 		mapped(k.addr, ip4);
-		err = put(sk->maps.prim_addrs, &k, &o);
+		err = put(sk->maps.ENIADDR_MAP_ADDRS, &k, &o);
 		if (!err)
 			err = put(sk->maps.prim_addrs_pre, &k, &o);
 		if (!err)
@@ -271,9 +271,9 @@ static int rows_conntrack(void)
 
 	for (int i = 1; !err && i <= FLOWS; i++) {
 		flow_key(&k, i);
-		err = put(sk->maps.prim_ct, &k, &v);
+		err = put(sk->maps.ENIADDR_MAP_CT, &k, &v);
 		if (!err)
-			err = put(sk->maps.prim_ct_new, &k, &v);
+			err = put(sk->maps.ENIADDR_MAP_CT_NEW, &k, &v);
 	}
 	flow_key(&sk->bss->in_ct, 5);
 	if (!err)
@@ -311,7 +311,7 @@ static int rows_lpm(void)
 		struct eniaddr_pfx_key k = { .prefixlen = 32 + 96 + 28, .slot = 0 };
 
 		mapped(k.addr, htonl(0x0a000000u + i * 32));
-		err = put(sk->maps.prim_pfx, &k, &o);
+		err = put(sk->maps.ENIADDR_MAP_PFX, &k, &o);
 	}
 	snprintf(name, sizeof(name), "LPM trie, %d /28s: hit", PREFIXES);
 	if (!err)
