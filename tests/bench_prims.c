@@ -63,7 +63,7 @@ static __u32 xlated_insns(const struct bpf_program *prog)
 }
 
 /* Times prog against the floor, trial by trial, after one warm-up run; every trial must return
- * want. Records the fastest of each as row name. */
+ * want. Records the fastest of each as the row called name. */
 static int row(const char *name, const struct bpf_program *prog, __u32 want)
 {
 	struct result *r = &results[n_results];
@@ -99,12 +99,12 @@ static int row(const char *name, const struct bpf_program *prog, __u32 want)
 
 static int put(const struct bpf_map *map, const void *key, const void *value)
 {
-	int err = bpf_map_update_elem(bpf_map__fd(map), key, value, BPF_ANY);
+	int err = bpf_map_update_elem(bpf_map__fd(map), key, value, BPF_ANY) ? -errno : 0;
 
 	if (err)
 		fprintf(stderr, "bench_prims: filling %s: %s\n", bpf_map__name(map),
-			strerror(errno));
-	return err ? -errno : 0;
+			strerror(-err));
+	return err;
 }
 
 /* addr (16 bytes) = ::ffff:ip4, ip4 in network order. */
