@@ -28,10 +28,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "agent/reconcile.h"
 #include "bpf_fixture.h"
 #include "compile/compile.h"
 #include "guard.h"
@@ -50,6 +53,13 @@ static struct bpf_fixture fa, fb; /* A: the fast path; B: the reference */
 static struct compile_cache cache;
 static struct publish_shadow shadow;
 static int step_no; /* the number of changes applied to the base (cumulative) */
+
+/* The agent's own reconcile, on a private bpffs (the last test). */
+static struct {
+	char tmp[64], bpffs[128];
+	bool mounted, open;
+	struct reconciler r;
+} ag;
 
 /*
  * eth-a and eth-b carry sg-web (which also names itself as a peer), eth-c carries sg-db (whose
@@ -422,6 +432,14 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	(void)state;
+	if (ag.open)
+		reconciler_close(&ag.r);
+	if (ag.mounted && umount2(ag.bpffs, MNT_DETACH))
+		fprintf(stderr, "test_bpf_publish_cached: umount %s: %s\n", ag.bpffs, strerror(errno));
+	if (ag.bpffs[0])
+		rmdir(ag.bpffs);
+	if (ag.tmp[0])
+		rmdir(ag.tmp);
 	if (fa.maps.ledger >= 0)
 		close(fa.maps.ledger);
 	compile_cache_free(&cache);
@@ -591,6 +609,80 @@ static void test_no_ledger_no_trust(void **state)
 	assert_int_equal(shadow.trusted, trusted);
 }
 
+/* The agent's source: a0 with 192.0.2.10 and 192.0.2.30, b0 with 192.0.2.20; once moved,
+ * 192.0.2.30 is b0's. */
+static int agent_build(void *ctx, struct desired_state *out, struct err *e)
+{
+	static const char *fmt =
+		"{\"enis\": ["
+		" {\"interface\": \"a0\", \"security_groups\": [\"sg-x\"],"
+		"  \"addresses\": [{\"address\": \"192.0.2.10\", \"primary\": true}%s]},"
+		" {\"interface\": \"b0\", \"security_groups\": [\"sg-x\"],"
+		"  \"addresses\": [{\"address\": \"192.0.2.20\", \"primary\": true}%s]}],"
+		" \"security_groups\": [{\"id\": \"sg-x\", \"ingress\": ["
+		"  {\"protocol\": \"tcp\", \"ports\": \"22\", \"from\": [\"198.51.100.0/24\"]},"
+		"  {\"protocol\": \"udp\", \"ports\": \"53\", \"from\": [\"sg-x\"]}]}]}";
+	bool moved = *(const bool *)ctx;
+	char text[1024];
+
+	snprintf(text, sizeof(text), fmt, moved ? "" : ", \"192.0.2.30\"",
+		 moved ? ", \"192.0.2.30\"" : "");
+	return source_native_parse(text, "agent.json", out, e);
+}
+
+/* The owner of addr in the active slot, 0 when none. */
+static __u32 owner_ifindex(const struct map_fds *m, const char *addr)
+{
+	struct eniaddr_addr_key k = { 0 };
+	struct eniaddr_state st;
+	struct eniaddr_owner o;
+	struct ip_prefix p;
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(m->state, &zero, &st), 0);
+	assert_int_equal(ip_prefix_parse(addr, &p), 0);
+	k.slot = st.active_slot;
+	memcpy(k.addr, p.addr, 16);
+	return bpf_map_lookup_elem(m->addrs, &k, &o) ? 0 : o.ifindex;
+}
+
+/* `run` itself takes the fast path: its second reconcile, an address moving between its ENIs,
+ * reuses the rules and trusts its record; the move is published. */
+static void test_agent_reconcile_takes_the_fast_path(void **state)
+{
+	bool moved = false;
+	struct state_builder src = { agent_build, &moved };
+	struct reconcile_result res;
+	struct err e = {};
+	int fd;
+
+	(void)state;
+	snprintf(ag.tmp, sizeof(ag.tmp), "/tmp/eniaddr-pubcache-XXXXXX");
+	assert_non_null(mkdtemp(ag.tmp));
+	snprintf(ag.bpffs, sizeof(ag.bpffs), "%s/bpf", ag.tmp);
+	assert_int_equal(mkdir(ag.bpffs, 0700), 0);
+	assert_int_equal(mount("bpf", ag.bpffs, "bpf", 0, "mode=0700"), 0);
+	ag.mounted = true;
+	if (reconciler_open(&ag.r, ag.bpffs, ATTACH_REQ_GENERIC, ENIADDR_CT_SIZE_MIN, &e))
+		fail_msg("reconciler_open: %s", e.msg);
+	ag.open = true;
+	fd = ledger_open(&ag.r.pins, false, &e); /* the agent pinned the ledger */
+	assert_true(fd >= 0);
+	close(fd);
+	if (reconcile(&ag.r, &src, &res, &e))
+		fail_msg("first reconcile: %s", e.msg);
+	assert_true(res.published);
+	assert_int_equal(owner_ifindex(&ag.r.maps, "192.0.2.30"), fb.ifindex[0]);
+	assert_int_equal(ag.r.cache.misses, 1);
+	moved = true;
+	if (reconcile(&ag.r, &src, &res, &e))
+		fail_msg("second reconcile: %s", e.msg);
+	assert_true(res.published);
+	assert_int_equal(owner_ifindex(&ag.r.maps, "192.0.2.30"), fb.ifindex[1]);
+	assert_int_equal(ag.r.cache.hits, 1);
+	assert_int_equal(ag.r.shadow.trusted, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_publish_distrusts_the_record),
 		cmocka_unit_test(test_failed_foreign_publish_distrusts_the_record),
 		cmocka_unit_test(test_no_ledger_no_trust),
+		cmocka_unit_test(test_agent_reconcile_takes_the_fast_path),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
