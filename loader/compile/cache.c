@@ -241,7 +241,7 @@ int cache_key_build(const struct desired_state *s, const struct policy_table *t,
 	return ret;
 }
 
-static void free_rules(struct compiled *c)
+void free_rules(struct compiled *c)
 {
 	VEC_FREE(&c->srcs);
 	VEC_FREE(&c->l4s);

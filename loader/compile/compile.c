@@ -422,13 +422,8 @@ void compiled_free(struct compiled *c)
 	VEC_FREE(&c->enis);
 	VEC_FREE(&c->addrs);
 	VEC_FREE(&c->pfxs);
-	VEC_FREE(&c->srcs);
-	VEC_FREE(&c->l4s);
-	VEC_FREE(&c->policies);
 	VEC_FREE(&c->nexthops);
-	VEC_FREE(&c->pol_tbl);
-	VEC_FREE(&c->nodes);
-	VEC_FREE(&c->bits);
+	free_rules(c);
 	c->slot = slot;
 	c->cache_ticket = 0; /* nothing left for compile_cache_keep() */
 }

@@ -52,6 +52,9 @@ struct policy_table {
 int cache_key_build(const struct desired_state *s, const struct policy_table *t,
 		    struct compile_key *key);
 
+/* Frees the rule part of c (srcs, l4s, policies, pol_tbl, nodes, bits). compile/cache.c */
+void free_rules(struct compiled *c);
+
 /* Whether cache holds the rule part compiled from cache->next (the key just built): then it
  * moves into out (moved to out->slot when compiled for the other) and the cache lends it until
  * compile_cache_keep(). Either way out carries the cache's new ticket; on a miss next becomes
