@@ -4,8 +4,10 @@
  *
  * Packets read eniaddr_state[0].active_slot and only that slot's entries (eniaddr_enis, _addrs,
  * _pfx, _nexthop by key.slot; _src and _l4 by the slot bit of the policy id). A publish:
- *   1. clears the inactive slot (leftovers of a publish that crashed half way),
- *   2. writes every entry of the compiled state into it (BPF_NOEXIST: a duplicate is a bug),
+ *   1. learns what the inactive slot holds (the generation before last, or leftovers of a
+ *      publish that crashed half way): read back, or from the publisher's shadow (below),
+ *   2. brings it to the compiled state by difference: deletes the keys that went, writes the
+ *      entries that are new or changed (a duplicate key is a bug), the rule tables whole,
  *   3. flips eniaddr_state[0] = {slot, generation + 1} with ONE update: from the next packet on
  *      the programs see the new configuration entirely, never a mix,
  *   4. waits an RCU grace period (publish_wait_grace) for program runs that read the old slot
