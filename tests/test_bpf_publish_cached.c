@@ -305,30 +305,55 @@ static int rec_cmp(const void *a, const void *b, void *ks)
 	return memcmp(a, b, *(size_t *)ks);
 }
 
-/* Every entry of the map (both slots), in key order. */
+/* Every entry of the map (both slots), in key order: BPF_MAP_LOOKUP_BATCH where the map has it
+ * (hash maps and arrays), else key by key (LPM tries). */
 static void dump_map(int fd, struct dump *d)
 {
 	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	uint8_t key[64], next[64];
+	__u32 len = sizeof(info), count;
+	uint8_t key[64], next[64], *keys, *vals;
 	void *prev = NULL;
+	bool first = true, done = false;
+	size_t rs;
 
 	memset(d, 0, sizeof(*d));
 	assert_int_equal(bpf_obj_get_info_by_fd(fd, &info, &len), 0);
 	d->ks = info.key_size;
 	d->vs = info.value_size;
+	rs = d->ks + d->vs;
 	assert_true(d->ks <= sizeof(key));
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		d->recs = realloc(d->recs, (d->n + 1) * (d->ks + d->vs));
-		assert_non_null(d->recs);
-		memcpy(d->recs + d->n * (d->ks + d->vs), next, d->ks);
-		assert_int_equal(bpf_map_lookup_elem(fd, next, d->recs + d->n * (d->ks + d->vs) + d->ks), 0);
-		d->n++;
-		memcpy(key, next, d->ks);
-		prev = key;
+	d->recs = malloc((size_t)info.max_entries * rs + 1);
+	keys = malloc((size_t)info.max_entries * d->ks + 1);
+	vals = malloc((size_t)info.max_entries * d->vs + 1);
+	assert_true(d->recs && keys && vals);
+	while (!done) {
+		count = info.max_entries;
+		if (bpf_map_lookup_batch(fd, first ? NULL : key, key, keys, vals, &count, NULL)) {
+			if (errno != ENOENT)
+				break; /* no batch operations: below */
+			done = true;
+		}
+		first = false;
+		for (__u32 i = 0; i < count; i++, d->n++) {
+			memcpy(d->recs + d->n * rs, keys + i * d->ks, d->ks);
+			memcpy(d->recs + d->n * rs + d->ks, vals + (size_t)i * d->vs, d->vs);
+		}
 	}
+	if (!done) {
+		d->n = 0;
+		while (!bpf_map_get_next_key(fd, prev, next)) {
+			assert_true(d->n < info.max_entries);
+			memcpy(d->recs + d->n * rs, next, d->ks);
+			assert_int_equal(bpf_map_lookup_elem(fd, next, d->recs + d->n * rs + d->ks), 0);
+			d->n++;
+			memcpy(key, next, d->ks);
+			prev = key;
+		}
+	}
+	free(keys);
+	free(vals);
 	if (d->n > 1)
-		qsort_r(d->recs, d->n, d->ks + d->vs, rec_cmp, &d->ks);
+		qsort_r(d->recs, d->n, rs, rec_cmp, &d->ks);
 }
 
 /* The maps a publish writes (and eniaddr_l4, which it must leave alone), A's against B's. */
