@@ -288,12 +288,21 @@ static void sort_owners(struct compiled *out)
 	SORT_VEC(&out->pfxs, cmp_pfx);
 }
 
+/* The policy id of out (policies sorted by id: compile_rules), NULL for ENIADDR_POLICY_NONE.
+ * A binary search: it runs twice for each of 10,000s of addresses. */
+static const struct compiled_policy *policy_of(const struct compiled *out, __u32 id)
+{
+	const struct compiled_policy key = { .id = id };
+
+	return out->policies.n ? bsearch(&key, out->policies.v, out->policies.n,
+					 sizeof(key), cmp_policy) : NULL;
+}
+
 static unsigned int policy_rules(const struct compiled *out, __u32 id)
 {
-	for (size_t i = 0; i < out->policies.n; i++)
-		if (out->policies.v[i].id == id)
-			return out->policies.v[i].n_rules;
-	return 0;
+	const struct compiled_policy *p = policy_of(out, id);
+
+	return p ? p->n_rules : 0;
 }
 
 /* For status: each ENI's rule counts, capped at what the u16 fields hold. */
@@ -310,10 +319,9 @@ static void fill_rule_counts(struct compiled *out)
 
 static unsigned int policy_open(const struct compiled *out, __u32 id)
 {
-	for (size_t i = 0; i < out->policies.n; i++)
-		if (out->policies.v[i].id == id)
-			return out->policies.v[i].open;
-	return 0; /* ENIADDR_POLICY_NONE: nothing is open */
+	const struct compiled_policy *p = policy_of(out, id);
+
+	return p ? p->open : 0; /* ENIADDR_POLICY_NONE: nothing is open */
 }
 
 /* ENIADDR_ADDR_F_{IN,OUT}_OPEN_* of an owner: which of its policies are open for its family;
