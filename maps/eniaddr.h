@@ -126,9 +126,16 @@ enum eniaddr_reason {
 /* ---- eniaddr_state ---- */
 struct eniaddr_state {
 	__u32 active_slot; /* 0 or 1 */
-	__u32 flags;       /* reserved, 0 */
+	__u32 flags;       /* ENIADDR_STATE_F_*, per slot */
 	__u64 generation;  /* 0 before the first publish, then +1 per publish */
 };
+
+/* Slot s holds no delegated prefix of the family (v6: 0 IPv4, 1 IPv6): an address without an
+ * exact entry has no owner there, and the datapath skips the prefix lookup (bpf/owner.h), the
+ * cost of every NOT_OWNED packet. Set only when true: a clear bit means "look". The publisher
+ * writes a slot's bits before the write that makes the slot active and keeps the other slot's
+ * bits, so no reader of either slot ever sees a bit that is not true of it. */
+#define ENIADDR_STATE_F_NO_PFX(slot, v6) (1u << (((slot) & 1) * 2 + ((v6) & 1)))
 
 /* ---- eniaddr_enis ---- */
 struct eniaddr_eni_key {

@@ -268,6 +268,17 @@ static void expect_slot_empty(unsigned int slot)
 	expect_maps_hold(&none);
 }
 
+/* The active slot's NO_PFX bits name exactly the families c has no delegated prefix of. */
+static void expect_prefix_bits(const struct eniaddr_state *st, const struct compiled *c)
+{
+	__u32 want = ENIADDR_STATE_F_NO_PFX(c->slot, 0) | ENIADDR_STATE_F_NO_PFX(c->slot, 1);
+	__u32 mine = want;
+
+	for (size_t i = 0; i < c->pfxs.n; i++)
+		want &= ~ENIADDR_STATE_F_NO_PFX(c->slot, !ip_is_v4(c->pfxs.v[i].k.addr));
+	assert_int_equal(st->flags & mine, want);
+}
+
 /* Packets see publish number generation in slot, and the maps hold exactly fx.live. */
 static void expect_live(__u64 generation, unsigned int slot)
 {
@@ -276,6 +287,7 @@ static void expect_live(__u64 generation, unsigned int slot)
 	assert_int_equal(st.generation, generation);
 	assert_int_equal(st.active_slot, slot);
 	expect_maps_hold(&fx.live);
+	expect_prefix_bits(&st, &fx.live);
 }
 
 /* Publishes what build makes for the slot publish_prepare() names; it becomes fx.live. */

@@ -247,7 +247,12 @@ const char *fixture_reason_name(enum eniaddr_reason r)
 
 void fixture_put_state(const struct bpf_fixture *fx, __u32 slot)
 {
-	struct eniaddr_state st = { .active_slot = slot, .generation = 1 };
+	fixture_put_state_flags(fx, slot, 0);
+}
+
+void fixture_put_state_flags(const struct bpf_fixture *fx, __u32 slot, __u32 flags)
+{
+	struct eniaddr_state st = { .active_slot = slot, .flags = flags, .generation = 1 };
 	__u32 zero = 0;
 
 	assert_int_equal(bpf_map_update_elem(fx->maps.state, &zero, &st, 0), 0);

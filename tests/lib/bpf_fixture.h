@@ -110,6 +110,8 @@ const char *fixture_reason_name(enum eniaddr_reason r);
 
 /* eniaddr_state: slot active, generation 1. */
 void fixture_put_state(const struct bpf_fixture *fx, __u32 slot);
+/* eniaddr_state with flags too (ENIADDR_STATE_F_*). */
+void fixture_put_state_flags(const struct bpf_fixture *fx, __u32 slot, __u32 flags);
 
 /* eniaddr_enis: the settings v of ifindex in slot. */
 void fixture_put_eni(const struct bpf_fixture *fx, __u32 slot, int ifindex,
