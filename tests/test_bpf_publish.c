@@ -43,6 +43,7 @@
 #include "log.h"
 #include "netns.h"
 #include "kernel/pins.h"
+#include "kernel/eni_rows.h"
 #include "kernel/publish.h"
 #include "kernel/runtime.h"
 
@@ -163,12 +164,15 @@ static void build_a(struct compiled *c, unsigned int slot)
 	add_nexthop(c, 11, "2001:db8:1::/64", "2001:db8:1::1");
 }
 
-/* Configuration B: one ENI, other addresses and rules. */
+/* Configuration B: one ENI, other addresses and rules, and an interface whose ifindex is past
+ * eniaddr_eni_index (packets find it through eniaddr_eni_index_big). */
+#define BIG_IFINDEX (ENIADDR_ENI_INDEX_MAX + 5)
 static void build_b(struct compiled *c, unsigned int slot)
 {
 	memset(c, 0, sizeof(*c));
 	c->slot = slot;
 	add_eni(c, 21, 1, 1, ENIADDR_MODE_ENFORCE);
+	add_eni(c, BIG_IFINDEX, 1, 1, ENIADDR_MODE_AUDIT);
 	add_addr(c, "10.9.0.1", 21, 1, 1);
 	add_pfx(c, "2001:db8:9:0:1::/80", 21, 1, 1);
 	add_src(c, 1, "::/0", 0x1);
@@ -279,6 +283,29 @@ static void expect_prefix_bits(const struct eniaddr_state *st, const struct comp
 	assert_int_equal(st->flags & mine, want);
 }
 
+/* The packets' view of the ENIs (eniaddr_eni_rows through the index) holds c's settings in
+ * c's slot, and no interface of the other configurations there. */
+static void expect_eni_rows(const struct compiled *c)
+{
+	static const __u32 any[] = { 11, 12, 21, BIG_IFINDEX };
+	struct eniaddr_eni got;
+	struct err e = {};
+
+	for (size_t i = 0; i < c->enis.n; i++) {
+		if (eni_rows_read(&fx.maps, c->slot, c->enis.v[i].k.ifindex, &got, &e))
+			fail_msg("ifindex %u in slot %u: %s", c->enis.v[i].k.ifindex, c->slot, e.msg);
+		assert_memory_equal(&got, &c->enis.v[i].v, sizeof(got));
+	}
+	for (size_t j = 0; j < ARRAY_SIZE(any); j++) {
+		bool configured = false;
+
+		for (size_t i = 0; i < c->enis.n; i++)
+			configured |= c->enis.v[i].k.ifindex == any[j];
+		if (!configured)
+			assert_int_equal(eni_rows_read(&fx.maps, c->slot, any[j], &got, &e), -ENOENT);
+	}
+}
+
 /* Packets see publish number generation in slot, and the maps hold exactly fx.live. */
 static void expect_live(__u64 generation, unsigned int slot)
 {
@@ -288,6 +315,7 @@ static void expect_live(__u64 generation, unsigned int slot)
 	assert_int_equal(st.active_slot, slot);
 	expect_maps_hold(&fx.live);
 	expect_prefix_bits(&st, &fx.live);
+	expect_eni_rows(&fx.live);
 }
 
 /* Publishes what build makes for the slot publish_prepare() names; it becomes fx.live. */
