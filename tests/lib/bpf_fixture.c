@@ -252,7 +252,12 @@ void fixture_put_state(const struct bpf_fixture *fx, __u32 slot)
 
 void fixture_put_state_flags(const struct bpf_fixture *fx, __u32 slot, __u32 flags)
 {
-	struct eniaddr_state st = { .active_slot = slot, .flags = flags, .generation = 1 };
+	fixture_put_state_gen(fx, slot, flags, 1);
+}
+
+void fixture_put_state_gen(const struct bpf_fixture *fx, __u32 slot, __u32 flags, __u64 gen)
+{
+	struct eniaddr_state st = { .active_slot = slot, .flags = flags, .generation = gen };
 	__u32 zero = 0;
 
 	assert_int_equal(bpf_map_update_elem(fx->maps.state, &zero, &st, 0), 0);

@@ -112,6 +112,8 @@ const char *fixture_reason_name(enum eniaddr_reason r);
 void fixture_put_state(const struct bpf_fixture *fx, __u32 slot);
 /* eniaddr_state with flags too (ENIADDR_STATE_F_*). */
 void fixture_put_state_flags(const struct bpf_fixture *fx, __u32 slot, __u32 flags);
+/* ... and generation gen (fixture_put_state writes 1: slot 0 then matches its parity). */
+void fixture_put_state_gen(const struct bpf_fixture *fx, __u32 slot, __u32 flags, __u64 gen);
 
 /* eniaddr_enis: the settings v of ifindex in slot. */
 void fixture_put_eni(const struct bpf_fixture *fx, __u32 slot, int ifindex,
