@@ -25,6 +25,7 @@
 #define ENIADDR_MAP_ENI_ROWS      eniaddr_eni_rows      /* array: the packets' copy of them */
 #define ENIADDR_MAP_ENI_INDEX     eniaddr_eni_index     /* array: ifindex -> row per slot */
 #define ENIADDR_MAP_ENI_INDEX_BIG eniaddr_eni_index_big /* hash: the same, large ifindexes */
+#define ENIADDR_MAP_OWNED_HINT    eniaddr_owned_hint    /* array: may a slot own an address? */
 #define ENIADDR_MAP_ADDRS  eniaddr_addrs  /* hash: (slot, address) -> owner (exact /32, /128) */
 #define ENIADDR_MAP_PFX    eniaddr_pfx    /* lpm: (slot, prefix) -> owner (delegated prefixes) */
 #define ENIADDR_MAP_SRC    eniaddr_src    /* lpm: (policy, peer prefix) -> rule bits */
@@ -192,6 +193,27 @@ struct eniaddr_eni_row {
 	struct eniaddr_eni eni;
 	__u32 ifindex; /* whose settings; 0: an unused row */
 };
+
+/* ---- eniaddr_owned_hint: may slot s own an address exactly? One bit per hash bucket ----
+ * A hint, never a verdict (bpf/conntrack.h, the stamped shortcut): a packet whose local
+ * address's bit is set asks conntrack first and may skip the owner lookup; one whose bit is
+ * clear is no exact address's of the slot (NOT_OWNED, SPOOFED_SOURCE, transit, or an address of
+ * a delegated prefix), looks its owner up first and takes the whole path, as it would anyway.
+ * A wrong bit costs time, never a wrong verdict. Word w of slot s is at s * ENIADDR_HINT_WORDS
+ * + w; the publisher writes slot s's words before the flip, from the same compiled addresses
+ * as eniaddr_addrs. */
+#define ENIADDR_HINT_BITS_LOG 16
+#define ENIADDR_HINT_WORDS    (1u << (ENIADDR_HINT_BITS_LOG - 6)) /* __u64 words per slot */
+
+/* The bit of a 16-byte (IPv4-mapped) address: a multiplicative hash of its four words. The
+ * kernel side and user space share it; both read the words in the host's byte order. */
+static inline __u32 eniaddr_hint_bit(const __u8 addr[16])
+{
+	__u32 w[4];
+
+	__builtin_memcpy(w, addr, 16);
+	return ((w[0] ^ w[1] ^ w[2] ^ w[3]) * 0x9e3779b1u) >> (32 - ENIADDR_HINT_BITS_LOG);
+}
 
 /* ---- eniaddr_addrs and eniaddr_pfx ---- */
 struct eniaddr_addr_key {

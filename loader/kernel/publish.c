@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "kernel/eni_rows.h"
+#include "kernel/owned_hint.h"
 #include "kernel/publish.h"
 
 #ifndef ENOTSUPP
@@ -678,6 +679,8 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 		err = publish_tables(m, c, e);
 	if (!err)
 		err = publish_eni_rows(m, c, e);
+	if (!err)
+		err = publish_owned_hint(m, c, e);
 	/* A full barrier between the entries and the flip: a grace period implies a full memory
 	 * barrier on every CPU, so no CPU (arm64 reorders stores) sees the new slot number before
 	 * the entries it names. */
