@@ -194,25 +194,28 @@ struct eniaddr_eni_row {
 	__u32 ifindex; /* whose settings; 0: an unused row */
 };
 
-/* ---- eniaddr_owned_hint: may slot s own an address exactly? One bit per hash bucket ----
- * A hint, never a verdict (bpf/conntrack.h, the stamped shortcut): a packet whose local
- * address's bit is set asks conntrack first and may skip the owner lookup; one whose bit is
- * clear is no exact address's of the slot (NOT_OWNED, SPOOFED_SOURCE, transit, or an address of
- * a delegated prefix), looks its owner up first and takes the whole path, as it would anyway.
+/* ---- eniaddr_owned_hint: may an ENI own an address exactly in slot s? A bit per bucket ----
+ * A hint, never a verdict (bpf/conntrack.h, the stamped shortcut): a packet whose (local
+ * address, ENI) bit is set asks conntrack first and may skip the owner lookup; one whose bit is
+ * clear is no exact address of its ENI in the slot (NOT_OWNED, WRONG_ENI, SPOOFED_SOURCE, a
+ * source to redirect, transit, or an address of a delegated prefix), looks its owner up first
+ * and takes the whole path, as it would anyway.
  * A wrong bit costs time, never a wrong verdict. Word w of slot s is at s * ENIADDR_HINT_WORDS
  * + w; the publisher writes slot s's words before the flip, from the same compiled addresses
  * as eniaddr_addrs. */
 #define ENIADDR_HINT_BITS_LOG 16
 #define ENIADDR_HINT_WORDS    (1u << (ENIADDR_HINT_BITS_LOG - 6)) /* __u64 words per slot */
 
-/* The bit of a 16-byte (IPv4-mapped) address: a multiplicative hash of its four words. The
- * kernel side and user space share it; both read the words in the host's byte order. */
-static inline __u32 eniaddr_hint_bit(const __u8 addr[16])
+/* The bit of a 16-byte (IPv4-mapped) address owned by ENI ifindex: a multiplicative hash of
+ * its four words and the ifindex. The kernel side and user space share it; both read the
+ * words in the host's byte order. */
+static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
 {
 	__u32 w[4];
 
 	__builtin_memcpy(w, addr, 16);
-	return ((w[0] ^ w[1] ^ w[2] ^ w[3]) * 0x9e3779b1u) >> (32 - ENIADDR_HINT_BITS_LOG);
+	return ((w[0] ^ w[1] ^ w[2] ^ w[3] ^ (ifindex * 0x85ebca6bu)) * 0x9e3779b1u) >>
+	       (32 - ENIADDR_HINT_BITS_LOG);
 }
 
 /* ---- eniaddr_addrs and eniaddr_pfx ---- */

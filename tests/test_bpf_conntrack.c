@@ -1080,7 +1080,7 @@ static void test_ownership_stamp(void **state)
 	/* Back in generation 1 the stamp holds again, but not without the hint. */
 	fixture_put_state(&fx, 0);
 	RUN_STEPS(same_generation);
-	fixture_put_hint(&fx, 0, ak.addr, false);
+	fixture_put_hint(&fx, 0, ak.addr, (__u32)fx.ifindex[ENI_A], false);
 	RUN_STEPS(no_hint);
 	put_owners();
 #undef FLOW_IN

@@ -313,7 +313,7 @@ static void expect_owned_hint(const struct compiled *c)
 
 	memset(want, 0, sizeof(want));
 	for (size_t i = 0; i < c->addrs.n; i++) {
-		__u32 bit = eniaddr_hint_bit(c->addrs.v[i].k.addr);
+		__u32 bit = eniaddr_hint_bit(c->addrs.v[i].k.addr, c->addrs.v[i].v.ifindex);
 
 		want[bit >> 6] |= 1ULL << (bit & 63);
 	}

@@ -17,7 +17,7 @@ int publish_owned_hint(const struct map_fds *m, const struct compiled *c, struct
 			       c->slot);
 	memset(words, 0, sizeof(words));
 	for (size_t i = 0; i < c->addrs.n; i++) {
-		__u32 bit = eniaddr_hint_bit(c->addrs.v[i].k.addr);
+		__u32 bit = eniaddr_hint_bit(c->addrs.v[i].k.addr, c->addrs.v[i].v.ifindex);
 
 		words[bit >> 6] |= 1ULL << (bit & 63);
 	}

@@ -10,7 +10,8 @@
 #include "compile/compile.h"
 #include "kernel/runtime.h"
 
-/* Slot c->slot's words of eniaddr_owned_hint: the bits of c's exact addresses, no others. */
+/* Slot c->slot's words of eniaddr_owned_hint: the bits of c's exact addresses with their
+ * owners, no others. */
 int publish_owned_hint(const struct map_fds *m, const struct compiled *c, struct err *e);
 
 #endif /* ENIADDR_KERNEL_OWNED_HINT_H */
