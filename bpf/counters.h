@@ -77,27 +77,42 @@ static __always_inline void count_addr_drop(const struct eniaddr_pkt *p, __u8 di
 #endif
 }
 
+/* A dry run (explain) records the verdict; the datapath's program never gets here. */
+static __always_inline void explain_verdict(__u32 owner_ifindex, __u32 policy, __u8 dir,
+					    enum eniaddr_reason r, enum eniaddr_action act)
+{
+	struct eniaddr_explain *x = explain_rec();
+
+	if (!x)
+		return;
+	x->runs++;
+	x->reason = r;
+	x->dir = dir;
+	x->action = act;
+	x->owner_ifindex = owner_ifindex;
+	x->policy = policy;
+}
+
 /* Counts the packet with action act; a drop or audit also per address and as an event. */
 static __always_inline void count_verdict(const struct eniaddr_pkt *p, __u32 ifindex, __u8 dir,
 					  enum eniaddr_reason r, enum eniaddr_action act,
 					  __u64 len)
 {
-	struct eniaddr_explain *x = explain_rec();
-
-	if (x) {
-		x->runs++;
-		x->reason = r;
-		x->dir = dir;
-		x->action = act;
-		x->owner_ifindex = p->owner_ifindex;
-		x->policy = p->policy;
-	}
+	explain_verdict(p->owner_ifindex, p->policy, dir, r, act);
 	count_packet(ifindex, r, dir, act, len);
 	if (act != ENIADDR_ACT_DROP && act != ENIADDR_ACT_AUDIT)
 		return;
 	if (p->owner_ifindex)
 		count_addr_drop(p, dir, len);
 	trace_drop(p, ifindex, dir, r, act, len);
+}
+
+/* A frame that passes before anything is parsed or looked up (arp.h): counted, nothing else. */
+static __always_inline void count_early_pass(__u32 ifindex, __u8 dir, enum eniaddr_reason r,
+					     __u64 len)
+{
+	explain_verdict(0, 0, dir, r, ENIADDR_ACT_PASS);
+	count_packet(ifindex, r, dir, ENIADDR_ACT_PASS, len);
 }
 
 /* Counts the packet and returns what to do with it. */

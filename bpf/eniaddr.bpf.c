@@ -7,6 +7,7 @@
  *
  * Scope of the ingress programs (xdp_ingress, and tc_ingress where XDP cannot attach). Every
  * frame gets exactly one reason, counted per (ifindex, reason, ingress, action):
+ *  0. An untagged ARP frame passes at once (FAILSAFE_ARP, arp.h), configured interface or not.
  *  1. A frame shorter than Ethernet is MALFORMED. An interface without an ENI entry in the
  *     active slot passes everything (UNCONFIGURED): attaching before the first apply is safe.
  *     With `attach --unconfigured drop` its IP and VLAN-tagged frames drop instead
@@ -47,7 +48,8 @@
  * Scope of tc_egress (clsact egress of every attached device, whatever the ingress mode). Every
  * packet gets exactly one reason, counted per (ifindex, reason, egress, action); "continue" is
  * TC_ACT_UNSPEC, so other tc programs still see the packet:
- *  1. A device without an ENI entry in the active slot: continue (UNCONFIGURED). ARP
+ *  1. An untagged ARP frame continues at once (FAILSAFE_ARP, arp.h), configured or not. A
+ *     device without an ENI entry in the active slot: continue (UNCONFIGURED). Tagged ARP
  *     (FAILSAFE_ARP) and anything but IPv4/IPv6 (OTHER_L3): continue.
  *  2. The source address must be readable: VLAN tags beyond the cap (VLAN_CAP) or a cut or bad
  *     IPv4/IPv6 fixed header (MALFORMED) cannot prove their source and are the source check's
@@ -79,6 +81,7 @@
 #include "eniaddr.h"
 #include "consts.h"
 #include "maps.bpf.h"
+#include "arp.h"
 #include "ingress.h"
 #include "egress.h"
 
@@ -103,16 +106,20 @@ static __always_inline struct eniaddr_pkt *scratch(__u32 which)
 SEC("xdp")
 int xdp_ingress(struct xdp_md *ctx)
 {
-	struct eniaddr_pkt *s = scratch(0);
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u32 len = (__u32)(end - data); /* not an xdp.frags program: the frame is all linear */
 	__u8 mode = ENIADDR_MODE_ENFORCE;
+	struct eniaddr_pkt *s;
 	enum eniaddr_action act;
 	enum eniaddr_reason r;
 
+	if (arp_passed(data, end, ctx->ingress_ifindex, ENIADDR_DIR_INGRESS, len))
+		return XDP_PASS;
+	s = scratch(0);
 	if (!s)
 		return XDP_PASS; /* never: a per-CPU array always has its entries */
 	r = xdp_ingress_try(ctx, &mode, s);
-	act = account(s, ctx->ingress_ifindex, ENIADDR_DIR_INGRESS, r, mode,
-		      bpf_xdp_get_buff_len(ctx));
+	act = account(s, ctx->ingress_ifindex, ENIADDR_DIR_INGRESS, r, mode, len);
 	return act == ENIADDR_ACT_DROP ? XDP_DROP : XDP_PASS;
 }
 
@@ -142,11 +149,15 @@ int tc_ingress(struct __sk_buff *skb)
 {
 	__u8 mode = ENIADDR_MODE_ENFORCE;
 	enum eniaddr_reason r = ENIADDR_R_MALFORMED;
-	struct eniaddr_pkt *s = scratch(0);
 	enum eniaddr_action act;
 	__u32 len = skb->len, want;
+	struct eniaddr_pkt *s;
 	int i;
 
+	if (arp_passed((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
+		       ENIADDR_DIR_INGRESS, len))
+		return TC_ACT_UNSPEC;
+	s = scratch(0);
 	if (!s)
 		return TC_ACT_UNSPEC; /* never: a per-CPU array always has its entries */
 	/* A failed pull leaves the short head: the packet stays MALFORMED, never a pass. */
@@ -189,10 +200,14 @@ int tc_egress(struct __sk_buff *skb)
 {
 	struct egress_try t = { .mode = ENIADDR_MODE_ENFORCE };
 	enum eniaddr_reason r = ENIADDR_R_MALFORMED;
-	struct eniaddr_pkt *s = scratch(1);
 	__u32 len = skb->len;
+	struct eniaddr_pkt *s;
 	int i;
 
+	if (arp_passed((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
+		       ENIADDR_DIR_EGRESS, len))
+		return TC_ACT_UNSPEC;
+	s = scratch(1);
 	if (!s)
 		return TC_ACT_UNSPEC; /* never: a per-CPU array always has its entries */
 	/* Locally built packets carry their headers in the linear head: usually no pull at all.

@@ -27,6 +27,36 @@ struct {
 	__type(value, struct eniaddr_eni);
 } ENIADDR_MAP_ENIS SEC(".maps");
 
+/* The packets' view of eniaddr_enis (maps/eniaddr.h): ifindex -> row per slot -> settings. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENIADDR_ENI_ROWS);
+	__type(key, __u32);
+	__type(value, struct eniaddr_eni_row);
+} ENIADDR_MAP_ENI_ROWS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENIADDR_ENI_INDEX_MAX);
+	__type(key, __u32);
+	__type(value, struct eniaddr_eni_index);
+} ENIADDR_MAP_ENI_INDEX SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENIADDR_MAX_ENIS * 2);
+	__type(key, __u32);
+	__type(value, struct eniaddr_eni_index);
+} ENIADDR_MAP_ENI_INDEX_BIG SEC(".maps");
+
+/* Per slot, one bit per hash bucket of the exact addresses it owns: a hint (maps/eniaddr.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * ENIADDR_HINT_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} ENIADDR_MAP_OWNED_HINT SEC(".maps");
+
 /* (slot, exact address) -> owning ENI and the address's policies. Not preallocated: room for
  * 100,000+ addresses per slot costs memory only when used; lookups cost the same. */
 struct {
@@ -97,6 +127,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct eniaddr_pkt);
 } ENIADDR_MAP_SCRATCH SEC(".maps");
+
+/* Per CPU: the conntrack probe of the packet being judged (maps/eniaddr.h), [0] ingress programs,
+ * [1] tc_egress, off the judges' full stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct eniaddr_ct_probe);
+} ENIADDR_MAP_CT_SCRATCH SEC(".maps");
 
 /* Drop events while `trace` runs. */
 struct {

@@ -11,8 +11,20 @@
 #include <bpf/bpf_helpers.h>
 #include "eniaddr.h"
 #include "maps.bpf.h"
+#include "parse.h"
 
-/* The owner of addr in slot: an exact address first, then a delegated prefix. */
+/* Whether slot may hold a delegated prefix of addr's family (eniaddr_state's NO_PFX bits). */
+static __always_inline bool slot_has_prefixes(__u32 slot, const __u8 addr[16])
+{
+	const struct eniaddr_state *st;
+	__u32 zero = 0;
+
+	st = bpf_map_lookup_elem(&ENIADDR_MAP_STATE, &zero);
+	return !st || !(st->flags & ENIADDR_STATE_F_NO_PFX(slot, !addr_is_v4mapped(addr)));
+}
+
+/* The owner of addr in slot: an exact address first, then a delegated prefix (a trie walk,
+ * skipped when the slot has no prefix of the family). */
 static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, const __u8 addr[16])
 {
 	struct eniaddr_addr_key ak = { .slot = slot };
@@ -21,10 +33,21 @@ static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, cons
 
 	__builtin_memcpy(ak.addr, addr, 16);
 	o = bpf_map_lookup_elem(&ENIADDR_MAP_ADDRS, &ak);
-	if (o)
+	if (o || !slot_has_prefixes(slot, addr))
 		return o;
 	__builtin_memcpy(pk.addr, addr, 16);
 	return bpf_map_lookup_elem(&ENIADDR_MAP_PFX, &pk);
+}
+
+/* Whether ENI ifindex may own addr as an exact address in slot (the hint of maps/eniaddr.h):
+ * worth asking conntrack before the owner. */
+static __always_inline bool owner_hinted(__u32 slot, const __u8 addr[16], __u32 ifindex)
+{
+	__u32 bit = eniaddr_hint_bit(addr, ifindex);
+	__u32 word = (slot & 1) * ENIADDR_HINT_WORDS + (bit >> 6);
+	const __u64 *w = bpf_map_lookup_elem(&ENIADDR_MAP_OWNED_HINT, &word);
+
+	return w && (*w & (1ULL << (bit & 63)));
 }
 
 /*

@@ -22,6 +22,10 @@
 /* ---- map names: BPF definitions, skeleton fields (skel->maps.NAME) and pin files ---- */
 #define ENIADDR_MAP_STATE  eniaddr_state  /* array[1]: active slot and generation */
 #define ENIADDR_MAP_ENIS   eniaddr_enis   /* hash: (slot, ifindex) -> ENI settings */
+#define ENIADDR_MAP_ENI_ROWS      eniaddr_eni_rows      /* array: the packets' copy of them */
+#define ENIADDR_MAP_ENI_INDEX     eniaddr_eni_index     /* array: ifindex -> row per slot */
+#define ENIADDR_MAP_ENI_INDEX_BIG eniaddr_eni_index_big /* hash: the same, large ifindexes */
+#define ENIADDR_MAP_OWNED_HINT    eniaddr_owned_hint    /* array: may a slot own an address? */
 #define ENIADDR_MAP_ADDRS  eniaddr_addrs  /* hash: (slot, address) -> owner (exact /32, /128) */
 #define ENIADDR_MAP_PFX    eniaddr_pfx    /* lpm: (slot, prefix) -> owner (delegated prefixes) */
 #define ENIADDR_MAP_SRC    eniaddr_src    /* lpm: (policy, peer prefix) -> rule bits */
@@ -126,9 +130,16 @@ enum eniaddr_reason {
 /* ---- eniaddr_state ---- */
 struct eniaddr_state {
 	__u32 active_slot; /* 0 or 1 */
-	__u32 flags;       /* reserved, 0 */
+	__u32 flags;       /* ENIADDR_STATE_F_*, per slot */
 	__u64 generation;  /* 0 before the first publish, then +1 per publish */
 };
+
+/* Slot s holds no delegated prefix of the family (v6: 0 IPv4, 1 IPv6): an address without an
+ * exact entry has no owner there, and the datapath skips the prefix lookup (bpf/owner.h), the
+ * cost of every NOT_OWNED packet. Set only when true: a clear bit means "look". The publisher
+ * writes a slot's bits before the write that makes the slot active and keeps the other slot's
+ * bits, so no reader of either slot ever sees a bit that is not true of it. */
+#define ENIADDR_STATE_F_NO_PFX(slot, v6) (1u << (((slot) & 1) * 2 + ((v6) & 1)))
 
 /* ---- eniaddr_enis ---- */
 struct eniaddr_eni_key {
@@ -161,6 +172,51 @@ struct eniaddr_eni {
 	__u32 flags;       /* ENIADDR_ENI_F_* */
 	struct eniaddr_timeouts timeouts;
 };
+
+/* ---- eniaddr_eni_rows, eniaddr_eni_index(_big): the packets' view of eniaddr_enis ----
+ * eniaddr_enis is the record user space and bpftool read. Packets read the same settings through
+ * arrays instead (issue 9: a hash lookup on every packet was ~6 ns, an array read ~1): the ENI of
+ * ifindex in slot s is eniaddr_eni_rows[s * ENIADDR_MAX_ENIS + row[s] - 1], row[] the value of
+ * eniaddr_eni_index[ifindex] (ifindex < ENIADDR_ENI_INDEX_MAX) or of eniaddr_eni_index_big
+ * (larger ifindexes, a hash, as busy hosts reach them). row[s] 0: not configured in slot s. The
+ * publisher writes slot s's rows and row[s] before the flip, from the same compiled state as
+ * eniaddr_enis, never touching row[] of the active slot (loader/kernel/eni_rows.c). */
+#define ENIADDR_ENI_INDEX_MAX 65536
+#define ENIADDR_ENI_ROWS      (2 * ENIADDR_MAX_ENIS)
+
+struct eniaddr_eni_index {
+	__u8 row[2]; /* per slot: 1 + the row of this interface's settings, 0: not configured */
+	__u8 pad[2];
+};
+
+struct eniaddr_eni_row {
+	struct eniaddr_eni eni;
+	__u32 ifindex; /* whose settings; 0: an unused row */
+};
+
+/* ---- eniaddr_owned_hint: may an ENI own an address exactly in slot s? A bit per bucket ----
+ * A hint, never a verdict (bpf/conntrack.h, the stamped shortcut): a packet whose (local
+ * address, ENI) bit is set asks conntrack first and may skip the owner lookup; one whose bit is
+ * clear is no exact address of its ENI in the slot (NOT_OWNED, WRONG_ENI, SPOOFED_SOURCE, a
+ * source to redirect, transit, or an address of a delegated prefix), looks its owner up first
+ * and takes the whole path, as it would anyway.
+ * A wrong bit costs time, never a wrong verdict. Word w of slot s is at s * ENIADDR_HINT_WORDS
+ * + w; the publisher writes slot s's words before the flip, from the same compiled addresses
+ * as eniaddr_addrs. */
+#define ENIADDR_HINT_BITS_LOG 16
+#define ENIADDR_HINT_WORDS    (1u << (ENIADDR_HINT_BITS_LOG - 6)) /* __u64 words per slot */
+
+/* The bit of a 16-byte (IPv4-mapped) address owned by ENI ifindex: a multiplicative hash of
+ * its four words and the ifindex. The kernel side and user space share it; both read the
+ * words in the host's byte order. */
+static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
+{
+	__u32 w[4];
+
+	__builtin_memcpy(w, addr, 16);
+	return ((w[0] ^ w[1] ^ w[2] ^ w[3] ^ (ifindex * 0x85ebca6bu)) * 0x9e3779b1u) >>
+	       (32 - ENIADDR_HINT_BITS_LOG);
+}
 
 /* ---- eniaddr_addrs and eniaddr_pfx ---- */
 struct eniaddr_addr_key {
@@ -294,6 +350,7 @@ struct eniaddr_addr_drop_key {
  * lookup and a pass nothing. */
 #define ENIADDR_MAP_EVENTS      eniaddr_events     /* ring buffer of struct eniaddr_event */
 #define ENIADDR_MAP_SCRATCH     eniaddr_scratch    /* percpu array[2]: the packet being counted */
+#define ENIADDR_MAP_CT_SCRATCH  eniaddr_ct_scratch /* percpu array[2]: its conntrack probe */
 #define ENIADDR_MAP_TRACE       eniaddr_trace      /* array[1]: struct eniaddr_trace */
 #define ENIADDR_MAP_TRACE_CPU   eniaddr_trace_cpu  /* percpu array[1]: bucket and losses */
 #define ENIADDR_EVENTS_BYTES    (256 * 1024)
@@ -410,8 +467,9 @@ struct eniaddr_ct {
 	__u64 expires_ns;   /* last_seen_ns + the timeout of the state + 1 s of slack */
 	__u64 closed_ns;    /* TCP: closing deadline, written only by the packet that closed the
 			     * flow (RST, second FIN), so no racing packet can extend it; 0: open */
-	__u64 reserved;     /* 0; was a per-flow packet count: an atomic add on a line every
-			     * CPU of the flow wrote per packet (issue 9), counters have them */
+	__u64 stamp;        /* generation << 3 | slot << 2 | transit << 1 | local side: when the
+			     * flow's local address was last found its ENI's (bpf/conntrack.h,
+			     * "ownership stamp"); 0: never (seeded, unconfirmed) */
 	__u32 flags;        /* ENIADDR_CT_F_*, only ever set, with an atomic or */
 	__u8  state;        /* enum eniaddr_ct_state */
 	__u8  origin;       /* enum eniaddr_dir of the first packet */
@@ -422,6 +480,21 @@ struct eniaddr_ct {
 	__u32 ack[2];       /* the last acknowledgement number sent */
 	__u16 win[2];       /* the last window field sent (unscaled) */
 	__u32 pad2;
+};
+
+/* One packet's way through connection tracking (bpf/conntrack.h, struct ct_probe), kept per CPU
+ * in eniaddr_ct_scratch ([0] ingress, [1] egress) because the judges' stack is full. Programs
+ * only; user space never reads it. */
+struct eniaddr_ct_probe {
+	struct eniaddr_ct_key k; /* the packet's flow key, once keyed */
+	__u8  dir;               /* ENIADDR_DIR_* of the packet */
+	__u8  src_hi;            /* the packet's source is the key's addr_hi */
+	__u8  keyed;             /* k and src_hi are the packet's */
+	__u8  confirmed_missed;  /* the confirmed table has no such flow (asked already) */
+	__u64 base;              /* the stamps' generation part; 0: no stamps */
+	__u8  transit;           /* the stamp the shortcut matched says transit */
+	__u8  pad[7];
+	struct eniaddr_ct fresh; /* the entry a flow this packet starts or confirms gets */
 };
 
 #define ENIADDR_CT_F_FIN_ORIG    (1u << 0) /* TCP: the initiator sent FIN */
@@ -511,6 +584,9 @@ struct eniaddr_policy {
 _Static_assert(sizeof(struct eniaddr_state) == 16, "eniaddr_state layout");
 _Static_assert(sizeof(struct eniaddr_eni_key) == 8, "eniaddr_eni_key layout");
 _Static_assert(sizeof(struct eniaddr_eni) == 52, "eniaddr_eni layout");
+_Static_assert(sizeof(struct eniaddr_eni_index) == 4, "eniaddr_eni_index layout");
+_Static_assert(sizeof(struct eniaddr_eni_row) == 56, "eniaddr_eni_row layout");
+_Static_assert(ENIADDR_MAX_ENIS < 256, "eniaddr_eni_index rows fit a byte");
 _Static_assert(sizeof(struct eniaddr_addr_key) == 20, "eniaddr_addr_key layout");
 _Static_assert(sizeof(struct eniaddr_pfx_key) == 24, "eniaddr_pfx_key layout");
 _Static_assert(sizeof(struct eniaddr_owner) == 16, "eniaddr_owner layout");

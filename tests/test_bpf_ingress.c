@@ -515,8 +515,9 @@ static void test_unconfigured_drop(void **state)
 		{ "unconfigured drop: tcp under a vlan tag", { .vlan = { 0x8100 }, .src = SRC_IN,
 		  .dst = "10.1.1.10", TCP(22) }, ENI_U, DROP, ENIADDR_R_UNCONFIGURED_DROP,
 		  .action = ENIADDR_ACT_DROP },
-		{ "unconfigured drop: arp passes", { .ethertype = ETH_P_ARP }, ENI_U, PASS,
-		  ENIADDR_R_UNCONFIGURED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "unconfigured drop: arp passes, before anything is looked up",
+		  { .ethertype = ETH_P_ARP }, ENI_U, PASS, ENIADDR_R_FAILSAFE_ARP,
+		  .action = ENIADDR_ACT_PASS, .tc = true },
 		{ "unconfigured drop: lldp passes", { .ethertype = 0x88cc, .payload = 40 }, ENI_U,
 		  PASS, ENIADDR_R_UNCONFIGURED, .action = ENIADDR_ACT_PASS },
 		{ "unconfigured drop: a configured eni is judged as before",
@@ -871,6 +872,65 @@ static void test_active_slot(void **state)
 	RUN_TABLE(in_slot0);
 }
 
+/* A slot's NO_PFX bit of a family skips the prefix lookup for that family in that slot only:
+ * the publisher sets it when the slot has no such prefix (test_bpf_publish checks that). */
+static void test_no_prefix_bits(void **state)
+{
+	static const struct ingress_case skipped[] = {
+		{ "no v4 prefix in slot 0: an address in one is nobody's",
+		  { .src = SRC_IN, .dst = "10.1.16.5", TCP(80) }, ENI_A, DROP,
+		  ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "no v4 prefix in slot 0: exact addresses are still owned",
+		  { .src = SRC_IN, .dst = "10.1.1.10", TCP(80) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS },
+		{ "no v4 prefix in slot 0: v6 prefixes are still looked up",
+		  { .src = SRC6_IN, .dst = "2001:db8:1:1::5", UDP(40000, 53) }, ENI_A, PASS,
+		  ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+	};
+	static const struct ingress_case looked_up[] = {
+		{ "other slot's and family's bits: the v4 prefix is owned",
+		  { .src = SRC_IN, .dst = "10.1.16.5", TCP(80) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS, .tc = true },
+	};
+
+	(void)state;
+	fixture_put_state_flags(&fx, 0, ENIADDR_STATE_F_NO_PFX(0, 0));
+	RUN_TABLE(skipped);
+	fixture_put_state_flags(&fx, 0, ENIADDR_STATE_F_NO_PFX(1, 0) | ENIADDR_STATE_F_NO_PFX(0, 1));
+	RUN_TABLE(looked_up);
+	fixture_put_state(&fx, 0);
+}
+
+/* An interface whose ifindex is past eniaddr_eni_index (busy hosts reach such numbers) is
+ * found through eniaddr_eni_index_big: configured, it judges; in a slot that does not configure
+ * it, it passes. Verdicts only: its counters share bucket 0 (eniaddr_stats_dev). */
+static void test_large_ifindex(void **state)
+{
+	const enum eni_id ENI_BIG = ENI_COUNT; /* not one of fixture_setup's devices */
+	enum { BIG_IFINDEX = ENIADDR_ENI_INDEX_MAX + 4464 };
+	struct pkt owned, other;
+	__u32 ret;
+
+	(void)state;
+	assert_int_equal(netns_exec(&fx.ns, "ip link add g0 index %d type veth peer name g1 && "
+				    "ip link set g0 up && ip link set g1 up", BIG_IFINDEX), 0);
+	fx.ifindex[ENI_BIG] = BIG_IFINDEX;
+	put_eni(0, ENI_BIG, POL_A, ENIADDR_MODE_ENFORCE);
+	put_owner(0, "10.1.7.7", ENI_BIG, POL_A, 0);
+	assert_int_equal(pkt_build(&owned, &(struct pkt_spec){ .src = SRC_IN, .dst = "10.1.7.7",
+							       TCP(80) }), 0);
+	assert_int_equal(pkt_build(&other, &(struct pkt_spec){ .src = SRC_IN, .dst = "10.1.7.8",
+							       TCP(80) }), 0);
+	assert_int_equal(fixture_run(fx.skel->progs.xdp_ingress, &owned, BIG_IFINDEX, &ret), 0);
+	assert_int_equal(ret, XDP_PASS);
+	assert_int_equal(fixture_run(fx.skel->progs.xdp_ingress, &other, BIG_IFINDEX, &ret), 0);
+	assert_int_equal(ret, XDP_DROP); /* not_owned: the ENI's settings were found */
+	fixture_put_state(&fx, 1); /* slot 1 does not configure it */
+	assert_int_equal(fixture_run(fx.skel->progs.xdp_ingress, &other, BIG_IFINDEX, &ret), 0);
+	assert_int_equal(ret, XDP_PASS);
+	fixture_put_state(&fx, 0);
+}
+
 /* Whatever test_active_slot did, later tests find slot 0 active. */
 static int slot0_active(void **state)
 {
@@ -902,6 +962,8 @@ int main(void)
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_audit_and_unconfigured),
 		cmocka_unit_test(test_unconfigured_drop),
+		cmocka_unit_test(test_no_prefix_bits),
+		cmocka_unit_test(test_large_ifindex),
 		cmocka_unit_test(test_vlan),
 		cmocka_unit_test(test_ip_headers),
 		cmocka_unit_test(test_fragments),

@@ -43,6 +43,7 @@
 #include "log.h"
 #include "netns.h"
 #include "kernel/pins.h"
+#include "kernel/eni_rows.h"
 #include "kernel/publish.h"
 #include "kernel/runtime.h"
 
@@ -163,12 +164,15 @@ static void build_a(struct compiled *c, unsigned int slot)
 	add_nexthop(c, 11, "2001:db8:1::/64", "2001:db8:1::1");
 }
 
-/* Configuration B: one ENI, other addresses and rules. */
+/* Configuration B: one ENI, other addresses and rules, and an interface whose ifindex is past
+ * eniaddr_eni_index (packets find it through eniaddr_eni_index_big). */
+#define BIG_IFINDEX (ENIADDR_ENI_INDEX_MAX + 5)
 static void build_b(struct compiled *c, unsigned int slot)
 {
 	memset(c, 0, sizeof(*c));
 	c->slot = slot;
 	add_eni(c, 21, 1, 1, ENIADDR_MODE_ENFORCE);
+	add_eni(c, BIG_IFINDEX, 1, 1, ENIADDR_MODE_AUDIT);
 	add_addr(c, "10.9.0.1", 21, 1, 1);
 	add_pfx(c, "2001:db8:9:0:1::/80", 21, 1, 1);
 	add_src(c, 1, "::/0", 0x1);
@@ -268,6 +272,62 @@ static void expect_slot_empty(unsigned int slot)
 	expect_maps_hold(&none);
 }
 
+/* The active slot's NO_PFX bits name exactly the families c has no delegated prefix of. */
+static void expect_prefix_bits(const struct eniaddr_state *st, const struct compiled *c)
+{
+	__u32 want = ENIADDR_STATE_F_NO_PFX(c->slot, 0) | ENIADDR_STATE_F_NO_PFX(c->slot, 1);
+	__u32 mine = want;
+
+	for (size_t i = 0; i < c->pfxs.n; i++)
+		want &= ~ENIADDR_STATE_F_NO_PFX(c->slot, !ip_is_v4(c->pfxs.v[i].k.addr));
+	assert_int_equal(st->flags & mine, want);
+}
+
+/* The packets' view of the ENIs (eniaddr_eni_rows through the index) holds c's settings in
+ * c's slot, and no interface of the other configurations there. */
+static void expect_eni_rows(const struct compiled *c)
+{
+	static const __u32 any[] = { 11, 12, 21, BIG_IFINDEX };
+	struct eniaddr_eni got;
+	struct err e = {};
+
+	for (size_t i = 0; i < c->enis.n; i++) {
+		if (eni_rows_read(&fx.maps, c->slot, c->enis.v[i].k.ifindex, &got, &e))
+			fail_msg("ifindex %u in slot %u: %s", c->enis.v[i].k.ifindex, c->slot, e.msg);
+		assert_memory_equal(&got, &c->enis.v[i].v, sizeof(got));
+	}
+	for (size_t j = 0; j < ARRAY_SIZE(any); j++) {
+		bool configured = false;
+
+		for (size_t i = 0; i < c->enis.n; i++)
+			configured |= c->enis.v[i].k.ifindex == any[j];
+		if (!configured)
+			assert_int_equal(eni_rows_read(&fx.maps, c->slot, any[j], &got, &e), -ENOENT);
+	}
+}
+
+/* Slot c->slot of eniaddr_owned_hint has exactly the bits of c's exact addresses. */
+static void expect_owned_hint(const struct compiled *c)
+{
+	static __u64 want[ENIADDR_HINT_WORDS];
+
+	memset(want, 0, sizeof(want));
+	for (size_t i = 0; i < c->addrs.n; i++) {
+		__u32 bit = eniaddr_hint_bit(c->addrs.v[i].k.addr, c->addrs.v[i].v.ifindex);
+
+		want[bit >> 6] |= 1ULL << (bit & 63);
+	}
+	for (__u32 i = 0; i < ENIADDR_HINT_WORDS; i++) {
+		__u32 key = c->slot * ENIADDR_HINT_WORDS + i;
+		__u64 got;
+
+		assert_int_equal(bpf_map_lookup_elem(fx.maps.owned_hint, &key, &got), 0);
+		if (got != want[i])
+			fail_msg("owned hint of slot %u, word %u: %#llx, want %#llx", c->slot, i,
+				 (unsigned long long)got, (unsigned long long)want[i]);
+	}
+}
+
 /* Packets see publish number generation in slot, and the maps hold exactly fx.live. */
 static void expect_live(__u64 generation, unsigned int slot)
 {
@@ -276,6 +336,9 @@ static void expect_live(__u64 generation, unsigned int slot)
 	assert_int_equal(st.generation, generation);
 	assert_int_equal(st.active_slot, slot);
 	expect_maps_hold(&fx.live);
+	expect_prefix_bits(&st, &fx.live);
+	expect_eni_rows(&fx.live);
+	expect_owned_hint(&fx.live);
 }
 
 /* Publishes what build makes for the slot publish_prepare() names; it becomes fx.live. */

@@ -10,8 +10,8 @@
  * publish_commit_with(shadow), and to copy B through compile_state and a publish without shadow.
  * After every step both compiled outputs are compared byte for byte, and every entry of every
  * map a publish writes — both slots of eniaddr_enis, _addrs, _pfx, _src, _l4, _nexthop, the
- * whole of eniaddr_policies, _trie and _bits, and eniaddr_state — is dumped from both and
- * compared. Each step also says whether A must have reused the rules (its policies' inputs did
+ * whole of eniaddr_policies, _trie, _bits, _eni_rows, _eni_index(_big), _owned_hint, and
+ * eniaddr_state — is dumped from both and compared. Each step also says whether A must have reused the rules (its policies' inputs did
  * not change) and checks that A's publisher trusted its record, so the fast path is what ran.
  *
  * Then other publishers come in between, as a CLI `apply` does: one that succeeds (the
@@ -370,6 +370,10 @@ static void assert_maps_equal(const char *what)
 		{ "eniaddr_policies", offsetof(struct map_fds, policies) },
 		{ "eniaddr_trie", offsetof(struct map_fds, trie) },
 		{ "eniaddr_bits", offsetof(struct map_fds, bits) },
+		{ "eniaddr_eni_rows", offsetof(struct map_fds, eni_rows) },
+		{ "eniaddr_eni_index", offsetof(struct map_fds, eni_index) },
+		{ "eniaddr_eni_index_big", offsetof(struct map_fds, eni_index_big) },
+		{ "eniaddr_owned_hint", offsetof(struct map_fds, owned_hint) },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(maps); i++) {

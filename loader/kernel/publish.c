@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "kernel/eni_rows.h"
 #include "kernel/ledger.h"
+#include "kernel/owned_hint.h"
 #include "kernel/publish.h"
 
 #ifndef ENOTSUPP
@@ -748,16 +750,45 @@ out:
 	return err;
 }
 
-/* The one write that makes slot live as generation. */
-static int flip(const struct map_fds *m, unsigned int slot, __u64 generation, struct err *e)
+static int write_state(const struct map_fds *m, const struct eniaddr_state *st, struct err *e)
 {
-	struct eniaddr_state next = { .active_slot = slot, .generation = generation };
 	__u32 key = 0;
 
-	if (bpf_map_update_elem(m->state, &key, &next, BPF_EXIST))
+	if (bpf_map_update_elem(m->state, &key, st, BPF_EXIST))
 		return err_set(e, errno, "switching %s to slot %u: %s",
-			       ENIADDR_STR(ENIADDR_MAP_STATE), slot, strerror(errno));
+			       ENIADDR_STR(ENIADDR_MAP_STATE), st->active_slot, strerror(errno));
 	return 0;
+}
+
+/* The NO_PFX bits of c's slot (maps/eniaddr.h): a family without any delegated prefix. */
+static __u32 no_prefix_bits(const struct compiled *c)
+{
+	bool has[2] = { false, false };
+
+	for (size_t i = 0; i < c->pfxs.n; i++)
+		has[!ip_is_v4(c->pfxs.v[i].k.addr)] = true;
+	return (has[0] ? 0 : ENIADDR_STATE_F_NO_PFX(c->slot, 0)) |
+	       (has[1] ? 0 : ENIADDR_STATE_F_NO_PFX(c->slot, 1));
+}
+
+/*
+ * The one write that makes slot live as generation, with slot's flags (flags, only the bits of
+ * slot) beside the other slot's as they are. The flags go first, in a write of their own that
+ * leaves the active slot alone: so the write that switches changes the slot number only, and a
+ * reader that sees the new number cannot see the old flags of that slot.
+ */
+static int flip(const struct map_fds *m, const struct eniaddr_state *cur, unsigned int slot,
+		__u32 slot_flags, struct err *e)
+{
+	__u32 mine = ENIADDR_STATE_F_NO_PFX(slot, 0) | ENIADDR_STATE_F_NO_PFX(slot, 1);
+	struct eniaddr_state next = *cur;
+	int err;
+
+	next.flags = (cur->flags & ~mine) | (slot_flags & mine);
+	err = next.flags == cur->flags ? 0 : write_state(m, &next, e);
+	next.active_slot = slot;
+	next.generation = cur->generation + 1;
+	return err ? err : write_state(m, &next, e);
 }
 
 int publish_commit_with(const struct map_fds *m, const struct compiled *c,
@@ -814,6 +845,10 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 		free(old[i].recs);
 	if (!err)
 		err = publish_tables(m, c, e);
+	if (!err)
+		err = publish_eni_rows(m, c, e);
+	if (!err)
+		err = publish_owned_hint(m, c, e);
 	/* A full barrier between the entries and the flip: a grace period implies a full memory
 	 * barrier on every CPU, so no CPU (arm64 reorders stores) sees the new slot number before
 	 * the entries it names. */
@@ -825,7 +860,7 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 	 * differ in one byte, so even a byte-wise copy cannot show them a third value.
 	 */
 	if (!err)
-		err = flip(m, c->slot, st.generation + 1, e);
+		err = flip(m, &st, c->slot, no_prefix_bits(c), e);
 	if (!err && sh)
 		shadow_published(sh, &pub, others, read_back, st.generation + 1, ledger);
 	free(pub.srcs.v);
@@ -914,7 +949,7 @@ int publish_revert(const struct map_fds *m, unsigned int to_slot, struct publish
 	if (err)
 		return err;
 	r->grace_ns = waited;
-	err = flip(m, to_slot, st.generation + 1, e);
+	err = flip(m, &st, to_slot, st.flags, e); /* to_slot's flags were set when it was live */
 	if (err)
 		return err;
 	log_info("reverted to slot %u as generation %llu", to_slot,

@@ -247,18 +247,57 @@ const char *fixture_reason_name(enum eniaddr_reason r)
 
 void fixture_put_state(const struct bpf_fixture *fx, __u32 slot)
 {
-	struct eniaddr_state st = { .active_slot = slot, .generation = 1 };
+	fixture_put_state_flags(fx, slot, 0);
+}
+
+void fixture_put_state_flags(const struct bpf_fixture *fx, __u32 slot, __u32 flags)
+{
+	fixture_put_state_gen(fx, slot, flags, 1);
+}
+
+void fixture_put_state_gen(const struct bpf_fixture *fx, __u32 slot, __u32 flags, __u64 gen)
+{
+	struct eniaddr_state st = { .active_slot = slot, .flags = flags, .generation = gen };
 	__u32 zero = 0;
 
 	assert_int_equal(bpf_map_update_elem(fx->maps.state, &zero, &st, 0), 0);
+}
+
+/* The row of slot that holds ifindex's settings (1-based), else a free one: packets read the
+ * settings there (maps/eniaddr.h, eniaddr_eni_rows), the record in eniaddr_enis. */
+static __u32 fixture_eni_row(const struct bpf_fixture *fx, __u32 slot, __u32 ifindex)
+{
+	int fd = ifindex < ENIADDR_ENI_INDEX_MAX ? fx->maps.eni_index : fx->maps.eni_index_big;
+	struct eniaddr_eni_index ix = {};
+	struct eniaddr_eni_row r;
+
+	if (bpf_map_lookup_elem(fd, &ifindex, &ix))
+		assert_int_equal(errno, ENOENT); /* the hash of large ifindexes: none yet */
+	if (ix.row[slot])
+		return ix.row[slot];
+	for (__u32 i = 0; i < ENIADDR_MAX_ENIS; i++) {
+		__u32 key = slot * ENIADDR_MAX_ENIS + i;
+
+		assert_int_equal(bpf_map_lookup_elem(fx->maps.eni_rows, &key, &r), 0);
+		if (!r.ifindex) {
+			ix.row[slot] = (__u8)(i + 1);
+			assert_int_equal(bpf_map_update_elem(fd, &ifindex, &ix, 0), 0);
+			return i + 1;
+		}
+	}
+	fail_msg("no free ENI row in slot %u", slot);
+	return 0;
 }
 
 void fixture_put_eni(const struct bpf_fixture *fx, __u32 slot, int ifindex,
 		     const struct eniaddr_eni *v)
 {
 	struct eniaddr_eni_key k = { .slot = slot, .ifindex = (__u32)ifindex };
+	struct eniaddr_eni_row r = { .eni = *v, .ifindex = (__u32)ifindex };
+	__u32 row = slot * ENIADDR_MAX_ENIS + fixture_eni_row(fx, slot, (__u32)ifindex) - 1;
 
 	assert_int_equal(bpf_map_update_elem(fx->maps.enis, &k, v, 0), 0);
+	assert_int_equal(bpf_map_update_elem(fx->maps.eni_rows, &row, &r, 0), 0);
 }
 
 static struct ip_prefix prefix(const char *text)
@@ -267,6 +306,17 @@ static struct ip_prefix prefix(const char *text)
 
 	assert_int_equal(ip_prefix_parse(text, &p), 0);
 	return p;
+}
+
+void fixture_put_hint(const struct bpf_fixture *fx, __u32 slot, const __u8 addr[16],
+		      __u32 ifindex, bool set)
+{
+	__u32 bit = eniaddr_hint_bit(addr, ifindex), key = slot * ENIADDR_HINT_WORDS + (bit >> 6);
+	__u64 w;
+
+	assert_int_equal(bpf_map_lookup_elem(fx->maps.owned_hint, &key, &w), 0);
+	w = set ? w | 1ULL << (bit & 63) : w & ~(1ULL << (bit & 63));
+	assert_int_equal(bpf_map_update_elem(fx->maps.owned_hint, &key, &w, 0), 0);
 }
 
 void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *text,
@@ -280,6 +330,7 @@ void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *tex
 
 		memcpy(k.addr, p.addr, 16);
 		assert_int_equal(bpf_map_update_elem(fx->maps.addrs, &k, &v, 0), 0);
+		fixture_put_hint(fx, slot, p.addr, o->ifindex, true);
 	} else {
 		struct eniaddr_pfx_key k = { .prefixlen = 32 + p.plen, .slot = slot };
 

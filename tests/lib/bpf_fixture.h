@@ -110,10 +110,19 @@ const char *fixture_reason_name(enum eniaddr_reason r);
 
 /* eniaddr_state: slot active, generation 1. */
 void fixture_put_state(const struct bpf_fixture *fx, __u32 slot);
+/* eniaddr_state with flags too (ENIADDR_STATE_F_*). */
+void fixture_put_state_flags(const struct bpf_fixture *fx, __u32 slot, __u32 flags);
+/* ... and generation gen (fixture_put_state writes 1: slot 0 then matches its parity). */
+void fixture_put_state_gen(const struct bpf_fixture *fx, __u32 slot, __u32 flags, __u64 gen);
 
 /* eniaddr_enis: the settings v of ifindex in slot. */
 void fixture_put_eni(const struct bpf_fixture *fx, __u32 slot, int ifindex,
 		     const struct eniaddr_eni *v);
+
+/* Sets (or clears) the bit of addr owned by ENI ifindex in slot's eniaddr_owned_hint;
+ * fixture_put_owner sets it for an exact address, as the publisher does. */
+void fixture_put_hint(const struct bpf_fixture *fx, __u32 slot, const __u8 addr[16],
+		      __u32 ifindex, bool set);
 
 /* An exact address ("10.1.1.10") into eniaddr_addrs, or with a "/n" a delegated prefix into
  * eniaddr_pfx (o's flags plus ENIADDR_ADDR_F_PREFIX), owned as o says in slot. */
