@@ -203,7 +203,7 @@ struct eniaddr_eni_row {
  * A wrong bit costs time, never a wrong verdict. Word w of slot s is at s * ENIADDR_HINT_WORDS
  * + w; the publisher writes slot s's words before the flip, from the same compiled addresses
  * as eniaddr_addrs. */
-#define ENIADDR_HINT_BITS_LOG 16
+#define ENIADDR_HINT_BITS_LOG 18
 #define ENIADDR_HINT_WORDS    (1u << (ENIADDR_HINT_BITS_LOG - 6)) /* __u64 words per slot */
 
 /* The bit of a 16-byte (IPv4-mapped) address owned by ENI ifindex: a multiplicative hash of
