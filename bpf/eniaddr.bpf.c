@@ -23,7 +23,8 @@
  *     fragments are judged like whole packets.
  *  5. TCP, UDP, ICMP and ICMPv6 headers must be complete (MALFORMED). tc_ingress pulls a header
  *     that is not linear up to its end and parses again (ENIADDR_TC_PULL_ROUNDS), never payload.
- *  6. The destination's owner is looked up; failsafes (failsafe.h) pass IPv6 neighbour discovery
+ *  6. The destination's owner is looked up (owner.h: its exact address, else the longest
+ *     delegated prefix holding it, one hash lookup per prefix length the slot lists); failsafes (failsafe.h) pass IPv6 neighbour discovery
  *     with hop limit 255 and MLD from link-local senders (FAILSAFE_ND), and DHCP answers from
  *     this ENI's subnet router to its own address or the broadcast, DHCPv6 link-local to
  *     link-local (FAILSAFE_DHCP). Nothing else is exempt inbound: the link-local services'
@@ -56,7 +57,8 @@
  *     to drop. A header that is not linear is pulled up to its end and parsed again.
  *  3. IPv6 neighbour discovery (FAILSAFE_ND) and unspecified or link-local sources (0.0.0.0,
  *     169.254/16, ::, fe80::/10: FAILSAFE_LINK_LOCAL) continue: they belong to their link.
- *  4. Source owned by this ENI (exact address, else delegated prefix): the outbound step, here
+ *  4. Source owned by this ENI (exact address, else the longest delegated prefix, as in step 6
+ *     of ingress): the outbound step, here
  *     and only here, as that ENI (egress_source_owned): a later fragment follows its first
  *     (FRAGMENT_FOLLOWS / FRAGMENT); an unreadable L4 header keeps its reason (MALFORMED,
  *     EXT_HDR_CAP); the DHCP client's conversation with the router (FAILSAFE_DHCP); a live
