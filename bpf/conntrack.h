@@ -76,6 +76,7 @@
 #include "maps.bpf.h"
 #include "parse.h"
 #include "dryrun.h"
+#include "lookup.h"
 #include "failsafe.h"
 #include "rules.h"
 
@@ -543,9 +544,10 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 		if ((v->state == ENIADDR_CT_CLOSED || eniaddr_ct_closed(v)) &&
 		    (p->tcp_flags & (TCP_F_SYN | TCP_F_ACK)) == TCP_F_SYN) {
 			/* a new connection: the rules judge it */
-			if (dp_writes())
-				bpf_map_delete_elem(unconfirmed ? (void *)&ENIADDR_MAP_CT_NEW
-								: (void *)&ENIADDR_MAP_CT, &k);
+			if (dp_writes() && unconfirmed)
+				map_delete(ENIADDR_MAP_CT_NEW, &k);
+			else if (dp_writes())
+				map_delete(ENIADDR_MAP_CT, &k);
 			return ENIADDR_R_NONE;
 		}
 		if ((p->tcp_flags & TCP_F_RST) && !ct_rst_in_window(v, p, dir))

@@ -13,20 +13,39 @@
 #include "eniaddr.h"
 #include "maps.bpf.h"
 
+/* Which row of slot holds ifindex's settings (maps/eniaddr.h), 1-based; 0: none. */
+static __always_inline __u32 eni_row(__u32 ifindex, __u32 slot)
+{
+	const struct eniaddr_eni_index *ix;
+
+	/* The array first, whatever ifindex is (past its end it finds nothing): two lookups in
+	 * the two arms of an if would be merged by clang into one call on either map, which the
+	 * verifier can no longer inline (lookup.h). */
+	ix = bpf_map_lookup_elem(&ENIADDR_MAP_ENI_INDEX, &ifindex);
+	if (!ix && ifindex >= ENIADDR_ENI_INDEX_MAX)
+		ix = bpf_map_lookup_elem(&ENIADDR_MAP_ENI_INDEX_BIG, &ifindex);
+	return ix ? ix->row[slot & 1] : 0;
+}
+
 /* The ENI settings of ifindex in the active slot, or NULL when it is not configured there.
- * *slot receives the active slot either way (0 when the state cannot be read). */
+ * *slot receives the active slot either way (0 when the state cannot be read). Three array
+ * reads, no hash (a hash only for an ifindex >= ENIADDR_ENI_INDEX_MAX). */
 static __always_inline const struct eniaddr_eni *eni_lookup(__u32 ifindex, __u32 *slot)
 {
-	struct eniaddr_eni_key key = { .ifindex = ifindex };
+	const struct eniaddr_eni_row *r;
 	struct eniaddr_state *st;
-	__u32 zero = 0;
+	__u32 zero = 0, row;
 
 	st = bpf_map_lookup_elem(&ENIADDR_MAP_STATE, &zero);
 	if (!st)
 		return NULL;
-	key.slot = st->active_slot;
-	*slot = key.slot;
-	return bpf_map_lookup_elem(&ENIADDR_MAP_ENIS, &key);
+	*slot = st->active_slot;
+	row = eni_row(ifindex, *slot);
+	if (!row || row > ENIADDR_MAX_ENIS) /* never past the slot's own rows */
+		return NULL;
+	row = (*slot & 1) * ENIADDR_MAX_ENIS + row - 1;
+	r = bpf_map_lookup_elem(&ENIADDR_MAP_ENI_ROWS, &row);
+	return r ? &r->eni : NULL;
 }
 
 #endif /* ENIADDR_BPF_ENI_H */

@@ -27,6 +27,28 @@ struct {
 	__type(value, struct eniaddr_eni);
 } ENIADDR_MAP_ENIS SEC(".maps");
 
+/* The packets' view of eniaddr_enis (maps/eniaddr.h): ifindex -> row per slot -> settings. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENIADDR_ENI_ROWS);
+	__type(key, __u32);
+	__type(value, struct eniaddr_eni_row);
+} ENIADDR_MAP_ENI_ROWS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENIADDR_ENI_INDEX_MAX);
+	__type(key, __u32);
+	__type(value, struct eniaddr_eni_index);
+} ENIADDR_MAP_ENI_INDEX SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENIADDR_MAX_ENIS * 2);
+	__type(key, __u32);
+	__type(value, struct eniaddr_eni_index);
+} ENIADDR_MAP_ENI_INDEX_BIG SEC(".maps");
+
 /* (slot, exact address) -> owning ENI and the address's policies. Not preallocated: room for
  * 100,000+ addresses per slot costs memory only when used; lookups cost the same. */
 struct {

@@ -18,6 +18,7 @@
 #include "eniaddr.h"
 #include "maps.bpf.h"
 #include "dryrun.h"
+#include "lookup.h"
 
 /* Follows entry e through the trie, one key byte per level (at most n levels); returns the
  * class it ends in, or 0 when no rule covers the key. */
@@ -74,10 +75,10 @@ peer_bits(const struct eniaddr_policy *pol, __u32 policy, bool v6, const __u8 pe
 
 	if (v6) {
 		__builtin_memcpy(sk.addr, peer, 16);
-		return bpf_map_lookup_elem(&ENIADDR_MAP_SRC, &sk);
+		return map_lookup(ENIADDR_MAP_SRC, &sk);
 	}
 	cls = trie_walk(pol->v4_root, &peer[12], 4);
-	return cls ? bpf_map_lookup_elem(&ENIADDR_MAP_BITS, &cls) : NULL;
+	return cls ? map_lookup(ENIADDR_MAP_BITS, &cls) : NULL;
 }
 
 /* The bits of policy's selectors of family v6 covering (proto, port), or NULL. */

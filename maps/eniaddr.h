@@ -22,6 +22,9 @@
 /* ---- map names: BPF definitions, skeleton fields (skel->maps.NAME) and pin files ---- */
 #define ENIADDR_MAP_STATE  eniaddr_state  /* array[1]: active slot, generation, prefix lengths */
 #define ENIADDR_MAP_ENIS   eniaddr_enis   /* hash: (slot, ifindex) -> ENI settings */
+#define ENIADDR_MAP_ENI_ROWS      eniaddr_eni_rows      /* array: the packets' copy of them */
+#define ENIADDR_MAP_ENI_INDEX     eniaddr_eni_index     /* array: ifindex -> row per slot */
+#define ENIADDR_MAP_ENI_INDEX_BIG eniaddr_eni_index_big /* hash: the same, large ifindexes */
 #define ENIADDR_MAP_ADDRS  eniaddr_addrs  /* hash: (slot, address) -> owner (exact /32, /128) */
 #define ENIADDR_MAP_PFX    eniaddr_pfx    /* hash: (slot, length, prefix) -> owner (delegated) */
 #define ENIADDR_MAP_SRC    eniaddr_src    /* lpm: (policy, peer prefix) -> rule bits */
@@ -172,6 +175,27 @@ struct eniaddr_eni {
 	__u16 pad1;
 	__u32 flags;       /* ENIADDR_ENI_F_* */
 	struct eniaddr_timeouts timeouts;
+};
+
+/* ---- eniaddr_eni_rows, eniaddr_eni_index(_big): the packets' view of eniaddr_enis ----
+ * eniaddr_enis is the record user space and bpftool read. Packets read the same settings through
+ * arrays instead (issue 9: a hash lookup on every packet was ~6 ns, an array read ~1): the ENI of
+ * ifindex in slot s is eniaddr_eni_rows[s * ENIADDR_MAX_ENIS + row[s] - 1], row[] the value of
+ * eniaddr_eni_index[ifindex] (ifindex < ENIADDR_ENI_INDEX_MAX) or of eniaddr_eni_index_big
+ * (larger ifindexes, a hash, as busy hosts reach them). row[s] 0: not configured in slot s. The
+ * publisher writes slot s's rows and row[s] before the flip, from the same compiled state as
+ * eniaddr_enis, never touching row[] of the active slot (loader/kernel/eni_rows.c). */
+#define ENIADDR_ENI_INDEX_MAX 65536
+#define ENIADDR_ENI_ROWS      (2 * ENIADDR_MAX_ENIS)
+
+struct eniaddr_eni_index {
+	__u8 row[2]; /* per slot: 1 + the row of this interface's settings, 0: not configured */
+	__u8 pad[2];
+};
+
+struct eniaddr_eni_row {
+	struct eniaddr_eni eni;
+	__u32 ifindex; /* whose settings; 0: an unused row */
 };
 
 /* ---- eniaddr_addrs and eniaddr_pfx ---- */
@@ -524,6 +548,9 @@ struct eniaddr_policy {
 _Static_assert(sizeof(struct eniaddr_state) == 32, "eniaddr_state layout");
 _Static_assert(sizeof(struct eniaddr_eni_key) == 8, "eniaddr_eni_key layout");
 _Static_assert(sizeof(struct eniaddr_eni) == 52, "eniaddr_eni layout");
+_Static_assert(sizeof(struct eniaddr_eni_index) == 4, "eniaddr_eni_index layout");
+_Static_assert(sizeof(struct eniaddr_eni_row) == 56, "eniaddr_eni_row layout");
+_Static_assert(ENIADDR_MAX_ENIS < 256, "eniaddr_eni_index rows fit a byte");
 _Static_assert(sizeof(struct eniaddr_addr_key) == 20, "eniaddr_addr_key layout");
 _Static_assert(sizeof(struct eniaddr_pfx_key) == 24, "eniaddr_pfx_key layout");
 _Static_assert(sizeof(struct eniaddr_owner) == 16, "eniaddr_owner layout");

@@ -974,6 +974,36 @@ static void test_prefix_lengths(void **state)
 	RUN_TABLE(other_slot);
 }
 
+/* An interface whose ifindex is past eniaddr_eni_index (busy hosts reach such numbers) is
+ * found through eniaddr_eni_index_big: configured, it judges; in a slot that does not configure
+ * it, it passes. Verdicts only: its counters share bucket 0 (eniaddr_stats_dev). */
+static void test_large_ifindex(void **state)
+{
+	const enum eni_id ENI_BIG = ENI_COUNT; /* not one of fixture_setup's devices */
+	enum { BIG_IFINDEX = ENIADDR_ENI_INDEX_MAX + 4464 };
+	struct pkt owned, other;
+	__u32 ret;
+
+	(void)state;
+	assert_int_equal(netns_exec(&fx.ns, "ip link add g0 index %d type veth peer name g1 && "
+				    "ip link set g0 up && ip link set g1 up", BIG_IFINDEX), 0);
+	fx.ifindex[ENI_BIG] = BIG_IFINDEX;
+	put_eni(0, ENI_BIG, POL_A, ENIADDR_MODE_ENFORCE);
+	put_owner(0, "10.1.7.7", ENI_BIG, POL_A, 0);
+	assert_int_equal(pkt_build(&owned, &(struct pkt_spec){ .src = SRC_IN, .dst = "10.1.7.7",
+							       TCP(80) }), 0);
+	assert_int_equal(pkt_build(&other, &(struct pkt_spec){ .src = SRC_IN, .dst = "10.1.7.8",
+							       TCP(80) }), 0);
+	assert_int_equal(fixture_run(fx.skel->progs.xdp_ingress, &owned, BIG_IFINDEX, &ret), 0);
+	assert_int_equal(ret, XDP_PASS);
+	assert_int_equal(fixture_run(fx.skel->progs.xdp_ingress, &other, BIG_IFINDEX, &ret), 0);
+	assert_int_equal(ret, XDP_DROP); /* not_owned: the ENI's settings were found */
+	fixture_put_state(&fx, 1); /* slot 1 does not configure it */
+	assert_int_equal(fixture_run(fx.skel->progs.xdp_ingress, &other, BIG_IFINDEX, &ret), 0);
+	assert_int_equal(ret, XDP_PASS);
+	fixture_put_state(&fx, 0);
+}
+
 /* Whatever test_active_slot did, later tests find slot 0 active. */
 static int slot0_active(void **state)
 {
@@ -1006,6 +1036,7 @@ int main(void)
 		cmocka_unit_test(test_audit_and_unconfigured),
 		cmocka_unit_test(test_unconfigured_drop),
 		cmocka_unit_test(test_prefix_lengths),
+		cmocka_unit_test(test_large_ifindex),
 		cmocka_unit_test(test_vlan),
 		cmocka_unit_test(test_ip_headers),
 		cmocka_unit_test(test_fragments),

@@ -43,6 +43,7 @@
 #include "log.h"
 #include "netns.h"
 #include "kernel/pins.h"
+#include "kernel/eni_rows.h"
 #include "kernel/publish.h"
 #include "kernel/runtime.h"
 
@@ -164,12 +165,15 @@ static void build_a(struct compiled *c, unsigned int slot)
 	add_nexthop(c, 11, "2001:db8:1::/64", "2001:db8:1::1");
 }
 
-/* Configuration B: one ENI, other addresses and rules. */
+/* Configuration B: one ENI, other addresses and rules, and an interface whose ifindex is past
+ * eniaddr_eni_index (packets find it through eniaddr_eni_index_big). */
+#define BIG_IFINDEX (ENIADDR_ENI_INDEX_MAX + 5)
 static void build_b(struct compiled *c, unsigned int slot)
 {
 	memset(c, 0, sizeof(*c));
 	c->slot = slot;
 	add_eni(c, 21, 1, 1, ENIADDR_MODE_ENFORCE);
+	add_eni(c, BIG_IFINDEX, 1, 1, ENIADDR_MODE_AUDIT);
 	add_addr(c, "10.9.0.1", 21, 1, 1);
 	add_pfx(c, "2001:db8:9:0:1::/80", 21, 1, 1);
 	add_src(c, 1, "::/0", 0x1);
@@ -288,6 +292,29 @@ static void lens_of(const struct compiled *c, __u8 lens[2][ENIADDR_PFX_LENS])
 	}
 }
 
+/* The packets' view of the ENIs (eniaddr_eni_rows through the index) holds c's settings in
+ * c's slot, and no interface of the other configurations there. */
+static void expect_eni_rows(const struct compiled *c)
+{
+	static const __u32 any[] = { 11, 12, 21, BIG_IFINDEX };
+	struct eniaddr_eni got;
+	struct err e = {};
+
+	for (size_t i = 0; i < c->enis.n; i++) {
+		if (eni_rows_read(&fx.maps, c->slot, c->enis.v[i].k.ifindex, &got, &e))
+			fail_msg("ifindex %u in slot %u: %s", c->enis.v[i].k.ifindex, c->slot, e.msg);
+		assert_memory_equal(&got, &c->enis.v[i].v, sizeof(got));
+	}
+	for (size_t j = 0; j < ARRAY_SIZE(any); j++) {
+		bool configured = false;
+
+		for (size_t i = 0; i < c->enis.n; i++)
+			configured |= c->enis.v[i].k.ifindex == any[j];
+		if (!configured)
+			assert_int_equal(eni_rows_read(&fx.maps, c->slot, any[j], &got, &e), -ENOENT);
+	}
+}
+
 /* Packets see publish number generation in slot, and the maps hold exactly fx.live; the slot's
  * prefix lengths are fx.live's, and the other slot keeps those of the publish before (a revert
  * to it finds them true). */
@@ -302,6 +329,7 @@ static void expect_live(__u64 generation, unsigned int slot)
 	lens_of(&fx.live, lens);
 	assert_memory_equal(st.pfx_lens[slot], lens, sizeof(lens));
 	assert_memory_equal(st.pfx_lens[1 - slot], fx.old_lens, sizeof(lens));
+	expect_eni_rows(&fx.live);
 }
 
 /* Publishes what build makes for the slot publish_prepare() names; it becomes fx.live. */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "kernel/eni_rows.h"
 #include "kernel/publish.h"
 
 #ifndef ENOTSUPP
@@ -667,6 +668,8 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 		free(old[i].recs);
 	if (!err)
 		err = publish_tables(m, c, e);
+	if (!err)
+		err = publish_eni_rows(m, c, e);
 	/* A full barrier between the entries and the flip: a grace period implies a full memory
 	 * barrier on every CPU, so no CPU (arm64 reorders stores) sees the new slot number before
 	 * the entries it names. */

@@ -44,6 +44,9 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_TRACE),   offsetof(struct map_fds, trace) },
 	{ ENIADDR_STR(ENIADDR_MAP_TRACE_CPU), offsetof(struct map_fds, trace_cpu) },
 	{ ENIADDR_STR(ENIADDR_MAP_SCRATCH), offsetof(struct map_fds, scratch) },
+	{ ENIADDR_STR(ENIADDR_MAP_ENI_ROWS), offsetof(struct map_fds, eni_rows) },
+	{ ENIADDR_STR(ENIADDR_MAP_ENI_INDEX), offsetof(struct map_fds, eni_index) },
+	{ ENIADDR_STR(ENIADDR_MAP_ENI_INDEX_BIG), offsetof(struct map_fds, eni_index_big) },
 };
 #define N_MAPS (sizeof(map_table) / sizeof(map_table[0]))
 

@@ -300,12 +300,41 @@ static void sync_pfx_lens(const struct bpf_fixture *fx)
 	set_state(fx, &st);
 }
 
+/* The row of slot that holds ifindex's settings (1-based), else a free one: packets read the
+ * settings there (maps/eniaddr.h, eniaddr_eni_rows), the record in eniaddr_enis. */
+static __u32 fixture_eni_row(const struct bpf_fixture *fx, __u32 slot, __u32 ifindex)
+{
+	int fd = ifindex < ENIADDR_ENI_INDEX_MAX ? fx->maps.eni_index : fx->maps.eni_index_big;
+	struct eniaddr_eni_index ix = {};
+	struct eniaddr_eni_row r;
+
+	if (bpf_map_lookup_elem(fd, &ifindex, &ix))
+		assert_int_equal(errno, ENOENT); /* the hash of large ifindexes: none yet */
+	if (ix.row[slot])
+		return ix.row[slot];
+	for (__u32 i = 0; i < ENIADDR_MAX_ENIS; i++) {
+		__u32 key = slot * ENIADDR_MAX_ENIS + i;
+
+		assert_int_equal(bpf_map_lookup_elem(fx->maps.eni_rows, &key, &r), 0);
+		if (!r.ifindex) {
+			ix.row[slot] = (__u8)(i + 1);
+			assert_int_equal(bpf_map_update_elem(fd, &ifindex, &ix, 0), 0);
+			return i + 1;
+		}
+	}
+	fail_msg("no free ENI row in slot %u", slot);
+	return 0;
+}
+
 void fixture_put_eni(const struct bpf_fixture *fx, __u32 slot, int ifindex,
 		     const struct eniaddr_eni *v)
 {
 	struct eniaddr_eni_key k = { .slot = slot, .ifindex = (__u32)ifindex };
+	struct eniaddr_eni_row r = { .eni = *v, .ifindex = (__u32)ifindex };
+	__u32 row = slot * ENIADDR_MAX_ENIS + fixture_eni_row(fx, slot, (__u32)ifindex) - 1;
 
 	assert_int_equal(bpf_map_update_elem(fx->maps.enis, &k, v, 0), 0);
+	assert_int_equal(bpf_map_update_elem(fx->maps.eni_rows, &row, &r, 0), 0);
 }
 
 static struct ip_prefix prefix(const char *text)
