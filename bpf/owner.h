@@ -11,6 +11,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "eniaddr.h"
+#include "lookup.h"
 #include "maps.bpf.h"
 #include "parse.h"
 
@@ -52,7 +53,7 @@ static __always_inline const struct eniaddr_owner *prefix_owner(__u32 slot, cons
 		k[1] = w[1] & net_mask64(m[1]);
 		pk.prefixlen = len;
 		__builtin_memcpy(pk.addr, k, 16);
-		o = bpf_map_lookup_elem(&ENIADDR_MAP_PFX, &pk);
+		o = map_lookup(ENIADDR_MAP_PFX, &pk);
 		if (o)
 			return o;
 	}
@@ -66,7 +67,7 @@ static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, cons
 	const struct eniaddr_owner *o;
 
 	__builtin_memcpy(ak.addr, addr, 16);
-	o = bpf_map_lookup_elem(&ENIADDR_MAP_ADDRS, &ak);
+	o = map_lookup(ENIADDR_MAP_ADDRS, &ak); /* never merged with the prefix lookup */
 	return o ? o : prefix_owner(slot, addr);
 }
 
