@@ -447,16 +447,17 @@ static __always_inline bool ct_inner_key(struct eniaddr_ct_key *k, const struct 
 }
 
 /* CT_RELATED when p is an ICMP error about a live flow of ifindex (either direction), else
- * NONE. Related errors neither refresh nor change the flow. */
-static __always_inline enum eniaddr_reason ct_related(const struct pkt_meta *p, __u32 ifindex)
+ * NONE. Related errors neither refresh nor change the flow. k: room for the embedded flow's key
+ * (the caller's, so that the judges' stack holds one key). */
+static __always_inline enum eniaddr_reason ct_related(const struct pkt_meta *p, __u32 ifindex,
+						      struct eniaddr_ct_key *k)
 {
-	struct eniaddr_ct_key k;
 	bool unconfirmed;
 	__u64 now;
 
-	if (!ct_inner_key(&k, p, ifindex))
+	if (!ct_inner_key(k, p, ifindex))
 		return ENIADDR_R_NONE;
-	return ct_find_any(&k, &unconfirmed, &now) ? ENIADDR_R_CT_RELATED : ENIADDR_R_NONE;
+	return ct_find_any(k, &unconfirmed, &now) ? ENIADDR_R_CT_RELATED : ENIADDR_R_NONE;
 }
 
 /* Whether unconfirmed flow v has been answered (the confirmation rule at the top). */
@@ -469,18 +470,18 @@ static __always_inline bool ct_confirms(const struct eniaddr_ct *v, __u8 proto)
 
 /* Moves answered flow v (key k, in eniaddr_ct_new) to the confirmed table: NONE, or CT_FULL
  * when the table is full (the flow stays unconfirmed and may try again with its next packet).
- * Another CPU moving it first is success. */
+ * Another CPU moving it first is success. c: room for the confirmed entry. */
 static __always_inline enum eniaddr_reason ct_confirm(const struct eniaddr_ct_key *k,
 						      const struct eniaddr_ct *v,
 						      const struct eniaddr_timeouts *t, __u8 proto,
-						      __u64 now)
+						      __u64 now, struct eniaddr_ct *c)
 {
-	struct eniaddr_ct c = *v;
 	long err;
 
-	c.last_seen_ns = now;
-	c.expires_ns = ct_deadline(now, ct_timeout_ns(t, proto, c.state, true));
-	err = bpf_map_update_elem(&ENIADDR_MAP_CT, k, &c, BPF_NOEXIST);
+	*c = *v; /* c: room off the stack (the probe's) */
+	c->last_seen_ns = now;
+	c->expires_ns = ct_deadline(now, ct_timeout_ns(t, proto, c->state, true));
+	err = bpf_map_update_elem(&ENIADDR_MAP_CT, k, c, BPF_NOEXIST);
 	if (err && err != -ENIADDR_EEXIST)
 		return ENIADDR_R_CT_FULL;
 	bpf_map_delete_elem(&ENIADDR_MAP_CT_NEW, k);
@@ -516,38 +517,71 @@ static __always_inline void ct_refresh(struct eniaddr_ct *v, const struct eniadd
 	v->expires_ns = ct_deadline(now, to);
 }
 
-/* Before the rules: see the top of the file. t: the ENI's timeouts. */
-static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
-						    const struct eniaddr_owner *o,
-						    const struct eniaddr_timeouts *t, __u32 ifindex)
-{
-	struct eniaddr_ct_key k;
-	struct eniaddr_ct *v;
-	bool unconfirmed;
-	enum ct_dir dir;
-	__u8 src_hi;
-	__u64 now;
+/*
+ * The ownership stamp (issue 9): a confirmed flow remembers in which generation its local
+ * address (the destination of what comes in, the source of what goes out) was last found
+ * owned by the flow's ENI, or a transit address of it; a packet of the flow in that same
+ * generation then passes without the owner lookup. A publish changes the generation, so the
+ * next packet of every flow takes the whole path once and stamps the flow again. The stamp
+ * names the local endpoint's side of the key: a packet whose local address is the flow's
+ * other end (a reversed packet) never matches.
+ */
+#define CT_STAMP_LOCAL_HI 1u /* the local address is the key's addr_hi */
+#define CT_STAMP_TRANSIT  2u /* the ENI judged it as transit (no owner) */
+#define CT_STAMP_SLOT1    4u /* ownership was read in slot 1 */
+#define CT_STAMP_GEN_SHIFT 3
 
-	if (ct_is_icmp(p->proto, p->v6)) {
-		if (icmp_is_error(p))
-			return ct_related(p, ifindex);
-		if (!icmp_is_echo(p))
-			return ENIADDR_R_NONE; /* never tracked: the rules decide */
-	}
-	src_hi = ct_key_of(&k, p, ifindex);
-	v = ct_find_any(&k, &unconfirmed, &now);
-	ct_explain(&k, v);
-	if (!v)
-		return ENIADDR_R_NONE;
-	dir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
+/* The generation and slot part of the stamps of packets that read slot, or 0 (no stamps: the
+ * whole path) in a dry run or before the first publish. The slot is part of the stamp: a
+ * packet reads the slot (eni.h) and the generation (here) apart, and should a publish flip
+ * between the two reads, the pair it stamps with is one no packet reads otherwise (every flip
+ * changes both), so such a stamp never lets anything skip. */
+static __always_inline __u64 ct_stamp_base(__u32 slot)
+{
+	const struct eniaddr_state *st;
+	__u32 zero = 0;
+
+	if (!dp_writes())
+		return 0; /* explain walks and records the whole path */
+	st = bpf_map_lookup_elem(&ENIADDR_MAP_STATE, &zero);
+	if (!st || !st->generation)
+		return 0;
+	return st->generation << CT_STAMP_GEN_SHIFT | (slot & 1 ? CT_STAMP_SLOT1 : 0);
+}
+
+/* The stamp of a packet of direction dir whose key put its source on side src_hi. */
+static __always_inline __u64 ct_stamp(__u64 base, __u8 dir, __u8 src_hi, bool transit)
+{
+	__u8 local_hi = dir == ENIADDR_DIR_INGRESS ? !src_hi : src_hi;
+
+	return base | (transit ? CT_STAMP_TRANSIT : 0) | (local_hi ? CT_STAMP_LOCAL_HI : 0);
+}
+
+/* Whether p may belong to a tracked flow (ICMP errors and other ICMP never do). */
+static __always_inline bool ct_trackable(const struct pkt_meta *p)
+{
+	return !ct_is_icmp(p->proto, p->v6) || icmp_is_echo(p);
+}
+
+/* A packet of live flow v (key k, in the confirmed table unless unconfirmed), whose source went
+ * to key side src_hi: the state machine at the top of the file. room: for ct_confirm. */
+static __always_inline enum eniaddr_reason ct_advance(const struct pkt_meta *p,
+						      const struct eniaddr_ct_key *k,
+						      struct eniaddr_ct *v,
+						      const struct eniaddr_timeouts *t,
+						      bool unconfirmed, __u64 now, __u8 src_hi,
+						      struct eniaddr_ct *room)
+{
+	enum ct_dir dir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
+
 	if (p->proto == IPPROTO_TCP) {
 		if ((v->state == ENIADDR_CT_CLOSED || eniaddr_ct_closed(v)) &&
 		    (p->tcp_flags & (TCP_F_SYN | TCP_F_ACK)) == TCP_F_SYN) {
 			/* a new connection: the rules judge it */
 			if (dp_writes() && unconfirmed)
-				map_delete(ENIADDR_MAP_CT_NEW, &k);
+				map_delete(ENIADDR_MAP_CT_NEW, k);
 			else if (dp_writes())
-				map_delete(ENIADDR_MAP_CT, &k);
+				map_delete(ENIADDR_MAP_CT, k);
 			return ENIADDR_R_NONE;
 		}
 		if ((p->tcp_flags & TCP_F_RST) && !ct_rst_in_window(v, p, dir))
@@ -565,12 +599,105 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 		ct_flag(v, ENIADDR_CT_F_REPLIED);
 	ct_refresh(v, t, p->proto, !unconfirmed, now);
 	if (unconfirmed && ct_confirms(v, p->proto)) {
-		enum eniaddr_reason r = ct_confirm(&k, v, t, p->proto, now);
+		enum eniaddr_reason r = ct_confirm(k, v, t, p->proto, now, room);
 
 		if (r)
 			return r;
 	}
 	return dir == CT_ORIG ? ENIADDR_R_CT_ESTABLISHED : ENIADDR_R_CT_REPLY;
+}
+
+/* One packet's way through connection tracking, kept by the judge (ingress.h, egress.h) from
+ * the stamped shortcut to ct_track, so that the key is built and the confirmed table asked
+ * once: struct eniaddr_ct_probe, per CPU (eniaddr_ct_scratch), the judges' stack being full. */
+#define ct_probe eniaddr_ct_probe
+
+/* The probe of a packet of direction dir read in slot; NULL never happens (a per-CPU array). */
+static __always_inline struct ct_probe *ct_probe_start(__u32 slot, __u8 dir)
+{
+	__u32 which = dir == ENIADDR_DIR_INGRESS ? 0 : 1;
+	struct ct_probe *c = bpf_map_lookup_elem(&ENIADDR_MAP_CT_SCRATCH, &which);
+
+	if (!c)
+		return NULL;
+	c->base = ct_stamp_base(slot);
+	c->dir = dir;
+	c->src_hi = 0;
+	c->keyed = 0;
+	c->confirmed_missed = 0;
+	c->transit = 0;
+	return c;
+}
+
+/*
+ * The shortcut, before the owner lookup: a packet of a confirmed flow of ENI ifindex stamped in
+ * this generation (c->base) for the packet's local address passes (CT_*, or CT_INVALID) as
+ * ct_track would pass it. NONE: the whole path decides, with what c learnt (the key, whether
+ * the confirmed table has the flow at all); c->transit says what the matched stamp says.
+ */
+static __always_inline enum eniaddr_reason ct_track_stamped(const struct pkt_meta *p,
+							    const struct eniaddr_timeouts *t,
+							    __u32 ifindex, struct ct_probe *c)
+{
+	struct eniaddr_ct *v;
+	__u64 now, stamp;
+
+	if (!c->base || !ct_trackable(p))
+		return ENIADDR_R_NONE;
+	c->src_hi = ct_key_of(&c->k, p, ifindex);
+	c->keyed = 1;
+	v = ct_find(&c->k, false, &now);
+	if (!v) {
+		c->confirmed_missed = 1;
+		return ENIADDR_R_NONE;
+	}
+	stamp = ct_stamp(c->base, c->dir, c->src_hi, false);
+	if ((v->stamp & ~(__u64)CT_STAMP_TRANSIT) != stamp)
+		return ENIADDR_R_NONE;
+	c->transit = v->stamp & CT_STAMP_TRANSIT;
+	return ct_advance(p, &c->k, v, t, false, now, c->src_hi, &c->fresh);
+}
+
+/* Before the rules: see the top of the file. t: the ENI's timeouts; o: the owner (NULL:
+ * transit); c: the packet's probe (ct_probe_init, then maybe ct_track_stamped): a confirmed
+ * flow that passes here is stamped. */
+static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
+						    const struct eniaddr_owner *o,
+						    const struct eniaddr_timeouts *t, __u32 ifindex,
+						    struct ct_probe *c)
+{
+	enum eniaddr_reason r;
+	struct eniaddr_ct *v;
+	bool unconfirmed;
+	__u64 now;
+
+	if (ct_is_icmp(p->proto, p->v6)) {
+		if (icmp_is_error(p))
+			return ct_related(p, ifindex, &c->k);
+		if (!icmp_is_echo(p))
+			return ENIADDR_R_NONE; /* never tracked: the rules decide */
+	}
+	if (!c->keyed) {
+		c->src_hi = ct_key_of(&c->k, p, ifindex);
+		c->keyed = 1;
+	}
+	if (c->confirmed_missed) {
+		unconfirmed = true;
+		v = ct_find(&c->k, true, &now);
+	} else {
+		v = ct_find_any(&c->k, &unconfirmed, &now);
+	}
+	ct_explain(&c->k, v);
+	if (!v)
+		return ENIADDR_R_NONE;
+	r = ct_advance(p, &c->k, v, t, unconfirmed, now, c->src_hi, &c->fresh);
+	if (c->base && !unconfirmed && (r == ENIADDR_R_CT_ESTABLISHED || r == ENIADDR_R_CT_REPLY)) {
+		__u64 stamp = ct_stamp(c->base, c->dir, c->src_hi, !o);
+
+		if (v->stamp != stamp)
+			v->stamp = stamp;
+	}
+	return r;
 }
 
 /* Whether a packet allowed by a rule starts a tracked flow (see the top of the file); dir and
@@ -603,32 +730,37 @@ static __always_inline __u8 ct_first_state(const struct pkt_meta *p)
  * flags say: ALLOWED, or CT_FULL when the table refused the entry. */
 static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p,
 						    const struct eniaddr_timeouts *t, __u32 ifindex,
-						    __u8 origin)
+						    __u8 origin, struct ct_probe *c)
 {
-	struct eniaddr_ct v = { .origin = origin };
-	struct eniaddr_ct_key k;
+	struct eniaddr_ct *v = &c->fresh; /* per CPU, off the stack */
 
-	v.init_hi = ct_key_of(&k, p, ifindex);
-	v.state = ct_first_state(p);
-	v.created_ns = ct_clock();
+	__builtin_memset(v, 0, sizeof(*v));
+	v->origin = origin;
+	if (!c->keyed) {
+		c->src_hi = ct_key_of(&c->k, p, ifindex);
+		c->keyed = 1;
+	}
+	v->init_hi = c->src_hi;
+	v->state = ct_first_state(p);
+	v->created_ns = ct_clock();
 	if (p->proto == IPPROTO_TCP) {
 		if (p->tcp_flags & TCP_F_FIN)
-			v.flags = ENIADDR_CT_F_FIN_ORIG;
-		ct_seq_learn(&v, p, CT_ORIG);
+			v->flags = ENIADDR_CT_F_FIN_ORIG;
+		ct_seq_learn(v, p, CT_ORIG);
 	}
-	v.last_seen_ns = v.created_ns;
-	v.expires_ns = ct_deadline(v.created_ns, ct_timeout_ns(t, p->proto, v.state, false));
+	v->last_seen_ns = v->created_ns;
+	v->expires_ns = ct_deadline(v->created_ns, ct_timeout_ns(t, p->proto, v->state, false));
 	if (!dp_writes()) {
 		struct eniaddr_explain *x = explain_rec();
 
 		if (x) {
 			x->ct_would_create = 1;
-			x->ct_key = k;
-			x->ct = v;
+			x->ct_key = c->k;
+			x->ct = *v;
 		}
 		return ENIADDR_R_ALLOWED;
 	}
-	if (bpf_map_update_elem(&ENIADDR_MAP_CT_NEW, &k, &v, BPF_ANY))
+	if (bpf_map_update_elem(&ENIADDR_MAP_CT_NEW, &c->k, v, BPF_ANY))
 		return ENIADDR_R_CT_FULL;
 	return ENIADDR_R_ALLOWED;
 }
@@ -638,11 +770,12 @@ static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p,
 static __always_inline enum eniaddr_reason ct_create(const struct pkt_meta *p,
 						     const struct eniaddr_owner *o,
 						     const struct eniaddr_timeouts *t, __u32 ifindex,
-						     __u8 origin, const struct eniaddr_rule_bits *l4)
+						     __u8 origin, const struct eniaddr_rule_bits *l4,
+						     struct ct_probe *c)
 {
 	if (!ct_creates(p, o, origin, l4))
 		return ENIADDR_R_ALLOWED;
-	return ct_start(p, t, ifindex, origin);
+	return ct_start(p, t, ifindex, origin, c);
 }
 
 #endif /* ENIADDR_BPF_CONNTRACK_H */

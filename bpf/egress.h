@@ -159,11 +159,13 @@ static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_me
  * else why not: such a packet cannot be judged by port and keeps that reason (MALFORMED,
  * EXT_HDR_CAP). A first fragment that passes is remembered for the rest of its datagram.
  * o NULL: transit (owner.h), p->policy holds the policy either way; eni: the device's ENI.
+ * c: the packet's conntrack probe (conntrack.h).
  */
 static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_meta *p,
 							       const struct eniaddr_owner *o,
 							       const struct eniaddr_eni *eni,
-							       __u32 slot, __u32 ifindex, __u32 l4r)
+							       __u32 slot, __u32 ifindex, __u32 l4r,
+							       struct ct_probe *c)
 {
 	const struct eniaddr_rule_bits *l4 = NULL;
 	enum eniaddr_reason r;
@@ -174,18 +176,18 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
 		return l4r;
 	r = failsafe_out(p, slot, ifindex);
 	if (!r)
-		r = ct_track(p, o, &eni->timeouts, ifindex);
+		r = ct_track(p, o, &eni->timeouts, ifindex, c);
 	if (!r && is_exempt_request(p, slot, ifindex)) {
 		/* exempt from the rules, tracked so that only its answer comes back in */
 		r = ENIADDR_R_FAILSAFE_LINK_LOCAL;
 		if (p->proto != IPPROTO_TCP || !(p->tcp_flags & TCP_F_RST))
-			r = ct_start(p, &eni->timeouts, ifindex, ENIADDR_DIR_EGRESS);
+			r = ct_start(p, &eni->timeouts, ifindex, ENIADDR_DIR_EGRESS, c);
 		if (r == ENIADDR_R_ALLOWED)
 			r = ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	} else if (!r && !rules_match(p->policy, p->v6, p->daddr, p->proto, p->port, &l4)) {
 		r = ENIADDR_R_EGRESS_NO_RULE;
 	} else if (!r) {
-		r = ct_create(p, o, &eni->timeouts, ifindex, ENIADDR_DIR_EGRESS, l4);
+		r = ct_create(p, o, &eni->timeouts, ifindex, ENIADDR_DIR_EGRESS, l4, c);
 	}
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_remember(ifindex, p, r);
@@ -202,6 +204,8 @@ __noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, _
 			   __u32 ifindex, __u32 l4)
 {
 	const struct eniaddr_owner *o;
+	enum eniaddr_reason r;
+	struct ct_probe *c;
 
 	if (!p || !eni) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
@@ -210,17 +214,31 @@ __noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, _
 		return ENIADDR_R_FAILSAFE_ND;
 	if (addr_is_unspecified(p->saddr) || addr_is_link_local(p->saddr))
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
+	/* The stamped shortcut (conntrack.h), for what egress_source_owned would track. */
+	c = ct_probe_start(slot, ENIADDR_DIR_EGRESS);
+	if (!c)
+		return ENIADDR_R_MALFORMED; /* never: a per-CPU array always has its entries */
+	if (l4 || p->frag == PKT_FRAG_LATER)
+		c->base = 0; /* no flow to find: egress_source_owned decides before tracking */
+	r = ct_track_stamped(p, &eni->timeouts, ifindex, c);
+	if (r) {
+		if (!c->transit)
+			p->owner_ifindex = ifindex; /* for the per-address drop counters */
+		if (p->frag == PKT_FRAG_FIRST)
+			frag_remember(ifindex, p, r);
+		return r;
+	}
 	o = owner_lookup(slot, p->saddr);
 	if (!o && eni_takes_transit(eni)) { /* source/dest check off: forwarded traffic */
 		p->policy = eni->out_policy;
-		return egress_source_owned(p, NULL, eni, slot, ifindex, l4);
+		return egress_source_owned(p, NULL, eni, slot, ifindex, l4, c);
 	}
 	if (!o)
 		return ENIADDR_R_SPOOFED_SOURCE;
 	if (o->ifindex == ifindex) {
 		p->owner_ifindex = ifindex; /* for the per-address drop counters */
 		p->policy = o->out_policy;
-		return egress_source_owned(p, o, eni, slot, ifindex, l4);
+		return egress_source_owned(p, o, eni, slot, ifindex, l4, c);
 	}
 	if (addr_is_link_scoped(p->daddr))
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;

@@ -26,20 +26,20 @@
 
 /* Steps 8-9 for a destination this ENI owns (owner o; NULL: transit, owner.h): a live flow
  * passes (CT_*), else a rule of the address's inbound policy (p->policy) must admit the packet,
- * which then starts a flow (ALLOWED), or not (NO_RULE). */
+ * which then starts a flow (ALLOWED), or not (NO_RULE). c: the packet's conntrack probe. */
 static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *p,
 							 const struct eniaddr_owner *o,
 							 const struct eniaddr_timeouts *t,
-							 __u32 ifindex)
+							 __u32 ifindex, struct ct_probe *c)
 {
-	enum eniaddr_reason r = ct_track(p, o, t, ifindex);
+	enum eniaddr_reason r = ct_track(p, o, t, ifindex, c);
 	const struct eniaddr_rule_bits *l4;
 
 	if (r)
 		return r;
 	if (!rules_match(p->policy, p->v6, p->saddr, p->proto, p->port, &l4))
 		return ENIADDR_R_NO_RULE;
-	return ct_create(p, o, t, ifindex, ENIADDR_DIR_INGRESS, l4);
+	return ct_create(p, o, t, ifindex, ENIADDR_DIR_INGRESS, l4, c);
 }
 
 /*
@@ -49,6 +49,10 @@ static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *
  * produce (VLAN depth times IPv6 extension chains), which exceeds the verifier's budget. Costs
  * one BPF-to-BPF call. eni is the packet's ENI entry (eni.h), handed down so that connection
  * tracking reads its timeouts without a second lookup.
+ *
+ * First the stamped shortcut (conntrack.h): a packet of a confirmed flow whose ownership this
+ * generation already proved skips steps 6-7, the owner lookup. Everything else takes the steps
+ * in order, and a confirmed flow that passes them is stamped.
  */
 __noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, __u32 slot,
 			    __u32 ifindex)
@@ -56,18 +60,29 @@ __noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, 
 	const struct eniaddr_timeouts *t;
 	const struct eniaddr_owner *o;
 	enum eniaddr_reason r;
+	struct ct_probe *c;
 	bool owned;
 
 	if (!p || !eni) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
 	t = &eni->timeouts;
+	c = ct_probe_start(slot, ENIADDR_DIR_INGRESS);
+	if (!c)
+		return ENIADDR_R_MALFORMED; /* never: a per-CPU array always has its entries */
+	r = ct_track_stamped(p, t, ifindex, c);
+	if (r) {
+		if (!c->transit)
+			p->owner_ifindex = ifindex; /* for the per-address drop counters */
+		goto out;
+	}
 	o = owner_lookup(slot, p->daddr);
 	owned = o && o->ifindex == ifindex;
 	r = failsafe_in(p, slot, ifindex, owned);
 	if (!r) {
 		if (!o && eni_takes_transit(eni)) {
 			p->policy = eni->in_policy;
-			r = ingress_owned(p, NULL, t, ifindex); /* source/dest check off */
+			/* source/dest check off */
+			r = ingress_owned(p, NULL, t, ifindex, c);
 		} else if (!o) {
 			r = ENIADDR_R_NOT_OWNED;
 		} else if (!owned) {
@@ -75,9 +90,10 @@ __noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, 
 		} else {
 			p->owner_ifindex = ifindex; /* for the per-address drop counters */
 			p->policy = o->in_policy;
-			r = ingress_owned(p, o, t, ifindex);
+			r = ingress_owned(p, o, t, ifindex, c);
 		}
 	}
+out:
 	if (p->frag == PKT_FRAG_FIRST)
 		frag_remember(ifindex, p, r);
 	return r;

@@ -122,6 +122,15 @@ struct {
 	__type(value, struct eniaddr_pkt);
 } ENIADDR_MAP_SCRATCH SEC(".maps");
 
+/* Per CPU: the conntrack probe of the packet being judged (maps/eniaddr.h), [0] ingress programs,
+ * [1] tc_egress, off the judges' full stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct eniaddr_ct_probe);
+} ENIADDR_MAP_CT_SCRATCH SEC(".maps");
+
 /* Drop events while `trace` runs. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -331,6 +331,7 @@ struct eniaddr_addr_drop_key {
  * lookup and a pass nothing. */
 #define ENIADDR_MAP_EVENTS      eniaddr_events     /* ring buffer of struct eniaddr_event */
 #define ENIADDR_MAP_SCRATCH     eniaddr_scratch    /* percpu array[2]: the packet being counted */
+#define ENIADDR_MAP_CT_SCRATCH  eniaddr_ct_scratch /* percpu array[2]: its conntrack probe */
 #define ENIADDR_MAP_TRACE       eniaddr_trace      /* array[1]: struct eniaddr_trace */
 #define ENIADDR_MAP_TRACE_CPU   eniaddr_trace_cpu  /* percpu array[1]: bucket and losses */
 #define ENIADDR_EVENTS_BYTES    (256 * 1024)
@@ -447,8 +448,9 @@ struct eniaddr_ct {
 	__u64 expires_ns;   /* last_seen_ns + the timeout of the state + 1 s of slack */
 	__u64 closed_ns;    /* TCP: closing deadline, written only by the packet that closed the
 			     * flow (RST, second FIN), so no racing packet can extend it; 0: open */
-	__u64 reserved;     /* 0; was a per-flow packet count: an atomic add on a line every
-			     * CPU of the flow wrote per packet (issue 9), counters have them */
+	__u64 stamp;        /* generation << 3 | slot << 2 | transit << 1 | local side: when the
+			     * flow's local address was last found its ENI's (bpf/conntrack.h,
+			     * "ownership stamp"); 0: never (seeded, unconfirmed) */
 	__u32 flags;        /* ENIADDR_CT_F_*, only ever set, with an atomic or */
 	__u8  state;        /* enum eniaddr_ct_state */
 	__u8  origin;       /* enum eniaddr_dir of the first packet */
@@ -459,6 +461,21 @@ struct eniaddr_ct {
 	__u32 ack[2];       /* the last acknowledgement number sent */
 	__u16 win[2];       /* the last window field sent (unscaled) */
 	__u32 pad2;
+};
+
+/* One packet's way through connection tracking (bpf/conntrack.h, struct ct_probe), kept per CPU
+ * in eniaddr_ct_scratch ([0] ingress, [1] egress) because the judges' stack is full. Programs
+ * only; user space never reads it. */
+struct eniaddr_ct_probe {
+	struct eniaddr_ct_key k; /* the packet's flow key, once keyed */
+	__u8  dir;               /* ENIADDR_DIR_* of the packet */
+	__u8  src_hi;            /* the packet's source is the key's addr_hi */
+	__u8  keyed;             /* k and src_hi are the packet's */
+	__u8  confirmed_missed;  /* the confirmed table has no such flow (asked already) */
+	__u64 base;              /* the stamps' generation part; 0: no stamps */
+	__u8  transit;           /* the stamp the shortcut matched says transit */
+	__u8  pad[7];
+	struct eniaddr_ct fresh; /* the entry a flow this packet starts or confirms gets */
 };
 
 #define ENIADDR_CT_F_FIN_ORIG    (1u << 0) /* TCP: the initiator sent FIN */

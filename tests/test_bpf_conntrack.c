@@ -1014,6 +1014,68 @@ static void test_transit(void **state)
 	RUN_STEPS(steps);
 }
 
+/* The ownership stamp (bpf/conntrack.h): within one generation a confirmed flow's packets skip
+ * the owner lookup, for the flow's own local address only; a new generation, or a generation
+ * the slot read does not match (a publish between the reads), takes the whole path again. The
+ * owner entry is removed behind the programs' back to see which path a packet took. */
+static void test_ownership_stamp(void **state)
+{
+#define FLOW_IN  TCP(PEER, 40700, "10.1.1.10", 80, ACK)
+#define FLOW_OUT TCP("10.1.1.10", 80, PEER, 40700, ACK)
+	static const struct step handshake[] = {
+		{ "syn in", IN(ENI_A), TCP(PEER, 40700, "10.1.1.10", 80, SYN),
+		  WANT(ALLOWED, NEW, T_SYN) },
+		{ "syn-ack out", OUT(ENI_A), TCP("10.1.1.10", 80, PEER, 40700, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "ack in confirms", IN(ENI_A), FLOW_IN, WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "data in, the whole path: stamps the flow", IN(ENI_A), FLOW_IN,
+		  WANT(CT_ESTABLISHED, EST, T_EST) },
+	};
+	static const struct step same_generation[] = {
+		{ "in, stamped: passes without the owner", IN(ENI_A), FLOW_IN,
+		  WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "out, stamped: the same local address", OUT(ENI_A), FLOW_OUT,
+		  WANT(CT_REPLY, EST, T_EST) },
+		{ "a reversed packet names the peer as local: not the stamp's", IN(ENI_A),
+		  TCP("10.1.1.10", 80, PEER, 40700, ACK), WANT(NOT_OWNED, ANY_STATE, 0) },
+	};
+	static const struct step other_slot[] = {
+		{ "the same generation read with the other slot: the whole path", IN(ENI_A),
+		  FLOW_IN, WANT(NOT_OWNED, ANY_STATE, 0) },
+	};
+	static const struct step next_generation[] = {
+		{ "a publish later: the whole path, not owned", IN(ENI_A), FLOW_IN,
+		  WANT(NOT_OWNED, ANY_STATE, 0) },
+		{ "out: spoofed", OUT(ENI_A), FLOW_OUT, WANT(SPOOFED_SOURCE, ANY_STATE, 0) },
+	};
+	struct eniaddr_eni_key ek = { .slot = 0, .ifindex = (__u32)fx.ifindex[ENI_A] };
+	struct eniaddr_addr_key ak = { .slot = 0 };
+	struct eniaddr_ct_key k;
+	struct eniaddr_eni eni;
+	struct eniaddr_ct v;
+
+	(void)state;
+	ct_clear();
+	RUN_STEPS(handshake);
+	assert_int_equal(flow_entry(&handshake[3], &k, &v), 0);
+	assert_int_equal(v.stamp, 1u << 3); /* generation 1, slot 0; local 10.1.1.10 sorts low */
+	addr16("10.1.1.10", ak.addr);
+	assert_int_equal(bpf_map_delete_elem(fx.maps.addrs, &ak), 0);
+	RUN_STEPS(same_generation);
+	/* A read of slot 1 with generation 1 (a publish between the two reads): A is configured
+	 * there alike, and owns nothing there. */
+	assert_int_equal(bpf_map_lookup_elem(fx.maps.enis, &ek, &eni), 0);
+	fixture_put_eni(&fx, 1, fx.ifindex[ENI_A], &eni);
+	fixture_put_state_gen(&fx, 1, 1);
+	RUN_STEPS(other_slot);
+	fixture_put_state_gen(&fx, 0, 3);
+	RUN_STEPS(next_generation);
+	fixture_put_state(&fx, 0);
+	put_owners();
+#undef FLOW_IN
+#undef FLOW_OUT
+}
+
 static void set_expiry(const struct step *s, __u64 expires_ns)
 {
 	struct eniaddr_ct_key k;
@@ -1364,6 +1426,7 @@ int main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_refresh_is_coarse),
 		cmocka_unit_test(test_eni_isolation),
+		cmocka_unit_test(test_ownership_stamp),
 		cmocka_unit_test(test_audit_and_tc_ingress),
 		cmocka_unit_test(test_gc_and_flush),
 		cmocka_unit_test(test_table_full),

@@ -47,6 +47,7 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_ENI_ROWS), offsetof(struct map_fds, eni_rows) },
 	{ ENIADDR_STR(ENIADDR_MAP_ENI_INDEX), offsetof(struct map_fds, eni_index) },
 	{ ENIADDR_STR(ENIADDR_MAP_ENI_INDEX_BIG), offsetof(struct map_fds, eni_index_big) },
+	{ ENIADDR_STR(ENIADDR_MAP_CT_SCRATCH), offsetof(struct map_fds, ct_scratch) },
 };
 #define N_MAPS (sizeof(map_table) / sizeof(map_table[0]))
 

@@ -263,10 +263,15 @@ static void set_state(const struct bpf_fixture *fx, const struct eniaddr_state *
 
 void fixture_put_state(const struct bpf_fixture *fx, __u32 slot)
 {
+	fixture_put_state_gen(fx, slot, 1);
+}
+
+void fixture_put_state_gen(const struct bpf_fixture *fx, __u32 slot, __u64 gen)
+{
 	struct eniaddr_state st = get_state(fx);
 
 	st.active_slot = slot;
-	st.generation = 1;
+	st.generation = gen;
 	set_state(fx, &st);
 }
 

@@ -110,6 +110,8 @@ const char *fixture_reason_name(enum eniaddr_reason r);
 
 /* eniaddr_state: slot active, generation 1; the prefix lengths stay. */
 void fixture_put_state(const struct bpf_fixture *fx, __u32 slot);
+/* ... and generation gen (fixture_put_state writes 1: slot 0 then matches its parity). */
+void fixture_put_state_gen(const struct bpf_fixture *fx, __u32 slot, __u64 gen);
 /* eniaddr_state's prefix lengths of slot and family (key prefixlen values, longest first, 0
  * ending), as a test wants them; fixture_put_owner writes the true ones. */
 void fixture_put_pfx_lens(const struct bpf_fixture *fx, __u32 slot, bool v6,
