@@ -39,8 +39,9 @@ static __always_inline const struct eniaddr_owner *prefix_owner(__u32 slot, cons
 	st = bpf_map_lookup_elem(&ENIADDR_MAP_STATE, &zero);
 	if (!st)
 		return NULL;
-	lens = st->pfx_lens[slot & 1][!addr_is_v4mapped(addr)];
-	__builtin_memcpy(w, addr, 16);
+	/* addr is a member of a struct of u32s (pkt_meta, a key): word loads, not 16 byte loads */
+	__builtin_memcpy(w, __builtin_assume_aligned(addr, 4), 16);
+	lens = st->pfx_lens[slot & 1][!addr_is_v4mapped((const __u8 *)w)];
 	for (int i = 0; i < ENIADDR_PFX_LENS; i++) {
 		__u32 len = lens[i], bits = len - 32, m[2];
 		__u64 k[2];
