@@ -218,8 +218,8 @@ __noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, _
 	c = ct_probe_start(slot, ENIADDR_DIR_EGRESS);
 	if (!c)
 		return ENIADDR_R_MALFORMED; /* never: a per-CPU array always has its entries */
-	if (l4 || p->frag == PKT_FRAG_LATER)
-		c->base = 0; /* no flow to find: egress_source_owned decides before tracking */
+	if (l4 || p->frag == PKT_FRAG_LATER || !owner_hinted(slot, p->saddr, ifindex))
+		c->base = 0; /* no flow to find here, or nobody's source: the owner first */
 	r = ct_track_stamped(p, &eni->timeouts, ifindex, c);
 	if (r) {
 		if (!c->transit)

@@ -51,8 +51,10 @@ static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *
  * tracking reads its timeouts without a second lookup.
  *
  * First the stamped shortcut (conntrack.h): a packet of a confirmed flow whose ownership this
- * generation already proved skips steps 6-7, the owner lookup. Everything else takes the steps
- * in order, and a confirmed flow that passes them is stamped.
+ * generation already proved skips steps 6-7, the owner lookup. Only for a destination the
+ * slot's hint says this ENI may own (owner.h): the rest (not owned, another ENI's, transit,
+ * prefixes) would only add a conntrack miss. Everything else takes the steps in order, and a confirmed flow that
+ * passes them is stamped.
  */
 __noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, __u32 slot,
 			    __u32 ifindex)
@@ -69,6 +71,8 @@ __noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, 
 	c = ct_probe_start(slot, ENIADDR_DIR_INGRESS);
 	if (!c)
 		return ENIADDR_R_MALFORMED; /* never: a per-CPU array always has its entries */
+	if (!owner_hinted(slot, p->daddr, ifindex))
+		c->base = 0; /* nobody's exact address: the owner first, conntrack after */
 	r = ct_track_stamped(p, t, ifindex, c);
 	if (r) {
 		if (!c->transit)

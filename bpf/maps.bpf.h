@@ -49,6 +49,14 @@ struct {
 	__type(value, struct eniaddr_eni_index);
 } ENIADDR_MAP_ENI_INDEX_BIG SEC(".maps");
 
+/* Per slot, one bit per hash bucket of the exact addresses it owns: a hint (maps/eniaddr.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * ENIADDR_HINT_WORDS);
+	__type(key, __u32);
+	__type(value, __u64);
+} ENIADDR_MAP_OWNED_HINT SEC(".maps");
+
 /* (slot, exact address) -> owning ENI and the address's policies. Not preallocated: room for
  * 100,000+ addresses per slot costs memory only when used; lookups cost the same. */
 struct {
@@ -198,6 +206,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct eniaddr_rule_bits);
 } ENIADDR_MAP_BITS SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, ENIADDR_MAX_BITS);
+	__type(key, __u32);
+	__type(value, struct eniaddr_bits_span);
+} ENIADDR_MAP_BITS_SPAN SEC(".maps");
 
 /* Confirmed flows (a reply seen), shared by ingress and egress: (ENI, flow) -> state and expiry.
  * A plain hash: a full table refuses new flows (CT_FULL) and never evicts a live one; the GC

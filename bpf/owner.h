@@ -72,6 +72,17 @@ static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, cons
 	return o ? o : prefix_owner(slot, addr);
 }
 
+/* Whether ENI ifindex may own addr as an exact address in slot (the hint of maps/eniaddr.h):
+ * worth asking conntrack before the owner. */
+static __always_inline bool owner_hinted(__u32 slot, const __u8 addr[16], __u32 ifindex)
+{
+	__u32 bit = eniaddr_hint_bit(addr, ifindex);
+	__u32 word = (slot & 1) * ENIADDR_HINT_WORDS + (bit >> 6);
+	const __u64 *w = bpf_map_lookup_elem(&ENIADDR_MAP_OWNED_HINT, &word);
+
+	return w && (*w & (1ULL << (bit & 63)));
+}
+
 /*
  * Transit traffic (issue 8 item 4): an ENI whose source/destination check is off (a NAT
  * instance, a router) carries packets for addresses no ENI owns, judged by that ENI's own groups

@@ -25,6 +25,7 @@
 #define ENIADDR_MAP_ENI_ROWS      eniaddr_eni_rows      /* array: the packets' copy of them */
 #define ENIADDR_MAP_ENI_INDEX     eniaddr_eni_index     /* array: ifindex -> row per slot */
 #define ENIADDR_MAP_ENI_INDEX_BIG eniaddr_eni_index_big /* hash: the same, large ifindexes */
+#define ENIADDR_MAP_OWNED_HINT    eniaddr_owned_hint    /* array: may a slot own an address? */
 #define ENIADDR_MAP_ADDRS  eniaddr_addrs  /* hash: (slot, address) -> owner (exact /32, /128) */
 #define ENIADDR_MAP_PFX    eniaddr_pfx    /* hash: (slot, length, prefix) -> owner (delegated) */
 #define ENIADDR_MAP_SRC    eniaddr_src    /* lpm: (policy, peer prefix) -> rule bits */
@@ -197,6 +198,30 @@ struct eniaddr_eni_row {
 	struct eniaddr_eni eni;
 	__u32 ifindex; /* whose settings; 0: an unused row */
 };
+
+/* ---- eniaddr_owned_hint: may an ENI own an address exactly in slot s? A bit per bucket ----
+ * A hint, never a verdict (bpf/conntrack.h, the stamped shortcut): a packet whose (local
+ * address, ENI) bit is set asks conntrack first and may skip the owner lookup; one whose bit is
+ * clear is no exact address of its ENI in the slot (NOT_OWNED, WRONG_ENI, SPOOFED_SOURCE, a
+ * source to redirect, transit, or an address of a delegated prefix), looks its owner up first
+ * and takes the whole path, as it would anyway.
+ * A wrong bit costs time, never a wrong verdict. Word w of slot s is at s * ENIADDR_HINT_WORDS
+ * + w; the publisher writes slot s's words before the flip, from the same compiled addresses
+ * as eniaddr_addrs. */
+#define ENIADDR_HINT_BITS_LOG 20
+#define ENIADDR_HINT_WORDS    (1u << (ENIADDR_HINT_BITS_LOG - 6)) /* __u64 words per slot */
+
+/* The bit of a 16-byte (IPv4-mapped) address owned by ENI ifindex: a multiplicative hash of
+ * its four words and the ifindex. The kernel side and user space share it; both read the
+ * words in the host's byte order. */
+static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
+{
+	__u32 w[4];
+
+	__builtin_memcpy(w, addr, 16);
+	return ((w[0] ^ w[1] ^ w[2] ^ w[3] ^ (ifindex * 0x85ebca6bu)) * 0x9e3779b1u) >>
+	       (32 - ENIADDR_HINT_BITS_LOG);
+}
 
 /* ---- eniaddr_addrs and eniaddr_pfx ---- */
 struct eniaddr_addr_key {
@@ -536,6 +561,15 @@ struct eniaddr_attach {
 #define ENIADDR_MAP_POLICIES eniaddr_policies /* array: (slot, policy id) -> trie roots */
 #define ENIADDR_MAP_TRIE     eniaddr_trie     /* array: node -> 256 entries */
 #define ENIADDR_MAP_BITS     eniaddr_bits     /* array: class -> rule bits */
+#define ENIADDR_MAP_BITS_SPAN eniaddr_bits_span /* array: class -> its nonzero words */
+
+/* Which words of a class's rule bits can be nonzero: a packet ANDs only the words of its port's
+ * class, usually one, not all ENIADDR_RULE_WORDS (the last of 1000 rules is in word 15). Written
+ * by the publisher beside eniaddr_bits, at the same index; lo > hi: no bit at all. */
+struct eniaddr_bits_span {
+	__u8 lo, hi;
+	__u8 pad[2];
+};
 
 #define ENIADDR_MAX_POLICIES    4096   /* per slot: policy ids 1..4095 */
 #define ENIADDR_MAX_TRIE_NODES  16384  /* both slots (1 KiB each, preallocated: 16 MiB) */

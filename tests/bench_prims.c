@@ -195,7 +195,8 @@ static int rows_eni(void)
 	}
 	sk->bss->in_eni = (struct eniaddr_eni_key){ .slot = 0, .ifindex = 5 };
 	if (!err)
-		err = row("hash, 8 B key: ENI hit (as eniaddr_enis)", sk->progs.prim_hash_eni, HIT);
+		err = row("hash, 8 B key: ENI hit (as eniaddr_enis, which packets read no more)",
+			  sk->progs.prim_hash_eni, HIT);
 	sk->bss->in_eni.slot = 1;
 	return err ? err : row("hash, 8 B key: ENI miss", sk->progs.prim_hash_eni, MISS);
 }

@@ -1016,8 +1016,9 @@ static void test_transit(void **state)
 
 /* The ownership stamp (bpf/conntrack.h): within one generation a confirmed flow's packets skip
  * the owner lookup, for the flow's own local address only; a new generation, or a generation
- * the slot read does not match (a publish between the reads), takes the whole path again. The
- * owner entry is removed behind the programs' back to see which path a packet took. */
+ * the slot read does not match (a publish between the reads), takes the whole path again, and
+ * so does a local address the slot's owned hint does not name. The owner entry is removed
+ * behind the programs' back to see which path a packet took. */
 static void test_ownership_stamp(void **state)
 {
 #define FLOW_IN  TCP(PEER, 40700, "10.1.1.10", 80, ACK)
@@ -1048,6 +1049,12 @@ static void test_ownership_stamp(void **state)
 		  WANT(NOT_OWNED, ANY_STATE, 0) },
 		{ "out: spoofed", OUT(ENI_A), FLOW_OUT, WANT(SPOOFED_SOURCE, ANY_STATE, 0) },
 	};
+	static const struct step no_hint[] = {
+		{ "without the owned hint: the owner first, not owned", IN(ENI_A), FLOW_IN,
+		  WANT(NOT_OWNED, ANY_STATE, 0) },
+		{ "out, without the hint: spoofed", OUT(ENI_A), FLOW_OUT,
+		  WANT(SPOOFED_SOURCE, ANY_STATE, 0) },
+	};
 	struct eniaddr_eni_key ek = { .slot = 0, .ifindex = (__u32)fx.ifindex[ENI_A] };
 	struct eniaddr_addr_key ak = { .slot = 0 };
 	struct eniaddr_ct_key k;
@@ -1070,7 +1077,11 @@ static void test_ownership_stamp(void **state)
 	RUN_STEPS(other_slot);
 	fixture_put_state_gen(&fx, 0, 3);
 	RUN_STEPS(next_generation);
+	/* Back in generation 1 the stamp holds again, but not without the hint. */
 	fixture_put_state(&fx, 0);
+	RUN_STEPS(same_generation);
+	fixture_put_hint(&fx, 0, ak.addr, (__u32)fx.ifindex[ENI_A], false);
+	RUN_STEPS(no_hint);
 	put_owners();
 #undef FLOW_IN
 #undef FLOW_OUT

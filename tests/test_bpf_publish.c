@@ -315,6 +315,28 @@ static void expect_eni_rows(const struct compiled *c)
 	}
 }
 
+/* Slot c->slot of eniaddr_owned_hint has exactly the bits of c's exact addresses. */
+static void expect_owned_hint(const struct compiled *c)
+{
+	static __u64 want[ENIADDR_HINT_WORDS];
+
+	memset(want, 0, sizeof(want));
+	for (size_t i = 0; i < c->addrs.n; i++) {
+		__u32 bit = eniaddr_hint_bit(c->addrs.v[i].k.addr, c->addrs.v[i].v.ifindex);
+
+		want[bit >> 6] |= 1ULL << (bit & 63);
+	}
+	for (__u32 i = 0; i < ENIADDR_HINT_WORDS; i++) {
+		__u32 key = c->slot * ENIADDR_HINT_WORDS + i;
+		__u64 got;
+
+		assert_int_equal(bpf_map_lookup_elem(fx.maps.owned_hint, &key, &got), 0);
+		if (got != want[i])
+			fail_msg("owned hint of slot %u, word %u: %#llx, want %#llx", c->slot, i,
+				 (unsigned long long)got, (unsigned long long)want[i]);
+	}
+}
+
 /* Packets see publish number generation in slot, and the maps hold exactly fx.live; the slot's
  * prefix lengths are fx.live's, and the other slot keeps those of the publish before (a revert
  * to it finds them true). */
@@ -330,6 +352,7 @@ static void expect_live(__u64 generation, unsigned int slot)
 	assert_memory_equal(st.pfx_lens[slot], lens, sizeof(lens));
 	assert_memory_equal(st.pfx_lens[1 - slot], fx.old_lens, sizeof(lens));
 	expect_eni_rows(&fx.live);
+	expect_owned_hint(&fx.live);
 }
 
 /* Publishes what build makes for the slot publish_prepare() names; it becomes fx.live. */

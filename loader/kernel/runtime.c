@@ -37,6 +37,7 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_POLICIES), offsetof(struct map_fds, policies) },
 	{ ENIADDR_STR(ENIADDR_MAP_TRIE),    offsetof(struct map_fds, trie) },
 	{ ENIADDR_STR(ENIADDR_MAP_BITS),    offsetof(struct map_fds, bits) },
+	{ ENIADDR_STR(ENIADDR_MAP_BITS_SPAN), offsetof(struct map_fds, bits_span) },
 	{ ENIADDR_STR(ENIADDR_MAP_CTL),     offsetof(struct map_fds, ctl) },
 	{ ENIADDR_STR(ENIADDR_MAP_STATS_DEV), offsetof(struct map_fds, stats_dev) },
 	{ ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), offsetof(struct map_fds, addr_drops) },
@@ -48,6 +49,7 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_ENI_INDEX), offsetof(struct map_fds, eni_index) },
 	{ ENIADDR_STR(ENIADDR_MAP_ENI_INDEX_BIG), offsetof(struct map_fds, eni_index_big) },
 	{ ENIADDR_STR(ENIADDR_MAP_CT_SCRATCH), offsetof(struct map_fds, ct_scratch) },
+	{ ENIADDR_STR(ENIADDR_MAP_OWNED_HINT), offsetof(struct map_fds, owned_hint) },
 };
 #define N_MAPS (sizeof(map_table) / sizeof(map_table[0]))
 

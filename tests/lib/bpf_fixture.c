@@ -350,6 +350,17 @@ static struct ip_prefix prefix(const char *text)
 	return p;
 }
 
+void fixture_put_hint(const struct bpf_fixture *fx, __u32 slot, const __u8 addr[16],
+		      __u32 ifindex, bool set)
+{
+	__u32 bit = eniaddr_hint_bit(addr, ifindex), key = slot * ENIADDR_HINT_WORDS + (bit >> 6);
+	__u64 w;
+
+	assert_int_equal(bpf_map_lookup_elem(fx->maps.owned_hint, &key, &w), 0);
+	w = set ? w | 1ULL << (bit & 63) : w & ~(1ULL << (bit & 63));
+	assert_int_equal(bpf_map_update_elem(fx->maps.owned_hint, &key, &w, 0), 0);
+}
+
 void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *text,
 		       const struct eniaddr_owner *o)
 {
@@ -361,6 +372,7 @@ void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *tex
 
 		memcpy(k.addr, p.addr, 16);
 		assert_int_equal(bpf_map_update_elem(fx->maps.addrs, &k, &v, 0), 0);
+		fixture_put_hint(fx, slot, p.addr, o->ifindex, true);
 	} else {
 		struct eniaddr_pfx_key k = { .prefixlen = 32 + p.plen, .slot = slot };
 

@@ -121,6 +121,11 @@ void fixture_put_pfx_lens(const struct bpf_fixture *fx, __u32 slot, bool v6,
 void fixture_put_eni(const struct bpf_fixture *fx, __u32 slot, int ifindex,
 		     const struct eniaddr_eni *v);
 
+/* Sets (or clears) the bit of addr owned by ENI ifindex in slot's eniaddr_owned_hint;
+ * fixture_put_owner sets it for an exact address, as the publisher does. */
+void fixture_put_hint(const struct bpf_fixture *fx, __u32 slot, const __u8 addr[16],
+		      __u32 ifindex, bool set);
+
 /* An exact address ("10.1.1.10") into eniaddr_addrs, or with a "/n" a delegated prefix into
  * eniaddr_pfx (o's flags plus ENIADDR_ADDR_F_PREFIX), owned as o says in slot; then both slots'
  * prefix lengths in eniaddr_state from what eniaddr_pfx holds, as a publish writes them. */

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * loader/kernel/owned_hint.h — the slot's hint of the exact addresses it owns (maps/eniaddr.h,
+ * eniaddr_owned_hint), written by the publisher for the inactive slot before the flip.
+ */
+#ifndef ENIADDR_KERNEL_OWNED_HINT_H
+#define ENIADDR_KERNEL_OWNED_HINT_H
+
+#include "err.h"
+#include "compile/compile.h"
+#include "kernel/runtime.h"
+
+/* Slot c->slot's words of eniaddr_owned_hint: the bits of c's exact addresses with their
+ * owners, no others. */
+int publish_owned_hint(const struct map_fds *m, const struct compiled *c, struct err *e);
+
+#endif /* ENIADDR_KERNEL_OWNED_HINT_H */
