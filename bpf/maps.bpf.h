@@ -207,13 +207,6 @@ struct {
 	__type(value, struct eniaddr_rule_bits);
 } ENIADDR_MAP_BITS SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, ENIADDR_MAX_BITS);
-	__type(key, __u32);
-	__type(value, struct eniaddr_bits_span);
-} ENIADDR_MAP_BITS_SPAN SEC(".maps");
-
 /* Confirmed flows (a reply seen), shared by ingress and egress: (ENI, flow) -> state and expiry.
  * A plain hash: a full table refuses new flows (CT_FULL) and never evicts a live one; the GC
  * removes expired entries. max_entries is ENIADDR_MAX_CT unless the loader sets it before load

@@ -53,25 +53,13 @@ static __always_inline const struct eniaddr_policy *rules_policy(__u32 policy)
 }
 
 /* The bits of the selectors of pol's family (v6) covering (proto, port), or NULL. */
-/* The whole width of a rule-bit set: for bits whose span is not known. */
-static const struct eniaddr_bits_span rules_all_words = { 0, ENIADDR_RULE_WORDS - 1 };
-
-/* The rule bits of the port's class, and (span) which of their words can be nonzero. */
 static __always_inline const struct eniaddr_rule_bits *
-port_bits(const struct eniaddr_policy *pol, bool v6, __u8 proto, __u16 port,
-	  struct eniaddr_bits_span *span)
+port_bits(const struct eniaddr_policy *pol, bool v6, __u8 proto, __u16 port)
 {
 	__u8 key[3] = { proto, port >> 8, port & 0xff };
 	__u32 cls = trie_walk(pol->l4_root[v6 ? 1 : 0], key, 3);
-	const struct eniaddr_bits_span *sp;
 
-	*span = rules_all_words;
-	if (!cls)
-		return NULL;
-	sp = map_lookup(ENIADDR_MAP_BITS_SPAN, &cls);
-	if (sp)
-		*span = *sp;
-	return map_lookup(ENIADDR_MAP_BITS, &cls);
+	return cls ? bpf_map_lookup_elem(&ENIADDR_MAP_BITS, &cls) : NULL;
 }
 
 /* The rule bits of the peer's class: the IPv4 trie, or for IPv6 the longest prefix of
@@ -98,35 +86,19 @@ static __always_inline const struct eniaddr_rule_bits *rules_l4(__u32 policy, bo
 								__u16 port)
 {
 	const struct eniaddr_policy *pol = rules_policy(policy);
-	struct eniaddr_bits_span span;
 
-	return pol ? port_bits(pol, v6, proto, port, &span) : NULL;
-}
-
-/* Whether a and b share a bit among words span->lo..hi (b's nonzero words: the rest of the
- * words of b are zero, so they cannot meet). */
-static __always_inline bool rules_meet_in(const struct eniaddr_rule_bits *a,
-					  const struct eniaddr_rule_bits *b,
-					  const struct eniaddr_bits_span *span)
-{
-	int i;
-
-#pragma unroll
-	for (i = 0; i < ENIADDR_RULE_WORDS; i++) {
-		if (i < span->lo)
-			continue;
-		if (i > span->hi)
-			break;
-		if (a->w[i] & b->w[i])
-			return true;
-	}
-	return false;
+	return pol ? port_bits(pol, v6, proto, port) : NULL;
 }
 
 static __always_inline bool rules_meet(const struct eniaddr_rule_bits *a,
 				       const struct eniaddr_rule_bits *b)
 {
-	return rules_meet_in(a, b, &rules_all_words);
+	int i;
+
+	for (i = 0; i < ENIADDR_RULE_WORDS; i++)
+		if (a->w[i] & b->w[i])
+			return true;
+	return false;
 }
 
 /* A dry run records the two rule sets that met (or did not); NULL: that lookup found nothing. */
@@ -154,18 +126,17 @@ static __always_inline bool rules_match(__u32 policy, bool v6, const __u8 peer[1
 {
 	const struct eniaddr_policy *pol = rules_policy(policy);
 	const struct eniaddr_rule_bits *src = NULL;
-	struct eniaddr_bits_span span;
 
 	*l4 = NULL;
 	if (!pol) {
 		rules_explain(NULL, NULL);
 		return false;
 	}
-	*l4 = port_bits(pol, v6, proto, port, &span);
+	*l4 = port_bits(pol, v6, proto, port);
 	if (*l4 || explain_rec()) /* a dry run also names the peer's rules */
 		src = peer_bits(pol, policy, v6, peer);
 	rules_explain(src, *l4);
-	return src && *l4 && rules_meet_in(src, *l4, &span);
+	return src && *l4 && rules_meet(src, *l4);
 }
 
 /*

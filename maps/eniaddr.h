@@ -208,7 +208,7 @@ struct eniaddr_eni_row {
  * A wrong bit costs time, never a wrong verdict. Word w of slot s is at s * ENIADDR_HINT_WORDS
  * + w; the publisher writes slot s's words before the flip, from the same compiled addresses
  * as eniaddr_addrs. */
-#define ENIADDR_HINT_BITS_LOG 20
+#define ENIADDR_HINT_BITS_LOG 18
 #define ENIADDR_HINT_WORDS    (1u << (ENIADDR_HINT_BITS_LOG - 6)) /* __u64 words per slot */
 
 /* The bit of a 16-byte (IPv4-mapped) address owned by ENI ifindex: a multiplicative hash of
@@ -561,15 +561,6 @@ struct eniaddr_attach {
 #define ENIADDR_MAP_POLICIES eniaddr_policies /* array: (slot, policy id) -> trie roots */
 #define ENIADDR_MAP_TRIE     eniaddr_trie     /* array: node -> 256 entries */
 #define ENIADDR_MAP_BITS     eniaddr_bits     /* array: class -> rule bits */
-#define ENIADDR_MAP_BITS_SPAN eniaddr_bits_span /* array: class -> its nonzero words */
-
-/* Which words of a class's rule bits can be nonzero: a packet ANDs only the words of its port's
- * class, usually one, not all ENIADDR_RULE_WORDS (the last of 1000 rules is in word 15). Written
- * by the publisher beside eniaddr_bits, at the same index; lo > hi: no bit at all. */
-struct eniaddr_bits_span {
-	__u8 lo, hi;
-	__u8 pad[2];
-};
 
 #define ENIADDR_MAX_POLICIES    4096   /* per slot: policy ids 1..4095 */
 #define ENIADDR_MAX_TRIE_NODES  16384  /* both slots (1 KiB each, preallocated: 16 MiB) */

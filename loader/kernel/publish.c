@@ -530,31 +530,6 @@ static int write_array(int fd, const char *name, __u32 first, const void *values
 	return err;
 }
 
-/* The span of each class's nonzero words (maps/eniaddr.h), beside the bits. */
-static int publish_bits_spans(const struct map_fds *m, const struct compiled *c, struct err *e)
-{
-	struct eniaddr_bits_span *spans = calloc(c->bits.n ? c->bits.n : 1, sizeof(*spans));
-	int err;
-
-	if (!spans)
-		return -ENOMEM;
-	for (size_t i = 0; i < c->bits.n; i++) {
-		const struct eniaddr_rule_bits *b = &c->bits.v[i];
-		int lo = 0, hi = ENIADDR_RULE_WORDS - 1;
-
-		while (lo < ENIADDR_RULE_WORDS && !b->w[lo])
-			lo++;
-		while (hi >= 0 && !b->w[hi])
-			hi--;
-		spans[i].lo = lo > hi ? 1 : (__u8)lo; /* lo > hi: no bit */
-		spans[i].hi = lo > hi ? 0 : (__u8)hi;
-	}
-	err = write_array(m->bits_span, ENIADDR_STR(ENIADDR_MAP_BITS_SPAN),
-			  c->slot * (ENIADDR_MAX_BITS / 2), spans, c->bits.n, e);
-	free(spans);
-	return err;
-}
-
 /*
  * The rule tables into the inactive slot's half of each array. Nothing to clear: the old
  * contents of that half are unreachable once the policies of this slot name the new roots, and
@@ -571,8 +546,6 @@ int publish_tables(const struct map_fds *m, const struct compiled *c, struct err
 	if (!err)
 		err = write_array(m->bits, ENIADDR_STR(ENIADDR_MAP_BITS),
 				  c->slot * (ENIADDR_MAX_BITS / 2), c->bits.v, c->bits.n, e);
-	if (!err)
-		err = publish_bits_spans(m, c, e);
 	return err;
 }
 

@@ -37,7 +37,6 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_POLICIES), offsetof(struct map_fds, policies) },
 	{ ENIADDR_STR(ENIADDR_MAP_TRIE),    offsetof(struct map_fds, trie) },
 	{ ENIADDR_STR(ENIADDR_MAP_BITS),    offsetof(struct map_fds, bits) },
-	{ ENIADDR_STR(ENIADDR_MAP_BITS_SPAN), offsetof(struct map_fds, bits_span) },
 	{ ENIADDR_STR(ENIADDR_MAP_CTL),     offsetof(struct map_fds, ctl) },
 	{ ENIADDR_STR(ENIADDR_MAP_STATS_DEV), offsetof(struct map_fds, stats_dev) },
 	{ ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), offsetof(struct map_fds, addr_drops) },

@@ -31,7 +31,7 @@ struct map_fds {
 	int state, enis, addrs, pfx, src, l4, stats, frags, attach, nexthop, ct, ct_new, ctl;
 	int stats_dev, addr_drops, events, trace, trace_cpu, scratch;
 	int eni_rows, eni_index, eni_index_big, ct_scratch, owned_hint;
-	int policies, trie, bits, bits_span;
+	int policies, trie, bits;
 };
 
 void map_fds_init(struct map_fds *m);
