@@ -23,10 +23,11 @@
  *     fragments are judged like whole packets.
  *  5. TCP, UDP, ICMP and ICMPv6 headers must be complete (MALFORMED). tc_ingress pulls a header
  *     that is not linear up to its end and parses again (ENIADDR_TC_PULL_ROUNDS), never payload.
- *  6. The destination's owner is looked up; failsafes (failsafe.h) pass IPv6 neighbour discovery
- *     with hop limit 255 and MLD from link-local senders (FAILSAFE_ND), and DHCP answers from
- *     this ENI's subnet router to its own address or the broadcast, DHCPv6 link-local to
- *     link-local (FAILSAFE_DHCP). Nothing else is exempt inbound: the link-local services'
+ *  6. The destination's owner is looked up (owner.h: its exact address, else the longest
+ *     delegated prefix holding it, one hash lookup per prefix length the slot lists);
+ *     failsafes (failsafe.h) pass IPv6 neighbour discovery with hop limit 255 and MLD from
+ *     link-local senders (FAILSAFE_ND), and DHCP answers from this ENI's subnet router to its
+ *     own address or the broadcast, DHCPv6 link-local to link-local (FAILSAFE_DHCP). Nothing else is exempt inbound: the link-local services'
  *     answers pass in step 8 as replies of the requests egress tracked.
  *  7. The destination must belong to this ENI: NOT_OWNED, WRONG_ENI (drop). An ENI whose
  *     source/dest check is off judges a destination no ENI owns as transit, with its own
@@ -56,15 +57,15 @@
  *     to drop. A header that is not linear is pulled up to its end and parsed again.
  *  3. IPv6 neighbour discovery (FAILSAFE_ND) and unspecified or link-local sources (0.0.0.0,
  *     169.254/16, ::, fe80::/10: FAILSAFE_LINK_LOCAL) continue: they belong to their link.
- *  4. Source owned by this ENI (exact address, else delegated prefix): the outbound step, here
- *     and only here, as that ENI (egress_source_owned): a later fragment follows its first
- *     (FRAGMENT_FOLLOWS / FRAGMENT); an unreadable L4 header keeps its reason (MALFORMED,
- *     EXT_HDR_CAP); the DHCP client's conversation with the router (FAILSAFE_DHCP); a live
- *     tracked flow or an ICMP error about one continues (CT_ESTABLISHED, CT_REPLY, CT_RELATED,
- *     or CT_INVALID / CT_FULL as inbound); a request to a link-local service passes and is
- *     tracked whatever the rules say (FAILSAFE_LINK_LOCAL); else the destination and L4
- *     selector must meet in a rule of the address's outbound policy: ALLOWED (and tracked
- *     unless untracked), else EGRESS_NO_RULE (drop).
+ *  4. Source owned by this ENI (exact address, else the longest delegated prefix, as in step 6
+ *     of ingress): the outbound step, here and only here, as that ENI (egress_source_owned): a
+ *     later fragment follows its first (FRAGMENT_FOLLOWS / FRAGMENT); an unreadable L4 header
+ *     keeps its reason (MALFORMED, EXT_HDR_CAP); the DHCP client's conversation with the
+ *     router (FAILSAFE_DHCP); a live tracked flow or an ICMP error about one continues
+ *     (CT_ESTABLISHED, CT_REPLY, CT_RELATED, or CT_INVALID / CT_FULL as inbound); a request to
+ *     a link-local service passes and is tracked whatever the rules say (FAILSAFE_LINK_LOCAL);
+ *     else the destination and L4 selector must meet in a rule of the address's outbound
+ *     policy: ALLOWED (and tracked unless untracked), else EGRESS_NO_RULE (drop).
  *  5. Source owned by another managed ENI: redirected out of that ENI with bpf_redirect_neigh
  *     (REDIRECT, action REDIRECT; REDIRECT_GUESS when the next hop is a router the loader
  *     only guessed), unless the destination is link-scoped (link-local, multicast,

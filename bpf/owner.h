@@ -8,35 +8,68 @@
 #define ENIADDR_BPF_OWNER_H
 
 #include "vmlinux.h"
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "eniaddr.h"
+#include "lookup.h"
 #include "maps.bpf.h"
 #include "parse.h"
 
-/* Whether slot may hold a delegated prefix of addr's family (eniaddr_state's NO_PFX bits). */
-static __always_inline bool slot_has_prefixes(__u32 slot, const __u8 addr[16])
+/* The first bits of a 64-bit word in network order (0..64 of them), as a mask over it. */
+static __always_inline __u64 net_mask64(__u32 bits)
 {
+	return bits >= 64 ? ~0ULL : bits ? bpf_cpu_to_be64(~0ULL << (64 - bits)) : 0;
+}
+
+/*
+ * The delegated prefix of slot holding addr: one exact lookup per prefix length the slot has of
+ * addr's family (eniaddr_state's lists, longest first), so the longest prefix wins as in a trie
+ * and a slot with one length (AWS delegates only IPv4 /28 and IPv6 /80) pays one hash lookup.
+ * An empty list costs no lookup at all.
+ */
+static __always_inline const struct eniaddr_owner *prefix_owner(__u32 slot, const __u8 addr[16])
+{
+	struct eniaddr_pfx_key pk = { .slot = slot };
+	const struct eniaddr_owner *o;
 	const struct eniaddr_state *st;
+	const __u8 *lens;
+	__u64 w[2];
 	__u32 zero = 0;
 
 	st = bpf_map_lookup_elem(&ENIADDR_MAP_STATE, &zero);
-	return !st || !(st->flags & ENIADDR_STATE_F_NO_PFX(slot, !addr_is_v4mapped(addr)));
+	if (!st)
+		return NULL;
+	/* addr is a member of a struct of u32s (pkt_meta, a key): word loads, not 16 byte loads */
+	__builtin_memcpy(w, __builtin_assume_aligned(addr, 4), 16);
+	lens = st->pfx_lens[slot & 1][!addr_is_v4mapped((const __u8 *)w)];
+	for (int i = 0; i < ENIADDR_PFX_LENS; i++) {
+		__u32 len = lens[i], bits = len - 32, m[2];
+		__u64 k[2];
+
+		if (len < 32 || len > 32 + 128) /* 0 ends the list */
+			break;
+		m[0] = bits > 64 ? 64 : bits;
+		m[1] = bits > 64 ? bits - 64 : 0;
+		k[0] = w[0] & net_mask64(m[0]);
+		k[1] = w[1] & net_mask64(m[1]);
+		pk.prefixlen = len;
+		__builtin_memcpy(pk.addr, k, 16);
+		o = map_lookup(ENIADDR_MAP_PFX, &pk);
+		if (o)
+			return o;
+	}
+	return NULL;
 }
 
-/* The owner of addr in slot: an exact address first, then a delegated prefix (a trie walk,
- * skipped when the slot has no prefix of the family). */
+/* The owner of addr in slot: an exact address first, then a delegated prefix. */
 static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, const __u8 addr[16])
 {
 	struct eniaddr_addr_key ak = { .slot = slot };
-	struct eniaddr_pfx_key pk = { .prefixlen = 32 + 128, .slot = slot };
 	const struct eniaddr_owner *o;
 
 	__builtin_memcpy(ak.addr, addr, 16);
-	o = bpf_map_lookup_elem(&ENIADDR_MAP_ADDRS, &ak);
-	if (o || !slot_has_prefixes(slot, addr))
-		return o;
-	__builtin_memcpy(pk.addr, addr, 16);
-	return bpf_map_lookup_elem(&ENIADDR_MAP_PFX, &pk);
+	o = map_lookup(ENIADDR_MAP_ADDRS, &ak); /* never merged with the prefix lookup */
+	return o ? o : prefix_owner(slot, addr);
 }
 
 /* Whether ENI ifindex may own addr as an exact address in slot (the hint of maps/eniaddr.h):

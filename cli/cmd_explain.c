@@ -18,6 +18,7 @@
 #include "cmds.h"
 #include "kernel/ct_gc.h"
 #include "kernel/explain.h"
+#include "kernel/owner.h"
 #include "kernel/stats.h"
 #include "output.h"
 #include "packet.h"
@@ -41,17 +42,16 @@ static int owner_of(const struct map_fds *m, const __u8 dst[16], struct explaine
 		    struct err *e)
 {
 	struct eniaddr_state st = {};
-	struct eniaddr_addr_key ak = {};
-	struct eniaddr_pfx_key pk = { .prefixlen = 32 + 128 };
 	__u32 zero = 0;
+	int found;
 
 	if (bpf_map_lookup_elem(m->state, &zero, &st))
 		return err_set(e, errno, "%s: %s", ENIADDR_STR(ENIADDR_MAP_STATE), strerror(errno));
-	ak.slot = pk.slot = st.active_slot;
-	memcpy(ak.addr, dst, 16);
-	memcpy(pk.addr, dst, 16);
-	x->owned = !bpf_map_lookup_elem(m->addrs, &ak, &x->owner) ||
-		   !bpf_map_lookup_elem(m->pfx, &pk, &x->owner);
+	found = owner_find(m, &st, st.active_slot, dst, &x->owner);
+	if (found < 0)
+		return err_set(e, -found, "looking up the owner of the destination: %s",
+			       strerror(-found));
+	x->owned = found;
 	return 0;
 }
 

@@ -5,8 +5,8 @@
  * bpf/; user-space-only types in loader/. Kernel side includes vmlinux.h before this header; user
  * space includes <linux/types.h>.
  *
- * Addresses are always 16 bytes: IPv4 is stored IPv4-mapped (::ffff:a.b.c.d), so one hash map and
- * one LPM trie serve both families, and an IPv4 /n is an IPv4-mapped /(96+n).
+ * Addresses are always 16 bytes: IPv4 is stored IPv4-mapped (::ffff:a.b.c.d), so one map serves
+ * both families, and an IPv4 /n is an IPv4-mapped /(96+n).
  *
  * Atomic publish: every map that describes configuration is keyed by a slot (0 or 1). Packets read
  * the slot named in eniaddr_state[0].active_slot; a publish fills the other slot, then flips that
@@ -20,14 +20,14 @@
 #endif
 
 /* ---- map names: BPF definitions, skeleton fields (skel->maps.NAME) and pin files ---- */
-#define ENIADDR_MAP_STATE  eniaddr_state  /* array[1]: active slot and generation */
+#define ENIADDR_MAP_STATE  eniaddr_state  /* array[1]: active slot, generation, prefix lengths */
 #define ENIADDR_MAP_ENIS   eniaddr_enis   /* hash: (slot, ifindex) -> ENI settings */
 #define ENIADDR_MAP_ENI_ROWS      eniaddr_eni_rows      /* array: the packets' copy of them */
 #define ENIADDR_MAP_ENI_INDEX     eniaddr_eni_index     /* array: ifindex -> row per slot */
 #define ENIADDR_MAP_ENI_INDEX_BIG eniaddr_eni_index_big /* hash: the same, large ifindexes */
 #define ENIADDR_MAP_OWNED_HINT    eniaddr_owned_hint    /* array: may a slot own an address? */
 #define ENIADDR_MAP_ADDRS  eniaddr_addrs  /* hash: (slot, address) -> owner (exact /32, /128) */
-#define ENIADDR_MAP_PFX    eniaddr_pfx    /* lpm: (slot, prefix) -> owner (delegated prefixes) */
+#define ENIADDR_MAP_PFX    eniaddr_pfx    /* hash: (slot, length, prefix) -> owner (delegated) */
 #define ENIADDR_MAP_SRC    eniaddr_src    /* lpm: (policy, peer prefix) -> rule bits */
 #define ENIADDR_MAP_L4     eniaddr_l4     /* lpm: (policy, proto, port) -> rule bits */
 #define ENIADDR_MAP_STATS  eniaddr_stats  /* percpu array: (device, dir, action) -> counts */
@@ -128,18 +128,23 @@ enum eniaddr_reason {
 #define ENIADDR_R_FIRST_DROP ENIADDR_R_NOT_OWNED
 
 /* ---- eniaddr_state ---- */
+#define ENIADDR_PFX_LENS 4 /* distinct delegated-prefix lengths per slot and family */
+
 struct eniaddr_state {
 	__u32 active_slot; /* 0 or 1 */
-	__u32 flags;       /* ENIADDR_STATE_F_*, per slot */
+	__u32 pad;
 	__u64 generation;  /* 0 before the first publish, then +1 per publish */
+	/*
+	 * [slot][family: 0 IPv4, 1 IPv6]: the prefixlen values of that slot's eniaddr_pfx keys of
+	 * the family (32 + the length in the mapped space: an IPv4 /28 is 156, an IPv6 /80 112),
+	 * longest first, 0 ending a shorter list. The datapath (bpf/owner.h) makes one exact
+	 * lookup per length, longest first, so the longest prefix wins; an empty list means the
+	 * slot holds no prefix of the family and costs nothing. The compiler refuses a fifth
+	 * length. The publisher writes a slot's lists before the write that makes the slot
+	 * active and keeps the other slot's, so no reader of either slot ever misses a length.
+	 */
+	__u8  pfx_lens[2][2][ENIADDR_PFX_LENS];
 };
-
-/* Slot s holds no delegated prefix of the family (v6: 0 IPv4, 1 IPv6): an address without an
- * exact entry has no owner there, and the datapath skips the prefix lookup (bpf/owner.h), the
- * cost of every NOT_OWNED packet. Set only when true: a clear bit means "look". The publisher
- * writes a slot's bits before the write that makes the slot active and keeps the other slot's
- * bits, so no reader of either slot ever sees a bit that is not true of it. */
-#define ENIADDR_STATE_F_NO_PFX(slot, v6) (1u << (((slot) & 1) * 2 + ((v6) & 1)))
 
 /* ---- eniaddr_enis ---- */
 struct eniaddr_eni_key {
@@ -224,7 +229,8 @@ struct eniaddr_addr_key {
 	__u8  addr[16]; /* network order, IPv4-mapped for IPv4 */
 };
 
-/* LPM: prefixlen = 32 (slot) + prefix length in the 128-bit mapped space. */
+/* Exact match: prefixlen = 32 (slot) + prefix length in the 128-bit mapped space, addr with the
+ * bits past it cleared (the LPM key layout, so tools read it as before). */
 struct eniaddr_pfx_key {
 	__u32 prefixlen;
 	__u32 slot;
@@ -581,7 +587,7 @@ struct eniaddr_policy {
 #define ENIADDR_ATTACH_F_UNCONFIGURED_DROP (1u << 0)
 
 #ifndef __cplusplus
-_Static_assert(sizeof(struct eniaddr_state) == 16, "eniaddr_state layout");
+_Static_assert(sizeof(struct eniaddr_state) == 32, "eniaddr_state layout");
 _Static_assert(sizeof(struct eniaddr_eni_key) == 8, "eniaddr_eni_key layout");
 _Static_assert(sizeof(struct eniaddr_eni) == 52, "eniaddr_eni layout");
 _Static_assert(sizeof(struct eniaddr_eni_index) == 4, "eniaddr_eni_index layout");

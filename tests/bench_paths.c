@@ -150,9 +150,33 @@ static int publish_state(const struct desired_state *s, double *compile_ms, doub
 	return publish_state_with(s, NULL, NULL, compile_ms, publish_ms, grace_ms);
 }
 
-/* ENI a (ifindex_a) with 192.0.2.1 and n_addrs - 1 more addresses (10.200.0.0 on), ENI b0 with
- * 198.51.100.1; both in one group of n_rules rules each way. */
-static int publish_world(int ifindex_a, int n_rules, int n_addrs)
+/* Delegated prefix i of ENI a: the /28s 100.64.0.0/28, 100.64.0.16/28, ... (EKS prefix
+ * delegation's shape); PFX_HOST is the host of it a packet goes to. */
+#define PFX_HOST 5
+static void pfx_text(int i, int host, char *buf, size_t len)
+{
+	snprintf(buf, len, "100.64.%d.%d%s", i / 16, (i % 16) * 16 + host, host ? "" : "/28");
+}
+
+static int add_prefixes(struct eni *n, int n_pfx)
+{
+	char buf[32];
+	int err = 0;
+
+	for (int i = 0; !err && i < n_pfx; i++) {
+		struct ip_prefix *p = VEC_PUSH(&n->prefixes);
+
+		if (!p)
+			return -ENOMEM;
+		pfx_text(i, 0, buf, sizeof(buf));
+		err = ip_prefix_parse(buf, p);
+	}
+	return err;
+}
+
+/* ENI a (ifindex_a) with 192.0.2.1, n_addrs - 1 more addresses (10.200.0.0 on) and n_pfx
+ * delegated /28s, ENI b0 with 198.51.100.1; both in one group of n_rules rules each way. */
+static int publish_world(int ifindex_a, int n_rules, int n_addrs, int n_pfx)
 {
 	struct desired_state s;
 	struct group *g;
@@ -175,6 +199,8 @@ static int publish_world(int ifindex_a, int n_rules, int n_addrs)
 		err = add_addr(a, "192.0.2.1", true);
 	if (!err)
 		err = add_addr(b, "198.51.100.1", true);
+	if (!err)
+		err = add_prefixes(a, n_pfx);
 	for (int i = 1; !err && i < n_addrs - 1; i++) {
 		snprintf(buf, sizeof(buf), "10.%d.%d.%d", 200 + i / 65536, (i / 256) % 256, i % 256);
 		err = add_addr(a, buf, false);
@@ -202,8 +228,8 @@ struct path {
 	__u32 retval;
 };
 
-enum path_id { P_ARP, P_NOT_OWNED, P_ALLOWED, P_NO_RULE, P_TRACKED, P_UNCONFIRMED, P_EG_ALLOWED,
-	       P_EG_REDIRECT, N_PATHS };
+enum path_id { P_ARP, P_NOT_OWNED, P_ALLOWED, P_PFX_ALLOWED, P_NO_RULE, P_TRACKED,
+	       P_UNCONFIRMED, P_EG_ALLOWED, P_EG_REDIRECT, N_PATHS };
 
 static const struct path paths[N_PATHS] = {
 	[P_ARP] = { "ARP (failsafe)", PROG_XDP_IN, 1.5, ENIADDR_R_FAILSAFE_ARP, ENIADDR_ACT_PASS,
@@ -212,6 +238,8 @@ static const struct path paths[N_PATHS] = {
 			  ENIADDR_ACT_DROP, XDP_DROP },
 	[P_ALLOWED] = { "rule path, allowed (RST)", PROG_XDP_IN, 5.0, ENIADDR_R_ALLOWED,
 			ENIADDR_ACT_PASS, XDP_PASS },
+	[P_PFX_ALLOWED] = { "rule path, prefix-owned destination, allowed (RST)", PROG_XDP_IN,
+			    5.0, ENIADDR_R_ALLOWED, ENIADDR_ACT_PASS, XDP_PASS },
 	[P_NO_RULE] = { "no_rule drop", PROG_XDP_IN, 5.0, ENIADDR_R_NO_RULE, ENIADDR_ACT_DROP,
 			XDP_DROP },
 	[P_TRACKED] = { "tracked flow, confirmed (ct_established)", PROG_XDP_IN, 3.5,
@@ -236,15 +264,17 @@ static int tcp_frame(struct pkt *p, const char *src, const char *dst, int sport,
 	return err;
 }
 
-/* The frame of path id in a world of n_rules: peers match the last rule. cfg makes the flows
- * of each world distinct, so state left by one world never answers another's packets. */
-static int path_frame(enum path_id id, int n_rules, int cfg, struct pkt *p)
+/* The frame of path id in a world of n_rules and n_pfx prefixes: peers match the last rule, a
+ * prefix-owned destination lies in the last prefix. cfg makes the flows of each world
+ * distinct, so state left by one world never answers another's packets. */
+static int path_frame(enum path_id id, int n_rules, int n_pfx, int cfg, struct pkt *p)
 {
 	struct pkt_spec arp = { .ethertype = ETH_P_ARP };
 	int last = n_rules - 1, port = 1000 + last;
-	char peer[32];
+	char peer[32], in_pfx[32];
 
 	snprintf(peer, sizeof(peer), "10.%d.%d.7", last / 256, last % 256);
+	pfx_text(n_pfx - 1, PFX_HOST, in_pfx, sizeof(in_pfx));
 	switch (id) {
 	case P_ARP:
 		return pkt_build(p, &arp);
@@ -252,6 +282,8 @@ static int path_frame(enum path_id id, int n_rules, int cfg, struct pkt *p)
 		return tcp_frame(p, peer, "203.0.113.9", 50000 + cfg, port, TCP_RST);
 	case P_ALLOWED:
 		return tcp_frame(p, peer, "192.0.2.1", 50000 + cfg, port, TCP_RST);
+	case P_PFX_ALLOWED:
+		return tcp_frame(p, peer, in_pfx, 53000 + cfg, port, TCP_RST);
 	case P_NO_RULE:
 		return tcp_frame(p, peer, "192.0.2.1", 50000 + cfg, 999, TCP_RST);
 	case P_TRACKED:
@@ -322,7 +354,8 @@ static int confirm_flow(const struct pkt *p, int n_rules, int cfg)
 }
 
 /* Times path id in the published world; proves every packet took it. */
-static int run_path(enum path_id id, int n_rules, int cfg, __u32 *ns, __u32 *floor_ns)
+static int run_path(enum path_id id, int n_rules, int n_pfx, int cfg, __u32 *ns,
+		    __u32 *floor_ns)
 {
 	const struct path *pa = &paths[id];
 	struct eniaddr_stat_key want = {
@@ -334,7 +367,7 @@ static int run_path(enum path_id id, int n_rules, int cfg, __u32 *ns, __u32 *flo
 	struct fixture_snapshot before;
 	__u32 ret, warm;
 	struct pkt p;
-	int err = path_frame(id, n_rules, cfg, &p);
+	int err = path_frame(id, n_rules, n_pfx, cfg, &p);
 
 	if (!err && id == P_TRACKED)
 		err = confirm_flow(&p, n_rules, cfg);
@@ -356,11 +389,16 @@ static int run_path(enum path_id id, int n_rules, int cfg, __u32 *ns, __u32 *flo
 	return 0;
 }
 
+/* The addresses of a world come with delegated prefixes on ENI a: one in the small worlds, as
+ * many as a slot holds (ENIADDR_MAX_PREFIXES / 2 /28s) in the large ones. */
 struct world {
-	int n_rules, n_addrs;
+	int n_rules, n_addrs, n_pfx;
 };
 
-static const struct world worlds[] = { { 1, 10 }, { 1000, 10 }, { 1, 100000 }, { 1000, 100000 } };
+#define BIG_PFX (ENIADDR_MAX_PREFIXES / 2)
+static const struct world worlds[] = {
+	{ 1, 10, 1 }, { 1000, 10, 1 }, { 1, 100000, BIG_PFX }, { 1000, 100000, BIG_PFX },
+};
 #define N_WORLDS (sizeof(worlds) / sizeof(worlds[0]))
 
 static int bench_paths(void)
@@ -370,23 +408,26 @@ static int bench_paths(void)
 	int err = 0;
 
 	for (size_t w = 0; w < N_WORLDS && !err; w++) {
-		err = publish_world(fx.ifindex[ENI_A], worlds[w].n_rules, worlds[w].n_addrs);
+		err = publish_world(fx.ifindex[ENI_A], worlds[w].n_rules, worlds[w].n_addrs,
+				    worlds[w].n_pfx);
 		for (int id = 0; id < N_PATHS && !err; id++) {
-			err = run_path(id, worlds[w].n_rules, (int)w, &ns[w][id], &fl[w][id]);
+			err = run_path(id, worlds[w].n_rules, worlds[w].n_pfx, (int)w, &ns[w][id],
+				       &fl[w][id]);
 			ratio[w][id] = (double)ns[w][id] / fl[w][id];
 		}
 	}
 	if (err)
 		return err;
-	printf("| path | rules/ENI | addresses | ns | floor ns | x floor | target | vs 1 rule, 10 addresses (flat: <= 1.10) |\n");
+	printf("| path | rules/ENI | addresses + delegated /28s | ns | floor ns | x floor | target | vs 1 rule, 10 addresses (flat: <= 1.10) |\n");
 	printf("|---|---:|---:|---:|---:|---:|---|---:|\n");
 	for (int id = 0; id < N_PATHS; id++)
 		for (size_t w = 0; w < N_WORLDS; w++) {
 			/* ns against ns: the floor is a few ns, its 1 ns steps would be 14% here */
 			double flat = (double)ns[w][id] / ns[0][id];
 
-			printf("| %s | %d | %d | %u | %u | %.2f | <= %.1fx %s | %s%.2f%s |\n",
-			       paths[id].name, worlds[w].n_rules, worlds[w].n_addrs, ns[w][id],
+			printf("| %s | %d | %d + %d | %u | %u | %.2f | <= %.1fx %s | %s%.2f%s |\n",
+			       paths[id].name, worlds[w].n_rules, worlds[w].n_addrs,
+			       worlds[w].n_pfx, ns[w][id],
 			       fl[w][id], ratio[w][id], paths[id].target,
 			       ratio[w][id] <= paths[id].target ? "met" : "**missed**",
 			       w && flat > 1.10 ? "**" : "", flat, w && flat > 1.10 ? "**" : "");
@@ -802,7 +843,7 @@ static int bench_wire(void)
 		err = tcp_frame(&wire_frames[i], peer, "192.0.2.1", 10000 + i, 1000 + WIRE_RULES - 1,
 				TCP_ACK);
 	if (!err)
-		err = publish_world(w0, WIRE_RULES, 10);
+		err = publish_world(w0, WIRE_RULES, 10, 0);
 	if (!err)
 		err = fd = wire_socket();
 	if (err >= 0)

@@ -290,38 +290,74 @@ static int rows_conntrack(void)
 	return err ? err : row("LRU hash, 44 B key: conntrack miss", sk->progs.prim_lru_ct, MISS);
 }
 
-/* The full-length key of ip4 in slot 0, as owner_lookup asks eniaddr_pfx. */
+/* The full-length key of ip4 in slot 0, as the LPM trie was asked (prefix_owner reads its
+ * address only). */
 static void pfx_ask(__be32 ip4)
 {
 	sk->bss->in_pfx = (struct eniaddr_pfx_key){ .prefixlen = 32 + 128, .slot = 0 };
 	mapped(sk->bss->in_pfx.addr, ip4);
 }
 
-/* Empty, then PREFIXES /28s every 32 addresses from 10.0.0.0 (10.0.0.0/28, 10.0.0.32/28, ...):
- * a miss in a gap shares 27 bits with a prefix, a far miss diverges near the root. */
-static int rows_lpm(void)
+/* The lists of slot 0 in the bench's eniaddr_state: IPv4 lengths v4 (key prefixlen values). */
+static int put_lens(const __u8 v4[ENIADDR_PFX_LENS])
 {
+	struct eniaddr_state st = {};
+	__u32 zero = 0;
+
+	memcpy(st.pfx_lens[0][0], v4, ENIADDR_PFX_LENS);
+	return put(sk->maps.ENIADDR_MAP_STATE, &zero, &st);
+}
+
+/* Empty, then PREFIXES /28s every 32 addresses from 10.0.0.0 (10.0.0.0/28, 10.0.0.32/28, ...):
+ * a miss in a gap shares 27 bits with a prefix, a far miss diverges near the root. The same
+ * prefixes in an LPM trie (eniaddr_pfx until it became a lookup per length) and in eniaddr_pfx
+ * as bpf/owner.h asks it: one exact lookup per length the state lists, longest first. */
+static int rows_prefixes(void)
+{
+	static const __u8 one_len[ENIADDR_PFX_LENS] = { 32 + 96 + 28 };
+	static const __u8 four_lens[ENIADDR_PFX_LENS] = { 32 + 96 + 28, 32 + 96 + 27,
+							  32 + 96 + 26, 32 + 96 + 25 };
 	struct eniaddr_owner o = { .ifindex = 2, .in_policy = PRIM_MARK,
 				   .flags = ENIADDR_ADDR_F_PREFIX };
 	char name[112];
 	int err;
 
 	pfx_ask(htonl(0x0a000005u));
-	err = row("LPM trie, empty: miss (as eniaddr_pfx)", sk->progs.prim_lpm_pfx, MISS);
+	err = row("LPM trie, empty: miss", sk->progs.prim_lpm_pfx, MISS);
+	if (!err)
+		err = put_lens(one_len);
+	if (!err)
+		err = row("per length (bpf/owner.h), empty, 1 length listed: miss",
+			  sk->progs.prim_prefix_owner, MISS);
 	for (__u32 i = 0; !err && i < PREFIXES; i++) {
 		struct eniaddr_pfx_key k = { .prefixlen = 32 + 96 + 28, .slot = 0 };
 
 		mapped(k.addr, htonl(0x0a000000u + i * 32));
-		err = put(sk->maps.ENIADDR_MAP_PFX, &k, &o);
+		err = put(sk->maps.prim_pfx_lpm, &k, &o);
+		if (!err)
+			err = put(sk->maps.ENIADDR_MAP_PFX, &k, &o);
 	}
 	snprintf(name, sizeof(name), "LPM trie, %d /28s: hit", PREFIXES);
 	if (!err)
 		err = row(name, sk->progs.prim_lpm_pfx, HIT);
+	snprintf(name, sizeof(name), "per length, %d /28s, 1 length listed: hit", PREFIXES);
+	if (!err)
+		err = row(name, sk->progs.prim_prefix_owner, HIT);
 	pfx_ask(htonl(0x0a000011u)); /* 10.0.0.17: between 10.0.0.0/28 and 10.0.0.32/28 */
 	snprintf(name, sizeof(name), "LPM trie, %d /28s: miss in a gap between prefixes",
 		 PREFIXES);
 	if (!err)
 		err = row(name, sk->progs.prim_lpm_pfx, MISS);
+	snprintf(name, sizeof(name), "per length, %d /28s, 1 length listed: miss in a gap",
+		 PREFIXES);
+	if (!err)
+		err = row(name, sk->progs.prim_prefix_owner, MISS);
+	if (!err)
+		err = put_lens(four_lens);
+	snprintf(name, sizeof(name), "per length, %d /28s, 4 lengths listed: miss (4 lookups)",
+		 PREFIXES);
+	if (!err)
+		err = row(name, sk->progs.prim_prefix_owner, MISS);
 	pfx_ask(htonl(0xcb007109u));
 	snprintf(name, sizeof(name), "LPM trie, %d /28s: miss far from every prefix", PREFIXES);
 	return err ? err : row(name, sk->progs.prim_lpm_pfx, MISS);
@@ -401,7 +437,7 @@ int main(void)
 	if (!err)
 		err = rows_conntrack();
 	if (!err)
-		err = rows_lpm();
+		err = rows_prefixes();
 	if (!err)
 		err = rows_helpers();
 	if (!err)

@@ -1073,9 +1073,9 @@ static void test_ownership_stamp(void **state)
 	 * there alike, and owns nothing there. */
 	assert_int_equal(bpf_map_lookup_elem(fx.maps.enis, &ek, &eni), 0);
 	fixture_put_eni(&fx, 1, fx.ifindex[ENI_A], &eni);
-	fixture_put_state_gen(&fx, 1, 0, 1);
+	fixture_put_state_gen(&fx, 1, 1);
 	RUN_STEPS(other_slot);
-	fixture_put_state_gen(&fx, 0, 0, 3);
+	fixture_put_state_gen(&fx, 0, 3);
 	RUN_STEPS(next_generation);
 	/* Back in generation 1 the stamp holds again, but not without the hint. */
 	fixture_put_state(&fx, 0);

@@ -284,6 +284,30 @@ static void test_other_eni_source_redirected(void **state)
 	RUN_TABLE(cases);
 }
 
+/* Nested prefixes of two ENIs (the maps may hold them): the longest prefix holding the source
+ * owns it, an exact address wins over both. */
+static void test_nested_prefix_sources(void **state)
+{
+	static const struct egress_case cases[] = {
+		{ "b's /28 inside a's /24, leaving b", { .src = "10.7.1.21", .dst = PEER,
+		  TCP(40000) }, ENI_B, OK_PASS(ALLOWED) },
+		{ "b's /28 inside a's /24, leaving a", { .src = "10.7.1.21", .dst = PEER,
+		  TCP(40000) }, ENI_A, REDIR_GUESS },
+		{ "a's exact address inside b's /28", { .src = "10.7.1.20", .dst = PEER,
+		  TCP(40000) }, ENI_A, OK_PASS(ALLOWED) },
+		{ "a's /24 outside b's /28, leaving a", { .src = "10.7.1.40", .dst = PEER,
+		  TCP(40000) }, ENI_A, OK_PASS(ALLOWED) },
+		{ "a's /24 outside b's /28, leaving b", { .src = "10.7.1.40", .dst = PEER,
+		  TCP(40000) }, ENI_B, REDIR },
+	};
+
+	(void)state;
+	put_owner(0, "10.7.1.0/24", ENI_A);
+	put_owner(0, "10.7.1.16/28", ENI_B);
+	put_owner(0, "10.7.1.20", ENI_A);
+	RUN_TABLE(cases);
+}
+
 /* Link-scoped traffic stays on the link the kernel chose, whoever owns the source. */
 static void test_link_scoped_not_redirected(void **state)
 {
@@ -589,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_unreadable_headers),
 		cmocka_unit_test_teardown(test_active_slot, slot0_active),
 		cmocka_unit_test(test_next_hop_choice),
+		cmocka_unit_test(test_nested_prefix_sources),
 	};
 
 	if (geteuid() != 0) {

@@ -872,33 +872,106 @@ static void test_active_slot(void **state)
 	RUN_TABLE(in_slot0);
 }
 
-/* A slot's NO_PFX bit of a family skips the prefix lookup for that family in that slot only:
- * the publisher sets it when the slot has no such prefix (test_bpf_publish checks that). */
-static void test_no_prefix_bits(void **state)
+/*
+ * Delegated prefixes of several lengths that nest, owned by different ENIs (the datapath's view:
+ * the compiler refuses such a config, the maps may still hold it): the longest prefix holding
+ * the destination owns it, an exact address wins over every prefix, and lengths off byte and
+ * word boundaries mask right. Then the lists in eniaddr_state decide which lengths are looked
+ * up at all, per slot and family.
+ */
+#define V4_LENS { 32 + 96 + 28, 32 + 96 + 27, 32 + 96 + 24, 32 + 96 + 15 }
+#define V6_LENS { 32 + 81, 32 + 80, 32 + 64, 32 + 44 }
+static void test_prefix_lengths(void **state)
 {
-	static const struct ingress_case skipped[] = {
-		{ "no v4 prefix in slot 0: an address in one is nobody's",
+	static const struct ingress_case nested[] = {
+		{ "v4 exact address inside b's /28: a's", { .src = SRC_IN, .dst = "10.7.1.20",
+		  TCP(80) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v4 /28 of b inside a's /24: b's", { .src = SRC_IN, .dst = "10.7.1.21", TCP(22) },
+		  ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v4 /28 of b arriving on a", { .src = SRC_IN, .dst = "10.7.1.31", TCP(80) },
+		  ENI_A, DROP, ENIADDR_R_WRONG_ENI, .action = ENIADDR_ACT_DROP },
+		{ "v4 /27 of b inside a's /24", { .src = SRC_IN, .dst = "10.7.1.95", TCP(22) },
+		  ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "v4 a's /24 outside both", { .src = SRC_IN, .dst = "10.7.1.96", TCP(80) }, ENI_A,
+		  PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v4 a's /24 arriving on b", { .src = SRC_IN, .dst = "10.7.1.32", TCP(22) }, ENI_B,
+		  DROP, ENIADDR_R_WRONG_ENI, .action = ENIADDR_ACT_DROP },
+		{ "v4 b's /15 outside the /24", { .src = SRC_IN, .dst = "10.6.3.3", TCP(22) },
+		  ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "v4 b's /15, last address", { .src = SRC_IN, .dst = "10.7.255.255", TCP(22) },
+		  ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "v4 one past the /15", { .src = SRC_IN, .dst = "10.8.0.0", TCP(22) }, ENI_B,
+		  DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "v6 exact address inside b's /81: a's", { .src = SRC6_IN,
+		  .dst = "2001:db8:70:0:8000::10", UDP(40000, 53) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v6 /81 of b inside a's /64", { .src = SRC6_IN, .dst = "2001:db8:70:0:8000::11",
+		  TCP(22) }, ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "v6 a's /64 below the /81", { .src = SRC6_IN, .dst = "2001:db8:70:0:7fff::1",
+		  UDP(40000, 53) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "v6 a's /64 arriving on b", { .src = SRC6_IN, .dst = "2001:db8:70::1", TCP(22) },
+		  ENI_B, DROP, ENIADDR_R_WRONG_ENI, .action = ENIADDR_ACT_DROP },
+		{ "v6 b's /44 outside the /64", { .src = SRC6_IN, .dst = "2001:db8:7f:f::1",
+		  TCP(22) }, ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v6 one past the /44", { .src = SRC6_IN, .dst = "2001:db8:80::", TCP(22) },
+		  ENI_B, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+	};
+	static const struct ingress_case only_28[] = {
+		{ "v4 list of /28 only: b's /28 is found", { .src = SRC_IN, .dst = "10.7.1.21",
+		  TCP(22) }, ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v4 list of /28 only: the /24 is not looked up", { .src = SRC_IN,
+		  .dst = "10.7.1.96", TCP(80) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED,
+		  .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "v4 list of /28 only: v6 lengths stay", { .src = SRC6_IN, .dst = "2001:db8:7f:f::1",
+		  TCP(22) }, ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+	};
+	static const struct ingress_case empty[] = {
+		{ "no v4 length in slot 0: an address in a prefix is nobody's",
 		  { .src = SRC_IN, .dst = "10.1.16.5", TCP(80) }, ENI_A, DROP,
 		  ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP, .tc = true },
-		{ "no v4 prefix in slot 0: exact addresses are still owned",
+		{ "no v4 length in slot 0: exact addresses are still owned",
 		  { .src = SRC_IN, .dst = "10.1.1.10", TCP(80) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
 		  .action = ENIADDR_ACT_PASS },
-		{ "no v4 prefix in slot 0: v6 prefixes are still looked up",
+		{ "no v4 length in slot 0: v6 prefixes are still looked up",
 		  { .src = SRC6_IN, .dst = "2001:db8:1:1::5", UDP(40000, 53) }, ENI_A, PASS,
 		  ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
 	};
-	static const struct ingress_case looked_up[] = {
-		{ "other slot's and family's bits: the v4 prefix is owned",
-		  { .src = SRC_IN, .dst = "10.1.16.5", TCP(80) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
-		  .action = ENIADDR_ACT_PASS, .tc = true },
+	static const struct ingress_case other_slot[] = {
+		{ "slot 1's lists do not govern slot 0", { .src = SRC_IN, .dst = "10.1.16.5",
+		  TCP(80) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "slot 1's lists do not govern slot 0 (v6)", { .src = SRC6_IN,
+		  .dst = "2001:db8:1:1::5", UDP(40000, 53) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS },
 	};
+	static const __u8 v4[ENIADDR_PFX_LENS] = V4_LENS, v6[ENIADDR_PFX_LENS] = V6_LENS;
+	static const __u8 v4_28[ENIADDR_PFX_LENS] = { 32 + 96 + 28 }, none[ENIADDR_PFX_LENS];
+	struct eniaddr_state st;
+	__u32 zero = 0;
 
 	(void)state;
-	fixture_put_state_flags(&fx, 0, ENIADDR_STATE_F_NO_PFX(0, 0));
-	RUN_TABLE(skipped);
-	fixture_put_state_flags(&fx, 0, ENIADDR_STATE_F_NO_PFX(1, 0) | ENIADDR_STATE_F_NO_PFX(0, 1));
-	RUN_TABLE(looked_up);
-	fixture_put_state(&fx, 0);
+	put_owner(0, "10.6.0.0/15", ENI_B, POL_B, 0);
+	put_owner(0, "10.7.1.0/24", ENI_A, POL_A, 0);
+	put_owner(0, "10.7.1.16/28", ENI_B, POL_B, 0);
+	put_owner(0, "10.7.1.64/27", ENI_B, POL_B, 0);
+	put_owner(0, "10.7.1.20", ENI_A, POL_A, 0);
+	put_owner(0, "2001:db8:70::/44", ENI_B, POL_B, 0);
+	put_owner(0, "2001:db8:70::/64", ENI_A, POL_A, 0);
+	put_owner(0, "2001:db8:70:0:8000::/81", ENI_B, POL_B, 0);
+	put_owner(0, "2001:db8:70:0:8000::10", ENI_A, POL_A, 0);
+	/* the fixture wrote the lists a publish would: every length, longest first */
+	assert_int_equal(bpf_map_lookup_elem(fx.maps.state, &zero, &st), 0);
+	assert_memory_equal(st.pfx_lens[0][0], v4, sizeof(v4));
+	assert_memory_equal(st.pfx_lens[0][1], v6, sizeof(v6));
+	RUN_TABLE(nested);
+
+	fixture_put_pfx_lens(&fx, 0, false, v4_28);
+	RUN_TABLE(only_28);
+	fixture_put_pfx_lens(&fx, 0, false, none);
+	RUN_TABLE(empty);
+	fixture_put_pfx_lens(&fx, 0, false, v4);
+	fixture_put_pfx_lens(&fx, 1, false, none);
+	fixture_put_pfx_lens(&fx, 1, true, none);
+	RUN_TABLE(other_slot);
 }
 
 /* An interface whose ifindex is past eniaddr_eni_index (busy hosts reach such numbers) is
@@ -962,7 +1035,7 @@ int main(void)
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_audit_and_unconfigured),
 		cmocka_unit_test(test_unconfigured_drop),
-		cmocka_unit_test(test_no_prefix_bits),
+		cmocka_unit_test(test_prefix_lengths),
 		cmocka_unit_test(test_large_ifindex),
 		cmocka_unit_test(test_vlan),
 		cmocka_unit_test(test_ip_headers),

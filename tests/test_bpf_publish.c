@@ -56,6 +56,7 @@ static struct {
 	struct pins pins;
 	struct map_fds maps;
 	struct compiled live;  /* what the maps should hold: the last successful publish */
+	__u8 old_lens[2][ENIADDR_PFX_LENS]; /* the prefix lengths of the publish before it */
 	__u64 generation;
 	struct netns ns;       /* veth pairs a0-a1 and b0-b1 for attach/detach */
 } fx = { .ns = { .fd = -1 } };
@@ -272,15 +273,23 @@ static void expect_slot_empty(unsigned int slot)
 	expect_maps_hold(&none);
 }
 
-/* The active slot's NO_PFX bits name exactly the families c has no delegated prefix of. */
-static void expect_prefix_bits(const struct eniaddr_state *st, const struct compiled *c)
+/* The prefix lengths of c as eniaddr_state must list them: per family every distinct key
+ * prefixlen, longest first, 0-padded. */
+static void lens_of(const struct compiled *c, __u8 lens[2][ENIADDR_PFX_LENS])
 {
-	__u32 want = ENIADDR_STATE_F_NO_PFX(c->slot, 0) | ENIADDR_STATE_F_NO_PFX(c->slot, 1);
-	__u32 mine = want;
+	memset(lens, 0, 2 * ENIADDR_PFX_LENS);
+	for (int fam = 0; fam < 2; fam++) {
+		int n = 0;
 
-	for (size_t i = 0; i < c->pfxs.n; i++)
-		want &= ~ENIADDR_STATE_F_NO_PFX(c->slot, !ip_is_v4(c->pfxs.v[i].k.addr));
-	assert_int_equal(st->flags & mine, want);
+		for (int len = 32 + 128; len >= 32; len--)
+			for (size_t i = 0; i < c->pfxs.n; i++)
+				if (c->pfxs.v[i].k.prefixlen == (__u32)len &&
+				    ip_is_v4(c->pfxs.v[i].k.addr) == !fam) {
+					assert_true(n < ENIADDR_PFX_LENS);
+					lens[fam][n++] = (__u8)len;
+					break;
+				}
+	}
 }
 
 /* The packets' view of the ENIs (eniaddr_eni_rows through the index) holds c's settings in
@@ -328,15 +337,20 @@ static void expect_owned_hint(const struct compiled *c)
 	}
 }
 
-/* Packets see publish number generation in slot, and the maps hold exactly fx.live. */
+/* Packets see publish number generation in slot, and the maps hold exactly fx.live; the slot's
+ * prefix lengths are fx.live's, and the other slot keeps those of the publish before (a revert
+ * to it finds them true). */
 static void expect_live(__u64 generation, unsigned int slot)
 {
 	struct eniaddr_state st = read_state();
+	__u8 lens[2][ENIADDR_PFX_LENS];
 
 	assert_int_equal(st.generation, generation);
 	assert_int_equal(st.active_slot, slot);
 	expect_maps_hold(&fx.live);
-	expect_prefix_bits(&st, &fx.live);
+	lens_of(&fx.live, lens);
+	assert_memory_equal(st.pfx_lens[slot], lens, sizeof(lens));
+	assert_memory_equal(st.pfx_lens[1 - slot], fx.old_lens, sizeof(lens));
 	expect_eni_rows(&fx.live);
 	expect_owned_hint(&fx.live);
 }
@@ -356,6 +370,7 @@ static void publish_ok(void (*build)(struct compiled *, unsigned int), unsigned 
 		fail_msg("publish_commit: %s", e.msg);
 	assert_int_equal(gen, fx.generation + 1);
 	fx.generation = gen;
+	lens_of(&fx.live, fx.old_lens);
 	compiled_free(&fx.live);
 	fx.live = c;
 }
@@ -569,6 +584,56 @@ static void test_publish_updates_older_generation_by_difference(void **state)
 	expect_live(6, 1);
 	publish_ok(build_a, 0);       /* and back */
 	expect_live(7, 0);
+}
+
+/* Prefixes of several lengths per family, nested across ENIs. */
+static void build_lens(struct compiled *c, unsigned int slot)
+{
+	build_a(c, slot);
+	add_pfx(c, "10.0.4.0/24", 12, 1, 2);
+	add_pfx(c, "10.0.4.16/28", 11, 1, 2);
+	add_pfx(c, "10.0.0.0/17", 12, 1, 2);
+	add_pfx(c, "2001:db8:9::/56", 12, 1, 2);
+	add_pfx(c, "2001:db8:9:0:1::/80", 11, 1, 2);
+}
+
+/* A slot's prefix lengths flip with it: written before the slot goes live, kept while it
+ * rests, and in force again when a revert brings it back. */
+static void test_prefix_lengths_follow_the_slot(void **state)
+{
+	struct publish_opts keep = { .keep_old = true };
+	struct publish_result r;
+	__u8 lens[2][ENIADDR_PFX_LENS];
+	struct eniaddr_state st;
+	struct compiled b;
+	struct err e = {};
+
+	publish_ok(build_lens, 1);
+	expect_live(8, 1);
+	lens_of(&fx.live, lens);
+	assert_int_equal(lens[0][0], 32 + 96 + 28);
+	assert_int_equal(lens[0][1], 32 + 96 + 24);
+	assert_int_equal(lens[0][2], 32 + 96 + 17);
+	assert_int_equal(lens[1][0], 32 + 80);
+	assert_int_equal(lens[1][1], 32 + 56);
+
+	build_b(&b, 0); /* B in slot 0, A's lengths kept in slot 1 */
+	if (publish_commit_with(&fx.maps, &b, &keep, &r, &e))
+		fail_msg("publish_commit_with: %s", e.msg);
+	compiled_free(&b);
+	st = read_state();
+	assert_int_equal(st.active_slot, 0);
+	assert_memory_equal(st.pfx_lens[1], lens, sizeof(lens));
+	assert_int_equal(st.pfx_lens[0][0][0], 0);      /* B: no IPv4 prefix */
+	assert_int_equal(st.pfx_lens[0][1][0], 32 + 80); /* one IPv6 /80 */
+
+	if (publish_revert(&fx.maps, 1, &r, &e))
+		fail_msg("publish_revert: %s", e.msg);
+	fx.generation += 2;
+	build_b(&b, 0);
+	lens_of(&b, fx.old_lens);
+	compiled_free(&b);
+	expect_live(10, 1);
 }
 
 /* ---- attach and detach on a veth pair in a private namespace ---- */
@@ -1046,6 +1111,7 @@ int main(void)
 		cmocka_unit_test(test_failed_publish_keeps_previous),
 		cmocka_unit_test(test_crash_leftovers_are_cleared),
 		cmocka_unit_test(test_publish_updates_older_generation_by_difference),
+		cmocka_unit_test(test_prefix_lengths_follow_the_slot),
 		cmocka_unit_test(test_attach_and_detach),
 		cmocka_unit_test(test_unload_leaves_nothing),
 		cmocka_unit_test(test_foreign_layout_is_refused),

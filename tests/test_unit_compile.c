@@ -1125,6 +1125,70 @@ static void test_capacity_addrs(void **st)
 	expect_e2big(s, "eniaddr_pfx", "2049 entries needed", "2048 fit");
 }
 
+static void add_prefix(struct eni *n, const char *text)
+{
+	struct ip_prefix *p = VEC_PUSH(&n->prefixes);
+
+	assert_non_null(p);
+	*p = pfx(text);
+}
+
+/* The datapath looks a prefix up once per distinct length of its family (eniaddr_state lists
+ * ENIADDR_PFX_LENS): four lengths per family compile, listed longest first; a fifth is refused
+ * with every length named by a prefix and where it came from; keys carry no host bits. */
+static void test_prefix_lengths(void **st)
+{
+	static const __u8 v4[ENIADDR_PFX_LENS] = { 32 + 96 + 28, 32 + 96 + 27, 32 + 96 + 24,
+						     32 + 96 + 16 };
+	static const __u8 v6[ENIADDR_PFX_LENS] = { 32 + 80, 32 + 64, 32 + 56, 32 + 48 };
+	struct desired_state *s = *st;
+	struct eni *a, *b;
+	__u8 lens[2][ENIADDR_PFX_LENS];
+	struct compiled c;
+	struct err e = { 0 };
+
+	eni(s, 2, "", "");
+	eni(s, 3, "", ""); /* may move the first */
+	a = &s->enis.v[0];
+	b = &s->enis.v[1];
+	add_prefix(a, "10.1.0.16/28");
+	add_prefix(a, "10.1.0.64/28");
+	add_prefix(b, "10.2.0.0/16");
+	add_prefix(a, "10.1.0.32/27");
+	add_prefix(b, "10.3.0.0/24");
+	add_prefix(a, "2001:db8:1::/64");
+	add_prefix(b, "2001:db8:2::/48");
+	add_prefix(a, "2001:db8:1:0:1::/80");
+	add_prefix(b, "2001:db8:3::/56");
+	a->prefixes.v[1].addr[15] |= 5; /* host bits, as no parser leaves them */
+	if (compile_state(s, 0, &c, &e))
+		fail_msg("compile: %s", e.msg);
+	assert_int_equal(compiled_pfx_lens(&c, lens), 0);
+	assert_memory_equal(lens[0], v4, sizeof(v4));
+	assert_memory_equal(lens[1], v6, sizeof(v6));
+	for (size_t i = 0; i < c.pfxs.n; i++)
+		if (c.pfxs.v[i].k.prefixlen == 32 + 96 + 28)
+			assert_int_equal(c.pfxs.v[i].k.addr[15] & 0xf, 0);
+	compiled_free(&c);
+
+	add_prefix(b, "10.4.0.0/20"); /* a fifth IPv4 length */
+	assert_int_equal(compile_state(s, 0, &c, &e), -E2BIG);
+	for (const char *want = "eniaddr_pfx\0IPv4\0more than 4 lengths\0"
+				"/28 (10.1.0.16/28 of test: enis[0])\0/16 (10.2.0.0/16 of test: enis[1])\0"
+				"/27 (10.1.0.32/27 of test: enis[0])\0/24 (10.3.0.0/24 of test: enis[1])\0"
+				"/20 (10.4.0.0/20 of test: enis[1])\0";
+	     *want; want += strlen(want) + 1)
+		if (!strstr(e.msg, want))
+			fail_msg("message lacks '%s': %s", want, e.msg);
+	b->prefixes.n--;
+
+	add_prefix(a, "2001:db8:400::/40"); /* a fifth IPv6 length */
+	err_clear(&e);
+	assert_int_equal(compile_state(s, 0, &c, &e), -E2BIG);
+	if (!strstr(e.msg, "IPv6") || !strstr(e.msg, "/40 (2001:db8:400::/40 of test: enis[0])"))
+		fail_msg("message lacks the IPv6 lengths: %s", e.msg);
+}
+
 static void test_capacity_enis(void **st)
 {
 	struct desired_state *s = *st;
@@ -1551,6 +1615,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_selectors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capacity_addrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capacity_enis, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prefix_lengths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capacity_src, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_capacity_l4, setup, teardown),
 		cmocka_unit_test(test_random_differential),

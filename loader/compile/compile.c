@@ -144,12 +144,14 @@ static int add_eni(const struct desired_state *s, struct policy_table *t, struct
 	}
 	for (size_t i = 0; i < n->prefixes.n; i++) {
 		struct compiled_pfx *cp = VEC_PUSH(&out->pfxs);
+		struct ip_prefix p = n->prefixes.v[i];
 
 		if (!cp)
 			return -ENOMEM;
-		cp->k.prefixlen = 32 + n->prefixes.v[i].plen;
+		ip_prefix_clear_host_bits(&p); /* an exact-match key: the datapath masks the same */
+		cp->k.prefixlen = 32 + p.plen;
 		cp->k.slot = out->slot;
-		memcpy(cp->k.addr, n->prefixes.v[i].addr, 16);
+		memcpy(cp->k.addr, p.addr, 16);
 		cp->v.ifindex = (__u32)n->ifindex;
 		cp->v.in_policy = in;
 		cp->v.out_policy = outp;
@@ -397,6 +399,8 @@ int compile_state_with(const struct desired_state *s, unsigned int slot,
 		ret = add_eni(s, &t, out, &s->enis.v[i], e);
 	if (!ret)
 		ret = check_owners_fit(s, out, e);
+	if (!ret)
+		ret = compile_check_pfx_lens(s, out, e);
 	if (!ret)
 		ret = compile_nexthops(s, out, e);
 	/* The rules: the cache's when every policy's inputs are those it compiled, else built. */

@@ -148,6 +148,14 @@ void compiled_free(struct compiled *c);
 bool compiled_src_published(const struct compiled_src *src);
 
 /*
+ * The delegated-prefix lengths of c (compile/prefixes.c): per family (0 IPv4, 1 IPv6) the
+ * distinct prefixlen values of c's eniaddr_pfx keys, longest first, 0-padded — eniaddr_state's
+ * pfx_lens of c's slot, which the publisher writes. -E2BIG when a family has more than
+ * ENIADDR_PFX_LENS (compile_state refuses that before, naming the prefixes).
+ */
+int compiled_pfx_lens(const struct compiled *c, __u8 lens[2][ENIADDR_PFX_LENS]);
+
+/*
  * The next hops of tc_egress redirects (compile_nexthop.c), called by compile_state: one entry
  * per ENI and family its "subnets" give, with the ENI's router of that family (n->routers, with
  * its origin), or the subnet's base + 1 marked as a guess when the state names none.

@@ -88,4 +88,9 @@ int compile_policy(struct compile_ctx *c, struct policy_req *req, struct compile
 int compile_l4(struct compile_ctx *c, __u32 policy, const struct sel *sels, size_t n,
 	       size_t *n_entries);
 
+/* -E2BIG naming the prefixes when out has more distinct prefix lengths of a family than
+ * eniaddr_state lists (ENIADDR_PFX_LENS). compile/prefixes.c */
+int compile_check_pfx_lens(const struct desired_state *s, const struct compiled *out,
+			   struct err *e);
+
 #endif

@@ -760,32 +760,20 @@ static int write_state(const struct map_fds *m, const struct eniaddr_state *st, 
 	return 0;
 }
 
-/* The NO_PFX bits of c's slot (maps/eniaddr.h): a family without any delegated prefix. */
-static __u32 no_prefix_bits(const struct compiled *c)
-{
-	bool has[2] = { false, false };
-
-	for (size_t i = 0; i < c->pfxs.n; i++)
-		has[!ip_is_v4(c->pfxs.v[i].k.addr)] = true;
-	return (has[0] ? 0 : ENIADDR_STATE_F_NO_PFX(c->slot, 0)) |
-	       (has[1] ? 0 : ENIADDR_STATE_F_NO_PFX(c->slot, 1));
-}
-
 /*
- * The one write that makes slot live as generation, with slot's flags (flags, only the bits of
- * slot) beside the other slot's as they are. The flags go first, in a write of their own that
- * leaves the active slot alone: so the write that switches changes the slot number only, and a
- * reader that sees the new number cannot see the old flags of that slot.
+ * The one write that makes slot live as generation, with slot's prefix lengths (lens) beside the
+ * other slot's as they are. The lengths go first, in a write of their own that leaves the active
+ * slot alone: so the write that switches changes the slot number only, and a reader that sees
+ * the new number cannot see the old lengths of that slot.
  */
 static int flip(const struct map_fds *m, const struct eniaddr_state *cur, unsigned int slot,
-		__u32 slot_flags, struct err *e)
+		const __u8 lens[2][ENIADDR_PFX_LENS], struct err *e)
 {
-	__u32 mine = ENIADDR_STATE_F_NO_PFX(slot, 0) | ENIADDR_STATE_F_NO_PFX(slot, 1);
 	struct eniaddr_state next = *cur;
 	int err;
 
-	next.flags = (cur->flags & ~mine) | (slot_flags & mine);
-	err = next.flags == cur->flags ? 0 : write_state(m, &next, e);
+	memcpy(next.pfx_lens[slot], lens, sizeof(next.pfx_lens[slot]));
+	err = !memcmp(&next, cur, sizeof(next)) ? 0 : write_state(m, &next, e);
 	next.active_slot = slot;
 	next.generation = cur->generation + 1;
 	return err ? err : write_state(m, &next, e);
@@ -800,6 +788,7 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 	__u32 max[N_SLOT_MAPS] = {};
 	struct compiled pub = {};
 	struct eniaddr_state st;
+	__u8 lens[2][ENIADDR_PFX_LENS];
 	struct err ignored = {};
 	__u64 waited = 0, ledger = 0;
 	bool read_back = true;
@@ -819,6 +808,9 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 	err = check_slots(c, e);
 	if (err)
 		return err;
+	if (compiled_pfx_lens(c, lens))
+		return err_set(e, E2BIG, "%s: slot %u: more than %d prefix lengths of a family",
+			       ENIADDR_STR(ENIADDR_MAP_PFX), c->slot, ENIADDR_PFX_LENS);
 
 	/* 1. What the inactive slot holds: the generation before last, leftovers of a crashed
 	 * publish, or nothing; counts the active slot's entries on the way. Any publisher's
@@ -860,7 +852,7 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 	 * differ in one byte, so even a byte-wise copy cannot show them a third value.
 	 */
 	if (!err)
-		err = flip(m, &st, c->slot, no_prefix_bits(c), e);
+		err = flip(m, &st, c->slot, lens, e);
 	if (!err && sh)
 		shadow_published(sh, &pub, others, read_back, st.generation + 1, ledger);
 	free(pub.srcs.v);
@@ -949,7 +941,8 @@ int publish_revert(const struct map_fds *m, unsigned int to_slot, struct publish
 	if (err)
 		return err;
 	r->grace_ns = waited;
-	err = flip(m, &st, to_slot, st.flags, e); /* to_slot's flags were set when it was live */
+	/* to_slot's lengths were set when it was live */
+	err = flip(m, &st, to_slot, st.pfx_lens[to_slot], e);
 	if (err)
 		return err;
 	log_info("reverted to slot %u as generation %llu", to_slot,

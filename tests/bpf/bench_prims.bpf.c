@@ -15,6 +15,7 @@
 #include <bpf/bpf_helpers.h>
 #include "eniaddr.h"
 #include "maps.bpf.h"
+#include "owner.h" /* prefix_owner, as the datapath calls it */
 #include "parse.h" /* struct pkt_meta: its zeroing is one of the primitives */
 #include "bench_prims.h"
 
@@ -51,6 +52,15 @@ struct {
 	__type(key, struct prim_addr4_key);
 	__type(value, struct eniaddr_owner);
 } prim_addrs4 SEC(".maps");
+
+/* eniaddr_pfx as it was until the lookup per length: an LPM trie, same key and value. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, ENIADDR_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct eniaddr_pfx_key);
+	__type(value, struct eniaddr_owner);
+} prim_pfx_lpm SEC(".maps");
 
 /* Found the marked entry: TX; nothing: DROP; something else: ABORTED. */
 static __always_inline int verdict(const void *found, __u32 mark)
@@ -105,9 +115,20 @@ PRIM_LOOKUP(prim_hash_eni, ENIADDR_MAP_ENIS, in_eni, in_policy)
 PRIM_LOOKUP(prim_hash_addr, ENIADDR_MAP_ADDRS, in_addr, in_policy)
 PRIM_LOOKUP(prim_hash_addr_pre, prim_addrs_pre, in_addr, in_policy)
 PRIM_LOOKUP(prim_hash_addr4, prim_addrs4, in_addr4, in_policy)
-PRIM_LOOKUP(prim_lpm_pfx, ENIADDR_MAP_PFX, in_pfx, in_policy)
+PRIM_LOOKUP(prim_lpm_pfx, prim_pfx_lpm, in_pfx, in_policy)
 PRIM_LOOKUP(prim_hash_ct, ENIADDR_MAP_CT, in_ct, flags)
 PRIM_LOOKUP(prim_lru_ct, ENIADDR_MAP_CT_NEW, in_ct, flags)
+
+/* bpf/owner.h prefix_owner of in_pfx.addr in slot 0: one eniaddr_pfx lookup per length the
+ * state lists. */
+SEC("xdp")
+int prim_prefix_owner(struct xdp_md *ctx)
+{
+	struct eniaddr_pfx_key k = in_pfx;
+	const struct eniaddr_owner *o = prefix_owner(0, k.addr);
+
+	return verdict(o, o ? o->in_policy : 0);
+}
 
 SEC("xdp")
 int prim_ktime(struct xdp_md *ctx)

@@ -245,22 +245,64 @@ const char *fixture_reason_name(enum eniaddr_reason r)
 
 /* ---- map entries ---- */
 
-void fixture_put_state(const struct bpf_fixture *fx, __u32 slot)
+static struct eniaddr_state get_state(const struct bpf_fixture *fx)
 {
-	fixture_put_state_flags(fx, slot, 0);
-}
-
-void fixture_put_state_flags(const struct bpf_fixture *fx, __u32 slot, __u32 flags)
-{
-	fixture_put_state_gen(fx, slot, flags, 1);
-}
-
-void fixture_put_state_gen(const struct bpf_fixture *fx, __u32 slot, __u32 flags, __u64 gen)
-{
-	struct eniaddr_state st = { .active_slot = slot, .flags = flags, .generation = gen };
+	struct eniaddr_state st;
 	__u32 zero = 0;
 
-	assert_int_equal(bpf_map_update_elem(fx->maps.state, &zero, &st, 0), 0);
+	assert_int_equal(bpf_map_lookup_elem(fx->maps.state, &zero, &st), 0);
+	return st;
+}
+
+static void set_state(const struct bpf_fixture *fx, const struct eniaddr_state *st)
+{
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(fx->maps.state, &zero, st, 0), 0);
+}
+
+void fixture_put_state(const struct bpf_fixture *fx, __u32 slot)
+{
+	fixture_put_state_gen(fx, slot, 1);
+}
+
+void fixture_put_state_gen(const struct bpf_fixture *fx, __u32 slot, __u64 gen)
+{
+	struct eniaddr_state st = get_state(fx);
+
+	st.active_slot = slot;
+	st.generation = gen;
+	set_state(fx, &st);
+}
+
+void fixture_put_pfx_lens(const struct bpf_fixture *fx, __u32 slot, bool v6,
+			  const __u8 lens[ENIADDR_PFX_LENS])
+{
+	struct eniaddr_state st = get_state(fx);
+
+	memcpy(st.pfx_lens[slot][v6], lens, ENIADDR_PFX_LENS);
+	set_state(fx, &st);
+}
+
+/* Both slots' prefix lengths as the publisher writes them: from what eniaddr_pfx holds. */
+static void sync_pfx_lens(const struct bpf_fixture *fx)
+{
+	struct compiled c[2] = { { .slot = 0 }, { .slot = 1 } };
+	struct eniaddr_state st = get_state(fx);
+	struct eniaddr_pfx_key k, *prev = NULL;
+
+	while (!bpf_map_get_next_key(fx->maps.pfx, prev, &k)) {
+		struct compiled_pfx *x = VEC_PUSH(&c[k.slot & 1].pfxs);
+
+		assert_non_null(x);
+		x->k = k;
+		prev = &k;
+	}
+	for (int s = 0; s < 2; s++) {
+		assert_int_equal(compiled_pfx_lens(&c[s], st.pfx_lens[s]), 0);
+		compiled_free(&c[s]);
+	}
+	set_state(fx, &st);
 }
 
 /* The row of slot that holds ifindex's settings (1-based), else a free one: packets read the
@@ -337,6 +379,7 @@ void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *tex
 		memcpy(k.addr, p.addr, 16);
 		v.flags |= ENIADDR_ADDR_F_PREFIX;
 		assert_int_equal(bpf_map_update_elem(fx->maps.pfx, &k, &v, 0), 0);
+		sync_pfx_lens(fx);
 	}
 }
 

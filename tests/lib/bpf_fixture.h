@@ -108,12 +108,14 @@ const char *fixture_reason_name(enum eniaddr_reason r);
 
 /* ---- map entries by hand (cmocka asserts) ---- */
 
-/* eniaddr_state: slot active, generation 1. */
+/* eniaddr_state: slot active, generation 1; the prefix lengths stay. */
 void fixture_put_state(const struct bpf_fixture *fx, __u32 slot);
-/* eniaddr_state with flags too (ENIADDR_STATE_F_*). */
-void fixture_put_state_flags(const struct bpf_fixture *fx, __u32 slot, __u32 flags);
 /* ... and generation gen (fixture_put_state writes 1: slot 0 then matches its parity). */
-void fixture_put_state_gen(const struct bpf_fixture *fx, __u32 slot, __u32 flags, __u64 gen);
+void fixture_put_state_gen(const struct bpf_fixture *fx, __u32 slot, __u64 gen);
+/* eniaddr_state's prefix lengths of slot and family (key prefixlen values, longest first, 0
+ * ending), as a test wants them; fixture_put_owner writes the true ones. */
+void fixture_put_pfx_lens(const struct bpf_fixture *fx, __u32 slot, bool v6,
+			  const __u8 lens[ENIADDR_PFX_LENS]);
 
 /* eniaddr_enis: the settings v of ifindex in slot. */
 void fixture_put_eni(const struct bpf_fixture *fx, __u32 slot, int ifindex,
@@ -125,7 +127,8 @@ void fixture_put_hint(const struct bpf_fixture *fx, __u32 slot, const __u8 addr[
 		      __u32 ifindex, bool set);
 
 /* An exact address ("10.1.1.10") into eniaddr_addrs, or with a "/n" a delegated prefix into
- * eniaddr_pfx (o's flags plus ENIADDR_ADDR_F_PREFIX), owned as o says in slot. */
+ * eniaddr_pfx (o's flags plus ENIADDR_ADDR_F_PREFIX), owned as o says in slot; then both slots'
+ * prefix lengths in eniaddr_state from what eniaddr_pfx holds, as a publish writes them. */
 void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *text,
 		       const struct eniaddr_owner *o);
 

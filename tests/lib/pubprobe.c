@@ -8,6 +8,7 @@
 
 #include "addr.h"
 #include "kernel/attach.h"
+#include "kernel/owner.h"
 #include "pubprobe.h"
 
 int pubprobe_open(struct pubprobe *p, const char *bpffs)
@@ -39,42 +40,52 @@ __u64 pubprobe_generation(struct pubprobe *p)
 	return read_state(p, &st) ? (__u64)-1 : st.generation;
 }
 
-/* One lookup in the active slot, repeated while a publish moves the generation under it. */
-static int owner_lookup(struct pubprobe *p, int fd, void *key, __u32 *slot_field)
+/* The owner ifindex of addr in st's active slot (prefix: of the delegated prefix holding it),
+ * 0 when none. */
+static int lookup(struct pubprobe *p, const struct eniaddr_state *st, const __u8 addr[16],
+		  bool prefix)
 {
-	struct eniaddr_state before, after;
+	struct eniaddr_addr_key k = { .slot = st->active_slot };
 	struct eniaddr_owner v;
 	int found;
 
+	memcpy(k.addr, addr, 16);
+	if (prefix)
+		found = owner_find_prefix(&p->maps, st, st->active_slot, addr, &v);
+	else
+		found = !bpf_map_lookup_elem(p->maps.addrs, &k, &v) ? 1 : errno == ENOENT ? 0 : -errno;
+	return found > 0 ? (int)v.ifindex : found;
+}
+
+/* One lookup in the active slot, repeated while a publish moves the generation under it. */
+static int owner_lookup(struct pubprobe *p, const char *text, bool prefix)
+{
+	struct eniaddr_state before, after;
+	__u8 addr[16];
+	int got;
+
+	if (ip_addr_parse(text, addr))
+		return -EINVAL;
 	for (int tries = 0; tries < 100; tries++) {
 		if (read_state(p, &before))
 			return -errno;
-		*slot_field = before.active_slot;
-		found = !bpf_map_lookup_elem(fd, key, &v);
+		got = lookup(p, &before, addr, prefix);
 		if (read_state(p, &after))
 			return -errno;
 		if (before.generation == after.generation)
-			return found ? (int)v.ifindex : 0;
+			return got;
 	}
 	return -EAGAIN;
 }
 
 int pubprobe_owner(struct pubprobe *p, const char *addr)
 {
-	struct eniaddr_addr_key k = {};
-
-	if (ip_addr_parse(addr, k.addr))
-		return -EINVAL;
-	return owner_lookup(p, p->maps.addrs, &k, &k.slot);
+	return owner_lookup(p, addr, false);
 }
 
 int pubprobe_prefix_owner(struct pubprobe *p, const char *addr)
 {
-	struct eniaddr_pfx_key k = { .prefixlen = 32 + 128 };
-
-	if (ip_addr_parse(addr, k.addr))
-		return -EINVAL;
-	return owner_lookup(p, p->maps.pfx, &k, &k.slot);
+	return owner_lookup(p, addr, true);
 }
 
 bool pubprobe_attached(struct pubprobe *p, int ifindex)

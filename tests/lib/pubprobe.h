@@ -30,7 +30,7 @@ __u64 pubprobe_generation(struct pubprobe *p);
  * error. A probe that races a publish is repeated, so the answer is one generation's. */
 int pubprobe_owner(struct pubprobe *p, const char *addr);
 
-/* Owner of the delegated prefix holding addr (LPM lookup), 0 when none. */
+/* Owner of the delegated prefix holding addr (as the datapath finds it), 0 when none. */
 int pubprobe_prefix_owner(struct pubprobe *p, const char *addr);
 
 bool pubprobe_attached(struct pubprobe *p, int ifindex);
