@@ -211,16 +211,22 @@ struct eniaddr_eni_row {
 #define ENIADDR_HINT_BITS_LOG 18
 #define ENIADDR_HINT_WORDS    (1u << (ENIADDR_HINT_BITS_LOG - 6)) /* __u64 words per slot */
 
-/* The bit of a 16-byte (IPv4-mapped) address owned by ENI ifindex: a multiplicative hash of
- * its four words and the ifindex. The kernel side and user space share it; both read the
- * words in the host's byte order. */
+/* The bit of a 16-byte (IPv4-mapped) address owned by ENI ifindex: the four words and the
+ * ifindex folded, then mixed by murmur3's finaliser (a plain multiply left whole runs of
+ * consecutive addresses on the same bits). The kernel side and user space share it; both read
+ * the words in the host's byte order. */
 static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
 {
-	__u32 w[4];
+	__u32 w[4], h;
 
 	__builtin_memcpy(w, addr, 16);
-	return ((w[0] ^ w[1] ^ w[2] ^ w[3] ^ (ifindex * 0x85ebca6bu)) * 0x9e3779b1u) >>
-	       (32 - ENIADDR_HINT_BITS_LOG);
+	h = w[0] ^ w[1] * 0x9e3779b1u ^ w[2] * 0x85ebca77u ^ w[3] ^ ifindex * 0xc2b2ae3du;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h >> (32 - ENIADDR_HINT_BITS_LOG);
 }
 
 /* ---- eniaddr_addrs and eniaddr_pfx ---- */

@@ -26,6 +26,9 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 		[ -x "$b" ] || continue
 		echo "## $(basename "$b")"
 		echo
+		# The previous benchmark's namespaces are torn down by the kernel's cleanup_net work
+		# after it exits, on both CPUs for seconds: let it finish before timing anything.
+		sleep 10
 		"$b"
 		echo
 	done
