@@ -7,8 +7,10 @@
  * a floor program measured in the same run (XDP paths against a program that only returns
  * XDP_PASS, tc paths against one that only returns TC_ACT_UNSPEC), at 1 and 1000 rules per ENI
  * and 10 and 100,000 addresses. The figure is the fastest of TRIALS runs of REPEAT packets (the
- * one least disturbed by the rest of the machine). Every row checks that the counter of the path
- * it names moved for every packet, so a row never measures a path other than its name.
+ * one least disturbed by the rest of the machine); the trials of a world's paths go round-robin,
+ * so a disturbance spoils one trial of each path rather than every trial of one. Every trial
+ * checks that the counter of its path moved for every packet, so a row never measures a path
+ * other than its name.
  * The maps come from the real pipeline: desired state -> compile_state -> publish_commit_with.
  *
  * Sync: compile and publish of 16 ENIs x 1000 rules and 10,000 addresses from nothing, the
@@ -309,29 +311,32 @@ static const struct bpf_program *floor_of(enum prog pr)
 	return pr == PROG_XDP_IN ? floors->progs.xdp_pass_floor : floors->progs.tc_unspec_floor;
 }
 
-/* Fastest ns of the path and of its floor over TRIALS interleaved runs. */
-static int time_path(const struct path *pa, const struct pkt *p, __u32 *ns, __u32 *floor_ns)
+/* One trial of path pa on frame p: a run of the floor, then one of the path; keeps the fastest
+ * of each in *ns and *floor_ns, and checks that every packet of the run took the path (its
+ * counter, want, moved by REPEAT). */
+static int trial_path(const struct path *pa, const struct pkt *p,
+		      const struct eniaddr_stat_key *want, __u32 *ns, __u32 *floor_ns)
 {
+	struct fixture_snapshot before = fixture_snapshot(&fx, want);
 	__u32 ret, fret, t, ft;
+	int err = fixture_run_repeat(floor_of(pa->prog), p, fx.ifindex[ENI_A], REPEAT, &fret, &ft);
 
-	*ns = *floor_ns = UINT32_MAX;
-	for (int i = 0; i < TRIALS; i++) {
-		int err = fixture_run_repeat(floor_of(pa->prog), p, fx.ifindex[ENI_A], REPEAT,
-					     &fret, &ft);
-
-		if (!err)
-			err = fixture_run_repeat(prog_of(pa->prog), p, fx.ifindex[ENI_A], REPEAT,
-						 &ret, &t);
-		if (err)
-			return err;
-		if (ret != pa->retval) {
-			fprintf(stderr, "bench: %s: verdict %d, expected %d\n", pa->name, (int)ret,
-				(int)pa->retval);
-			return -EPROTO;
-		}
-		*ns = t < *ns ? t : *ns;
-		*floor_ns = ft < *floor_ns ? ft : *floor_ns;
+	if (!err)
+		err = fixture_run_repeat(prog_of(pa->prog), p, fx.ifindex[ENI_A], REPEAT, &ret, &t);
+	if (err)
+		return err;
+	if (ret != pa->retval) {
+		fprintf(stderr, "bench: %s: verdict %d, expected %d\n", pa->name, (int)ret,
+			(int)pa->retval);
+		return -EPROTO;
 	}
+	if (fixture_moved(&fx, &before).packets < REPEAT) {
+		fprintf(stderr, "bench: %s: the runs did not take the %s path\n", pa->name,
+			fixture_reason_name(pa->reason));
+		return -EPROTO;
+	}
+	*ns = t < *ns ? t : *ns;
+	*floor_ns = ft < *floor_ns ? ft : *floor_ns;
 	return 0;
 }
 
@@ -353,40 +358,50 @@ static int confirm_flow(const struct pkt *p, int n_rules, int cfg)
 	return !err && ret != TC_UNSPEC ? -EPROTO : err;
 }
 
-/* Times path id in the published world; proves every packet took it. */
-static int run_path(enum path_id id, int n_rules, int n_pfx, int cfg, __u32 *ns,
-		    __u32 *floor_ns)
+/* A path of the published world, ready to time: its frame and the counter it must move. */
+struct ready_path {
+	struct pkt p;
+	struct eniaddr_stat_key want;
+};
+
+/* Builds path id's frame in the published world (a tracked row's flow confirmed) and warms it
+ * up: the first runs after a publish pay for cold caches (and a tracked row's first packet
+ * creates its flow). */
+static int prepare_path(enum path_id id, int n_rules, int n_pfx, int cfg, struct ready_path *r)
 {
 	const struct path *pa = &paths[id];
-	struct eniaddr_stat_key want = {
+	__u32 ret, warm;
+	int err = path_frame(id, n_rules, n_pfx, cfg, &r->p);
+
+	r->want = (struct eniaddr_stat_key){
 		.ifindex = (__u32)fx.ifindex[ENI_A],
 		.reason = pa->reason,
 		.dir = pa->prog == PROG_XDP_IN ? ENIADDR_DIR_INGRESS : ENIADDR_DIR_EGRESS,
 		.action = pa->action,
 	};
-	struct fixture_snapshot before;
-	__u32 ret, warm;
-	struct pkt p;
-	int err = path_frame(id, n_rules, n_pfx, cfg, &p);
-
 	if (!err && id == P_TRACKED)
-		err = confirm_flow(&p, n_rules, cfg);
-	/* Warm-up: the first runs after a publish pay for cold caches (and a tracked row's first
-	 * packet creates its flow). */
+		err = confirm_flow(&r->p, n_rules, cfg);
 	if (!err)
-		err = fixture_run_repeat(prog_of(pa->prog), &p, fx.ifindex[ENI_A], REPEAT, &ret,
+		err = fixture_run_repeat(prog_of(pa->prog), &r->p, fx.ifindex[ENI_A], REPEAT, &ret,
 					 &warm);
-	before = fixture_snapshot(&fx, &want);
-	if (!err)
-		err = time_path(pa, &p, ns, floor_ns);
-	if (err)
-		return err;
-	if (fixture_moved(&fx, &before).packets < (__u64)REPEAT * TRIALS) {
-		fprintf(stderr, "bench: %s: the runs did not take the %s path\n", pa->name,
-			fixture_reason_name(pa->reason));
-		return -EPROTO;
+	return err;
+}
+
+/* Every path of the published world, TRIALS times round-robin: a disturbance of the machine
+ * (this VM's neighbours) then costs one trial of each path, not every trial of one. */
+static int time_world(int n_rules, int n_pfx, int cfg, __u32 ns[N_PATHS], __u32 fl[N_PATHS])
+{
+	static struct ready_path ready[N_PATHS];
+	int err = 0;
+
+	for (int id = 0; id < N_PATHS && !err; id++) {
+		ns[id] = fl[id] = UINT32_MAX;
+		err = prepare_path(id, n_rules, n_pfx, cfg, &ready[id]);
 	}
-	return 0;
+	for (int t = 0; t < TRIALS && !err; t++)
+		for (int id = 0; id < N_PATHS && !err; id++)
+			err = trial_path(&paths[id], &ready[id].p, &ready[id].want, &ns[id], &fl[id]);
+	return err;
 }
 
 /* The addresses of a world come with delegated prefixes on ENI a: one in the small worlds, as
@@ -410,11 +425,10 @@ static int bench_paths(void)
 	for (size_t w = 0; w < N_WORLDS && !err; w++) {
 		err = publish_world(fx.ifindex[ENI_A], worlds[w].n_rules, worlds[w].n_addrs,
 				    worlds[w].n_pfx);
-		for (int id = 0; id < N_PATHS && !err; id++) {
-			err = run_path(id, worlds[w].n_rules, worlds[w].n_pfx, (int)w, &ns[w][id],
-				       &fl[w][id]);
+		if (!err)
+			err = time_world(worlds[w].n_rules, worlds[w].n_pfx, (int)w, ns[w], fl[w]);
+		for (int id = 0; id < N_PATHS && !err; id++)
 			ratio[w][id] = (double)ns[w][id] / fl[w][id];
-		}
 	}
 	if (err)
 		return err;
