@@ -610,17 +610,19 @@ static __always_inline enum eniaddr_reason ct_advance(const struct pkt_meta *p,
 /* One packet's way through connection tracking, kept by the judge (ingress.h, egress.h) from
  * the stamped shortcut to ct_track, so that the key is built and the confirmed table asked
  * once: struct eniaddr_ct_probe, per CPU (eniaddr_ct_scratch), the judges' stack being full. */
-#define ct_probe eniaddr_ct_probe
 
-/* The probe of a packet of direction dir read in slot; NULL never happens (a per-CPU array). */
-static __always_inline struct ct_probe *ct_probe_start(__u32 slot, __u8 dir)
+/* The probe of a packet of direction dir read in slot; NULL never happens (a per-CPU array).
+ * stamps: whether the packet may take the stamped shortcut (the owned hint, owner.h); without
+ * it the generation is not even read. */
+static __always_inline struct eniaddr_ct_probe *ct_probe_start(__u32 slot, __u8 dir,
+								bool stamps)
 {
 	__u32 which = dir == ENIADDR_DIR_INGRESS ? 0 : 1;
-	struct ct_probe *c = bpf_map_lookup_elem(&ENIADDR_MAP_CT_SCRATCH, &which);
+	struct eniaddr_ct_probe *c = bpf_map_lookup_elem(&ENIADDR_MAP_CT_SCRATCH, &which);
 
 	if (!c)
 		return NULL;
-	c->base = ct_stamp_base(slot);
+	c->base = stamps ? ct_stamp_base(slot) : 0;
 	c->dir = dir;
 	c->src_hi = 0;
 	c->keyed = 0;
@@ -637,7 +639,7 @@ static __always_inline struct ct_probe *ct_probe_start(__u32 slot, __u8 dir)
  */
 static __always_inline enum eniaddr_reason ct_track_stamped(const struct pkt_meta *p,
 							    const struct eniaddr_timeouts *t,
-							    __u32 ifindex, struct ct_probe *c)
+							    __u32 ifindex, struct eniaddr_ct_probe *c)
 {
 	struct eniaddr_ct *v;
 	__u64 now, stamp;
@@ -659,12 +661,12 @@ static __always_inline enum eniaddr_reason ct_track_stamped(const struct pkt_met
 }
 
 /* Before the rules: see the top of the file. t: the ENI's timeouts; o: the owner (NULL:
- * transit); c: the packet's probe (ct_probe_init, then maybe ct_track_stamped): a confirmed
+ * transit); c: the packet's probe (ct_probe_start, then ct_track_stamped): a confirmed
  * flow that passes here is stamped. */
 static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 						    const struct eniaddr_owner *o,
 						    const struct eniaddr_timeouts *t, __u32 ifindex,
-						    struct ct_probe *c)
+						    struct eniaddr_ct_probe *c)
 {
 	enum eniaddr_reason r;
 	struct eniaddr_ct *v;
@@ -730,7 +732,7 @@ static __always_inline __u8 ct_first_state(const struct pkt_meta *p)
  * flags say: ALLOWED, or CT_FULL when the table refused the entry. */
 static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p,
 						    const struct eniaddr_timeouts *t, __u32 ifindex,
-						    __u8 origin, struct ct_probe *c)
+						    __u8 origin, struct eniaddr_ct_probe *c)
 {
 	struct eniaddr_ct *v = &c->fresh; /* per CPU, off the stack */
 
@@ -771,7 +773,7 @@ static __always_inline enum eniaddr_reason ct_create(const struct pkt_meta *p,
 						     const struct eniaddr_owner *o,
 						     const struct eniaddr_timeouts *t, __u32 ifindex,
 						     __u8 origin, const struct eniaddr_rule_bits *l4,
-						     struct ct_probe *c)
+						     struct eniaddr_ct_probe *c)
 {
 	if (!ct_creates(p, o, origin, l4))
 		return ENIADDR_R_ALLOWED;

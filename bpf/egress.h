@@ -165,7 +165,7 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
 							       const struct eniaddr_owner *o,
 							       const struct eniaddr_eni *eni,
 							       __u32 slot, __u32 ifindex, __u32 l4r,
-							       struct ct_probe *c)
+							       struct eniaddr_ct_probe *c)
 {
 	const struct eniaddr_rule_bits *l4 = NULL;
 	enum eniaddr_reason r;
@@ -205,7 +205,7 @@ __noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, _
 {
 	const struct eniaddr_owner *o;
 	enum eniaddr_reason r;
-	struct ct_probe *c;
+	struct eniaddr_ct_probe *c;
 
 	if (!p || !eni) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
@@ -215,11 +215,11 @@ __noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, _
 	if (addr_is_unspecified(p->saddr) || addr_is_link_local(p->saddr))
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	/* The stamped shortcut (conntrack.h), for what egress_source_owned would track. */
-	c = ct_probe_start(slot, ENIADDR_DIR_EGRESS);
+	/* No flow to find here, or nobody's source (the hint): the owner first. */
+	c = ct_probe_start(slot, ENIADDR_DIR_EGRESS, !l4 && p->frag != PKT_FRAG_LATER &&
+						     owner_hinted(slot, p->saddr, ifindex));
 	if (!c)
 		return ENIADDR_R_MALFORMED; /* never: a per-CPU array always has its entries */
-	if (l4 || p->frag == PKT_FRAG_LATER || !owner_hinted(slot, p->saddr, ifindex))
-		c->base = 0; /* no flow to find here, or nobody's source: the owner first */
 	r = ct_track_stamped(p, &eni->timeouts, ifindex, c);
 	if (r) {
 		if (!c->transit)

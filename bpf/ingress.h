@@ -30,7 +30,7 @@
 static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *p,
 							 const struct eniaddr_owner *o,
 							 const struct eniaddr_timeouts *t,
-							 __u32 ifindex, struct ct_probe *c)
+							 __u32 ifindex, struct eniaddr_ct_probe *c)
 {
 	enum eniaddr_reason r = ct_track(p, o, t, ifindex, c);
 	const struct eniaddr_rule_bits *l4;
@@ -53,8 +53,8 @@ static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *
  * First the stamped shortcut (conntrack.h): a packet of a confirmed flow whose ownership this
  * generation already proved skips steps 6-7, the owner lookup. Only for a destination the
  * slot's hint says this ENI may own (owner.h): the rest (not owned, another ENI's, transit,
- * prefixes) would only add a conntrack miss. Everything else takes the steps in order, and a confirmed flow that
- * passes them is stamped.
+ * prefixes) would only add a conntrack miss. Everything else takes the steps in order, and a
+ * confirmed flow that passes them is stamped.
  */
 __noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, __u32 slot,
 			    __u32 ifindex)
@@ -62,17 +62,16 @@ __noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, 
 	const struct eniaddr_timeouts *t;
 	const struct eniaddr_owner *o;
 	enum eniaddr_reason r;
-	struct ct_probe *c;
+	struct eniaddr_ct_probe *c;
 	bool owned;
 
 	if (!p || !eni) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
 	t = &eni->timeouts;
-	c = ct_probe_start(slot, ENIADDR_DIR_INGRESS);
+	/* Not hinted (nobody's exact address here): the owner first, conntrack after. */
+	c = ct_probe_start(slot, ENIADDR_DIR_INGRESS, owner_hinted(slot, p->daddr, ifindex));
 	if (!c)
 		return ENIADDR_R_MALFORMED; /* never: a per-CPU array always has its entries */
-	if (!owner_hinted(slot, p->daddr, ifindex))
-		c->base = 0; /* nobody's exact address: the owner first, conntrack after */
 	r = ct_track_stamped(p, t, ifindex, c);
 	if (r) {
 		if (!c->transit)
