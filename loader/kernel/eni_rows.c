@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kernel/array_range.h"
 #include "kernel/eni_rows.h"
 
 #define ROWS_NAME  ENIADDR_STR(ENIADDR_MAP_ENI_ROWS)
@@ -48,23 +49,6 @@ static int index_set(const struct map_fds *m, __u32 ifindex, unsigned int slot, 
 	return err_set(e, errno, "writing %s[%u]: %s", INDEX_NAME, ifindex, strerror(errno));
 }
 
-/* The interfaces slot's rows name now (0 for an unused row). */
-static int rows_owners(const struct map_fds *m, unsigned int slot,
-		       __u32 owners[ENIADDR_MAX_ENIS], struct err *e)
-{
-	struct eniaddr_eni_row r;
-
-	for (__u32 i = 0; i < ENIADDR_MAX_ENIS; i++) {
-		__u32 key = slot * ENIADDR_MAX_ENIS + i;
-
-		if (bpf_map_lookup_elem(m->eni_rows, &key, &r))
-			return err_set(e, errno, "reading %s[%u]: %s", ROWS_NAME, key,
-				       strerror(errno));
-		owners[i] = r.ifindex;
-	}
-	return 0;
-}
-
 static bool configures(const struct compiled *c, __u32 ifindex)
 {
 	for (size_t i = 0; i < c->enis.n; i++)
@@ -75,30 +59,27 @@ static bool configures(const struct compiled *c, __u32 ifindex)
 
 int publish_eni_rows(const struct map_fds *m, const struct compiled *c, struct err *e)
 {
-	struct eniaddr_eni_row rows[ENIADDR_MAX_ENIS] = {};
-	__u32 keys[ENIADDR_MAX_ENIS], old[ENIADDR_MAX_ENIS], count = ENIADDR_MAX_ENIS;
+	struct eniaddr_eni_row rows[ENIADDR_MAX_ENIS] = {}, old[ENIADDR_MAX_ENIS];
+	__u32 first = c->slot * ENIADDR_MAX_ENIS;
 	int err;
 
 	if (c->enis.n > ENIADDR_MAX_ENIS || c->slot > 1)
 		return err_set(e, E2BIG, "%zu ENIs in slot %u: %s holds %d per slot", c->enis.n,
 			       c->slot, ROWS_NAME, ENIADDR_MAX_ENIS);
-	err = rows_owners(m, c->slot, old, e);
-	for (size_t i = 0; i < ENIADDR_MAX_ENIS; i++) {
-		keys[i] = c->slot * ENIADDR_MAX_ENIS + (__u32)i;
-		if (i < c->enis.n) {
-			rows[i].eni = c->enis.v[i].v;
-			rows[i].ifindex = c->enis.v[i].k.ifindex;
-		}
+	/* what the slot's rows hold now: the interfaces whose row[] may have to go */
+	err = array_range_read(m->eni_rows, ROWS_NAME, first, old, ENIADDR_MAX_ENIS, e);
+	for (size_t i = 0; i < c->enis.n; i++) {
+		rows[i].eni = c->enis.v[i].v;
+		rows[i].ifindex = c->enis.v[i].k.ifindex;
 	}
-	if (!err && bpf_map_update_batch(m->eni_rows, keys, rows, &count, NULL))
-		err = err_set(e, errno, "writing slot %u of %s: %s", c->slot, ROWS_NAME,
-			      strerror(errno));
+	if (!err)
+		err = array_range_write(m->eni_rows, ROWS_NAME, first, rows, ENIADDR_MAX_ENIS, e);
 	/* The rows first, then the index that leads packets to them. */
 	for (size_t i = 0; !err && i < c->enis.n; i++)
 		err = index_set(m, rows[i].ifindex, c->slot, (__u8)(i + 1), e);
 	for (size_t i = 0; !err && i < ENIADDR_MAX_ENIS; i++)
-		if (old[i] && !configures(c, old[i]))
-			err = index_set(m, old[i], c->slot, 0, e);
+		if (old[i].ifindex && !configures(c, old[i].ifindex))
+			err = index_set(m, old[i].ifindex, c->slot, 0, e);
 	return err;
 }
 

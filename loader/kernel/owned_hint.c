@@ -4,25 +4,10 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kernel/array_range.h"
 #include "kernel/owned_hint.h"
 
 #define HINT_NAME ENIADDR_STR(ENIADDR_MAP_OWNED_HINT)
-
-/* The slot's words as they are now, in one batch read (an array's batch starts after the key
- * given as in_batch: slot 1 starts after slot 0's last word). */
-static int hint_read(const struct map_fds *m, unsigned int slot, __u64 *words, __u32 *keys,
-		     struct err *e)
-{
-	__u32 prev = slot * ENIADDR_HINT_WORDS - 1, out = 0, count = ENIADDR_HINT_WORDS;
-
-	if (bpf_map_lookup_batch(m->owned_hint, slot ? &prev : NULL, &out, keys, words, &count,
-				 NULL) && errno != ENOENT)
-		return err_set(e, errno, "reading %s: %s", HINT_NAME, strerror(errno));
-	if (count != ENIADDR_HINT_WORDS || keys[0] != slot * ENIADDR_HINT_WORDS)
-		return err_set(e, EIO, "reading slot %u of %s: %u of %u words", slot, HINT_NAME,
-			       count, ENIADDR_HINT_WORDS);
-	return 0;
-}
 
 int publish_owned_hint(const struct map_fds *m, const struct compiled *c, struct err *e)
 {
@@ -40,7 +25,8 @@ int publish_owned_hint(const struct map_fds *m, const struct compiled *c, struct
 
 		want[bit >> 6] |= 1ULL << (bit & 63);
 	}
-	err = hint_read(m, c->slot, have, keys, e);
+	err = array_range_read(m->owned_hint, HINT_NAME, c->slot * ENIADDR_HINT_WORDS, have,
+			       ENIADDR_HINT_WORDS, e);
 	if (err)
 		return err;
 	/* Only the words that differ: a reassignment changes one or two. */

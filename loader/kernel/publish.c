@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "kernel/array_range.h"
 #include "kernel/eni_rows.h"
 #include "kernel/ledger.h"
 #include "kernel/owned_hint.h"
@@ -665,27 +666,6 @@ static void shadow_published(struct publish_shadow *sh, const struct compiled *p
 	sh->known[0] = sh->known[1] = true;
 }
 
-/* n values of size bytes to indexes first.. of array map fd, in one batch call. */
-static int write_array(int fd, const char *name, __u32 first, const void *values, size_t n,
-		       struct err *e)
-{
-	__u32 *keys, count = (__u32)n;
-	int err = 0;
-
-	if (!n)
-		return 0;
-	keys = calloc(n, sizeof(*keys));
-	if (!keys)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		keys[i] = first + (__u32)i;
-	if (bpf_map_update_batch(fd, keys, values, &count, NULL))
-		err = err_set(e, errno, "writing %zu entries of %s from index %u: %s", n, name, first,
-			      strerror(errno));
-	free(keys);
-	return err;
-}
-
 /*
  * The rule tables into the inactive slot's half of each array. Nothing to clear: the old
  * contents of that half are unreachable once the policies of this slot name the new roots, and
@@ -693,14 +673,14 @@ static int write_array(int fd, const char *name, __u32 first, const void *values
  */
 int publish_tables(const struct map_fds *m, const struct compiled *c, struct err *e)
 {
-	int err = write_array(m->policies, ENIADDR_STR(ENIADDR_MAP_POLICIES),
+	int err = array_range_write(m->policies, ENIADDR_STR(ENIADDR_MAP_POLICIES),
 			      c->slot * ENIADDR_MAX_POLICIES, c->pol_tbl.v, c->pol_tbl.n, e);
 
 	if (!err)
-		err = write_array(m->trie, ENIADDR_STR(ENIADDR_MAP_TRIE),
+		err = array_range_write(m->trie, ENIADDR_STR(ENIADDR_MAP_TRIE),
 				  c->slot * (ENIADDR_MAX_TRIE_NODES / 2), c->nodes.v, c->nodes.n, e);
 	if (!err)
-		err = write_array(m->bits, ENIADDR_STR(ENIADDR_MAP_BITS),
+		err = array_range_write(m->bits, ENIADDR_STR(ENIADDR_MAP_BITS),
 				  c->slot * (ENIADDR_MAX_BITS / 2), c->bits.v, c->bits.n, e);
 	return err;
 }

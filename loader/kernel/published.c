@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/array_range.h"
 #include "kernel/publish.h"
 #include "kernel/published.h"
 
@@ -67,21 +68,18 @@ _Static_assert(sizeof(struct eniaddr_rule_bits) <= 256, "val holds every value")
 	{ ENIADDR_STR(map), m->field, sizeof(((type *)0)->k), offsetof(type, v), \
 	  sizeof(((type *)0)->v), sizeof(type), slot_fn }
 
-/* n entries of array fd from index first on, appended to vec (entries of size bytes). */
+/* n entries of array fd from index first on, appended to vec (entries of size bytes, the
+ * map's value size), in one batch read. */
 static int read_table(int fd, const char *name, __u32 first, size_t n, size_t size, void *vec,
 		      struct err *e)
 {
-	for (size_t i = 0; i < n; i++) {
-		__u32 idx = first + (__u32)i;
-		void *ent = vec_grow(vec, size);
+	VEC(char) *bytes = vec; /* any VEC: its v, n, cap */
+	size_t at = bytes->n;
 
-		if (!ent)
+	for (size_t i = 0; i < n; i++)
+		if (!vec_grow(vec, size))
 			return err_set(e, ENOMEM, "out of memory");
-		if (bpf_map_lookup_elem(fd, &idx, ent))
-			return err_set(e, errno, "reading %s index %u: %s", name, idx,
-				       strerror(errno));
-	}
-	return 0;
+	return array_range_read(fd, name, first, bytes->v + at * size, n, e);
 }
 
 static int read_tables(const struct map_fds *m, const struct compiled *sizes, struct compiled *out,
