@@ -27,8 +27,12 @@
  *     delegated prefix holding it, one hash lookup per prefix length the slot lists);
  *     failsafes (failsafe.h) pass IPv6 neighbour discovery with hop limit 255 and MLD from
  *     link-local senders (FAILSAFE_ND), and DHCP answers from this ENI's subnet router to its
- *     own address or the broadcast, DHCPv6 link-local to link-local (FAILSAFE_DHCP). Nothing else is exempt inbound: the link-local services'
- *     answers pass in step 8 as replies of the requests egress tracked.
+ *     own address or the broadcast, DHCPv6 link-local to link-local (FAILSAFE_DHCP). Nothing
+ *     else is exempt inbound: the link-local services' answers pass in step 8 as replies of
+ *     the requests egress tracked. Before this step, a packet of a confirmed flow whose local
+ *     address this generation already proved its ENI's passes as in step 8 without the owner
+ *     lookup (the stamped shortcut, conntrack.h; tried only for a destination the owned hint
+ *     names, owner.h); egress does the same before its owner lookup.
  *  7. The destination must belong to this ENI: NOT_OWNED, WRONG_ENI (drop). An ENI whose
  *     source/dest check is off judges a destination no ENI owns as transit, with its own
  *     groups, in steps 8-9.
