@@ -5,8 +5,9 @@
  * bpf/; user-space-only types in loader/. Kernel side includes vmlinux.h before this header; user
  * space includes <linux/types.h>.
  *
- * Addresses are always 16 bytes: IPv4 is stored IPv4-mapped (::ffff:a.b.c.d), so one map serves
- * both families, and an IPv4 /n is an IPv4-mapped /(96+n).
+ * Addresses are 16 bytes: IPv4 is stored IPv4-mapped (::ffff:a.b.c.d), so one map serves both
+ * families, and an IPv4 /n is an IPv4-mapped /(96+n). The exception: IPv4 flows' conntrack
+ * tables (eniaddr_ct4*), whose key holds 4-byte addresses (a shorter key hashes faster).
  *
  * Atomic publish: every map that describes configuration is keyed by a slot (0 or 1). Packets read
  * the slot named in eniaddr_state[0].active_slot; a publish fills the other slot, then flips that
