@@ -183,8 +183,53 @@ static __always_inline void ct_echo_ports(__u8 type, __u16 id, __be16 *sport, __
 	*dport = request ? 0 : bpf_htons(id);
 }
 
+/*
+ * The "may have a flow" filter (maps/eniaddr.h, eniaddr_ct_maybe): every key in a table has its
+ * bit set in the current half, so a packet whose bit is clear is today's double miss without
+ * the two hash lookups, and every insert sets the bit in both halves first (ct_maybe_add).
+ */
+static __always_inline __u64 *ct_maybe_word(__u64 half, __u32 bit)
+{
+	__u32 i = (half & 1) * ENIADDR_CT_MAYBE_WORDS + (bit >> 6);
+
+	return bpf_map_lookup_elem(&ENIADDR_MAP_CT_MAYBE, &i);
+}
+
+/* Reads the bit of c's key (c->v4, c->k or c->k4 set) in the current half: c->maybe_bit, and
+ * c->absent when it is clear. A dry run never trusts the filter: explain always looks. */
+static __noinline void ct_maybe_probe(struct eniaddr_ct_probe *c)
+{
+	__u32 at = ENIADDR_CT_MAYBE_HALF;
+	const __u64 *half, *w;
+
+	c->maybe_bit = c->v4 ? eniaddr_ct4_maybe_bit(&c->k4) : eniaddr_ct6_maybe_bit(&c->k);
+	c->absent = 0;
+	if (!dp_writes())
+		return;
+	half = bpf_map_lookup_elem(&ENIADDR_MAP_CT_MAYBE, &at);
+	if (!half)
+		return;
+	w = ct_maybe_word(*half, c->maybe_bit);
+	c->absent = w && !(*w & (1ULL << (c->maybe_bit & 63)));
+}
+
+/* Before c's key goes into any table: its bit in both halves, each read first, so a flow
+ * already marked (a hot one, a confirm) writes nothing. */
+static __noinline void ct_maybe_add(const struct eniaddr_ct_probe *c)
+{
+	__u64 m = 1ULL << (c->maybe_bit & 63);
+	__u64 *w;
+
+	w = ct_maybe_word(0, c->maybe_bit);
+	if (w && !(*w & m))
+		__sync_fetch_and_or(w, m);
+	w = ct_maybe_word(1, c->maybe_bit);
+	if (w && !(*w & m))
+		__sync_fetch_and_or(w, m);
+}
+
 /* Keys probe c with p's flow on ifindex, in the form of p's family: c->v4, c->k or c->k4,
- * c->src_hi (ct_key_set's). */
+ * c->src_hi (ct_key_set's), and what the filter says (ct_maybe_probe). */
 static __always_inline void ct_key_of(struct eniaddr_ct_probe *c, const struct pkt_meta *p,
 				      __u32 ifindex)
 {
@@ -203,6 +248,7 @@ static __always_inline void ct_key_of(struct eniaddr_ct_probe *c, const struct p
 		c->src_hi = ct4_key_set(&c->k4, ifindex, p->proto, ct_addr4(p->saddr), sport,
 					ct_addr4(p->daddr), dport);
 	c->keyed = 1;
+	ct_maybe_probe(c);
 }
 
 /*
@@ -518,6 +564,7 @@ static __always_inline bool ct_inner_key(struct eniaddr_ct_probe *c, const struc
 	else
 		ct4_key_set(&c->k4, ifindex, proto, *(const __be32 *)&b[12], sport,
 			    *(const __be32 *)&b[16], dport);
+	ct_maybe_probe(c);
 	return true;
 }
 
@@ -530,7 +577,7 @@ static __always_inline enum eniaddr_reason ct_related(const struct pkt_meta *p, 
 	bool unconfirmed;
 	__u64 now;
 
-	if (!ct_inner_key(c, p, ifindex))
+	if (!ct_inner_key(c, p, ifindex) || c->absent)
 		return ENIADDR_R_NONE;
 	return ct_find_any(c, &unconfirmed, &now) ? ENIADDR_R_CT_RELATED : ENIADDR_R_NONE;
 }
@@ -558,6 +605,7 @@ static __always_inline enum eniaddr_reason ct_confirm(struct eniaddr_ct_probe *c
 	*n = *v;
 	n->last_seen_ns = now;
 	n->expires_ns = ct_deadline(now, ct_timeout_ns(t, proto, n->state, true));
+	ct_maybe_add(c); /* set already (ct_start), unless a rebuild cleared a half since */
 	err = ct_insert(c, false, n, BPF_NOEXIST);
 	if (err && err != -ENIADDR_EEXIST)
 		return ENIADDR_R_CT_FULL;
@@ -719,6 +767,7 @@ static __always_inline struct eniaddr_ct_probe *ct_probe_start(__u32 slot, __u8 
 	c->src_hi = 0;
 	c->keyed = 0;
 	c->confirmed_missed = 0;
+	c->absent = 0;
 	c->transit = 0;
 	return c;
 }
@@ -739,7 +788,7 @@ static __always_inline enum eniaddr_reason ct_track_stamped(const struct pkt_met
 	if (!c->base || !ct_trackable(p))
 		return ENIADDR_R_NONE;
 	ct_key_of(c, p, ifindex);
-	v = ct_find(c, false, &now);
+	v = c->absent ? NULL : ct_find(c, false, &now);
 	if (!v) {
 		c->confirmed_missed = 1;
 		return ENIADDR_R_NONE;
@@ -772,7 +821,10 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 	}
 	if (!c->keyed)
 		ct_key_of(c, p, ifindex);
-	if (c->confirmed_missed) {
+	if (c->absent) {
+		unconfirmed = true; /* in no table: the filter says so (ct_maybe_probe) */
+		v = NULL;
+	} else if (c->confirmed_missed) {
 		unconfirmed = true;
 		v = ct_find(c, true, &now);
 	} else {
@@ -849,6 +901,7 @@ static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p,
 		}
 		return ENIADDR_R_ALLOWED;
 	}
+	ct_maybe_add(c);
 	if (ct_insert(c, true, v, BPF_ANY))
 		return ENIADDR_R_CT_FULL;
 	return ENIADDR_R_ALLOWED;

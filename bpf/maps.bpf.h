@@ -243,6 +243,16 @@ struct {
 	__type(value, struct eniaddr_ct);
 } ENIADDR_MAP_CT4_NEW SEC(".maps");
 
+/* May a flow exist? One bit per conntrack key, in two halves, and the current half's index
+ * (maps/eniaddr.h). Mmapable: user space sets bits with atomics and rebuilds a half in place. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, ENIADDR_CT_MAYBE_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64);
+} ENIADDR_MAP_CT_MAYBE SEC(".maps");
+
 /* User space's records (guards, pending confirm, notes); never read by a program. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -3,7 +3,8 @@
  * cli/cmd_conntrack.c — `conntrack list [DEV]`, `conntrack flush [DEV]` and
  * `conntrack gc [--every SECONDS]`: the connection-tracking tables (IPv4 and IPv6, confirmed and
  * unconfirmed) through loader/kernel/ct_gc.h, which shows them as one. The table belongs to the programs; these commands take the pin dir lock
- * shared (list, gc) or exclusive (flush), like every command, and gc --every takes it once per
+ * shared (list) or exclusive (flush, gc: the sweep may rebuild eniaddr_ct_maybe, which no other
+ * writer may race, kernel/ct_maybe.h), like every command, and gc --every takes it once per
  * sweep, never while it sleeps.
  */
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 
 #include "cmds.h"
 #include "kernel/ct_gc.h"
+#include "kernel/ct_maybe.h"
 #include "output.h"
 #include "session.h"
 
@@ -246,14 +248,17 @@ static int ct_flush_cmd(const struct cli_args *a, struct err *e)
 
 static int ct_gc_once(const struct cli_args *a, struct err *e)
 {
+	bool rebuilt = false;
 	struct ct_gc_stats st;
 	struct session s;
 	int err;
 
-	err = session_open(a, PINS_READ, &s, e);
+	err = session_open(a, PINS_WRITE, &s, e);
 	if (err)
 		return err;
 	err = ct_gc_sweep_all(&s.maps, ct_now_ns(), &st, e);
+	if (!err)
+		err = ct_maybe_tend(&s.maps, st.scanned - st.deleted, &rebuilt, e);
 	session_close(&s);
 	if (err)
 		return err;
@@ -264,10 +269,12 @@ static int ct_gc_once(const struct cli_args *a, struct err *e)
 		jadd_u64(o, "expired", st.expired);
 		jadd_u64(o, "deleted", st.deleted);
 		jadd_u64(o, "revived", st.revived);
+		jadd_bool(o, "filter_rebuilt", rebuilt);
 		out_json_print(o);
 	} else {
-		printf("scanned %zu, expired %zu, deleted %zu, kept %zu touched since read\n",
-		       st.scanned, st.expired, st.deleted, st.revived);
+		printf("scanned %zu, expired %zu, deleted %zu, kept %zu touched since read%s\n",
+		       st.scanned, st.expired, st.deleted, st.revived,
+		       rebuilt ? "; flow filter rebuilt" : "");
 	}
 	fflush(stdout);
 	return 0;

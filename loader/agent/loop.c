@@ -18,6 +18,7 @@
 #include "agent/rulefiles.h"
 #include "kernel/agent_record.h"
 #include "kernel/ct_gc.h"
+#include "kernel/ct_maybe.h"
 #include "log.h"
 #include "source/compose.h"
 #include "source/routes.h"
@@ -142,15 +143,28 @@ static void maybe_gc(struct agent *a)
 	unsigned int every = a->o->gc_every_s ? a->o->gc_every_s : AGENT_GC_EVERY_S_DEFAULT;
 	__u64 now = now_ms(CLOCK_MONOTONIC);
 	struct ct_gc_stats st = {};
+	bool rebuilt = false;
 	struct err e = {};
 
 	if (now - a->last_gc_ms < (__u64)every * 1000)
 		return;
 	a->last_gc_ms = now;
-	if (ct_gc_sweep_all(&a->r.maps, ct_now_ns(), &st, &e))
+	if (ct_gc_sweep_all(&a->r.maps, ct_now_ns(), &st, &e)) {
 		log_warn("conntrack gc: %s", e.msg);
-	else if (st.deleted)
+		return;
+	}
+	if (st.deleted)
 		log_info("conntrack gc: %zu expired entries deleted", st.deleted);
+	/* The filter's rebuild races no CLI insert (seeding) or other rebuild: the lock. */
+	if (pins_lock(&a->r.pins, PINS_WRITE, &e)) {
+		log_warn("conntrack gc: flow filter: %s", e.msg);
+		return;
+	}
+	if (ct_maybe_tend(&a->r.maps, st.scanned - st.deleted, &rebuilt, &e))
+		log_warn("conntrack gc: rebuilding the flow filter: %s", e.msg);
+	else if (rebuilt)
+		log_info("conntrack gc: flow filter rebuilt");
+	pins_unlock(&a->r.pins);
 }
 
 static bool router_msg(void *ctx, const struct nlmsghdr *nlh)

@@ -76,10 +76,10 @@ static void batch_key(const struct ct_table *t, const void *keys, __u32 i,
  * Reads table t with bpf_map_lookup_batch(): the kernel walks it bucket by bucket, so entries
  * the programs add or delete meanwhile never make the walk restart or loop (get_next_key would
  * restart from the first key when the current one vanishes). Appends entries of ifindex (0: all)
- * that keep() accepts (NULL: all).
+ * that keep(entry, ctx) accepts (NULL: all).
  */
 static int walk(const struct ct_table *t, __u32 ifindex,
-		bool (*keep)(const struct ct_entry *, __u64), __u64 now, struct ct_entries *out,
+		bool (*keep)(const struct ct_entry *, void *), void *ctx, struct ct_entries *out,
 		size_t *scanned, struct err *e)
 {
 	void *keys = calloc(BATCH, sizeof(struct eniaddr_ct_key)); /* room for either form */
@@ -105,7 +105,7 @@ static int walk(const struct ct_table *t, __u32 ifindex,
 
 			if (scanned)
 				(*scanned)++;
-			if ((ifindex && c.k.ifindex != ifindex) || (keep && !keep(&c, now)))
+			if ((ifindex && c.k.ifindex != ifindex) || (keep && !keep(&c, ctx)))
 				continue;
 			if (!(slot = VEC_PUSH(&out->v))) {
 				err = err_set(e, ENOMEM, "out of memory");
@@ -123,7 +123,7 @@ out:
 
 int ct_read(const struct ct_table *t, __u32 ifindex, struct ct_entries *out, struct err *e)
 {
-	return walk(t, ifindex, NULL, 0, out, NULL, e);
+	return walk(t, ifindex, NULL, NULL, out, NULL, e);
 }
 
 int ct_read_all(const struct map_fds *m, __u32 ifindex, struct ct_entries *out, struct err *e)
@@ -137,15 +137,39 @@ int ct_read_all(const struct map_fds *m, __u32 ifindex, struct ct_entries *out, 
 	return err;
 }
 
-static bool is_expired(const struct ct_entry *c, __u64 now)
+static bool is_expired(const struct ct_entry *c, void *now)
 {
-	return eniaddr_ct_expired(&c->v, now);
+	return eniaddr_ct_expired(&c->v, *(const __u64 *)now);
+}
+
+struct visit {
+	void (*fn)(const struct ct_entry *, void *);
+	void *ctx;
+};
+
+static bool visit_one(const struct ct_entry *c, void *ctx)
+{
+	const struct visit *v = ctx;
+
+	v->fn(c, v->ctx);
+	return false; /* nothing kept: a visit holds no copy of the table */
+}
+
+int ct_visit(const struct ct_table *t, void (*fn)(const struct ct_entry *, void *), void *ctx,
+	     struct err *e)
+{
+	struct visit v = { fn, ctx };
+	struct ct_entries none = {};
+	int err = walk(t, 0, visit_one, &v, &none, NULL, e);
+
+	VEC_FREE(&none.v);
+	return err;
 }
 
 int ct_gc_collect(const struct ct_table *t, __u64 now_ns, struct ct_entries *expired,
 		  size_t *scanned, struct err *e)
 {
-	return walk(t, 0, is_expired, now_ns, expired, scanned, e);
+	return walk(t, 0, is_expired, &now_ns, expired, scanned, e);
 }
 
 int ct_gc_reap(const struct ct_table *t, __u64 now_ns, const struct ct_entries *expired,
@@ -212,7 +236,7 @@ int ct_flush(const struct ct_table *t, __u32 ifindex, size_t *deleted, struct er
 	int err;
 
 	*deleted = 0;
-	err = walk(t, ifindex, NULL, 0, &all, NULL, e);
+	err = walk(t, ifindex, NULL, NULL, &all, NULL, e);
 	for (size_t i = 0; !err && i < all.v.n; i++) {
 		if (!ct_table_delete(t, &all.v.v[i].k))
 			(*deleted)++;

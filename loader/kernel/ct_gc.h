@@ -89,6 +89,11 @@ int ct_flush_all(const struct map_fds *m, __u32 ifindex, size_t *deleted, struct
  * way. */
 int ct_read(const struct ct_table *t, __u32 ifindex, struct ct_entries *out, struct err *e);
 
+/* Calls fn(entry, ctx) for every entry of t, read as ct_read reads: an entry present from
+ * before the call until after it is seen. */
+int ct_visit(const struct ct_table *t, void (*fn)(const struct ct_entry *, void *), void *ctx,
+	     struct err *e);
+
 /* ct_read over the four tables of m. */
 int ct_read_all(const struct map_fds *m, __u32 ifindex, struct ct_entries *out, struct err *e);
 

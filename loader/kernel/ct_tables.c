@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <string.h>
 
+#include "kernel/ct_maybe.h"
 #include "kernel/ct_tables.h"
 #include "kernel/runtime.h"
 
@@ -10,15 +11,18 @@ static const __u8 v4_mapped[12] = { [10] = 0xff, [11] = 0xff };
 
 void ct_tables_of(const struct map_fds *m, struct ct_table out[CT_TABLES])
 {
-	out[0] = (struct ct_table){ m->ct4, true, false, ENIADDR_STR(ENIADDR_MAP_CT4) };
-	out[1] = (struct ct_table){ m->ct, false, false, ENIADDR_STR(ENIADDR_MAP_CT) };
-	out[2] = (struct ct_table){ m->ct4_new, true, true, ENIADDR_STR(ENIADDR_MAP_CT4_NEW) };
-	out[3] = (struct ct_table){ m->ct_new, false, true, ENIADDR_STR(ENIADDR_MAP_CT_NEW) };
+	int f = m->ct_maybe;
+
+	out[0] = (struct ct_table){ m->ct4, f, true, false, ENIADDR_STR(ENIADDR_MAP_CT4) };
+	out[1] = (struct ct_table){ m->ct, f, false, false, ENIADDR_STR(ENIADDR_MAP_CT) };
+	out[2] = (struct ct_table){ m->ct4_new, f, true, true, ENIADDR_STR(ENIADDR_MAP_CT4_NEW) };
+	out[3] = (struct ct_table){ m->ct_new, f, false, true, ENIADDR_STR(ENIADDR_MAP_CT_NEW) };
 }
 
 bool ct_table_named(const char *name, bool *v4, bool *unconfirmed)
 {
-	static const struct map_fds none = { .ct = -1, .ct_new = -1, .ct4 = -1, .ct4_new = -1 };
+	static const struct map_fds none = { .ct = -1, .ct_new = -1, .ct4 = -1, .ct4_new = -1,
+					      .ct_maybe = -1 };
 	struct ct_table all[CT_TABLES];
 
 	ct_tables_of(&none, all);
@@ -94,6 +98,8 @@ int ct_table_update(const struct ct_table *t, const struct eniaddr_ct_key *k,
 {
 	struct eniaddr_ct4_key k4;
 
+	if (ct_maybe_add_fd(t->maybe_fd, k)) /* the bits first, then the entry */
+		return -1;
 	return bpf_map_update_elem(t->fd, table_key(t, k, &k4), v, flags);
 }
 

@@ -20,9 +20,11 @@
 
 struct map_fds;
 
-/* One of the four tables: its fd, its family and kind, its map name (for messages). */
+/* One of the four tables: its fd, its family and kind, its map name (for messages), and the fd
+ * of the filter in front of all four (eniaddr_ct_maybe), whose bits every insert sets first. */
 struct ct_table {
 	int fd;
+	int maybe_fd;
 	bool v4;          /* eniaddr_ct4*: 20-byte keys */
 	bool unconfirmed; /* the *_new LRU of flows without an answer yet */
 	const char *name;
@@ -46,7 +48,8 @@ void ct_key_to4(const struct eniaddr_ct_key *k, struct eniaddr_ct4_key *k4);
 void ct_key_from4(const struct eniaddr_ct4_key *k4, struct eniaddr_ct_key *k);
 
 /* bpf_map_{lookup,update,delete}_elem on table t with a key of the common form (converted when
- * t is an IPv4 table): 0, or -1 with errno as those set it. */
+ * t is an IPv4 table): 0, or -1 with errno as those set it. An update first sets the key's bits
+ * in eniaddr_ct_maybe (kernel/ct_maybe.h), without which the programs would never look. */
 int ct_table_lookup(const struct ct_table *t, const struct eniaddr_ct_key *k,
 		    struct eniaddr_ct *v);
 int ct_table_update(const struct ct_table *t, const struct eniaddr_ct_key *k,

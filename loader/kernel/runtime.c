@@ -12,6 +12,7 @@
 #include "../maps/eniaddr.h"
 #include "eniaddr.skel.h"
 #include "log.h"
+#include "kernel/ct_maybe.h"
 #include "kernel/ledger.h"
 #include "kernel/publish.h"
 #include "kernel/runtime.h"
@@ -52,6 +53,7 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_ENI_INDEX_BIG), offsetof(struct map_fds, eni_index_big) },
 	{ ENIADDR_STR(ENIADDR_MAP_CT_SCRATCH), offsetof(struct map_fds, ct_scratch) },
 	{ ENIADDR_STR(ENIADDR_MAP_OWNED_HINT), offsetof(struct map_fds, owned_hint) },
+	{ ENIADDR_STR(ENIADDR_MAP_CT_MAYBE), offsetof(struct map_fds, ct_maybe) },
 };
 #define N_MAPS (sizeof(map_table) / sizeof(map_table[0]))
 
@@ -271,6 +273,7 @@ int runtime_load_opts(const struct pins *p, const struct runtime_opts *o, bool *
 	struct pinned_now pn = {};
 	struct eniaddr *skel = NULL;
 	bool need_load = false, fresh_state = false, fresh_stats = false;
+	bool fresh_maybe = false, kept_ct = false;
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	char path[PATH_MAX];
@@ -309,8 +312,13 @@ int runtime_load_opts(const struct pins *p, const struct runtime_opts *o, bool *
 				fresh_state = true;
 			if (!strcmp(bpf_map__name(map), ENIADDR_STR(ENIADDR_MAP_STATS)))
 				fresh_stats = true;
+			if (map == skel->maps.ENIADDR_MAP_CT_MAYBE)
+				fresh_maybe = true;
 			continue;
 		}
+		if (map == skel->maps.ENIADDR_MAP_CT || map == skel->maps.ENIADDR_MAP_CT4 ||
+		    map == skel->maps.ENIADDR_MAP_CT_NEW || map == skel->maps.ENIADDR_MAP_CT4_NEW)
+			kept_ct = true;
 		err = check_pinned_compat(map, fd, path, e);
 		if (!err && bpf_map__reuse_fd(map, fd))
 			err = err_set(e, errno, "%s: reuse: %s", path, strerror(errno));
@@ -336,6 +344,17 @@ int runtime_load_opts(const struct pins *p, const struct runtime_opts *o, bool *
 		err = publish_reset_state(bpf_map__fd(skel->maps.ENIADDR_MAP_STATE), e);
 		if (err)
 			goto cleanup;
+	}
+	if (fresh_maybe && kept_ct) {
+		/* Pinned tables may hold flows the new filter has no bits for: it starts full (every
+		 * packet looks, as before), and the GC's next rebuild trims it (kernel/ct_maybe.h). */
+		struct ct_maybe f = {};
+
+		err = ct_maybe_map(bpf_map__fd(skel->maps.ENIADDR_MAP_CT_MAYBE), &f, e);
+		if (err)
+			goto cleanup;
+		ct_maybe_saturate(&f);
+		ct_maybe_unmap(&f);
 	}
 	if (fresh_stats) {
 		struct map_fds fds;
