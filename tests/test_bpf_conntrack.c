@@ -54,6 +54,7 @@
 #include "addr.h"
 #include "bpf_fixture.h"
 #include "kernel/ct_gc.h"
+#include "kernel/ct_maybe.h"
 #include "kernel/ct_tables.h"
 #include "eniaddr.h"
 #include "pkt.h"
@@ -1497,6 +1498,233 @@ static void test_family_tables(void **state)
 
 /* ---------------------------------------------------------------- setup */
 
+/* ---------------------------------------------------------------- the flow filter */
+
+/* eniaddr_ct_maybe (maps/eniaddr.h, loader/kernel/ct_maybe.h), mapped for a test. */
+static struct ct_maybe maybe_map(void)
+{
+	struct ct_maybe f = {};
+	struct err e = {};
+
+	assert_int_equal(ct_maybe_map(fx.maps.ct_maybe, &f, &e), 0);
+	return f;
+}
+
+/* Empty tables and an empty filter (both halves: no key left, no bit owed), half 0 current. */
+static void maybe_reset(const struct ct_maybe *f)
+{
+	ct_clear();
+	memset(f->words, 0, f->len);
+}
+
+static bool maybe_has(const struct ct_maybe *f, unsigned int half, const struct step *s)
+{
+	struct eniaddr_ct_key k;
+
+	key_of(s, &k);
+	return ct_maybe_test(f, half, &k);
+}
+
+/* A confirmed, answered flow started by the destination of reply s, written into its table
+ * with bpf_map_update_elem alone: behind the filter's back, no bit set. Returns its key. */
+static struct eniaddr_ct_key insert_unmarked(const struct step *reply)
+{
+	struct ct_table t;
+	struct eniaddr_ct_key k;
+	struct eniaddr_ct4_key k4;
+	__u64 now = ct_now_ns();
+	struct eniaddr_ct v = {
+		.created_ns = now, .last_seen_ns = now, .expires_ns = now + 100 * 1000000000ull,
+		.state = ENIADDR_CT_ESTABLISHED, .flags = ENIADDR_CT_F_REPLIED,
+		.origin = reply->prog == TC_OUT ? ENIADDR_DIR_INGRESS : ENIADDR_DIR_EGRESS,
+	};
+
+	v.init_hi = !key_of(reply, &k); /* the reply's destination sent the first packet */
+	t = table(ct_key_is_v4(&k), false);
+	if (t.v4)
+		ct_key_to4(&k, &k4);
+	assert_int_equal(bpf_map_update_elem(t.fd, t.v4 ? (void *)&k4 : (void *)&k, &v,
+					     BPF_NOEXIST), 0);
+	return k;
+}
+
+/* A packet whose key's bit is clear asks no table: an entry inserted without its bit is not
+ * seen (the packet meets the rules, which drop it), and the same packet passes as the flow's
+ * reply once the bit is set (user space and the programs agree on the bit, both families). */
+static void test_maybe_skips_lookups(void **state)
+{
+	static const struct step replies[] = {
+		{ "udp reply, v4", IN(ENI_A), UDP(PEER, 53, "10.1.1.10", 5701),
+		  WANT(CT_REPLY, EST, 0) },
+		{ "udp reply, v6", IN(ENI_A), UDP(PEER6, 53, "2001:db8:1::10", 5702),
+		  WANT(CT_REPLY, EST, 0) },
+		{ "tcp reply out, v4", OUT(ENI_A), TCP("10.1.1.10", 80, PEER, 5703, ACK),
+		  WANT(CT_REPLY, EST, 0) },
+	};
+	struct ct_maybe f = maybe_map();
+
+	(void)state;
+	maybe_reset(&f);
+	for (size_t i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+		struct step hidden = replies[i];
+		struct eniaddr_ct_key k = insert_unmarked(&replies[i]);
+
+		hidden.name = "the same packet, its entry without a bit: unseen";
+		hidden.reason = replies[i].prog == TC_OUT ? ENIADDR_R_EGRESS_NO_RULE
+							  : ENIADDR_R_NO_RULE;
+		hidden.state = ANY_STATE;
+		assert_false(maybe_has(&f, 0, &replies[i]));
+		assert_true(run_step(&hidden));
+		ct_maybe_add(&f, &k);
+		assert_true(run_step(&replies[i])); /* found: a reply of the flow */
+	}
+	ct_maybe_unmap(&f);
+}
+
+/* Every insert sets the key's bit in both halves first: a flow the programs start, the move of
+ * an answered flow to the confirmed table (even after a rebuild cleared the spare half since
+ * the flow started), and user space's inserts (ct_flow_update: seeding's way in). */
+static void test_maybe_every_insert_marks(void **state)
+{
+	static const struct step open = {
+		"udp out", OUT(ENI_A), UDP("10.1.1.10", 5711, PEER, 53), WANT(ALLOWED, NEW, T_UDP)
+	};
+	static const struct step reply = {
+		"its reply confirms it", IN(ENI_A), UDP(PEER, 53, "10.1.1.10", 5711),
+		WANT(CT_REPLY, EST, T_UDP)
+	};
+	static const struct step seeded = {
+		"a seeded flow", IN(ENI_A), TCP(PEER6, 5712, "2001:db8:1::10", 22, ACK),
+		WANT(CT_ESTABLISHED, EST, 0)
+	};
+	struct ct_maybe f = maybe_map();
+	struct eniaddr_ct_key k;
+	struct eniaddr_ct v;
+	unsigned int spare;
+	struct err e = {};
+	__u64 now = ct_now_ns();
+
+	(void)state;
+	maybe_reset(&f);
+	assert_true(run_step(&open));
+	assert_true(maybe_has(&f, 0, &open) && maybe_has(&f, 1, &open));
+	assert_int_equal(ct_maybe_clear_spare(&f, &e), 0);
+	spare = !ct_maybe_current(&f);
+	assert_false(maybe_has(&f, spare, &open));
+	assert_true(run_step(&reply)); /* ct_confirm's insert */
+	assert_int_equal(flow_entry(&reply, &k, &v), 0);
+	assert_true(maybe_has(&f, spare, &reply) && maybe_has(&f, !spare, &reply));
+
+	key_of(&seeded, &k);
+	assert_false(ct_maybe_test(&f, 0, &k) || ct_maybe_test(&f, 1, &k));
+	v = (struct eniaddr_ct){ .created_ns = now, .last_seen_ns = now,
+				 .expires_ns = now + 100 * 1000000000ull,
+				 .state = ENIADDR_CT_ESTABLISHED, .flags = ENIADDR_CT_F_REPLIED };
+	v.init_hi = key_of(&seeded, &k);
+	assert_int_equal(ct_flow_update(&fx.maps, false, &k, &v, BPF_NOEXIST), 0);
+	assert_true(ct_maybe_test(&f, 0, &k) && ct_maybe_test(&f, 1, &k));
+	assert_true(run_step(&seeded));
+	ct_maybe_unmap(&f);
+}
+
+/* The rebuild keeps the bit of every flow in a table and drops the bits of flows gone; flows
+ * that start while it runs, after the clear or even after the walk, are found after the flip
+ * (their inserts set both halves). */
+static void test_maybe_rebuild(void **state)
+{
+	static const struct step kept = {
+		"udp out, kept", OUT(ENI_A), UDP("10.1.1.10", 5721, PEER, 53),
+		WANT(ALLOWED, NEW, T_UDP)
+	};
+	static const struct step gone = {
+		"udp out, deleted", OUT(ENI_A), UDP("10.1.1.10", 5722, PEER, 53),
+		WANT(ALLOWED, NEW, T_UDP)
+	};
+	static const struct step during[] = {
+		{ "tcp in, between the clear and the walk", IN(ENI_A),
+		  TCP(PEER, 5723, "10.1.1.10", 80, SYN), WANT(ALLOWED, NEW, T_SYN) },
+		{ "udp out, between the walk and the flip", OUT(ENI_A),
+		  UDP("2001:db8:1::10", 5724, PEER6, 53), WANT(ALLOWED, NEW, T_UDP) },
+	};
+	static const struct step answers[] = {
+		{ "syn+ack of the first", OUT(ENI_A), TCP("10.1.1.10", 80, PEER, 5723, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "reply of the second", IN(ENI_A), UDP(PEER6, 53, "2001:db8:1::10", 5724),
+		  WANT(CT_REPLY, EST, T_UDP) },
+		{ "reply of the kept one", IN(ENI_A), UDP(PEER, 53, "10.1.1.10", 5721),
+		  WANT(CT_REPLY, EST, T_UDP) },
+	};
+	struct ct_maybe f = maybe_map();
+	struct eniaddr_ct_key k;
+	struct eniaddr_ct v;
+	unsigned int was;
+	struct err e = {};
+	size_t keys = 0;
+
+	(void)state;
+	maybe_reset(&f);
+	assert_true(run_step(&kept));
+	assert_true(run_step(&gone));
+	assert_int_equal(flow_entry(&gone, &k, &v), 0);
+	assert_int_equal(ct_flow_delete(&fx.maps, true, &k), 0);
+	assert_int_equal(ct_maybe_rebuild(&fx.maps, &e), 0);
+	assert_int_equal(ct_maybe_current(&f), 1);
+	assert_true(maybe_has(&f, 1, &kept));
+	assert_false(maybe_has(&f, 1, &gone));
+	assert_int_equal(ct_maybe_count(&f, 1), 1);
+
+	for (int round = 0; round < 2; round++) { /* both halves in turn: a flip each */
+		struct step d[2] = { during[0], during[1] }, r[3] = { answers[0], answers[1] };
+
+		r[2] = answers[2];
+		d[0].pkt.sport = r[0].pkt.dport = (__u16)(d[0].pkt.sport + 10 * round);
+		d[1].pkt.sport = r[1].pkt.dport = (__u16)(d[1].pkt.sport + 10 * round);
+		was = ct_maybe_current(&f);
+		assert_int_equal(ct_maybe_clear_spare(&f, &e), 0);
+		assert_true(run_step(&d[0]));
+		assert_int_equal(ct_maybe_fill_spare(&fx.maps, &f, &keys, &e), 0);
+		assert_int_equal(keys, 2 + 2 * round); /* kept, d[0] (and the last round's two) */
+		assert_true(run_step(&d[1]));
+		ct_maybe_flip(&f);
+		assert_int_equal(ct_maybe_current(&f), !was);
+		run_steps(r, 3);
+	}
+	ct_maybe_unmap(&f);
+}
+
+/* A full filter (every bit set) is conntrack as before it: the same verdicts. And the GC's
+ * tending rebuilds it (almost every bit stale), but leaves a filter of live flows alone. */
+static void test_maybe_saturated(void **state)
+{
+	static const struct step steps[] = {
+		{ "syn in", IN(ENI_A), TCP(PEER, 5731, "10.1.1.10", 80, SYN),
+		  WANT(ALLOWED, NEW, T_SYN) },
+		{ "syn+ack out", OUT(ENI_A), TCP("10.1.1.10", 80, PEER, 5731, SYNACK),
+		  WANT(CT_REPLY, SYNR, T_SYN) },
+		{ "ack in", IN(ENI_A), TCP(PEER, 5731, "10.1.1.10", 80, ACK),
+		  WANT(CT_ESTABLISHED, EST, T_EST) },
+		{ "no rule, no flow", IN(ENI_A), UDP(PEER, 53, "10.1.1.10", 5732),
+		  WANT(NO_RULE, NO_ENTRY, 0) },
+		{ "rst in: no state", IN(ENI_A), TCP(PEER, 5733, "10.1.1.10", 80, RST),
+		  WANT(ALLOWED, NO_ENTRY, 0) },
+	};
+	struct ct_maybe f = maybe_map();
+	bool rebuilt = true;
+	struct err e = {};
+
+	(void)state;
+	maybe_reset(&f);
+	ct_maybe_saturate(&f);
+	RUN_STEPS(steps);
+	assert_int_equal(ct_maybe_tend(&fx.maps, 1, &rebuilt, &e), 0);
+	assert_true(rebuilt);
+	assert_int_equal(ct_maybe_count(&f, ct_maybe_current(&f)), 1); /* the one flow */
+	assert_true(maybe_has(&f, ct_maybe_current(&f), &steps[0]));
+	assert_int_equal(ct_maybe_tend(&fx.maps, 1, &rebuilt, &e), 0);
+	assert_false(rebuilt);
+	ct_maybe_unmap(&f);
+}
+
 static int group_setup(void **state)
 {
 	static const char *const devs[ENI_COUNT] = {
@@ -1533,6 +1761,10 @@ int main(void)
 		cmocka_unit_test(test_gc_and_flush),
 		cmocka_unit_test(test_table_full),
 		cmocka_unit_test(test_family_tables),
+		cmocka_unit_test(test_maybe_skips_lookups),
+		cmocka_unit_test(test_maybe_every_insert_marks),
+		cmocka_unit_test(test_maybe_rebuild),
+		cmocka_unit_test(test_maybe_saturated),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, fixture_group_teardown);
