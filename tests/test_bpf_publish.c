@@ -38,6 +38,7 @@
 #include "addr.h"
 #include "bpf_fixture.h"
 #include "kernel/attach.h"
+#include "kernel/ct_maybe.h"
 #include "compile/compile.h"
 #include "eniaddr.skel.h"
 #include "log.h"
@@ -782,6 +783,39 @@ static void test_attach_and_detach(void **state)
 	netns_leave();
 }
 
+/* A flow filter created beside conntrack tables that are pinned already (an older build's
+ * pins) starts full: the tables may hold flows it has no bits for, and a full filter only lets
+ * every packet look (kernel/ct_maybe.h). */
+static void test_fresh_filter_beside_pinned_tables_is_full(void **state)
+{
+	char path[PATH_MAX];
+	struct ct_maybe f = {};
+	struct err e = {};
+	bool created = false;
+	int fd;
+
+	(void)state;
+	assert_int_equal(pins_path(&fx.pins, PINS_MAPS, ENIADDR_STR(ENIADDR_MAP_CT_MAYBE), path,
+				   sizeof(path)), 0);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ct_maybe_map(fd, &f, &e), 0);
+	assert_true(ct_maybe_count(&f, 0) < (1u << ENIADDR_CT_MAYBE_BITS_LOG));
+	ct_maybe_unmap(&f);
+	close(fd);
+
+	assert_int_equal(unlink(path), 0); /* as if pinned by a build without the filter */
+	assert_int_equal(runtime_load(&fx.pins, &created, &e), 0);
+	assert_true(created);
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	assert_int_equal(ct_maybe_map(fd, &f, &e), 0);
+	assert_int_equal(ct_maybe_count(&f, 0), 1u << ENIADDR_CT_MAYBE_BITS_LOG);
+	assert_int_equal(ct_maybe_count(&f, 1), 1u << ENIADDR_CT_MAYBE_BITS_LOG);
+	ct_maybe_unmap(&f);
+	close(fd);
+}
+
 /* The last detach unloads: no pin, no pin dir, and read commands say so. */
 static void test_unload_leaves_nothing(void **state)
 {
@@ -1113,6 +1147,7 @@ int main(void)
 		cmocka_unit_test(test_publish_updates_older_generation_by_difference),
 		cmocka_unit_test(test_prefix_lengths_follow_the_slot),
 		cmocka_unit_test(test_attach_and_detach),
+		cmocka_unit_test(test_fresh_filter_beside_pinned_tables_is_full),
 		cmocka_unit_test(test_unload_leaves_nothing),
 		cmocka_unit_test(test_foreign_layout_is_refused),
 		cmocka_unit_test(test_lock_waiter_sees_removal),

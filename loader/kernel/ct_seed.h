@@ -9,7 +9,9 @@
  * as if the programs had seen its handshake. Its initiator is the remote end when a listening
  * socket holds the local port, else the local end. Entries that exist are left alone (BPF_NOEXIST): the programs'
  * own state is never overwritten. The first packet of the flow refreshes its expiry with the
- * ENI's own timeouts.
+ * ENI's own timeouts. Each entry goes in through ct_flow_update, which sets its bit in the flow
+ * filter first (ct_maybe.h): without it no packet would look. The caller holds the pin dir's
+ * exclusive lock, so no filter rebuild runs meanwhile.
  *
  * Only TCP: UDP "connections" have no kernel state to read, and a UDP exchange in flight re-
  * creates its entry from its next allowed packet.
