@@ -44,6 +44,7 @@
 #include "netns.h"
 #include "kernel/pins.h"
 #include "kernel/eni_rows.h"
+#include "kernel/owner_maps.h"
 #include "kernel/publish.h"
 #include "kernel/runtime.h"
 
@@ -236,16 +237,24 @@ static void expect_exactly(int fd, const char *name, const void *base, size_t n,
 /* Slot c->slot of every map holds exactly c. */
 static void expect_maps_hold(const struct compiled *c)
 {
+	struct owner_split split = {};
 	struct compiled_src read[64];
 	size_t n_read = 0;
 
 	checked_slot = c->slot;
 	slot_of = publish_slot_of_eni;
 	EXPECT_VEC(fx.maps.enis, "eniaddr_enis", c->enis, struct compiled_eni);
+	/* owners in the maps of their family (test_owners_by_family proves the split itself) */
+	assert_int_equal(owner_split(c, &split), 0);
+	slot_of = publish_slot_of_addr4;
+	EXPECT_VEC(fx.maps.addrs4, "eniaddr_addrs4", split.addrs4, struct owner_addr4);
 	slot_of = publish_slot_of_addr;
-	EXPECT_VEC(fx.maps.addrs, "eniaddr_addrs", c->addrs, struct compiled_addr);
+	EXPECT_VEC(fx.maps.addrs, "eniaddr_addrs", split.addrs6, struct compiled_addr);
+	slot_of = publish_slot_of_pfx4;
+	EXPECT_VEC(fx.maps.pfx4, "eniaddr_pfx4", split.pfxs4, struct owner_pfx4);
 	slot_of = publish_slot_of_pfx;
-	EXPECT_VEC(fx.maps.pfx, "eniaddr_pfx", c->pfxs, struct compiled_pfx);
+	EXPECT_VEC(fx.maps.pfx, "eniaddr_pfx", split.pfxs6, struct compiled_pfx);
+	owner_split_free(&split);
 
 	/* Only the src entries a program reads (IPv6 peers, each family's root); no l4 ones:
 	 * packets reach the rest through the tables. */
@@ -380,7 +389,7 @@ static void publish_ok(void (*build)(struct compiled *, unsigned int), unsigned 
 static void test_load_pins_maps_and_programs(void **state)
 {
 	static const char *const maps[] = { "eniaddr_state", "eniaddr_enis", "eniaddr_addrs",
-		"eniaddr_pfx", "eniaddr_src", "eniaddr_l4", "eniaddr_stats", "eniaddr_frags",
+		"eniaddr_addrs4", "eniaddr_pfx", "eniaddr_pfx4", "eniaddr_src", "eniaddr_l4", "eniaddr_stats", "eniaddr_frags",
 		"eniaddr_attach", "eniaddr_nexthop" };
 	struct eniaddr_state st = read_state();
 	struct bpf_program *prog;
@@ -443,7 +452,7 @@ static void bad_slot(struct compiled *c, unsigned int slot)
 static void entry_for_active(struct compiled *c, unsigned int slot)
 {
 	build_a(c, slot);
-	c->addrs.v[1].k.slot = 1 - slot;
+	c->addrs.v[2].k.slot = 1 - slot; /* 10.0.2.20: the second entry of eniaddr_addrs4 */
 }
 
 static void policy_for_active(struct compiled *c, unsigned int slot)
@@ -452,17 +461,19 @@ static void policy_for_active(struct compiled *c, unsigned int slot)
 	c->srcs.v[0].k.policy = pol(1 - slot, 1);
 }
 
-/* More exact addresses than the map holds next to the active configuration's. */
+/* More exact IPv4 addresses than their map holds next to the active configuration's (B's one):
+ * A's two and 100.64.0.0 + i up to ENIADDR_MAX_ADDRS of the family. */
 static void too_many_addrs(struct compiled *c, unsigned int slot)
 {
 	build_a(c, slot);
-	for (__u32 i = 0; c->addrs.n < ENIADDR_MAX_ADDRS; i++) {
+	for (__u32 i = 0; c->addrs.n <= ENIADDR_MAX_ADDRS; i++) {
 		struct compiled_addr *x = VEC_PUSH(&c->addrs);
+		__be32 ip4 = htonl(0x64400000u + i);
 
 		assert_non_null(x);
 		x->k.slot = slot;
-		x->k.addr[0] = 0x20; /* 2000::/3, one per i */
-		memcpy(&x->k.addr[12], &i, sizeof(i));
+		x->k.addr[10] = x->k.addr[11] = 0xff;
+		memcpy(&x->k.addr[12], &ip4, sizeof(ip4));
 		x->v.ifindex = 11;
 	}
 }
@@ -500,14 +511,14 @@ static void test_failed_publish_keeps_previous(void **state)
 		{ "compiled for the active slot", wrong_slot, -EINVAL, "which is active" },
 		{ "slot 7", bad_slot, -EINVAL, "slots are 0 and 1" },
 		{ "an address entry for the active slot", entry_for_active, -EINVAL,
-		  "eniaddr_addrs entry 1 is for slot" },
+		  "eniaddr_addrs4 entry 1 is for slot" },
 		{ "a rule entry of an active-slot policy", policy_for_active, -EINVAL,
 		  "eniaddr_src entry 0 is for slot" },
 		{ "more addresses than fit", too_many_addrs, -ENOSPC,
-		  "eniaddr_addrs is full: the new configuration needs 262144 entries, the active one "
+		  "eniaddr_addrs4 is full: the new configuration needs 262144 entries, the active one "
 		  "holds 1, the map has room for 262144" },
 		{ "a duplicate address after some writes", duplicate_addr, -EEXIST,
-		  "eniaddr_addrs entry 3 duplicates an earlier key" },
+		  "eniaddr_addrs4 entry 2 duplicates an earlier key" },
 		{ "a duplicate LPM entry after every hash map was written", duplicate_src, -EEXIST,
 		  "eniaddr_src entry 1 duplicates an earlier key" },
 	};
@@ -551,8 +562,7 @@ static void test_crash_leftovers_are_cleared(void **state)
 	build_a(&junk, slot);
 	add_addr(&junk, "10.99.0.1", 99, 1, 1); /* not in the next publish */
 	for (i = 0; i < junk.addrs.n; i++)
-		assert_int_equal(bpf_map_update_elem(fx.maps.addrs, &junk.addrs.v[i].k,
-						     &junk.addrs.v[i].v, BPF_ANY), 0);
+		assert_int_equal(owner_addr_put(&fx.maps, &junk.addrs.v[i], BPF_ANY), 0);
 	for (i = 0; i < junk.srcs.n; i++)
 		assert_int_equal(bpf_map_update_elem(fx.maps.src, &junk.srcs.v[i].k,
 						     &junk.srcs.v[i].v, BPF_ANY), 0);

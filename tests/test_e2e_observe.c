@@ -110,8 +110,11 @@ static void test_bpftool_dump_names_reasons(void **state)
 	assert_int_equal(vpcbed_sh(out, sizeof(out), "bpftool map dump pinned '%s'", path), 0);
 	assert_non_null(strstr(out, "\"dir\": \"ENIADDR_DIR_INGRESS\""));
 	assert_non_null(strstr(out, "\"addr\": ["));
-	pin_path(ENIADDR_STR(ENIADDR_MAP_ADDRS), path, sizeof(path));
+	/* the bed's addresses are IPv4: their owners are in eniaddr_addrs4, key fields named */
+	pin_path(ENIADDR_STR(ENIADDR_MAP_ADDRS4), path, sizeof(path));
 	assert_int_equal(vpcbed_sh(out, sizeof(out), "bpftool map dump pinned '%s'", path), 0);
+	assert_non_null(strstr(out, "\"slot\": "));
+	assert_non_null(strstr(out, "\"addr\": ["));
 	assert_non_null(strstr(out, "\"in_policy\": "));
 	assert_non_null(strstr(out, "\"ifindex\": "));
 }
@@ -427,11 +430,11 @@ static void test_status_shows_programs_and_tables(void **state)
 	for (i = 0; i < json_object_array_length(maps); i++) {
 		m = json_object_array_get_idx(maps, i);
 		json_object_object_get_ex(m, "name", &v);
-		if (strcmp(json_object_get_string(v), ENIADDR_STR(ENIADDR_MAP_ADDRS)))
+		if (strcmp(json_object_get_string(v), ENIADDR_STR(ENIADDR_MAP_ADDRS4)))
 			continue;
 		addrs_seen = true;
 		json_object_object_get_ex(m, "entries", &v);
-		assert_int_equal(json_object_get_int(v), 3); /* the three addresses of the config */
+		assert_int_equal(json_object_get_int(v), 3); /* the three IPv4 addresses of the config */
 		json_object_object_get_ex(m, "capacity", &v);
 		assert_int_equal(json_object_get_int(v), ENIADDR_MAX_ADDRS);
 	}
