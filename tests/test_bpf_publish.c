@@ -46,6 +46,7 @@
 #include "kernel/eni_rows.h"
 #include "kernel/owner_maps.h"
 #include "kernel/publish.h"
+#include "kernel/published.h"
 #include "kernel/runtime.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -646,6 +647,94 @@ static void test_prefix_lengths_follow_the_slot(void **state)
 	expect_live(10, 1);
 }
 
+/* The keys of slot in map fd (key_size bytes each, slot by slot_fn), up to max, into keys. */
+static size_t raw_keys(int fd, size_t key_size, unsigned int (*slot_fn)(const void *),
+		       unsigned int slot, __u8 *keys, size_t max)
+{
+	__u8 cur[32], next[32];
+	void *prev = NULL;
+	size_t n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(cur, next, key_size);
+		prev = cur;
+		if (slot_fn(cur) != slot)
+			continue;
+		assert_true(n < max);
+		memcpy(keys + n++ * key_size, cur, key_size);
+	}
+	assert_int_equal(errno, ENOENT);
+	return n;
+}
+
+/* Whether keys (n of key_size) hold want. */
+static bool has_key(const __u8 *keys, size_t n, size_t key_size, const void *want)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!memcmp(keys + i * key_size, want, key_size))
+			return true;
+	return false;
+}
+
+/*
+ * Each family in its own maps, keys built here by hand (not by owner_maps.c): A's IPv4
+ * addresses in eniaddr_addrs4 as 4 bytes and nowhere else, its IPv6 address in eniaddr_addrs,
+ * the IPv4 prefixes in eniaddr_pfx4 with their plain length, the IPv6 ones in eniaddr_pfx. Read
+ * back, the slot is the compiled configuration again, in the 16-byte form.
+ */
+static void test_owners_by_family(void **state)
+{
+	__u8 keys[16 * 24];
+	struct compiled back = {};
+	struct err e = {};
+	size_t n;
+
+	(void)state;
+	publish_ok(build_lens, 0);
+	expect_live(11, 0);
+
+	n = raw_keys(fx.maps.addrs4, sizeof(struct eniaddr_addr4_key), publish_slot_of_addr4, 0,
+		     keys, 16);
+	assert_int_equal(n, 2);
+	assert_true(has_key(keys, n, 8, &(struct eniaddr_addr4_key){ 0, { 10, 0, 1, 10 } }));
+	assert_true(has_key(keys, n, 8, &(struct eniaddr_addr4_key){ 0, { 10, 0, 2, 20 } }));
+
+	n = raw_keys(fx.maps.addrs, sizeof(struct eniaddr_addr_key), publish_slot_of_addr, 0, keys,
+		     16);
+	assert_int_equal(n, 1);
+	assert_true(has_key(keys, n, 20, &(struct eniaddr_addr_key){ 0,
+		    { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x10 } }));
+
+	n = raw_keys(fx.maps.pfx4, sizeof(struct eniaddr_pfx4_key), publish_slot_of_pfx4, 0, keys,
+		     16);
+	assert_int_equal(n, 4);
+	assert_true(has_key(keys, n, 8, &(struct eniaddr_pfx4_key){ 0, 28, { 10, 0, 1, 32 } }));
+	assert_true(has_key(keys, n, 8, &(struct eniaddr_pfx4_key){ 0, 24, { 10, 0, 4, 0 } }));
+	assert_true(has_key(keys, n, 8, &(struct eniaddr_pfx4_key){ 0, 28, { 10, 0, 4, 16 } }));
+	assert_true(has_key(keys, n, 8, &(struct eniaddr_pfx4_key){ 0, 17, { 10, 0, 0, 0 } }));
+
+	n = raw_keys(fx.maps.pfx, sizeof(struct eniaddr_pfx_key), publish_slot_of_pfx, 0, keys,
+		     16);
+	assert_int_equal(n, 2);
+	assert_true(has_key(keys, n, 24, &(struct eniaddr_pfx_key){ 32 + 80, 0,
+		    { 0x20, 0x01, 0x0d, 0xb8, 0, 9, 0, 0, 0, 1 } }));
+	assert_true(has_key(keys, n, 24, &(struct eniaddr_pfx_key){ 32 + 56, 0,
+		    { 0x20, 0x01, 0x0d, 0xb8, 0, 9 } }));
+
+	/* read back (the agent compares this with what it would publish): the 16-byte form */
+	if (published_read(&fx.maps, NULL, &back, NULL, &e))
+		fail_msg("published_read: %s", e.msg);
+	assert_int_equal(back.addrs.n, fx.live.addrs.n);
+	assert_int_equal(back.pfxs.n, fx.live.pfxs.n);
+	for (size_t i = 0; i < fx.live.addrs.n; i++)
+		assert_true(has_key((const __u8 *)back.addrs.v, back.addrs.n,
+				    sizeof(*back.addrs.v), &fx.live.addrs.v[i]));
+	for (size_t i = 0; i < fx.live.pfxs.n; i++)
+		assert_true(has_key((const __u8 *)back.pfxs.v, back.pfxs.n,
+				    sizeof(*back.pfxs.v), &fx.live.pfxs.v[i]));
+	compiled_free(&back);
+}
+
 /* ---- attach and detach on a veth pair in a private namespace ---- */
 
 static bool has_clsact(const struct netns *ns, const char *dev)
@@ -1122,6 +1211,7 @@ int main(void)
 		cmocka_unit_test(test_crash_leftovers_are_cleared),
 		cmocka_unit_test(test_publish_updates_older_generation_by_difference),
 		cmocka_unit_test(test_prefix_lengths_follow_the_slot),
+		cmocka_unit_test(test_owners_by_family),
 		cmocka_unit_test(test_attach_and_detach),
 		cmocka_unit_test(test_unload_leaves_nothing),
 		cmocka_unit_test(test_foreign_layout_is_refused),
