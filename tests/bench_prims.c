@@ -230,7 +230,8 @@ static int rows_owners(int n)
 		const char *what;
 		const struct bpf_program *prog;
 	} tables[] = {
-		{ "hash, 20 B key, not preallocated (as eniaddr_addrs, IPv6)", sk->progs.prim_hash_addr },
+		{ "hash, 20 B key, not preallocated (as eniaddr_addrs, IPv6)",
+		  sk->progs.prim_hash_addr },
 		{ "hash, 20 B key, preallocated", sk->progs.prim_hash_addr_pre },
 		{ "hash, 8 B key, not preallocated (as eniaddr_addrs4)", sk->progs.prim_hash_addr4 },
 	};

@@ -927,7 +927,8 @@ static void test_prefix_lengths(void **state)
 	};
 	static const struct ingress_case two_v4[] = {
 		{ "v4 lists /28 and /24: the /28 of b wins", { .src = SRC_IN, .dst = "10.7.1.21",
-		  TCP(22) }, ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		  TCP(22) }, ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS,
+		  .tc = true },
 		{ "v4 lists /28 and /24: b's /28 is not a's", { .src = SRC_IN, .dst = "10.7.1.21",
 		  TCP(80) }, ENI_A, DROP, ENIADDR_R_WRONG_ENI, .action = ENIADDR_ACT_DROP },
 		{ "v4 lists /28 and /24: outside the /28, a's /24", { .src = SRC_IN,

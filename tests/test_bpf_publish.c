@@ -390,8 +390,8 @@ static void publish_ok(void (*build)(struct compiled *, unsigned int), unsigned 
 static void test_load_pins_maps_and_programs(void **state)
 {
 	static const char *const maps[] = { "eniaddr_state", "eniaddr_enis", "eniaddr_addrs",
-		"eniaddr_addrs4", "eniaddr_pfx", "eniaddr_pfx4", "eniaddr_src", "eniaddr_l4", "eniaddr_stats", "eniaddr_frags",
-		"eniaddr_attach", "eniaddr_nexthop" };
+		"eniaddr_addrs4", "eniaddr_pfx", "eniaddr_pfx4", "eniaddr_src", "eniaddr_l4",
+		"eniaddr_stats", "eniaddr_frags", "eniaddr_attach", "eniaddr_nexthop" };
 	struct eniaddr_state st = read_state();
 	struct bpf_program *prog;
 	struct eniaddr *skel;

@@ -434,7 +434,7 @@ static void test_status_shows_programs_and_tables(void **state)
 			continue;
 		addrs_seen = true;
 		json_object_object_get_ex(m, "entries", &v);
-		assert_int_equal(json_object_get_int(v), 3); /* the three IPv4 addresses of the config */
+		assert_int_equal(json_object_get_int(v), 3); /* the config's three IPv4 addresses */
 		json_object_object_get_ex(m, "capacity", &v);
 		assert_int_equal(json_object_get_int(v), ENIADDR_MAX_ADDRS);
 	}

@@ -226,8 +226,10 @@ static const struct eni *most_owned(const struct desired_state *s, bool prefixes
 static int check_owners_fit(const struct desired_state *s, const struct compiled *out,
 			    struct err *e)
 {
-	const char *map[2][2] = { { ENIADDR_STR(ENIADDR_MAP_ADDRS4), ENIADDR_STR(ENIADDR_MAP_ADDRS) },
-				  { ENIADDR_STR(ENIADDR_MAP_PFX4), ENIADDR_STR(ENIADDR_MAP_PFX) } };
+	const char *map[2][2] = {
+		{ ENIADDR_STR(ENIADDR_MAP_ADDRS4), ENIADDR_STR(ENIADDR_MAP_ADDRS) },
+		{ ENIADDR_STR(ENIADDR_MAP_PFX4), ENIADDR_STR(ENIADDR_MAP_PFX) },
+	};
 	const size_t cap[2] = { ENIADDR_MAX_ADDRS / 2, ENIADDR_MAX_PREFIXES / 2 };
 	size_t n[2][2] = {}, most;
 	const struct eni *big;

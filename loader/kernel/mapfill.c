@@ -18,7 +18,8 @@ static const struct {
 	unsigned int (*slot_of)(const void *key);
 } tables[] = {
 	{ ENIADDR_STR(ENIADDR_MAP_ENIS), offsetof(struct map_fds, enis), publish_slot_of_eni },
-	{ ENIADDR_STR(ENIADDR_MAP_ADDRS4), offsetof(struct map_fds, addrs4), publish_slot_of_addr4 },
+	{ ENIADDR_STR(ENIADDR_MAP_ADDRS4), offsetof(struct map_fds, addrs4),
+	  publish_slot_of_addr4 },
 	{ ENIADDR_STR(ENIADDR_MAP_ADDRS), offsetof(struct map_fds, addrs), publish_slot_of_addr },
 	{ ENIADDR_STR(ENIADDR_MAP_PFX4), offsetof(struct map_fds, pfx4), publish_slot_of_pfx4 },
 	{ ENIADDR_STR(ENIADDR_MAP_PFX), offsetof(struct map_fds, pfx), publish_slot_of_pfx },

@@ -23,7 +23,8 @@
 
 #define KEY_MAX 32 /* largest key of a slotted map, with room */
 _Static_assert(sizeof(struct eniaddr_eni_key) <= KEY_MAX && sizeof(struct eniaddr_addr_key) <= KEY_MAX &&
-	       sizeof(struct eniaddr_addr4_key) <= KEY_MAX && sizeof(struct eniaddr_pfx4_key) <= KEY_MAX &&
+	       sizeof(struct eniaddr_addr4_key) <= KEY_MAX &&
+	       sizeof(struct eniaddr_pfx4_key) <= KEY_MAX &&
 	       sizeof(struct eniaddr_pfx_key) <= KEY_MAX && sizeof(struct eniaddr_src_key) <= KEY_MAX &&
 	       sizeof(struct eniaddr_nexthop_key) <= KEY_MAX, "KEY_MAX holds every slotted key");
 
