@@ -8,7 +8,8 @@
  * test failed.
  *
  * The tests run in order and build on each other: load -> publish A (slot 0) -> publish B
- * (slot 1) -> failing publishes keep B -> crash leftovers are cleared -> attach/detach -> unload.
+ * (slot 1) -> failing publishes keep B -> crash leftovers are cleared -> prefix lengths -> each
+ * family's owners in its own maps -> attach/detach -> unload.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
