@@ -72,6 +72,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "eniaddr.h"
+#include "addr.h"
 #include "consts.h"
 #include "maps.bpf.h"
 #include "parse.h"
@@ -101,14 +102,11 @@ enum ct_dir {
 /* -1, 0, 1 as a and b compare as 128-bit big-endian numbers. */
 static __always_inline int ct_addr_cmp(const __u8 a[16], const __u8 b[16])
 {
-	__u32 x[4], y[4];
 	int i;
 
-	__builtin_memcpy(x, a, 16);
-	__builtin_memcpy(y, b, 16);
 	for (i = 0; i < 4; i++)
-		if (x[i] != y[i])
-			return bpf_ntohl(x[i]) < bpf_ntohl(y[i]) ? -1 : 1;
+		if (addr_word_be(a, i) != addr_word_be(b, i))
+			return addr_word(a, i) < addr_word(b, i) ? -1 : 1;
 	return 0;
 }
 
@@ -131,13 +129,13 @@ static __always_inline __u8 ct_key_set(struct eniaddr_ct_key *k, __u32 ifindex, 
 	if (src_hi) {
 		k->port_lo = dport;
 		k->port_hi = sport;
-		__builtin_memcpy(k->addr_lo, dst, 16);
-		__builtin_memcpy(k->addr_hi, src, 16);
+		addr_copy(k->addr_lo, dst);
+		addr_copy(k->addr_hi, src);
 	} else {
 		k->port_lo = sport;
 		k->port_hi = dport;
-		__builtin_memcpy(k->addr_lo, src, 16);
-		__builtin_memcpy(k->addr_hi, dst, 16);
+		addr_copy(k->addr_lo, src);
+		addr_copy(k->addr_hi, dst);
 	}
 	return src_hi;
 }
@@ -402,7 +400,8 @@ static __always_inline bool ct_inner_key(struct eniaddr_ct_key *k, const struct 
 {
 	const __u8 *b = (const __u8 *)p->inner;
 	__u32 hl, len = p->inner_len;
-	__u8 proto, l4[8], src[16], dst[16];
+	__u8 proto, l4[8];
+	__u32 src[4], dst[4];
 	__be16 sport = 0, dport = 0;
 
 	if (len > PKT_INNER_LEN)
@@ -411,8 +410,8 @@ static __always_inline bool ct_inner_key(struct eniaddr_ct_key *k, const struct 
 		if (len < PKT_INNER_LEN || (b[0] >> 4) != 6)
 			return false;
 		proto = b[6];
-		__builtin_memcpy(src, &b[8], 16);
-		__builtin_memcpy(dst, &b[24], 16);
+		addr_copy(src, &b[8]);
+		addr_copy(dst, &b[24]);
 		hl = 40;
 	} else {
 		if (len < PKT_INNER_MIN || (b[0] >> 4) != 4)
@@ -426,7 +425,7 @@ static __always_inline bool ct_inner_key(struct eniaddr_ct_key *k, const struct 
 		addr_set_v4(src, *(const __be32 *)&b[12]);
 		addr_set_v4(dst, *(const __be32 *)&b[16]);
 	}
-	if (ct_addr_cmp(src, p->daddr))
+	if (ct_addr_cmp((const __u8 *)src, p->daddr))
 		return false;
 	__builtin_memcpy(l4, b + hl, 8); /* hl <= PKT_INNER_LEN - 8 */
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
@@ -442,7 +441,7 @@ static __always_inline bool ct_inner_key(struct eniaddr_ct_key *k, const struct 
 	} else if (p->v6 && ipv6_is_ext(proto)) {
 		return false;
 	}
-	ct_key_set(k, ifindex, proto, src, sport, dst, dport);
+	ct_key_set(k, ifindex, proto, (const __u8 *)src, sport, (const __u8 *)dst, dport);
 	return true;
 }
 

@@ -11,6 +11,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "eniaddr.h"
+#include "addr.h"
 #include "lookup.h"
 #include "maps.bpf.h"
 #include "parse.h"
@@ -46,8 +47,7 @@ static __always_inline const struct eniaddr_owner *prefix_owner6(__u32 slot, con
 
 	if (!lens)
 		return NULL;
-	/* addr is a member of a struct of u32s (pkt_meta, a key): word loads, not 16 byte loads */
-	__builtin_memcpy(w, __builtin_assume_aligned(addr, 4), 16);
+	addr_copy(w, addr);
 	for (int i = 0; i < ENIADDR_PFX_LENS; i++) {
 		__u32 len = lens[i], bits = len - 32, m[2];
 		__u64 k[2];
@@ -59,7 +59,7 @@ static __always_inline const struct eniaddr_owner *prefix_owner6(__u32 slot, con
 		k[0] = w[0] & net_mask64(m[0]);
 		k[1] = w[1] & net_mask64(m[1]);
 		pk.prefixlen = len;
-		__builtin_memcpy(pk.addr, k, 16);
+		addr_copy(pk.addr, k);
 		o = map_lookup(ENIADDR_MAP_PFX, &pk);
 		if (o)
 			return o;
@@ -85,7 +85,7 @@ static __always_inline const struct eniaddr_owner *prefix_owner4(__u32 slot, __b
 			break;
 		k = a & (bits ? bpf_htonl(~0u << (32 - bits)) : 0);
 		pk.prefixlen = bits;
-		__builtin_memcpy(pk.addr, &k, 4);
+		__builtin_memcpy(ADDR_A4(pk.addr), &k, 4);
 		o = map_lookup(ENIADDR_MAP_PFX4, &pk);
 		if (o)
 			return o;
@@ -103,17 +103,16 @@ static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, cons
 
 	if (!v6) {
 		struct eniaddr_addr4_key k = { .slot = slot };
-		__be32 a;
+		__be32 a = addr_word_be(addr, 3);
 
-		__builtin_memcpy(&a, __builtin_assume_aligned(addr + 12, 4), 4);
-		__builtin_memcpy(k.addr, &a, 4);
+		__builtin_memcpy(ADDR_A4(k.addr), &a, 4);
 		o = map_lookup(ENIADDR_MAP_ADDRS4, &k);
 		return o ? o : prefix_owner4(slot, a);
 	}
 	{
 		struct eniaddr_addr_key k = { .slot = slot };
 
-		__builtin_memcpy(k.addr, addr, 16);
+		addr_copy(k.addr, addr);
 		o = map_lookup(ENIADDR_MAP_ADDRS, &k);
 		return o ? o : prefix_owner6(slot, addr);
 	}

@@ -225,7 +225,12 @@ static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
 {
 	__u32 w[4], h;
 
+#ifdef __bpf__
+	/* every address a program hashes is 4-byte aligned (bpf/addr.h): word loads */
+	__builtin_memcpy(w, __builtin_assume_aligned(addr, 4), 16);
+#else
 	__builtin_memcpy(w, addr, 16);
+#endif
 	h = w[0] ^ w[1] * 0x9e3779b1u ^ w[2] * 0x85ebca77u ^ w[3] ^ ifindex * 0xc2b2ae3du;
 	h ^= h >> 16;
 	h *= 0x85ebca6bu;
