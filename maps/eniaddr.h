@@ -221,6 +221,17 @@ struct eniaddr_eni_row {
 #define ENIADDR_HINT_BITS_LOG 18
 #define ENIADDR_HINT_WORDS    (1u << (ENIADDR_HINT_BITS_LOG - 6)) /* __u64 words per slot */
 
+/* murmur3's 32-bit finaliser: every input bit reaches every output bit. */
+static inline __u32 eniaddr_fmix32(__u32 h)
+{
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
+	return h;
+}
+
 /* The bit of a 16-byte (IPv4-mapped) address owned by ENI ifindex: the four words and the
  * ifindex folded, then mixed by murmur3's finaliser (a plain multiply left whole runs of
  * consecutive addresses on the same bits). The kernel side and user space share it; both read
@@ -236,12 +247,7 @@ static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
 	__builtin_memcpy(w, addr, 16);
 #endif
 	h = w[0] ^ w[1] * 0x9e3779b1u ^ w[2] * 0x85ebca77u ^ w[3] ^ ifindex * 0xc2b2ae3du;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h >> (32 - ENIADDR_HINT_BITS_LOG);
+	return eniaddr_fmix32(h) >> (32 - ENIADDR_HINT_BITS_LOG);
 }
 
 /* ---- eniaddr_addrs(4) and eniaddr_pfx(4): the owners ----
@@ -560,50 +566,45 @@ struct eniaddr_ct {
 #define ENIADDR_CT_MAYBE_HALF     (2 * ENIADDR_CT_MAYBE_WORDS) /* the current half: 0 or 1 */
 #define ENIADDR_CT_MAYBE_ENTRIES  (2 * ENIADDR_CT_MAYBE_WORDS + 1)
 
-/* murmur3's finaliser over h, cut to a bit number of a half. */
+/* h mixed (eniaddr_fmix32), cut to a bit number of a half. */
 static inline __u32 eniaddr_ct_maybe_fmix(__u32 h)
 {
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h >> (32 - ENIADDR_CT_MAYBE_BITS_LOG);
+	return eniaddr_fmix32(h) >> (32 - ENIADDR_CT_MAYBE_BITS_LOG);
 }
 
-/* The bit of an IPv4 flow key (eniaddr_ct4*): its five words, each times its own odd constant
- * (independent multiplies, no chain), folded and mixed. Kernel and user space share it; both
- * read the words in the host's byte order. */
+/* The words of flow key k as w: in BPF straight from the key (a copy would cost the judges'
+ * full stack), in user space through a copy (no type punning). Host byte order on both sides. */
+#ifdef __bpf__
+#define ENIADDR_CT_KEY_WORDS(w, k) const __u32 *w = (const __u32 *)(k)
+#else
+#define ENIADDR_CT_KEY_WORDS(w, k)                                                             \
+	__u32 w[sizeof(*(k)) / 4];                                                             \
+	__builtin_memcpy(w, (k), sizeof(w))
+#endif
+
+/* Five words, each times its own odd constant (independent multiplies, no chain), folded. */
+static inline __u32 eniaddr_ct_maybe_fold5(const __u32 *w)
+{
+	return w[0] * 0xc2b2ae3du ^ w[1] * 0x27d4eb2fu ^ w[2] * 0x9e3779b1u ^
+	       w[3] * 0x85ebca77u ^ w[4];
+}
+
+/* The bit of an IPv4 flow key (eniaddr_ct4*), kernel and user space alike. */
 static inline __u32 eniaddr_ct4_maybe_bit(const struct eniaddr_ct4_key *k)
 {
-#ifdef __bpf__
-	/* straight from the key: a copy would cost the judges' full stack */
-	const __u32 *w = (const __u32 *)k;
-#else
-	__u32 w[5];
+	ENIADDR_CT_KEY_WORDS(w, k);
 
-	__builtin_memcpy(w, k, sizeof(w));
-#endif
-	return eniaddr_ct_maybe_fmix(w[0] * 0xc2b2ae3du ^ w[1] * 0x27d4eb2fu ^
-				     w[2] * 0x9e3779b1u ^ w[3] * 0x85ebca77u ^ w[4] ^ 4u);
+	return eniaddr_ct_maybe_fmix(eniaddr_ct_maybe_fold5(w) ^ 4u);
 }
 
-/* The bit of an IPv6 flow key (eniaddr_ct*): the same over its eleven words. */
+/* The bit of an IPv6 flow key (eniaddr_ct*): its eleven words, the same way. */
 static inline __u32 eniaddr_ct6_maybe_bit(const struct eniaddr_ct_key *k)
 {
-#ifdef __bpf__
-	/* straight from the key: a copy would cost the judges' full stack */
-	const __u32 *w = (const __u32 *)k;
-#else
-	__u32 w[11];
+	ENIADDR_CT_KEY_WORDS(w, k);
 
-	__builtin_memcpy(w, k, sizeof(w));
-#endif
-	return eniaddr_ct_maybe_fmix(w[0] * 0xc2b2ae3du ^ w[1] * 0x27d4eb2fu ^
-				     w[2] * 0x9e3779b1u ^ w[3] * 0x85ebca77u ^ w[4] ^
-				     w[5] * 0x165667b1u ^ w[6] * 0xd3a2646du ^
-				     w[7] * 0xfd7046c5u ^ w[8] * 0xb55a4f09u ^
-				     w[9] * 0x61c88647u ^ w[10] * 0x7feb352du ^ 6u);
+	return eniaddr_ct_maybe_fmix(eniaddr_ct_maybe_fold5(w) ^
+				     eniaddr_ct_maybe_fold5(w + 5) * 0x165667b1u ^
+				     w[10] * 0x7feb352du ^ 6u);
 }
 
 /* One packet's way through connection tracking (bpf/conntrack.h, struct ct_probe), kept per CPU
