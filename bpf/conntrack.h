@@ -4,8 +4,13 @@
  * (REFERENCE.md §3, "stateful"). Key, value and states are in maps/eniaddr.h (eniaddr_ct).
  *
  * One entry per flow, both directions (maps/eniaddr.h): a packet costs one lookup, its reply too.
- * Two tables of one layout: eniaddr_ct_new (LRU) holds unconfirmed flows, eniaddr_ct (plain hash)
- * confirmed ones; a packet looks in eniaddr_ct first, so a confirmed flow costs one lookup.
+ * Two tables of one layout per family: eniaddr_ct_new (LRU) holds unconfirmed flows, eniaddr_ct
+ * (plain hash) confirmed ones; a packet looks in the confirmed table first, so a confirmed flow
+ * costs one lookup. IPv4 flows live in eniaddr_ct4 / eniaddr_ct4_new under a 20-byte key, IPv6
+ * flows in eniaddr_ct / eniaddr_ct_new under a 44-byte one: the key's hash is a good part of a
+ * lookup's cost. The probe (struct eniaddr_ct_probe) carries the packet's key in its family's
+ * form, and every access goes through ct_lookup, ct_delete, ct_insert below, which name each
+ * table in a call of its own: one call on a map chosen at run time would not be inlined.
  *
  * Use, on a packet whose local address is owned by ENI ifindex (owner o; t: that ENI's timeouts,
  * from the one eniaddr_enis lookup the packet made at its start, eni.h):
@@ -72,6 +77,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "eniaddr.h"
+#include "addr.h"
 #include "consts.h"
 #include "maps.bpf.h"
 #include "parse.h"
@@ -101,14 +107,11 @@ enum ct_dir {
 /* -1, 0, 1 as a and b compare as 128-bit big-endian numbers. */
 static __always_inline int ct_addr_cmp(const __u8 a[16], const __u8 b[16])
 {
-	__u32 x[4], y[4];
 	int i;
 
-	__builtin_memcpy(x, a, 16);
-	__builtin_memcpy(y, b, 16);
 	for (i = 0; i < 4; i++)
-		if (x[i] != y[i])
-			return bpf_ntohl(x[i]) < bpf_ntohl(y[i]) ? -1 : 1;
+		if (addr_word_be(a, i) != addr_word_be(b, i))
+			return addr_word(a, i) < addr_word(b, i) ? -1 : 1;
 	return 0;
 }
 
@@ -131,15 +134,38 @@ static __always_inline __u8 ct_key_set(struct eniaddr_ct_key *k, __u32 ifindex, 
 	if (src_hi) {
 		k->port_lo = dport;
 		k->port_hi = sport;
-		__builtin_memcpy(k->addr_lo, dst, 16);
-		__builtin_memcpy(k->addr_hi, src, 16);
+		addr_copy(k->addr_lo, dst);
+		addr_copy(k->addr_hi, src);
 	} else {
 		k->port_lo = sport;
 		k->port_hi = dport;
-		__builtin_memcpy(k->addr_lo, src, 16);
-		__builtin_memcpy(k->addr_hi, dst, 16);
+		addr_copy(k->addr_lo, src);
+		addr_copy(k->addr_hi, dst);
 	}
 	return src_hi;
+}
+
+/* ct_key_set for an IPv4 flow (addresses in network order): the same order, the same src_hi. */
+static __always_inline __u8 ct4_key_set(struct eniaddr_ct4_key *k, __u32 ifindex, __u8 proto,
+					__be32 src, __be16 sport, __be32 dst, __be16 dport)
+{
+	__u32 s = bpf_ntohl(src), d = bpf_ntohl(dst);
+	__u8 src_hi = s > d || (s == d && bpf_ntohs(sport) > bpf_ntohs(dport));
+
+	__builtin_memset(k, 0, sizeof(*k));
+	k->ifindex = ifindex;
+	k->proto = proto;
+	k->port_lo = src_hi ? dport : sport;
+	k->port_hi = src_hi ? sport : dport;
+	k->addr_lo = src_hi ? dst : src;
+	k->addr_hi = src_hi ? src : dst;
+	return src_hi;
+}
+
+/* The IPv4 address of an IPv4-mapped one. */
+static __always_inline __be32 ct_addr4(const __u8 a[16])
+{
+	return addr_word_be(a, 3);
 }
 
 static __always_inline bool ct_is_icmp(__u8 proto, bool v6)
@@ -157,8 +183,9 @@ static __always_inline void ct_echo_ports(__u8 type, __u16 id, __be16 *sport, __
 	*dport = request ? 0 : bpf_htons(id);
 }
 
-/* The key of p's flow on ifindex; returns ct_key_set()'s src_hi. */
-static __always_inline __u8 ct_key_of(struct eniaddr_ct_key *k, const struct pkt_meta *p,
+/* Keys probe c with p's flow on ifindex, in the form of p's family: c->v4, c->k or c->k4,
+ * c->src_hi (ct_key_set's). */
+static __always_inline void ct_key_of(struct eniaddr_ct_probe *c, const struct pkt_meta *p,
 				      __u32 ifindex)
 {
 	__be16 sport = 0, dport = 0;
@@ -169,7 +196,13 @@ static __always_inline __u8 ct_key_of(struct eniaddr_ct_key *k, const struct pkt
 	} else if (ct_is_icmp(p->proto, p->v6) && icmp_is_echo(p)) {
 		ct_echo_ports(p->icmp_type, p->icmp_id, &sport, &dport);
 	}
-	return ct_key_set(k, ifindex, p->proto, p->saddr, sport, p->daddr, dport);
+	c->v4 = !p->v6;
+	if (p->v6)
+		c->src_hi = ct_key_set(&c->k, ifindex, p->proto, p->saddr, sport, p->daddr, dport);
+	else
+		c->src_hi = ct4_key_set(&c->k4, ifindex, p->proto, ct_addr4(p->saddr), sport,
+					ct_addr4(p->daddr), dport);
+	c->keyed = 1;
 }
 
 /*
@@ -359,35 +392,73 @@ static __always_inline void ct_other_advance(struct eniaddr_ct *v, __u8 proto, e
 	}
 }
 
-/* The live entry of key k in the confirmed table (unconfirmed: in eniaddr_ct_new), or NULL;
+/* The entry of c's key in its family's confirmed table (unconfirmed: the _new one), or NULL.
+ * One call per table (lookup.h). */
+static __always_inline struct eniaddr_ct *ct_lookup(const struct eniaddr_ct_probe *c,
+						    bool unconfirmed)
+{
+	if (c->v4)
+		return unconfirmed ? map_lookup(ENIADDR_MAP_CT4_NEW, &c->k4)
+				   : map_lookup(ENIADDR_MAP_CT4, &c->k4);
+	return unconfirmed ? map_lookup(ENIADDR_MAP_CT_NEW, &c->k)
+			   : map_lookup(ENIADDR_MAP_CT, &c->k);
+}
+
+/* Deletes c's key from its family's confirmed table (unconfirmed: the _new one). */
+static __always_inline void ct_delete(const struct eniaddr_ct_probe *c, bool unconfirmed)
+{
+	if (c->v4 && unconfirmed)
+		map_delete(ENIADDR_MAP_CT4_NEW, &c->k4);
+	else if (c->v4)
+		map_delete(ENIADDR_MAP_CT4, &c->k4);
+	else if (unconfirmed)
+		map_delete(ENIADDR_MAP_CT_NEW, &c->k);
+	else
+		map_delete(ENIADDR_MAP_CT, &c->k);
+}
+
+/* Stores v under c's key in its family's confirmed table (unconfirmed: the _new one), with
+ * bpf_map_update_elem's flags and result. */
+static __always_inline long ct_insert(const struct eniaddr_ct_probe *c, bool unconfirmed,
+				      const struct eniaddr_ct *v, __u64 flags)
+{
+	if (c->v4 && unconfirmed)
+		return map_update(ENIADDR_MAP_CT4_NEW, &c->k4, v, flags);
+	if (c->v4)
+		return map_update(ENIADDR_MAP_CT4, &c->k4, v, flags);
+	if (unconfirmed)
+		return map_update(ENIADDR_MAP_CT_NEW, &c->k, v, flags);
+	return map_update(ENIADDR_MAP_CT, &c->k, v, flags);
+}
+
+/* The live entry of c's key in the confirmed table (unconfirmed: in the _new one), or NULL;
  * *now is the time of the hit (the clock is read only then). An expired entry is deleted: it
  * counts as absent, and the packet may make a new one. */
-static __always_inline struct eniaddr_ct *ct_find(const struct eniaddr_ct_key *k, bool unconfirmed,
-						  __u64 *now)
+static __always_inline struct eniaddr_ct *ct_find(const struct eniaddr_ct_probe *c,
+						  bool unconfirmed, __u64 *now)
 {
-	void *map = unconfirmed ? (void *)&ENIADDR_MAP_CT_NEW : (void *)&ENIADDR_MAP_CT;
-	struct eniaddr_ct *v = bpf_map_lookup_elem(map, k);
+	struct eniaddr_ct *v = ct_lookup(c, unconfirmed);
 
 	if (!v)
 		return NULL;
 	*now = ct_clock();
 	if (eniaddr_ct_expired(v, *now)) {
 		if (dp_writes())
-			bpf_map_delete_elem(map, k);
+			ct_delete(c, unconfirmed);
 		return NULL;
 	}
 	return v;
 }
 
-/* The live entry of k in either table; *unconfirmed says which. */
-static __always_inline struct eniaddr_ct *ct_find_any(const struct eniaddr_ct_key *k,
+/* The live entry of c's key in either table of its family; *unconfirmed says which. */
+static __always_inline struct eniaddr_ct *ct_find_any(const struct eniaddr_ct_probe *c,
 						      bool *unconfirmed, __u64 *now)
 {
-	struct eniaddr_ct *v = ct_find(k, false, now);
+	struct eniaddr_ct *v = ct_find(c, false, now);
 
 	*unconfirmed = !v;
 	if (!v)
-		v = ct_find(k, true, now);
+		v = ct_find(c, true, now);
 	return v;
 }
 
@@ -395,24 +466,25 @@ static __always_inline struct eniaddr_ct *ct_find_any(const struct eniaddr_ct_ke
  * The key of the flow of the packet an ICMP error embeds (p->inner, copied by parse.h). The
  * error must go back to the embedded packet's sender (inner source = outer destination), and
  * the family must match. false when it names no flow we could track (a non-first fragment,
- * IPv6 extension headers, an ICMP message other than echo, ...).
+ * IPv6 extension headers, an ICMP message other than echo, ...). Keys c (not c->keyed: the
+ * key is not the packet's own).
  */
-static __always_inline bool ct_inner_key(struct eniaddr_ct_key *k, const struct pkt_meta *p,
+static __always_inline bool ct_inner_key(struct eniaddr_ct_probe *c, const struct pkt_meta *p,
 					 __u32 ifindex)
 {
 	const __u8 *b = (const __u8 *)p->inner;
 	__u32 hl, len = p->inner_len;
-	__u8 proto, l4[8], src[16], dst[16];
 	__be16 sport = 0, dport = 0;
+	__u8 proto, l4[8];
 
 	if (len > PKT_INNER_LEN)
 		return false;
 	if (p->v6) {
 		if (len < PKT_INNER_LEN || (b[0] >> 4) != 6)
 			return false;
+		if (ct_addr_cmp(&b[8], p->daddr))
+			return false;
 		proto = b[6];
-		__builtin_memcpy(src, &b[8], 16);
-		__builtin_memcpy(dst, &b[24], 16);
 		hl = 40;
 	} else {
 		if (len < PKT_INNER_MIN || (b[0] >> 4) != 4)
@@ -422,12 +494,10 @@ static __always_inline bool ct_inner_key(struct eniaddr_ct_key *k, const struct 
 			return false;
 		if (((__u32)b[6] << 8 | b[7]) & IP_OFFSET) /* a later fragment: no ports */
 			return false;
+		if (*(const __be32 *)&b[12] != ct_addr4(p->daddr))
+			return false;
 		proto = b[9];
-		addr_set_v4(src, *(const __be32 *)&b[12]);
-		addr_set_v4(dst, *(const __be32 *)&b[16]);
 	}
-	if (ct_addr_cmp(src, p->daddr))
-		return false;
 	__builtin_memcpy(l4, b + hl, 8); /* hl <= PKT_INNER_LEN - 8 */
 	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
 		__builtin_memcpy(&sport, &l4[0], 2);
@@ -442,22 +512,27 @@ static __always_inline bool ct_inner_key(struct eniaddr_ct_key *k, const struct 
 	} else if (p->v6 && ipv6_is_ext(proto)) {
 		return false;
 	}
-	ct_key_set(k, ifindex, proto, src, sport, dst, dport);
+	c->v4 = !p->v6;
+	if (p->v6)
+		ct_key_set(&c->k, ifindex, proto, &b[8], sport, &b[24], dport);
+	else
+		ct4_key_set(&c->k4, ifindex, proto, *(const __be32 *)&b[12], sport,
+			    *(const __be32 *)&b[16], dport);
 	return true;
 }
 
 /* CT_RELATED when p is an ICMP error about a live flow of ifindex (either direction), else
- * NONE. Related errors neither refresh nor change the flow. k: room for the embedded flow's key
- * (the caller's, so that the judges' stack holds one key). */
+ * NONE. Related errors neither refresh nor change the flow. c: the probe, keyed here with the
+ * embedded flow's key. */
 static __always_inline enum eniaddr_reason ct_related(const struct pkt_meta *p, __u32 ifindex,
-						      struct eniaddr_ct_key *k)
+						      struct eniaddr_ct_probe *c)
 {
 	bool unconfirmed;
 	__u64 now;
 
-	if (!ct_inner_key(k, p, ifindex))
+	if (!ct_inner_key(c, p, ifindex))
 		return ENIADDR_R_NONE;
-	return ct_find_any(k, &unconfirmed, &now) ? ENIADDR_R_CT_RELATED : ENIADDR_R_NONE;
+	return ct_find_any(c, &unconfirmed, &now) ? ENIADDR_R_CT_RELATED : ENIADDR_R_NONE;
 }
 
 /* Whether unconfirmed flow v has been answered (the confirmation rule at the top). */
@@ -468,34 +543,54 @@ static __always_inline bool ct_confirms(const struct eniaddr_ct *v, __u8 proto)
 	return proto != IPPROTO_TCP || v->state == ENIADDR_CT_ESTABLISHED;
 }
 
-/* Moves answered flow v (key k, in eniaddr_ct_new) to the confirmed table: NONE, or CT_FULL
- * when the table is full (the flow stays unconfirmed and may try again with its next packet).
- * Another CPU moving it first is success. c: room for the confirmed entry. */
-static __always_inline enum eniaddr_reason ct_confirm(const struct eniaddr_ct_key *k,
+/* Moves answered flow v (c's key, in the _new table) to its family's confirmed table: NONE, or
+ * CT_FULL when the table is full (the flow stays unconfirmed and may try again with its next
+ * packet). Another CPU moving it first is success. The confirmed entry is built in c->fresh,
+ * off the stack. */
+static __always_inline enum eniaddr_reason ct_confirm(struct eniaddr_ct_probe *c,
 						      const struct eniaddr_ct *v,
 						      const struct eniaddr_timeouts *t, __u8 proto,
-						      __u64 now, struct eniaddr_ct *c)
+						      __u64 now)
 {
+	struct eniaddr_ct *n = &c->fresh;
 	long err;
 
-	*c = *v; /* c: room off the stack (the probe's) */
-	c->last_seen_ns = now;
-	c->expires_ns = ct_deadline(now, ct_timeout_ns(t, proto, c->state, true));
-	err = bpf_map_update_elem(&ENIADDR_MAP_CT, k, c, BPF_NOEXIST);
+	*n = *v;
+	n->last_seen_ns = now;
+	n->expires_ns = ct_deadline(now, ct_timeout_ns(t, proto, n->state, true));
+	err = ct_insert(c, false, n, BPF_NOEXIST);
 	if (err && err != -ENIADDR_EEXIST)
 		return ENIADDR_R_CT_FULL;
-	bpf_map_delete_elem(&ENIADDR_MAP_CT_NEW, k);
+	ct_delete(c, true);
 	return ENIADDR_R_NONE;
 }
 
+/* A dry run's record of c's key, in the common 44-byte form whatever the family. */
+static __always_inline void ct_explain_key(struct eniaddr_explain *x,
+					   const struct eniaddr_ct_probe *c)
+{
+	if (!c->v4) {
+		x->ct_key = c->k;
+		return;
+	}
+	__builtin_memset(&x->ct_key, 0, sizeof(x->ct_key));
+	x->ct_key.ifindex = c->k4.ifindex;
+	x->ct_key.proto = c->k4.proto;
+	x->ct_key.port_lo = c->k4.port_lo;
+	x->ct_key.port_hi = c->k4.port_hi;
+	addr_set_v4(x->ct_key.addr_lo, c->k4.addr_lo);
+	addr_set_v4(x->ct_key.addr_hi, c->k4.addr_hi);
+}
+
 /* A dry run records the entry a packet looked up, and what it held. */
-static __always_inline void ct_explain(const struct eniaddr_ct_key *k, const struct eniaddr_ct *v)
+static __always_inline void ct_explain(const struct eniaddr_ct_probe *c,
+				       const struct eniaddr_ct *v)
 {
 	struct eniaddr_explain *x = explain_rec();
 
 	if (!x)
 		return;
-	x->ct_key = *k;
+	ct_explain_key(x, c);
 	x->ct_hit = v != NULL;
 	if (v)
 		x->ct = *v;
@@ -563,25 +658,22 @@ static __always_inline bool ct_trackable(const struct pkt_meta *p)
 	return !ct_is_icmp(p->proto, p->v6) || icmp_is_echo(p);
 }
 
-/* A packet of live flow v (key k, in the confirmed table unless unconfirmed), whose source went
- * to key side src_hi: the state machine at the top of the file. room: for ct_confirm. */
+/* A packet of live flow v (c's key, in the confirmed table unless unconfirmed), whose source
+ * went to key side c->src_hi: the state machine at the top of the file. */
 static __always_inline enum eniaddr_reason ct_advance(const struct pkt_meta *p,
-						      const struct eniaddr_ct_key *k,
+						      struct eniaddr_ct_probe *c,
 						      struct eniaddr_ct *v,
 						      const struct eniaddr_timeouts *t,
-						      bool unconfirmed, __u64 now, __u8 src_hi,
-						      struct eniaddr_ct *room)
+						      bool unconfirmed, __u64 now)
 {
-	enum ct_dir dir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
+	enum ct_dir dir = c->src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
 
 	if (p->proto == IPPROTO_TCP) {
 		if ((v->state == ENIADDR_CT_CLOSED || eniaddr_ct_closed(v)) &&
 		    (p->tcp_flags & (TCP_F_SYN | TCP_F_ACK)) == TCP_F_SYN) {
 			/* a new connection: the rules judge it */
-			if (dp_writes() && unconfirmed)
-				map_delete(ENIADDR_MAP_CT_NEW, k);
-			else if (dp_writes())
-				map_delete(ENIADDR_MAP_CT, k);
+			if (dp_writes())
+				ct_delete(c, unconfirmed);
 			return ENIADDR_R_NONE;
 		}
 		if ((p->tcp_flags & TCP_F_RST) && !ct_rst_in_window(v, p, dir))
@@ -599,7 +691,7 @@ static __always_inline enum eniaddr_reason ct_advance(const struct pkt_meta *p,
 		ct_flag(v, ENIADDR_CT_F_REPLIED);
 	ct_refresh(v, t, p->proto, !unconfirmed, now);
 	if (unconfirmed && ct_confirms(v, p->proto)) {
-		enum eniaddr_reason r = ct_confirm(k, v, t, p->proto, now, room);
+		enum eniaddr_reason r = ct_confirm(c, v, t, p->proto, now);
 
 		if (r)
 			return r;
@@ -646,9 +738,8 @@ static __always_inline enum eniaddr_reason ct_track_stamped(const struct pkt_met
 
 	if (!c->base || !ct_trackable(p))
 		return ENIADDR_R_NONE;
-	c->src_hi = ct_key_of(&c->k, p, ifindex);
-	c->keyed = 1;
-	v = ct_find(&c->k, false, &now);
+	ct_key_of(c, p, ifindex);
+	v = ct_find(c, false, &now);
 	if (!v) {
 		c->confirmed_missed = 1;
 		return ENIADDR_R_NONE;
@@ -657,7 +748,7 @@ static __always_inline enum eniaddr_reason ct_track_stamped(const struct pkt_met
 	if ((v->stamp & ~(__u64)CT_STAMP_TRANSIT) != stamp)
 		return ENIADDR_R_NONE;
 	c->transit = v->stamp & CT_STAMP_TRANSIT;
-	return ct_advance(p, &c->k, v, t, false, now, c->src_hi, &c->fresh);
+	return ct_advance(p, c, v, t, false, now);
 }
 
 /* Before the rules: see the top of the file. t: the ENI's timeouts; o: the owner (NULL:
@@ -675,24 +766,22 @@ static __always_inline enum eniaddr_reason ct_track(const struct pkt_meta *p,
 
 	if (ct_is_icmp(p->proto, p->v6)) {
 		if (icmp_is_error(p))
-			return ct_related(p, ifindex, &c->k);
+			return ct_related(p, ifindex, c);
 		if (!icmp_is_echo(p))
 			return ENIADDR_R_NONE; /* never tracked: the rules decide */
 	}
-	if (!c->keyed) {
-		c->src_hi = ct_key_of(&c->k, p, ifindex);
-		c->keyed = 1;
-	}
+	if (!c->keyed)
+		ct_key_of(c, p, ifindex);
 	if (c->confirmed_missed) {
 		unconfirmed = true;
-		v = ct_find(&c->k, true, &now);
+		v = ct_find(c, true, &now);
 	} else {
-		v = ct_find_any(&c->k, &unconfirmed, &now);
+		v = ct_find_any(c, &unconfirmed, &now);
 	}
-	ct_explain(&c->k, v);
+	ct_explain(c, v);
 	if (!v)
 		return ENIADDR_R_NONE;
-	r = ct_advance(p, &c->k, v, t, unconfirmed, now, c->src_hi, &c->fresh);
+	r = ct_advance(p, c, v, t, unconfirmed, now);
 	if (c->base && !unconfirmed && (r == ENIADDR_R_CT_ESTABLISHED || r == ENIADDR_R_CT_REPLY)) {
 		__u64 stamp = ct_stamp(c->base, c->dir, c->src_hi, !o);
 
@@ -738,10 +827,8 @@ static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p,
 
 	__builtin_memset(v, 0, sizeof(*v));
 	v->origin = origin;
-	if (!c->keyed) {
-		c->src_hi = ct_key_of(&c->k, p, ifindex);
-		c->keyed = 1;
-	}
+	if (!c->keyed)
+		ct_key_of(c, p, ifindex);
 	v->init_hi = c->src_hi;
 	v->state = ct_first_state(p);
 	v->created_ns = ct_clock();
@@ -757,12 +844,12 @@ static __always_inline enum eniaddr_reason ct_start(const struct pkt_meta *p,
 
 		if (x) {
 			x->ct_would_create = 1;
-			x->ct_key = c->k;
+			ct_explain_key(x, c);
 			x->ct = *v;
 		}
 		return ENIADDR_R_ALLOWED;
 	}
-	if (bpf_map_update_elem(&ENIADDR_MAP_CT_NEW, &c->k, v, BPF_ANY))
+	if (ct_insert(c, true, v, BPF_ANY))
 		return ENIADDR_R_CT_FULL;
 	return ENIADDR_R_ALLOWED;
 }

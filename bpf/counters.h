@@ -12,6 +12,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "eniaddr.h"
+#include "addr.h"
 #include "maps.bpf.h"
 #include "dryrun.h"
 #include "parse.h"
@@ -63,7 +64,7 @@ static __always_inline void count_addr_drop(const struct eniaddr_pkt *p, __u8 di
 
 	if (!dp_writes())
 		return;
-	__builtin_memcpy(k.addr, dir == ENIADDR_DIR_INGRESS ? p->daddr : p->saddr, 16);
+	addr_copy(k.addr, dir == ENIADDR_DIR_INGRESS ? p->daddr : p->saddr);
 	s = bpf_map_lookup_elem(&ENIADDR_MAP_ADDR_DROPS, &k);
 	if (!s) {
 		/* Another CPU may create it in between: then NOEXIST fails and we count there. */

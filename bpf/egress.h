@@ -17,6 +17,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "eniaddr.h"
+#include "addr.h"
 #include "consts.h"
 #include "maps.bpf.h"
 #include "parse.h"
@@ -34,14 +35,6 @@
 #endif
 
 /* ---- address classes (16-byte, IPv4-mapped) ---- */
-
-static __always_inline __u32 addr_word(const __u8 a[16], int i)
-{
-	__u32 w;
-
-	__builtin_memcpy(&w, a + 4 * i, 4);
-	return bpf_ntohl(w);
-}
 
 /* 0.0.0.0 or :: — DHCPv4 discover, IPv6 duplicate address detection. */
 static __always_inline bool addr_is_unspecified(const __u8 a[16])
@@ -77,14 +70,10 @@ static __always_inline bool addr_is_link_scoped(const __u8 a[16])
 
 static __always_inline bool in_subnet(const __u8 a[16], const struct eniaddr_nexthop *nh)
 {
-	__u32 x[4], net[4], mask[4];
 	int i;
 
-	__builtin_memcpy(x, a, 16);
-	__builtin_memcpy(net, nh->subnet, 16);
-	__builtin_memcpy(mask, nh->mask, 16);
 	for (i = 0; i < 4; i++)
-		if ((x[i] & mask[i]) != net[i])
+		if ((addr_word_be(a, i) & addr_word_be(nh->mask, i)) != addr_word_be(nh->subnet, i))
 			return false;
 	return true;
 }
@@ -134,12 +123,12 @@ static __always_inline enum eniaddr_reason redirect_to_owner(const struct pkt_me
 		ret = bpf_redirect_neigh(owner, NULL, 0, 0);
 	} else {
 		if (in_subnet(p->daddr, sub)) {
-			__builtin_memcpy(nh.ipv6_nh, p->daddr, 16);
+			addr_copy(nh.ipv6_nh, p->daddr);
 		} else {
 			if (p->v6)
-				__builtin_memcpy(nh.ipv6_nh, sub->gateway, 16);
+				addr_copy(nh.ipv6_nh, sub->gateway);
 			else
-				__builtin_memcpy(&nh.ipv4_nh, &sub->gateway[12], 4);
+				nh.ipv4_nh = addr_word_be(sub->gateway, 3);
 			if (sub->origin == ENIADDR_NH_GUESS)
 				ok = ENIADDR_R_REDIRECT_GUESS;
 		}

@@ -25,6 +25,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "eniaddr.h"
+#include "addr.h"
 #include "consts.h"
 #include "maps.bpf.h"
 #include "parse.h"
@@ -32,41 +33,32 @@
 #define ND_HOP_LIMIT  255 /* RFC 4861 §7.1.1: anything else was forwarded, discard it */
 #define MLD_HOP_LIMIT 1   /* RFC 3810 §5 */
 
-/* Word i (0..3) of a 16-byte address, host order. */
-static __always_inline __u32 fs_word(const __u8 a[16], int i)
-{
-	__u32 w;
-
-	__builtin_memcpy(&w, a + 4 * i, 4);
-	return bpf_ntohl(w);
-}
-
 static __always_inline bool fs_is_v4(const __u8 a[16])
 {
-	return fs_word(a, 0) == 0 && fs_word(a, 1) == 0 && fs_word(a, 2) == 0xffff;
+	return addr_word(a, 0) == 0 && addr_word(a, 1) == 0 && addr_word(a, 2) == 0xffff;
 }
 
 /* fe80::/10 */
 static __always_inline bool fs_is_ll6(const __u8 a[16])
 {
-	return (fs_word(a, 0) & 0xffc00000) == 0xfe800000;
+	return (addr_word(a, 0) & 0xffc00000) == 0xfe800000;
 }
 
 /* ff00::/8 */
 static __always_inline bool fs_is_mcast6(const __u8 a[16])
 {
-	return (fs_word(a, 0) & 0xff000000) == 0xff000000;
+	return (addr_word(a, 0) & 0xff000000) == 0xff000000;
 }
 
 static __always_inline bool fs_is_unspec6(const __u8 a[16])
 {
-	return !(fs_word(a, 0) | fs_word(a, 1) | fs_word(a, 2) | fs_word(a, 3));
+	return !(addr_word(a, 0) | addr_word(a, 1) | addr_word(a, 2) | addr_word(a, 3));
 }
 
 static __always_inline bool fs_addr_eq(const __u8 a[16], const __u8 b[16])
 {
-	return fs_word(a, 0) == fs_word(b, 0) && fs_word(a, 1) == fs_word(b, 1) &&
-	       fs_word(a, 2) == fs_word(b, 2) && fs_word(a, 3) == fs_word(b, 3);
+	return addr_word(a, 0) == addr_word(b, 0) && addr_word(a, 1) == addr_word(b, 1) &&
+	       addr_word(a, 2) == addr_word(b, 2) && addr_word(a, 3) == addr_word(b, 3);
 }
 
 /* Whether (addr, proto, port) is one of the link-local service endpoints. */
@@ -75,12 +67,12 @@ static __always_inline bool is_service_endpoint(const __u8 addr[16], __u8 proto,
 	bool dns = (proto == IPPROTO_UDP || proto == IPPROTO_TCP) && port == DNS_PORT;
 	bool imds = proto == IPPROTO_TCP && port == IMDS_PORT;
 	bool ntp = proto == IPPROTO_UDP && port == NTP_PORT;
-	__u32 last = fs_word(addr, 3);
+	__u32 last = addr_word(addr, 3);
 
 	if (fs_is_v4(addr))
 		return (last == LL_IMDS_V4 && imds) || (last == LL_DNS_V4 && dns) ||
 		       (last == LL_NTP_V4 && ntp);
-	if (fs_word(addr, 0) != LL_SVC_V6_W0 || fs_word(addr, 1) || fs_word(addr, 2))
+	if (addr_word(addr, 0) != LL_SVC_V6_W0 || addr_word(addr, 1) || addr_word(addr, 2))
 		return false;
 	return (last == LL_IMDS_V6_LAST && imds) || (last == LL_DNS_V6_LAST && dns) ||
 	       (last == LL_NTP_V6_LAST && ntp);
@@ -108,7 +100,7 @@ static __always_inline bool is_vpc_dns(const __u8 addr[16], __u8 proto, __u16 po
 	nh = bpf_map_lookup_elem(&ENIADDR_MAP_NEXTHOP, &k);
 	if (!nh || !nh->vpc_dns)
 		return false;
-	__builtin_memcpy(&last, addr + 12, 4);
+	last = addr_word_be(addr, 3);
 	return last == nh->vpc_dns;
 }
 
@@ -169,10 +161,10 @@ static __always_inline bool is_subnet_router(const __u8 src[16], __u32 slot, __u
 		return false;
 	if (fs_addr_eq(src, nh->gateway))
 		return true;
-	return fs_word(src, 0) == fs_word(nh->subnet, 0) &&
-	       fs_word(src, 1) == fs_word(nh->subnet, 1) &&
-	       fs_word(src, 2) == fs_word(nh->subnet, 2) &&
-	       fs_word(src, 3) == fs_word(nh->subnet, 3) + 1;
+	return addr_word(src, 0) == addr_word(nh->subnet, 0) &&
+	       addr_word(src, 1) == addr_word(nh->subnet, 1) &&
+	       addr_word(src, 2) == addr_word(nh->subnet, 2) &&
+	       addr_word(src, 3) == addr_word(nh->subnet, 3) + 1;
 }
 
 /*
@@ -194,7 +186,7 @@ static __always_inline enum eniaddr_reason failsafe_in(const struct pkt_meta *p,
 		return ENIADDR_R_NONE;
 	}
 	if (p->sport == DHCP4_SERVER_PORT && p->port == DHCP4_CLIENT_PORT &&
-	    (owned || fs_word(p->daddr, 3) == IPV4_BROADCAST) &&
+	    (owned || addr_word(p->daddr, 3) == IPV4_BROADCAST) &&
 	    is_subnet_router(p->saddr, slot, ifindex))
 		return ENIADDR_R_FAILSAFE_DHCP;
 	return ENIADDR_R_NONE;
@@ -213,7 +205,7 @@ static __always_inline enum eniaddr_reason failsafe_out(const struct pkt_meta *p
 	if (p->proto != IPPROTO_UDP || p->v6)
 		return ENIADDR_R_NONE;
 	if (p->sport == DHCP4_CLIENT_PORT && p->port == DHCP4_SERVER_PORT &&
-	    (fs_word(p->daddr, 3) == IPV4_BROADCAST || is_subnet_router(p->daddr, slot, ifindex)))
+	    (addr_word(p->daddr, 3) == IPV4_BROADCAST || is_subnet_router(p->daddr, slot, ifindex)))
 		return ENIADDR_R_FAILSAFE_DHCP;
 	return ENIADDR_R_NONE;
 }

@@ -12,6 +12,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "eniaddr.h"
+#include "addr.h"
 #include "maps.bpf.h"
 #include "parse.h"
 #include "dryrun.h"
@@ -23,8 +24,8 @@ static __always_inline void frag_key_fill(struct eniaddr_frag_key *k, __u32 ifin
 	k->ifindex = ifindex;
 	k->id = p->frag_id;
 	k->proto = p->frag_proto;
-	__builtin_memcpy(k->saddr, p->saddr, 16);
-	__builtin_memcpy(k->daddr, p->daddr, 16);
+	addr_copy(k->saddr, p->saddr);
+	addr_copy(k->daddr, p->daddr);
 }
 
 /* A non-first fragment passes only while the first fragment of its datagram is remembered. */

@@ -7,7 +7,7 @@
  * goes through the generic helper and an indirect call on every packet (issue 9). A lookup
  * wrapped here ends in an empty asm naming its map, which no other map's lookup matches, so
  * clang cannot merge it: use it wherever lookups of different maps meet at one return.
- * map_delete likewise for deletes.
+ * map_delete and map_update likewise for deletes and updates.
  */
 #ifndef ENIADDR_BPF_LOOKUP_H
 #define ENIADDR_BPF_LOOKUP_H
@@ -26,6 +26,13 @@
 	({                                                                                      \
 		long __r = bpf_map_delete_elem(&(map), (key));                                  \
 		asm volatile("/* delete in " #map " */" : "+r"(__r));                            \
+		__r;                                                                            \
+	})
+
+#define map_update(map, key, val, flags)                                                       \
+	({                                                                                      \
+		long __r = bpf_map_update_elem(&(map), (key), (val), (flags));                  \
+		asm volatile("/* update in " #map " */" : "+r"(__r));                            \
 		__r;                                                                            \
 	})
 

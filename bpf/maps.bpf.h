@@ -207,10 +207,10 @@ struct {
 	__type(value, struct eniaddr_rule_bits);
 } ENIADDR_MAP_BITS SEC(".maps");
 
-/* Confirmed flows (a reply seen), shared by ingress and egress: (ENI, flow) -> state and expiry.
- * A plain hash: a full table refuses new flows (CT_FULL) and never evicts a live one; the GC
- * removes expired entries. max_entries is ENIADDR_MAX_CT unless the loader sets it before load
- * (--conntrack-size). */
+/* Confirmed IPv6 flows (a reply seen), shared by ingress and egress: (ENI, flow) -> state and
+ * expiry. A plain hash: a full table refuses new flows (CT_FULL) and never evicts a live one;
+ * the GC removes expired entries. max_entries is ENIADDR_MAX_CT unless the loader sets it before
+ * load (--conntrack-size, the same for both families). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, ENIADDR_MAX_CT);
@@ -218,14 +218,30 @@ struct {
 	__type(value, struct eniaddr_ct);
 } ENIADDR_MAP_CT SEC(".maps");
 
-/* Unconfirmed flows (no reply yet), same layout: an LRU, so unanswered flows evict only each
- * other, never a confirmed flow. */
+/* Unconfirmed IPv6 flows (no reply yet), same layout: an LRU, so unanswered flows evict only
+ * each other, never a confirmed flow. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, ENIADDR_MAX_CT_NEW);
 	__type(key, struct eniaddr_ct_key);
 	__type(value, struct eniaddr_ct);
 } ENIADDR_MAP_CT_NEW SEC(".maps");
+
+/* Confirmed IPv4 flows: eniaddr_ct with the 20-byte key (maps/eniaddr.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENIADDR_MAX_CT);
+	__type(key, struct eniaddr_ct4_key);
+	__type(value, struct eniaddr_ct);
+} ENIADDR_MAP_CT4 SEC(".maps");
+
+/* Unconfirmed IPv4 flows: eniaddr_ct_new with the 20-byte key. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, ENIADDR_MAX_CT_NEW);
+	__type(key, struct eniaddr_ct4_key);
+	__type(value, struct eniaddr_ct);
+} ENIADDR_MAP_CT4_NEW SEC(".maps");
 
 /* User space's records (guards, pending confirm, notes); never read by a program. */
 struct {

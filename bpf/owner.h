@@ -11,6 +11,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include "eniaddr.h"
+#include "addr.h"
 #include "lookup.h"
 #include "maps.bpf.h"
 #include "parse.h"
@@ -39,8 +40,7 @@ static __always_inline const struct eniaddr_owner *prefix_owner(__u32 slot, cons
 	st = bpf_map_lookup_elem(&ENIADDR_MAP_STATE, &zero);
 	if (!st)
 		return NULL;
-	/* addr is a member of a struct of u32s (pkt_meta, a key): word loads, not 16 byte loads */
-	__builtin_memcpy(w, __builtin_assume_aligned(addr, 4), 16);
+	addr_copy(w, addr);
 	lens = st->pfx_lens[slot & 1][!addr_is_v4mapped((const __u8 *)w)];
 	for (int i = 0; i < ENIADDR_PFX_LENS; i++) {
 		__u32 len = lens[i], bits = len - 32, m[2];
@@ -53,7 +53,7 @@ static __always_inline const struct eniaddr_owner *prefix_owner(__u32 slot, cons
 		k[0] = w[0] & net_mask64(m[0]);
 		k[1] = w[1] & net_mask64(m[1]);
 		pk.prefixlen = len;
-		__builtin_memcpy(pk.addr, k, 16);
+		addr_copy(pk.addr, k);
 		o = map_lookup(ENIADDR_MAP_PFX, &pk);
 		if (o)
 			return o;
@@ -67,7 +67,7 @@ static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, cons
 	struct eniaddr_addr_key ak = { .slot = slot };
 	const struct eniaddr_owner *o;
 
-	__builtin_memcpy(ak.addr, addr, 16);
+	addr_copy(ak.addr, addr);
 	o = map_lookup(ENIADDR_MAP_ADDRS, &ak); /* never merged with the prefix lookup */
 	return o ? o : prefix_owner(slot, addr);
 }

@@ -18,6 +18,7 @@
 #include <bpf/bpf_endian.h>
 #include "eniaddr.h"
 #include "consts.h"
+#include "addr.h"
 
 struct cursor {
 	void *data; /* first byte of the frame */
@@ -74,8 +75,8 @@ struct pkt_meta {
  * eniaddr_pkt, kept per CPU (eniaddr_scratch) instead of next to pkt_meta on the stack. */
 static __always_inline void pkt_summarize(const struct pkt_meta *p, struct eniaddr_pkt *s)
 {
-	__builtin_memcpy(s->saddr, p->saddr, 16);
-	__builtin_memcpy(s->daddr, p->daddr, 16);
+	addr_copy(s->saddr, p->saddr);
+	addr_copy(s->daddr, p->daddr);
 	s->sport = p->sport;
 	s->port = p->port;
 	s->proto = p->proto;
@@ -124,14 +125,6 @@ static __always_inline void cursor_settle(struct cursor *c)
 
 	barrier_var(off);
 	c->off = off & ENIADDR_PARSE_OFF_MASK;
-}
-
-static __always_inline void addr_set_v4(__u8 dst[16], __be32 a)
-{
-	__builtin_memset(dst, 0, 10);
-	dst[10] = 0xff;
-	dst[11] = 0xff;
-	__builtin_memcpy(&dst[12], &a, 4);
 }
 
 /* Ethernet: *proto is the EtherType, network order. */
@@ -276,14 +269,6 @@ static __always_inline enum eniaddr_reason parse_ipv6_ext(struct cursor *c, stru
 	return ENIADDR_R_NONE;
 }
 
-static __always_inline bool addr_is_v4mapped(const __u8 addr[16])
-{
-	__u32 w[3];
-
-	__builtin_memcpy(w, addr, sizeof(w));
-	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff);
-}
-
 /* IPv6: version 6, the fixed header, then the extension chain. IPv4-mapped addresses never
  * appear on the wire (Linux drops such sources in ip6_rcv_core); in our maps they would be
  * judged as IPv4, so they are MALFORMED. */
@@ -295,8 +280,8 @@ static __always_inline enum eniaddr_reason parse_ipv6(struct cursor *c, struct p
 		return ENIADDR_R_MALFORMED;
 	p->l3_end = c->off + bpf_ntohs(ip6h->payload_len); /* c->off is past the fixed header */
 	p->ttl = ip6h->hop_limit;
-	__builtin_memcpy(p->saddr, &ip6h->saddr, 16);
-	__builtin_memcpy(p->daddr, &ip6h->daddr, 16);
+	addr_copy(p->saddr, &ip6h->saddr);
+	addr_copy(p->daddr, &ip6h->daddr);
 	if (addr_is_v4mapped(p->saddr) || addr_is_v4mapped(p->daddr))
 		return ENIADDR_R_MALFORMED;
 	p->v6 = 1;

@@ -16,6 +16,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "eniaddr.h"
+#include "addr.h"
 #include "maps.bpf.h"
 #include "dryrun.h"
 #include "lookup.h"
@@ -74,7 +75,7 @@ peer_bits(const struct eniaddr_policy *pol, __u32 policy, bool v6, const __u8 pe
 	__u32 cls;
 
 	if (v6) {
-		__builtin_memcpy(sk.addr, peer, 16);
+		addr_copy(sk.addr, peer);
 		return map_lookup(ENIADDR_MAP_SRC, &sk);
 	}
 	cls = trie_walk(pol->v4_root, &peer[12], 4);

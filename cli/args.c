@@ -196,8 +196,8 @@ static const struct cli_opt attach_opts[] = {
 	{ "mode", 0, "auto|native|generic|tc", false, set_mode,
 	  "auto (default) tries native XDP, then tc ingress (generic XDP only when asked)" },
 	{ "conntrack-size", 0, "N", false, set_ct_size,
-	  "entries of the connection-tracking table (default " ENIADDR_STR(ENIADDR_MAX_CT)
-	  "); only when this attach loads the object" },
+	  "entries of each family's connection-tracking table (default "
+	  ENIADDR_STR(ENIADDR_MAX_CT) " per family); only when this attach loads the object" },
 	{ "unconfigured", 0, "pass|drop", false, set_unconfigured,
 	  "while DEV has no configuration: pass everything (default) or drop IPv4/IPv6" },
 	OPT_GUARD,
@@ -273,7 +273,7 @@ static const struct cli_opt run_opts[] = {
 	{ "mode", 0, "auto|native|generic|tc", false, set_mode,
 	  "attach mode for the ENIs it finds, as attach (default auto)" },
 	{ "conntrack-size", 0, "N", false, set_ct_size,
-	  "entries of the connection-tracking table, when this run loads the object" },
+	  "entries of each family's connection-tracking table, when this run loads the object" },
 	{ "manage-addresses", 0, NULL, false, set_manage_addresses,
 	  "add/remove the secondary IPv4s and IPv6s on the interfaces (only ones it added)" },
 	{ "metrics-listen", 0, "[ADDR:]PORT", false, set_metrics_listen,

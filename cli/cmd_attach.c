@@ -58,7 +58,7 @@ static void seed_open_flows(const struct cli_args *a, const struct session *s)
 
 	for (size_t i = 0; i < a->n_pos; i++)
 		ifindexes[i] = (int)if_nametoindex(a->pos[i]);
-	if (ct_seed_from_sockets(s->maps.ct, ifindexes, a->n_pos, &st, &e)) {
+	if (ct_seed_from_sockets(&s->maps, ifindexes, a->n_pos, &st, &e)) {
 		log_warn("%s; open connections may need a rule to survive", e.msg);
 		return;
 	}

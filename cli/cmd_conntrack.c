@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * cli/cmd_conntrack.c — `conntrack list [DEV]`, `conntrack flush [DEV]` and
- * `conntrack gc [--every SECONDS]`: the connection-tracking table (eniaddr_ct) through
- * loader/kernel/ct_gc.h. The table belongs to the programs; these commands take the pin dir lock
+ * `conntrack gc [--every SECONDS]`: the connection-tracking tables (IPv4 and IPv6, confirmed and
+ * unconfirmed) through loader/kernel/ct_gc.h, which shows them as one. The table belongs to the programs; these commands take the pin dir lock
  * shared (list, gc) or exclusive (flush), like every command, and gc --every takes it once per
  * sweep, never while it sleeps.
  */
@@ -124,7 +124,7 @@ static void list_plain(const struct ct_entries *all, __u32 capacity, __u64 now)
 		       c->v.origin == ENIADDR_DIR_EGRESS ? "egress" : "ingress",
 		       secs(c->v.created_ns, now), expires);
 	}
-	printf("%zu entries, capacity %u\n", all->v.n, capacity);
+	printf("%zu entries, capacity %u per family\n", all->v.n, capacity);
 }
 
 static struct json_object *entry_json(const struct ct_entry *c, __u64 now)
@@ -203,8 +203,7 @@ static int ct_list(const struct cli_args *a, struct err *e)
 	err = dev_ifindex(a, &ifindex, e) ?: session_open(a, PINS_READ, &s, e);
 	if (err)
 		return err;
-	err = capacity_of(s.maps.ct, &capacity, e) ?: ct_read(s.maps.ct, ifindex, &all, e) ?:
-	      ct_read(s.maps.ct_new, ifindex, &all, e);
+	err = capacity_of(s.maps.ct, &capacity, e) ?: ct_read_all(&s.maps, ifindex, &all, e);
 	now = ct_now_ns();
 	session_close(&s);
 	if (!err) {
@@ -223,14 +222,13 @@ static int ct_flush_cmd(const struct cli_args *a, struct err *e)
 {
 	struct session s;
 	__u32 ifindex;
-	size_t n = 0, n_new = 0;
+	size_t n = 0;
 	int err;
 
 	err = dev_ifindex(a, &ifindex, e) ?: session_open(a, PINS_WRITE, &s, e);
 	if (err)
 		return err;
-	err = ct_flush(s.maps.ct, ifindex, &n, e) ?: ct_flush(s.maps.ct_new, ifindex, &n_new, e);
-	n += n_new;
+	err = ct_flush_all(&s.maps, ifindex, &n, e);
 	session_close(&s);
 	if (err)
 		return err;

@@ -17,6 +17,7 @@
 #include "guard.h"
 #include "kernel/attach.h"
 #include "kernel/confirm.h"
+#include "kernel/ct_tables.h"
 #include "kernel/ctl.h"
 #include "cmds.h"
 #include "output.h"
@@ -304,19 +305,48 @@ static void tables_plain(const struct status *st)
 	}
 	printf("\n");
 	for (f = 0; f < st->n_fills; f++) {
-		bool confirmed = !strcmp(st->fills[f].name, ENIADDR_STR(ENIADDR_MAP_CT));
+		bool v4, unconfirmed;
 
-		if (confirmed || !strcmp(st->fills[f].name, ENIADDR_STR(ENIADDR_MAP_CT_NEW)))
-			printf("conntrack: %llu of %u entries %s\n",
+		if (ct_table_named(st->fills[f].name, &v4, &unconfirmed))
+			printf("conntrack: %llu of %u %s entries %s\n",
 			       (unsigned long long)st->fills[f].entries, st->fills[f].capacity,
-			       confirmed ? "confirmed" : "unconfirmed (no answer yet)");
+			       v4 ? "IPv4" : "IPv6",
+			       unconfirmed ? "unconfirmed (no answer yet)" : "confirmed");
 	}
+}
+
+/* "conntrack": both families' tables summed, and each family's own ("ipv4", "ipv6"): a family
+ * never uses the other's room. */
+static void conntrack_json(struct json_object *o, const struct status *st)
+{
+	struct json_object *ct = json_object_new_object();
+	struct json_object *fam[2] = { json_object_new_object(), json_object_new_object() };
+	__u64 entries[2] = { 0 }, capacity[2] = { 0 }; /* [unconfirmed] */
+	static const char *const key[2][2] = { { "entries", "capacity" },
+					       { "unconfirmed_entries", "unconfirmed_capacity" } };
+	bool v4, unc;
+	int f;
+
+	for (f = 0; f < st->n_fills; f++) {
+		if (!ct_table_named(st->fills[f].name, &v4, &unc))
+			continue;
+		entries[unc] += st->fills[f].entries;
+		capacity[unc] += st->fills[f].capacity;
+		jadd_u64(fam[v4], key[unc][0], st->fills[f].entries);
+		jadd_u64(fam[v4], key[unc][1], st->fills[f].capacity);
+	}
+	for (f = 0; f < 2; f++) {
+		jadd_u64(ct, key[f][0], entries[f]);
+		jadd_u64(ct, key[f][1], capacity[f]);
+	}
+	json_object_object_add(ct, "ipv4", fam[1]);
+	json_object_object_add(ct, "ipv6", fam[0]);
+	json_object_object_add(o, "conntrack", ct);
 }
 
 static void tables_json(struct json_object *o, const struct status *st)
 {
 	struct json_object *progs = json_object_new_array(), *maps = json_object_new_array();
-	struct json_object *ct = json_object_new_object();
 	size_t i;
 	int f;
 
@@ -339,15 +369,8 @@ static void tables_json(struct json_object *o, const struct status *st)
 		jadd_u64(j, "entries", st->fills[f].entries);
 		jadd_int(j, "capacity", st->fills[f].capacity);
 		json_object_array_add(maps, j);
-		if (!strcmp(st->fills[f].name, ENIADDR_STR(ENIADDR_MAP_CT))) {
-			jadd_u64(ct, "entries", st->fills[f].entries);
-			jadd_int(ct, "capacity", st->fills[f].capacity);
-		} else if (!strcmp(st->fills[f].name, ENIADDR_STR(ENIADDR_MAP_CT_NEW))) {
-			jadd_u64(ct, "unconfirmed_entries", st->fills[f].entries);
-			jadd_int(ct, "unconfirmed_capacity", st->fills[f].capacity);
-		}
 	}
-	json_object_object_add(o, "conntrack", ct);
+	conntrack_json(o, st);
 	json_object_object_add(o, "programs", progs);
 	json_object_object_add(o, "maps", maps);
 }

@@ -5,8 +5,9 @@
  * bpf/; user-space-only types in loader/. Kernel side includes vmlinux.h before this header; user
  * space includes <linux/types.h>.
  *
- * Addresses are always 16 bytes: IPv4 is stored IPv4-mapped (::ffff:a.b.c.d), so one map serves
- * both families, and an IPv4 /n is an IPv4-mapped /(96+n).
+ * Addresses are 16 bytes: IPv4 is stored IPv4-mapped (::ffff:a.b.c.d), so one map serves both
+ * families, and an IPv4 /n is an IPv4-mapped /(96+n). The exception: IPv4 flows' conntrack
+ * tables (eniaddr_ct4*), whose key holds 4-byte addresses (a shorter key hashes faster).
  *
  * Atomic publish: every map that describes configuration is keyed by a slot (0 or 1). Packets read
  * the slot named in eniaddr_state[0].active_slot; a publish fills the other slot, then flips that
@@ -33,8 +34,10 @@
 #define ENIADDR_MAP_STATS  eniaddr_stats  /* percpu array: (device, dir, action) -> counts */
 #define ENIADDR_MAP_FRAGS  eniaddr_frags  /* lru hash: allowed first fragments -> expiry */
 #define ENIADDR_MAP_ATTACH eniaddr_attach /* hash: ifindex -> how we attached (for detach) */
-#define ENIADDR_MAP_CT     eniaddr_ct     /* hash: (ifindex, flow) -> state of confirmed flows */
+#define ENIADDR_MAP_CT     eniaddr_ct     /* hash: (ifindex, IPv6 flow) -> state of confirmed flows */
 #define ENIADDR_MAP_CT_NEW eniaddr_ct_new /* lru hash: same key/value, flows without a reply yet */
+#define ENIADDR_MAP_CT4     eniaddr_ct4     /* hash: (ifindex, IPv4 flow) -> the same state */
+#define ENIADDR_MAP_CT4_NEW eniaddr_ct4_new /* lru hash: IPv4 flows without a reply yet */
 
 #define ENIADDR_STR_(x) #x
 #define ENIADDR_STR(x) ENIADDR_STR_(x)
@@ -46,10 +49,10 @@
 #define ENIADDR_MAX_SRC         131072  /* peer prefixes over all policies, both slots */
 #define ENIADDR_MAX_L4          131072  /* port-prefix entries over all policies, both slots */
 #define ENIADDR_MAX_FRAGS       8192
-#define ENIADDR_MAX_CT          262144  /* default; `attach --conntrack-size N` before load */
+#define ENIADDR_MAX_CT          262144  /* per family; `attach --conntrack-size N` before load */
 #define ENIADDR_CT_SIZE_MIN     1024
 #define ENIADDR_CT_SIZE_MAX     16777216
-#define ENIADDR_MAX_CT_NEW      65536   /* unconfirmed flows (eniaddr_ct_new), an LRU */
+#define ENIADDR_MAX_CT_NEW      65536   /* unconfirmed flows per family (*_new), an LRU */
 #define ENIADDR_MAX_VLAN_DEPTH  2       /* 802.1Q / 802.1ad tags parsed before giving up */
 #define ENIADDR_MAX_EXT_HDRS    8       /* IPv6 extension headers walked before giving up */
 #define ENIADDR_FRAG_TIMEOUT_NS (30ULL * 1000000000ULL) /* Linux ipfrag_time default */
@@ -219,7 +222,12 @@ static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
 {
 	__u32 w[4], h;
 
+#ifdef __bpf__
+	/* every address a program hashes is 4-byte aligned (bpf/addr.h): word loads */
+	__builtin_memcpy(w, __builtin_assume_aligned(addr, 4), 16);
+#else
 	__builtin_memcpy(w, addr, 16);
+#endif
 	h = w[0] ^ w[1] * 0x9e3779b1u ^ w[2] * 0x85ebca77u ^ w[3] ^ ifindex * 0xc2b2ae3du;
 	h ^= h >> 16;
 	h *= 0x85ebca6bu;
@@ -432,28 +440,35 @@ struct eniaddr_frag {
 	__u16 pad[3];
 };
 
-/* ---- eniaddr_ct and eniaddr_ct_new: connection tracking shared by ingress and egress ----
+/* ---- eniaddr_ct(4) and eniaddr_ct(4)_new: connection tracking shared by ingress and egress ----
  * One entry per flow, for both directions: the key holds the flow's two endpoints (address,
  * port) in a fixed order, the lower first (addresses compared as 128-bit big-endian numbers,
  * then ports), so a packet and its reply find the entry with one lookup; init_hi in the value
  * says which endpoint sent the first packet (the initiator).
+ * Each family has its own pair of tables: IPv6 flows in eniaddr_ct / eniaddr_ct_new keyed by
+ * struct eniaddr_ct_key (44 bytes), IPv4 flows in eniaddr_ct4 / eniaddr_ct4_new keyed by
+ * struct eniaddr_ct4_key (20 bytes: the same fields with 4-byte addresses, so the same order),
+ * because hashing the key is a good part of a tracked packet's cost (issue 9: 44 B costs about
+ * three times 8 B). One value layout, struct eniaddr_ct, in all four.
  * ifindex is the ENI that owns the local address of the flow (the ENI the first packet arrived
  * on, or the ENI that owns its source when it left), so one interface never plants state for
  * another.
  * Ports: TCP/UDP ports; ICMP/ICMPv6 echo: the requester's port is the identifier, the
  * responder's 0 (request and reply name the same endpoints); other protocols 0 and 0.
  *
- * Two tables with this one layout. A flow starts *unconfirmed* in eniaddr_ct_new (an LRU hash:
- * a flood of flows nobody answers only evicts its own kind) and moves to eniaddr_ct, the
+ * Two tables per family. A flow starts *unconfirmed* in eniaddr_ct(4)_new (an LRU hash:
+ * a flood of flows nobody answers only evicts its own kind) and moves to eniaddr_ct(4), the
  * *confirmed* table (a plain hash that never evicts), when the other side answers: TCP once the
  * handshake completes (or, for a flow picked up mid-stream, on the first reply that is not a
  * RST), other protocols on the first reply. A full confirmed table refuses the move (CT_FULL):
  * the new flow's packet drops, established flows keep their state, as AWS's tracking
- * allowance does. Entries seeded by user space (sock_diag) go straight to eniaddr_ct.
+ * allowance does. Entries seeded by user space (sock_diag) go straight to the confirmed table
+ * of their family. The sizes (ENIADDR_MAX_CT, ENIADDR_MAX_CT_NEW) are each table's: each family
+ * has room for that many flows of its own, and a flood of one family never fills the other's.
  *
  * Expiry is decided by the programs with eniaddr_ct_expired() below (bpf_ktime_get_coarse_ns(),
  * i.e. CLOCK_MONOTONIC_COARSE, for every timestamp here): an expired entry counts as absent. The
- * user-space sweep (loader/kernel/ct_gc.c) deletes expired entries of both tables whose
+ * user-space sweep (loader/kernel/ct_gc.c) deletes expired entries of the four tables whose
  * last_seen_ns did not change since it read them. */
 struct eniaddr_ct_key {
 	__u32 ifindex;
@@ -463,6 +478,18 @@ struct eniaddr_ct_key {
 	__be16 port_hi;    /* of addr_hi */
 	__u8  addr_lo[16]; /* the endpoint that sorts first */
 	__u8  addr_hi[16];
+};
+
+/* The key of an IPv4 flow (eniaddr_ct4, eniaddr_ct4_new): eniaddr_ct_key with the addresses'
+ * last four bytes, in the same order (an IPv4-mapped address sorts by them). */
+struct eniaddr_ct4_key {
+	__u32 ifindex;
+	__u8  proto;
+	__u8  pad[3];
+	__be16 port_lo;    /* of addr_lo */
+	__be16 port_hi;    /* of addr_hi */
+	__be32 addr_lo;    /* the endpoint that sorts first */
+	__be32 addr_hi;
 };
 
 enum eniaddr_ct_state {
@@ -505,11 +532,14 @@ struct eniaddr_ct {
  * in eniaddr_ct_scratch ([0] ingress, [1] egress) because the judges' stack is full. Programs
  * only; user space never reads it. */
 struct eniaddr_ct_probe {
-	struct eniaddr_ct_key k; /* the packet's flow key, once keyed */
+	struct eniaddr_ct_key k; /* the packet's flow key, once keyed: IPv6 */
+	struct eniaddr_ct4_key k4; /* the same, IPv4 */
+	__u8  v4;                /* the flow is IPv4: k4 is its key, eniaddr_ct4* its tables */
 	__u8  dir;               /* ENIADDR_DIR_* of the packet */
 	__u8  src_hi;            /* the packet's source is the key's addr_hi */
-	__u8  keyed;             /* k and src_hi are the packet's */
+	__u8  keyed;             /* v4, k or k4, and src_hi are the packet's */
 	__u8  confirmed_missed;  /* the confirmed table has no such flow (asked already) */
+	__u8  pad0[3];
 	__u64 base;              /* the stamps' generation part; 0: no stamps */
 	__u8  transit;           /* the stamp the shortcut matched says transit */
 	__u8  pad[7];
@@ -626,6 +656,7 @@ _Static_assert(sizeof(struct eniaddr_frag_key) == 44, "eniaddr_frag_key layout")
 _Static_assert(sizeof(struct eniaddr_frag) == 16, "eniaddr_frag layout");
 _Static_assert(sizeof(struct eniaddr_attach) == 28, "eniaddr_attach layout");
 _Static_assert(sizeof(struct eniaddr_ct_key) == 44, "eniaddr_ct_key layout");
+_Static_assert(sizeof(struct eniaddr_ct4_key) == 20, "eniaddr_ct4_key layout");
 _Static_assert(sizeof(struct eniaddr_ct) == 72, "eniaddr_ct layout");
 _Static_assert(sizeof(struct eniaddr_trie_node) == 1024, "eniaddr_trie_node layout");
 _Static_assert(sizeof(struct eniaddr_policy) == 16, "eniaddr_policy layout");

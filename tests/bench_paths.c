@@ -18,30 +18,23 @@
  * desired state in hand) to published (the active slot switched), as the agent does it: with
  * its compile cache and its publisher's shadow (compile.h, publish.h), each checked to be used.
  *
- * While working on one part, BENCH_SKIP_PATHS=1 or BENCH_SKIP_WIRE=1 leaves that section out.
+ * Real packets over veth are tests/bench_wire.c's. While working on the sync, BENCH_SKIP_PATHS=1
+ * leaves the per-packet section out.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <linux/if_ether.h>
-#include <linux/if_link.h>
-#include <linux/if_packet.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bench_floor.skel.h"
-#include "bpf_fixture.h"
-#include "compile/compile.h"
+#include "bench_world.h"
 #include "kernel/ledger.h"
-#include "kernel/publish.h"
-#include "state.h"
 
 #define TRIALS 7
 #define REPEAT (1u << 19)
@@ -52,172 +45,8 @@ enum { ENI_A, ENI_B };
 static struct bpf_fixture fx;
 static struct bench_floor *floors;
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* ------------------------------------------------------------------ the world a row runs in */
-
-/* Rule i: tcp port 1000+i with peer 10.(i/256).(i%256).0/24, inbound from and outbound to it. */
-static int add_rules(struct group *g, int n_rules, int port_base)
-{
-	char buf[32];
-	int err = 0;
-
-	for (int i = 0; !err && i < n_rules; i++) {
-		struct rule *in = VEC_PUSH(&g->ingress), *out = VEC_PUSH(&g->egress);
-
-		if (!in || !out)
-			return -ENOMEM;
-		in->proto = IPPROTO_TCP;
-		in->from = in->to = port_base + i;
-		in->peer_kind = PEER_CIDR;
-		snprintf(buf, sizeof(buf), "10.%d.%d.0/24", i / 256, i % 256);
-		err = ip_prefix_parse(buf, &in->cidr);
-		*out = *in;
-	}
-	return err;
-}
-
-static struct eni *add_eni(struct desired_state *s, const char *name, int ifindex,
-			   const char *group)
-{
-	struct eni *n = VEC_PUSH(&s->enis);
-
-	if (!n)
-		return NULL;
-	snprintf(n->ifname, sizeof(n->ifname), "%s", name);
-	n->ifindex = ifindex;
-	n->src_check = true;
-	state_default_timeouts(&n->timeouts);
-	return group_refs_add(&n->groups, group) ? NULL : n;
-}
-
-static int add_addr(struct eni *n, const char *ip, bool primary)
-{
-	struct address *a = VEC_PUSH(&n->addrs);
-
-	if (!a)
-		return -ENOMEM;
-	a->primary = primary;
-	return ip_prefix_parse(ip, &a->ip);
-}
-
-/* Compile s (with cache, may be NULL) and publish it into the fixture's maps (remembering what
- * it wrote in shadow, may be NULL); *compile_ms,
- * *publish_ms and *grace_ms (may be NULL) receive the time of each step (publish without the RCU
- * grace waits, which are grace_ms). */
-static int publish_state_with(const struct desired_state *s, struct compile_cache *cache,
-			      struct publish_shadow *shadow, double *compile_ms, double *publish_ms,
-			      double *grace_ms)
-{
-	struct publish_opts o = { .shadow = shadow };
-	struct publish_result r = {};
-	struct compiled c = {};
-	struct err e = {};
-	unsigned int slot;
-	double t0, t1, t2;
-	int err;
-
-	t0 = now_ms();
-	err = publish_prepare(&fx.maps, &slot, &e);
-	if (!err)
-		err = compile_state_with(s, slot, cache, &c, &e);
-	t1 = now_ms();
-	if (!err)
-		err = publish_commit_with(&fx.maps, &c, &o, &r, &e);
-	t2 = now_ms();
-	if (err)
-		fprintf(stderr, "bench: %s\n", e.msg[0] ? e.msg : strerror(-err));
-	if (compile_ms)
-		*compile_ms = t1 - t0;
-	if (publish_ms)
-		*publish_ms = t2 - t1 - r.grace_ns / 1e6;
-	if (grace_ms)
-		*grace_ms = r.grace_ns / 1e6;
-	if (cache)
-		compile_cache_keep(cache, &c);
-	else
-		compiled_free(&c);
-	return err;
-}
-
-static int publish_state(const struct desired_state *s, double *compile_ms, double *publish_ms,
-			 double *grace_ms)
-{
-	return publish_state_with(s, NULL, NULL, compile_ms, publish_ms, grace_ms);
-}
-
-/* Delegated prefix i of ENI a: the /28s 100.64.0.0/28, 100.64.0.16/28, ... (EKS prefix
- * delegation's shape); PFX_HOST is the host of it a packet goes to. */
-#define PFX_HOST 5
-static void pfx_text(int i, int host, char *buf, size_t len)
-{
-	snprintf(buf, len, "100.64.%d.%d%s", i / 16, (i % 16) * 16 + host, host ? "" : "/28");
-}
-
-static int add_prefixes(struct eni *n, int n_pfx)
-{
-	char buf[32];
-	int err = 0;
-
-	for (int i = 0; !err && i < n_pfx; i++) {
-		struct ip_prefix *p = VEC_PUSH(&n->prefixes);
-
-		if (!p)
-			return -ENOMEM;
-		pfx_text(i, 0, buf, sizeof(buf));
-		err = ip_prefix_parse(buf, p);
-	}
-	return err;
-}
-
-/* ENI a (ifindex_a) with 192.0.2.1, n_addrs - 1 more addresses (10.200.0.0 on) and n_pfx
- * delegated /28s, ENI b0 with 198.51.100.1; both in one group of n_rules rules each way. */
-static int publish_world(int ifindex_a, int n_rules, int n_addrs, int n_pfx)
-{
-	struct desired_state s;
-	struct group *g;
-	struct eni *a, *b;
-	char buf[32];
-	int err;
-
-	state_init(&s);
-	g = VEC_PUSH(&s.groups);
-	if (!g)
-		return -ENOMEM;
-	snprintf(g->id, sizeof(g->id), "sg-bench");
-	g->egress_set = true;
-	err = add_rules(g, n_rules, 1000);
-	a = add_eni(&s, "a0", ifindex_a, "sg-bench");
-	b = add_eni(&s, "b0", fx.ifindex[ENI_B], "sg-bench");
-	if (!a || !b)
-		err = -ENOMEM;
-	if (!err)
-		err = add_addr(a, "192.0.2.1", true);
-	if (!err)
-		err = add_addr(b, "198.51.100.1", true);
-	if (!err)
-		err = add_prefixes(a, n_pfx);
-	for (int i = 1; !err && i < n_addrs - 1; i++) {
-		snprintf(buf, sizeof(buf), "10.%d.%d.%d", 200 + i / 65536, (i / 256) % 256, i % 256);
-		err = add_addr(a, buf, false);
-	}
-	if (!err)
-		err = publish_state(&s, NULL, NULL, NULL);
-	state_free(&s);
-	return err;
-}
-
 /* ------------------------------------------------------------------------------- the paths */
 
-#define TCP_FLAGS_OFF 13
-#define TCP_RST 0x04
-#define TCP_ACK 0x10
 
 enum prog { PROG_XDP_IN, PROG_TC_OUT };
 
@@ -254,18 +83,6 @@ static const struct path paths[N_PATHS] = {
 			    ENIADDR_R_REDIRECT, ENIADDR_ACT_REDIRECT, TC_REDIRECT },
 };
 
-static int tcp_frame(struct pkt *p, const char *src, const char *dst, int sport, int dport,
-		     uint8_t flags)
-{
-	struct pkt_spec spec = { .src = src, .dst = dst, .proto = IPPROTO_TCP,
-				 .sport = (uint16_t)sport, .dport = (uint16_t)dport, .payload = 18 };
-	int err = pkt_build(p, &spec);
-
-	if (!err)
-		p->data[p->off[PKT_L_L4] + TCP_FLAGS_OFF] = flags;
-	return err;
-}
-
 /* The frame of path id in a world of n_rules and n_pfx prefixes: peers match the last rule, a
  * prefix-owned destination lies in the last prefix. cfg makes the flows of each world
  * distinct, so state left by one world never answers another's packets. */
@@ -276,26 +93,26 @@ static int path_frame(enum path_id id, int n_rules, int n_pfx, int cfg, struct p
 	char peer[32], in_pfx[32];
 
 	snprintf(peer, sizeof(peer), "10.%d.%d.7", last / 256, last % 256);
-	pfx_text(n_pfx - 1, PFX_HOST, in_pfx, sizeof(in_pfx));
+	bench_pfx_text(n_pfx - 1, BENCH_PFX_HOST, in_pfx, sizeof(in_pfx));
 	switch (id) {
 	case P_ARP:
 		return pkt_build(p, &arp);
 	case P_NOT_OWNED:
-		return tcp_frame(p, peer, "203.0.113.9", 50000 + cfg, port, TCP_RST);
+		return bench_tcp_frame(p, peer, "203.0.113.9", 50000 + cfg, port, BENCH_TCP_RST);
 	case P_ALLOWED:
-		return tcp_frame(p, peer, "192.0.2.1", 50000 + cfg, port, TCP_RST);
+		return bench_tcp_frame(p, peer, "192.0.2.1", 50000 + cfg, port, BENCH_TCP_RST);
 	case P_PFX_ALLOWED:
-		return tcp_frame(p, peer, in_pfx, 53000 + cfg, port, TCP_RST);
+		return bench_tcp_frame(p, peer, in_pfx, 53000 + cfg, port, BENCH_TCP_RST);
 	case P_NO_RULE:
-		return tcp_frame(p, peer, "192.0.2.1", 50000 + cfg, 999, TCP_RST);
+		return bench_tcp_frame(p, peer, "192.0.2.1", 50000 + cfg, 999, BENCH_TCP_RST);
 	case P_TRACKED:
-		return tcp_frame(p, peer, "192.0.2.1", 51000 + cfg, port, TCP_ACK);
+		return bench_tcp_frame(p, peer, "192.0.2.1", 51000 + cfg, port, BENCH_TCP_ACK);
 	case P_UNCONFIRMED:
-		return tcp_frame(p, peer, "192.0.2.1", 52000 + cfg, port, TCP_ACK);
+		return bench_tcp_frame(p, peer, "192.0.2.1", 52000 + cfg, port, BENCH_TCP_ACK);
 	case P_EG_ALLOWED:
-		return tcp_frame(p, "192.0.2.1", peer, 40000 + cfg, port, TCP_RST);
+		return bench_tcp_frame(p, "192.0.2.1", peer, 40000 + cfg, port, BENCH_TCP_RST);
 	case P_EG_REDIRECT:
-		return tcp_frame(p, "198.51.100.1", peer, 40000 + cfg, port, TCP_RST);
+		return bench_tcp_frame(p, "198.51.100.1", peer, 40000 + cfg, port, BENCH_TCP_RST);
 	default:
 		return -EINVAL;
 	}
@@ -352,7 +169,7 @@ static int confirm_flow(const struct pkt *p, int n_rules, int cfg)
 
 	snprintf(peer, sizeof(peer), "10.%d.%d.7", last / 256, last % 256);
 	if (!err)
-		err = tcp_frame(&reply, "192.0.2.1", peer, 1000 + last, 51000 + cfg, TCP_ACK);
+		err = bench_tcp_frame(&reply, "192.0.2.1", peer, 1000 + last, 51000 + cfg, BENCH_TCP_ACK);
 	if (!err)
 		err = fixture_run(fx.skel->progs.tc_egress, &reply, fx.ifindex[ENI_A], &ret);
 	return !err && ret != TC_UNSPEC ? -EPROTO : err;
@@ -423,7 +240,7 @@ static int bench_paths(void)
 	int err = 0;
 
 	for (size_t w = 0; w < N_WORLDS && !err; w++) {
-		err = publish_world(fx.ifindex[ENI_A], worlds[w].n_rules, worlds[w].n_addrs,
+		err = bench_publish_world(&fx, fx.ifindex[ENI_A], fx.ifindex[ENI_B], worlds[w].n_rules, worlds[w].n_addrs,
 				    worlds[w].n_pfx);
 		if (!err)
 			err = time_world(worlds[w].n_rules, worlds[w].n_pfx, (int)w, ns[w], fl[w]);
@@ -498,14 +315,14 @@ static int sync_world(struct desired_state *s)
 			return -ENOMEM;
 		snprintf(g->id, sizeof(g->id), "sg-%02d", i);
 		g->egress_set = true;
-		err = add_rules(g, SYNC_RULES, 1000 + i);
+		err = bench_add_rules(g, SYNC_RULES, 1000 + i);
 		snprintf(id, sizeof(id), "eth%d", i);
-		n = err ? NULL : add_eni(s, id, 100000 + i, g->id);
+		n = err ? NULL : bench_add_eni(s, id, 100000 + i, g->id);
 		if (!n)
 			return err ? err : -ENOMEM;
 		for (int j = 0; j < SYNC_ADDRS / SYNC_ENIS && !err; j++) {
 			snprintf(ip, sizeof(ip), "10.%d.%d.%d", 100 + i, (j + 1) / 256, (j + 1) % 256);
-			err = add_addr(n, ip, j == 0);
+			err = bench_add_addr(n, ip, j == 0);
 		}
 	}
 	return err;
@@ -542,7 +359,7 @@ static int bench_sync(void)
 	for (int i = 0; i < SYNC_TRIALS && !err; i++) {
 		compile_cache_free(&cache);
 		publish_shadow_free(&shadow);
-		err = publish_state_with(&s, &cache, &shadow, &c, &p, &g);
+		err = bench_publish_state_with(&fx, &s, &cache, &shadow, &c, &p, &g);
 		c_min = c < c_min ? c : c_min;
 		p_min = p < p_min ? p : p_min;
 		g_max = g > g_max ? g : g_max;
@@ -550,7 +367,7 @@ static int bench_sync(void)
 	for (int i = 0; i < SYNC_TRIALS && !err; i++) {
 		err = reassign(&s);
 		if (!err)
-			err = publish_state_with(&s, &cache, &shadow, &c, &p, &g);
+			err = bench_publish_state_with(&fx, &s, &cache, &shadow, &c, &p, &g);
 		rc_min = c < rc_min ? c : rc_min;
 		rp_min = p < rp_min ? p : rp_min;
 		g_max = g > g_max ? g : g_max;
@@ -581,313 +398,6 @@ static int bench_sync(void)
 	return 0;
 }
 
-/* ------------------------------------------------------------------------------ whole path */
-
-/*
- * Real packets: a sender in a second namespace writes WIRE_PACKETS frames (an AF_PACKET socket,
- * batches of WIRE_BATCH, then it stops) into veth w1; they arrive on w0, where the filter under
- * test runs. Rate = packets counted on w0 / time from the first send until w0's count stops
- * moving. The frames are TCP ACKs of WIRE_FLOWS flows from the peer of the last of 1000 rules,
- * so every filter must look at all its rules; eniaddr-bpf tracks them (its common case).
- */
-#define WIRE_PACKETS 300000
-#define WIRE_BATCH 64
-#define WIRE_FLOWS 256
-#define WIRE_TRIALS 3
-#define WIRE_RULES 1000
-
-static struct netns sender_ns;
-static struct pkt wire_frames[WIRE_FLOWS];
-
-/* Packets w0 received (its link statistics, via getifaddrs). */
-static __u64 rx_packets(const char *ifname)
-{
-	struct ifaddrs *ifa, *i;
-	__u64 n = 0;
-
-	if (getifaddrs(&ifa))
-		return 0;
-	for (i = ifa; i; i = i->ifa_next)
-		if (i->ifa_addr && i->ifa_addr->sa_family == AF_PACKET && i->ifa_data &&
-		    !strcmp(i->ifa_name, ifname))
-			n = ((struct rtnl_link_stats *)i->ifa_data)->rx_packets;
-	freeifaddrs(ifa);
-	return n;
-}
-
-/* No IPv6 on the wire pair: router solicitations and MLD reports would be counted too. */
-static void no_ipv6(const char *ifname)
-{
-	char path[96];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
-	f = fopen(path, "w");
-	if (f) {
-		fputs("1\n", f);
-		fclose(f);
-	}
-}
-
-static int wire_socket(void)
-{
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
-	int one = 1, fd, err;
-
-	err = netns_enter(&sender_ns);
-	if (err)
-		return err;
-	sll.sll_ifindex = (int)if_nametoindex("w1");
-	no_ipv6("w1");
-	fd = socket(AF_PACKET, SOCK_RAW, 0);
-	err = fd < 0 ? -errno : 0;
-	if (!err && (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) ||
-		     bind(fd, (struct sockaddr *)&sll, sizeof(sll))))
-		err = -errno;
-	if (netns_enter(&fx.ns) && !err)
-		err = -errno;
-	if (err && fd >= 0)
-		close(fd);
-	return err ? err : fd;
-}
-
-/* One bounded run: packets per second seen on w0; every packet sent must arrive. */
-static int wire_run(int fd, double *pps)
-{
-	static struct mmsghdr msgs[WIRE_BATCH];
-	static struct iovec iov[WIRE_BATCH];
-	__u64 before = rx_packets("w0"), last = before, now_n;
-	double t0 = now_ms(), t_last;
-	size_t sent = 0;
-
-	while (sent < WIRE_PACKETS) {
-		int n, want = WIRE_PACKETS - sent < WIRE_BATCH ? (int)(WIRE_PACKETS - sent) : WIRE_BATCH;
-
-		for (int i = 0; i < want; i++) {
-			const struct pkt *p = &wire_frames[(sent + (size_t)i) % WIRE_FLOWS];
-
-			iov[i] = (struct iovec){ (void *)p->data, p->len };
-			msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
-		}
-		n = sendmmsg(fd, msgs, (unsigned int)want, 0);
-		if (n < 0 && errno != ENOBUFS && errno != EAGAIN)
-			return -errno;
-		sent += n > 0 ? (size_t)n : 0;
-	}
-	t_last = now_ms();
-	for (int quiet = 0; quiet < 20; quiet++) { /* until the count stops moving for 20 ms */
-		usleep(1000);
-		now_n = rx_packets("w0");
-		if (now_n != last) {
-			last = now_n;
-			t_last = now_ms();
-			quiet = 0;
-		}
-	}
-	*pps = (double)(last - before) / ((t_last - t0) / 1e3);
-	if (last - before != WIRE_PACKETS)
-		fprintf(stderr, "bench: sent %d packets, w0 counted %llu\n", WIRE_PACKETS,
-			(unsigned long long)(last - before));
-	return last - before != WIRE_PACKETS ? -EPROTO : 0;
-}
-
-/* The same 1000 rules as nftables in a netdev ingress chain on w0: one rule each, or one rule
- * looking (source, port) up in a set. */
-static int nft_load(bool set)
-{
-	char path[64], cmd[128];
-	FILE *f;
-	int rc;
-
-	snprintf(path, sizeof(path), "/tmp/eniaddr-bench-%d.nft", (int)getpid());
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "table netdev eniaddr_bench {\n");
-	if (set) {
-		fprintf(f, "  set rules { type ipv4_addr . inet_service; flags interval; elements = {");
-		for (int i = 0; i < WIRE_RULES; i++)
-			fprintf(f, "%s 10.%d.%d.0/24 . %d", i ? "," : "", i / 256, i % 256, 1000 + i);
-		fprintf(f, " } }\n");
-	}
-	fprintf(f, "  chain in {\n    type filter hook ingress device \"w0\" priority 0; policy drop;\n");
-	if (set)
-		fprintf(f, "    ip saddr . tcp dport @rules counter accept\n");
-	for (int i = 0; !set && i < WIRE_RULES; i++)
-		fprintf(f, "    ip saddr 10.%d.%d.0/24 tcp dport %d counter accept\n", i / 256, i % 256,
-			1000 + i);
-	fprintf(f, "  }\n}\n");
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "nft -f %s", path);
-	rc = system(cmd);
-	unlink(path);
-	return rc ? -EIO : 0;
-}
-
-/* Packets the chain's rules accepted (the sum of their counters). */
-static __u64 nft_accepted(void)
-{
-	FILE *f = popen("nft list table netdev eniaddr_bench", "r");
-	char line[256], *at;
-	__u64 n = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if ((at = strstr(line, "counter packets ")))
-			n += strtoull(at + strlen("counter packets "), NULL, 10);
-	pclose(f);
-	return n;
-}
-
-static void nft_unload(void)
-{
-	if (system("nft delete table netdev eniaddr_bench"))
-		fprintf(stderr, "bench: could not delete the nft table\n");
-}
-
-static int xdp_on(int prog_fd)
-{
-	int ifindex = (int)if_nametoindex("w0");
-
-	if (bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL))
-		return -errno;
-	return 0;
-}
-
-/* prog_fd at clsact ingress of w0 (the qdisc is created here and removed by tc_off). */
-static int tc_on(int prog_fd)
-{
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)if_nametoindex("w0"),
-			    .attach_point = BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
-	int err = bpf_tc_hook_create(&hook);
-
-	if (!err)
-		err = bpf_tc_attach(&hook, &opts);
-	return err;
-}
-
-static void tc_off(void)
-{
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = (int)if_nametoindex("w0"),
-			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
-
-	bpf_tc_hook_destroy(&hook);
-}
-
-enum wire_filter { W_NONE, W_FLOOR, W_ENIADDR, W_TC_FLOOR, W_ENIADDR_TC, W_NFT_CHAIN, W_NFT_SET,
-		   W_N };
-
-static const char *const wire_names[W_N] = {
-	"no filter", "XDP program returning XDP_PASS", "eniaddr-bpf (XDP), 1000 rules, tracked flows",
-	"tc program returning TC_ACT_UNSPEC", "eniaddr-bpf (tc), 1000 rules, tracked flows",
-	"nftables netdev ingress chain, 1000 rules", "nftables netdev ingress, 1000 rules in one set",
-};
-
-/* The floor of filter v's attach point: XDP_PASS for XDP, TC_ACT_UNSPEC for tc, else none. */
-static enum wire_filter wire_floor(enum wire_filter v)
-{
-	if (v == W_ENIADDR || v == W_FLOOR)
-		return W_FLOOR;
-	if (v == W_ENIADDR_TC || v == W_TC_FLOOR)
-		return W_TC_FLOOR;
-	return W_NONE;
-}
-
-/* Trial t of filter v: install it on w0, one run (the best rate so far kept in *best), check that
- * the filter itself passed every packet, remove it. */
-static int wire_variant(enum wire_filter v, int t, int fd, int w0, double *best)
-{
-	struct eniaddr_stat_key ct = { .ifindex = (__u32)w0, .reason = ENIADDR_R_CT_ESTABLISHED,
-				       .dir = ENIADDR_DIR_INGRESS, .action = ENIADDR_ACT_PASS };
-	struct fixture_snapshot before = fixture_snapshot(&fx, &ct);
-	__u64 passed = WIRE_PACKETS;
-	double pps = 0;
-	int err = 0;
-
-	if (v == W_FLOOR)
-		err = xdp_on(bpf_program__fd(floors->progs.xdp_pass_floor));
-	else if (v == W_ENIADDR)
-		err = xdp_on(bpf_program__fd(fx.skel->progs.xdp_ingress));
-	else if (v == W_TC_FLOOR)
-		err = tc_on(bpf_program__fd(floors->progs.tc_unspec_floor));
-	else if (v == W_ENIADDR_TC)
-		err = tc_on(bpf_program__fd(fx.skel->progs.tc_ingress));
-	else if (v == W_NFT_CHAIN || v == W_NFT_SET)
-		err = nft_load(v == W_NFT_SET);
-	if (!err)
-		err = wire_run(fd, &pps);
-	if (v == W_ENIADDR || v == W_ENIADDR_TC) /* the flows' first packets were ALLOWED in the
-						      * first trial, all later ones CT_ESTABLISHED */
-		passed = fixture_moved(&fx, &before).packets +
-			 (t || v == W_ENIADDR_TC ? 0 : WIRE_FLOWS);
-	else if (v == W_NFT_CHAIN || v == W_NFT_SET)
-		passed = nft_accepted();
-	if (!err && passed != WIRE_PACKETS) {
-		fprintf(stderr, "bench: %s passed %llu of %d packets\n", wire_names[v],
-			(unsigned long long)passed, WIRE_PACKETS);
-		err = -EPROTO;
-	}
-	if (v == W_ENIADDR || v == W_FLOOR)
-		bpf_xdp_detach(w0, XDP_FLAGS_DRV_MODE, NULL);
-	if (v == W_ENIADDR_TC || v == W_TC_FLOOR)
-		tc_off();
-	if (v == W_NFT_CHAIN || v == W_NFT_SET)
-		nft_unload();
-	*best = pps > *best ? pps : *best;
-	return err;
-}
-
-static int bench_wire(void)
-{
-	double pps[W_N] = {};
-	char peer[32];
-	int fd = -1, err, w0;
-
-	err = netns_create(&sender_ns, "benchtx");
-	if (!err)
-		err = netns_veth_add(&fx.ns, "w0", &sender_ns, "w1");
-	w0 = err ? 0 : (int)if_nametoindex("w0");
-	no_ipv6("w0");
-	if (!err && !w0)
-		err = -ENODEV;
-	snprintf(peer, sizeof(peer), "10.%d.%d.7", (WIRE_RULES - 1) / 256, (WIRE_RULES - 1) % 256);
-	for (int i = 0; i < WIRE_FLOWS && !err; i++)
-		err = tcp_frame(&wire_frames[i], peer, "192.0.2.1", 10000 + i, 1000 + WIRE_RULES - 1,
-				TCP_ACK);
-	if (!err)
-		err = publish_world(w0, WIRE_RULES, 10, 0);
-	if (!err)
-		err = fd = wire_socket();
-	if (err >= 0)
-		err = 0;
-	/* Trials round-robin over the filters, so a busy moment of the machine hits them all. */
-	for (int t = 0; t < WIRE_TRIALS && !err; t++)
-		for (int v = 0; v < W_N && !err; v++)
-			err = wire_variant(v, t, fd, w0, &pps[v]);
-	if (fd >= 0)
-		close(fd);
-	netns_destroy(&sender_ns);
-	if (err)
-		return err;
-	printf("| whole path: %d packets over a veth pair between namespaces, best of %d | packets/s | vs no filter | vs a program that only passes, at the same hook | target |\n",
-	       WIRE_PACKETS, WIRE_TRIALS);
-	printf("|---|---:|---:|---:|---|\n");
-	for (enum wire_filter v = 0; v < W_N; v++) {
-		bool ours = v == W_ENIADDR || v == W_ENIADDR_TC;
-		char floor[16] = "";
-
-		if (wire_floor(v) != W_NONE && v != wire_floor(v))
-			snprintf(floor, sizeof(floor), "%.2f", pps[v] / pps[wire_floor(v)]);
-		printf("| %s | %.0f | %.2f | %s | %s |\n", wire_names[v], pps[v],
-		       pps[v] / pps[W_NONE], floor,
-		       !ours ? "" : pps[v] >= 0.95 * pps[W_NONE] ? ">= 0.95 met" :
-		       ">= 0.95 **missed**");
-	}
-	return 0;
-}
-
 int main(void)
 {
 	static const char *const devs[] = { [ENI_A] = "a0", [ENI_B] = "b0" };
@@ -907,10 +417,6 @@ int main(void)
 		goto out;
 	printf("\n### Instructions\n\n");
 	bench_insns();
-	printf("\n### Whole path\n\n");
-	err = getenv("BENCH_SKIP_WIRE") ? 0 : bench_wire();
-	if (err)
-		goto out;
 	printf("\n### Sync\n\n");
 	err = bench_sync();
 out:

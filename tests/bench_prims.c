@@ -252,7 +252,8 @@ static int rows_owners(int n)
 	return err;
 }
 
-/* Flows 10.0.0.i:40000+i -> 192.0.2.1:443 on ifindex 2, as eniaddr_ct keys them. */
+/* Flows 10.0.0.i:40000+i -> 192.0.2.1:443 on ifindex 2, in the 44-byte key of eniaddr_ct (the
+ * IPv6 tables' key; the hash does not care what the addresses are). */
 static void flow_key(struct eniaddr_ct_key *k, int i)
 {
 	memset(k, 0, sizeof(*k));
@@ -264,30 +265,58 @@ static void flow_key(struct eniaddr_ct_key *k, int i)
 	mapped(k->addr_hi, htonl(0xc0000201u));
 }
 
+/* The same flows in the 20-byte key of eniaddr_ct4, the IPv4 tables. */
+static void flow_key4(struct eniaddr_ct4_key *k, int i)
+{
+	memset(k, 0, sizeof(*k));
+	k->ifindex = 2;
+	k->proto = IPPROTO_TCP;
+	k->port_lo = htons((__u16)(40000 + i));
+	k->port_hi = htons(443);
+	k->addr_lo = htonl(0x0a000000u + (__u32)i);
+	k->addr_hi = htonl(0xc0000201u);
+}
+
 static int rows_conntrack(void)
 {
 	struct eniaddr_ct v = { .flags = PRIM_MARK, .state = ENIADDR_CT_ESTABLISHED };
+	struct eniaddr_ct4_key k4;
 	struct eniaddr_ct_key k;
 	int err = 0;
 
 	for (int i = 1; !err && i <= FLOWS; i++) {
 		flow_key(&k, i);
-		err = put(sk->maps.ENIADDR_MAP_CT, &k, &v);
-		if (!err)
-			err = put(sk->maps.ENIADDR_MAP_CT_NEW, &k, &v);
+		flow_key4(&k4, i);
+		err = put(sk->maps.ENIADDR_MAP_CT, &k, &v) ?:
+		      put(sk->maps.ENIADDR_MAP_CT_NEW, &k, &v) ?:
+		      put(sk->maps.ENIADDR_MAP_CT4, &k4, &v) ?:
+		      put(sk->maps.ENIADDR_MAP_CT4_NEW, &k4, &v);
 	}
 	flow_key(&sk->bss->in_ct, 5);
+	flow_key4(&sk->bss->in_ct4, 5);
 	if (!err)
-		err = row("hash, 44 B key, preallocated: conntrack hit (as eniaddr_ct)",
+		err = row("hash, 44 B key, preallocated: conntrack hit (as eniaddr_ct, IPv6)",
 			  sk->progs.prim_hash_ct, HIT);
 	if (!err)
-		err = row("LRU hash, 44 B key: conntrack hit (as eniaddr_ct_new)",
+		err = row("LRU hash, 44 B key: conntrack hit (as eniaddr_ct_new, IPv6)",
 			  sk->progs.prim_lru_ct, HIT);
+	if (!err)
+		err = row("hash, 20 B key, preallocated: conntrack hit (as eniaddr_ct4, IPv4)",
+			  sk->progs.prim_hash_ct4, HIT);
+	if (!err)
+		err = row("LRU hash, 20 B key: conntrack hit (as eniaddr_ct4_new, IPv4)",
+			  sk->progs.prim_lru_ct4, HIT);
 	flow_key(&sk->bss->in_ct, FLOWS + 1);
+	flow_key4(&sk->bss->in_ct4, FLOWS + 1);
 	if (!err)
 		err = row("hash, 44 B key, preallocated: conntrack miss", sk->progs.prim_hash_ct,
 			  MISS);
-	return err ? err : row("LRU hash, 44 B key: conntrack miss", sk->progs.prim_lru_ct, MISS);
+	if (!err)
+		err = row("LRU hash, 44 B key: conntrack miss", sk->progs.prim_lru_ct, MISS);
+	if (!err)
+		err = row("hash, 20 B key, preallocated: conntrack miss", sk->progs.prim_hash_ct4,
+			  MISS);
+	return err ? err : row("LRU hash, 20 B key: conntrack miss", sk->progs.prim_lru_ct4, MISS);
 }
 
 /* The full-length key of ip4 in slot 0, as the LPM trie was asked (prefix_owner reads its

@@ -55,6 +55,7 @@
 #include "addr.h"
 #include "bpf_fixture.h"
 #include "kernel/ct_gc.h"
+#include "kernel/ct_tables.h"
 #include "eniaddr.h"
 #include "pkt.h"
 
@@ -175,8 +176,20 @@ static void ct_clear(void)
 	size_t n;
 	struct err e = {};
 
-	assert_int_equal(ct_flush(fx.maps.ct, 0, &n, &e), 0);
-	assert_int_equal(ct_flush(fx.maps.ct_new, 0, &n, &e), 0);
+	assert_int_equal(ct_flush_all(&fx.maps, 0, &n, &e), 0);
+}
+
+/* One of the four tables (ct_tables.h). */
+static struct ct_table table(bool v4, bool unconfirmed)
+{
+	struct ct_table all[CT_TABLES];
+
+	ct_tables_of(&fx.maps, all);
+	for (size_t i = 0; i < CT_TABLES; i++)
+		if (all[i].v4 == v4 && all[i].unconfirmed == unconfirmed)
+			return all[i];
+	fail();
+	return all[0];
 }
 
 /* ---------------------------------------------------------------- running and counting */
@@ -295,16 +308,20 @@ static __u8 key_of(const struct step *s, struct eniaddr_ct_key *k)
 	return ct_key_make(k, (__u32)fx.ifindex[s->eni], p->proto, src, sport, dst, dport);
 }
 
-/* The entry of the step's flow in either table: 0 and *v (*confirmed: in eniaddr_ct), or
- * -ENOENT. */
+/* The entry of the step's flow in either table of its family: 0 and *v (*confirmed: in the
+ * confirmed one), or -ENOENT. An IPv4 flow found in an IPv6 table (under its 44-byte key) is
+ * -EEXIST: the programs put it in the wrong family's table. */
 static int flow_entry_in(const struct step *s, struct eniaddr_ct_key *k, struct eniaddr_ct *v,
 			 bool *confirmed)
 {
 	key_of(s, k);
-	*confirmed = !bpf_map_lookup_elem(fx.maps.ct, k, v);
+	if (ct_key_is_v4(k) && (!bpf_map_lookup_elem(fx.maps.ct, k, v) ||
+				!bpf_map_lookup_elem(fx.maps.ct_new, k, v)))
+		return -EEXIST;
+	*confirmed = !ct_flow_lookup(&fx.maps, false, k, v);
 	if (*confirmed)
 		return 0;
-	return bpf_map_lookup_elem(fx.maps.ct_new, k, v) ? -ENOENT : 0;
+	return ct_flow_lookup(&fx.maps, true, k, v) ? -ENOENT : 0;
 }
 
 static int flow_entry(const struct step *s, struct eniaddr_ct_key *k, struct eniaddr_ct *v)
@@ -1099,8 +1116,7 @@ static void set_expiry(const struct step *s, __u64 expires_ns)
 	assert_int_equal(flow_entry_in(s, &k, &v, &confirmed), 0);
 	v.expires_ns = expires_ns;
 	v.created_ns = 1; /* marks the old entry: a new one is created later */
-	assert_int_equal(bpf_map_update_elem(confirmed ? fx.maps.ct : fx.maps.ct_new, &k, &v,
-					     BPF_EXIST), 0);
+	assert_int_equal(ct_flow_update(&fx.maps, !confirmed, &k, &v, BPF_EXIST), 0);
 }
 
 /* Expiry is decided by the programs: an expired entry is absent, deleted, and replaced when a
@@ -1196,7 +1212,7 @@ static void plant(enum eni_id eni, const char *src, unsigned int sport, const ch
 				htons(dport));
 	v.created_ns = v.last_seen_ns = ct_now_ns();
 	v.expires_ns = v.last_seen_ns + 60 * 1000000000ull;
-	assert_int_equal(bpf_map_update_elem(fx.maps.ct, &k, &v, BPF_NOEXIST), 0);
+	assert_int_equal(ct_flow_update(&fx.maps, false, &k, &v, BPF_NOEXIST), 0);
 }
 
 /* The ENI is part of the key: state of one interface never admits on another. */
@@ -1264,34 +1280,51 @@ static bool has_entry(const struct step *s)
 
 /* The sweep deletes expired entries, keeps live ones, and keeps an entry a packet revived
  * between its two reads. flush empties one ENI or all. */
-/* ct_gc_sweep_all sweeps the confirmed table too (nothing else gives its room back), and an
- * entry closed by a RST or two FINs expires at closed_ns even if a racing packet left the
- * long established expiry in expires_ns. */
+/* ct_gc_sweep_all sweeps the confirmed tables too (nothing else gives their room back) of both
+ * families, and an entry closed by a RST or two FINs expires at closed_ns even if a racing
+ * packet left the long established expiry in expires_ns. */
 static void test_gc_both_tables(void)
 {
+	static const char *const family_addr[] = { "192.0.2.1", "2001:db8::1" };
 	struct eniaddr_ct_key k = { .ifindex = 0xfffffff1u, .proto = IPPROTO_TCP };
 	__u64 now = ct_now_ns();
 	struct eniaddr_ct live = { .last_seen_ns = now, .expires_ns = now + 3600ull * 1000000000ull };
 	struct eniaddr_ct old = live, closed = live;
 	struct ct_gc_stats st = {};
 	struct err e = {};
+	size_t f;
 
 	old.expires_ns = now - 1;
 	closed.flags = ENIADDR_CT_F_FIN_BOTH;
 	closed.closed_ns = now - 1;
-	k.port_lo = 1;
-	assert_int_equal(bpf_map_update_elem(fx.maps.ct, &k, &old, BPF_NOEXIST), 0);
-	k.port_lo = 2;
-	assert_int_equal(bpf_map_update_elem(fx.maps.ct, &k, &closed, BPF_NOEXIST), 0);
-	k.port_lo = 3;
-	assert_int_equal(bpf_map_update_elem(fx.maps.ct, &k, &live, BPF_NOEXIST), 0);
-	k.port_lo = 4;
-	assert_int_equal(bpf_map_update_elem(fx.maps.ct_new, &k, &old, BPF_NOEXIST), 0);
+	for (f = 0; f < 2; f++) {
+		addr16(family_addr[f], k.addr_lo);
+		addr16(family_addr[f], k.addr_hi);
+		k.port_lo = 1;
+		assert_int_equal(ct_flow_update(&fx.maps, false, &k, &old, BPF_NOEXIST), 0);
+		k.port_lo = 2;
+		assert_int_equal(ct_flow_update(&fx.maps, false, &k, &closed, BPF_NOEXIST), 0);
+		k.port_lo = 3;
+		assert_int_equal(ct_flow_update(&fx.maps, false, &k, &live, BPF_NOEXIST), 0);
+		k.port_lo = 4;
+		assert_int_equal(ct_flow_update(&fx.maps, true, &k, &old, BPF_NOEXIST), 0);
+	}
 	assert_int_equal(ct_gc_sweep_all(&fx.maps, now, &st, &e), 0);
-	assert_int_equal(st.scanned, 4);
-	assert_int_equal(st.deleted, 3);
-	k.port_lo = 3;
-	assert_int_equal(bpf_map_delete_elem(fx.maps.ct, &k), 0); /* only the live one stayed */
+	assert_int_equal(st.scanned, 8);
+	assert_int_equal(st.deleted, 6);
+	for (f = 0; f < 2; f++) { /* only the live ones stayed, one per family */
+		struct ct_table t = table(f == 0, false);
+		struct ct_entries left = {};
+
+		assert_int_equal(ct_read(&t, 0, &left, &e), 0);
+		assert_int_equal(left.v.n, 1);
+		addr16(family_addr[f], k.addr_lo);
+		addr16(family_addr[f], k.addr_hi);
+		k.port_lo = 3;
+		assert_memory_equal(&left.v.v[0].k, &k, sizeof(k));
+		VEC_FREE(&left.v);
+		assert_int_equal(ct_table_delete(&t, &k), 0);
+	}
 }
 
 static void test_gc_and_flush(void **state)
@@ -1300,6 +1333,7 @@ static void test_gc_and_flush(void **state)
 	struct step f2_again = udp_flow(5602);
 	struct step on_b = { "udp out on b", OUT(ENI_B), UDP("10.1.2.10", 5604, PEER, 53),
 			     WANT(ALLOWED, NEW, T_UDP) };
+	struct ct_table v4_new = table(true, true); /* the flows are IPv4 */
 	struct ct_entries expired = {};
 	struct ct_gc_stats st = {};
 	struct err e = {};
@@ -1313,14 +1347,14 @@ static void test_gc_and_flush(void **state)
 	set_expiry(&f1, now - 1);
 	set_expiry(&f2, now - 1);
 
-	assert_int_equal(ct_gc_collect(fx.maps.ct_new, now, &expired, &scanned, &e), 0);
+	assert_int_equal(ct_gc_collect(&v4_new, now, &expired, &scanned, &e), 0);
 	assert_int_equal(scanned, 4);
 	assert_int_equal(expired.v.n, 2);
 	/* f2's next packet arrives between the sweep's two reads: the program finds the expired
 	 * entry, drops it, and the rule creates a new one. */
 	f2_again.name = "f2 again";
 	assert_true(run_step(&f2_again));
-	assert_int_equal(ct_gc_reap(fx.maps.ct_new, now, &expired, &st, &e), 0);
+	assert_int_equal(ct_gc_reap(&v4_new, now, &expired, &st, &e), 0);
 	VEC_FREE(&expired.v);
 	assert_int_equal(st.expired, 2);
 	assert_int_equal(st.deleted, 1);
@@ -1329,19 +1363,19 @@ static void test_gc_and_flush(void **state)
 	assert_true(has_entry(&f2));
 	assert_true(has_entry(&f3));
 
-	assert_int_equal(ct_gc_sweep(fx.maps.ct_new, ct_now_ns(), &st, &e), 0);
+	assert_int_equal(ct_gc_sweep(&v4_new, ct_now_ns(), &st, &e), 0);
 	assert_int_equal(st.scanned, 3);
 	assert_int_equal(st.deleted, 0);
 	set_expiry(&f3, ct_now_ns() - 1);
-	assert_int_equal(ct_gc_sweep(fx.maps.ct_new, ct_now_ns(), &st, &e), 0);
+	assert_int_equal(ct_gc_sweep(&v4_new, ct_now_ns(), &st, &e), 0);
 	assert_int_equal(st.deleted, 1);
 	assert_false(has_entry(&f3));
 
-	assert_int_equal(ct_flush(fx.maps.ct_new, (__u32)fx.ifindex[ENI_B], &n, &e), 0);
+	assert_int_equal(ct_flush(&v4_new, (__u32)fx.ifindex[ENI_B], &n, &e), 0);
 	assert_int_equal(n, 1);
 	assert_false(has_entry(&on_b));
 	assert_true(has_entry(&f2));
-	assert_int_equal(ct_flush(fx.maps.ct_new, 0, &n, &e), 0);
+	assert_int_equal(ct_flush(&v4_new, 0, &n, &e), 0);
 	assert_int_equal(n, 1);
 	assert_false(has_entry(&f2));
 	test_gc_both_tables();
@@ -1350,7 +1384,8 @@ static void test_gc_and_flush(void **state)
 /* An allowed sender floods flows nobody answers (the issue's 20,000 three-packet flows): they
  * live in the unconfirmed LRU and evict only each other. A confirmed flow keeps working
  * throughout; once the confirmed table is full, a new flow's confirming reply is refused
- * (ct_full, counted) and the confirmed flows still pass. */
+ * (ct_full, counted) and the confirmed flows still pass. The flows are IPv4: the IPv6 table
+ * is not the IPv4 one, and an IPv6 flow still confirms while the IPv4 table is full. */
 static void test_table_full(void **state)
 {
 	static const struct step open_q = {
@@ -1368,6 +1403,12 @@ static void test_table_full(void **state)
 	static const struct step new_answer = {
 		"its answer is refused: the confirmed table is full", IN(ENI_A),
 		UDP(PEER, 53, "10.1.1.10", 5354), WANT(CT_FULL, EST, T_UDP) };
+	static const struct step v6_q = {
+		"an IPv6 query", OUT(ENI_A), UDP("2001:db8:1::10", 5355, PEER6, 53),
+		WANT(ALLOWED, NEW, T_UDP) };
+	static const struct step v6_answer = {
+		"its answer confirms it: the IPv6 table has room", IN(ENI_A),
+		UDP(PEER6, 53, "2001:db8:1::10", 5355), WANT(CT_REPLY, EST, T_UDP) };
 	struct eniaddr_ct_key k = { .ifindex = 0xfffffff0u, .proto = IPPROTO_UDP };
 	struct eniaddr_ct v = { .expires_ns = ~0ull, .state = ENIADDR_CT_ESTABLISHED };
 	struct eniaddr_ct_key ck;
@@ -1380,7 +1421,7 @@ static void test_table_full(void **state)
 	(void)state;
 	ct_clear();
 	assert_true(run_step(&open_q) && run_step(&answer));
-	assert_int_equal(bpf_map_lookup_elem(fx.maps.ct, (key_of(&answer, &ck), &ck), &cv), 0);
+	assert_int_equal(ct_flow_lookup(&fx.maps, false, (key_of(&answer, &ck), &ck), &cv), 0);
 	/* 20,000 allowed flows of three unanswered packets each, from one peer's ports. */
 	for (unsigned int i = 0; i < 20000; i++) {
 		s = (struct step){ "flood", IN(ENI_A), UDP(PEER2, (__u16)(10000 + i), "10.1.1.10", 53),
@@ -1392,18 +1433,68 @@ static void test_table_full(void **state)
 		}
 	}
 	assert_true(run_step(&answer_after));
-	/* Fill the confirmed table to its allowance (CT_SIZE) by hand. */
+	/* Fill the IPv4 confirmed table to its allowance (CT_SIZE) by hand. */
+	addr16("0.0.0.0", k.addr_lo);
+	addr16("0.0.0.0", k.addr_hi);
 	while (filled < CT_SIZE + 16) {
-		memcpy(k.addr_lo, &filled, sizeof(filled));
-		if (bpf_map_update_elem(fx.maps.ct, &k, &v, BPF_NOEXIST))
+		memcpy(&k.addr_lo[12], &filled, sizeof(filled));
+		if (ct_flow_update(&fx.maps, false, &k, &v, BPF_NOEXIST))
 			break;
 		filled++;
 	}
+	assert_int_equal(errno, E2BIG);
 	assert_true(filled < CT_SIZE); /* the answered flow holds one place */
 	assert_true(run_step(&new_q) && run_step(&new_answer));
 	key_of(&new_answer, &ck);
-	assert_int_not_equal(bpf_map_lookup_elem(fx.maps.ct, &ck, &cv), 0); /* not confirmed */
+	assert_int_not_equal(ct_flow_lookup(&fx.maps, false, &ck, &cv), 0); /* not confirmed */
 	assert_true(run_step(&answer_after));
+	assert_true(run_step(&v6_q) && run_step(&v6_answer));
+	ct_clear();
+}
+
+/* Each family's flows live in its own tables (maps/eniaddr.h): an IPv4 flow in eniaddr_ct4*
+ * only, an IPv6 flow in eniaddr_ct* only, unconfirmed and then confirmed. */
+static void test_family_tables(void **state)
+{
+	static const struct step v4[] = {
+		{ "v4 udp out", OUT(ENI_A), UDP("10.1.1.10", 5701, PEER, 53),
+		  WANT(ALLOWED, NEW, T_UDP) },
+		{ "v4 its reply", IN(ENI_A), UDP(PEER, 53, "10.1.1.10", 5701),
+		  WANT(CT_REPLY, EST, T_UDP) },
+	};
+	static const struct step v6[] = {
+		{ "v6 udp out", OUT(ENI_A), UDP("2001:db8:1::10", 5702, PEER6, 53),
+		  WANT(ALLOWED, NEW, T_UDP) },
+		{ "v6 its reply", IN(ENI_A), UDP(PEER6, 53, "2001:db8:1::10", 5702),
+		  WANT(CT_REPLY, EST, T_UDP) },
+	};
+	/* entries of each table after each step: [step][v4 confirmed, v4 new, v6, v6 new] */
+	static const size_t want[4][4] = {
+		{ 0, 1, 0, 0 }, { 1, 0, 0, 0 }, { 1, 0, 0, 1 }, { 1, 0, 1, 0 },
+	};
+	const struct step *steps[4] = { &v4[0], &v4[1], &v6[0], &v6[1] };
+	struct eniaddr_ct_key k;
+
+	(void)state;
+	ct_clear();
+	for (size_t i = 0; i < 4; i++) {
+		assert_true(run_step(steps[i]));
+		key_of(steps[i], &k);
+		for (size_t t = 0; t < 4; t++) {
+			struct ct_table tab = table(t < 2, t % 2);
+			struct ct_entries in = {};
+			struct err e = {};
+
+			assert_int_equal(ct_read(&tab, 0, &in, &e), 0);
+			if (in.v.n != want[i][t])
+				print_error("%s: %s holds %zu entries, want %zu\n", steps[i]->name,
+					    tab.name, in.v.n, want[i][t]);
+			assert_int_equal(in.v.n, want[i][t]);
+			if (in.v.n && (t < 2) == (i < 2)) /* the step's flow */
+				assert_memory_equal(&in.v.v[0].k, &k, sizeof(k));
+			VEC_FREE(&in.v);
+		}
+	}
 	ct_clear();
 }
 
@@ -1444,6 +1535,7 @@ int main(void)
 		cmocka_unit_test(test_audit_and_tc_ingress),
 		cmocka_unit_test(test_gc_and_flush),
 		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_family_tables),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, fixture_group_teardown);

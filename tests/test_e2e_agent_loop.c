@@ -44,6 +44,7 @@
 
 #include "agent/loop.h"
 #include "kernel/ct_gc.h"
+#include "kernel/ct_tables.h"
 #include "agentbed.h"
 #include "clirun.h"
 #include "log.h"
@@ -252,28 +253,40 @@ static void test_second_agent_refused(void **state)
 	assert_true(r.flags & AGENT_F_RUNNING);
 }
 
-/* The agent sweeps the connection table: an expired entry goes, a live one stays. */
+/* The agent sweeps the connection tables of both families: an expired entry goes, a live one
+ * stays. */
 static void test_conntrack_gc(void **state)
 {
-	struct eniaddr_ct_key dead = { .ifindex = (__u32)if0, .proto = 17 }, live = dead;
+	struct eniaddr_ct_key dead[2] = { { .ifindex = (__u32)if0, .proto = 17 } }, live[2];
 	struct eniaddr_ct v = { .state = ENIADDR_CT_ESTABLISHED };
 	__u64 now = ct_now_ns(), t0 = pubprobe_now_ms();
+	int f;
 
-	dead.port_lo = htons(1000);
-	live.port_lo = htons(1001);
-	v.created_ns = v.last_seen_ns = now - 120000000000ull;
-	v.expires_ns = now - 60000000000ull;
-	assert_int_equal(bpf_map_update_elem(probe.maps.ct, &dead, &v, BPF_NOEXIST), 0);
-	v.last_seen_ns = now;
-	v.expires_ns = now + 600000000000ull;
-	assert_int_equal(bpf_map_update_elem(probe.maps.ct, &live, &v, BPF_NOEXIST), 0);
-	while (!bpf_map_lookup_elem(probe.maps.ct, &dead, &v)) {
+	dead[0].addr_lo[10] = dead[0].addr_lo[11] = 0xff; /* ::ffff:0.0.0.0, IPv4 */
+	memcpy(dead[0].addr_hi, dead[0].addr_lo, 16);
+	dead[1] = dead[0];
+	dead[1].addr_lo[0] = dead[1].addr_hi[0] = 0x20; /* IPv6 */
+	for (f = 0; f < 2; f++) {
+		live[f] = dead[f];
+		dead[f].port_lo = htons(1000);
+		live[f].port_lo = htons(1001);
+		v.created_ns = v.last_seen_ns = now - 120000000000ull;
+		v.expires_ns = now - 60000000000ull;
+		assert_int_equal(ct_flow_update(&probe.maps, false, &dead[f], &v, BPF_NOEXIST), 0);
+		v.last_seen_ns = now;
+		v.expires_ns = now + 600000000000ull;
+		assert_int_equal(ct_flow_update(&probe.maps, false, &live[f], &v, BPF_NOEXIST), 0);
+	}
+	while (!ct_flow_lookup(&probe.maps, false, &dead[0], &v) ||
+	       !ct_flow_lookup(&probe.maps, false, &dead[1], &v)) {
 		if (pubprobe_now_ms() - t0 > 3000)
-			fail_msg("the expired entry is still there after 3 s (gc every 1 s)");
+			fail_msg("an expired entry is still there after 3 s (gc every 1 s)");
 		usleep(20000);
 	}
-	assert_int_equal(bpf_map_lookup_elem(probe.maps.ct, &live, &v), 0);
-	assert_int_equal(bpf_map_delete_elem(probe.maps.ct, &live), 0);
+	for (f = 0; f < 2; f++) {
+		assert_int_equal(ct_flow_lookup(&probe.maps, false, &live[f], &v), 0);
+		assert_int_equal(ct_flow_delete(&probe.maps, false, &live[f]), 0);
+	}
 }
 
 static void test_local_move_one_publish(void **state)

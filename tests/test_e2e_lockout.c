@@ -144,6 +144,21 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The confirmed entries of family ("IPv4", "IPv6") `status` reports, -1 when it names none. */
+static long ct_confirmed(const char *family)
+{
+	unsigned long n, cap;
+	char fam[8], kind[16];
+	const char *p;
+
+	assert_int_equal(clirun(&cli, out, sizeof(out), "status"), 0);
+	for (p = out; (p = strstr(p, "conntrack: ")); p++)
+		if (sscanf(p, "conntrack: %lu of %lu %7s entries %15s", &n, &cap, fam, kind) == 4 &&
+		    !strcmp(fam, family) && !strcmp(kind, "confirmed"))
+			return (long)n;
+	return -1;
+}
+
 static void test_open_session_survives_attach_and_apply(void **state)
 {
 	assert_int_equal(open_session(), 0);
@@ -151,6 +166,9 @@ static void test_open_session_survives_attach_and_apply(void **state)
 	assert_int_equal(clirun(&cli, out, sizeof(out), "attach eth0 eth1"), 0);
 	/* attach says the devices pass everything until configured */
 	assert_non_null(strstr(out, "eth0 has no configuration: it passes everything"));
+	/* the IPv4 session was seeded into the IPv4 table */
+	assert_true(ct_confirmed("IPv4") >= 1);
+	assert_int_equal(ct_confirmed("IPv6"), 0);
 	assert_int_equal(apply_config(true, ""), 0);
 	/* no rule for the session's port: a new connection to it is refused ... */
 	assert_false(tcp_ok(ns_coff, "192.0.2.10", ADMIN_PORT));

@@ -408,7 +408,7 @@ static void test_metrics_name_unfiltered_devices_and_empty_groups(void **state)
 /* status: program ids, each table's fill and capacity, conntrack entries. */
 static void test_status_shows_programs_and_tables(void **state)
 {
-	struct json_object *o, *v, *maps, *m;
+	struct json_object *o, *v, *maps, *m, *ct;
 	bool addrs_seen = false;
 	size_t i;
 
@@ -418,9 +418,15 @@ static void test_status_shows_programs_and_tables(void **state)
 	assert_non_null(strstr(out, "conntrack: "));
 	assert_int_equal(clirun(&cli, out, sizeof(out), "-j status"), 0);
 	assert_non_null(o = json_tokener_parse(out));
-	assert_true(json_object_object_get_ex(o, "conntrack", &v));
+	assert_true(json_object_object_get_ex(o, "conntrack", &ct));
+	assert_true(json_object_object_get_ex(ct, "capacity", &v));
+	assert_int_equal(json_object_get_int(v), 2 * ENIADDR_MAX_CT); /* both families */
+	assert_true(json_object_object_get_ex(ct, "ipv4", &v));
 	assert_true(json_object_object_get_ex(v, "capacity", &v));
 	assert_int_equal(json_object_get_int(v), ENIADDR_MAX_CT);
+	assert_true(json_object_object_get_ex(ct, "ipv6", &v));
+	assert_true(json_object_object_get_ex(v, "unconfirmed_capacity", &v));
+	assert_int_equal(json_object_get_int(v), ENIADDR_MAX_CT_NEW);
 	assert_true(json_object_object_get_ex(o, "programs", &v));
 	assert_int_equal(json_object_array_length(v), 3);
 	assert_true(json_object_object_get_ex(o, "maps", &maps));
@@ -476,18 +482,23 @@ static const struct explain_row explain_rows[] = {
 static void test_explain_agrees_with_real_traffic(void **state)
 {
 	static char ct0[sizeof(out)], ct1[sizeof(out)];
-	char want[128], ct_pin[PATH_MAX], ct_new_pin[PATH_MAX];
+	char want[128], ct_pin[PATH_MAX], ct_new_pin[PATH_MAX], ct4_pin[PATH_MAX];
+	char ct4_new_pin[PATH_MAX];
 	size_t i;
 
 	pin_path(ENIADDR_STR(ENIADDR_MAP_CT), ct_pin, sizeof(ct_pin));
 	pin_path(ENIADDR_STR(ENIADDR_MAP_CT_NEW), ct_new_pin, sizeof(ct_new_pin));
+	pin_path(ENIADDR_STR(ENIADDR_MAP_CT4), ct4_pin, sizeof(ct4_pin));
+	pin_path(ENIADDR_STR(ENIADDR_MAP_CT4_NEW), ct4_new_pin, sizeof(ct4_new_pin));
 	for (i = 0; i < sizeof(explain_rows) / sizeof(explain_rows[0]); i++) {
 		const struct explain_row *r = &explain_rows[i];
 		long before;
 
 		/* The conntrack table byte for byte (raw keys and values, timestamps too). */
 		assert_int_equal(vpcbed_sh(ct0, sizeof(ct0), "bpftool map dump pinned '%s'; "
-					   "bpftool map dump pinned '%s'", ct_pin, ct_new_pin), 0);
+					   "bpftool map dump pinned '%s'; bpftool map dump pinned "
+					   "'%s'; bpftool map dump pinned '%s'", ct_pin, ct_new_pin,
+					   ct4_pin, ct4_new_pin), 0);
 		assert_int_equal(clirun(&cli, out, sizeof(out), "-j explain eth0 '%s'", r->packet),
 				 0);
 		snprintf(want, sizeof(want), "\"verdict\":\"%s\",\"reason\":\"%s\"", r->verdict,
@@ -496,7 +507,9 @@ static void test_explain_agrees_with_real_traffic(void **state)
 			fprintf(stderr, "%s: %s", r->packet, out);
 		assert_non_null(strstr(out, want));
 		assert_int_equal(vpcbed_sh(ct1, sizeof(ct1), "bpftool map dump pinned '%s'; "
-					   "bpftool map dump pinned '%s'", ct_pin, ct_new_pin), 0);
+					   "bpftool map dump pinned '%s'; bpftool map dump pinned "
+					   "'%s'; bpftool map dump pinned '%s'", ct_pin, ct_new_pin,
+					   ct4_pin, ct4_new_pin), 0);
 		assert_string_equal(ct0, ct1);
 		/* Neighbour discovery may tick the failsafe counters meanwhile; the explained
 		 * counter must not move. */

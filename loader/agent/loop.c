@@ -147,7 +147,7 @@ static void maybe_gc(struct agent *a)
 	if (now - a->last_gc_ms < (__u64)every * 1000)
 		return;
 	a->last_gc_ms = now;
-	if (ct_gc_sweep(a->r.maps.ct, ct_now_ns(), &st, &e))
+	if (ct_gc_sweep_all(&a->r.maps, ct_now_ns(), &st, &e))
 		log_warn("conntrack gc: %s", e.msg);
 	else if (st.deleted)
 		log_info("conntrack gc: %zu expired entries deleted", st.deleted);

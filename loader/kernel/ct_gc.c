@@ -11,8 +11,6 @@
 #include "kernel/ct_gc.h"
 #include "kernel/runtime.h"
 
-#define CT_MAP_NAME ENIADDR_STR(ENIADDR_MAP_CT)
-
 __u64 ct_now_ns(void)
 {
 	struct timespec ts;
@@ -64,16 +62,27 @@ const char *ct_state_name(__u8 state)
 
 #define BATCH 4096 /* entries per bpf_map_lookup_batch() call */
 
+/* The key at index i of a batch of t's keys, in the common form. */
+static void batch_key(const struct ct_table *t, const void *keys, __u32 i,
+		      struct eniaddr_ct_key *k)
+{
+	if (t->v4)
+		ct_key_from4((const struct eniaddr_ct4_key *)keys + i, k);
+	else
+		*k = ((const struct eniaddr_ct_key *)keys)[i];
+}
+
 /*
- * Reads the table with bpf_map_lookup_batch(): the kernel walks it bucket by bucket, so entries
+ * Reads table t with bpf_map_lookup_batch(): the kernel walks it bucket by bucket, so entries
  * the programs add or delete meanwhile never make the walk restart or loop (get_next_key would
  * restart from the first key when the current one vanishes). Appends entries of ifindex (0: all)
  * that keep() accepts (NULL: all).
  */
-static int walk(int fd, __u32 ifindex, bool (*keep)(const struct ct_entry *, __u64), __u64 now,
-		struct ct_entries *out, size_t *scanned, struct err *e)
+static int walk(const struct ct_table *t, __u32 ifindex,
+		bool (*keep)(const struct ct_entry *, __u64), __u64 now, struct ct_entries *out,
+		size_t *scanned, struct err *e)
 {
-	struct eniaddr_ct_key *keys = calloc(BATCH, sizeof(*keys));
+	void *keys = calloc(BATCH, sizeof(struct eniaddr_ct_key)); /* room for either form */
 	struct eniaddr_ct *vals = calloc(BATCH, sizeof(*vals));
 	__u32 batch, count, *in = NULL;
 	int err = 0, ret;
@@ -84,13 +93,15 @@ static int walk(int fd, __u32 ifindex, bool (*keep)(const struct ct_entry *, __u
 	}
 	do {
 		count = BATCH;
-		ret = bpf_map_lookup_batch(fd, in, &batch, keys, vals, &count, NULL);
+		ret = bpf_map_lookup_batch(t->fd, in, &batch, keys, vals, &count, NULL);
 		if (ret && errno != ENOENT) {
-			err = err_set(e, errno, "reading %s: %s", CT_MAP_NAME, strerror(errno));
+			err = err_set(e, errno, "reading %s: %s", t->name, strerror(errno));
 			break;
 		}
 		for (__u32 i = 0; i < count; i++) {
-			struct ct_entry c = { keys[i], vals[i] }, *slot;
+			struct ct_entry c = { .v = vals[i] }, *slot;
+
+			batch_key(t, keys, i, &c.k);
 
 			if (scanned)
 				(*scanned)++;
@@ -110,9 +121,20 @@ out:
 	return err;
 }
 
-int ct_read(int fd, __u32 ifindex, struct ct_entries *out, struct err *e)
+int ct_read(const struct ct_table *t, __u32 ifindex, struct ct_entries *out, struct err *e)
 {
-	return walk(fd, ifindex, NULL, 0, out, NULL, e);
+	return walk(t, ifindex, NULL, 0, out, NULL, e);
+}
+
+int ct_read_all(const struct map_fds *m, __u32 ifindex, struct ct_entries *out, struct err *e)
+{
+	struct ct_table all[CT_TABLES];
+	int err = 0;
+
+	ct_tables_of(m, all);
+	for (size_t i = 0; !err && i < CT_TABLES; i++)
+		err = ct_read(&all[i], ifindex, out, e);
+	return err;
 }
 
 static bool is_expired(const struct ct_entry *c, __u64 now)
@@ -120,14 +142,14 @@ static bool is_expired(const struct ct_entry *c, __u64 now)
 	return eniaddr_ct_expired(&c->v, now);
 }
 
-int ct_gc_collect(int fd, __u64 now_ns, struct ct_entries *expired, size_t *scanned,
-		  struct err *e)
+int ct_gc_collect(const struct ct_table *t, __u64 now_ns, struct ct_entries *expired,
+		  size_t *scanned, struct err *e)
 {
-	return walk(fd, 0, is_expired, now_ns, expired, scanned, e);
+	return walk(t, 0, is_expired, now_ns, expired, scanned, e);
 }
 
-int ct_gc_reap(int fd, __u64 now_ns, const struct ct_entries *expired, struct ct_gc_stats *st,
-	       struct err *e)
+int ct_gc_reap(const struct ct_table *t, __u64 now_ns, const struct ct_entries *expired,
+	       struct ct_gc_stats *st, struct err *e)
 {
 	struct eniaddr_ct again;
 
@@ -137,31 +159,30 @@ int ct_gc_reap(int fd, __u64 now_ns, const struct ct_entries *expired, struct ct
 		st->expired++;
 		/* Re-read right before the delete: a packet may have revived the flow (or replaced
 		 * the expired entry with a new one) since the walk read it. */
-		if (bpf_map_lookup_elem(fd, &c->k, &again) ||
+		if (ct_table_lookup(t, &c->k, &again) ||
 		    again.last_seen_ns != c->v.last_seen_ns || !eniaddr_ct_expired(&again, now_ns)) {
 			st->revived++;
 			continue;
 		}
-		if (!bpf_map_delete_elem(fd, &c->k))
+		if (!ct_table_delete(t, &c->k))
 			st->deleted++;
 		else if (errno == ENOENT)
 			st->revived++; /* the programs deleted it first */
 		else
-			return err_set(e, errno, "deleting from %s: %s", CT_MAP_NAME,
-				       strerror(errno));
+			return err_set(e, errno, "deleting from %s: %s", t->name, strerror(errno));
 	}
 	return 0;
 }
 
-int ct_gc_sweep(int fd, __u64 now_ns, struct ct_gc_stats *st, struct err *e)
+int ct_gc_sweep(const struct ct_table *t, __u64 now_ns, struct ct_gc_stats *st, struct err *e)
 {
 	struct ct_entries expired = {};
 	int err;
 
 	memset(st, 0, sizeof(*st));
-	err = ct_gc_collect(fd, now_ns, &expired, &st->scanned, e);
+	err = ct_gc_collect(t, now_ns, &expired, &st->scanned, e);
 	if (!err)
-		err = ct_gc_reap(fd, now_ns, &expired, st, e);
+		err = ct_gc_reap(t, now_ns, &expired, st, e);
 	VEC_FREE(&expired.v);
 	return err;
 }
@@ -169,13 +190,14 @@ int ct_gc_sweep(int fd, __u64 now_ns, struct ct_gc_stats *st, struct err *e)
 int ct_gc_sweep_all(const struct map_fds *m, __u64 now_ns, struct ct_gc_stats *st,
 		    struct err *e)
 {
+	struct ct_table all[CT_TABLES];
 	struct ct_gc_stats n;
-	int err;
+	int err = 0;
 
-	err = ct_gc_sweep(m->ct, now_ns, st, e);
-	if (!err)
-		err = ct_gc_sweep(m->ct_new, now_ns, &n, e);
-	if (!err) {
+	memset(st, 0, sizeof(*st));
+	ct_tables_of(m, all);
+	for (size_t i = 0; !err && i < CT_TABLES; i++) {
+		err = ct_gc_sweep(&all[i], now_ns, &n, e);
 		st->scanned += n.scanned;
 		st->expired += n.expired;
 		st->deleted += n.deleted;
@@ -184,20 +206,34 @@ int ct_gc_sweep_all(const struct map_fds *m, __u64 now_ns, struct ct_gc_stats *s
 	return err;
 }
 
-int ct_flush(int fd, __u32 ifindex, size_t *deleted, struct err *e)
+int ct_flush(const struct ct_table *t, __u32 ifindex, size_t *deleted, struct err *e)
 {
 	struct ct_entries all = {};
 	int err;
 
 	*deleted = 0;
-	err = walk(fd, ifindex, NULL, 0, &all, NULL, e);
+	err = walk(t, ifindex, NULL, 0, &all, NULL, e);
 	for (size_t i = 0; !err && i < all.v.n; i++) {
-		if (!bpf_map_delete_elem(fd, &all.v.v[i].k))
+		if (!ct_table_delete(t, &all.v.v[i].k))
 			(*deleted)++;
 		else if (errno != ENOENT)
-			err = err_set(e, errno, "deleting from %s: %s", CT_MAP_NAME,
-				      strerror(errno));
+			err = err_set(e, errno, "deleting from %s: %s", t->name, strerror(errno));
 	}
 	VEC_FREE(&all.v);
+	return err;
+}
+
+int ct_flush_all(const struct map_fds *m, __u32 ifindex, size_t *deleted, struct err *e)
+{
+	struct ct_table all[CT_TABLES];
+	size_t n;
+	int err = 0;
+
+	*deleted = 0;
+	ct_tables_of(m, all);
+	for (size_t i = 0; !err && i < CT_TABLES; i++) {
+		err = ct_flush(&all[i], ifindex, &n, e);
+		*deleted += n;
+	}
 	return err;
 }

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/kernel/ct_gc.h — user space's side of the connection-tracking tables (eniaddr_ct, the
- * confirmed flows, and eniaddr_ct_new, the unconfirmed ones; one layout): the expiry sweep,
- * flushing, and reading the entries for `conntrack list`. Every function takes the fd of one
- * table. The programs decide expiry by themselves (eniaddr_ct_expired(), bpf/conntrack.h); the
- * sweep gives the memory back, so the confirmed table has room for new flows and the
- * unconfirmed LRU never has to evict a live one.
+ * loader/kernel/ct_gc.h — user space's side of the connection-tracking tables (eniaddr_ct4 and
+ * eniaddr_ct, the confirmed flows of IPv4 and IPv6, and their _new twins, the unconfirmed ones;
+ * one value layout): the expiry sweep, flushing, and reading the entries for `conntrack list`.
+ * Entries come and go in the common 44-byte key form (ct_tables.h hides the IPv4 tables' short
+ * key). The *_all functions cover the four tables; the others take one (ct_tables_of). The
+ * programs decide expiry by themselves (eniaddr_ct_expired(), bpf/conntrack.h); the sweep gives
+ * the memory back, so the confirmed tables have room for new flows and the unconfirmed LRUs
+ * never have to evict a live one.
  *
  * The sweep never deletes a flow that just revived: it reads every entry, keeps the keys of the
  * expired ones with the last_seen_ns it read, and then, per key, reads the entry again right
@@ -27,6 +29,7 @@
 
 #include "err.h"
 #include "vec.h"
+#include "kernel/ct_tables.h"
 #include "../maps/eniaddr.h"
 
 struct ct_entry {
@@ -60,26 +63,34 @@ void ct_entry_ends(const struct ct_entry *c, const __u8 **init_addr, __be16 *ini
 /* Now on the programs' ct clock (CLOCK_MONOTONIC_COARSE). */
 __u64 ct_now_ns(void);
 
-/* One sweep over the table fd at now_ns (see above): ct_gc_collect, then ct_gc_reap. */
-int ct_gc_sweep(int fd, __u64 now_ns, struct ct_gc_stats *st, struct err *e);
+/* One sweep over table t at now_ns (see above): ct_gc_collect, then ct_gc_reap. */
+int ct_gc_sweep(const struct ct_table *t, __u64 now_ns, struct ct_gc_stats *st, struct err *e);
 
-/* ct_gc_sweep over both tables (eniaddr_ct, eniaddr_ct_new), stats summed. */
+/* ct_gc_sweep over the four tables of m, stats summed. */
 struct map_fds;
 int ct_gc_sweep_all(const struct map_fds *m, __u64 now_ns, struct ct_gc_stats *st,
 		    struct err *e);
 
-/* The sweep's two halves. collect appends the entries expired at now_ns (as read) to expired;
- * reap re-reads each and deletes it if still expired and not touched, adding to st. */
-int ct_gc_collect(int fd, __u64 now_ns, struct ct_entries *expired, size_t *scanned,
-		  struct err *e);
-int ct_gc_reap(int fd, __u64 now_ns, const struct ct_entries *expired, struct ct_gc_stats *st,
-	       struct err *e);
+/* The sweep's two halves. collect appends the entries of t expired at now_ns (as read) to
+ * expired; reap re-reads each in t and deletes it if still expired and not touched, adding to
+ * st. */
+int ct_gc_collect(const struct ct_table *t, __u64 now_ns, struct ct_entries *expired,
+		  size_t *scanned, struct err *e);
+int ct_gc_reap(const struct ct_table *t, __u64 now_ns, const struct ct_entries *expired,
+	       struct ct_gc_stats *st, struct err *e);
 
-/* Deletes every entry of ENI ifindex (0: every entry); *deleted counts them. */
-int ct_flush(int fd, __u32 ifindex, size_t *deleted, struct err *e);
+/* Deletes every entry of ENI ifindex (0: every entry) from t; *deleted counts them. */
+int ct_flush(const struct ct_table *t, __u32 ifindex, size_t *deleted, struct err *e);
 
-/* Appends the entries of ifindex (0: all) to out. A flow changing meanwhile shows either way. */
-int ct_read(int fd, __u32 ifindex, struct ct_entries *out, struct err *e);
+/* ct_flush over the four tables of m; *deleted counts them all. */
+int ct_flush_all(const struct map_fds *m, __u32 ifindex, size_t *deleted, struct err *e);
+
+/* Appends the entries of ifindex (0: all) in t to out. A flow changing meanwhile shows either
+ * way. */
+int ct_read(const struct ct_table *t, __u32 ifindex, struct ct_entries *out, struct err *e);
+
+/* ct_read over the four tables of m. */
+int ct_read_all(const struct map_fds *m, __u32 ifindex, struct ct_entries *out, struct err *e);
 
 /* "new", "syn_recv", "established", "stream", "closing", "closed"; "?" for anything else. */
 const char *ct_state_name(__u8 state);

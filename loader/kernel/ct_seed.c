@@ -159,7 +159,7 @@ static bool wanted(const int *ifindexes, size_t n, int ifindex)
 	return false;
 }
 
-static int seed_one(int ct_fd, const struct seed_ctx *c, const struct sock_seen *s, int ifindex,
+static int seed_one(const struct map_fds *m, const struct seed_ctx *c, const struct sock_seen *s, int ifindex,
 		    __u64 now, struct ct_seed_stats *st)
 {
 	bool remote_first = listened(c, s);
@@ -179,7 +179,7 @@ static int seed_one(int ct_fd, const struct seed_ctx *c, const struct sock_seen 
 	else
 		v.init_hi = ct_key_make(&k, (__u32)ifindex, IPPROTO_TCP, s->local, s->lport,
 					s->remote, s->rport);
-	if (!bpf_map_update_elem(ct_fd, &k, &v, BPF_NOEXIST)) {
+	if (!ct_flow_update(m, false, &k, &v, BPF_NOEXIST)) {
 		st->seeded++;
 		return 0;
 	}
@@ -190,8 +190,8 @@ static int seed_one(int ct_fd, const struct seed_ctx *c, const struct sock_seen 
 	return -errno;
 }
 
-int ct_seed_from_sockets(int ct_fd, const int *ifindexes, size_t n, struct ct_seed_stats *st,
-			 struct err *e)
+int ct_seed_from_sockets(const struct map_fds *m, const int *ifindexes, size_t n,
+			 struct ct_seed_stats *st, struct err *e)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	struct seed_ctx c = {};
@@ -220,7 +220,7 @@ int ct_seed_from_sockets(int ct_fd, const int *ifindexes, size_t n, struct ct_se
 		st->sockets++;
 		ifindex = device_of(&c, s->local);
 		if (ifindex && wanted(ifindexes, n, ifindex))
-			err = seed_one(ct_fd, &c, s, ifindex, now, st);
+			err = seed_one(m, &c, s, ifindex, now, st);
 	}
 	VEC_FREE(&c.socks);
 	VEC_FREE(&c.addrs);

@@ -28,6 +28,8 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_ATTACH), offsetof(struct map_fds, attach), NULL },
 	{ ENIADDR_STR(ENIADDR_MAP_CT), offsetof(struct map_fds, ct), NULL },
 	{ ENIADDR_STR(ENIADDR_MAP_CT_NEW), offsetof(struct map_fds, ct_new), NULL },
+	{ ENIADDR_STR(ENIADDR_MAP_CT4), offsetof(struct map_fds, ct4), NULL },
+	{ ENIADDR_STR(ENIADDR_MAP_CT4_NEW), offsetof(struct map_fds, ct4_new), NULL },
 	{ ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), offsetof(struct map_fds, addr_drops), NULL },
 };
 

@@ -11,6 +11,7 @@
 #include "addr.h"
 #include "state.h"
 #include "kernel/mapfill.h"
+#include "kernel/ct_tables.h"
 #include "kernel/ctl.h"
 #include "kernel/metrics.h"
 #include "kernel/stats.h"
@@ -60,18 +61,22 @@ static void addr_counters(FILE *f, const struct addr_drop_rows *rows, int bytes)
 	}
 }
 
-/* "confirmed" / "unconfirmed" for the two connection tables, NULL for the others. */
-static const char *conntrack_table(const char *map)
+/* The labels of a connection table: table="confirmed"|"unconfirmed",family="ipv4"|"ipv6";
+ * false for the other maps. */
+static bool conntrack_labels(const char *map, char *buf, size_t len)
 {
-	if (!strcmp(map, ENIADDR_STR(ENIADDR_MAP_CT)))
-		return "confirmed";
-	if (!strcmp(map, ENIADDR_STR(ENIADDR_MAP_CT_NEW)))
-		return "unconfirmed";
-	return NULL;
+	bool v4, unconfirmed;
+
+	if (!ct_table_named(map, &v4, &unconfirmed))
+		return false;
+	snprintf(buf, len, "table=\"%s\",family=\"%s\"",
+		 unconfirmed ? "unconfirmed" : "confirmed", v4 ? "ipv4" : "ipv6");
+	return true;
 }
 
 static void fills(FILE *f, const struct map_fill *fl, int n)
 {
+	char labels[64];
 	int i;
 
 	head(f, "eniaddr_map_entries", "gauge", "Entries in each table that can fill up.");
@@ -82,16 +87,17 @@ static void fills(FILE *f, const struct map_fill *fl, int n)
 	for (i = 0; i < n; i++)
 		fprintf(f, "eniaddr_map_capacity{map=\"%s\"} %u\n", fl[i].name, fl[i].capacity);
 	head(f, "eniaddr_conntrack_entries", "gauge",
-	     "Tracked connections: confirmed (answered) and unconfirmed.");
+	     "Tracked connections: confirmed (answered) and unconfirmed, per address family.");
 	for (i = 0; i < n; i++)
-		if (conntrack_table(fl[i].name))
-			fprintf(f, "eniaddr_conntrack_entries{table=\"%s\"} %llu\n",
-				conntrack_table(fl[i].name), (unsigned long long)fl[i].entries);
-	head(f, "eniaddr_conntrack_capacity", "gauge", "Size of each connection table.");
+		if (conntrack_labels(fl[i].name, labels, sizeof(labels)))
+			fprintf(f, "eniaddr_conntrack_entries{%s} %llu\n", labels,
+				(unsigned long long)fl[i].entries);
+	head(f, "eniaddr_conntrack_capacity", "gauge",
+	     "Size of each connection table (each address family has its own).");
 	for (i = 0; i < n; i++)
-		if (conntrack_table(fl[i].name))
-			fprintf(f, "eniaddr_conntrack_capacity{table=\"%s\"} %u\n",
-				conntrack_table(fl[i].name), fl[i].capacity);
+		if (conntrack_labels(fl[i].name, labels, sizeof(labels)))
+			fprintf(f, "eniaddr_conntrack_capacity{%s} %u\n", labels,
+				fl[i].capacity);
 }
 
 static void events(FILE *f, const struct trace_counts *t)

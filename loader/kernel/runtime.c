@@ -35,6 +35,8 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_NEXTHOP), offsetof(struct map_fds, nexthop) },
 	{ ENIADDR_STR(ENIADDR_MAP_CT),      offsetof(struct map_fds, ct) },
 	{ ENIADDR_STR(ENIADDR_MAP_CT_NEW),  offsetof(struct map_fds, ct_new) },
+	{ ENIADDR_STR(ENIADDR_MAP_CT4),     offsetof(struct map_fds, ct4) },
+	{ ENIADDR_STR(ENIADDR_MAP_CT4_NEW), offsetof(struct map_fds, ct4_new) },
 	{ ENIADDR_STR(ENIADDR_MAP_POLICIES), offsetof(struct map_fds, policies) },
 	{ ENIADDR_STR(ENIADDR_MAP_TRIE),    offsetof(struct map_fds, trie) },
 	{ ENIADDR_STR(ENIADDR_MAP_BITS),    offsetof(struct map_fds, bits) },
@@ -229,8 +231,9 @@ static void forget(struct pinned_now *pn, bool unpin)
 }
 
 /*
- * The connection-tracking table's size is chosen at load (bpf_map__set_max_entries): a pinned
- * table keeps the size it was created with (fd >= 0), a new one gets o->ct_size or the default.
+ * The confirmed connection-tracking tables' size (one per family, the same for both) is chosen
+ * at load (bpf_map__set_max_entries): a pinned table keeps the size it was created with
+ * (fd >= 0), a new one gets o->ct_size or the default.
  */
 static int ct_size_pick(struct bpf_map *map, int fd, const struct runtime_opts *o,
 			const char *path, struct err *e)
@@ -292,7 +295,7 @@ int runtime_load_opts(const struct pins *p, const struct runtime_opts *o, bool *
 			err = err_set(e, errno, "%s: %s", path, strerror(errno));
 			goto cleanup;
 		}
-		if (map == skel->maps.ENIADDR_MAP_CT) {
+		if (map == skel->maps.ENIADDR_MAP_CT || map == skel->maps.ENIADDR_MAP_CT4) {
 			err = ct_size_pick(map, fd, o, path, e);
 			if (err) {
 				if (fd >= 0)

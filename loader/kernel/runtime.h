@@ -28,7 +28,8 @@
 /* One fd per map of maps/eniaddr.h; -1 when not open. runtime_load walks every map of the
  * object, so each is loaded, pinned and removed with the rest. */
 struct map_fds {
-	int state, enis, addrs, pfx, src, l4, stats, frags, attach, nexthop, ct, ct_new, ctl;
+	int state, enis, addrs, pfx, src, l4, stats, frags, attach, nexthop, ctl;
+	int ct, ct_new, ct4, ct4_new; /* conntrack: IPv6, IPv4 (kernel/ct_tables.h) */
 	int stats_dev, addr_drops, events, trace, trace_cpu, scratch;
 	int eni_rows, eni_index, eni_index_big, ct_scratch, owned_hint;
 	int policies, trie, bits;
@@ -55,9 +56,10 @@ int runtime_load(const struct pins *p, bool *created, struct err *e);
 
 /* Load-time choices; zero means the default. */
 struct runtime_opts {
-	/* Entries of the connection-tracking table (eniaddr_ct), ENIADDR_CT_SIZE_MIN..MAX; 0: the
-	 * pinned table's size, or ENIADDR_MAX_CT for a new one. Fixed once loaded: asking for
-	 * another size while the table is pinned is -EEXIST (detach --all first). */
+	/* Entries of each confirmed connection-tracking table (eniaddr_ct4 for IPv4, eniaddr_ct
+	 * for IPv6: each family gets this many), ENIADDR_CT_SIZE_MIN..MAX; 0: the pinned table's
+	 * size, or ENIADDR_MAX_CT for a new one. Fixed once loaded: asking for another size while
+	 * the table is pinned is -EEXIST (detach --all first). */
 	__u32 ct_size;
 };
 

@@ -27,6 +27,7 @@ __u32 in_index;
 struct eniaddr_eni_key in_eni;
 struct eniaddr_addr_key in_addr;
 struct eniaddr_ct_key in_ct;
+struct eniaddr_ct4_key in_ct4;
 struct eniaddr_addr_drop_key in_drop;
 struct eniaddr_pfx_key in_pfx;
 __u32 in_len;
@@ -118,6 +119,8 @@ PRIM_LOOKUP(prim_hash_addr4, prim_addrs4, in_addr4, in_policy)
 PRIM_LOOKUP(prim_lpm_pfx, prim_pfx_lpm, in_pfx, in_policy)
 PRIM_LOOKUP(prim_hash_ct, ENIADDR_MAP_CT, in_ct, flags)
 PRIM_LOOKUP(prim_lru_ct, ENIADDR_MAP_CT_NEW, in_ct, flags)
+PRIM_LOOKUP(prim_hash_ct4, ENIADDR_MAP_CT4, in_ct4, flags)
+PRIM_LOOKUP(prim_lru_ct4, ENIADDR_MAP_CT4_NEW, in_ct4, flags)
 
 /* bpf/owner.h prefix_owner of in_pfx.addr in slot 0: one eniaddr_pfx lookup per length the
  * state lists. */

@@ -52,7 +52,8 @@ static int load(struct bpf_fixture *fx, __u32 ct_size)
 	if (!fx->skel)
 		return -errno;
 	if (ct_size) {
-		rc = bpf_map__set_max_entries(fx->skel->maps.eniaddr_ct, ct_size);
+		rc = bpf_map__set_max_entries(fx->skel->maps.ENIADDR_MAP_CT, ct_size) ?:
+		     bpf_map__set_max_entries(fx->skel->maps.ENIADDR_MAP_CT4, ct_size);
 		if (rc)
 			return rc;
 	}

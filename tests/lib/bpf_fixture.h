@@ -45,7 +45,8 @@ struct bpf_fixture {
 /*
  * Creates namespace "eniaddr-<tag>-..." and in it the veth pair x0-x1 for every device "x0" of
  * devs (a test names "x1" only next to its "x0"), records devs[i]'s ifindex as ifindex[i],
- * enters the namespace and loads the object there; ct_size (0: the object's) sizes eniaddr_ct.
+ * enters the namespace and loads the object there; ct_size (0: the object's) sizes eniaddr_ct
+ * and eniaddr_ct4.
  * On failure it says why on stderr, undoes what it did and returns -errno.
  */
 int fixture_setup(struct bpf_fixture *fx, const char *tag, const char *const *devs,
