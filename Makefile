@@ -53,14 +53,15 @@ TEST_SRCS   := $(wildcard tests/test_*.c)
 TESTS       := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(TEST_SRCS))
 BENCH_SRCS  := $(wildcard tests/bench_*.c)
 BENCHES     := $(patsubst tests/%.c,$(OUTPUT)/tests/%,$(BENCH_SRCS))
+JITLINES    := $(OUTPUT)/tests/tools/jitlines
 
 .DELETE_ON_ERROR:
 # Keep every intermediate (skeletons, BPF objects, test-library objects): they are shared and
 # deleting them would rebuild everything on the next make.
 .SECONDARY:
-.PHONY: all help deps test test-unit bench demo install clean vmlinux
+.PHONY: all help deps test test-unit bench profile demo install clean vmlinux
 
-all: $(CLI) $(TESTS) $(BENCHES)
+all: $(CLI) $(TESTS) $(BENCHES) $(JITLINES)
 
 help:
 	@echo 'make            build the BPF objects, skeletons, the eniaddr-bpf CLI and the tests'
@@ -68,6 +69,7 @@ help:
 	@echo 'make test       run every test: unit, BPF test-run, end to end (root)'
 	@echo 'make test-unit  run only the tests that need no privileges'
 	@echo 'make bench      per-packet cost against a baseline measured in the same run (root)'
+	@echo 'make profile P=4 [W=0]  where bench path P (world W) spends its time, by BPF source line (root, perf)'
 	@echo 'make demo       the simulated-VPC demo in network namespaces (root)'
 	@echo 'make install    install eniaddr-bpf under $$(PREFIX)'
 	@echo 'make vmlinux    regenerate vmlinux/vmlinux.h from /sys/kernel/btf/vmlinux'
@@ -135,6 +137,14 @@ test-unit: $(TESTS)
 
 bench: $(CLI) $(BENCHES)
 	$(Q)tests/bench.sh $(OUTPUT)
+
+$(JITLINES): tests/tools/jitlines.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) $< $(LIBS) -o $@
+
+profile: $(BENCHES) $(JITLINES)
+	$(Q)OUTPUT=$(OUTPUT) scripts/profile-path.sh $(P) $(W)
 
 demo: $(CLI)
 	$(Q)scripts/demo.sh $(OUTPUT)

@@ -38,16 +38,19 @@ static __always_inline __u32 stats_dev(__u32 ifindex)
 static __always_inline void count_packet(__u32 ifindex, enum eniaddr_reason r, __u8 dir,
 					 enum eniaddr_action act, __u64 len)
 {
-	__u32 idx = ENIADDR_STATS_INDEX(stats_dev(ifindex), dir & 1, act & 3);
+	__u32 idx = ENIADDR_STATS_INDEX(stats_dev(ifindex), dir & 1, act & 3), ri = r;
 	struct eniaddr_stats *s;
 	struct eniaddr_stat *c;
 
-	if (!dp_writes() || (__u32)r >= ENIADDR_R_COUNT)
+	/* the register checked must be the one used as index: clang may otherwise check one copy
+	 * of r and index with another, whose bounds the verifier never learnt */
+	barrier_var(ri);
+	if (!dp_writes() || ri >= ENIADDR_R_COUNT)
 		return;
 	s = bpf_map_lookup_elem(&ENIADDR_MAP_STATS, &idx);
 	if (!s)
 		return;
-	c = &((struct eniaddr_stat *)&s->reason)[r];
+	c = &((struct eniaddr_stat *)&s->reason)[ri];
 	c->packets += 1;
 	c->bytes += len;
 }

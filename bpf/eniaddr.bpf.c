@@ -90,16 +90,18 @@
 #include "ingress.h"
 #include "egress.h"
 
-/* The ingress decision of an XDP frame. Global: the packet's parsed summary lives in this
- * frame only, and the counting in xdp_ingress does not stack on top of it. */
-__noinline int xdp_ingress_try(struct xdp_md *ctx, __u8 *mode, struct eniaddr_pkt *s)
+/* The ingress decision of an XDP frame that arrived on ifindex. Global: the packet's parsed
+ * summary lives in this frame only, and the counting in xdp_ingress does not stack on top of it.
+ * ifindex comes from the caller: ctx->ingress_ifindex is three dependent loads each time. */
+__noinline int xdp_ingress_try(struct xdp_md *ctx, __u32 ifindex, __u8 *mode,
+			       struct eniaddr_pkt *s)
 {
 	__u32 want = 0;
 
 	if (!ctx || !mode || !s)
 		return ENIADDR_R_MALFORMED;
-	return ingress_summarized((void *)(long)ctx->data, (void *)(long)ctx->data_end,
-				  ctx->ingress_ifindex, mode, &want, s);
+	return ingress_summarized((void *)(long)ctx->data, (void *)(long)ctx->data_end, ifindex,
+				  mode, &want, s);
 }
 
 /* The per-CPU summary of the packet being judged: [0] ingress, [1] egress. */
@@ -113,18 +115,19 @@ int xdp_ingress(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u32 len = (__u32)(end - data); /* not an xdp.frags program: the frame is all linear */
+	__u32 ifindex = ctx->ingress_ifindex;
 	__u8 mode = ENIADDR_MODE_ENFORCE;
 	struct eniaddr_pkt *s;
 	enum eniaddr_action act;
 	enum eniaddr_reason r;
 
-	if (arp_passed(data, end, ctx->ingress_ifindex, ENIADDR_DIR_INGRESS, len))
+	if (arp_passed(data, end, ifindex, ENIADDR_DIR_INGRESS, len))
 		return XDP_PASS;
 	s = scratch(0);
 	if (!s)
 		return XDP_PASS; /* never: a per-CPU array always has its entries */
-	r = xdp_ingress_try(ctx, &mode, s);
-	act = account(s, ctx->ingress_ifindex, ENIADDR_DIR_INGRESS, r, mode, len);
+	r = xdp_ingress_try(ctx, ifindex, &mode, s);
+	act = account(s, ifindex, ENIADDR_DIR_INGRESS, r, mode, len);
 	return act == ENIADDR_ACT_DROP ? XDP_DROP : XDP_PASS;
 }
 

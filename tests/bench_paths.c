@@ -240,8 +240,8 @@ static int bench_paths(void)
 	int err = 0;
 
 	for (size_t w = 0; w < N_WORLDS && !err; w++) {
-		err = bench_publish_world(&fx, fx.ifindex[ENI_A], fx.ifindex[ENI_B], worlds[w].n_rules, worlds[w].n_addrs,
-				    worlds[w].n_pfx);
+		err = bench_publish_world(&fx, fx.ifindex[ENI_A], fx.ifindex[ENI_B],
+					  worlds[w].n_rules, worlds[w].n_addrs, worlds[w].n_pfx);
 		if (!err)
 			err = time_world(worlds[w].n_rules, worlds[w].n_pfx, (int)w, ns[w], fl[w]);
 		for (int id = 0; id < N_PATHS && !err; id++)
@@ -264,6 +264,54 @@ static int bench_paths(void)
 			       w && flat > 1.10 ? "**" : "", flat, w && flat > 1.10 ? "**" : "");
 		}
 	return 0;
+}
+
+/* BENCH_PROFILE=ID[:WORLD] (scripts/profile-path.sh): path ID (its index in paths[]) of world
+ * WORLD (default 0) only, PROFILE_TRIALS trials, and no table: a steady load for perf to sample,
+ * never a figure. */
+#define PROFILE_TRIALS 200
+
+/* Writes the ids of the programs under test to path (when set): perf's samples of this process
+ * are theirs, whatever else the machine has loaded. */
+static void profile_ids(const char *path)
+{
+	const struct bpf_program *progs[] = { fx.skel->progs.xdp_ingress, fx.skel->progs.tc_egress };
+	FILE *f = path ? fopen(path, "w") : NULL;
+
+	for (size_t i = 0; f && i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(progs[i]), &info, &len))
+			fprintf(f, "%u\n", info.id);
+	}
+	if (f)
+		fclose(f);
+}
+static int profile_path(const char *spec)
+{
+	static struct ready_path r;
+	unsigned int id = 0, w = 0;
+	__u32 ns = UINT32_MAX, fl = UINT32_MAX;
+	int err;
+
+	if (sscanf(spec, "%u:%u", &id, &w) < 1 || id >= N_PATHS || w >= N_WORLDS) {
+		fprintf(stderr, "bench: BENCH_PROFILE=%s: want PATH[:WORLD], PATH < %d, WORLD < %zu\n",
+			spec, N_PATHS, N_WORLDS);
+		return -EINVAL;
+	}
+	err = bench_publish_world(&fx, fx.ifindex[ENI_A], fx.ifindex[ENI_B], worlds[w].n_rules,
+				  worlds[w].n_addrs, worlds[w].n_pfx);
+	if (!err)
+		profile_ids(getenv("BENCH_PROFILE_IDS"));
+	if (!err)
+		err = prepare_path((enum path_id)id, worlds[w].n_rules, worlds[w].n_pfx, (int)w, &r);
+	for (int t = 0; t < PROFILE_TRIALS && !err; t++)
+		err = trial_path(&paths[id], &r.p, &r.want, &ns, &fl);
+	if (!err)
+		fprintf(stderr, "bench: profiled %s, world %u: %u ns (floor %u)\n", paths[id].name, w,
+			ns, fl);
+	return err;
 }
 
 /* ---------------------------------------------------------------- instruction counts */
@@ -409,6 +457,10 @@ int main(void)
 	if (!floors) {
 		fprintf(stderr, "bench: loading the floor programs: %s\n", strerror(errno));
 		err = -errno;
+		goto out;
+	}
+	if (getenv("BENCH_PROFILE")) {
+		err = profile_path(getenv("BENCH_PROFILE"));
 		goto out;
 	}
 	printf("### Per packet\n\n");
