@@ -217,7 +217,7 @@ __noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, _
 			frag_remember(ifindex, p, r);
 		return r;
 	}
-	o = owner_lookup(slot, p->saddr);
+	o = owner_lookup(slot, p->saddr, p->v6);
 	if (!o && eni_takes_transit(eni)) { /* source/dest check off: forwarded traffic */
 		p->policy = eni->out_policy;
 		return egress_source_owned(p, NULL, eni, slot, ifindex, l4, c);

@@ -78,7 +78,7 @@ __noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, 
 			p->owner_ifindex = ifindex; /* for the per-address drop counters */
 		goto out;
 	}
-	o = owner_lookup(slot, p->daddr);
+	o = owner_lookup(slot, p->daddr, p->v6);
 	owned = o && o->ifindex == ifindex;
 	r = failsafe_in(p, slot, ifindex, owned);
 	if (!r) {

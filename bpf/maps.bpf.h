@@ -57,8 +57,18 @@ struct {
 	__type(value, __u64);
 } ENIADDR_MAP_OWNED_HINT SEC(".maps");
 
-/* (slot, exact address) -> owning ENI and the address's policies. Not preallocated: room for
- * 100,000+ addresses per slot costs memory only when used; lookups cost the same. */
+/* (slot, exact IPv4 address) -> owning ENI and the address's policies. Not preallocated: room
+ * for 100,000+ addresses per slot costs memory only when used; lookups cost the same. An 8-byte
+ * key, not the 20 bytes of the IPv6 map: jhash over the key is much of a lookup's cost. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, ENIADDR_MAX_ADDRS);
+	__type(key, struct eniaddr_addr4_key);
+	__type(value, struct eniaddr_owner);
+} ENIADDR_MAP_ADDRS4 SEC(".maps");
+
+/* (slot, exact IPv6 address) -> owner, as eniaddr_addrs4. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -67,9 +77,18 @@ struct {
 	__type(value, struct eniaddr_owner);
 } ENIADDR_MAP_ADDRS SEC(".maps");
 
-/* (slot, length, delegated prefix) -> owner; consulted when no exact address matches, once per
- * length eniaddr_state lists for the slot (an exact match each: a hash, not a trie, whose walk
- * costs 10 hash lookups at a few thousand /28s). */
+/* (slot, length, delegated IPv4 prefix) -> owner; consulted when no exact address matches, once
+ * per length eniaddr_state lists for the slot and family (an exact match each: a hash, not a
+ * trie, whose walk costs 10 hash lookups at a few thousand /28s). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, ENIADDR_MAX_PREFIXES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct eniaddr_pfx4_key);
+	__type(value, struct eniaddr_owner);
+} ENIADDR_MAP_PFX4 SEC(".maps");
+
+/* (slot, length, delegated IPv6 prefix) -> owner, as eniaddr_pfx4. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, ENIADDR_MAX_PREFIXES);

@@ -22,26 +22,32 @@ static __always_inline __u64 net_mask64(__u32 bits)
 	return bits >= 64 ? ~0ULL : bits ? bpf_cpu_to_be64(~0ULL << (64 - bits)) : 0;
 }
 
-/*
- * The delegated prefix of slot holding addr: one exact lookup per prefix length the slot has of
- * addr's family (eniaddr_state's lists, longest first), so the longest prefix wins as in a trie
- * and a slot with one length (AWS delegates only IPv4 /28 and IPv6 /80) pays one hash lookup.
- * An empty list costs no lookup at all.
- */
-static __always_inline const struct eniaddr_owner *prefix_owner(__u32 slot, const __u8 addr[16])
+/* eniaddr_state's list of prefix lengths of slot for a family (0 IPv4, 1 IPv6); NULL never. */
+static __always_inline const __u8 *prefix_lens(__u32 slot, int v6)
 {
-	struct eniaddr_pfx_key pk = { .slot = slot };
-	const struct eniaddr_owner *o;
 	const struct eniaddr_state *st;
-	const __u8 *lens;
-	__u64 w[2];
 	__u32 zero = 0;
 
 	st = bpf_map_lookup_elem(&ENIADDR_MAP_STATE, &zero);
-	if (!st)
+	return st ? st->pfx_lens[slot & 1][v6 & 1] : NULL;
+}
+
+/*
+ * The delegated prefix of slot holding an IPv6 addr: one exact lookup per prefix length the slot
+ * has of the family (eniaddr_state's lists, longest first), so the longest prefix wins as in a
+ * trie and a slot with one length (AWS delegates only IPv4 /28 and IPv6 /80) pays one hash
+ * lookup. An empty list costs no lookup at all.
+ */
+static __always_inline const struct eniaddr_owner *prefix_owner6(__u32 slot, const __u8 addr[16])
+{
+	struct eniaddr_pfx_key pk = { .slot = slot };
+	const struct eniaddr_owner *o;
+	const __u8 *lens = prefix_lens(slot, 1);
+	__u64 w[2];
+
+	if (!lens)
 		return NULL;
 	addr_copy(w, addr);
-	lens = st->pfx_lens[slot & 1][!addr_is_v4mapped((const __u8 *)w)];
 	for (int i = 0; i < ENIADDR_PFX_LENS; i++) {
 		__u32 len = lens[i], bits = len - 32, m[2];
 		__u64 k[2];
@@ -61,15 +67,55 @@ static __always_inline const struct eniaddr_owner *prefix_owner(__u32 slot, cons
 	return NULL;
 }
 
-/* The owner of addr in slot: an exact address first, then a delegated prefix. */
-static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, const __u8 addr[16])
+/* The same for an IPv4 address a (network order) in eniaddr_pfx4, whose keys hold the plain
+ * IPv4 length: the list's 32 + 96 + n is /n. */
+static __always_inline const struct eniaddr_owner *prefix_owner4(__u32 slot, __be32 a)
 {
-	struct eniaddr_addr_key ak = { .slot = slot };
+	struct eniaddr_pfx4_key pk = { .slot = slot };
+	const struct eniaddr_owner *o;
+	const __u8 *lens = prefix_lens(slot, 0);
+
+	if (!lens)
+		return NULL;
+	for (int i = 0; i < ENIADDR_PFX_LENS; i++) {
+		__u32 len = lens[i], bits = len - (32 + 96);
+		__be32 k;
+
+		if (len < 32 + 96 || len > 32 + 128) /* 0 ends the list */
+			break;
+		k = a & (bits ? bpf_htonl(~0u << (32 - bits)) : 0);
+		pk.prefixlen = bits;
+		__builtin_memcpy(ADDR_A4(pk.addr), &k, 4);
+		o = map_lookup(ENIADDR_MAP_PFX4, &pk);
+		if (o)
+			return o;
+	}
+	return NULL;
+}
+
+/* The owner of addr (16 bytes, IPv4-mapped when !v6) in slot: an exact address first, then a
+ * delegated prefix, each in the maps of the family. Every lookup is its own call on its own map
+ * (lookup.h), so the verifier inlines each. */
+static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, const __u8 addr[16],
+								 bool v6)
+{
 	const struct eniaddr_owner *o;
 
-	addr_copy(ak.addr, addr);
-	o = map_lookup(ENIADDR_MAP_ADDRS, &ak); /* never merged with the prefix lookup */
-	return o ? o : prefix_owner(slot, addr);
+	if (!v6) {
+		struct eniaddr_addr4_key k = { .slot = slot };
+		__be32 a = addr_word_be(addr, 3);
+
+		__builtin_memcpy(ADDR_A4(k.addr), &a, 4);
+		o = map_lookup(ENIADDR_MAP_ADDRS4, &k);
+		return o ? o : prefix_owner4(slot, a);
+	}
+	{
+		struct eniaddr_addr_key k = { .slot = slot };
+
+		addr_copy(k.addr, addr);
+		o = map_lookup(ENIADDR_MAP_ADDRS, &k);
+		return o ? o : prefix_owner6(slot, addr);
+	}
 }
 
 /* Whether ENI ifindex may own addr as an exact address in slot (the hint of maps/eniaddr.h):

@@ -22,6 +22,7 @@
 #include "cmds.h"
 #include "output.h"
 #include "kernel/mapfill.h"
+#include "kernel/owner_maps.h"
 #include "kernel/publish.h"
 #include "kernel/status_note.h"
 #include "session.h"
@@ -129,38 +130,25 @@ static int read_enis(const struct map_fds *m, struct status *st, struct err *e)
 	return errno == ENOENT ? 0 : walk_error(ENIADDR_STR(ENIADDR_MAP_ENIS), e);
 }
 
-static int count_addrs(const struct map_fds *m, struct status *st, struct err *e)
+/* Exact addresses and delegated prefixes of the active slot per ENI, both families. */
+static int count_owners(const struct map_fds *m, struct status *st, struct err *e)
 {
-	struct eniaddr_addr_key k, *prev = NULL;
-	struct eniaddr_owner v;
+	VEC(struct compiled_addr) addrs = {};
+	VEC(struct compiled_pfx) pfxs = {};
 	struct status_row *r;
+	int err = owner_read(m, (int)st->state.active_slot, &addrs, &pfxs, e);
 
-	while (!bpf_map_get_next_key(m->addrs, prev, &k)) {
-		prev = &k;
-		if (k.slot != st->state.active_slot || bpf_map_lookup_elem(m->addrs, &k, &v))
-			continue;
-		if ((r = row_of(st, v.ifindex, false))) {
+	for (size_t i = 0; !err && i < addrs.n; i++)
+		if ((r = row_of(st, addrs.v[i].v.ifindex, false))) {
 			r->addrs++;
-			r->overrides += !!(v.flags & ENIADDR_ADDR_F_OVERRIDE);
+			r->overrides += !!(addrs.v[i].v.flags & ENIADDR_ADDR_F_OVERRIDE);
 		}
-	}
-	return errno == ENOENT ? 0 : walk_error(ENIADDR_STR(ENIADDR_MAP_ADDRS), e);
-}
-
-static int count_pfxs(const struct map_fds *m, struct status *st, struct err *e)
-{
-	struct eniaddr_pfx_key k, *prev = NULL;
-	struct eniaddr_owner v;
-	struct status_row *r;
-
-	while (!bpf_map_get_next_key(m->pfx, prev, &k)) {
-		prev = &k;
-		if (k.slot != st->state.active_slot || bpf_map_lookup_elem(m->pfx, &k, &v))
-			continue;
-		if ((r = row_of(st, v.ifindex, false)))
+	for (size_t i = 0; !err && i < pfxs.n; i++)
+		if ((r = row_of(st, pfxs.v[i].v.ifindex, false)))
 			r->pfxs++;
-	}
-	return errno == ENOENT ? 0 : walk_error(ENIADDR_STR(ENIADDR_MAP_PFX), e);
+	VEC_FREE(&addrs);
+	VEC_FREE(&pfxs);
+	return err;
 }
 
 static int read_nexthops(const struct map_fds *m, struct status *st, struct err *e)
@@ -260,9 +248,7 @@ static int status_read(const struct pins *p, const struct map_fds *m, struct sta
 		return walk_error(ENIADDR_STR(ENIADDR_MAP_STATE), e);
 	err = read_enis(m, st, e);
 	if (!err)
-		err = count_addrs(m, st, e);
-	if (!err)
-		err = count_pfxs(m, st, e);
+		err = count_owners(m, st, e);
 	if (!err)
 		err = read_nexthops(m, st, e);
 	if (!err)

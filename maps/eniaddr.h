@@ -5,9 +5,11 @@
  * bpf/; user-space-only types in loader/. Kernel side includes vmlinux.h before this header; user
  * space includes <linux/types.h>.
  *
- * Addresses are 16 bytes: IPv4 is stored IPv4-mapped (::ffff:a.b.c.d), so one map serves both
- * families, and an IPv4 /n is an IPv4-mapped /(96+n). The exception: IPv4 flows' conntrack
- * tables (eniaddr_ct4*), whose key holds 4-byte addresses (a shorter key hashes faster).
+ * Addresses are 16 bytes: IPv4 is stored IPv4-mapped (::ffff:a.b.c.d), and an IPv4 /n is an
+ * IPv4-mapped /(96+n). The exceptions hold IPv4 addresses as their 4 bytes, since the kernel
+ * hashes every byte of a key on every packet (issue 9): IPv4 flows' conntrack tables
+ * (eniaddr_ct4*) and the owner maps of IPv4 (eniaddr_addrs4, eniaddr_pfx4: 8-byte keys). User
+ * space sees owners in the 16-byte form only (loader/kernel/owner_maps.h hides the split).
  *
  * Atomic publish: every map that describes configuration is keyed by a slot (0 or 1). Packets read
  * the slot named in eniaddr_state[0].active_slot; a publish fills the other slot, then flips that
@@ -27,8 +29,10 @@
 #define ENIADDR_MAP_ENI_INDEX     eniaddr_eni_index     /* array: ifindex -> row per slot */
 #define ENIADDR_MAP_ENI_INDEX_BIG eniaddr_eni_index_big /* hash: the same, large ifindexes */
 #define ENIADDR_MAP_OWNED_HINT    eniaddr_owned_hint    /* array: may a slot own an address? */
-#define ENIADDR_MAP_ADDRS  eniaddr_addrs  /* hash: (slot, address) -> owner (exact /32, /128) */
-#define ENIADDR_MAP_PFX    eniaddr_pfx    /* hash: (slot, length, prefix) -> owner (delegated) */
+#define ENIADDR_MAP_ADDRS4 eniaddr_addrs4 /* hash: (slot, IPv4 address) -> owner (exact /32) */
+#define ENIADDR_MAP_ADDRS  eniaddr_addrs  /* hash: (slot, IPv6 address) -> owner (exact /128) */
+#define ENIADDR_MAP_PFX4   eniaddr_pfx4   /* hash: (slot, length, IPv4 prefix) -> owner */
+#define ENIADDR_MAP_PFX    eniaddr_pfx    /* hash: (slot, length, IPv6 prefix) -> owner */
 #define ENIADDR_MAP_SRC    eniaddr_src    /* lpm: (policy, peer prefix) -> rule bits */
 #define ENIADDR_MAP_L4     eniaddr_l4     /* lpm: (policy, proto, port) -> rule bits */
 #define ENIADDR_MAP_STATS  eniaddr_stats  /* percpu array: (device, dir, action) -> counts */
@@ -44,8 +48,9 @@
 
 /* ---- sizes (one place) ---- */
 #define ENIADDR_MAX_ENIS        64      /* per slot */
-#define ENIADDR_MAX_ADDRS       262144  /* exact addresses, both slots together (not preallocated) */
-#define ENIADDR_MAX_PREFIXES    4096    /* delegated prefixes, both slots together */
+#define ENIADDR_MAX_ADDRS       262144  /* exact addresses per family, both slots together (not
+					 * preallocated): each of eniaddr_addrs4, eniaddr_addrs */
+#define ENIADDR_MAX_PREFIXES    4096    /* delegated prefixes per family, both slots together */
 #define ENIADDR_MAX_SRC         131072  /* peer prefixes over all policies, both slots */
 #define ENIADDR_MAX_L4          131072  /* port-prefix entries over all policies, both slots */
 #define ENIADDR_MAX_FRAGS       8192
@@ -138,8 +143,9 @@ struct eniaddr_state {
 	__u32 pad;
 	__u64 generation;  /* 0 before the first publish, then +1 per publish */
 	/*
-	 * [slot][family: 0 IPv4, 1 IPv6]: the prefixlen values of that slot's eniaddr_pfx keys of
-	 * the family (32 + the length in the mapped space: an IPv4 /28 is 156, an IPv6 /80 112),
+	 * [slot][family: 0 IPv4, 1 IPv6]: the prefix lengths of that slot's prefixes of the
+	 * family (eniaddr_pfx4, eniaddr_pfx) as 32 + the length in the mapped space (an IPv4 /28
+	 * is 156, an IPv6 /80 112),
 	 * longest first, 0 ending a shorter list. The datapath (bpf/owner.h) makes one exact
 	 * lookup per length, longest first, so the longest prefix wins; an empty list means the
 	 * slot holds no prefix of the family and costs nothing. The compiler refuses a fifth
@@ -237,10 +243,17 @@ static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
 	return h >> (32 - ENIADDR_HINT_BITS_LOG);
 }
 
-/* ---- eniaddr_addrs and eniaddr_pfx ---- */
+/* ---- eniaddr_addrs(4) and eniaddr_pfx(4): the owners ----
+ * IPv6 owners live in eniaddr_addrs / eniaddr_pfx, IPv4 owners in eniaddr_addrs4 / eniaddr_pfx4,
+ * same value; an address is in the maps of its family only. */
 struct eniaddr_addr_key {
 	__u32 slot;
-	__u8  addr[16]; /* network order, IPv4-mapped for IPv4 */
+	__u8  addr[16]; /* network order; user space also holds IPv4 so, IPv4-mapped */
+};
+
+struct eniaddr_addr4_key {
+	__u32 slot;
+	__u8  addr[4];  /* network order */
 };
 
 /* Exact match: prefixlen = 32 (slot) + prefix length in the 128-bit mapped space, addr with the
@@ -249,6 +262,13 @@ struct eniaddr_pfx_key {
 	__u32 prefixlen;
 	__u32 slot;
 	__u8  addr[16];
+};
+
+/* Exact match: the plain IPv4 length (28 for a /28), addr with the bits past it cleared. */
+struct eniaddr_pfx4_key {
+	__u16 slot;
+	__u16 prefixlen;
+	__u8  addr[4];
 };
 
 #define ENIADDR_ADDR_F_PRIMARY  (1u << 0)
@@ -638,6 +658,8 @@ _Static_assert(sizeof(struct eniaddr_eni_row) == 56, "eniaddr_eni_row layout");
 _Static_assert(ENIADDR_MAX_ENIS < 256, "eniaddr_eni_index rows fit a byte");
 _Static_assert(sizeof(struct eniaddr_addr_key) == 20, "eniaddr_addr_key layout");
 _Static_assert(sizeof(struct eniaddr_pfx_key) == 24, "eniaddr_pfx_key layout");
+_Static_assert(sizeof(struct eniaddr_addr4_key) == 8, "eniaddr_addr4_key layout");
+_Static_assert(sizeof(struct eniaddr_pfx4_key) == 8, "eniaddr_pfx4_key layout");
 _Static_assert(sizeof(struct eniaddr_owner) == 16, "eniaddr_owner layout");
 _Static_assert(sizeof(struct eniaddr_rule_bits) == 136, "eniaddr_rule_bits layout");
 _Static_assert(ENIADDR_RULE_WORDS <= 256 && !(ENIADDR_RULE_WORDS & (ENIADDR_RULE_WORDS - 1)),

@@ -210,14 +210,15 @@ static int fill_owners(int from, int to)
 	for (int i = from; !err && i < to; i++) {
 		__be32 ip4 = htonl(0x0ac80000u + (__u32)i);
 		struct eniaddr_addr_key k = { .slot = 0 };
-		struct prim_addr4_key k4 = { .slot = 0, .addr = ip4 };
+		struct eniaddr_addr4_key k4 = { .slot = 0 };
 
 		mapped(k.addr, ip4);
+		memcpy(k4.addr, &ip4, 4);
 		err = put(sk->maps.ENIADDR_MAP_ADDRS, &k, &o);
 		if (!err)
 			err = put(sk->maps.prim_addrs_pre, &k, &o);
 		if (!err)
-			err = put(sk->maps.prim_addrs4, &k4, &o);
+			err = put(sk->maps.ENIADDR_MAP_ADDRS4, &k4, &o);
 	}
 	return err;
 }
@@ -229,10 +230,10 @@ static int rows_owners(int n)
 		const char *what;
 		const struct bpf_program *prog;
 	} tables[] = {
-		{ "hash, 20 B key, not preallocated (as eniaddr_addrs)", sk->progs.prim_hash_addr },
+		{ "hash, 20 B key, not preallocated (as eniaddr_addrs, IPv6)",
+		  sk->progs.prim_hash_addr },
 		{ "hash, 20 B key, preallocated", sk->progs.prim_hash_addr_pre },
-		{ "hash, 8 B key, not preallocated (an IPv4-only owner table)",
-		  sk->progs.prim_hash_addr4 },
+		{ "hash, 8 B key, not preallocated (as eniaddr_addrs4)", sk->progs.prim_hash_addr4 },
 	};
 	char name[112];
 	int err = 0;
@@ -243,7 +244,8 @@ static int rows_owners(int n)
 
 			mapped(sk->bss->in_addr.addr, ip4);
 			sk->bss->in_addr.slot = 0;
-			sk->bss->in_addr4 = (struct prim_addr4_key){ .slot = 0, .addr = ip4 };
+			sk->bss->in_addr4 = (struct eniaddr_addr4_key){ .slot = 0 };
+			memcpy(sk->bss->in_addr4.addr, &ip4, 4);
 			snprintf(name, sizeof(name), "%s, %d addresses: %s", tables[t].what, n,
 				 hit ? "hit" : "miss");
 			err = row(name, tables[t].prog, hit ? HIT : MISS);
@@ -339,7 +341,7 @@ static int put_lens(const __u8 v4[ENIADDR_PFX_LENS])
 
 /* Empty, then PREFIXES /28s every 32 addresses from 10.0.0.0 (10.0.0.0/28, 10.0.0.32/28, ...):
  * a miss in a gap shares 27 bits with a prefix, a far miss diverges near the root. The same
- * prefixes in an LPM trie (eniaddr_pfx until it became a lookup per length) and in eniaddr_pfx
+ * prefixes in an LPM trie (eniaddr_pfx until it became a lookup per length) and in eniaddr_pfx4
  * as bpf/owner.h asks it: one exact lookup per length the state lists, longest first. */
 static int rows_prefixes(void)
 {
@@ -360,11 +362,14 @@ static int rows_prefixes(void)
 			  sk->progs.prim_prefix_owner, MISS);
 	for (__u32 i = 0; !err && i < PREFIXES; i++) {
 		struct eniaddr_pfx_key k = { .prefixlen = 32 + 96 + 28, .slot = 0 };
+		struct eniaddr_pfx4_key k4 = { .slot = 0, .prefixlen = 28 };
+		__be32 ip4 = htonl(0x0a000000u + i * 32);
 
-		mapped(k.addr, htonl(0x0a000000u + i * 32));
+		mapped(k.addr, ip4);
+		memcpy(k4.addr, &ip4, 4);
 		err = put(sk->maps.prim_pfx_lpm, &k, &o);
 		if (!err)
-			err = put(sk->maps.ENIADDR_MAP_PFX, &k, &o);
+			err = put(sk->maps.ENIADDR_MAP_PFX4, &k4, &o);
 	}
 	snprintf(name, sizeof(name), "LPM trie, %d /28s: hit", PREFIXES);
 	if (!err)

@@ -56,6 +56,7 @@
 #include "bpf_fixture.h"
 #include "kernel/ct_gc.h"
 #include "kernel/ct_tables.h"
+#include "kernel/owner_maps.h"
 #include "eniaddr.h"
 #include "pkt.h"
 
@@ -1087,7 +1088,7 @@ static void test_ownership_stamp(void **state)
 	assert_int_equal(flow_entry(&handshake[3], &k, &v), 0);
 	assert_int_equal(v.stamp, 1u << 3); /* generation 1, slot 0; local 10.1.1.10 sorts low */
 	addr16("10.1.1.10", ak.addr);
-	assert_int_equal(bpf_map_delete_elem(fx.maps.addrs, &ak), 0);
+	assert_int_equal(owner_addr_delete(&fx.maps, &ak), 0);
 	RUN_STEPS(same_generation);
 	/* A read of slot 1 with generation 1 (a publish between the two reads): A is configured
 	 * there alike, and owns nothing there. */

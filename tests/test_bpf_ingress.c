@@ -1013,6 +1013,19 @@ static void test_prefix_lengths(void **state)
 		{ "v4 list of /28 only: v6 lengths stay", { .src = SRC6_IN, .dst = "2001:db8:7f:f::1",
 		  TCP(22) }, ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
 	};
+	static const struct ingress_case two_v4[] = {
+		{ "v4 lists /28 and /24: the /28 of b wins", { .src = SRC_IN, .dst = "10.7.1.21",
+		  TCP(22) }, ENI_B, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS,
+		  .tc = true },
+		{ "v4 lists /28 and /24: b's /28 is not a's", { .src = SRC_IN, .dst = "10.7.1.21",
+		  TCP(80) }, ENI_A, DROP, ENIADDR_R_WRONG_ENI, .action = ENIADDR_ACT_DROP },
+		{ "v4 lists /28 and /24: outside the /28, a's /24", { .src = SRC_IN,
+		  .dst = "10.7.1.96", TCP(80) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v4 lists /28 and /24: b's /27 unlisted, a's /24 owns", { .src = SRC_IN,
+		  .dst = "10.7.1.95", TCP(80) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS },
+	};
 	static const struct ingress_case empty[] = {
 		{ "no v4 length in slot 0: an address in a prefix is nobody's",
 		  { .src = SRC_IN, .dst = "10.1.16.5", TCP(80) }, ENI_A, DROP,
@@ -1033,6 +1046,7 @@ static void test_prefix_lengths(void **state)
 	};
 	static const __u8 v4[ENIADDR_PFX_LENS] = V4_LENS, v6[ENIADDR_PFX_LENS] = V6_LENS;
 	static const __u8 v4_28[ENIADDR_PFX_LENS] = { 32 + 96 + 28 }, none[ENIADDR_PFX_LENS];
+	static const __u8 v4_28_24[ENIADDR_PFX_LENS] = { 32 + 96 + 28, 32 + 96 + 24 };
 	struct eniaddr_state st;
 	__u32 zero = 0;
 
@@ -1054,6 +1068,8 @@ static void test_prefix_lengths(void **state)
 
 	fixture_put_pfx_lens(&fx, 0, false, v4_28);
 	RUN_TABLE(only_28);
+	fixture_put_pfx_lens(&fx, 0, false, v4_28_24);
+	RUN_TABLE(two_v4);
 	fixture_put_pfx_lens(&fx, 0, false, none);
 	RUN_TABLE(empty);
 	fixture_put_pfx_lens(&fx, 0, false, v4);

@@ -8,7 +8,8 @@
  * test failed.
  *
  * The tests run in order and build on each other: load -> publish A (slot 0) -> publish B
- * (slot 1) -> failing publishes keep B -> crash leftovers are cleared -> attach/detach -> unload.
+ * (slot 1) -> failing publishes keep B -> crash leftovers are cleared -> prefix lengths -> each
+ * family's owners in its own maps -> attach/detach -> unload.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -44,7 +45,9 @@
 #include "netns.h"
 #include "kernel/pins.h"
 #include "kernel/eni_rows.h"
+#include "kernel/owner_maps.h"
 #include "kernel/publish.h"
+#include "kernel/published.h"
 #include "kernel/runtime.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -236,16 +239,24 @@ static void expect_exactly(int fd, const char *name, const void *base, size_t n,
 /* Slot c->slot of every map holds exactly c. */
 static void expect_maps_hold(const struct compiled *c)
 {
+	struct owner_split split = {};
 	struct compiled_src read[64];
 	size_t n_read = 0;
 
 	checked_slot = c->slot;
 	slot_of = publish_slot_of_eni;
 	EXPECT_VEC(fx.maps.enis, "eniaddr_enis", c->enis, struct compiled_eni);
+	/* owners in the maps of their family (test_owners_by_family proves the split itself) */
+	assert_int_equal(owner_split(c, &split), 0);
+	slot_of = publish_slot_of_addr4;
+	EXPECT_VEC(fx.maps.addrs4, "eniaddr_addrs4", split.addrs4, struct owner_addr4);
 	slot_of = publish_slot_of_addr;
-	EXPECT_VEC(fx.maps.addrs, "eniaddr_addrs", c->addrs, struct compiled_addr);
+	EXPECT_VEC(fx.maps.addrs, "eniaddr_addrs", split.addrs6, struct compiled_addr);
+	slot_of = publish_slot_of_pfx4;
+	EXPECT_VEC(fx.maps.pfx4, "eniaddr_pfx4", split.pfxs4, struct owner_pfx4);
 	slot_of = publish_slot_of_pfx;
-	EXPECT_VEC(fx.maps.pfx, "eniaddr_pfx", c->pfxs, struct compiled_pfx);
+	EXPECT_VEC(fx.maps.pfx, "eniaddr_pfx", split.pfxs6, struct compiled_pfx);
+	owner_split_free(&split);
 
 	/* Only the src entries a program reads (IPv6 peers, each family's root); no l4 ones:
 	 * packets reach the rest through the tables. */
@@ -380,8 +391,8 @@ static void publish_ok(void (*build)(struct compiled *, unsigned int), unsigned 
 static void test_load_pins_maps_and_programs(void **state)
 {
 	static const char *const maps[] = { "eniaddr_state", "eniaddr_enis", "eniaddr_addrs",
-		"eniaddr_pfx", "eniaddr_src", "eniaddr_l4", "eniaddr_stats", "eniaddr_frags",
-		"eniaddr_attach", "eniaddr_nexthop" };
+		"eniaddr_addrs4", "eniaddr_pfx", "eniaddr_pfx4", "eniaddr_src", "eniaddr_l4",
+		"eniaddr_stats", "eniaddr_frags", "eniaddr_attach", "eniaddr_nexthop" };
 	struct eniaddr_state st = read_state();
 	struct bpf_program *prog;
 	struct eniaddr *skel;
@@ -443,7 +454,7 @@ static void bad_slot(struct compiled *c, unsigned int slot)
 static void entry_for_active(struct compiled *c, unsigned int slot)
 {
 	build_a(c, slot);
-	c->addrs.v[1].k.slot = 1 - slot;
+	c->addrs.v[2].k.slot = 1 - slot; /* 10.0.2.20: the second entry of eniaddr_addrs4 */
 }
 
 static void policy_for_active(struct compiled *c, unsigned int slot)
@@ -452,17 +463,19 @@ static void policy_for_active(struct compiled *c, unsigned int slot)
 	c->srcs.v[0].k.policy = pol(1 - slot, 1);
 }
 
-/* More exact addresses than the map holds next to the active configuration's. */
+/* More exact IPv4 addresses than their map holds next to the active configuration's (B's one):
+ * A's two and 100.64.0.0 + i up to ENIADDR_MAX_ADDRS of the family. */
 static void too_many_addrs(struct compiled *c, unsigned int slot)
 {
 	build_a(c, slot);
-	for (__u32 i = 0; c->addrs.n < ENIADDR_MAX_ADDRS; i++) {
+	for (__u32 i = 0; c->addrs.n <= ENIADDR_MAX_ADDRS; i++) {
 		struct compiled_addr *x = VEC_PUSH(&c->addrs);
+		__be32 ip4 = htonl(0x64400000u + i);
 
 		assert_non_null(x);
 		x->k.slot = slot;
-		x->k.addr[0] = 0x20; /* 2000::/3, one per i */
-		memcpy(&x->k.addr[12], &i, sizeof(i));
+		x->k.addr[10] = x->k.addr[11] = 0xff;
+		memcpy(&x->k.addr[12], &ip4, sizeof(ip4));
 		x->v.ifindex = 11;
 	}
 }
@@ -500,14 +513,14 @@ static void test_failed_publish_keeps_previous(void **state)
 		{ "compiled for the active slot", wrong_slot, -EINVAL, "which is active" },
 		{ "slot 7", bad_slot, -EINVAL, "slots are 0 and 1" },
 		{ "an address entry for the active slot", entry_for_active, -EINVAL,
-		  "eniaddr_addrs entry 1 is for slot" },
+		  "eniaddr_addrs4 entry 1 is for slot" },
 		{ "a rule entry of an active-slot policy", policy_for_active, -EINVAL,
 		  "eniaddr_src entry 0 is for slot" },
 		{ "more addresses than fit", too_many_addrs, -ENOSPC,
-		  "eniaddr_addrs is full: the new configuration needs 262144 entries, the active one "
+		  "eniaddr_addrs4 is full: the new configuration needs 262144 entries, the active one "
 		  "holds 1, the map has room for 262144" },
 		{ "a duplicate address after some writes", duplicate_addr, -EEXIST,
-		  "eniaddr_addrs entry 3 duplicates an earlier key" },
+		  "eniaddr_addrs4 entry 2 duplicates an earlier key" },
 		{ "a duplicate LPM entry after every hash map was written", duplicate_src, -EEXIST,
 		  "eniaddr_src entry 1 duplicates an earlier key" },
 	};
@@ -551,8 +564,7 @@ static void test_crash_leftovers_are_cleared(void **state)
 	build_a(&junk, slot);
 	add_addr(&junk, "10.99.0.1", 99, 1, 1); /* not in the next publish */
 	for (i = 0; i < junk.addrs.n; i++)
-		assert_int_equal(bpf_map_update_elem(fx.maps.addrs, &junk.addrs.v[i].k,
-						     &junk.addrs.v[i].v, BPF_ANY), 0);
+		assert_int_equal(owner_addr_put(&fx.maps, &junk.addrs.v[i], BPF_ANY), 0);
 	for (i = 0; i < junk.srcs.n; i++)
 		assert_int_equal(bpf_map_update_elem(fx.maps.src, &junk.srcs.v[i].k,
 						     &junk.srcs.v[i].v, BPF_ANY), 0);
@@ -634,6 +646,94 @@ static void test_prefix_lengths_follow_the_slot(void **state)
 	lens_of(&b, fx.old_lens);
 	compiled_free(&b);
 	expect_live(10, 1);
+}
+
+/* The keys of slot in map fd (key_size bytes each, slot by slot_fn), up to max, into keys. */
+static size_t raw_keys(int fd, size_t key_size, unsigned int (*slot_fn)(const void *),
+		       unsigned int slot, __u8 *keys, size_t max)
+{
+	__u8 cur[32], next[32];
+	void *prev = NULL;
+	size_t n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(cur, next, key_size);
+		prev = cur;
+		if (slot_fn(cur) != slot)
+			continue;
+		assert_true(n < max);
+		memcpy(keys + n++ * key_size, cur, key_size);
+	}
+	assert_int_equal(errno, ENOENT);
+	return n;
+}
+
+/* Whether keys (n of key_size) hold want. */
+static bool has_key(const __u8 *keys, size_t n, size_t key_size, const void *want)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!memcmp(keys + i * key_size, want, key_size))
+			return true;
+	return false;
+}
+
+/*
+ * Each family in its own maps, keys built here by hand (not by owner_maps.c): A's IPv4
+ * addresses in eniaddr_addrs4 as 4 bytes and nowhere else, its IPv6 address in eniaddr_addrs,
+ * the IPv4 prefixes in eniaddr_pfx4 with their plain length, the IPv6 ones in eniaddr_pfx. Read
+ * back, the slot is the compiled configuration again, in the 16-byte form.
+ */
+static void test_owners_by_family(void **state)
+{
+	__u8 keys[16 * 24];
+	struct compiled back = {};
+	struct err e = {};
+	size_t n;
+
+	(void)state;
+	publish_ok(build_lens, 0);
+	expect_live(11, 0);
+
+	n = raw_keys(fx.maps.addrs4, sizeof(struct eniaddr_addr4_key), publish_slot_of_addr4, 0,
+		     keys, 16);
+	assert_int_equal(n, 2);
+	assert_true(has_key(keys, n, 8, &(struct eniaddr_addr4_key){ 0, { 10, 0, 1, 10 } }));
+	assert_true(has_key(keys, n, 8, &(struct eniaddr_addr4_key){ 0, { 10, 0, 2, 20 } }));
+
+	n = raw_keys(fx.maps.addrs, sizeof(struct eniaddr_addr_key), publish_slot_of_addr, 0, keys,
+		     16);
+	assert_int_equal(n, 1);
+	assert_true(has_key(keys, n, 20, &(struct eniaddr_addr_key){ 0,
+		    { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x10 } }));
+
+	n = raw_keys(fx.maps.pfx4, sizeof(struct eniaddr_pfx4_key), publish_slot_of_pfx4, 0, keys,
+		     16);
+	assert_int_equal(n, 4);
+	assert_true(has_key(keys, n, 8, &(struct eniaddr_pfx4_key){ 0, 28, { 10, 0, 1, 32 } }));
+	assert_true(has_key(keys, n, 8, &(struct eniaddr_pfx4_key){ 0, 24, { 10, 0, 4, 0 } }));
+	assert_true(has_key(keys, n, 8, &(struct eniaddr_pfx4_key){ 0, 28, { 10, 0, 4, 16 } }));
+	assert_true(has_key(keys, n, 8, &(struct eniaddr_pfx4_key){ 0, 17, { 10, 0, 0, 0 } }));
+
+	n = raw_keys(fx.maps.pfx, sizeof(struct eniaddr_pfx_key), publish_slot_of_pfx, 0, keys,
+		     16);
+	assert_int_equal(n, 2);
+	assert_true(has_key(keys, n, 24, &(struct eniaddr_pfx_key){ 32 + 80, 0,
+		    { 0x20, 0x01, 0x0d, 0xb8, 0, 9, 0, 0, 0, 1 } }));
+	assert_true(has_key(keys, n, 24, &(struct eniaddr_pfx_key){ 32 + 56, 0,
+		    { 0x20, 0x01, 0x0d, 0xb8, 0, 9 } }));
+
+	/* read back (the agent compares this with what it would publish): the 16-byte form */
+	if (published_read(&fx.maps, NULL, &back, NULL, &e))
+		fail_msg("published_read: %s", e.msg);
+	assert_int_equal(back.addrs.n, fx.live.addrs.n);
+	assert_int_equal(back.pfxs.n, fx.live.pfxs.n);
+	for (size_t i = 0; i < fx.live.addrs.n; i++)
+		assert_true(has_key((const __u8 *)back.addrs.v, back.addrs.n,
+				    sizeof(*back.addrs.v), &fx.live.addrs.v[i]));
+	for (size_t i = 0; i < fx.live.pfxs.n; i++)
+		assert_true(has_key((const __u8 *)back.pfxs.v, back.pfxs.n,
+				    sizeof(*back.pfxs.v), &fx.live.pfxs.v[i]));
+	compiled_free(&back);
 }
 
 /* ---- attach and detach on a veth pair in a private namespace ---- */
@@ -1112,6 +1212,7 @@ int main(void)
 		cmocka_unit_test(test_crash_leftovers_are_cleared),
 		cmocka_unit_test(test_publish_updates_older_generation_by_difference),
 		cmocka_unit_test(test_prefix_lengths_follow_the_slot),
+		cmocka_unit_test(test_owners_by_family),
 		cmocka_unit_test(test_attach_and_detach),
 		cmocka_unit_test(test_unload_leaves_nothing),
 		cmocka_unit_test(test_foreign_layout_is_refused),

@@ -39,6 +39,7 @@
 #include "compile/compile.h"
 #include "guard.h"
 #include "kernel/ledger.h"
+#include "kernel/owner_maps.h"
 #include "kernel/publish.h"
 #include "source/native.h"
 #include "state.h"
@@ -363,7 +364,9 @@ static void assert_maps_equal(const char *what)
 		{ "eniaddr_state", offsetof(struct map_fds, state) },
 		{ "eniaddr_enis", offsetof(struct map_fds, enis) },
 		{ "eniaddr_addrs", offsetof(struct map_fds, addrs) },
+		{ "eniaddr_addrs4", offsetof(struct map_fds, addrs4) },
 		{ "eniaddr_pfx", offsetof(struct map_fds, pfx) },
+		{ "eniaddr_pfx4", offsetof(struct map_fds, pfx4) },
 		{ "eniaddr_src", offsetof(struct map_fds, src) },
 		{ "eniaddr_l4", offsetof(struct map_fds, l4) },
 		{ "eniaddr_nexthop", offsetof(struct map_fds, nexthop) },
@@ -579,15 +582,16 @@ static void failing_publish(struct bpf_fixture *f, const struct desired_state *s
 	compiled_free(&c);
 }
 
-static size_t addrs_in_slot(int fd, unsigned int slot)
+/* Exact addresses of slot, both families. */
+static size_t addrs_in_slot(const struct map_fds *m, unsigned int slot)
 {
-	struct eniaddr_addr_key k, *prev = NULL;
-	size_t n = 0;
+	VEC(struct compiled_addr) v = {};
+	struct err e = {};
+	size_t n;
 
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		n += k.slot == slot;
-		prev = &k;
-	}
+	assert_int_equal(owner_read(m, (int)slot, &v, NULL, &e), 0);
+	n = v.n;
+	VEC_FREE(&v);
 	return n;
 }
 
@@ -605,19 +609,19 @@ static void test_failed_foreign_publish_distrusts_the_record(void **state)
 	(void)state;
 	assert_int_equal(bpf_map_lookup_elem(fa.maps.state, &key, &before), 0);
 	inactive = 1 - before.active_slot;
-	assert_true(addrs_in_slot(fa.maps.addrs, inactive) > 0); /* what the record says */
+	assert_true(addrs_in_slot(&fa.maps, inactive) > 0); /* what the record says */
 	build(&other, 0);
 	failing_publish(&fa, &other);
 	failing_publish(&fb, &other);
 	state_free(&other);
 	assert_int_equal(bpf_map_lookup_elem(fa.maps.state, &key, &after), 0);
 	assert_int_equal(after.generation, before.generation);
-	assert_int_equal(addrs_in_slot(fa.maps.addrs, inactive), 0);
+	assert_int_equal(addrs_in_slot(&fa.maps, inactive), 0);
 	build(&s, step_no);
 	publish_both(&s, "the agent's state after a failed publish of another");
 	state_free(&s);
 	assert_int_equal(shadow.read_back, read_back + 1);
-	assert_true(addrs_in_slot(fa.maps.addrs, inactive) > 0);
+	assert_true(addrs_in_slot(&fa.maps, inactive) > 0);
 }
 
 /* Without a ledger nothing proves that nobody else wrote: the record is never trusted. */
@@ -672,7 +676,7 @@ static __u32 owner_ifindex(const struct map_fds *m, const char *addr)
 	assert_int_equal(ip_prefix_parse(addr, &p), 0);
 	k.slot = st.active_slot;
 	memcpy(k.addr, p.addr, 16);
-	return bpf_map_lookup_elem(m->addrs, &k, &o) ? 0 : o.ifindex;
+	return owner_addr_get(m, &k, &o) == 1 ? o.ifindex : 0;
 }
 
 /* `run` itself takes the fast path: its second reconcile, an address moving between its ENIs,

@@ -1111,6 +1111,9 @@ static void test_capacity_addrs(void **st)
 {
 	struct desired_state *s = *st;
 	struct eni *n = eni(s, 2, "", "");
+	struct err e = { 0 };
+	struct address *v6;
+	struct compiled c;
 
 	for (int i = 0; i <= ENIADDR_MAX_ADDRS / 2; i++) {
 		struct address *a = VEC_PUSH(&n->addrs);
@@ -1120,8 +1123,17 @@ static void test_capacity_addrs(void **st)
 		a->ip.addr[14] = (uint8_t)(i >> 8);
 		a->ip.addr[15] = (uint8_t)i;
 	}
-	expect_e2big(s, "eniaddr_addrs", "131073 entries needed",
-		     "131072 fit; most on test: enis[0]");
+	expect_e2big(s, "eniaddr_addrs4: ", "131073 entries needed",
+		     "131072 fit; most on test: enis[0] with 131073");
+	n->addrs.n--;
+	/* a full IPv4 slot leaves the IPv6 one its own room: each family has a map */
+	v6 = VEC_PUSH(&n->addrs);
+	assert_non_null(v6);
+	v6->ip = pfx("2001:db8::1");
+	if (compile_state(s, 0, &c, &e))
+		fail_msg("131072 IPv4 and one IPv6 address: %s", e.msg);
+	assert_int_equal(c.addrs.n, ENIADDR_MAX_ADDRS / 2 + 1);
+	compiled_free(&c);
 	n->addrs.n--;
 	for (int i = 0; i <= ENIADDR_MAX_PREFIXES / 2; i++) {
 		struct ip_prefix *p = VEC_PUSH(&n->prefixes);
@@ -1130,7 +1142,7 @@ static void test_capacity_addrs(void **st)
 		p->addr[14] = (uint8_t)(i >> 4);
 		p->addr[15] = (uint8_t)(i << 4);
 	}
-	expect_e2big(s, "eniaddr_pfx", "2049 entries needed", "2048 fit");
+	expect_e2big(s, "eniaddr_pfx4: ", "2049 entries needed", "2048 fit");
 }
 
 static void add_prefix(struct eni *n, const char *text)

@@ -190,41 +190,67 @@ static int check_rules_fit(const struct compile_ctx *c, const struct policy_tabl
 	return 0;
 }
 
-/* The ENI with most addresses (or delegated prefixes), named by a capacity error. */
-static const struct eni *most_owned(const struct desired_state *s, bool prefixes)
+/* How many exact addresses (or delegated prefixes) of family v6 ENI n owns. */
+static size_t owned_of_family(const struct eni *n, bool prefixes, bool v6)
+{
+	size_t k = 0;
+
+	if (prefixes)
+		for (size_t i = 0; i < n->prefixes.n; i++)
+			k += ip_prefix_is_v4(&n->prefixes.v[i]) != v6;
+	else
+		for (size_t i = 0; i < n->addrs.n; i++)
+			k += ip_is_v4(n->addrs.v[i].ip.addr) != v6;
+	return k;
+}
+
+/* The ENI with most addresses (or delegated prefixes) of a family, named by a capacity error. */
+static const struct eni *most_owned(const struct desired_state *s, bool prefixes, bool v6,
+				    size_t *count)
 {
 	const struct eni *best = NULL;
 
+	*count = 0;
 	for (size_t i = 0; i < s->enis.n; i++) {
-		const struct eni *n = &s->enis.v[i];
+		size_t k = owned_of_family(&s->enis.v[i], prefixes, v6);
 
-		if (!best || (prefixes ? n->prefixes.n > best->prefixes.n
-				       : n->addrs.n > best->addrs.n))
-			best = n;
+		if (!best || k > *count) {
+			best = &s->enis.v[i];
+			*count = k;
+		}
 	}
 	return best;
 }
 
+/* Each family has maps of its own (maps/eniaddr.h), each holding half its size per slot. */
 static int check_owners_fit(const struct desired_state *s, const struct compiled *out,
 			    struct err *e)
 {
-	const char *map[] = { ENIADDR_STR(ENIADDR_MAP_ENIS), ENIADDR_STR(ENIADDR_MAP_ADDRS),
-			      ENIADDR_STR(ENIADDR_MAP_PFX) };
-	const size_t n[] = { out->enis.n, out->addrs.n, out->pfxs.n };
-	const size_t cap[] = { ENIADDR_MAX_ENIS, ENIADDR_MAX_ADDRS / 2, ENIADDR_MAX_PREFIXES / 2 };
+	const char *map[2][2] = {
+		{ ENIADDR_STR(ENIADDR_MAP_ADDRS4), ENIADDR_STR(ENIADDR_MAP_ADDRS) },
+		{ ENIADDR_STR(ENIADDR_MAP_PFX4), ENIADDR_STR(ENIADDR_MAP_PFX) },
+	};
+	const size_t cap[2] = { ENIADDR_MAX_ADDRS / 2, ENIADDR_MAX_PREFIXES / 2 };
+	size_t n[2][2] = {}, most;
 	const struct eni *big;
 
-	if (n[0] > cap[0])
-		return err_set(e, E2BIG, "%s: slot %u: %zu entries needed, %zu fit: too many ENIs",
-			       map[0], out->slot, n[0], cap[0]);
-	for (int i = 1; i < 3; i++) {
-		if (n[i] <= cap[i])
-			continue;
-		big = most_owned(s, i == 2);
-		return err_set(e, E2BIG, "%s: slot %u: %zu entries needed, %zu fit; most on %s with %zu",
-			       map[i], out->slot, n[i], cap[i], big->where,
-			       i == 2 ? big->prefixes.n : big->addrs.n);
-	}
+	if (out->enis.n > ENIADDR_MAX_ENIS)
+		return err_set(e, E2BIG, "%s: slot %u: %zu entries needed, %d fit: too many ENIs",
+			       ENIADDR_STR(ENIADDR_MAP_ENIS), out->slot, out->enis.n,
+			       ENIADDR_MAX_ENIS);
+	for (size_t i = 0; i < out->addrs.n; i++)
+		n[0][!ip_is_v4(out->addrs.v[i].k.addr)]++;
+	for (size_t i = 0; i < out->pfxs.n; i++)
+		n[1][!ip_is_v4(out->pfxs.v[i].k.addr)]++;
+	for (int p = 0; p < 2; p++)
+		for (int v6 = 0; v6 < 2; v6++) {
+			if (n[p][v6] <= cap[p])
+				continue;
+			big = most_owned(s, p, v6, &most);
+			return err_set(e, E2BIG,
+				       "%s: slot %u: %zu entries needed, %zu fit; most on %s with %zu",
+				       map[p][v6], out->slot, n[p][v6], cap[p], big->where, most);
+		}
 	return 0;
 }
 

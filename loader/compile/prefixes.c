@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * loader/compile/prefixes.c — the delegated-prefix lengths of a slot (eniaddr_state's pfx_lens):
- * the datapath makes one exact eniaddr_pfx lookup per distinct length of a family, so a slot
- * holds at most ENIADDR_PFX_LENS of them and a fifth is refused here, with the prefixes named.
+ * the datapath makes one exact eniaddr_pfx4 / eniaddr_pfx lookup per distinct length of a family
+ * (IPv4 / IPv6), so a slot holds at most ENIADDR_PFX_LENS of them and a fifth is refused here,
+ * with the prefixes named.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -85,6 +86,7 @@ int compile_check_pfx_lens(const struct desired_state *s, const struct compiled 
 	return err_set(e, E2BIG,
 		       "%s: slot %u: %s delegated prefixes of more than %d lengths; each length "
 		       "costs a lookup per packet, at most %d fit: %s",
-		       ENIADDR_STR(ENIADDR_MAP_PFX), out->slot, v6 ? "IPv6" : "IPv4",
+		       v6 ? ENIADDR_STR(ENIADDR_MAP_PFX) : ENIADDR_STR(ENIADDR_MAP_PFX4), out->slot,
+		       v6 ? "IPv6" : "IPv4",
 		       ENIADDR_PFX_LENS, ENIADDR_PFX_LENS, names);
 }

@@ -18,7 +18,10 @@ static const struct {
 	unsigned int (*slot_of)(const void *key);
 } tables[] = {
 	{ ENIADDR_STR(ENIADDR_MAP_ENIS), offsetof(struct map_fds, enis), publish_slot_of_eni },
+	{ ENIADDR_STR(ENIADDR_MAP_ADDRS4), offsetof(struct map_fds, addrs4),
+	  publish_slot_of_addr4 },
 	{ ENIADDR_STR(ENIADDR_MAP_ADDRS), offsetof(struct map_fds, addrs), publish_slot_of_addr },
+	{ ENIADDR_STR(ENIADDR_MAP_PFX4), offsetof(struct map_fds, pfx4), publish_slot_of_pfx4 },
 	{ ENIADDR_STR(ENIADDR_MAP_PFX), offsetof(struct map_fds, pfx), publish_slot_of_pfx },
 	{ ENIADDR_STR(ENIADDR_MAP_SRC), offsetof(struct map_fds, src), publish_slot_of_src },
 	{ ENIADDR_STR(ENIADDR_MAP_L4), offsetof(struct map_fds, l4), NULL },
@@ -32,6 +35,7 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_CT4_NEW), offsetof(struct map_fds, ct4_new), NULL },
 	{ ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), offsetof(struct map_fds, addr_drops), NULL },
 };
+_Static_assert(sizeof(tables) / sizeof(tables[0]) <= MAPFILL_MAX, "every table fits out[]");
 
 /* Keys of fd (of slot, when slot_of), counted; big enough for every key above. */
 static int count_keys(int fd, __u32 key_size, unsigned int (*slot_of)(const void *key),

@@ -6,14 +6,7 @@
 
 #include "addr.h"
 #include "kernel/owner.h"
-
-/* 1 when fd holds key (value into o), 0 when not, -errno otherwise. */
-static int lookup(int fd, const void *key, struct eniaddr_owner *o)
-{
-	if (!bpf_map_lookup_elem(fd, key, o))
-		return 1;
-	return errno == ENOENT ? 0 : -errno;
-}
+#include "kernel/owner_maps.h"
 
 int owner_find_prefix(const struct map_fds *m, const struct eniaddr_state *st, unsigned int slot,
 		      const __u8 addr[16], struct eniaddr_owner *o)
@@ -28,7 +21,7 @@ int owner_find_prefix(const struct map_fds *m, const struct eniaddr_state *st, u
 		memcpy(p.addr, addr, 16);
 		ip_prefix_clear_host_bits(&p);
 		memcpy(k.addr, p.addr, 16);
-		found = lookup(m->pfx, &k, o);
+		found = owner_pfx_get(m, &k, o);
 		if (found)
 			return found;
 	}
@@ -42,6 +35,6 @@ int owner_find(const struct map_fds *m, const struct eniaddr_state *st, unsigned
 	int found;
 
 	memcpy(k.addr, addr, 16);
-	found = lookup(m->addrs, &k, o);
+	found = owner_addr_get(m, &k, o);
 	return found ? found : owner_find_prefix(m, st, slot, addr, o);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * loader/kernel/owner.h — the owner of an address as the datapath finds it (bpf/owner.h), read
- * from user space (explain, tests): an exact eniaddr_addrs entry first, else one eniaddr_pfx
- * lookup per prefix length eniaddr_state lists for the slot and family, longest first.
+ * from user space (explain, tests): an exact address first, else one delegated-prefix lookup per
+ * prefix length eniaddr_state lists for the slot and family, longest first (owner_maps.h).
  */
 #ifndef ENIADDR_KERNEL_OWNER_H
 #define ENIADDR_KERNEL_OWNER_H

@@ -14,6 +14,7 @@
 #include "kernel/eni_rows.h"
 #include "kernel/ledger.h"
 #include "kernel/owned_hint.h"
+#include "kernel/owner_maps.h"
 #include "kernel/publish.h"
 
 #ifndef ENOTSUPP
@@ -22,6 +23,8 @@
 
 #define KEY_MAX 32 /* largest key of a slotted map, with room */
 _Static_assert(sizeof(struct eniaddr_eni_key) <= KEY_MAX && sizeof(struct eniaddr_addr_key) <= KEY_MAX &&
+	       sizeof(struct eniaddr_addr4_key) <= KEY_MAX &&
+	       sizeof(struct eniaddr_pfx4_key) <= KEY_MAX &&
 	       sizeof(struct eniaddr_pfx_key) <= KEY_MAX && sizeof(struct eniaddr_src_key) <= KEY_MAX &&
 	       sizeof(struct eniaddr_nexthop_key) <= KEY_MAX, "KEY_MAX holds every slotted key");
 
@@ -38,17 +41,29 @@ struct entries {
 	unsigned int fn(const void *k) { type key; memcpy(&key, k, sizeof(key)); return expr; }
 SLOT_FN(publish_slot_of_eni, struct eniaddr_eni_key, key.slot)
 SLOT_FN(publish_slot_of_addr, struct eniaddr_addr_key, key.slot)
+SLOT_FN(publish_slot_of_addr4, struct eniaddr_addr4_key, key.slot)
 SLOT_FN(publish_slot_of_pfx, struct eniaddr_pfx_key, key.slot)
+SLOT_FN(publish_slot_of_pfx4, struct eniaddr_pfx4_key, key.slot)
 SLOT_FN(publish_slot_of_src, struct eniaddr_src_key, publish_policy_slot(key.policy))
 SLOT_FN(publish_slot_of_nexthop, struct eniaddr_nexthop_key, key.slot)
 
-#define ENTRIES_FN(fn, field, type) \
-	static struct entries fn(const struct compiled *c) { return ENTRIES_OF(c->field, type); }
-ENTRIES_FN(enis_of, enis, struct compiled_eni)
-ENTRIES_FN(addrs_of, addrs, struct compiled_addr)
-ENTRIES_FN(pfxs_of, pfxs, struct compiled_pfx)
-ENTRIES_FN(srcs_of, srcs, struct compiled_src)
-ENTRIES_FN(nexthops_of, nexthops, struct compiled_nexthop)
+/* A compiled configuration as the maps hold it: c's ENIs and next hops as they are, only the src
+ * entries a program reads (compiled_src_published), the owners split by family (owner_maps.h). */
+struct view {
+	const struct compiled *c;
+	VEC(struct compiled_src) srcs;
+	struct owner_split owners;
+};
+
+#define ENTRIES_FN(fn, vec, type) \
+	static struct entries fn(const struct view *w) { return ENTRIES_OF(vec, type); }
+ENTRIES_FN(enis_of, w->c->enis, struct compiled_eni)
+ENTRIES_FN(addrs4_of, w->owners.addrs4, struct owner_addr4)
+ENTRIES_FN(addrs6_of, w->owners.addrs6, struct compiled_addr)
+ENTRIES_FN(pfxs4_of, w->owners.pfxs4, struct owner_pfx4)
+ENTRIES_FN(pfxs6_of, w->owners.pfxs6, struct compiled_pfx)
+ENTRIES_FN(srcs_of, w->srcs, struct compiled_src)
+ENTRIES_FN(nexthops_of, w->c->nexthops, struct compiled_nexthop)
 
 /* The maps a publish writes, in the order it writes them. eniaddr_l4 is not among them: no
  * program reads it (the tables carry the ports). */
@@ -58,17 +73,23 @@ static const struct slot_map {
 	size_t fd_off;
 	size_t key_size, val_size;
 	unsigned int (*slot_of)(const void *key);
-	struct entries (*entries)(const struct compiled *c);
+	struct entries (*entries)(const struct view *w);
 } slot_maps[] = {
 	{ ENIADDR_STR(ENIADDR_MAP_ENIS), "ENIADDR_MAX_ENIS", offsetof(struct map_fds, enis),
 	  sizeof(struct eniaddr_eni_key), sizeof(struct eniaddr_eni), publish_slot_of_eni,
 	  enis_of },
+	{ ENIADDR_STR(ENIADDR_MAP_ADDRS4), "ENIADDR_MAX_ADDRS", offsetof(struct map_fds, addrs4),
+	  sizeof(struct eniaddr_addr4_key), sizeof(struct eniaddr_owner), publish_slot_of_addr4,
+	  addrs4_of },
 	{ ENIADDR_STR(ENIADDR_MAP_ADDRS), "ENIADDR_MAX_ADDRS", offsetof(struct map_fds, addrs),
 	  sizeof(struct eniaddr_addr_key), sizeof(struct eniaddr_owner), publish_slot_of_addr,
-	  addrs_of },
+	  addrs6_of },
+	{ ENIADDR_STR(ENIADDR_MAP_PFX4), "ENIADDR_MAX_PREFIXES", offsetof(struct map_fds, pfx4),
+	  sizeof(struct eniaddr_pfx4_key), sizeof(struct eniaddr_owner), publish_slot_of_pfx4,
+	  pfxs4_of },
 	{ ENIADDR_STR(ENIADDR_MAP_PFX), "ENIADDR_MAX_PREFIXES", offsetof(struct map_fds, pfx),
 	  sizeof(struct eniaddr_pfx_key), sizeof(struct eniaddr_owner), publish_slot_of_pfx,
-	  pfxs_of },
+	  pfxs6_of },
 	{ ENIADDR_STR(ENIADDR_MAP_SRC), "ENIADDR_MAX_SRC", offsetof(struct map_fds, src),
 	  sizeof(struct eniaddr_src_key), sizeof(struct eniaddr_rule_bits), publish_slot_of_src,
 	  srcs_of },
@@ -283,12 +304,13 @@ static int clear_all(const struct map_fds *m, unsigned int slot, size_t n_other[
 }
 
 /* Every entry must belong to c->slot: one for the active slot would change live state. */
-static int check_slots(const struct compiled *c, struct err *e)
+static int check_slots(const struct view *w, struct err *e)
 {
+	const struct compiled *c = w->c;
 	size_t i, j;
 
 	for (i = 0; i < N_SLOT_MAPS; i++) {
-		struct entries x = slot_maps[i].entries(c);
+		struct entries x = slot_maps[i].entries(w);
 
 		for (j = 0; j < x.n; j++) {
 			unsigned int s = slot_maps[i].slot_of(x.base + j * x.stride);
@@ -312,7 +334,7 @@ static int map_full(const struct slot_map *sm, size_t need, size_t other, __u32 
 		       sm->size_macro);
 }
 
-static int check_room(const struct map_fds *m, const struct compiled *c, const size_t n_other[],
+static int check_room(const struct map_fds *m, const struct view *w, const size_t n_other[],
 		      __u32 max[], struct err *e)
 {
 	struct bpf_map_info info;
@@ -320,7 +342,7 @@ static int check_room(const struct map_fds *m, const struct compiled *c, const s
 	size_t i;
 
 	for (i = 0; i < N_SLOT_MAPS; i++) {
-		size_t need = slot_maps[i].entries(c).n;
+		size_t need = slot_maps[i].entries(w).n;
 
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
@@ -350,19 +372,24 @@ static int write_error(const struct slot_map *sm, size_t j, size_t n, size_t oth
 	}
 }
 
-/* c as the maps hold it: c's entries but only the src entries a program reads
- * (compiled_src_published); pub.srcs is a copy the caller frees, the rest c's own. */
-static int published_view(const struct compiled *c, struct compiled *pub, struct err *e)
+/* c as the maps hold it (struct view): view_free() it after, also on an error. */
+static int published_view(const struct compiled *c, struct view *w, struct err *e)
 {
-	*pub = *c;
-	pub->srcs.v = malloc((c->srcs.n + 1) * sizeof(*c->srcs.v));
-	if (!pub->srcs.v)
+	memset(w, 0, sizeof(*w));
+	w->c = c;
+	w->srcs.v = malloc((c->srcs.n + 1) * sizeof(*c->srcs.v));
+	if (!w->srcs.v || owner_split(c, &w->owners))
 		return err_set(e, ENOMEM, "out of memory");
-	pub->srcs.n = 0;
 	for (size_t i = 0; i < c->srcs.n; i++)
 		if (compiled_src_published(&c->srcs.v[i]))
-			pub->srcs.v[pub->srcs.n++] = c->srcs.v[i];
+			w->srcs.v[w->srcs.n++] = c->srcs.v[i];
 	return 0;
+}
+
+static void view_free(struct view *w)
+{
+	VEC_FREE(&w->srcs);
+	owner_split_free(&w->owners);
 }
 
 static int cmp_key(const void *a, const void *b, void *key_size)
@@ -514,13 +541,13 @@ out:
 	return err;
 }
 
-static int sync_all(const struct map_fds *m, const struct compiled *c, struct slot_keys old[],
+static int sync_all(const struct map_fds *m, const struct view *w, struct slot_keys old[],
 		    const size_t n_other[], const __u32 max[], struct err *e)
 {
 	int err = 0;
 
 	for (size_t i = 0; i < N_SLOT_MAPS && !err; i++)
-		err = sync_map(m, &slot_maps[i], slot_maps[i].entries(c), &old[i], n_other[i],
+		err = sync_map(m, &slot_maps[i], slot_maps[i].entries(w), &old[i], n_other[i],
 			       max[i], e);
 	return err;
 }
@@ -600,12 +627,12 @@ static void shadow_take(struct publish_shadow *sh, unsigned int slot, size_t i,
 	memset(k, 0, sizeof(*k));
 }
 
-/* What slot holds after a successful sync: exactly pub's entries. -ENOMEM only. */
-static int shadow_record(struct publish_shadow *sh, unsigned int slot, const struct compiled *pub)
+/* What slot holds after a successful sync: exactly w's entries. -ENOMEM only. */
+static int shadow_record(struct publish_shadow *sh, unsigned int slot, const struct view *w)
 {
 	for (size_t i = 0; i < N_SLOT_MAPS; i++) {
 		const struct slot_map *sm = &slot_maps[i];
-		struct entries x = sm->entries(pub);
+		struct entries x = sm->entries(w);
 		struct slot_keys k = { .n = x.n, .cap = x.n, .sorted = keys_ascending(x, sm->key_size) };
 		size_t rs = rec_size(sm);
 
@@ -650,17 +677,19 @@ static int inactive_slot(const struct map_fds *m, struct publish_shadow *sh,
 
 /* After the switch: the shadow knows both slots again (the old one as it was, carried over or
  * read back in step 1; the new one as written), as of the state and ledger count left. */
-static void shadow_published(struct publish_shadow *sh, const struct compiled *pub,
+static void shadow_published(struct publish_shadow *sh, const struct view *w,
 			     struct slot_keys others[], bool read_back, __u64 generation,
 			     __u64 ledger)
 {
+	unsigned int slot = w->c->slot;
+
 	for (size_t i = 0; i < N_SLOT_MAPS && read_back; i++)
-		shadow_take(sh, 1 - pub->slot, i, &others[i]);
-	if (shadow_record(sh, pub->slot, pub)) {
+		shadow_take(sh, 1 - slot, i, &others[i]);
+	if (shadow_record(sh, slot, w)) {
 		shadow_forget(sh);
 		return;
 	}
-	sh->left.active_slot = pub->slot;
+	sh->left.active_slot = slot;
 	sh->left.generation = generation;
 	sh->ledger = ledger;
 	sh->known[0] = sh->known[1] = true;
@@ -766,7 +795,7 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 	struct publish_shadow *sh = o ? o->shadow : NULL;
 	size_t n_other[N_SLOT_MAPS] = {};
 	__u32 max[N_SLOT_MAPS] = {};
-	struct compiled pub = {};
+	struct view w = {};
 	struct eniaddr_state st;
 	__u8 lens[2][ENIADDR_PFX_LENS];
 	struct err ignored = {};
@@ -785,12 +814,16 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 		return err_set(e, EINVAL,
 			       "compiled state is for slot %u, which is active: compile for the "
 			       "slot publish_prepare() returns (%u)", c->slot, 1 - st.active_slot);
-	err = check_slots(c, e);
-	if (err)
+	err = published_view(c, &w, e);
+	if (!err)
+		err = check_slots(&w, e);
+	if (!err && compiled_pfx_lens(c, lens))
+		err = err_set(e, E2BIG, "%s: slot %u: more than %d prefix lengths of a family",
+			      ENIADDR_STR(ENIADDR_MAP_PFX), c->slot, ENIADDR_PFX_LENS);
+	if (err) {
+		view_free(&w);
 		return err;
-	if (compiled_pfx_lens(c, lens))
-		return err_set(e, E2BIG, "%s: slot %u: more than %d prefix lengths of a family",
-			       ENIADDR_STR(ENIADDR_MAP_PFX), c->slot, ENIADDR_PFX_LENS);
+	}
 
 	/* 1. What the inactive slot holds: the generation before last, leftovers of a crashed
 	 * publish, or nothing; counts the active slot's entries on the way. Any publisher's
@@ -804,15 +837,14 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 		}
 		if (sh)
 			shadow_forget(sh);
+		view_free(&w);
 		return err;
 	}
-	if (!err)
-		err = published_view(c, &pub, e);
 	/* 2. Bring the inactive slot to c, refusing early what cannot fit. */
 	if (!err)
-		err = check_room(m, &pub, n_other, max, e);
+		err = check_room(m, &w, n_other, max, e);
 	if (!err)
-		err = sync_all(m, &pub, old, n_other, max, e);
+		err = sync_all(m, &w, old, n_other, max, e);
 	for (size_t i = 0; i < N_SLOT_MAPS; i++)
 		free(old[i].recs);
 	if (!err)
@@ -834,8 +866,8 @@ int publish_commit_with(const struct map_fds *m, const struct compiled *c,
 	if (!err)
 		err = flip(m, &st, c->slot, lens, e);
 	if (!err && sh)
-		shadow_published(sh, &pub, others, read_back, st.generation + 1, ledger);
-	free(pub.srcs.v);
+		shadow_published(sh, &w, others, read_back, st.generation + 1, ledger);
+	view_free(&w);
 	for (size_t i = 0; i < N_SLOT_MAPS; i++)
 		free(others[i].recs);
 	if (err) {

@@ -2,8 +2,9 @@
 /*
  * loader/kernel/publish.h — puts a compiled configuration in front of the programs in one step.
  *
- * Packets read eniaddr_state[0].active_slot and only that slot's entries (eniaddr_enis, _addrs,
- * _pfx, _nexthop by key.slot; _src and _l4 by the slot bit of the policy id). A publish:
+ * Packets read eniaddr_state[0].active_slot and only that slot's entries (eniaddr_enis,
+ * _addrs(4), _pfx(4), _nexthop by key.slot; _src and _l4 by the slot bit of the policy id).
+ * A publish:
  *   1. learns what the inactive slot holds (the generation before last, or leftovers of a
  *      publish that crashed half way): read back, or from the publisher's shadow (below),
  *   2. brings it to the compiled state by difference: deletes the keys that went, writes the
@@ -38,11 +39,11 @@ int publish_commit(const struct map_fds *m, const struct compiled *c, __u64 *gen
 		   struct err *e);
 
 /*
- * What a long-running publisher (the agent) wrote to each slot of eniaddr_enis, _addrs, _pfx,
- * _src and _nexthop, so that a publish need not read the inactive slot back (reading 2 x 10,000
- * addresses costs more than the rest of a reassignment). Trusted only when all of these hold,
- * else the publish reads the maps back as one without a shadow does (and learns both slots on
- * the way):
+ * What a long-running publisher (the agent) wrote to each slot of eniaddr_enis, _addrs(4),
+ * _pfx(4), _src and _nexthop, so that a publish need not read the inactive slot back (reading
+ * 2 x 10,000 addresses costs more than the rest of a reassignment). Trusted only when all of
+ * these hold, else the publish reads the maps back as one without a shadow does (and learns both
+ * slots on the way):
  *   - both slots are known: this publisher wrote them, or read them back, in its last publish;
  *   - eniaddr_state is exactly what that publish left (active slot and generation): a publish
  *     or revert by anyone else moved the generation;
@@ -52,7 +53,7 @@ int publish_commit(const struct map_fds *m, const struct compiled *c, __u64 *gen
  * Any error forgets both slots. The rule tables are always written whole (they are arrays:
  * writing them costs less than comparing). Zero-initialise; publish_shadow_free() at the end.
  */
-#define PUBLISH_SLOT_MAPS 5
+#define PUBLISH_SLOT_MAPS 7
 struct publish_shadow {
 	bool known[2];
 	struct publish_shadow_map {
@@ -107,10 +108,12 @@ int publish_reset_state(int state_fd, struct err *e);
  * of publish_commit before the switch, and for tests that write rule entries by hand. */
 int publish_tables(const struct map_fds *m, const struct compiled *c, struct err *e);
 
-/* The slot of a key of eniaddr_enis, _addrs, _pfx, _src (its policy id's), _nexthop. */
+/* The slot of a key of eniaddr_enis, _addrs(4), _pfx(4), _src (its policy id's), _nexthop. */
 unsigned int publish_slot_of_eni(const void *key);
 unsigned int publish_slot_of_addr(const void *key);
+unsigned int publish_slot_of_addr4(const void *key);
 unsigned int publish_slot_of_pfx(const void *key);
+unsigned int publish_slot_of_pfx4(const void *key);
 unsigned int publish_slot_of_src(const void *key);
 unsigned int publish_slot_of_nexthop(const void *key);
 

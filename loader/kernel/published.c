@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kernel/array_range.h"
+#include "kernel/owner_maps.h"
 #include "kernel/publish.h"
 #include "kernel/published.h"
 
@@ -105,12 +106,10 @@ int published_read(const struct map_fds *m, const struct compiled *sizes, struct
 {
 	const struct walk walks[] = {
 		WALK(ENIADDR_MAP_ENIS, enis, struct compiled_eni, publish_slot_of_eni),
-		WALK(ENIADDR_MAP_ADDRS, addrs, struct compiled_addr, publish_slot_of_addr),
-		WALK(ENIADDR_MAP_PFX, pfx, struct compiled_pfx, publish_slot_of_pfx),
 		WALK(ENIADDR_MAP_SRC, src, struct compiled_src, publish_slot_of_src),
 		WALK(ENIADDR_MAP_NEXTHOP, nexthop, struct compiled_nexthop, publish_slot_of_nexthop),
 	};
-	void *vecs[] = { &out->enis, &out->addrs, &out->pfxs, &out->srcs, &out->nexthops };
+	void *vecs[] = { &out->enis, &out->srcs, &out->nexthops };
 	unsigned int slot;
 	size_t i;
 	int err;
@@ -119,6 +118,8 @@ int published_read(const struct map_fds *m, const struct compiled *sizes, struct
 	out->slot = slot;
 	for (i = 0; !err && i < sizeof(walks) / sizeof(walks[0]); i++)
 		err = walk_slot(&walks[i], slot, vecs[i], e);
+	if (!err) /* both families, in the 16-byte form the compiler writes */
+		err = owner_read(m, (int)slot, &out->addrs, &out->pfxs, e);
 	if (!err && sizes)
 		err = read_tables(m, sizes, out, e);
 	if (err)

@@ -25,7 +25,9 @@ static const struct {
 } map_table[] = {
 	{ ENIADDR_STR(ENIADDR_MAP_STATE),  offsetof(struct map_fds, state) },
 	{ ENIADDR_STR(ENIADDR_MAP_ENIS),   offsetof(struct map_fds, enis) },
+	{ ENIADDR_STR(ENIADDR_MAP_ADDRS4), offsetof(struct map_fds, addrs4) },
 	{ ENIADDR_STR(ENIADDR_MAP_ADDRS),  offsetof(struct map_fds, addrs) },
+	{ ENIADDR_STR(ENIADDR_MAP_PFX4),   offsetof(struct map_fds, pfx4) },
 	{ ENIADDR_STR(ENIADDR_MAP_PFX),    offsetof(struct map_fds, pfx) },
 	{ ENIADDR_STR(ENIADDR_MAP_SRC),    offsetof(struct map_fds, src) },
 	{ ENIADDR_STR(ENIADDR_MAP_L4),     offsetof(struct map_fds, l4) },

@@ -28,7 +28,7 @@
 /* One fd per map of maps/eniaddr.h; -1 when not open. runtime_load walks every map of the
  * object, so each is loaded, pinned and removed with the rest. */
 struct map_fds {
-	int state, enis, addrs, pfx, src, l4, stats, frags, attach, nexthop, ctl;
+	int state, enis, addrs, addrs4, pfx, pfx4, src, l4, stats, frags, attach, nexthop, ctl;
 	int ct, ct_new, ct4, ct4_new; /* conntrack: IPv6, IPv4 (kernel/ct_tables.h) */
 	int stats_dev, addr_drops, events, trace, trace_cpu, scratch;
 	int eni_rows, eni_index, eni_index_big, ct_scratch, owned_hint;

@@ -15,7 +15,7 @@
 #include <bpf/bpf_helpers.h>
 #include "eniaddr.h"
 #include "maps.bpf.h"
-#include "owner.h" /* prefix_owner, as the datapath calls it */
+#include "owner.h" /* prefix_owner4, as the datapath calls it */
 #include "parse.h" /* struct pkt_meta: its zeroing is one of the primitives */
 #include "bench_prims.h"
 
@@ -32,10 +32,10 @@ struct eniaddr_addr_drop_key in_drop;
 struct eniaddr_pfx_key in_pfx;
 __u32 in_len;
 __u32 in_arg;
-struct prim_addr4_key in_addr4;
+struct eniaddr_addr4_key in_addr4;
 
 /* ---- maps: the real ones come from bpf/maps.bpf.h (this object's own instances, filled by the
- * harness); two variants of eniaddr_addrs for comparison ---- */
+ * harness); a variant of eniaddr_addrs and the old eniaddr_pfx for comparison ---- */
 
 /* eniaddr_addrs, preallocated: what BPF_F_NO_PREALLOC costs a lookup. */
 struct {
@@ -44,15 +44,6 @@ struct {
 	__type(key, struct eniaddr_addr_key);
 	__type(value, struct eniaddr_owner);
 } prim_addrs_pre SEC(".maps");
-
-/* eniaddr_addrs with an IPv4-only 8-byte key. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, ENIADDR_MAX_ADDRS);
-	__type(key, struct prim_addr4_key);
-	__type(value, struct eniaddr_owner);
-} prim_addrs4 SEC(".maps");
 
 /* eniaddr_pfx as it was until the lookup per length: an LPM trie, same key and value. */
 struct {
@@ -115,20 +106,24 @@ PRIM_COUNT(prim_addr_drop_count, ENIADDR_MAP_ADDR_DROPS, in_drop, )
 PRIM_LOOKUP(prim_hash_eni, ENIADDR_MAP_ENIS, in_eni, in_policy)
 PRIM_LOOKUP(prim_hash_addr, ENIADDR_MAP_ADDRS, in_addr, in_policy)
 PRIM_LOOKUP(prim_hash_addr_pre, prim_addrs_pre, in_addr, in_policy)
-PRIM_LOOKUP(prim_hash_addr4, prim_addrs4, in_addr4, in_policy)
+PRIM_LOOKUP(prim_hash_addr4, ENIADDR_MAP_ADDRS4, in_addr4, in_policy)
 PRIM_LOOKUP(prim_lpm_pfx, prim_pfx_lpm, in_pfx, in_policy)
 PRIM_LOOKUP(prim_hash_ct, ENIADDR_MAP_CT, in_ct, flags)
 PRIM_LOOKUP(prim_lru_ct, ENIADDR_MAP_CT_NEW, in_ct, flags)
 PRIM_LOOKUP(prim_hash_ct4, ENIADDR_MAP_CT4, in_ct4, flags)
 PRIM_LOOKUP(prim_lru_ct4, ENIADDR_MAP_CT4_NEW, in_ct4, flags)
 
-/* bpf/owner.h prefix_owner of in_pfx.addr in slot 0: one eniaddr_pfx lookup per length the
- * state lists. */
+/* bpf/owner.h prefix_owner4 of in_pfx.addr (IPv4-mapped) in slot 0: one eniaddr_pfx4 lookup
+ * per length the state lists. */
 SEC("xdp")
 int prim_prefix_owner(struct xdp_md *ctx)
 {
 	struct eniaddr_pfx_key k = in_pfx;
-	const struct eniaddr_owner *o = prefix_owner(0, k.addr);
+	__be32 a;
+	const struct eniaddr_owner *o;
+
+	__builtin_memcpy(&a, &k.addr[12], 4);
+	o = prefix_owner4(0, a);
 
 	return verdict(o, o ? o->in_policy : 0);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * tests/bpf/bench_prims.h — what tests/bpf/bench_prims.bpf.c and its harness tests/bench_prims.c
- * share: the mark of a row's entry and the one key type the project has no map for. Kernel side
+ * share: the mark of a row's entry. Kernel side
  * includes vmlinux.h first, user space <linux/types.h>; the skeleton needs this before it.
  */
 #ifndef ENIADDR_TESTS_BENCH_PRIMS_H

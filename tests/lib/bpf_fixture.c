@@ -19,6 +19,7 @@
 #include "addr.h"
 #include "bpf_fixture.h"
 #include "compile/compile.h"
+#include "kernel/owner_maps.h"
 #include "kernel/publish.h"
 #include "kernel/stats.h"
 
@@ -285,20 +286,15 @@ void fixture_put_pfx_lens(const struct bpf_fixture *fx, __u32 slot, bool v6,
 	set_state(fx, &st);
 }
 
-/* Both slots' prefix lengths as the publisher writes them: from what eniaddr_pfx holds. */
+/* Both slots' prefix lengths as the publisher writes them: from what eniaddr_pfx(4) hold. */
 static void sync_pfx_lens(const struct bpf_fixture *fx)
 {
 	struct compiled c[2] = { { .slot = 0 }, { .slot = 1 } };
 	struct eniaddr_state st = get_state(fx);
-	struct eniaddr_pfx_key k, *prev = NULL;
+	struct err e = {};
 
-	while (!bpf_map_get_next_key(fx->maps.pfx, prev, &k)) {
-		struct compiled_pfx *x = VEC_PUSH(&c[k.slot & 1].pfxs);
-
-		assert_non_null(x);
-		x->k = k;
-		prev = &k;
-	}
+	for (int s = 0; s < 2; s++)
+		assert_int_equal(owner_read(&fx->maps, s, NULL, &c[s].pfxs, &e), 0);
 	for (int s = 0; s < 2; s++) {
 		assert_int_equal(compiled_pfx_lens(&c[s], st.pfx_lens[s]), 0);
 		compiled_free(&c[s]);
@@ -369,17 +365,17 @@ void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *tex
 	struct eniaddr_owner v = *o;
 
 	if (!strchr(text, '/')) {
-		struct eniaddr_addr_key k = { .slot = slot };
+		struct compiled_addr a = { .k.slot = slot, .v = v };
 
-		memcpy(k.addr, p.addr, 16);
-		assert_int_equal(bpf_map_update_elem(fx->maps.addrs, &k, &v, 0), 0);
+		memcpy(a.k.addr, p.addr, 16);
+		assert_int_equal(owner_addr_put(&fx->maps, &a, 0), 0);
 		fixture_put_hint(fx, slot, p.addr, o->ifindex, true);
 	} else {
-		struct eniaddr_pfx_key k = { .prefixlen = 32 + p.plen, .slot = slot };
+		struct compiled_pfx x = { .k = { .prefixlen = 32 + p.plen, .slot = slot }, .v = v };
 
-		memcpy(k.addr, p.addr, 16);
-		v.flags |= ENIADDR_ADDR_F_PREFIX;
-		assert_int_equal(bpf_map_update_elem(fx->maps.pfx, &k, &v, 0), 0);
+		memcpy(x.k.addr, p.addr, 16);
+		x.v.flags |= ENIADDR_ADDR_F_PREFIX;
+		assert_int_equal(owner_pfx_put(&fx->maps, &x, 0), 0);
 		sync_pfx_lens(fx);
 	}
 }

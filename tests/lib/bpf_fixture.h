@@ -127,9 +127,10 @@ void fixture_put_eni(const struct bpf_fixture *fx, __u32 slot, int ifindex,
 void fixture_put_hint(const struct bpf_fixture *fx, __u32 slot, const __u8 addr[16],
 		      __u32 ifindex, bool set);
 
-/* An exact address ("10.1.1.10") into eniaddr_addrs, or with a "/n" a delegated prefix into
- * eniaddr_pfx (o's flags plus ENIADDR_ADDR_F_PREFIX), owned as o says in slot; then both slots'
- * prefix lengths in eniaddr_state from what eniaddr_pfx holds, as a publish writes them. */
+/* An exact address ("10.1.1.10") into eniaddr_addrs4 / eniaddr_addrs, or with a "/n" a delegated
+ * prefix into eniaddr_pfx4 / eniaddr_pfx (o's flags plus ENIADDR_ADDR_F_PREFIX), owned as o says
+ * in slot; then both slots' prefix lengths in eniaddr_state from what those hold, as a publish
+ * writes them. */
 void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *text,
 		       const struct eniaddr_owner *o);
 

@@ -9,6 +9,7 @@
 #include "addr.h"
 #include "kernel/attach.h"
 #include "kernel/owner.h"
+#include "kernel/owner_maps.h"
 #include "pubprobe.h"
 
 int pubprobe_open(struct pubprobe *p, const char *bpffs)
@@ -53,7 +54,7 @@ static int lookup(struct pubprobe *p, const struct eniaddr_state *st, const __u8
 	if (prefix)
 		found = owner_find_prefix(&p->maps, st, st->active_slot, addr, &v);
 	else
-		found = !bpf_map_lookup_elem(p->maps.addrs, &k, &v) ? 1 : errno == ENOENT ? 0 : -errno;
+		found = owner_addr_get(&p->maps, &k, &v);
 	return found > 0 ? (int)v.ifindex : found;
 }
 
