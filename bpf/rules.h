@@ -6,8 +6,8 @@
  * eniaddr_policies / eniaddr_trie / eniaddr_bits.
  *
  * Cost, whatever the number of rules: one policy read, 3 trie reads for the port, 4 for an IPv4
- * peer (an LPM lookup for an IPv6 one), two class reads and 16 ANDs. Every read is an array
- * lookup the verifier inlines.
+ * peer (an LPM lookup for an IPv6 one), two class reads and the ANDs of the words inside both
+ * classes' spans (usually one). Every read is an array lookup the verifier inlines.
  */
 #ifndef ENIADDR_BPF_RULES_H
 #define ENIADDR_BPF_RULES_H
@@ -91,14 +91,24 @@ static __always_inline const struct eniaddr_rule_bits *rules_l4(__u32 policy, bo
 	return pol ? port_bits(pol, v6, proto, port) : NULL;
 }
 
+/* true when a and b share a bit. They can only share one in a word inside both spans
+ * (maps/eniaddr.h), so only words max(lo)..min(hi) are read: the usual pair of classes meets in
+ * the first of them, wherever its bits lie. The index is masked and the walk capped at
+ * ENIADDR_RULE_WORDS words, so even a span out of range stays a bounded read inside w. */
 static __always_inline bool rules_meet(const struct eniaddr_rule_bits *a,
 				       const struct eniaddr_rule_bits *b)
 {
-	int i;
+	__u32 lo = a->lo > b->lo ? a->lo : b->lo, hi = a->hi < b->hi ? a->hi : b->hi, i;
+	int k;
 
-	for (i = 0; i < ENIADDR_RULE_WORDS; i++)
+	for (k = 0; k < ENIADDR_RULE_WORDS; k++) {
+		i = lo + k;
+		if (i > hi)
+			break;
+		i &= ENIADDR_RULE_WORDS - 1;
 		if (a->w[i] & b->w[i])
 			return true;
+	}
 	return false;
 }
 

@@ -304,10 +304,17 @@ struct eniaddr_owner {
  * eniaddr_src maps (policy, source prefix) to the bits of the selectors that prefix may use;
  * eniaddr_l4 maps (policy, protocol, port) to the bits of the selectors covering it. A packet is
  * allowed when the two bit sets meet. Both values already hold the union over every covering
- * entry, so one longest-prefix lookup each suffices. Cost is two lookups and 16 ANDs, whatever the
- * number of rules. */
+ * entry, so one longest-prefix lookup each suffices.
+ * Every value also carries its span: lo..hi are the first and last of its nonzero words (0, 0
+ * for no bits), set by the compiler. Two sets can only meet in a word inside both spans, so the
+ * datapath ANDs words max(lo)..min(hi) only: a class of nearby rules (a peer's, a port's)
+ * usually meets in the first word it checks, wherever its rules' bits lie. A span too narrow
+ * would hide a meet (a drop, never a wrong pass); the compiler is its only writer. */
 struct eniaddr_rule_bits {
 	__u64 w[ENIADDR_RULE_WORDS];
+	__u8  lo;     /* first word that is not 0 */
+	__u8  hi;     /* last word that is not 0 */
+	__u8  pad[6]; /* 0; the next entry's words stay 8-byte aligned */
 };
 
 /* LPM: prefixlen = 32 (policy) + prefix length in the 128-bit mapped space. */
@@ -688,7 +695,7 @@ struct eniaddr_attach {
 
 #define ENIADDR_MAX_POLICIES    4096   /* per slot: policy ids 1..4095 */
 #define ENIADDR_MAX_TRIE_NODES  16384  /* both slots (1 KiB each, preallocated: 16 MiB) */
-#define ENIADDR_MAX_BITS        65536  /* both slots (128 B each: 8 MiB) */
+#define ENIADDR_MAX_BITS        65536  /* both slots (136 B each: 8.5 MiB) */
 #define ENIADDR_POLICY_ID_MASK  0xffffu /* policy id without the slot and family bits */
 
 /* A trie entry: 0 = no rule covers this part of the space; ENIADDR_TRIE_CHILD | n = look the next
@@ -722,7 +729,9 @@ _Static_assert(sizeof(struct eniaddr_pfx_key) == 24, "eniaddr_pfx_key layout");
 _Static_assert(sizeof(struct eniaddr_addr4_key) == 8, "eniaddr_addr4_key layout");
 _Static_assert(sizeof(struct eniaddr_pfx4_key) == 8, "eniaddr_pfx4_key layout");
 _Static_assert(sizeof(struct eniaddr_owner) == 16, "eniaddr_owner layout");
-_Static_assert(sizeof(struct eniaddr_rule_bits) == 128, "eniaddr_rule_bits layout");
+_Static_assert(sizeof(struct eniaddr_rule_bits) == 136, "eniaddr_rule_bits layout");
+_Static_assert(ENIADDR_RULE_WORDS <= 256 && !(ENIADDR_RULE_WORDS & (ENIADDR_RULE_WORDS - 1)),
+	       "a span fits a byte; a word index is masked into range");
 _Static_assert(sizeof(struct eniaddr_src_key) == 24, "eniaddr_src_key layout");
 _Static_assert(sizeof(struct eniaddr_l4_key) == 12, "eniaddr_l4_key layout");
 _Static_assert(sizeof(struct eniaddr_stat_key) == 8, "eniaddr_stat_key layout");

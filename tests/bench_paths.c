@@ -162,17 +162,11 @@ static int trial_path(const struct path *pa, const struct pkt *p,
 static int confirm_flow(const struct pkt *p, int n_rules, int cfg)
 {
 	int last = n_rules - 1;
-	struct pkt reply;
 	char peer[32];
-	__u32 ret;
-	int err = fixture_run(fx.skel->progs.xdp_ingress, p, fx.ifindex[ENI_A], &ret);
 
 	snprintf(peer, sizeof(peer), "10.%d.%d.7", last / 256, last % 256);
-	if (!err)
-		err = bench_tcp_frame(&reply, "192.0.2.1", peer, 1000 + last, 51000 + cfg, BENCH_TCP_ACK);
-	if (!err)
-		err = fixture_run(fx.skel->progs.tc_egress, &reply, fx.ifindex[ENI_A], &ret);
-	return !err && ret != TC_UNSPEC ? -EPROTO : err;
+	return bench_confirm_tcp_flow(&fx, fx.ifindex[ENI_A], p, "192.0.2.1", 1000 + last, peer,
+				      51000 + cfg);
 }
 
 /* A path of the published world, ready to time: its frame and the counter it must move. */

@@ -24,7 +24,8 @@
  *   POL_OUT      tcp 443, udp 53, icmp echo request, icmpv6 echo request, GRE: to anywhere
  *   POL_OPEN     tcp 0-65535 and udp 0-65535 from 0.0.0.0/0
  *   POL_OPEN_OUT tcp 0-65535 and udp 0-65535 and icmp echo request to 0.0.0.0/0 and ::/0
- *   POL_WEB      tcp 443 from 0.0.0.0/0 and ::/0 (bit 0); tcp 22 from 203.0.113.1/32 (bit 1)
+ *   POL_WEB      tcp 443 from 0.0.0.0/0 and ::/0 (bit 1000, the last word: the root's meet is
+ *                found through the spans); tcp 22 from 203.0.113.1/32 (bit 1, word 0)
  *
  * A case is one packet: the program (ingress or egress), the ENI, the frame (TCP flags, echo
  * identifier and an ICMP error's embedded packet written over the builder's), the reason whose
@@ -67,6 +68,8 @@ enum eni_id { ENI_A, ENI_B, ENI_C, ENI_U, ENI_COUNT };
 #define POL_OPEN     3u
 #define POL_OPEN_OUT 4u
 #define POL_WEB      5u
+#define WEB_443      1000 /* rule bits of POL_WEB */
+#define WEB_22       1
 
 #define OPEN_OUT  (ENIADDR_ADDR_F_OUT_OPEN_TCP | ENIADDR_ADDR_F_OUT_OPEN_UDP)
 #define OPEN_BOTH (ENIADDR_ADDR_F_IN_OPEN_TCP | ENIADDR_ADDR_F_IN_OPEN_UDP | OPEN_OUT)
@@ -160,11 +163,11 @@ static void populate(void)
 	fixture_put_l4(&fx, POL_OPEN, IPPROTO_UDP, 0, 0, RULE_BITS(1));
 	fixture_put_src(&fx, POL_OPEN_OUT, "0.0.0.0/0", RULE_BITS(0, 1, 2));
 	fixture_put_src(&fx, POL_OPEN_OUT, "::/0", RULE_BITS(0, 1, 2));
-	fixture_put_src(&fx, POL_WEB, "0.0.0.0/0", RULE_BITS(0));
-	fixture_put_src(&fx, POL_WEB, "::/0", RULE_BITS(0));
-	fixture_put_src(&fx, POL_WEB, ROUTER "/32", RULE_BITS(0, 1));
-	fixture_put_l4(&fx, POL_WEB, IPPROTO_TCP, 443, 16, RULE_BITS(0));
-	fixture_put_l4(&fx, POL_WEB, IPPROTO_TCP, 22, 16, RULE_BITS(1));
+	fixture_put_src(&fx, POL_WEB, "0.0.0.0/0", RULE_BITS(WEB_443));
+	fixture_put_src(&fx, POL_WEB, "::/0", RULE_BITS(WEB_443));
+	fixture_put_src(&fx, POL_WEB, ROUTER "/32", RULE_BITS(WEB_22, WEB_443));
+	fixture_put_l4(&fx, POL_WEB, IPPROTO_TCP, 443, 16, RULE_BITS(WEB_443));
+	fixture_put_l4(&fx, POL_WEB, IPPROTO_TCP, 22, 16, RULE_BITS(WEB_22));
 	fixture_put_l4(&fx, POL_OPEN_OUT, IPPROTO_TCP, 0, 0, RULE_BITS(0));
 	fixture_put_l4(&fx, POL_OPEN_OUT, IPPROTO_UDP, 0, 0, RULE_BITS(1));
 	fixture_put_l4(&fx, POL_OPEN_OUT, IPPROTO_ICMP, 8 << 8, 8, RULE_BITS(2));
@@ -991,11 +994,11 @@ static void test_untracked_per_rule(void **state)
 	/* What a publish without the 443 rule writes: 22 from the /32 only. */
 	fixture_put_src(&fx, POL_WEB, "0.0.0.0/0", RULE_BITS(-1));
 	fixture_put_src(&fx, POL_WEB, "::/0", RULE_BITS(-1));
-	fixture_put_src(&fx, POL_WEB, ROUTER "/32", RULE_BITS(1));
+	fixture_put_src(&fx, POL_WEB, ROUTER "/32", RULE_BITS(WEB_22));
 	RUN_STEPS(removed);
-	fixture_put_src(&fx, POL_WEB, "0.0.0.0/0", RULE_BITS(0));
-	fixture_put_src(&fx, POL_WEB, "::/0", RULE_BITS(0));
-	fixture_put_src(&fx, POL_WEB, ROUTER "/32", RULE_BITS(0, 1));
+	fixture_put_src(&fx, POL_WEB, "0.0.0.0/0", RULE_BITS(WEB_443));
+	fixture_put_src(&fx, POL_WEB, "::/0", RULE_BITS(WEB_443));
+	fixture_put_src(&fx, POL_WEB, ROUTER "/32", RULE_BITS(WEB_22, WEB_443));
 }
 
 /* An ENI with the source/dest check off forwards for addresses no ENI owns: such transit

@@ -59,6 +59,7 @@ enum eni_id { ENI_A, ENI_B, ENI_C, ENI_U, ENI_COUNT };
 #define POL_A   1u
 #define POL_OVR 2u
 #define POL_B   3u
+#define POL_SPAN 4u /* test_rule_spans */
 
 #define SRC_IN   "10.9.9.9"      /* inside 10.0.0.0/8 */
 #define SRC_OUT  "192.0.2.1"     /* outside every v4 peer prefix but 0.0.0.0/0 */
@@ -471,6 +472,93 @@ static void test_rules(void **state)
 
 	(void)state;
 	RUN_TABLE(cases);
+}
+
+/*
+ * The rule bits meet in whatever word their common bit lies, and only there: every value carries
+ * the span of its nonzero words (maps/eniaddr.h) and bpf/rules.h ANDs the words inside both
+ * spans. Policy POL_SPAN on 10.1.1.14; peer classes (IPv4 through the trie, IPv6 through
+ * eniaddr_src) against port classes:
+ *
+ *   peer 10.40.0.0/16, 2001:db8:40::/48  bits 3 (word 0), 450 (7), 1023 (15)  span 0..15
+ *   peer 10.41.0.0/16, 2001:db8:41::/48  bits 130 (2), 600 (9)                span 2..9
+ *   peer 10.42.0.0/16                    bit  640 (10)                        span 10..10
+ *   tcp 7001  bit 3          0..0     tcp 7005  bits 600, 780 (12)   9..12
+ *   tcp 7002  bit 450        7..7     tcp 7006  bits 70 (1), 130     1..2
+ *   tcp 7003  bit 1023      15..15    tcp 7007  bits 640, 1000 (15) 10..15
+ *   tcp 7004  bits 449, 451, 1022  7..15 (inside the first peer's span, no common bit)
+ *
+ * A span one word short at either end misses the meets at 9..9 and 2..2; a walk that ignored
+ * the spans would still pass them, which the hand-narrowed span at the end rules out.
+ */
+static void test_rule_spans(void **state)
+{
+	static const struct ingress_case cases[] = {
+		{ "meet in the first word", { .src = "10.40.0.1", .dst = "10.1.1.14", TCP(7001) },
+		  ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "meet in a middle word", { .src = "10.40.0.1", .dst = "10.1.1.14", TCP(7002) },
+		  ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "meet in the last word", { .src = "10.40.0.1", .dst = "10.1.1.14", TCP(7003) },
+		  ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "spans overlap, no common bit", { .src = "10.40.0.1", .dst = "10.1.1.14",
+		  TCP(7004) }, ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP,
+		  .tc = true },
+		{ "partial overlap: the peer's last word is the port's first", { .src = "10.41.0.1",
+		  .dst = "10.1.1.14", TCP(7005) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "partial overlap: the peer's first word is the port's last", { .src = "10.41.0.1",
+		  .dst = "10.1.1.14", TCP(7006) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "disjoint spans never meet", { .src = "10.41.0.1", .dst = "10.1.1.14", TCP(7007) },
+		  ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "the adjacent peer meets it", { .src = "10.42.0.1", .dst = "10.1.1.14",
+		  TCP(7007) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+		{ "v6 peer: meet in the last word", { .src = "2001:db8:40::1",
+		  .dst = "2001:db8:1::14", TCP(7003) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "v6 peer: partial overlap, the peer's last word", { .src = "2001:db8:41::1",
+		  .dst = "2001:db8:1::14", TCP(7005) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS },
+		{ "v6 peer: partial overlap, the peer's first word", { .src = "2001:db8:41::1",
+		  .dst = "2001:db8:1::14", TCP(7006) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS },
+		{ "v6 peer: disjoint spans", { .src = "2001:db8:41::1", .dst = "2001:db8:1::14",
+		  TCP(7007) }, ENI_A, DROP, ENIADDR_R_NO_RULE, .action = ENIADDR_ACT_DROP },
+	};
+	static const struct ingress_case narrowed[] = {
+		{ "a span that leaves out the common word hides the meet", { .src = "10.43.0.1",
+		  .dst = "10.1.1.14", TCP(7005) }, ENI_A, DROP, ENIADDR_R_NO_RULE,
+		  .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "the same bits, the span as compiled", { .src = "10.41.0.1", .dst = "10.1.1.14",
+		  TCP(7005) }, ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS },
+	};
+	struct eniaddr_rule_bits all = RULE_BITS(3, 450, 1023), mid = RULE_BITS(130, 600);
+	struct eniaddr_rule_bits short_hi = mid;
+
+	(void)state;
+	assert_int_equal(all.lo, 0);
+	assert_int_equal(all.hi, 15);
+	assert_int_equal(mid.lo, 2);
+	assert_int_equal(mid.hi, 9);
+	put_owner(0, "10.1.1.14", ENI_A, POL_SPAN, ENIADDR_ADDR_F_OVERRIDE);
+	put_owner(0, "2001:db8:1::14", ENI_A, POL_SPAN, ENIADDR_ADDR_F_OVERRIDE);
+	fixture_put_src(&fx, POL_SPAN, "10.40.0.0/16", all);
+	fixture_put_src(&fx, POL_SPAN, "2001:db8:40::/48", all);
+	fixture_put_src(&fx, POL_SPAN, "10.41.0.0/16", mid);
+	fixture_put_src(&fx, POL_SPAN, "2001:db8:41::/48", mid);
+	fixture_put_src(&fx, POL_SPAN, "10.42.0.0/16", RULE_BITS(640));
+	fixture_put_l4(&fx, POL_SPAN, IPPROTO_TCP, 7001, 16, RULE_BITS(3));
+	fixture_put_l4(&fx, POL_SPAN, IPPROTO_TCP, 7002, 16, RULE_BITS(450));
+	fixture_put_l4(&fx, POL_SPAN, IPPROTO_TCP, 7003, 16, RULE_BITS(1023));
+	fixture_put_l4(&fx, POL_SPAN, IPPROTO_TCP, 7004, 16, RULE_BITS(449, 451, 1022));
+	fixture_put_l4(&fx, POL_SPAN, IPPROTO_TCP, 7005, 16, RULE_BITS(600, 780));
+	fixture_put_l4(&fx, POL_SPAN, IPPROTO_TCP, 7006, 16, RULE_BITS(70, 130));
+	fixture_put_l4(&fx, POL_SPAN, IPPROTO_TCP, 7007, 16, RULE_BITS(640, 1000));
+	RUN_TABLE(cases);
+
+	short_hi.hi = 8; /* bit 600 lies in word 9 */
+	fixture_put_src(&fx, POL_SPAN, "10.43.0.0/16", short_hi);
+	RUN_TABLE(narrowed);
 }
 
 static void test_audit_and_unconfigured(void **state)
@@ -1049,6 +1137,7 @@ int main(void)
 		cmocka_unit_test(test_failsafes),
 		cmocka_unit_test(test_ownership),
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_rule_spans),
 		cmocka_unit_test(test_audit_and_unconfigured),
 		cmocka_unit_test(test_unconfigured_drop),
 		cmocka_unit_test(test_prefix_lengths),

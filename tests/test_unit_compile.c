@@ -268,6 +268,17 @@ static const struct eniaddr_rule_bits *class_bits(const struct compiled *c, __u3
 	return &c->bits.v[idx];
 }
 
+/* bpf/rules.h rules_meet: only the words inside both spans are read. */
+static bool span_meet(const struct eniaddr_rule_bits *a, const struct eniaddr_rule_bits *b)
+{
+	unsigned int lo = a->lo > b->lo ? a->lo : b->lo, hi = a->hi < b->hi ? a->hi : b->hi;
+
+	for (unsigned int i = lo; i <= hi && i < ENIADDR_RULE_WORDS; i++)
+		if (a->w[i] & b->w[i])
+			return true;
+	return false;
+}
+
 static bool eval_tables(const struct compiled *c, __u32 policy, const uint8_t src[16], int proto,
 			unsigned int port)
 {
@@ -296,10 +307,7 @@ static bool eval_tables(const struct compiled *c, __u32 policy, const uint8_t sr
 	}
 	if (!a)
 		return false;
-	for (int i = 0; i < ENIADDR_RULE_WORDS; i++)
-		if (a->w[i] & b->w[i])
-			return true;
-	return false;
+	return span_meet(a, b);
 }
 
 /* The datapath's verdict: the tables it reads, which must agree with the entries they were
@@ -1324,8 +1332,32 @@ static void test_port_blocks(void **st)
 /* ---------------------------------------------------------------- structure of the output */
 
 /* Sorted, no duplicate keys (LPM and hash maps hold one value per key), prefixes canonical. */
+/* b's span is its first and last nonzero word (0, 0 for none), counted here apart from the
+ * compiler, and its padding is clear. */
+static void check_span(const struct eniaddr_rule_bits *b)
+{
+	int lo = -1, hi = -1;
+
+	for (int i = 0; i < ENIADDR_RULE_WORDS; i++)
+		if (b->w[i] && lo < 0)
+			lo = i;
+	for (int i = ENIADDR_RULE_WORDS - 1; i >= 0; i--)
+		if (b->w[i] && hi < 0)
+			hi = i;
+	assert_int_equal(b->lo, lo < 0 ? 0 : lo);
+	assert_int_equal(b->hi, hi < 0 ? 0 : hi);
+	for (size_t i = 0; i < sizeof(b->pad); i++)
+		assert_int_equal(b->pad[i], 0);
+}
+
 static void check_structure(const struct compiled *c)
 {
+	for (size_t i = 0; i < c->srcs.n; i++)
+		check_span(&c->srcs.v[i].v);
+	for (size_t i = 0; i < c->l4s.n; i++)
+		check_span(&c->l4s.v[i].v);
+	for (size_t i = 0; i < c->bits.n; i++)
+		check_span(&c->bits.v[i]);
 	for (size_t i = 0; i < c->srcs.n; i++) {
 		const struct eniaddr_src_key *k = &c->srcs.v[i].k;
 		struct ip_prefix p = { .plen = (uint8_t)(k->prefixlen - 32) };
@@ -1566,6 +1598,66 @@ static void test_random_differential(void **st)
 	assert_true(allowed > packets / 10 && allowed < packets * 9 / 10);
 }
 
+/*
+ * Every rule-bit value carries the span of its nonzero words, and the tables meet through it
+ * (span_meet, as bpf/rules.h). 999 rules tcp 1000+i from 10.(i/256).(i%256).0/24 and one tcp 1
+ * from 0.0.0.0/0: tcp 1 is bit 0, rule i is bit i + 1, so rule i's peer holds bits 0 and i + 1
+ * (span 0 .. (i + 1) / 64) and its port bit i + 1 alone. Meets at both ends of a span, none
+ * across adjacent ones.
+ */
+static void test_rule_spans(void **st)
+{
+	static const struct pkt p[] = {
+		{ IN, LOCAL, "10.3.230.7", TCP, 1998, true },  /* rule 998: bit 999, word 15 */
+		{ IN, LOCAL, "10.3.230.7", TCP, 1997, false }, /* bit 998: same word, not its bit */
+		{ IN, LOCAL, "10.3.230.7", TCP, 1, true },     /* the root's bit: word 0 */
+		{ IN, LOCAL, "10.1.244.7", TCP, 1500, true },  /* rule 500: bit 501, word 7 */
+		{ IN, LOCAL, "10.0.62.7", TCP, 1063, false },  /* words 0..0 against 1..1 */
+		{ IN, LOCAL, "10.0.62.7", TCP, 1062, true },   /* rule 62: bit 63, word 0 */
+		{ IN, LOCAL, "10.0.63.7", TCP, 1063, true },   /* rule 63: bit 64, word 1 */
+		{ IN, LOCAL, "192.0.2.1", TCP, 1998, false },
+		{ IN, LOCAL, "192.0.2.1", TCP, 1, true },
+	};
+	static const struct { const char *peer; unsigned int port; int lo, hi, plo, phi; } want[] = {
+		{ "10.3.230.7", 1998, 0, 15, 15, 15 },
+		{ "10.1.244.7", 1500, 0, 7, 7, 7 },
+		{ "10.0.62.7", 1062, 0, 0, 0, 0 },
+		{ "10.0.63.7", 1063, 0, 1, 1, 1 },
+		{ "192.0.2.1", 1, 0, 0, 0, 0 },
+	};
+	struct desired_state *s = *st;
+	struct compiled c;
+	char cidr[32];
+	__u32 policy;
+
+	for (int i = 0; i < 999; i++) {
+		snprintf(cidr, sizeof(cidr), "10.%d.%d.0/24", i / 256, i % 256);
+		rule(s, "sg-a", IN, TCP, 1000 + i, 1000 + i, cidr);
+	}
+	rule(s, "sg-a", IN, TCP, 1, 1, "0.0.0.0/0");
+	eni(s, 2, "sg-a", LOCAL);
+	compile_ok(s, 0, &c);
+	check_structure(&c);
+	policy = c_addr(&c, LOCAL)->v.in_policy;
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		const struct eniaddr_rule_bits *a, *b;
+		uint8_t peer[16];
+
+		assert_int_equal(ip_addr_parse(want[i].peer, peer), 0);
+		a = src_lookup(&c, policy, peer);
+		b = l4_lookup(&c, policy, TCP, want[i].port);
+		assert_non_null(a);
+		assert_non_null(b);
+		if (a->lo != want[i].lo || a->hi != want[i].hi || b->lo != want[i].plo ||
+		    b->hi != want[i].phi)
+			fail_msg("%s port %u: spans %u..%u and %u..%u, want %d..%d and %d..%d",
+				 want[i].peer, want[i].port, a->lo, a->hi, b->lo, b->hi, want[i].lo,
+				 want[i].hi, want[i].plo, want[i].phi);
+	}
+	check_pkts_on(s, &c, p, ARRAY_SIZE(p));
+	compiled_free(&c);
+}
+
 /* 1000 rules on one ENI (16 groups x ~60 rules, AWS's ceiling): well under a second. */
 static void test_thousand_rules_fast(void **st)
 {
@@ -1633,6 +1725,7 @@ int main(void)
 		cmocka_unit_test(test_random_differential),
 		cmocka_unit_test_setup_teardown(test_aws_quota_per_family, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thousand_rules_fast, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule_spans, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

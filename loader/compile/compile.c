@@ -378,8 +378,21 @@ static void mark_untracked(struct compiled *out)
 							  out->pfxs.v[i].k.addr);
 }
 
-/* Every policy of t compiled into out (src, l4 entries, policy info), sorted, and the rule
- * tables built from them. */
+void compile_rule_span(struct eniaddr_rule_bits *b)
+{
+	int lo = -1, hi = 0;
+
+	for (int i = 0; i < ENIADDR_RULE_WORDS; i++)
+		if (b->w[i]) {
+			lo = lo < 0 ? i : lo;
+			hi = i;
+		}
+	b->lo = (__u8)(lo < 0 ? 0 : lo);
+	b->hi = (__u8)hi;
+}
+
+/* Every policy of t compiled into out (src, l4 entries with their spans, policy info), sorted,
+ * and the rule tables built from them (a class is a copy of an entry's value, span and all). */
 static int compile_rules(struct compile_ctx *c, struct policy_table *t, struct compiled *out,
 			 struct err *e)
 {
@@ -393,6 +406,10 @@ static int compile_rules(struct compile_ctx *c, struct policy_table *t, struct c
 	if (!ret)
 		ret = check_rules_fit(c, t, e);
 	if (!ret) {
+		for (size_t i = 0; i < out->srcs.n; i++)
+			compile_rule_span(&out->srcs.v[i].v);
+		for (size_t i = 0; i < out->l4s.n; i++)
+			compile_rule_span(&out->l4s.v[i].v);
 		SORT_VEC(&out->srcs, cmp_src);
 		SORT_VEC(&out->l4s, cmp_l4);
 		SORT_VEC(&out->policies, cmp_policy);

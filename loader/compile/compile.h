@@ -172,6 +172,10 @@ int compile_nexthops(const struct desired_state *s, struct compiled *out, struct
  */
 int compile_tables(struct compiled *c, struct err *e);
 
+/* Sets b's span (maps/eniaddr.h: lo, hi) from its words: the first and last nonzero word, 0 and 0
+ * for no bits. Every rule-bit value the compiler writes gets it; so must one written by hand. */
+void compile_rule_span(struct eniaddr_rule_bits *b);
+
 /*
  * Splits the inclusive range lo..hi (0..65535) into the fewest aligned power-of-two blocks.
  * Writes up to max pairs (start, bits-of-prefix: 16 = a single port, 0 = all) and returns how many

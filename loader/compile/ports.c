@@ -117,7 +117,7 @@ static int compile_proto(struct compile_ctx *c, __u32 policy, unsigned int proto
 			 const struct sel *sels, const size_t *idx, size_t n_idx,
 			 struct edge *edges, size_t *n_entries)
 {
-	struct eniaddr_rule_bits bits = { { 0 } };
+	struct eniaddr_rule_bits bits = { 0 };
 	size_t ne = 0, e = 0;
 	uint32_t cur = 0, next;
 	int ret;

@@ -168,3 +168,17 @@ int bench_tcp_frame(struct pkt *p, const char *src, const char *dst, int sport, 
 		p->data[p->off[PKT_L_L4] + BENCH_TCP_FLAGS_OFF] = flags;
 	return err;
 }
+
+int bench_confirm_tcp_flow(struct bpf_fixture *fx, int ifindex, const struct pkt *first,
+			   const char *local, int local_port, const char *peer, int peer_port)
+{
+	struct pkt reply;
+	__u32 ret;
+	int err = fixture_run(fx->skel->progs.xdp_ingress, first, ifindex, &ret);
+
+	if (!err)
+		err = bench_tcp_frame(&reply, local, peer, local_port, peer_port, BENCH_TCP_ACK);
+	if (!err)
+		err = fixture_run(fx->skel->progs.tc_egress, &reply, ifindex, &ret);
+	return !err && ret != (__u32)-1 /* TC_ACT_UNSPEC */ ? -EPROTO : err;
+}

@@ -53,4 +53,10 @@ int bench_publish_world(struct bpf_fixture *fx, int ifindex_a, int ifindex_b, in
 int bench_tcp_frame(struct pkt *p, const char *src, const char *dst, int sport, int dport,
 		    uint8_t flags);
 
+/* Confirms the TCP flow whose first packet (peer -> local) is first, on ifindex: first through
+ * xdp_ingress (the rules start the flow), then local's ACK back through tc_egress, which moves
+ * it to the confirmed table. -EPROTO when the answer did not pass. */
+int bench_confirm_tcp_flow(struct bpf_fixture *fx, int ifindex, const struct pkt *first,
+			   const char *local, int local_port, const char *peer, int peer_port);
+
 #endif /* ENIADDR_TESTS_BENCH_WORLD_H */

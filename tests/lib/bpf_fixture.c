@@ -462,9 +462,10 @@ void fixture_put_l4(const struct bpf_fixture *fx, __u32 policy, int proto, __u32
 
 struct eniaddr_rule_bits rule_bits_of(const int *list)
 {
-	struct eniaddr_rule_bits b = { { 0 } };
+	struct eniaddr_rule_bits b = { 0 };
 
 	for (; *list >= 0; list++)
 		b.w[*list / 64] |= 1ull << (*list % 64);
+	compile_rule_span(&b);
 	return b;
 }

@@ -149,7 +149,7 @@ void fixture_put_src(const struct bpf_fixture *fx, __u32 policy, const char *pre
 void fixture_put_l4(const struct bpf_fixture *fx, __u32 policy, int proto, __u32 port,
 		    int port_bits, struct eniaddr_rule_bits bits);
 
-/* Rule bits from bit numbers: RULE_BITS(0, 2, 700). */
+/* Rule bits from bit numbers, their span set as the compiler sets it: RULE_BITS(0, 2, 700). */
 struct eniaddr_rule_bits rule_bits_of(const int *list);
 #define RULE_BITS(...) rule_bits_of((const int[]){ __VA_ARGS__, -1 })
 
