@@ -14,7 +14,9 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	echo
 	echo "Per packet: BPF_PROG_TEST_RUN of the real programs on maps built by the real compiler and"
 	echo "publisher, interleaved run by run with a floor program (XDP: returns XDP_PASS; tc: returns"
-	echo "TC_ACT_UNSPEC); each figure is the fastest of 7 runs of 2^19 packets, the runs of a world's paths taken round-robin. Every row checks that"
+	echo "TC_ACT_UNSPEC; the ingress paths run on xdp_ingress and again on tc_ingress, the program that"
+	echo "filters where XDP cannot attach); each figure is the fastest of 7 runs of 2^19 packets, the runs"
+	echo "of a world's paths taken round-robin. Every row checks that"
 	echo "the counter of the path it names moved for every packet. Read the ratios, not the"
 	echo "nanoseconds: on a shared 2-vCPU VM the same row moves by up to ±30% between runs, the"
 	echo "instruction counts do not. \"vs 1 rule, 10 addresses\" is the flatness check: the row's ns over the"

@@ -5,7 +5,8 @@
  *
  * Paths: each is timed with BPF_PROG_TEST_RUN on the real programs, interleaved run by run with
  * a floor program measured in the same run (XDP paths against a program that only returns
- * XDP_PASS, tc paths against one that only returns TC_ACT_UNSPEC), at 1 and 1000 rules per ENI
+ * XDP_PASS, tc paths against one that only returns TC_ACT_UNSPEC), the ingress paths on
+ * xdp_ingress and again on tc_ingress (where XDP cannot attach), at 1 and 1000 rules per ENI
  * and 10 and 100,000 addresses. The figure is the fastest of TRIALS runs of REPEAT packets (the
  * one least disturbed by the rest of the machine); the trials of a world's paths go round-robin,
  * so a disturbance spoils one trial of each path rather than every trial of one. Every trial
@@ -40,6 +41,7 @@
 #define REPEAT (1u << 19)
 #define TC_UNSPEC ((__u32)-1)
 #define TC_REDIRECT 7u
+#define TC_SHOT 2u
 
 enum { ENI_A, ENI_B };
 static struct bpf_fixture fx;
@@ -48,7 +50,7 @@ static struct bench_floor *floors;
 /* ------------------------------------------------------------------------------- the paths */
 
 
-enum prog { PROG_XDP_IN, PROG_TC_OUT };
+enum prog { PROG_XDP_IN, PROG_TC_IN, PROG_TC_OUT };
 
 struct path {
 	const char *name;
@@ -57,30 +59,45 @@ struct path {
 	enum eniaddr_reason reason;
 	enum eniaddr_action action;
 	__u32 retval;
+	int frame; /* the path whose frame it sends (enum path_id): tc ingress rows send the XDP
+		    * rows' frames */
 };
 
 enum path_id { P_ARP, P_NOT_OWNED, P_ALLOWED, P_PFX_ALLOWED, P_NO_RULE, P_TRACKED,
-	       P_UNCONFIRMED, P_EG_ALLOWED, P_EG_REDIRECT, N_PATHS };
+	       P_UNCONFIRMED, P_TC_ARP, P_TC_NOT_OWNED, P_TC_ALLOWED, P_TC_NO_RULE, P_TC_TRACKED,
+	       P_EG_ALLOWED, P_EG_REDIRECT, N_PATHS };
 
 static const struct path paths[N_PATHS] = {
 	[P_ARP] = { "ARP (failsafe)", PROG_XDP_IN, 1.5, ENIADDR_R_FAILSAFE_ARP, ENIADDR_ACT_PASS,
-		    XDP_PASS },
+		    XDP_PASS, P_ARP },
 	[P_NOT_OWNED] = { "not_owned drop", PROG_XDP_IN, 3.0, ENIADDR_R_NOT_OWNED,
-			  ENIADDR_ACT_DROP, XDP_DROP },
+			  ENIADDR_ACT_DROP, XDP_DROP, P_NOT_OWNED },
 	[P_ALLOWED] = { "rule path, allowed (RST)", PROG_XDP_IN, 5.0, ENIADDR_R_ALLOWED,
-			ENIADDR_ACT_PASS, XDP_PASS },
+			ENIADDR_ACT_PASS, XDP_PASS, P_ALLOWED },
 	[P_PFX_ALLOWED] = { "rule path, prefix-owned destination, allowed (RST)", PROG_XDP_IN,
-			    5.0, ENIADDR_R_ALLOWED, ENIADDR_ACT_PASS, XDP_PASS },
+			    5.0, ENIADDR_R_ALLOWED, ENIADDR_ACT_PASS, XDP_PASS, P_PFX_ALLOWED },
 	[P_NO_RULE] = { "no_rule drop", PROG_XDP_IN, 5.0, ENIADDR_R_NO_RULE, ENIADDR_ACT_DROP,
-			XDP_DROP },
+			XDP_DROP, P_NO_RULE },
 	[P_TRACKED] = { "tracked flow, confirmed (ct_established)", PROG_XDP_IN, 3.5,
-			ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS, XDP_PASS },
+			ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS, XDP_PASS, P_TRACKED },
 	[P_UNCONFIRMED] = { "tracked flow, unconfirmed: no reply yet (ct_established)",
-			    PROG_XDP_IN, 3.5, ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS, XDP_PASS },
+			    PROG_XDP_IN, 3.5, ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS, XDP_PASS,
+			    P_UNCONFIRMED },
+	/* tc_ingress, where XDP cannot attach: the same frames and targets, against the tc floor */
+	[P_TC_ARP] = { "tc ingress: ARP (failsafe)", PROG_TC_IN, 1.5, ENIADDR_R_FAILSAFE_ARP,
+		       ENIADDR_ACT_PASS, TC_UNSPEC, P_ARP },
+	[P_TC_NOT_OWNED] = { "tc ingress: not_owned drop", PROG_TC_IN, 3.0, ENIADDR_R_NOT_OWNED,
+			     ENIADDR_ACT_DROP, TC_SHOT, P_NOT_OWNED },
+	[P_TC_ALLOWED] = { "tc ingress: rule path, allowed (RST)", PROG_TC_IN, 5.0,
+			   ENIADDR_R_ALLOWED, ENIADDR_ACT_PASS, TC_UNSPEC, P_ALLOWED },
+	[P_TC_NO_RULE] = { "tc ingress: no_rule drop", PROG_TC_IN, 5.0, ENIADDR_R_NO_RULE,
+			   ENIADDR_ACT_DROP, TC_SHOT, P_NO_RULE },
+	[P_TC_TRACKED] = { "tc ingress: tracked flow, confirmed (ct_established)", PROG_TC_IN, 3.5,
+			   ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS, TC_UNSPEC, P_TRACKED },
 	[P_EG_ALLOWED] = { "tc egress, own source, allowed (RST)", PROG_TC_OUT, 2.0,
-			   ENIADDR_R_ALLOWED, ENIADDR_ACT_PASS, TC_UNSPEC },
+			   ENIADDR_R_ALLOWED, ENIADDR_ACT_PASS, TC_UNSPEC, P_EG_ALLOWED },
 	[P_EG_REDIRECT] = { "tc egress, other ENI's source: redirect", PROG_TC_OUT, 2.0,
-			    ENIADDR_R_REDIRECT, ENIADDR_ACT_REDIRECT, TC_REDIRECT },
+			    ENIADDR_R_REDIRECT, ENIADDR_ACT_REDIRECT, TC_REDIRECT, P_EG_REDIRECT },
 };
 
 /* The frame of path id in a world of n_rules and n_pfx prefixes: peers match the last rule, a
@@ -120,7 +137,8 @@ static int path_frame(enum path_id id, int n_rules, int n_pfx, int cfg, struct p
 
 static const struct bpf_program *prog_of(enum prog pr)
 {
-	return pr == PROG_XDP_IN ? fx.skel->progs.xdp_ingress : fx.skel->progs.tc_egress;
+	return pr == PROG_XDP_IN ? fx.skel->progs.xdp_ingress :
+	       pr == PROG_TC_IN  ? fx.skel->progs.tc_ingress : fx.skel->progs.tc_egress;
 }
 
 static const struct bpf_program *floor_of(enum prog pr)
@@ -182,15 +200,15 @@ static int prepare_path(enum path_id id, int n_rules, int n_pfx, int cfg, struct
 {
 	const struct path *pa = &paths[id];
 	__u32 ret, warm;
-	int err = path_frame(id, n_rules, n_pfx, cfg, &r->p);
+	int err = path_frame((enum path_id)pa->frame, n_rules, n_pfx, cfg, &r->p);
 
 	r->want = (struct eniaddr_stat_key){
 		.ifindex = (__u32)fx.ifindex[ENI_A],
 		.reason = pa->reason,
-		.dir = pa->prog == PROG_XDP_IN ? ENIADDR_DIR_INGRESS : ENIADDR_DIR_EGRESS,
+		.dir = pa->prog == PROG_TC_OUT ? ENIADDR_DIR_EGRESS : ENIADDR_DIR_INGRESS,
 		.action = pa->action,
 	};
-	if (!err && id == P_TRACKED)
+	if (!err && pa->frame == P_TRACKED)
 		err = confirm_flow(&r->p, n_rules, cfg);
 	if (!err)
 		err = fixture_run_repeat(prog_of(pa->prog), &r->p, fx.ifindex[ENI_A], REPEAT, &ret,
