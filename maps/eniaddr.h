@@ -219,6 +219,10 @@ struct eniaddr_eni_row {
  * + w; the publisher writes slot s's words before the flip, from the same compiled addresses
  * as eniaddr_addrs. */
 #define ENIADDR_HINT_BITS_LOG 18
+/* Every address of an IPv4 delegated prefix this long or longer (at most 256 of them: a /28 is
+ * 16) has its bit too, so the flows of prefix-delegated addresses (EKS pods) take the stamped
+ * shortcut; longer IPv6 prefixes cannot be listed address by address, and never do. */
+#define ENIADDR_HINT_PFX4_MIN_LEN 24
 #define ENIADDR_HINT_WORDS    (1u << (ENIADDR_HINT_BITS_LOG - 6)) /* __u64 words per slot */
 
 /* murmur3's 32-bit finaliser: every input bit reaches every output bit. */

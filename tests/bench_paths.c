@@ -64,7 +64,7 @@ struct path {
 };
 
 enum path_id { P_ARP, P_NOT_OWNED, P_ALLOWED, P_PFX_ALLOWED, P_NO_RULE, P_TRACKED,
-	       P_UNCONFIRMED, P_TC_ARP, P_TC_NOT_OWNED, P_TC_ALLOWED, P_TC_NO_RULE, P_TC_TRACKED,
+	       P_PFX_TRACKED, P_UNCONFIRMED, P_TC_ARP, P_TC_NOT_OWNED, P_TC_ALLOWED, P_TC_NO_RULE, P_TC_TRACKED,
 	       P_EG_ALLOWED, P_EG_REDIRECT, N_PATHS };
 
 static const struct path paths[N_PATHS] = {
@@ -80,6 +80,9 @@ static const struct path paths[N_PATHS] = {
 			XDP_DROP, P_NO_RULE },
 	[P_TRACKED] = { "tracked flow, confirmed (ct_established)", PROG_XDP_IN, 3.5,
 			ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS, XDP_PASS, P_TRACKED },
+	[P_PFX_TRACKED] = { "tracked flow, confirmed, to a prefix-owned destination "
+			    "(ct_established)", PROG_XDP_IN, 3.5, ENIADDR_R_CT_ESTABLISHED,
+			    ENIADDR_ACT_PASS, XDP_PASS, P_PFX_TRACKED },
 	[P_UNCONFIRMED] = { "tracked flow, unconfirmed: no reply yet (ct_established)",
 			    PROG_XDP_IN, 3.5, ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS, XDP_PASS,
 			    P_UNCONFIRMED },
@@ -124,6 +127,8 @@ static int path_frame(enum path_id id, int n_rules, int n_pfx, int cfg, struct p
 		return bench_tcp_frame(p, peer, "192.0.2.1", 50000 + cfg, 999, BENCH_TCP_RST);
 	case P_TRACKED:
 		return bench_tcp_frame(p, peer, "192.0.2.1", 51000 + cfg, port, BENCH_TCP_ACK);
+	case P_PFX_TRACKED:
+		return bench_tcp_frame(p, peer, in_pfx, 54000 + cfg, port, BENCH_TCP_ACK);
 	case P_UNCONFIRMED:
 		return bench_tcp_frame(p, peer, "192.0.2.1", 52000 + cfg, port, BENCH_TCP_ACK);
 	case P_EG_ALLOWED:
@@ -175,14 +180,18 @@ static int trial_path(const struct path *pa, const struct pkt *p,
 	return 0;
 }
 
-/* The confirmed row's flow: its first packet meets the rules, the server's answer (tc_egress)
- * moves it to the confirmed table. */
-static int confirm_flow(const struct pkt *p, int n_rules, int cfg)
+/* A confirmed row's flow (frame path id): its first packet meets the rules, the server's
+ * answer (tc_egress) moves it to the confirmed table. */
+static int confirm_flow(enum path_id id, const struct pkt *p, int n_rules, int n_pfx, int cfg)
 {
 	int last = n_rules - 1;
-	char peer[32];
+	char peer[32], in_pfx[32];
 
 	snprintf(peer, sizeof(peer), "10.%d.%d.7", last / 256, last % 256);
+	bench_pfx_text(n_pfx - 1, BENCH_PFX_HOST, in_pfx, sizeof(in_pfx));
+	if (id == P_PFX_TRACKED)
+		return bench_confirm_tcp_flow(&fx, fx.ifindex[ENI_A], p, in_pfx, 1000 + last, peer,
+					      54000 + cfg);
 	return bench_confirm_tcp_flow(&fx, fx.ifindex[ENI_A], p, "192.0.2.1", 1000 + last, peer,
 				      51000 + cfg);
 }
@@ -208,8 +217,8 @@ static int prepare_path(enum path_id id, int n_rules, int n_pfx, int cfg, struct
 		.dir = pa->prog == PROG_TC_OUT ? ENIADDR_DIR_EGRESS : ENIADDR_DIR_INGRESS,
 		.action = pa->action,
 	};
-	if (!err && pa->frame == P_TRACKED)
-		err = confirm_flow(&r->p, n_rules, cfg);
+	if (!err && (pa->frame == P_TRACKED || pa->frame == P_PFX_TRACKED))
+		err = confirm_flow((enum path_id)pa->frame, &r->p, n_rules, n_pfx, cfg);
 	if (!err)
 		err = fixture_run_repeat(prog_of(pa->prog), &r->p, fx.ifindex[ENI_A], REPEAT, &ret,
 					 &warm);

@@ -327,16 +327,35 @@ static void expect_eni_rows(const struct compiled *c)
 	}
 }
 
-/* Slot c->slot of eniaddr_owned_hint has exactly the bits of c's exact addresses. */
+static void want_bit(__u64 *want, const __u8 addr[16], __u32 ifindex)
+{
+	__u32 bit = eniaddr_hint_bit(addr, ifindex);
+
+	want[bit >> 6] |= 1ULL << (bit & 63);
+}
+
+/* Slot c->slot of eniaddr_owned_hint has exactly the bits of c's exact addresses, and of each
+ * host of its IPv4 prefixes of /24 or longer (config A: the 16 of 10.0.1.32/28, never any of
+ * its IPv6 /80). */
 static void expect_owned_hint(const struct compiled *c)
 {
 	static __u64 want[ENIADDR_HINT_WORDS];
 
 	memset(want, 0, sizeof(want));
-	for (size_t i = 0; i < c->addrs.n; i++) {
-		__u32 bit = eniaddr_hint_bit(c->addrs.v[i].k.addr, c->addrs.v[i].v.ifindex);
+	for (size_t i = 0; i < c->addrs.n; i++)
+		want_bit(want, c->addrs.v[i].k.addr, c->addrs.v[i].v.ifindex);
+	for (size_t i = 0; i < c->pfxs.n; i++) {
+		const struct compiled_pfx *p = &c->pfxs.v[i];
+		unsigned int len4 = p->k.prefixlen - 32 - 96, hosts = 1u << (32 - len4);
+		__u8 a[16];
 
-		want[bit >> 6] |= 1ULL << (bit & 63);
+		if (!ip_is_v4(p->k.addr) || len4 < 24)
+			continue;
+		for (unsigned int h = 0; h < hosts; h++) {
+			memcpy(a, p->k.addr, 16);
+			a[15] = (__u8)(a[15] + h); /* a /24 or longer: the last byte counts the hosts */
+			want_bit(want, a, p->v.ifindex);
+		}
 	}
 	for (__u32 i = 0; i < ENIADDR_HINT_WORDS; i++) {
 		__u32 key = c->slot * ENIADDR_HINT_WORDS + i;

@@ -1,13 +1,37 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* loader/kernel/owned_hint.c — see owned_hint.h. */
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <string.h>
 
+#include "addr.h"
 #include "kernel/array_range.h"
 #include "kernel/owned_hint.h"
 
 #define HINT_NAME ENIADDR_STR(ENIADDR_MAP_OWNED_HINT)
+
+/* Sets the bits of every address of IPv4 prefix k (ENIADDR_HINT_PFX4_MIN_LEN or longer),
+ * owned by ifindex. */
+static void want_prefix(__u64 *want, const struct eniaddr_pfx_key *k, __u32 ifindex)
+{
+	int len = (int)k->prefixlen - 32 - 96; /* the IPv4 length */
+	__u8 a[16];
+	__u32 base;
+
+	if (!ip_is_v4(k->addr) || len < ENIADDR_HINT_PFX4_MIN_LEN || len > 32)
+		return;
+	memcpy(a, k->addr, 16);
+	memcpy(&base, a + 12, 4);
+	base = ntohl(base);
+	for (__u32 h = 0; h < 1u << (32 - len); h++) {
+		__u32 addr = htonl(base + h), bit;
+
+		memcpy(a + 12, &addr, 4);
+		bit = eniaddr_hint_bit(a, ifindex);
+		want[bit >> 6] |= 1ULL << (bit & 63);
+	}
+}
 
 int publish_owned_hint(const struct map_fds *m, const struct compiled *c, struct err *e)
 {
@@ -25,6 +49,8 @@ int publish_owned_hint(const struct map_fds *m, const struct compiled *c, struct
 
 		want[bit >> 6] |= 1ULL << (bit & 63);
 	}
+	for (size_t i = 0; i < c->pfxs.n; i++)
+		want_prefix(want, &c->pfxs.v[i].k, c->pfxs.v[i].v.ifindex);
 	err = array_range_read(m->owned_hint, HINT_NAME, c->slot * ENIADDR_HINT_WORDS, have,
 			       ENIADDR_HINT_WORDS, e);
 	if (err)

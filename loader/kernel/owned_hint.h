@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * loader/kernel/owned_hint.h — the slot's hint of the exact addresses it owns (maps/eniaddr.h,
+ * loader/kernel/owned_hint.h — the slot's hint of the addresses it owns (maps/eniaddr.h,
  * eniaddr_owned_hint), written by the publisher for the inactive slot before the flip.
  */
 #ifndef ENIADDR_KERNEL_OWNED_HINT_H
@@ -11,7 +11,8 @@
 #include "kernel/runtime.h"
 
 /* Slot c->slot's words of eniaddr_owned_hint: the bits of c's exact addresses with their
- * owners, no others. */
+ * owners, and of every address of its IPv4 prefixes of ENIADDR_HINT_PFX4_MIN_LEN or longer
+ * with theirs, no others. */
 int publish_owned_hint(const struct map_fds *m, const struct compiled *c, struct err *e);
 
 #endif /* ENIADDR_KERNEL_OWNED_HINT_H */
