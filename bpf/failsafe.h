@@ -33,11 +33,6 @@
 #define ND_HOP_LIMIT  255 /* RFC 4861 §7.1.1: anything else was forwarded, discard it */
 #define MLD_HOP_LIMIT 1   /* RFC 3810 §5 */
 
-static __always_inline bool fs_is_v4(const __u8 a[16])
-{
-	return addr_word(a, 0) == 0 && addr_word(a, 1) == 0 && addr_word(a, 2) == 0xffff;
-}
-
 /* fe80::/10 */
 static __always_inline bool fs_is_ll6(const __u8 a[16])
 {
@@ -69,7 +64,7 @@ static __always_inline bool is_service_endpoint(const __u8 addr[16], __u8 proto,
 	bool ntp = proto == IPPROTO_UDP && port == NTP_PORT;
 	__u32 last = addr_word(addr, 3);
 
-	if (fs_is_v4(addr))
+	if (addr_is_v4mapped(addr))
 		return (last == LL_IMDS_V4 && imds) || (last == LL_DNS_V4 && dns) ||
 		       (last == LL_NTP_V4 && ntp);
 	if (addr_word(addr, 0) != LL_SVC_V6_W0 || addr_word(addr, 1) || addr_word(addr, 2))
@@ -95,7 +90,7 @@ static __always_inline bool is_vpc_dns(const __u8 addr[16], __u8 proto, __u16 po
 	const struct eniaddr_nexthop *nh;
 	__u32 last;
 
-	if (port != DNS_PORT || (proto != IPPROTO_UDP && proto != IPPROTO_TCP) || !fs_is_v4(addr))
+	if (port != DNS_PORT || (proto != IPPROTO_UDP && proto != IPPROTO_TCP) || !addr_is_v4mapped(addr))
 		return false;
 	nh = bpf_map_lookup_elem(&ENIADDR_MAP_NEXTHOP, &k);
 	if (!nh || !nh->vpc_dns)
