@@ -17,6 +17,7 @@
 #include "dryrun.h"
 #include "parse.h"
 #include "events.h"
+#include "addr_drops.h"
 
 static __always_inline enum eniaddr_action reason_action(enum eniaddr_reason r, __u8 mode)
 {
@@ -55,29 +56,19 @@ static __always_inline void count_packet(__u32 ifindex, enum eniaddr_reason r, _
 	c->bytes += len;
 }
 
-/* A drop or audit of an address this ENI owns: counted for the address too. One per-CPU hash
- * lookup, paid by drops only. (tests/bpf/bench_noaddr.bpf.c builds without it, so `make bench`
- * shows what it costs.) */
+/* A drop or audit of an address this ENI owns: counted for the address too (addr_drops.h), paid
+ * by drops only. (tests/bpf/bench_noaddr.bpf.c builds without it, so `make bench` shows what it
+ * costs.) */
 static __always_inline void count_addr_drop(const struct eniaddr_pkt *p, __u8 dir, __u64 len)
 {
 #ifndef ENIADDR_BENCH_NO_ADDR_DROPS
-	static const struct eniaddr_stat zero; /* in .rodata: no stack for the first insert */
-	struct eniaddr_addr_drop_key k = { .ifindex = p->owner_ifindex, .dir = dir };
-	struct eniaddr_stat *s;
+	struct eniaddr_addr_drop_key k __attribute__((aligned(8))) = {
+		.ifindex = p->owner_ifindex, .dir = dir };
 
 	if (!dp_writes())
 		return;
 	addr_copy(k.addr, dir == ENIADDR_DIR_INGRESS ? p->daddr : p->saddr);
-	s = bpf_map_lookup_elem(&ENIADDR_MAP_ADDR_DROPS, &k);
-	if (!s) {
-		/* Another CPU may create it in between: then NOEXIST fails and we count there. */
-		bpf_map_update_elem(&ENIADDR_MAP_ADDR_DROPS, &k, &zero, BPF_NOEXIST);
-		s = bpf_map_lookup_elem(&ENIADDR_MAP_ADDR_DROPS, &k);
-		if (!s)
-			return; /* the table refused it (LRU: never for long) */
-	}
-	s->packets += 1;
-	s->bytes += len;
+	addr_drop_count(&k, len);
 #endif
 }
 

@@ -131,12 +131,13 @@ struct {
 	__type(value, __u32);
 } ENIADDR_MAP_STATS_DEV SEC(".maps");
 
-/* (ENI, direction, owned address) -> what was dropped there, per CPU; LRU when full. */
+/* Per CPU, buckets of (ENI, direction, owned address) -> what was dropped there, and what could
+ * not be attributed (maps/eniaddr.h): an array, so the lookup is inlined. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
-	__uint(max_entries, ENIADDR_MAX_ADDR_DROPS);
-	__type(key, struct eniaddr_addr_drop_key);
-	__type(value, struct eniaddr_stat);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ENIADDR_ADDR_DROP_BUCKETS);
+	__type(key, __u32);
+	__type(value, struct eniaddr_addr_drop_bucket);
 } ENIADDR_MAP_ADDR_DROPS SEC(".maps");
 
 /* Per CPU: the summary of the packet being judged (counters.h), here and not on the stack, which

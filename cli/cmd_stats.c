@@ -3,7 +3,8 @@
  * cli/cmd_stats.c — `stats [--watch SECONDS] [--reset] [--by-address] [DEV]`: the per-CPU
  * counters summed over CPUs (loader/kernel/stats.c), one row per (device, direction, reason,
  * action) that counted something; with --watch again every SECONDS with rates per second; with
- * --by-address the drops per owned address; --reset zeroes them all.
+ * --by-address the drops per owned address, then those no address row holds (unattributed, of
+ * every device); --reset zeroes them all.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -105,6 +106,23 @@ static struct json_object *stats_json(const struct stat_rows *rows, const struct
 	return list;
 }
 
+/* The drops at owned addresses no row holds (of every device): the last row, when any. */
+static void unattributed_row(const struct eniaddr_stat *u, struct json_object *list)
+{
+	struct json_object *o;
+
+	if (!list) {
+		printf("%-15s %-8s %-39s %14llu %16llu\n", "*", "*", "(unattributed)",
+		       (unsigned long long)u->packets, (unsigned long long)u->bytes);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "unattributed", json_object_new_boolean(1));
+	jadd_u64(o, "packets", u->packets);
+	jadd_u64(o, "bytes", u->bytes);
+	json_object_array_add(list, o);
+}
+
 static int by_address(const struct map_fds *m, __u32 ifindex, struct err *e)
 {
 	struct addr_drop_rows rows = {};
@@ -136,6 +154,8 @@ static int by_address(const struct map_fds *m, __u32 ifindex, struct err *e)
 		jadd_u64(o, "bytes", r->bytes);
 		json_object_array_add(list, o);
 	}
+	if (!err && rows.unattributed.packets)
+		unattributed_row(&rows.unattributed, list);
 	if (list) {
 		if (err)
 			json_object_put(list);

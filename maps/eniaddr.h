@@ -236,13 +236,12 @@ static inline __u32 eniaddr_fmix32(__u32 h)
 	return h;
 }
 
-/* The bit of a 16-byte (IPv4-mapped) address owned by ENI ifindex: the four words and the
- * ifindex folded, then mixed by murmur3's finaliser (a plain multiply left whole runs of
- * consecutive addresses on the same bits). The kernel side and user space share it; both read
- * the words in the host's byte order. */
-static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
+/* A 16-byte (IPv4-mapped) address and a salt folded into one word: the four words and the salt
+ * each multiplied apart (a plain xor left whole runs of consecutive addresses on the same bits).
+ * The kernel side and user space share it; both read the words in the host's byte order. */
+static inline __u32 eniaddr_addr_fold(const __u8 addr[16], __u32 salt)
 {
-	__u32 w[4], h;
+	__u32 w[4];
 
 #ifdef __bpf__
 	/* every address a program hashes is 4-byte aligned (bpf/addr.h): word loads */
@@ -250,8 +249,14 @@ static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
 #else
 	__builtin_memcpy(w, addr, 16);
 #endif
-	h = w[0] ^ w[1] * 0x9e3779b1u ^ w[2] * 0x85ebca77u ^ w[3] ^ ifindex * 0xc2b2ae3du;
-	return eniaddr_fmix32(h) >> (32 - ENIADDR_HINT_BITS_LOG);
+	return w[0] ^ w[1] * 0x9e3779b1u ^ w[2] * 0x85ebca77u ^ w[3] ^ salt * 0xc2b2ae3du;
+}
+
+/* The bit of a 16-byte (IPv4-mapped) address owned by ENI ifindex: the fold mixed by murmur3's
+ * finaliser. */
+static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
+{
+	return eniaddr_fmix32(eniaddr_addr_fold(addr, ifindex)) >> (32 - ENIADDR_HINT_BITS_LOG);
 }
 
 /* ---- eniaddr_addrs(4) and eniaddr_pfx(4): the owners ----
@@ -387,18 +392,46 @@ struct eniaddr_stat_key {
 };
 
 /* ---- eniaddr_addr_drops: which owned address is hammered ----
- * Per-CPU LRU hash: (ENI, direction, owned address) -> packets and bytes the ENI dropped (or
- * audited) after finding the address's owner (ingress: destination; egress: source). An LRU: a
- * table full of addresses an outsider chose evicts the least recently hit, so the hammered
- * address stays; totals are always in eniaddr_stats. */
-#define ENIADDR_MAP_ADDR_DROPS  eniaddr_addr_drops
-#define ENIADDR_MAX_ADDR_DROPS  16384
+ * Per-CPU array of buckets; each holds ENIADDR_ADDR_DROP_WAYS ways of (ENI, direction, owned
+ * address) -> packets and bytes the ENI dropped (or audited) after finding the address's owner
+ * (ingress: destination; egress: source). A key lives only in bucket eniaddr_addr_drop_index().
+ * An address new to a full bucket replaces the way with the fewest packets once the bucket has
+ * missed as many packets since its last replacement as that way holds; until then its packets
+ * count in the bucket's unattributed pair, and a replaced way's counts move there too. So the
+ * hammered address stays (only the way with the fewest packets is replaced), a table sprayed full
+ * still takes a new hammered address, and per CPU the ways plus unattributed are exactly the
+ * drops and audits at owned addresses (eniaddr_stats). No atomics: every CPU has its own. */
+#define ENIADDR_MAP_ADDR_DROPS    eniaddr_addr_drops
+#define ENIADDR_ADDR_DROP_WAYS    4
+#define ENIADDR_ADDR_DROP_BUCKETS 3584 /* 14,336 ways of 40 B: 644 KiB per CPU (the LRU hash it
+					* replaced: 16,384 x 40 B = 640 KiB) */
 
 struct eniaddr_addr_drop_key {
-	__u32 ifindex;
+	__u32 ifindex;  /* 0: an empty way */
 	enum eniaddr_dir dir;
 	__u8  addr[16]; /* network order, IPv4-mapped for IPv4 */
 };
+
+struct eniaddr_addr_drop {
+	struct eniaddr_addr_drop_key k;
+	__u64 packets;
+	__u64 bytes;
+};
+
+struct eniaddr_addr_drop_bucket {
+	struct eniaddr_addr_drop way[ENIADDR_ADDR_DROP_WAYS];
+	struct eniaddr_stat unattributed; /* not recorded, or recorded in a way since replaced */
+	__u64 misses; /* packets of addresses without a way since the last replacement */
+};
+
+/* The bucket of key k: its fold mixed by murmur3's finaliser, scaled to the bucket count (a
+ * multiply and a shift: no power of two needed). The kernel side and user space share it. */
+static inline __u32 eniaddr_addr_drop_index(const struct eniaddr_addr_drop_key *k)
+{
+	__u32 h = eniaddr_fmix32(eniaddr_addr_fold(k->addr, k->ifindex << 1 | (k->dir & 1)));
+
+	return (__u32)(((__u64)h * ENIADDR_ADDR_DROP_BUCKETS) >> 32);
+}
 
 /* ---- drop events (opt-in): eniaddr_events, eniaddr_trace, eniaddr_trace_cpu ----
  * While `trace` runs, eniaddr_trace[0].enabled is set and every drop (and audit) matching its
@@ -742,6 +775,8 @@ _Static_assert(sizeof(struct eniaddr_stat_key) == 8, "eniaddr_stat_key layout");
 _Static_assert(sizeof(struct eniaddr_stat) == 16, "eniaddr_stat layout");
 _Static_assert(sizeof(struct eniaddr_stats) == 16 + 16 * ENIADDR_R_COUNT, "eniaddr_stats layout");
 _Static_assert(sizeof(struct eniaddr_addr_drop_key) == 24, "eniaddr_addr_drop_key layout");
+_Static_assert(sizeof(struct eniaddr_addr_drop) == 40, "eniaddr_addr_drop layout");
+_Static_assert(sizeof(struct eniaddr_addr_drop_bucket) == 184, "eniaddr_addr_drop_bucket layout");
 _Static_assert(sizeof(struct eniaddr_trace) == 32, "eniaddr_trace layout");
 _Static_assert(sizeof(struct eniaddr_trace_cpu) == 40, "eniaddr_trace_cpu layout");
 _Static_assert(sizeof(struct eniaddr_pkt) == 48, "eniaddr_pkt layout");

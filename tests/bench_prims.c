@@ -160,27 +160,65 @@ static int counting_row(const char *name, const struct bpf_program *prog,
 	return err;
 }
 
+/* Bucket idx of eniaddr_addr_drops on every CPU: key k in way `at`, other addresses in the
+ * ways before it. */
+static int addr_drop_bucket_put(__u32 idx, const struct eniaddr_addr_drop_key *k, int at)
+{
+	int ncpus = libbpf_num_possible_cpus(), err;
+	struct eniaddr_addr_drop_bucket *v = ncpus > 0 ? calloc((size_t)ncpus, sizeof(*v)) : NULL;
+
+	if (!v)
+		return -ENOMEM;
+	for (int cpu = 0; cpu < ncpus; cpu++)
+		for (int w = 0; w <= at; w++) {
+			v[cpu].way[w].k = *k;
+			v[cpu].way[w].k.addr[15] ^= (__u8)(at - w); /* another address before at */
+			v[cpu].way[w].packets = 1000;
+		}
+	err = put(sk->maps.ENIADDR_MAP_ADDR_DROPS, &idx, v);
+	free(v);
+	return err;
+}
+
+/* A drop per address, its key found in the first and in the last way of its bucket. */
+static int rows_addr_drops(void)
+{
+	static const char *const names[] = {
+		"per-CPU array of 4-way buckets, 24 B key, hit in way 1 + 2 adds: a drop per address "
+		"(as eniaddr_addr_drops)",
+		"the same, hit in way 4 (the most compares)",
+	};
+	struct eniaddr_addr_drop_key k = { .ifindex = 2, .dir = ENIADDR_DIR_INGRESS };
+	__u32 idx;
+	int err = 0;
+
+	mapped(k.addr, htonl(0xc0000201u));
+	idx = eniaddr_addr_drop_index(&k);
+	sk->bss->in_drop = k;
+	for (int i = 0; !err && i < 2; i++) {
+		int at = i ? ENIADDR_ADDR_DROP_WAYS - 1 : 0;
+
+		err = addr_drop_bucket_put(idx, &k, at);
+		if (!err)
+			err = counting_row(names[i], sk->progs.prim_addr_drop_count,
+					   sk->maps.ENIADDR_MAP_ADDR_DROPS, &idx,
+					   sizeof(struct eniaddr_addr_drop_bucket),
+					   offsetof(struct eniaddr_addr_drop_bucket, way) +
+					   (size_t)at * sizeof(struct eniaddr_addr_drop) +
+					   offsetof(struct eniaddr_addr_drop, packets));
+	}
+	return err;
+}
+
 static int rows_counters(void)
 {
 	__u32 idx = ENIADDR_STATS_INDEX(1, ENIADDR_DIR_INGRESS, ENIADDR_ACT_PASS);
-	struct eniaddr_addr_drop_key k = { .ifindex = 2, .dir = ENIADDR_DIR_INGRESS };
-	struct eniaddr_stat zero = {};
-	int err;
 
 	sk->bss->in_index = idx;
-	err = counting_row("per-CPU array lookup + 2 adds: one counter (as eniaddr_stats)",
-			   sk->progs.prim_percpu_count, sk->maps.ENIADDR_MAP_STATS, &idx,
-			   sizeof(struct eniaddr_stats),
-			   offsetof(struct eniaddr_stats, reason.allowed.packets));
-	mapped(k.addr, htonl(0xc0000201u));
-	sk->bss->in_drop = k;
-	if (!err)
-		err = put(sk->maps.ENIADDR_MAP_ADDR_DROPS, &k, &zero);
-	return err ? err : counting_row("per-CPU LRU hash, 24 B key, hit + 2 adds: a drop per "
-					"address (as eniaddr_addr_drops)",
-					sk->progs.prim_addr_drop_count, sk->maps.ENIADDR_MAP_ADDR_DROPS,
-					&k, sizeof(struct eniaddr_stat),
-					offsetof(struct eniaddr_stat, packets));
+	return counting_row("per-CPU array lookup + 2 adds: one counter (as eniaddr_stats)",
+			    sk->progs.prim_percpu_count, sk->maps.ENIADDR_MAP_STATS, &idx,
+			    sizeof(struct eniaddr_stats),
+			    offsetof(struct eniaddr_stats, reason.allowed.packets));
 }
 
 static int rows_eni(void)
@@ -458,6 +496,8 @@ int main(void)
 		err = rows_array();
 	if (!err)
 		err = rows_counters();
+	if (!err)
+		err = rows_addr_drops();
 	if (!err)
 		err = rows_eni();
 	if (!err)

@@ -33,7 +33,6 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_CT_NEW), offsetof(struct map_fds, ct_new), NULL },
 	{ ENIADDR_STR(ENIADDR_MAP_CT4), offsetof(struct map_fds, ct4), NULL },
 	{ ENIADDR_STR(ENIADDR_MAP_CT4_NEW), offsetof(struct map_fds, ct4_new), NULL },
-	{ ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), offsetof(struct map_fds, addr_drops), NULL },
 };
 _Static_assert(sizeof(tables) / sizeof(tables[0]) <= MAPFILL_MAX, "every table fits out[]");
 

@@ -59,6 +59,13 @@ static void addr_counters(FILE *f, const struct addr_drop_rows *rows, int bytes)
 			ifname, stats_dir_name(r->k.dir), a,
 			(unsigned long long)(bytes ? r->bytes : r->packets));
 	}
+	name = bytes ? "eniaddr_address_drop_unattributed_bytes_total"
+		     : "eniaddr_address_drop_unattributed_packets_total";
+	head(f, name, "counter", "Dropped or audited at an owned address that the per-address "
+				 "table does not hold (all devices): with the per-address samples, "
+				 "every drop at an owned address.");
+	fprintf(f, "%s %llu\n", name, (unsigned long long)(bytes ? rows->unattributed.bytes
+								 : rows->unattributed.packets));
 }
 
 /* The labels of a connection table: table="confirmed"|"unconfirmed",family="ipv4"|"ipv6";

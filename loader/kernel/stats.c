@@ -283,54 +283,112 @@ int stats_get(const struct map_fds *m, const struct eniaddr_stat_key *k, struct 
 	return err;
 }
 
+static int by_key(const void *a, const void *b)
+{
+	const struct addr_drop_row *x = a, *y = b;
+
+	return memcmp(&x->k, &y->k, sizeof(x->k));
+}
+
 static int by_packets(const void *a, const void *b)
 {
 	const struct addr_drop_row *x = a, *y = b;
 
 	if (x->packets != y->packets)
 		return x->packets < y->packets ? 1 : -1;
-	return memcmp(&x->k, &y->k, sizeof(x->k));
+	return by_key(a, b);
+}
+
+/* The same key's ways (one per CPU that counted it) summed into one row. */
+static void merge_same_keys(struct addr_drop_rows *rows)
+{
+	size_t i, n = 0;
+
+	if (!rows->v.n)
+		return;
+	qsort(rows->v.v, rows->v.n, sizeof(rows->v.v[0]), by_key);
+	for (i = 1; i < rows->v.n; i++) {
+		struct addr_drop_row *last = &rows->v.v[n], *r = &rows->v.v[i];
+
+		if (!by_key(last, r)) {
+			last->packets += r->packets;
+			last->bytes += r->bytes;
+		} else {
+			rows->v.v[++n] = *r;
+		}
+	}
+	rows->v.n = n + 1;
+}
+
+/* Every CPU's copy of bucket idx: its ways of ifindex (0: all) into rows, its unattributed
+ * counts into rows->unattributed. */
+static int read_bucket(int fd, __u32 idx, struct eniaddr_addr_drop_bucket *v, int ncpu,
+		       __u32 ifindex, struct addr_drop_rows *rows, struct err *e)
+{
+	int cpu, w;
+
+	if (bpf_map_lookup_elem(fd, &idx, v))
+		return map_err(ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), e);
+	for (cpu = 0; cpu < ncpu; cpu++) {
+		rows->unattributed.packets += v[cpu].unattributed.packets;
+		rows->unattributed.bytes += v[cpu].unattributed.bytes;
+		for (w = 0; w < ENIADDR_ADDR_DROP_WAYS; w++) {
+			const struct eniaddr_addr_drop *d = &v[cpu].way[w];
+			struct addr_drop_row *row;
+
+			if (!d->k.ifindex || (ifindex && d->k.ifindex != ifindex))
+				continue;
+			if (!(row = VEC_PUSH(&rows->v)))
+				return err_set(e, ENOMEM, "out of memory");
+			*row = (struct addr_drop_row){ .k = d->k, .packets = d->packets,
+						       .bytes = d->bytes };
+		}
+	}
+	return 0;
 }
 
 int stats_read_addrs(const struct map_fds *m, __u32 ifindex, struct addr_drop_rows *rows,
 		     struct err *e)
 {
-	struct eniaddr_addr_drop_key k, *prev = NULL;
-	struct eniaddr_stat *v;
-	int ncpu = libbpf_num_possible_cpus(), cpu, err = 0;
+	struct eniaddr_addr_drop_bucket *v;
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	__u32 idx;
 
 	if (ncpu <= 0)
 		return err_set(e, EINVAL, "counting possible CPUs failed");
 	if (!(v = calloc((size_t)ncpu, sizeof(*v))))
 		return err_set(e, ENOMEM, "out of memory");
-	while (!bpf_map_get_next_key(m->addr_drops, prev, &k)) {
-		struct addr_drop_row *row;
-
-		prev = &k;
-		if ((ifindex && k.ifindex != ifindex) || bpf_map_lookup_elem(m->addr_drops, &k, v))
-			continue;
-		if (!(row = VEC_PUSH(&rows->v))) {
-			err = err_set(e, ENOMEM, "out of memory");
-			goto out;
-		}
-		row->k = k;
-		for (cpu = 0; cpu < ncpu; cpu++) {
-			row->packets += v[cpu].packets;
-			row->bytes += v[cpu].bytes;
-		}
-	}
-	if (errno != ENOENT)
-		err = map_err(ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), e);
-	else if (rows->v.n)
-		qsort(rows->v.v, rows->v.n, sizeof(rows->v.v[0]), by_packets);
-out:
+	for (idx = 0; idx < ENIADDR_ADDR_DROP_BUCKETS && !err; idx++)
+		err = read_bucket(m->addr_drops, idx, v, ncpu, ifindex, rows, e);
 	free(v);
+	if (err)
+		return err;
+	merge_same_keys(rows);
+	if (rows->v.n)
+		qsort(rows->v.v, rows->v.n, sizeof(rows->v.v[0]), by_packets);
+	return 0;
+}
+
+/* Every bucket emptied, on every CPU. */
+static int addr_drops_reset(int fd, struct err *e)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	struct eniaddr_addr_drop_bucket *zero;
+	__u32 idx;
+
+	if (ncpu <= 0)
+		return err_set(e, EINVAL, "counting possible CPUs failed");
+	if (!(zero = calloc((size_t)ncpu, sizeof(*zero))))
+		return err_set(e, ENOMEM, "out of memory");
+	for (idx = 0; idx < ENIADDR_ADDR_DROP_BUCKETS && !err; idx++)
+		if (bpf_map_update_elem(fd, &idx, zero, BPF_ANY))
+			err = map_err(ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), e);
+	free(zero);
 	return err;
 }
 
 int stats_reset(const struct map_fds *m, struct err *e)
 {
-	struct eniaddr_addr_drop_key k;
 	struct percpu pc;
 	__u32 dev, owner = 0;
 	int err;
@@ -343,8 +401,5 @@ int stats_reset(const struct map_fds *m, struct err *e)
 			err = write_dev(m->stats, &pc, dev, owner, e);
 	}
 	free(pc.v);
-	while (!err && !bpf_map_get_next_key(m->addr_drops, NULL, &k))
-		if (bpf_map_delete_elem(m->addr_drops, &k) && errno != ENOENT)
-			err = map_err(ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), e);
-	return err;
+	return err ? err : addr_drops_reset(m->addr_drops, e);
 }

@@ -62,13 +62,17 @@ struct addr_drop_row {
 
 struct addr_drop_rows {
 	VEC(struct addr_drop_row) v;
+	/* Drops and audits at owned addresses of every device that no row holds (maps/eniaddr.h):
+	 * with every device's rows, they add up to those counted in eniaddr_stats. */
+	struct eniaddr_stat unattributed;
 };
 
-/* The per-address drop counters of ifindex (0: all), summed over CPUs, most packets first. */
+/* The per-address drop counters of ifindex (0: all), summed over CPUs and ways, most packets
+ * first, and the unattributed ones. The one reader of eniaddr_addr_drops. */
 int stats_read_addrs(const struct map_fds *m, __u32 ifindex, struct addr_drop_rows *rows,
 		     struct err *e);
 
-/* Zeroes every counter (headers stay) and forgets the per-address ones. */
+/* Zeroes every counter (headers stay) and empties the per-address table. */
 int stats_reset(const struct map_fds *m, struct err *e);
 
 #endif

@@ -17,6 +17,7 @@
 #include "maps.bpf.h"
 #include "owner.h" /* prefix_owner4, as the datapath calls it */
 #include "parse.h" /* struct pkt_meta: its zeroing is one of the primitives */
+#include "addr_drops.h" /* addr_drop_count, as counters.h calls it */
 #include "bench_prims.h"
 
 /* For the row's name: the bytes the datapath zeroes per packet. */
@@ -99,9 +100,18 @@ int prim_array_lookup(struct xdp_md *ctx)
 	return verdict(v, v ? *v : 0);
 }
 
-/* counters.h count_packet (one reason's pair of the entry) and count_addr_drop. */
+/* counters.h count_packet (one reason's pair of the entry). */
 PRIM_COUNT(prim_percpu_count, ENIADDR_MAP_STATS, in_index, .reason.allowed)
-PRIM_COUNT(prim_addr_drop_count, ENIADDR_MAP_ADDR_DROPS, in_drop, )
+
+/* counters.h count_addr_drop: the datapath's own code (addr_drops.h) on the key in in_drop. */
+SEC("xdp")
+int prim_addr_drop_count(struct xdp_md *ctx)
+{
+	struct eniaddr_addr_drop_key k __attribute__((aligned(8))) = in_drop;
+
+	addr_drop_count(&k, ctx->data_end - ctx->data);
+	return XDP_TX;
+}
 
 PRIM_LOOKUP(prim_hash_eni, ENIADDR_MAP_ENIS, in_eni, in_policy)
 PRIM_LOOKUP(prim_hash_addr, ENIADDR_MAP_ADDRS, in_addr, in_policy)
