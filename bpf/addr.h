@@ -35,6 +35,12 @@ static __always_inline __u32 addr_word(const void *a, int i)
 	return bpf_ntohl(addr_word_be(a, i));
 }
 
+static __always_inline bool addr_eq(const void *a, const void *b)
+{
+	return addr_word_be(a, 0) == addr_word_be(b, 0) && addr_word_be(a, 1) == addr_word_be(b, 1) &&
+	       addr_word_be(a, 2) == addr_word_be(b, 2) && addr_word_be(a, 3) == addr_word_be(b, 3);
+}
+
 static __always_inline void addr_set_v4(void *dst, __be32 a)
 {
 	__u32 *w = ADDR_A4(dst);

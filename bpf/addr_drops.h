@@ -12,20 +12,28 @@
 #include <bpf/bpf_helpers.h>
 #include "eniaddr.h"
 #include "maps.bpf.h"
+#include "addr.h"
 
-/* Keys compared as three 8-byte words: a is on the stack, b in a way, both 8-byte aligned. */
-static __always_inline bool addr_drop_same(const struct eniaddr_addr_drop_key *a,
-					   const struct eniaddr_addr_drop_key *b)
+/* The packet's (ENI, direction, address) for the table: addr points into the packet's summary,
+ * not a copy, so counting needs no key on the stack the judges have filled. */
+struct addr_drop_ref {
+	__u32 ifindex;
+	__u32 dir;
+	const __u8 *addr; /* 4-byte aligned (bpf/addr.h) */
+};
+
+static __always_inline bool addr_drop_same(const struct addr_drop_ref *r,
+					   const struct eniaddr_addr_drop_key *k)
 {
-	const __u64 *x = __builtin_assume_aligned(a, 8), *y = __builtin_assume_aligned(b, 8);
-
-	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
+	return k->ifindex == r->ifindex && k->dir == r->dir && addr_eq(k->addr, r->addr);
 }
 
 static __always_inline void addr_drop_take(struct eniaddr_addr_drop *w,
-					   const struct eniaddr_addr_drop_key *k, __u64 len)
+					   const struct addr_drop_ref *r, __u64 len)
 {
-	w->k = *k;
+	w->k.ifindex = r->ifindex;
+	w->k.dir = r->dir;
+	addr_copy(w->k.addr, r->addr);
 	w->packets = 1;
 	w->bytes = len;
 }
@@ -34,14 +42,14 @@ static __always_inline void addr_drop_take(struct eniaddr_addr_drop *w,
  * way with the fewest packets once the bucket has missed as many since its last replacement
  * (its counts become unattributed); else the packet is unattributed. */
 static __always_inline void addr_drop_miss(struct eniaddr_addr_drop_bucket *b,
-					   const struct eniaddr_addr_drop_key *k, __u64 len)
+					   const struct addr_drop_ref *r, __u64 len)
 {
 	__u32 i, min = 0;
 
 #pragma unroll
 	for (i = 0; i < ENIADDR_ADDR_DROP_WAYS; i++) {
 		if (!b->way[i].k.ifindex) {
-			addr_drop_take(&b->way[i], k, len);
+			addr_drop_take(&b->way[i], r, len);
 			return;
 		}
 		if (b->way[i].packets < b->way[min].packets)
@@ -58,25 +66,26 @@ static __always_inline void addr_drop_miss(struct eniaddr_addr_drop_bucket *b,
 	b->unattributed.packets += b->way[min].packets;
 	b->unattributed.bytes += b->way[min].bytes;
 	b->misses = 0;
-	addr_drop_take(&b->way[min], k, len);
+	addr_drop_take(&b->way[min], r, len);
 }
-/* Counts one packet of len bytes for k (8-byte aligned, on the stack). */
-static __always_inline void addr_drop_count(const struct eniaddr_addr_drop_key *k, __u64 len)
+
+/* Counts one packet of len bytes for r. */
+static __always_inline void addr_drop_count(const struct addr_drop_ref *r, __u64 len)
 {
-	__u32 idx = eniaddr_addr_drop_index(k), i;
+	__u32 idx = eniaddr_addr_drop_index_of(r->addr, r->ifindex, r->dir), i;
 	struct eniaddr_addr_drop_bucket *b = bpf_map_lookup_elem(&ENIADDR_MAP_ADDR_DROPS, &idx);
 
 	if (!b)
 		return;
 #pragma unroll
 	for (i = 0; i < ENIADDR_ADDR_DROP_WAYS; i++) {
-		if (addr_drop_same(k, &b->way[i].k)) {
+		if (addr_drop_same(r, &b->way[i].k)) {
 			b->way[i].packets += 1;
 			b->way[i].bytes += len;
 			return;
 		}
 	}
-	addr_drop_miss(b, k, len);
+	addr_drop_miss(b, r, len);
 }
 
 #endif /* ENIADDR_BPF_ADDR_DROPS_H */

@@ -62,13 +62,11 @@ static __always_inline void count_packet(__u32 ifindex, enum eniaddr_reason r, _
 static __always_inline void count_addr_drop(const struct eniaddr_pkt *p, __u8 dir, __u64 len)
 {
 #ifndef ENIADDR_BENCH_NO_ADDR_DROPS
-	struct eniaddr_addr_drop_key k __attribute__((aligned(8))) = {
-		.ifindex = p->owner_ifindex, .dir = dir };
+	struct addr_drop_ref r = { .ifindex = p->owner_ifindex, .dir = dir,
+				   .addr = dir == ENIADDR_DIR_INGRESS ? p->daddr : p->saddr };
 
-	if (!dp_writes())
-		return;
-	addr_copy(k.addr, dir == ENIADDR_DIR_INGRESS ? p->daddr : p->saddr);
-	addr_drop_count(&k, len);
+	if (dp_writes())
+		addr_drop_count(&r, len);
 #endif
 }
 

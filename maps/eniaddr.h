@@ -394,7 +394,7 @@ struct eniaddr_stat_key {
 /* ---- eniaddr_addr_drops: which owned address is hammered ----
  * Per-CPU array of buckets; each holds ENIADDR_ADDR_DROP_WAYS ways of (ENI, direction, owned
  * address) -> packets and bytes the ENI dropped (or audited) after finding the address's owner
- * (ingress: destination; egress: source). A key lives only in bucket eniaddr_addr_drop_index().
+ * (ingress: destination; egress: source). A key lives only in bucket eniaddr_addr_drop_index.
  * An address new to a full bucket replaces the way with the fewest packets once the bucket has
  * missed as many packets since its last replacement as that way holds; until then its packets
  * count in the bucket's unattributed pair, and a replaced way's counts move there too. So the
@@ -424,13 +424,19 @@ struct eniaddr_addr_drop_bucket {
 	__u64 misses; /* packets of addresses without a way since the last replacement */
 };
 
-/* The bucket of key k: its fold mixed by murmur3's finaliser, scaled to the bucket count (a
- * multiply and a shift: no power of two needed). The kernel side and user space share it. */
-static inline __u32 eniaddr_addr_drop_index(const struct eniaddr_addr_drop_key *k)
+/* The bucket of (ifindex, dir, addr): their fold mixed by murmur3's finaliser, scaled to the
+ * bucket count (a multiply and a shift: no power of two needed). The kernel side and user space
+ * share it. */
+static inline __u32 eniaddr_addr_drop_index_of(const __u8 addr[16], __u32 ifindex, __u32 dir)
 {
-	__u32 h = eniaddr_fmix32(eniaddr_addr_fold(k->addr, k->ifindex << 1 | (k->dir & 1)));
+	__u32 h = eniaddr_fmix32(eniaddr_addr_fold(addr, ifindex << 1 | (dir & 1)));
 
 	return (__u32)(((__u64)h * ENIADDR_ADDR_DROP_BUCKETS) >> 32);
+}
+
+static inline __u32 eniaddr_addr_drop_index(const struct eniaddr_addr_drop_key *k)
+{
+	return eniaddr_addr_drop_index_of(k->addr, k->ifindex, k->dir);
 }
 
 /* ---- drop events (opt-in): eniaddr_events, eniaddr_trace, eniaddr_trace_cpu ----

@@ -2,7 +2,9 @@
 /*
  * tests/test_bpf_counters.c — the counter layout (maps/eniaddr.h, eniaddr_stats): a packet moves
  * its reason's named field in the entry of (device slot, direction, action) on the CPU it ran
- * on, exactly once; user space sums the CPUs right; per-address drops likewise; a device
+ * on, exactly once; user space sums the CPUs right; per-address drops likewise, colliding
+ * addresses counted apart, a hammered address kept exactly through a spray, and the rows plus
+ * the unattributed drops equal to the drops at owned addresses; a device
  * without a slot counts in the shared bucket; reset zeroes counts and keeps the headers; and a
  * released slot is clean for the next device. (Each reason's exactly-once is the ingress and
  * egress tables' check, test_bpf_ingress and test_bpf_egress.)
@@ -33,6 +35,8 @@
 
 #define POLICY 1u
 #define DST "192.0.2.1"
+#define SPRAYED "10.7.0.0/16" /* a delegated prefix: 65,536 owned addresses to spray */
+#define SPRAY (3 * ENIADDR_ADDR_DROP_BUCKETS * ENIADDR_ADDR_DROP_WAYS) /* addresses: 3 tables */
 
 static struct bpf_fixture fx;
 
@@ -49,6 +53,7 @@ static int setup(void **state)
 	fixture_put_state(&fx, 0);
 	fixture_put_eni(&fx, 0, fx.ifindex[0], &eni);
 	fixture_put_owner(&fx, 0, DST, &o);
+	fixture_put_owner(&fx, 0, SPRAYED, &o);
 	fixture_put_src(&fx, POLICY, "0.0.0.0/0", RULE_BITS(0));
 	fixture_put_l4(&fx, POLICY, IPPROTO_TCP, 443, 16, RULE_BITS(0));
 	*state = &fx;
@@ -74,15 +79,20 @@ static void all_cpus(void)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-static struct pkt tcp_to(int dport)
+static struct pkt tcp_to_addr(const char *dst, int dport)
 {
-	struct pkt_spec spec = { .src = "198.51.100.7", .dst = DST, .proto = IPPROTO_TCP,
+	struct pkt_spec spec = { .src = "198.51.100.7", .dst = dst, .proto = IPPROTO_TCP,
 				 .sport = 40000, .dport = (uint16_t)dport, .payload = 10 };
 	struct pkt p;
 
 	assert_int_equal(pkt_build(&p, &spec), 0);
 	p.data[p.off[PKT_L_L4] + 13] = 0x04; /* RST: never state, so every run meets the rules */
 	return p;
+}
+
+static struct pkt tcp_to(int dport)
+{
+	return tcp_to_addr(DST, dport);
 }
 
 static void run_n(const struct bpf_program *prog, const struct pkt *p, int ifindex, int n,
@@ -172,7 +182,146 @@ static void test_per_address_drops(void **state)
 		assert_int_equal(rows.v.v[i].bytes, 7 * drop.len);
 	}
 	assert_int_equal(packets, 7);
+	assert_int_equal(rows.unattributed.packets, 0);
 	VEC_FREE(&rows.v);
+}
+
+/* 10.7.x.y, the n-th address of SPRAYED. */
+static const char *sprayed(unsigned int n, char buf[24])
+{
+	snprintf(buf, 24, "10.7.%u.%u", (n >> 8) & 0xff, n & 0xff);
+	return buf;
+}
+
+/* The bucket of an ingress drop at text on the fixture's device. */
+static __u32 bucket_of(const char *text)
+{
+	struct eniaddr_addr_drop_key k = { .ifindex = (__u32)fx.ifindex[0],
+					   .dir = ENIADDR_DIR_INGRESS };
+
+	assert_int_equal(ip_addr_parse(text, k.addr), 0);
+	return eniaddr_addr_drop_index(&k);
+}
+
+/* The row of text (zero when none), and the sums over every row. */
+struct addr_view {
+	__u64 packets, bytes, all_packets, all_bytes;
+	struct eniaddr_stat unattributed;
+	size_t rows;
+};
+
+static struct addr_view addr_view(const char *text)
+{
+	struct addr_drop_rows rows = {};
+	struct addr_view v = {};
+	struct err e = {};
+	__u8 a[16];
+
+	assert_int_equal(ip_addr_parse(text, a), 0);
+	assert_int_equal(stats_read_addrs(&fx.maps, 0, &rows, &e), 0);
+	for (size_t i = 0; i < rows.v.n; i++) {
+		const struct addr_drop_row *r = &rows.v.v[i];
+
+		if (!memcmp(r->k.addr, a, 16)) {
+			v.packets += r->packets;
+			v.bytes += r->bytes;
+		}
+		v.all_packets += r->packets;
+		v.all_bytes += r->bytes;
+	}
+	v.unattributed = rows.unattributed;
+	v.rows = rows.v.n;
+	VEC_FREE(&rows.v);
+	return v;
+}
+
+/* The no_rule drops eniaddr_stats counted on the device: every one at an owned address here. */
+static struct eniaddr_stat owned_drops(void)
+{
+	struct eniaddr_stat_key k = { .ifindex = (__u32)fx.ifindex[0], .reason = ENIADDR_R_NO_RULE,
+				      .dir = ENIADDR_DIR_INGRESS, .action = ENIADDR_ACT_DROP };
+	struct eniaddr_stat s;
+	struct err e = {};
+
+	assert_int_equal(stats_get(&fx.maps, &k, &s, &e), 0);
+	return s;
+}
+
+/* Rows plus unattributed are exactly the drops eniaddr_stats counted at owned addresses. */
+static void assert_reconciles(const struct addr_view *v)
+{
+	struct eniaddr_stat drops = owned_drops();
+
+	assert_int_equal(v->all_packets + v->unattributed.packets, drops.packets);
+	assert_int_equal(v->all_bytes + v->unattributed.bytes, drops.bytes);
+}
+
+static void drop_n(const char *text, int n)
+{
+	struct pkt p = tcp_to_addr(text, 81);
+
+	run_n(fx.skel->progs.xdp_ingress, &p, fx.ifindex[0], n, XDP_DROP);
+}
+
+/* Two addresses of one bucket are counted apart, each exactly. */
+static void test_colliding_addresses_both_counted(void **state)
+{
+	char a[24], b[24];
+	struct addr_view va, vb;
+	struct err e = {};
+	unsigned int n;
+	struct pkt p = tcp_to_addr(sprayed(1, a), 81);
+
+	for (n = 2; bucket_of(sprayed(n, b)) != bucket_of(a); n++)
+		assert_true(n < 65536);
+	assert_int_equal(stats_reset(&fx.maps, &e), 0);
+	on_cpu(0);
+	drop_n(a, 3);
+	drop_n(b, 5);
+	drop_n(a, 1);
+	all_cpus();
+	va = addr_view(a);
+	vb = addr_view(b);
+	assert_int_equal(va.packets, 4);
+	assert_int_equal(va.bytes, 4 * p.len);
+	assert_int_equal(vb.packets, 5);
+	assert_int_equal(vb.bytes, 5 * p.len);
+	assert_int_equal(va.rows, 2);
+	assert_int_equal(va.unattributed.packets, 0);
+	assert_reconciles(&va);
+}
+
+/* An outsider sprays one drop at each of three tables' worth of owned addresses while one is
+ * hammered: the hammered address keeps its exact count, what found no way is unattributed, and
+ * rows plus unattributed are every drop. A new address hammered after the spray gets a way
+ * from its first packet. */
+static void test_spray_keeps_hammered(void **state)
+{
+	char hammered[24], late[24], buf[24];
+	struct addr_view v;
+	struct err e = {};
+	struct pkt p = tcp_to_addr(sprayed(0, hammered), 81);
+	unsigned int i, hits = 0;
+
+	sprayed(SPRAY + 1, late);
+	assert_int_equal(stats_reset(&fx.maps, &e), 0);
+	on_cpu(0);
+	for (i = 1; i <= SPRAY; i++) {
+		drop_n(sprayed(i, buf), 1);
+		if (i % 8 == 1) {
+			run_n(fx.skel->progs.xdp_ingress, &p, fx.ifindex[0], 1, XDP_DROP);
+			hits++;
+		}
+	}
+	drop_n(late, 50);
+	all_cpus();
+	v = addr_view(hammered);
+	assert_int_equal(v.packets, hits);
+	assert_int_equal(v.bytes, (__u64)hits * p.len);
+	assert_true(v.unattributed.packets > 0); /* the spray overflowed the table */
+	assert_true(v.rows <= ENIADDR_ADDR_DROP_BUCKETS * ENIADDR_ADDR_DROP_WAYS);
+	assert_reconciles(&v);
+	assert_int_equal(addr_view(late).packets, 50);
 }
 
 /* A device without a slot (lo here) counts in the shared bucket, reported as ifindex 0. */
@@ -237,6 +386,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_per_cpu_fields_and_sum),
 		cmocka_unit_test(test_per_address_drops),
+		cmocka_unit_test(test_colliding_addresses_both_counted),
+		cmocka_unit_test(test_spray_keeps_hammered),
 		cmocka_unit_test(test_device_without_slot_counts_in_bucket),
 		cmocka_unit_test(test_reset_keeps_headers),
 		cmocka_unit_test(test_release_and_reassign),

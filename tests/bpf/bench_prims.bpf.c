@@ -107,9 +107,10 @@ PRIM_COUNT(prim_percpu_count, ENIADDR_MAP_STATS, in_index, .reason.allowed)
 SEC("xdp")
 int prim_addr_drop_count(struct xdp_md *ctx)
 {
-	struct eniaddr_addr_drop_key k __attribute__((aligned(8))) = in_drop;
+	struct addr_drop_ref r = { .ifindex = in_drop.ifindex, .dir = in_drop.dir,
+				   .addr = in_drop.addr };
 
-	addr_drop_count(&k, ctx->data_end - ctx->data);
+	addr_drop_count(&r, ctx->data_end - ctx->data);
 	return XDP_TX;
 }
 
