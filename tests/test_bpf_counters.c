@@ -293,8 +293,8 @@ static void test_colliding_addresses_both_counted(void **state)
 
 /* An outsider sprays one drop at each of three tables' worth of owned addresses while one is
  * hammered: the hammered address keeps its exact count, what found no way is unattributed, and
- * rows plus unattributed are every drop. A new address hammered after the spray gets a way
- * from its first packet. */
+ * rows plus unattributed are every drop. A new address hammered after the spray, in the
+ * hammered one's bucket, takes the way with the fewest packets from its first packet. */
 static void test_spray_keeps_hammered(void **state)
 {
 	char hammered[24], late[24], buf[24];
@@ -303,12 +303,16 @@ static void test_spray_keeps_hammered(void **state)
 	struct pkt p = tcp_to_addr(sprayed(0, hammered), 81);
 	unsigned int i, hits = 0;
 
-	sprayed(SPRAY + 1, late);
+	/* late shares the hammered address's bucket, whose first way the hammered one holds */
+	for (i = SPRAY + 1; bucket_of(sprayed(i, late)) != bucket_of(hammered); i++)
+		assert_true(i < 65536);
 	assert_int_equal(stats_reset(&fx.maps, &e), 0);
 	on_cpu(0);
+	run_n(fx.skel->progs.xdp_ingress, &p, fx.ifindex[0], 1, XDP_DROP);
+	hits = 1;
 	for (i = 1; i <= SPRAY; i++) {
 		drop_n(sprayed(i, buf), 1);
-		if (i % 8 == 1) {
+		if (i % 8 == 0) {
 			run_n(fx.skel->progs.xdp_ingress, &p, fx.ifindex[0], 1, XDP_DROP);
 			hits++;
 		}
