@@ -368,6 +368,35 @@ static void want_sample(const char *samples, const char *line, bool present)
 		fail_msg("%s %s in:\n%s", line, present ? "missing" : "present", samples);
 }
 
+/* Real drops at an owned address, in metrics exactly as `stats --by-address` has them; nothing
+ * unattributed while the table has room. */
+static void test_address_drops_in_metrics(void **state)
+{
+	struct json_object *rows, *o, *v;
+	char line[256];
+	long long packets = -1;
+
+	udp_flood("192.0.2.11", CLOSED_PORT, 300);
+	assert_int_equal(clirun(&cli, out, sizeof(out), "-j stats --by-address eth0"), 0);
+	assert_non_null(rows = json_tokener_parse(out));
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		o = json_object_array_get_idx(rows, i);
+		assert_false(json_object_object_get_ex(o, "unattributed", &v));
+		if (json_object_object_get_ex(o, "address", &v) &&
+		    !strcmp(json_object_get_string(v), "192.0.2.11")) {
+			assert_true(json_object_object_get_ex(o, "packets", &v));
+			packets = json_object_get_int64(v);
+		}
+	}
+	json_object_put(rows);
+	assert_true(packets >= 300);
+	metrics_samples(out, sizeof(out));
+	snprintf(line, sizeof(line), "eniaddr_address_drop_packets_total{address=\"192.0.2.11\","
+		 "direction=\"ingress\",interface=\"eth0\"} %lld", packets);
+	want_sample(out, line, true);
+	want_sample(out, "eniaddr_address_drop_unattributed_packets_total{} 0", true);
+}
+
 /* Issue 8: an attached device without configuration passes everything, and a rule naming a group
  * nobody is known to be in matches nothing; metrics say both, per device and per group. */
 static void test_metrics_name_unfiltered_devices_and_empty_groups(void **state)
@@ -548,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_trace_accounts_for_every_drop),
 		cmocka_unit_test(test_trace_unlimited_rate_still_exact),
 		cmocka_unit_test(test_metrics_parse_and_equal_stats),
+		cmocka_unit_test(test_address_drops_in_metrics),
 		cmocka_unit_test(test_metrics_name_unfiltered_devices_and_empty_groups),
 		cmocka_unit_test(test_explain_agrees_with_real_traffic),
 		cmocka_unit_test(test_status_shows_programs_and_tables),
