@@ -215,7 +215,7 @@ static const struct cli_opt stats_opts[] = {
 	  "print again every SECONDS with rates per second, until interrupted" },
 	{ "reset", 0, NULL, false, set_reset, "zero every counter (nothing is reloaded)" },
 	{ "by-address", 0, NULL, false, set_by_address,
-	  "drops per owned address (destination in, source out), most first" },
+	  "drops per owned address (destination in, source out), most first, then unattributed" },
 	{ NULL },
 };
 
