@@ -320,6 +320,17 @@ static void merge_same_keys(struct addr_drop_rows *rows)
 	rows->v.n = n + 1;
 }
 
+/* Every CPU's copy of one bucket of eniaddr_addr_drops, zeroed (*v NULL on error). */
+static int buckets_alloc(struct eniaddr_addr_drop_bucket **v, int *ncpu, struct err *e)
+{
+	*v = NULL;
+	*ncpu = libbpf_num_possible_cpus();
+	if (*ncpu <= 0)
+		return err_set(e, EINVAL, "counting possible CPUs failed");
+	*v = calloc((size_t)*ncpu, sizeof(**v));
+	return *v ? 0 : err_set(e, ENOMEM, "out of memory");
+}
+
 /* Every CPU's copy of bucket idx: its ways of ifindex (0: all) into rows, its unattributed
  * counts into rows->unattributed. */
 static int read_bucket(int fd, __u32 idx, struct eniaddr_addr_drop_bucket *v, int ncpu,
@@ -351,13 +362,9 @@ int stats_read_addrs(const struct map_fds *m, __u32 ifindex, struct addr_drop_ro
 		     struct err *e)
 {
 	struct eniaddr_addr_drop_bucket *v;
-	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	int ncpu, err = buckets_alloc(&v, &ncpu, e);
 	__u32 idx;
 
-	if (ncpu <= 0)
-		return err_set(e, EINVAL, "counting possible CPUs failed");
-	if (!(v = calloc((size_t)ncpu, sizeof(*v))))
-		return err_set(e, ENOMEM, "out of memory");
 	for (idx = 0; idx < ENIADDR_ADDR_DROP_BUCKETS && !err; idx++)
 		err = read_bucket(m->addr_drops, idx, v, ncpu, ifindex, rows, e);
 	free(v);
@@ -372,14 +379,10 @@ int stats_read_addrs(const struct map_fds *m, __u32 ifindex, struct addr_drop_ro
 /* Every bucket emptied, on every CPU. */
 static int addr_drops_reset(int fd, struct err *e)
 {
-	int ncpu = libbpf_num_possible_cpus(), err = 0;
 	struct eniaddr_addr_drop_bucket *zero;
+	int ncpu, err = buckets_alloc(&zero, &ncpu, e);
 	__u32 idx;
 
-	if (ncpu <= 0)
-		return err_set(e, EINVAL, "counting possible CPUs failed");
-	if (!(zero = calloc((size_t)ncpu, sizeof(*zero))))
-		return err_set(e, ENOMEM, "out of memory");
 	for (idx = 0; idx < ENIADDR_ADDR_DROP_BUCKETS && !err; idx++)
 		if (bpf_map_update_elem(fd, &idx, zero, BPF_ANY))
 			err = map_err(ENIADDR_STR(ENIADDR_MAP_ADDR_DROPS), e);
