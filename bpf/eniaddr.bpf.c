@@ -89,6 +89,7 @@
 #include "arp.h"
 #include "ingress.h"
 #include "egress.h"
+#include "lane.h"
 
 /* The ingress decision of an XDP frame that arrived on ifindex. Global: the packet's parsed
  * summary lives in this frame only, and the counting in xdp_ingress does not stack on top of it.
@@ -123,6 +124,11 @@ int xdp_ingress(struct xdp_md *ctx)
 
 	if (arp_passed(data, end, ifindex, ENIADDR_DIR_INGRESS, len))
 		return XDP_PASS;
+	r = lane_ingress(data, end, ifindex);
+	if (r) {
+		count_early_pass(ifindex, ENIADDR_DIR_INGRESS, r, len);
+		return XDP_PASS;
+	}
 	s = scratch(0);
 	if (!s)
 		return XDP_PASS; /* never: a per-CPU array always has its entries */
@@ -165,6 +171,11 @@ int tc_ingress(struct __sk_buff *skb)
 	if (arp_passed((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
 		       ENIADDR_DIR_INGRESS, len))
 		return TC_ACT_UNSPEC;
+	r = lane_ingress((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex);
+	if (r) {
+		count_early_pass(skb->ifindex, ENIADDR_DIR_INGRESS, r, len);
+		return TC_ACT_UNSPEC;
+	}
 	s = scratch(0);
 	if (!s)
 		return TC_ACT_UNSPEC; /* never: a per-CPU array always has its entries */
