@@ -43,13 +43,6 @@
 
 #define LANE_TCP_FLAGS (TCP_F_ACK | TCP_F_PSH) /* the only flags a lane packet may carry */
 
-/* The headers of a lane frame, at fixed offsets. */
-struct lane_hdrs {
-	struct ethhdr eth;
-	struct iphdr ip;
-	struct tcphdr tcp;
-} __attribute__((packed));
-
 /* Whether a packet of TCP flow v in direction dir, ending at end (seq + payload), with flags,
  * ack and win (host order), leaves v as it is: ct_seq_learn, ct_tcp_advance, the REPLIED flag
  * and ct_refresh would all write nothing. t: the ENI's timeouts; now: the clock of the hit. */
@@ -84,7 +77,11 @@ static __noinline enum eniaddr_reason lane_ingress(void *data, void *data_end, _
 #ifdef ENIADDR_NO_LANE
 	return ENIADDR_R_NONE;
 #else
-	struct lane_hdrs *h = data;
+	/* Headers at fixed offsets, each through its own type: word loads (a packed struct of
+	 * the three would be read byte by byte), as parse.h's cursor reads them. */
+	struct ethhdr *eth = data;
+	struct iphdr *ip = data + sizeof(*eth);
+	struct tcphdr *th = data + sizeof(*eth) + sizeof(*ip);
 	const struct eniaddr_eni *eni;
 	struct eniaddr_ct4_key k;
 	struct eniaddr_ct *v;
@@ -93,15 +90,15 @@ static __noinline enum eniaddr_reason lane_ingress(void *data, void *data_end, _
 	enum ct_dir dir;
 	__u8 flags, src_hi;
 
-	if (!dp_writes() || (void *)(h + 1) > data_end)
+	if (!dp_writes() || (void *)(th + 1) > data_end)
 		return ENIADDR_R_NONE;
-	if (h->eth.h_proto != bpf_htons(ETH_P_IP) || *(__u8 *)&h->ip != 0x45 ||
-	    h->ip.protocol != IPPROTO_TCP || (h->ip.frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+	if (eth->h_proto != bpf_htons(ETH_P_IP) || *(__u8 *)ip != 0x45 ||
+	    ip->protocol != IPPROTO_TCP || (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
 		return ENIADDR_R_NONE;
-	flags = ((__u8 *)&h->tcp)[13];
-	if ((flags & ~LANE_TCP_FLAGS) || h->tcp.doff < 5)
+	flags = ((__u8 *)th)[13];
+	if ((flags & ~LANE_TCP_FLAGS) || th->doff < 5)
 		return ENIADDR_R_NONE;
-	l4_end = sizeof(struct ethhdr) + sizeof(struct iphdr) + (__u32)h->tcp.doff * 4;
+	l4_end = sizeof(*eth) + sizeof(*ip) + (__u32)th->doff * 4;
 	if (data + l4_end > data_end) /* cut options: the whole path says MALFORMED (tc: pulls) */
 		return ENIADDR_R_NONE;
 	eni = eni_lookup(ifindex, &slot);
@@ -110,14 +107,14 @@ static __noinline enum eniaddr_reason lane_ingress(void *data, void *data_end, _
 	dst[0] = 0;
 	dst[1] = 0;
 	dst[2] = bpf_htonl(0xffff); /* IPv4-mapped, as parse.h stores it */
-	dst[3] = h->ip.daddr;
+	dst[3] = ip->daddr;
 	if (!owner_hinted(slot, (const __u8 *)dst, ifindex))
 		return ENIADDR_R_NONE;
 	base = ct_stamp_base(slot);
 	if (!base)
 		return ENIADDR_R_NONE;
-	src_hi = ct4_key_set(&k, ifindex, IPPROTO_TCP, h->ip.saddr, h->tcp.source, h->ip.daddr,
-			     h->tcp.dest);
+	src_hi = ct4_key_set(&k, ifindex, IPPROTO_TCP, ip->saddr, th->source, ip->daddr,
+			     th->dest);
 	v = map_lookup(ENIADDR_MAP_CT4, &k);
 	if (!v)
 		return ENIADDR_R_NONE;
@@ -128,10 +125,10 @@ static __noinline enum eniaddr_reason lane_ingress(void *data, void *data_end, _
 		return ENIADDR_R_NONE;
 	dir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
 	/* parse_tcp's payload: from the IP length, 0 when it claims less than the headers */
-	l3_end = sizeof(struct ethhdr) + bpf_ntohs(h->ip.tot_len);
+	l3_end = sizeof(*eth) + bpf_ntohs(ip->tot_len);
 	plen = l3_end > l4_end ? l3_end - l4_end : 0;
-	if (!lane_writes_nothing(v, dir, flags, bpf_ntohl(h->tcp.seq) + plen,
-				 bpf_ntohl(h->tcp.ack_seq), bpf_ntohs(h->tcp.window),
+	if (!lane_writes_nothing(v, dir, flags, bpf_ntohl(th->seq) + plen,
+				 bpf_ntohl(th->ack_seq), bpf_ntohs(th->window),
 				 &eni->timeouts, now))
 		return ENIADDR_R_NONE;
 	return dir == CT_ORIG ? ENIADDR_R_CT_ESTABLISHED : ENIADDR_R_CT_REPLY;
