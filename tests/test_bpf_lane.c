@@ -5,9 +5,9 @@
  * the lane (every packet takes the whole path). Each packet of a conversation runs through
  * both from the same state: the real build first, then the conntrack tables are put back as
  * they were and the build without the lane runs. After each packet: the same verdict, the same
- * counters moved by the same amounts, and the same bytes in every entry of the four conntrack
- * tables. A packet runs again from the start when the entries differ only because the coarse
- * clock ticked between the two runs (a refresh stores the time).
+ * counters moved by the same amounts, the same bytes in every entry of the four conntrack
+ * tables, the same fragments remembered. A packet runs again from the start when the entries
+ * differ only because the coarse clock ticked between the two runs (a refresh stores the time).
  *
  * Which way the real build took is seen from outside: the whole path writes the packet's summary
  * into eniaddr_scratch, the lane does not. Each case says which way it must go, so a lane that
@@ -97,12 +97,19 @@ static void populate(void)
 /* ---------------------------------------------------------------- the state compared */
 
 #define CT_ROWS_MAX 256
+#define FRAGS CT_TABLES /* the table index of eniaddr_frags, after the four conntrack tables */
+#define N_TABLES (CT_TABLES + 1)
 
+/* An entry of the four conntrack tables or of the fragment memory (eniaddr_frags). */
 struct ct_row {
-	__u32 table; /* index in ct_tables_of's order */
+	__u32 table; /* index in ct_tables_of's order, or FRAGS */
 	__u8 key[sizeof(struct eniaddr_ct_key)];
-	struct eniaddr_ct v;
+	union {
+		struct eniaddr_ct v;
+		struct eniaddr_frag f;
+	};
 };
+_Static_assert(sizeof(struct eniaddr_frag_key) <= sizeof(struct eniaddr_ct_key), "row key");
 
 struct ct_snap {
 	size_t n;
@@ -118,19 +125,30 @@ static int row_cmp(const void *a, const void *b)
 	return memcmp(x->key, y->key, sizeof(x->key));
 }
 
-static size_t key_size(const struct ct_table *t)
-{
-	return t->v4 ? sizeof(struct eniaddr_ct4_key) : sizeof(struct eniaddr_ct_key);
-}
+struct table_fd {
+	int fd;
+	size_t key_size;
+};
 
-/* Every entry of the four tables, sorted: two snapshots compare with memcmp. */
-static void ct_snap_read(struct ct_snap *s)
+static void tables(struct table_fd out[N_TABLES])
 {
 	struct ct_table t[CT_TABLES];
 
 	ct_tables_of(&fx.maps, t);
+	for (int i = 0; i < CT_TABLES; i++)
+		out[i] = (struct table_fd){ t[i].fd, t[i].v4 ? sizeof(struct eniaddr_ct4_key)
+							 : sizeof(struct eniaddr_ct_key) };
+	out[FRAGS] = (struct table_fd){ fx.maps.frags, sizeof(struct eniaddr_frag_key) };
+}
+
+/* Every entry of the four conntrack tables and the fragment memory, sorted. */
+static void ct_snap_read(struct ct_snap *s)
+{
+	struct table_fd t[N_TABLES];
+
+	tables(t);
 	s->n = 0;
-	for (__u32 i = 0; i < CT_TABLES; i++) {
+	for (__u32 i = 0; i < N_TABLES; i++) {
 		__u8 prev[sizeof(struct eniaddr_ct_key)], next[sizeof(prev)];
 		bool first = true;
 
@@ -140,7 +158,7 @@ static void ct_snap_read(struct ct_snap *s)
 			assert_true(s->n < CT_ROWS_MAX);
 			memset(r, 0, sizeof(*r));
 			r->table = i;
-			memcpy(r->key, next, key_size(&t[i]));
+			memcpy(r->key, next, t[i].key_size);
 			assert_int_equal(bpf_map_lookup_elem(t[i].fd, next, &r->v), 0);
 			memcpy(prev, next, sizeof(prev));
 			first = false;
@@ -149,15 +167,15 @@ static void ct_snap_read(struct ct_snap *s)
 	qsort(s->r, s->n, sizeof(s->r[0]), row_cmp);
 }
 
-/* The four tables hold exactly s again. Keys are collected first, then deleted: a walk from
- * the start after each delete would cost a scan of the buckets per entry, and the two runs of a
+/* The tables hold exactly s again. Keys are collected first, then deleted: a walk from the
+ * start after each delete would cost a scan of the buckets per entry, and the two runs of a
  * packet must stay within one tick of the coarse clock. */
 static void ct_snap_restore(const struct ct_snap *s)
 {
 	static struct ct_snap now;
-	struct ct_table t[CT_TABLES];
+	struct table_fd t[N_TABLES];
 
-	ct_tables_of(&fx.maps, t);
+	tables(t);
 	ct_snap_read(&now);
 	for (size_t i = 0; i < now.n; i++)
 		assert_int_equal(bpf_map_delete_elem(t[now.r[i].table].fd, now.r[i].key), 0);
@@ -166,9 +184,21 @@ static void ct_snap_restore(const struct ct_snap *s)
 						     BPF_ANY), 0);
 }
 
+/* Conntrack entries byte for byte; a remembered fragment by its key and reason (its expiry is
+ * read from the fine clock, bpf_ktime_get_ns, never the same twice). */
 static bool ct_snap_equal(const struct ct_snap *a, const struct ct_snap *b)
 {
-	return a->n == b->n && !memcmp(a->r, b->r, a->n * sizeof(a->r[0]));
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct ct_row *x = &a->r[i], *y = &b->r[i];
+
+		if (x->table != y->table || memcmp(x->key, y->key, sizeof(x->key)))
+			return false;
+		if (x->table == FRAGS ? x->f.reason != y->f.reason : memcmp(&x->v, &y->v, sizeof(x->v)))
+			return false;
+	}
+	return true;
 }
 
 static void ct_snap_print(const char *what, const struct ct_snap *s)
@@ -176,6 +206,11 @@ static void ct_snap_print(const char *what, const struct ct_snap *s)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct eniaddr_ct *v = &s->r[i].v;
 
+		if (s->r[i].table == FRAGS) {
+			print_message("  %s: a remembered fragment, reason %u\n", what,
+				      s->r[i].f.reason);
+			continue;
+		}
 		print_message("  %s: table %u: state %u flags %#x stamp %#llx seq_end %u/%u ack %u/%u "
 			      "win %u/%u last_seen %llu expires %llu closed %llu\n", what,
 			      s->r[i].table, v->state, v->flags, (unsigned long long)v->stamp,
