@@ -684,9 +684,13 @@ static void test_not_for_the_lane(void **state)
 		  SEG(ACK, 101, 301, 500), WAY(WHOLE, MALFORMED) },
 		{ "data offset 4", IN(ENI_A), G(.tcp_doff = 4), SEG(ACK, 101, 301, 500),
 		  WAY(WHOLE, MALFORMED) },
+		/* nothing new in it but its fragment bits: the whole path remembers it */
 		{ "a first fragment", IN(ENI_A),
-		  G(.frag = { .on = true, .id = 77, .offset = 0, .more = true }, .payload = 64),
+		  G(.frag = { .on = true, .id = 77, .offset = 0, .more = true }),
 		  SEG(ACK, 101, 301, 500), WAY(WHOLE, CT_ESTABLISHED) },
+		{ "its next fragment follows", IN(ENI_A),
+		  G(.frag = { .on = true, .id = 77, .offset = 24, .more = false }),
+		  SEG(ACK, 101, 301, 500), WAY(WHOLE, FRAGMENT_FOLLOWS) },
 		{ "vlan tagged", IN(ENI_A), G(.vlan = { 0x8100 }), SEG(ACK, 101, 301, 500),
 		  WAY(WHOLE, CT_ESTABLISHED) },
 		{ "udp to a closed port", IN(ENI_A),
@@ -733,6 +737,80 @@ static void test_audit_eni(void **state)
 #undef C_OUT
 }
 
+/*
+ * The write policy the lane relies on (README, "The lane"): seq_end is stored whenever it
+ * advances, so the RST check always knows each side's next sequence. With real sequence numbers
+ * and a scaled window (the raw field 502, the bytes in flight far more): through the lane and
+ * the whole path alike, a RST at the receiver's next sequence (the sender's SND.NXT) stays inside
+ * the window, from either side, and closes the flow; a RST just past the window does not.
+ */
+#define ISN_C 0x6b8b4567u /* the client's (the peer's) initial sequence number */
+#define ISN_S 0x327b23c6u /* the server's (10.1.1.10) */
+#define P_IN(...)  TCP4(PEER, 0, "10.1.1.10", 80, __VA_ARGS__)
+#define P_OUT(...) TCP4("10.1.1.10", 80, PEER, 0, __VA_ARGS__)
+static void rst_conversation(__u16 port, bool server_resets)
+{
+	const __u32 c1 = ISN_C + 1, s1 = ISN_S + 1, req = 517, seg = 1448;
+	const __u32 c_nxt = c1 + req, s_nxt = s1 + 3 * seg; /* what each side sent, in the end */
+	struct step st[] = {
+		{ "syn in", IN(ENI_A), P_IN(), SEG(SYN, ISN_C, 0, 64240),
+		  WAY(WHOLE, ALLOWED) },
+		{ "syn-ack out", OUT(ENI_A), P_OUT(), SEG(SYNACK, ISN_S, c1, 65160),
+		  WAY(ANY_WAY, CT_REPLY) },
+		{ "ack in confirms", IN(ENI_A), P_IN(), SEG(ACK, c1, s1, 502),
+		  WAY(WHOLE, CT_ESTABLISHED) },
+		{ "request in", IN(ENI_A), P_IN(.payload = req),
+		  SEG(PSHACK, c1, s1, 502), WAY(WHOLE, CT_ESTABLISHED) },
+		{ "request retransmitted: the lane", IN(ENI_A), P_IN(.payload = req),
+		  SEG(PSHACK, c1, s1, 502), WAY(LANE, CT_ESTABLISHED) },
+		{ "response, 1st segment", OUT(ENI_A), P_OUT(.payload = seg),
+		  SEG(ACK, s1, c_nxt, 509), WAY(ANY_WAY, CT_REPLY) },
+		{ "response, 2nd segment", OUT(ENI_A), P_OUT(.payload = seg),
+		  SEG(ACK, s1 + seg, c_nxt, 509), WAY(ANY_WAY, CT_REPLY) },
+		{ "response, 3rd segment", OUT(ENI_A), P_OUT(.payload = seg),
+		  SEG(PSHACK, s1 + 2 * seg, c_nxt, 509), WAY(ANY_WAY, CT_REPLY) },
+		{ "the client acks the 1st", IN(ENI_A), P_IN(),
+		  SEG(ACK, c_nxt, s1 + seg, 502), WAY(WHOLE, CT_ESTABLISHED) },
+		{ "a duplicate ack: the lane", IN(ENI_A), P_IN(),
+		  SEG(ACK, c_nxt, s1 + seg, 502), WAY(LANE, CT_ESTABLISHED) },
+		/* the client's RST window: from what the server acked, the server's window wide */
+		{ "a rst just past the window: invalid", IN(ENI_A), P_IN(),
+		  SEG(RST, c_nxt + 509 + 1, 0, 0), WAY(WHOLE, CT_INVALID) },
+		{ .name = "the rst that closes, below" },
+	};
+	size_t n = sizeof(st) / sizeof(st[0]);
+
+	if (server_resets) /* the server aborts: SND.NXT, 3 segments beyond the client's ack */
+		st[n - 1] = (struct step){ "the server's rst at its SND.NXT closes", OUT(ENI_A),
+					   P_OUT(), SEG(RST, s_nxt, 0, 0),
+					   WAY(ANY_WAY, CT_REPLY) };
+	else /* the client aborts: its SND.NXT, the server's RCV.NXT */
+		st[n - 1] = (struct step){ "the client's rst at its SND.NXT closes", IN(ENI_A),
+					   P_IN(), SEG(RST, c_nxt, 0, 0),
+					   WAY(WHOLE, CT_ESTABLISHED) };
+	for (size_t i = 0; i < n; i++) { /* the peer's port: this conversation's */
+		st[i].pkt.sport = st[i].prog == TC_OUT ? 80 : port;
+		st[i].pkt.dport = st[i].prog == TC_OUT ? port : 80;
+	}
+	run_steps(st, n);
+	{
+		struct eniaddr_ct4_key k;
+		struct eniaddr_ct v;
+
+		flow_entry(port, &k, &v);
+		assert_int_equal(v.state, ENIADDR_CT_CLOSED);
+		assert_int_equal(v.seq_end[0], c_nxt);
+		assert_int_equal(v.seq_end[1], s_nxt);
+	}
+}
+
+static void test_rst_window_real_numbers(void **state)
+{
+	(void)state;
+	rst_conversation(40005, false);
+	rst_conversation(40006, true);
+}
+
 static int group_setup(void **state)
 {
 	static const char *const devs[ENI_COUNT] = {
@@ -767,6 +845,7 @@ int main(void)
 		cmocka_unit_test(test_generation_and_owner),
 		cmocka_unit_test(test_not_for_the_lane),
 		cmocka_unit_test(test_audit_eni),
+		cmocka_unit_test(test_rst_window_real_numbers),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
