@@ -1,30 +1,31 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * bpf/lane.h — BPF-only: the lane (issue 9), a straight line at the top of the ingress programs
- * for the packet that matters most, one of a confirmed IPv4 TCP flow carrying data or an ACK.
- * It passes a packet only when the whole path (ingress.h) would pass it with the same reason
- * (CT_ESTABLISHED, CT_REPLY) AND would write nothing to the flow's entry; on any doubt it
- * returns NONE and the whole path judges the packet from the start, writes included. So maps
- * hold the same bytes whichever way a packet went (tests/test_bpf_lane.c runs both builds side
- * by side; tests/bpf/nolane.bpf.c is the one without it).
+ * for the packet that matters most, one of an established, confirmed IPv4 TCP flow carrying
+ * data or an ACK. It passes a packet only where the whole path (ingress.h) would pass it, with
+ * the same reason (CT_ESTABLISHED, CT_REPLY), and writes to the flow's entry what the whole path
+ * would write, through the same helpers (ct_seq_learn_seg, ct_flag, ct_refresh), each field only
+ * when it changes; on any doubt it returns NONE and the whole path judges the packet from the
+ * start. So maps hold the same bytes whichever way a packet went (tests/test_bpf_lane.c runs
+ * both builds side by side, packet by packet; tests/bpf/nolane.bpf.c is the one without it).
  *
  * What it takes, and why each is the whole path's own answer:
  *  - untagged Ethernet, IPv4 with IHL 5, not a fragment, TCP with doff >= 5 whose header (options
  *    included) lies inside the frame, flags among ACK and PSH: parse.h reads such a frame into the
- *    same fields, and none of these flags makes a transition (conntrack.h's state machine);
+ *    same fields, and none of these flags makes a transition of an ESTABLISHED flow (the state
+ *    machine in conntrack.h);
  *  - the ENI of ifindex in the active slot (eni.h), the owned hint of (destination, ENI) and a
  *    generation (ct_stamp_base): what ingress_judge needs to try the stamped shortcut;
  *  - the entry of the flow key (ct4_key_set, as ct_key_of builds it) in eniaddr_ct4, live, its
- *    stamp the one ct_track_stamped requires for this slot, generation and local side. The flow
- *    filter is not read: every key in a table has its bit set (maps/eniaddr.h's invariant), so
- *    for a flow the lookup finds, the filter says "look";
- *  - nothing ct_advance would write: state ESTABLISHED and not closed by flags, REPLIED already
- *    set for a reply, this direction's seq_end known and not behind the packet's end, its ACK and
- *    window known and unchanged (when the packet has ACK), and the expiry not due (ct_refresh).
+ *    stamp the one ct_track_stamped requires for this slot, generation and local side, its
+ *    state ESTABLISHED and not closed by flags. The flow filter is not read: every key in a
+ *    table has its bit set (maps/eniaddr.h's invariant), so for a flow the lookup finds, the
+ *    filter says "look".
  * Counting is count_early_pass's: the same eniaddr_stats counter the whole path moves for a pass.
  * A dry run (explain) never takes the lane (dp_writes), so it records the whole path.
- * Not taken (the whole path runs): VLAN tags, IPv4 options, fragments, UDP, IPv6, SYN/FIN/RST/URG,
- * unconfirmed flows, a flow stamped in another generation or slot, any write due.
+ * Not taken (the whole path runs): VLAN tags, IPv4 options, fragments, UDP, IPv6, SYN/FIN/RST/URG
+ * (and ECE/CWR), unconfirmed flows, flows half closed or closed, a flow stamped in another
+ * generation or slot, an expired entry.
  */
 #ifndef ENIADDR_BPF_LANE_H
 #define ENIADDR_BPF_LANE_H
@@ -43,27 +44,18 @@
 
 #define LANE_TCP_FLAGS (TCP_F_ACK | TCP_F_PSH) /* the only flags a lane packet may carry */
 
-/* Whether a packet of TCP flow v in direction dir, ending at end (seq + payload), with flags,
- * ack and win (host order), leaves v as it is: ct_seq_learn, ct_tcp_advance, the REPLIED flag
- * and ct_refresh would all write nothing. t: the ENI's timeouts; now: the clock of the hit. */
-static __always_inline bool lane_writes_nothing(const struct eniaddr_ct *v, enum ct_dir dir,
-						__u8 flags, __u32 end, __u32 ack, __u16 win,
-						const struct eniaddr_timeouts *t, __u64 now)
+/* What ct_advance does to confirmed flow v for a segment of direction dir that carries no SYN,
+ * FIN, RST or URG, while v is ESTABLISHED and not closed: no transition (ct_tcp_advance has
+ * none for it), the sequence fields (ct_seq_learn_seg), REPLIED for a reply, the expiry
+ * (ct_refresh). The same helpers, so the same bytes, each written only when it changes. */
+static __always_inline void lane_advance(struct eniaddr_ct *v, enum ct_dir dir, __u8 flags,
+					 __u32 seq, __u32 plen, __u32 ack, __u16 win,
+					 const struct eniaddr_timeouts *t, __u64 now)
 {
-	__u32 f = v->flags, i = dir & 1;
-	__u64 due, cur = v->expires_ns;
-
-	if (v->state != ENIADDR_CT_ESTABLISHED || eniaddr_ct_closed(v))
-		return false;
-	if (dir == CT_REPLY && !(f & ENIADDR_CT_F_REPLIED))
-		return false;
-	if (!(f & ct_seq_bit(dir)) || (__s32)(end - v->seq_end[i]) > 0)
-		return false;
-	if ((flags & TCP_F_ACK) &&
-	    (!(f & ct_ack_bit(dir)) || v->ack[i] != ack || v->win[i] != win))
-		return false;
-	due = now + (__u64)t->tcp_established * CT_NSEC; /* ct_timeout_ns of a confirmed one */
-	return due <= cur && cur - due <= CT_REFRESH_NS;
+	ct_seq_learn_seg(v, flags, seq, plen, ack, win, dir);
+	if (dir == CT_REPLY)
+		ct_flag(v, ENIADDR_CT_F_REPLIED);
+	ct_refresh(v, t, IPPROTO_TCP, true, now);
 }
 
 /*
@@ -123,14 +115,14 @@ static __noinline enum eniaddr_reason lane_ingress(void *data, void *data_end, _
 	    (v->stamp & ~(__u64)CT_STAMP_TRANSIT) != ct_stamp(base, ENIADDR_DIR_INGRESS, src_hi,
 								false))
 		return ENIADDR_R_NONE;
+	if (v->state != ENIADDR_CT_ESTABLISHED || eniaddr_ct_closed(v))
+		return ENIADDR_R_NONE; /* a transition may be due, or the closed flow's deadline */
 	dir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
 	/* parse_tcp's payload: from the IP length, 0 when it claims less than the headers */
 	l3_end = sizeof(*eth) + bpf_ntohs(ip->tot_len);
 	plen = l3_end > l4_end ? l3_end - l4_end : 0;
-	if (!lane_writes_nothing(v, dir, flags, bpf_ntohl(th->seq) + plen,
-				 bpf_ntohl(th->ack_seq), bpf_ntohs(th->window),
-				 &eni->timeouts, now))
-		return ENIADDR_R_NONE;
+	lane_advance(v, dir, flags, bpf_ntohl(th->seq), plen, bpf_ntohl(th->ack_seq),
+		     bpf_ntohs(th->window), &eni->timeouts, now);
 	return dir == CT_ORIG ? ENIADDR_R_CT_ESTABLISHED : ENIADDR_R_CT_REPLY;
 #endif
 }

@@ -474,8 +474,8 @@ static void set_expiry(__u16 port, __u64 expires_ns)
 /* ---------------------------------------------------------------- the cases */
 
 /* An inbound flow: handshake, then pure ACKs, data (small and large steps, retransmissions,
- * old segments), window and ACK changes: the lane takes exactly the packets that change
- * nothing. */
+ * old segments), window and ACK changes: once the flow is confirmed and stamped, the lane takes
+ * them all, and writes what the whole path writes. */
 #define F_IN(...)  TCP4(PEER, 40000, "10.1.1.10", 80, __VA_ARGS__)
 #define F_OUT(...) TCP4("10.1.1.10", 80, PEER, 40000, __VA_ARGS__)
 static const struct step handshake_in[] = {
@@ -498,25 +498,25 @@ static void test_pure_acks_and_data(void **state)
 		{ "psh without ack, nothing new", IN(ENI_A), F_IN(), SEG(PSH, 1001, 0, 500),
 		  WAY(LANE, CT_ESTABLISHED) },
 		{ "data: seq_end moves by 100", IN(ENI_A), F_IN(.payload = 100),
-		  SEG(PSHACK, 1001, 5001, 500), WAY(WHOLE, CT_ESTABLISHED) },
+		  SEG(PSHACK, 1001, 5001, 500), WAY(LANE, CT_ESTABLISHED) },
 		{ "its retransmission", IN(ENI_A), F_IN(.payload = 100),
 		  SEG(PSHACK, 1001, 5001, 500), WAY(LANE, CT_ESTABLISHED) },
 		{ "an old segment inside", IN(ENI_A), F_IN(.payload = 40),
 		  SEG(ACK, 1021, 5001, 500), WAY(LANE, CT_ESTABLISHED) },
 		{ "data: a step of 1400", IN(ENI_A), F_IN(.payload = 1400),
-		  SEG(ACK, 1101, 5001, 500), WAY(WHOLE, CT_ESTABLISHED) },
+		  SEG(ACK, 1101, 5001, 500), WAY(LANE, CT_ESTABLISHED) },
 		{ "data: a jump of 60000", IN(ENI_A), F_IN(.payload = 1000),
-		  SEG(ACK, 61101, 5001, 500), WAY(WHOLE, CT_ESTABLISHED) },
+		  SEG(ACK, 61101, 5001, 500), WAY(LANE, CT_ESTABLISHED) },
 		{ "the window changes", IN(ENI_A), F_IN(), SEG(ACK, 62101, 5001, 501),
-		  WAY(WHOLE, CT_ESTABLISHED) },
+		  WAY(LANE, CT_ESTABLISHED) },
 		{ "the ack moves", IN(ENI_A), F_IN(), SEG(ACK, 62101, 5002, 501),
-		  WAY(WHOLE, CT_ESTABLISHED) },
+		  WAY(LANE, CT_ESTABLISHED) },
 		{ "then steady", IN(ENI_A), F_IN(), SEG(ACK, 62101, 5002, 501),
 		  WAY(LANE, CT_ESTABLISHED) },
 		{ "server data out", OUT(ENI_A), F_OUT(.payload = 300), SEG(PSHACK, 5001, 62101, 600),
 		  WAY(ANY_WAY, CT_REPLY) },
 		{ "its ack in", IN(ENI_A), F_IN(), SEG(ACK, 62101, 5301, 501),
-		  WAY(WHOLE, CT_ESTABLISHED) },
+		  WAY(LANE, CT_ESTABLISHED) },
 		{ "steady again", IN(ENI_A), F_IN(), SEG(ACK, 62101, 5301, 501),
 		  WAY(LANE, CT_ESTABLISHED) },
 		{ "a frame longer than its IP datagram (padding)", IN(ENI_A), F_IN(),
@@ -567,7 +567,7 @@ static void test_wrap_around(void **state)
 		{ "ack again: stamps", IN(ENI_A), W_IN(), SEG(ACK, 0xfffffe01u, 0xffffff81u, 500),
 		  WAY(WHOLE, CT_ESTABLISHED) },
 		{ "data across 2^32", IN(ENI_A), W_IN(.payload = 1024),
-		  SEG(ACK, 0xfffffe01u, 0xffffff81u, 500), WAY(WHOLE, CT_ESTABLISHED) },
+		  SEG(ACK, 0xfffffe01u, 0xffffff81u, 500), WAY(LANE, CT_ESTABLISHED) },
 		{ "its retransmission", IN(ENI_A), W_IN(.payload = 1024),
 		  SEG(ACK, 0xfffffe01u, 0xffffff81u, 500), WAY(LANE, CT_ESTABLISHED) },
 		{ "an old segment before 2^32", IN(ENI_A), W_IN(.payload = 16),
@@ -575,7 +575,7 @@ static void test_wrap_around(void **state)
 		{ "an ack from the server's side across 2^32", OUT(ENI_A), W_OUT(.payload = 512),
 		  SEG(ACK, 0xffffff81u, 0x201u, 600), WAY(ANY_WAY, CT_REPLY) },
 		{ "acking it", IN(ENI_A), W_IN(), SEG(ACK, 0x201u, 0x181u, 500),
-		  WAY(WHOLE, CT_ESTABLISHED) },
+		  WAY(LANE, CT_ESTABLISHED) },
 		{ "steady", IN(ENI_A), W_IN(), SEG(ACK, 0x201u, 0x181u, 500),
 		  WAY(LANE, CT_ESTABLISHED) },
 	};
@@ -586,15 +586,16 @@ static void test_wrap_around(void **state)
 #undef W_OUT
 }
 
-/* The expiry: a refresh due (the deadline would move past the stored one) or a stored one
- * too far ahead (a shorter timeout applied) is a write: the whole path. */
+/* The expiry: a refresh due (the deadline would move past the stored one) or a stored one too
+ * far ahead (a shorter timeout applied) is stored by the lane as by the whole path; an expired
+ * entry is the whole path's (it deletes it). */
 static void test_expiry_refresh(void **state)
 {
-	static const struct step steady = { "steady", IN(ENI_A), F_IN(),
+	static const struct step steady = { "steady, nothing due", IN(ENI_A), F_IN(),
 					    SEG(ACK, 62101, 5301, 501), WAY(LANE, CT_ESTABLISHED) };
 	static const struct step refresh = { "refresh due", IN(ENI_A), F_IN(),
 					     SEG(ACK, 62101, 5301, 501),
-					     WAY(WHOLE, CT_ESTABLISHED) };
+					     WAY(LANE, CT_ESTABLISHED) };
 	__u64 now = ct_now_ns();
 
 	(void)state;
@@ -770,7 +771,7 @@ static void rst_conversation(__u16 port, bool server_resets)
 		{ "response, 3rd segment", OUT(ENI_A), P_OUT(.payload = seg),
 		  SEG(PSHACK, s1 + 2 * seg, c_nxt, 509), WAY(ANY_WAY, CT_REPLY) },
 		{ "the client acks the 1st", IN(ENI_A), P_IN(),
-		  SEG(ACK, c_nxt, s1 + seg, 502), WAY(WHOLE, CT_ESTABLISHED) },
+		  SEG(ACK, c_nxt, s1 + seg, 502), WAY(LANE, CT_ESTABLISHED) },
 		{ "a duplicate ack: the lane", IN(ENI_A), P_IN(),
 		  SEG(ACK, c_nxt, s1 + seg, 502), WAY(LANE, CT_ESTABLISHED) },
 		/* the client's RST window: from what the server acked, the server's window wide */
