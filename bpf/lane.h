@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * bpf/lane.h — BPF-only: the lane (issue 9), a straight line at the top of the ingress programs
- * for the packet that matters most, one of an established, confirmed IPv4 TCP flow carrying
- * data or an ACK. It passes a packet only where the whole path (ingress.h) would pass it, with
+ * for the packet that matters most, one of an established (or half-closed), confirmed IPv4 TCP
+ * flow carrying data or an ACK. It passes a packet only where the whole path (ingress.h) would pass it, with
  * the same reason (CT_ESTABLISHED, CT_REPLY), and writes to the flow's entry what the whole path
  * would write, through the same helpers (ct_seq_learn_seg, ct_flag, ct_refresh), each field only
  * when it changes; on any doubt it returns NONE and the whole path judges the packet from the
@@ -18,14 +18,14 @@
  *    generation (ct_stamp_base): what ingress_judge needs to try the stamped shortcut;
  *  - the entry of the flow key (ct4_key_set, as ct_key_of builds it) in eniaddr_ct4, live, its
  *    stamp the one ct_track_stamped requires for this slot, generation and local side, its
- *    state ESTABLISHED and not closed by flags. The flow filter is not read: every key in a
+ *    state ESTABLISHED or CLOSING (half closed) and not closed by flags. The flow filter is not read: every key in a
  *    table has its bit set (maps/eniaddr.h's invariant), so for a flow the lookup finds, the
  *    filter says "look".
  * Counting is count_early_pass's: the same eniaddr_stats counter the whole path moves for a pass.
  * A dry run (explain) never takes the lane (dp_writes), so it records the whole path.
  * Not taken (the whole path runs): VLAN tags, IPv4 options, fragments, UDP, IPv6, SYN/FIN/RST/URG
- * (and ECE/CWR), unconfirmed flows, flows half closed or closed, a flow stamped in another
- * generation or slot, an expired entry.
+ * (and ECE/CWR), unconfirmed flows, closed flows (both FINs, or a RST), a flow stamped in
+ * another generation or slot, an expired entry.
  */
 #ifndef ENIADDR_BPF_LANE_H
 #define ENIADDR_BPF_LANE_H
@@ -45,7 +45,7 @@
 #define LANE_TCP_FLAGS (TCP_F_ACK | TCP_F_PSH) /* the only flags a lane packet may carry */
 
 /* What ct_advance does to confirmed flow v for a segment of direction dir that carries no SYN,
- * FIN, RST or URG, while v is ESTABLISHED and not closed: no transition (ct_tcp_advance has
+ * FIN, RST or URG, while v is ESTABLISHED or CLOSING (one FIN) and not closed: no transition (ct_tcp_advance has
  * none for it), the sequence fields (ct_seq_learn_seg), REPLIED for a reply, the expiry
  * (ct_refresh). The same helpers, so the same bytes, each written only when it changes. */
 static __always_inline void lane_advance(struct eniaddr_ct *v, enum ct_dir dir, __u8 flags,
@@ -115,8 +115,11 @@ static __noinline enum eniaddr_reason lane_ingress(void *data, void *data_end, _
 	    (v->stamp & ~(__u64)CT_STAMP_TRANSIT) != ct_stamp(base, ENIADDR_DIR_INGRESS, src_hi,
 								false))
 		return ENIADDR_R_NONE;
-	if (v->state != ENIADDR_CT_ESTABLISHED || eniaddr_ct_closed(v))
-		return ENIADDR_R_NONE; /* a transition may be due, or the closed flow's deadline */
+	/* half closed (one FIN) changes nothing for these flags either, and has the same timeout;
+	 * any other state may be due a transition, a closed flow has its own deadline */
+	if ((v->state != ENIADDR_CT_ESTABLISHED && v->state != ENIADDR_CT_CLOSING) ||
+	    eniaddr_ct_closed(v))
+		return ENIADDR_R_NONE;
 	dir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
 	/* parse_tcp's payload: from the IP length, 0 when it claims less than the headers */
 	l3_end = sizeof(*eth) + bpf_ntohs(ip->tot_len);

@@ -66,7 +66,7 @@ struct path {
 };
 
 enum path_id { P_ARP, P_NOT_OWNED, P_ALLOWED, P_PFX_ALLOWED, P_NO_RULE, P_TRACKED,
-	       P_PFX_TRACKED, P_UNCONFIRMED, P_TRACKED_WHOLE, P_HANDED_ON, P_TC_ARP, P_TC_NOT_OWNED, P_TC_ALLOWED, P_TC_NO_RULE, P_TC_TRACKED,
+	       P_PFX_TRACKED, P_UNCONFIRMED, P_TRACKED_WHOLE, P_UNCONFIRMED_WHOLE, P_HALF_CLOSED, P_TC_ARP, P_TC_NOT_OWNED, P_TC_ALLOWED, P_TC_NO_RULE, P_TC_TRACKED,
 	       P_EG_ALLOWED, P_EG_REDIRECT, N_PATHS };
 
 static const struct path paths[N_PATHS] = {
@@ -88,16 +88,18 @@ static const struct path paths[N_PATHS] = {
 	[P_UNCONFIRMED] = { "tracked flow, unconfirmed: no reply yet (ct_established)",
 			    PROG_XDP_IN, 3.5, ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS, XDP_PASS,
 			    P_UNCONFIRMED },
-	/* the lane (bpf/lane.h) beside what it saves: the same flow's packet through the build
-	 * without it, and a packet the lane looks at and hands on to the whole path (its flow is
-	 * half closed, which the lane leaves alone: what every packet that makes the whole path
-	 * write pays, e.g. data that moves seq_end) */
+	/* the lane (bpf/lane.h) beside the build without it, in the same run: what a confirmed
+	 * flow's packet saves, and what an unconfirmed one pays for the lane's look (handed on) */
 	[P_TRACKED_WHOLE] = { "tracked flow, confirmed, built without the lane (ct_established)",
 			      PROG_XDP_WHOLE, 3.5, ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS,
 			      XDP_PASS, P_TRACKED },
-	[P_HANDED_ON] = { "tracked flow, confirmed, handed on by the lane (ct_established)",
-			  PROG_XDP_IN, 3.5, ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS, XDP_PASS,
-			  P_HANDED_ON },
+	[P_UNCONFIRMED_WHOLE] = { "tracked flow, unconfirmed, built without the lane "
+				  "(ct_established)", PROG_XDP_WHOLE, 3.5,
+				  ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS, XDP_PASS,
+				  P_UNCONFIRMED },
+	[P_HALF_CLOSED] = { "tracked flow, confirmed, half closed: the server sent FIN "
+			    "(ct_established)", PROG_XDP_IN, 3.5, ENIADDR_R_CT_ESTABLISHED,
+			    ENIADDR_ACT_PASS, XDP_PASS, P_HALF_CLOSED },
 	/* tc_ingress, where XDP cannot attach: the same frames and targets, against the tc floor */
 	[P_TC_ARP] = { "tc ingress: ARP (failsafe)", PROG_TC_IN, 1.5, ENIADDR_R_FAILSAFE_ARP,
 		       ENIADDR_ACT_PASS, TC_UNSPEC, P_ARP },
@@ -143,7 +145,7 @@ static int path_frame(enum path_id id, int n_rules, int n_pfx, int cfg, struct p
 		return bench_tcp_frame(p, peer, in_pfx, 54000 + cfg, port, BENCH_TCP_ACK);
 	case P_UNCONFIRMED:
 		return bench_tcp_frame(p, peer, "192.0.2.1", 52000 + cfg, port, BENCH_TCP_ACK);
-	case P_HANDED_ON:
+	case P_HALF_CLOSED:
 		return bench_tcp_frame(p, peer, "192.0.2.1", 55000 + cfg, port, BENCH_TCP_ACK);
 	case P_EG_ALLOWED:
 		return bench_tcp_frame(p, "192.0.2.1", peer, 40000 + cfg, port, BENCH_TCP_RST);
@@ -208,13 +210,13 @@ static int confirm_flow(enum path_id id, const struct pkt *p, int n_rules, int n
 	if (id == P_PFX_TRACKED)
 		return bench_confirm_tcp_flow(&fx, fx.ifindex[ENI_A], p, in_pfx, 1000 + last, peer,
 					      54000 + cfg);
-	if (id == P_HANDED_ON) {
+	if (id == P_HALF_CLOSED) {
 		struct pkt fin;
 		__u32 ret;
 		int err = bench_confirm_tcp_flow(&fx, fx.ifindex[ENI_A], p, "192.0.2.1",
 						 1000 + last, peer, 55000 + cfg);
 
-		/* the server's FIN: the flow is CLOSING, which only the whole path judges */
+		/* the server's FIN: the flow is CLOSING (half closed) */
 		if (!err)
 			err = bench_tcp_frame(&fin, "192.0.2.1", peer, 1000 + last, 55000 + cfg,
 					      BENCH_TCP_ACK | BENCH_TCP_FIN);
@@ -248,7 +250,7 @@ static int prepare_path(enum path_id id, int n_rules, int n_pfx, int cfg, struct
 		.action = pa->action,
 	};
 	if (!err && (pa->frame == P_TRACKED || pa->frame == P_PFX_TRACKED ||
-		     pa->frame == P_HANDED_ON))
+		     pa->frame == P_HALF_CLOSED))
 		err = confirm_flow((enum path_id)pa->frame, &r->p, n_rules, n_pfx, cfg);
 	if (!err)
 		err = fixture_run_repeat(prog_of(pa->prog), &r->p, fx.ifindex[ENI_A], REPEAT, &ret,
