@@ -56,7 +56,9 @@
  * Scope of tc_egress (clsact egress of every attached device, whatever the ingress mode). Every
  * packet gets exactly one reason, counted per (ifindex, reason, egress, action); "continue" is
  * TC_ACT_UNSPEC, so other tc programs still see the packet:
- *  1. An untagged ARP frame continues at once (FAILSAFE_ARP, arp.h), configured or not. A
+ *  1. An untagged ARP frame continues at once (FAILSAFE_ARP, arp.h), configured or not. Then
+ *     the lane (lane.h), as on ingress, for a source owned by this ENI (not 0.0.0.0, not
+ *     169.254/16) of an established flow stamped in this generation (step 4's CT_*). A
  *     device without an ENI entry in the active slot: continue (UNCONFIGURED). Tagged ARP
  *     (FAILSAFE_ARP) and anything but IPv4/IPv6 (OTHER_L3): continue.
  *  2. The source address must be readable: VLAN tags beyond the cap (VLAN_CAP) or a cut or bad
@@ -127,7 +129,7 @@ int xdp_ingress(struct xdp_md *ctx)
 
 	if (arp_passed(data, end, ifindex, ENIADDR_DIR_INGRESS, len))
 		return XDP_PASS;
-	r = lane_ingress(data, end, ifindex);
+	r = lane(data, end, ifindex, ENIADDR_DIR_INGRESS);
 	if (r) {
 		count_early_pass(ifindex, ENIADDR_DIR_INGRESS, r, len);
 		return XDP_PASS;
@@ -174,7 +176,8 @@ int tc_ingress(struct __sk_buff *skb)
 	if (arp_passed((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
 		       ENIADDR_DIR_INGRESS, len))
 		return TC_ACT_UNSPEC;
-	r = lane_ingress((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex);
+	r = lane((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
+		 ENIADDR_DIR_INGRESS);
 	if (r) {
 		count_early_pass(skb->ifindex, ENIADDR_DIR_INGRESS, r, len);
 		return TC_ACT_UNSPEC;
@@ -229,6 +232,12 @@ int tc_egress(struct __sk_buff *skb)
 	if (arp_passed((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
 		       ENIADDR_DIR_EGRESS, len))
 		return TC_ACT_UNSPEC;
+	r = lane((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
+		 ENIADDR_DIR_EGRESS);
+	if (r) {
+		count_early_pass(skb->ifindex, ENIADDR_DIR_EGRESS, r, len);
+		return TC_ACT_UNSPEC;
+	}
 	s = scratch(1);
 	if (!s)
 		return TC_ACT_UNSPEC; /* never: a per-CPU array always has its entries */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * bpf/lane.h — BPF-only: the lane (issue 9), a straight line at the top of the ingress programs
- * for the packet that matters most, one of an established (or half-closed), confirmed IPv4 TCP
+ * bpf/lane.h — BPF-only: the lane (issue 9), a straight line at the top of the programs (both
+ * ingress programs and tc_egress) for the packet that matters most, one of an established (or half-closed), confirmed IPv4 TCP
  * flow carrying data or an ACK. It passes a packet only where the whole path (ingress.h) would pass it, with
  * the same reason (CT_ESTABLISHED, CT_REPLY), and writes to the flow's entry what the whole path
  * would write, through the same helpers (ct_seq_learn_seg, ct_flag, ct_refresh), each field only
@@ -14,8 +14,10 @@
  *    included) lies inside the frame, flags among ACK and PSH: parse.h reads such a frame into the
  *    same fields, and none of these flags makes a transition of an ESTABLISHED flow (the state
  *    machine in conntrack.h);
- *  - the ENI of ifindex in the active slot (eni.h), the owned hint of (destination, ENI) and a
- *    generation (ct_stamp_base): what ingress_judge needs to try the stamped shortcut;
+ *  - the ENI of ifindex in the active slot (eni.h), the owned hint of (local address, ENI) and a
+ *    generation (ct_stamp_base): what ingress_judge and egress_judge need to try the stamped
+ *    shortcut; outbound, a source that is not unspecified or link-local (egress_judge's
+ *    failsafes, which come first);
  *  - the entry of the flow key (ct4_key_set, as ct_key_of builds it) in eniaddr_ct4, live, its
  *    stamp the one ct_track_stamped requires for this slot, generation and local side, its
  *    state ESTABLISHED or CLOSING (half closed) and not closed by flags. The flow filter is not read: every key in a
@@ -41,6 +43,7 @@
 #include "eni.h"
 #include "owner.h"
 #include "conntrack.h"
+#include "egress.h"
 
 #define LANE_TCP_FLAGS (TCP_F_ACK | TCP_F_PSH) /* the only flags a lane packet may carry */
 
@@ -59,12 +62,13 @@ static __always_inline void lane_advance(struct eniaddr_ct *v, enum ct_dir dir, 
 }
 
 /*
- * The lane for a frame of [data, data_end) that arrived on ifindex: CT_ESTABLISHED or CT_REPLY
- * when it passes here (the caller counts it), NONE when the whole path must judge it.
+ * The lane for a frame of [data, data_end) on ifindex in direction dir (ENIADDR_DIR_*): the
+ * local address is the destination of what comes in, the source of what goes out. CT_ESTABLISHED
+ * or CT_REPLY when it passes here (the caller counts it), NONE when the whole path must judge it.
  * noinline on purpose: its frame (the key, the mapped address) then never sits under the whole
  * path's, whose chain of frames is near the verifier's 512 bytes; one BPF-to-BPF call.
  */
-static __noinline enum eniaddr_reason lane_ingress(void *data, void *data_end, __u32 ifindex)
+static __noinline enum eniaddr_reason lane(void *data, void *data_end, __u32 ifindex, __u8 dir)
 {
 #ifdef ENIADDR_NO_LANE
 	return ENIADDR_R_NONE;
@@ -77,9 +81,10 @@ static __noinline enum eniaddr_reason lane_ingress(void *data, void *data_end, _
 	const struct eniaddr_eni *eni;
 	struct eniaddr_ct4_key k;
 	struct eniaddr_ct *v;
-	__u32 slot = 0, plen, l3_end, l4_end, dst[4];
+	__u32 slot = 0, plen, l3_end, l4_end, local[4];
+	bool in = dir == ENIADDR_DIR_INGRESS;
 	__u64 base, now;
-	enum ct_dir dir;
+	enum ct_dir cdir;
 	__u8 flags, src_hi;
 
 	if (!dp_writes() || (void *)(th + 1) > data_end)
@@ -96,11 +101,15 @@ static __noinline enum eniaddr_reason lane_ingress(void *data, void *data_end, _
 	eni = eni_lookup(ifindex, &slot);
 	if (!eni)
 		return ENIADDR_R_NONE;
-	dst[0] = 0;
-	dst[1] = 0;
-	dst[2] = bpf_htonl(0xffff); /* IPv4-mapped, as parse.h stores it */
-	dst[3] = ip->daddr;
-	if (!owner_hinted(slot, (const __u8 *)dst, ifindex))
+	local[0] = 0;
+	local[1] = 0;
+	local[2] = bpf_htonl(0xffff); /* IPv4-mapped, as parse.h stores it */
+	local[3] = in ? ip->daddr : ip->saddr;
+	/* egress_judge passes these sources as failsafes before its shortcut */
+	if (!in && (addr_is_unspecified((const __u8 *)local) ||
+		    addr_is_link_local((const __u8 *)local)))
+		return ENIADDR_R_NONE;
+	if (!owner_hinted(slot, (const __u8 *)local, ifindex))
 		return ENIADDR_R_NONE;
 	base = ct_stamp_base(slot);
 	if (!base)
@@ -112,21 +121,20 @@ static __noinline enum eniaddr_reason lane_ingress(void *data, void *data_end, _
 		return ENIADDR_R_NONE;
 	now = ct_clock();
 	if (eniaddr_ct_expired(v, now) ||
-	    (v->stamp & ~(__u64)CT_STAMP_TRANSIT) != ct_stamp(base, ENIADDR_DIR_INGRESS, src_hi,
-								false))
+	    (v->stamp & ~(__u64)CT_STAMP_TRANSIT) != ct_stamp(base, dir, src_hi, false))
 		return ENIADDR_R_NONE;
 	/* half closed (one FIN) changes nothing for these flags either, and has the same timeout;
 	 * any other state may be due a transition, a closed flow has its own deadline */
 	if ((v->state != ENIADDR_CT_ESTABLISHED && v->state != ENIADDR_CT_CLOSING) ||
 	    eniaddr_ct_closed(v))
 		return ENIADDR_R_NONE;
-	dir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
+	cdir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
 	/* parse_tcp's payload: from the IP length, 0 when it claims less than the headers */
 	l3_end = sizeof(*eth) + bpf_ntohs(ip->tot_len);
 	plen = l3_end > l4_end ? l3_end - l4_end : 0;
-	lane_advance(v, dir, flags, bpf_ntohl(th->seq), plen, bpf_ntohl(th->ack_seq),
+	lane_advance(v, cdir, flags, bpf_ntohl(th->seq), plen, bpf_ntohl(th->ack_seq),
 		     bpf_ntohs(th->window), &eni->timeouts, now);
-	return dir == CT_ORIG ? ENIADDR_R_CT_ESTABLISHED : ENIADDR_R_CT_REPLY;
+	return cdir == CT_ORIG ? ENIADDR_R_CT_ESTABLISHED : ENIADDR_R_CT_REPLY;
 #endif
 }
 

@@ -52,7 +52,7 @@ static struct nolane *whole; /* the programs built without the lane (bpf/lane.h)
 /* ------------------------------------------------------------------------------- the paths */
 
 
-enum prog { PROG_XDP_IN, PROG_TC_IN, PROG_TC_OUT, PROG_XDP_WHOLE };
+enum prog { PROG_XDP_IN, PROG_TC_IN, PROG_TC_OUT, PROG_XDP_WHOLE, PROG_TC_OUT_WHOLE };
 
 struct path {
 	const char *name;
@@ -67,7 +67,7 @@ struct path {
 
 enum path_id { P_ARP, P_NOT_OWNED, P_ALLOWED, P_PFX_ALLOWED, P_NO_RULE, P_TRACKED,
 	       P_PFX_TRACKED, P_UNCONFIRMED, P_TRACKED_WHOLE, P_UNCONFIRMED_WHOLE, P_HALF_CLOSED, P_TC_ARP, P_TC_NOT_OWNED, P_TC_ALLOWED, P_TC_NO_RULE, P_TC_TRACKED,
-	       P_EG_ALLOWED, P_EG_REDIRECT, N_PATHS };
+	       P_EG_ALLOWED, P_EG_REDIRECT, P_EG_TRACKED, P_EG_TRACKED_WHOLE, N_PATHS };
 
 static const struct path paths[N_PATHS] = {
 	[P_ARP] = { "ARP (failsafe)", PROG_XDP_IN, 1.5, ENIADDR_R_FAILSAFE_ARP, ENIADDR_ACT_PASS,
@@ -115,6 +115,11 @@ static const struct path paths[N_PATHS] = {
 			   ENIADDR_R_ALLOWED, ENIADDR_ACT_PASS, TC_UNSPEC, P_EG_ALLOWED },
 	[P_EG_REDIRECT] = { "tc egress, other ENI's source: redirect", PROG_TC_OUT, 2.0,
 			    ENIADDR_R_REDIRECT, ENIADDR_ACT_REDIRECT, TC_REDIRECT, P_EG_REDIRECT },
+	[P_EG_TRACKED] = { "tc egress, tracked flow (ct_reply)", PROG_TC_OUT, 2.0,
+			   ENIADDR_R_CT_REPLY, ENIADDR_ACT_PASS, TC_UNSPEC, P_EG_TRACKED },
+	[P_EG_TRACKED_WHOLE] = { "tc egress, tracked flow, built without the lane (ct_reply)",
+				 PROG_TC_OUT_WHOLE, 2.0, ENIADDR_R_CT_REPLY, ENIADDR_ACT_PASS,
+				 TC_UNSPEC, P_EG_TRACKED },
 };
 
 /* The frame of path id in a world of n_rules and n_pfx prefixes: peers match the last rule, a
@@ -151,6 +156,8 @@ static int path_frame(enum path_id id, int n_rules, int n_pfx, int cfg, struct p
 		return bench_tcp_frame(p, "192.0.2.1", peer, 40000 + cfg, port, BENCH_TCP_RST);
 	case P_EG_REDIRECT:
 		return bench_tcp_frame(p, "198.51.100.1", peer, 40000 + cfg, port, BENCH_TCP_RST);
+	case P_EG_TRACKED: /* the server's answer on a flow the peer started */
+		return bench_tcp_frame(p, "192.0.2.1", peer, port, 56000 + cfg, BENCH_TCP_ACK);
 	default:
 		return -EINVAL;
 	}
@@ -160,7 +167,8 @@ static const struct bpf_program *prog_of(enum prog pr)
 {
 	return pr == PROG_XDP_IN    ? fx.skel->progs.xdp_ingress :
 	       pr == PROG_XDP_WHOLE ? whole->progs.xdp_ingress :
-	       pr == PROG_TC_IN     ? fx.skel->progs.tc_ingress : fx.skel->progs.tc_egress;
+	       pr == PROG_TC_IN     ? fx.skel->progs.tc_ingress :
+	       pr == PROG_TC_OUT    ? fx.skel->progs.tc_egress : whole->progs.tc_egress;
 }
 
 static const struct bpf_program *floor_of(enum prog pr)
@@ -210,6 +218,14 @@ static int confirm_flow(enum path_id id, const struct pkt *p, int n_rules, int n
 	if (id == P_PFX_TRACKED)
 		return bench_confirm_tcp_flow(&fx, fx.ifindex[ENI_A], p, in_pfx, 1000 + last, peer,
 					      54000 + cfg);
+	if (id == P_EG_TRACKED) {
+		struct pkt first;
+		int err = bench_tcp_frame(&first, peer, "192.0.2.1", 56000 + cfg, 1000 + last,
+					  BENCH_TCP_ACK);
+
+		return err ?: bench_confirm_tcp_flow(&fx, fx.ifindex[ENI_A], &first, "192.0.2.1",
+						     1000 + last, peer, 56000 + cfg);
+	}
 	if (id == P_HALF_CLOSED) {
 		struct pkt fin;
 		__u32 ret;
@@ -246,11 +262,12 @@ static int prepare_path(enum path_id id, int n_rules, int n_pfx, int cfg, struct
 	r->want = (struct eniaddr_stat_key){
 		.ifindex = (__u32)fx.ifindex[ENI_A],
 		.reason = pa->reason,
-		.dir = pa->prog == PROG_TC_OUT ? ENIADDR_DIR_EGRESS : ENIADDR_DIR_INGRESS,
+		.dir = pa->prog == PROG_TC_OUT || pa->prog == PROG_TC_OUT_WHOLE ? ENIADDR_DIR_EGRESS
+										 : ENIADDR_DIR_INGRESS,
 		.action = pa->action,
 	};
 	if (!err && (pa->frame == P_TRACKED || pa->frame == P_PFX_TRACKED ||
-		     pa->frame == P_HALF_CLOSED))
+		     pa->frame == P_HALF_CLOSED || pa->frame == P_EG_TRACKED))
 		err = confirm_flow((enum path_id)pa->frame, &r->p, n_rules, n_pfx, cfg);
 	if (!err)
 		err = fixture_run_repeat(prog_of(pa->prog), &r->p, fx.ifindex[ENI_A], REPEAT, &ret,

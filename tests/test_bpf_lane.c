@@ -270,16 +270,15 @@ static bool stats_moved_alike(const struct stat_sums *a, const struct stat_sums 
 	return true;
 }
 
-/* The ingress programs' summary (eniaddr_scratch[0]), which the whole path writes whole
+/* The programs' summary (eniaddr_scratch[0] ingress, [1] egress), which the whole path writes whole
  * (pkt_summarize), even for a frame it judges before parsing IP; the lane never does. Filled
  * with a pattern no summary has (0xff bytes: an owner ifindex of 2^32 - 1). */
 #define SCRATCH_MARK 0xff
 
-static void scratch_mark(void)
+static void scratch_mark(__u32 k)
 {
 	size_t sz = (sizeof(struct eniaddr_pkt) + 7) & ~(size_t)7;
 	void *mark = malloc((size_t)fx.ncpus * sz);
-	__u32 k = 0;
 
 	assert_non_null(mark);
 	memset(mark, SCRATCH_MARK, (size_t)fx.ncpus * sz);
@@ -287,12 +286,11 @@ static void scratch_mark(void)
 	free(mark);
 }
 
-static bool scratch_untouched(void)
+static bool scratch_untouched(__u32 k)
 {
 	size_t sz = (sizeof(struct eniaddr_pkt) + 7) & ~(size_t)7, n = (size_t)fx.ncpus * sz;
 	__u8 *buf = calloc(1, n);
 	bool marked = true;
-	__u32 k = 0;
 
 	assert_non_null(buf);
 	assert_int_equal(bpf_map_lookup_elem(fx.maps.scratch, &k, buf), 0);
@@ -305,7 +303,7 @@ static bool scratch_untouched(void)
 /* ---------------------------------------------------------------- one packet, both builds */
 
 enum prog { XDP_IN, TC_IN, TC_OUT };
-enum way { LANE, WHOLE, ANY_WAY };
+enum way { LANE, WHOLE };
 
 struct step {
 	const char *name;
@@ -392,10 +390,10 @@ static bool run_step(const struct step *s)
 	for (int attempt = 0; attempt < 8 && !same; attempt++) {
 		ct_snap_restore(&s0);
 		before = fixture_snapshot(&fx, &want);
-		scratch_mark();
+		scratch_mark(s->prog == TC_OUT);
 		stats_read(&c0);
 		assert_int_equal(fixture_run(prog_of(s->prog, true), &p, fx.ifindex[s->eni], &r1), 0);
-		took_lane = scratch_untouched();
+		took_lane = scratch_untouched(s->prog == TC_OUT);
 		ct_snap_read(&s1);
 		stats_read(&c1);
 		ct_snap_restore(&s0);
@@ -417,7 +415,7 @@ static bool run_step(const struct step *s)
 			      fixture_reason_name(s->reason));
 		return false;
 	}
-	if (s->prog != TC_OUT && s->way != ANY_WAY && took_lane != (s->way == LANE)) {
+	if (took_lane != (s->way == LANE)) {
 		print_message("%s: took the %s, expected the %s\n", s->name,
 			      took_lane ? "lane" : "whole path", s->way == LANE ? "lane" : "whole path");
 		return false;
@@ -481,7 +479,7 @@ static void set_expiry(__u16 port, __u64 expires_ns)
 static const struct step handshake_in[] = {
 	{ "syn in: the rules", IN(ENI_A), F_IN(), SEG(SYN, 1000, 0, 500), WAY(WHOLE, ALLOWED) },
 	{ "syn-ack out", OUT(ENI_A), F_OUT(), SEG(SYNACK, 5000, 1001, 600),
-	  WAY(ANY_WAY, CT_REPLY) },
+	  WAY(WHOLE, CT_REPLY) },
 	{ "ack in confirms", IN(ENI_A), F_IN(), SEG(ACK, 1001, 5001, 500),
 	  WAY(WHOLE, CT_ESTABLISHED) },
 	{ "ack again: stamps", IN(ENI_A), F_IN(), SEG(ACK, 1001, 5001, 500),
@@ -514,7 +512,7 @@ static void test_pure_acks_and_data(void **state)
 		{ "then steady", IN(ENI_A), F_IN(), SEG(ACK, 62101, 5002, 501),
 		  WAY(LANE, CT_ESTABLISHED) },
 		{ "server data out", OUT(ENI_A), F_OUT(.payload = 300), SEG(PSHACK, 5001, 62101, 600),
-		  WAY(ANY_WAY, CT_REPLY) },
+		  WAY(LANE, CT_REPLY) },
 		{ "its ack in", IN(ENI_A), F_IN(), SEG(ACK, 62101, 5301, 501),
 		  WAY(LANE, CT_ESTABLISHED) },
 		{ "steady again", IN(ENI_A), F_IN(), SEG(ACK, 62101, 5301, 501),
@@ -528,23 +526,32 @@ static void test_pure_acks_and_data(void **state)
 	RUN_STEPS(steps);
 }
 
-/* A flow the host started: inbound packets are replies (CT_REPLY) and take the lane too. */
+/* A flow the host started: inbound packets are replies (CT_REPLY) and take the lane too, and
+ * so do its outbound packets (tc_egress). */
 static void test_reply_direction(void **state)
 {
 #define R_OUT(...) TCP4("10.1.1.10", 50000, PEER, 443, __VA_ARGS__)
 #define R_IN(...)  TCP4(PEER, 443, "10.1.1.10", 50000, __VA_ARGS__)
 	static const struct step steps[] = {
-		{ "syn out", OUT(ENI_A), R_OUT(), SEG(SYN, 7000, 0, 900), WAY(ANY_WAY, ALLOWED) },
+		{ "syn out", OUT(ENI_A), R_OUT(), SEG(SYN, 7000, 0, 900), WAY(WHOLE, ALLOWED) },
 		{ "syn-ack in", IN(ENI_A), R_IN(), SEG(SYNACK, 9000, 7001, 800),
 		  WAY(WHOLE, CT_REPLY) },
 		{ "ack out confirms", OUT(ENI_A), R_OUT(), SEG(ACK, 7001, 9001, 900),
-		  WAY(ANY_WAY, CT_ESTABLISHED) },
+		  WAY(WHOLE, CT_ESTABLISHED) },
 		{ "data in: the whole path, stamps", IN(ENI_A), R_IN(.payload = 200),
 		  SEG(PSHACK, 9001, 7001, 800), WAY(WHOLE, CT_REPLY) },
 		{ "retransmitted: the lane", IN(ENI_A), R_IN(.payload = 200),
 		  SEG(PSHACK, 9001, 7001, 800), WAY(LANE, CT_REPLY) },
 		{ "tc ingress: the lane", TCIN(ENI_A), R_IN(.payload = 200),
 		  SEG(PSHACK, 9001, 7001, 800), WAY(LANE, CT_REPLY) },
+		{ "its ack out: the lane outbound", OUT(ENI_A), R_OUT(), SEG(ACK, 7001, 9201, 900),
+		  WAY(LANE, CT_ESTABLISHED) },
+		{ "a fin out: the whole path", OUT(ENI_A), R_OUT(), SEG(FINACK, 7001, 9201, 900),
+		  WAY(WHOLE, CT_ESTABLISHED) },
+		{ "data in after it (half closed): the lane", IN(ENI_A), R_IN(.payload = 50),
+		  SEG(PSHACK, 9201, 7002, 800), WAY(LANE, CT_REPLY) },
+		{ "its ack out (half closed): the lane", OUT(ENI_A), R_OUT(),
+		  SEG(ACK, 7002, 9251, 900), WAY(LANE, CT_ESTABLISHED) },
 	};
 
 	(void)state;
@@ -561,7 +568,7 @@ static void test_wrap_around(void **state)
 	static const struct step steps[] = {
 		{ "syn in", IN(ENI_A), W_IN(), SEG(SYN, 0xfffffe00u, 0, 500), WAY(WHOLE, ALLOWED) },
 		{ "syn-ack out", OUT(ENI_A), W_OUT(), SEG(SYNACK, 0xffffff80u, 0xfffffe01u, 600),
-		  WAY(ANY_WAY, CT_REPLY) },
+		  WAY(WHOLE, CT_REPLY) },
 		{ "ack in confirms", IN(ENI_A), W_IN(), SEG(ACK, 0xfffffe01u, 0xffffff81u, 500),
 		  WAY(WHOLE, CT_ESTABLISHED) },
 		{ "ack again: stamps", IN(ENI_A), W_IN(), SEG(ACK, 0xfffffe01u, 0xffffff81u, 500),
@@ -573,7 +580,7 @@ static void test_wrap_around(void **state)
 		{ "an old segment before 2^32", IN(ENI_A), W_IN(.payload = 16),
 		  SEG(ACK, 0xffffff00u, 0xffffff81u, 500), WAY(LANE, CT_ESTABLISHED) },
 		{ "an ack from the server's side across 2^32", OUT(ENI_A), W_OUT(.payload = 512),
-		  SEG(ACK, 0xffffff81u, 0x201u, 600), WAY(ANY_WAY, CT_REPLY) },
+		  SEG(ACK, 0xffffff81u, 0x201u, 600), WAY(LANE, CT_REPLY) },
 		{ "acking it", IN(ENI_A), W_IN(), SEG(ACK, 0x201u, 0x181u, 500),
 		  WAY(LANE, CT_ESTABLISHED) },
 		{ "steady", IN(ENI_A), W_IN(), SEG(ACK, 0x201u, 0x181u, 500),
@@ -627,7 +634,7 @@ static void test_generation_and_owner(void **state)
 		{ "syn in", IN(ENI_A), F2_IN(), SEG(SYN, 100, 0, 500),
 		  WAY(WHOLE, ALLOWED) },
 		{ "syn-ack out", OUT(ENI_A), F2_OUT(), SEG(SYNACK, 300, 101, 600),
-		  WAY(ANY_WAY, CT_REPLY) },
+		  WAY(WHOLE, CT_REPLY) },
 		{ "ack in confirms", IN(ENI_A), F2_IN(), SEG(ACK, 101, 301, 500),
 		  WAY(WHOLE, CT_ESTABLISHED) },
 		{ "ack again: stamps", IN(ENI_A), F2_IN(), SEG(ACK, 101, 301, 500),
@@ -706,7 +713,7 @@ static void test_not_for_the_lane(void **state)
 		{ "data after fin: the lane", IN(ENI_A), G(.payload = 10), SEG(ACK, 103, 301, 500),
 		  WAY(LANE, CT_ESTABLISHED) },
 		{ "the server's fin+ack out", OUT(ENI_A), F2_OUT(), SEG(FINACK, 301, 103, 600),
-		  WAY(ANY_WAY, CT_REPLY) },
+		  WAY(WHOLE, CT_REPLY) },
 		{ "ack of a closed flow: the whole path", IN(ENI_A), G(), SEG(ACK, 103, 302, 500),
 		  WAY(WHOLE, CT_ESTABLISHED) },
 		{ "rst in window", IN(ENI_A), G(), SEG(RST, 103, 0, 0), WAY(WHOLE, CT_ESTABLISHED) },
@@ -727,7 +734,7 @@ static void test_audit_eni(void **state)
 	static const struct step steps[] = {
 		{ "syn in", IN(ENI_C), C_IN(), SEG(SYN, 10, 0, 500), WAY(WHOLE, ALLOWED) },
 		{ "syn-ack out", OUT(ENI_C), C_OUT(), SEG(SYNACK, 20, 11, 600),
-		  WAY(ANY_WAY, CT_REPLY) },
+		  WAY(WHOLE, CT_REPLY) },
 		{ "ack in confirms", IN(ENI_C), C_IN(), SEG(ACK, 11, 21, 500),
 		  WAY(WHOLE, CT_ESTABLISHED) },
 		{ "ack again: stamps", IN(ENI_C), C_IN(), SEG(ACK, 11, 21, 500),
@@ -763,7 +770,7 @@ static void rst_conversation(__u16 port, bool server_resets)
 		{ "syn in", IN(ENI_A), P_IN(), SEG(SYN, ISN_C, 0, 64240),
 		  WAY(WHOLE, ALLOWED) },
 		{ "syn-ack out", OUT(ENI_A), P_OUT(), SEG(SYNACK, ISN_S, c1, 65160),
-		  WAY(ANY_WAY, CT_REPLY) },
+		  WAY(WHOLE, CT_REPLY) },
 		{ "ack in confirms", IN(ENI_A), P_IN(), SEG(ACK, c1, s1, 502),
 		  WAY(WHOLE, CT_ESTABLISHED) },
 		{ "request in", IN(ENI_A), P_IN(.payload = req),
@@ -771,11 +778,11 @@ static void rst_conversation(__u16 port, bool server_resets)
 		{ "request retransmitted: the lane", IN(ENI_A), P_IN(.payload = req),
 		  SEG(PSHACK, c1, s1, 502), WAY(LANE, CT_ESTABLISHED) },
 		{ "response, 1st segment", OUT(ENI_A), P_OUT(.payload = seg),
-		  SEG(ACK, s1, c_nxt, 509), WAY(ANY_WAY, CT_REPLY) },
+		  SEG(ACK, s1, c_nxt, 509), WAY(LANE, CT_REPLY) },
 		{ "response, 2nd segment", OUT(ENI_A), P_OUT(.payload = seg),
-		  SEG(ACK, s1 + seg, c_nxt, 509), WAY(ANY_WAY, CT_REPLY) },
+		  SEG(ACK, s1 + seg, c_nxt, 509), WAY(LANE, CT_REPLY) },
 		{ "response, 3rd segment", OUT(ENI_A), P_OUT(.payload = seg),
-		  SEG(PSHACK, s1 + 2 * seg, c_nxt, 509), WAY(ANY_WAY, CT_REPLY) },
+		  SEG(PSHACK, s1 + 2 * seg, c_nxt, 509), WAY(LANE, CT_REPLY) },
 		{ "the client acks the 1st", IN(ENI_A), P_IN(),
 		  SEG(ACK, c_nxt, s1 + seg, 502), WAY(LANE, CT_ESTABLISHED) },
 		{ "a duplicate ack: the lane", IN(ENI_A), P_IN(),
@@ -790,7 +797,7 @@ static void rst_conversation(__u16 port, bool server_resets)
 	if (server_resets) /* the server aborts: SND.NXT, 3 segments beyond the client's ack */
 		st[n - 1] = (struct step){ "the server's rst at its SND.NXT closes", OUT(ENI_A),
 					   P_OUT(), SEG(RST, s_nxt, 0, 0),
-					   WAY(ANY_WAY, CT_REPLY) };
+					   WAY(WHOLE, CT_REPLY) };
 	else /* the client aborts: its SND.NXT, the server's RCV.NXT */
 		st[n - 1] = (struct step){ "the client's rst at its SND.NXT closes", IN(ENI_A),
 					   P_IN(), SEG(RST, c_nxt, 0, 0),
