@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * bpf/lane.h — BPF-only: the lane (issue 9), a straight line at the top of the programs (both
- * ingress programs and tc_egress) for the packet that matters most, one of an established (or half-closed), confirmed IPv4 TCP
- * flow carrying data or an ACK. It passes a packet only where the whole path (ingress.h) would pass it, with
- * the same reason (CT_ESTABLISHED, CT_REPLY), and writes to the flow's entry what the whole path
- * would write, through the same helpers (ct_seq_learn_seg, ct_flag, ct_refresh), each field only
- * when it changes; on any doubt it returns NONE and the whole path judges the packet from the
- * start. So maps hold the same bytes whichever way a packet went (tests/test_bpf_lane.c runs
- * both builds side by side, packet by packet; tests/bpf/nolane.bpf.c is the one without it).
+ * ingress programs and tc_egress) for the packet that matters most, one of an established (or
+ * half-closed), confirmed IPv4 TCP flow carrying data or an ACK. It passes a packet only where
+ * the whole path (ingress.h, egress.h) would pass it, with the same reason (CT_ESTABLISHED,
+ * CT_REPLY), and writes to the flow's entry what the whole path would write, through the same
+ * helpers (ct_seq_learn_seg, ct_flag, ct_refresh), each field only when it changes; on any
+ * doubt it returns NONE and the whole path judges the packet from the start. So maps hold the
+ * same bytes whichever way a packet went (tests/test_bpf_lane.c runs both builds side by side,
+ * packet by packet; tests/bpf/nolane.bpf.c is the one without it).
  *
  * What it takes, and why each is the whole path's own answer:
  *  - untagged Ethernet, IPv4 with IHL 5, not a fragment, TCP with doff >= 5 whose header (options
@@ -20,9 +21,9 @@
  *    failsafes, which come first);
  *  - the entry of the flow key (ct4_key_set, as ct_key_of builds it) in eniaddr_ct4, live, its
  *    stamp the one ct_track_stamped requires for this slot, generation and local side, its
- *    state ESTABLISHED or CLOSING (half closed) and not closed by flags. The flow filter is not read: every key in a
- *    table has its bit set (maps/eniaddr.h's invariant), so for a flow the lookup finds, the
- *    filter says "look".
+ *    state ESTABLISHED or CLOSING (half closed) and not closed by flags. The flow filter is
+ *    not read: every key in a table has its bit set (maps/eniaddr.h's invariant), so for a
+ *    flow the lookup finds, the filter says "look".
  * Counting is count_early_pass's: the same eniaddr_stats counter the whole path moves for a pass.
  * A dry run (explain) never takes the lane (dp_writes), so it records the whole path.
  * Not taken (the whole path runs): VLAN tags, IPv4 options, fragments, UDP, IPv6, SYN/FIN/RST/URG
@@ -48,9 +49,10 @@
 #define LANE_TCP_FLAGS (TCP_F_ACK | TCP_F_PSH) /* the only flags a lane packet may carry */
 
 /* What ct_advance does to confirmed flow v for a segment of direction dir that carries no SYN,
- * FIN, RST or URG, while v is ESTABLISHED or CLOSING (one FIN) and not closed: no transition (ct_tcp_advance has
- * none for it), the sequence fields (ct_seq_learn_seg), REPLIED for a reply, the expiry
- * (ct_refresh). The same helpers, so the same bytes, each written only when it changes. */
+ * FIN, RST or URG, while v is ESTABLISHED or CLOSING (one FIN) and not closed: no transition
+ * (ct_tcp_advance has none for it), the sequence fields (ct_seq_learn_seg), REPLIED for a
+ * reply, the expiry (ct_refresh). The same helpers, so the same bytes, each written only when
+ * it changes. */
 static __always_inline void lane_advance(struct eniaddr_ct *v, enum ct_dir dir, __u8 flags,
 					 __u32 seq, __u32 plen, __u32 ack, __u16 win,
 					 const struct eniaddr_timeouts *t, __u64 now)
