@@ -95,9 +95,10 @@ static __always_inline void count_verdict(const struct eniaddr_pkt *p, __u32 ifi
 	count_packet(ifindex, r, dir, act, len);
 	if (act != ENIADDR_ACT_DROP && act != ENIADDR_ACT_AUDIT)
 		return;
+	trace_drop(p, ifindex, dir, r, act, len);
+	/* last: nothing is live after it, so its compares spill no register to the stack */
 	if (p->owner_ifindex)
 		count_addr_drop(p, dir, len);
-	trace_drop(p, ifindex, dir, r, act, len);
 }
 
 /* A frame that passes before anything is parsed or looked up (arp.h): counted, nothing else. */
