@@ -130,6 +130,31 @@ static __always_inline bool owner_hinted(__u32 slot, const __u8 addr[16], __u32 
 }
 
 /*
+ * Whether no ENI owns addr (16 bytes, IPv4-mapped when !v6) in slot, proven without the owner
+ * maps: its bit in eniaddr_any_hint is clear and the slot has no prefix of the family that hint
+ * cannot list (eniaddr_state.uncovered). Then owner_lookup would return NULL, and the caller
+ * skips it. Sound because (1) the publisher sets the bit of every address owner_lookup can find
+ * in the slot (every exact address, every host of every IPv4 prefix of /24 or longer; any other
+ * prefix sets the family's uncovered flag instead), and (2) it writes a slot's bits and flags
+ * before the flip that makes the slot active, and only into the inactive slot (owned_hint.c,
+ * publish.c flip()). False means "look", never "owned".
+ */
+static __always_inline bool owner_absent(__u32 slot, const __u8 addr[16], bool v6)
+{
+	const struct eniaddr_state *st;
+	__u32 bit, word, zero = 0;
+	const __u64 *w;
+
+	st = bpf_map_lookup_elem(&ENIADDR_MAP_STATE, &zero);
+	if (!st || st->uncovered[slot & 1] & (v6 ? ENIADDR_UNCOVERED_V6 : ENIADDR_UNCOVERED_V4))
+		return false;
+	bit = eniaddr_any_bit(addr);
+	word = (slot & 1) * ENIADDR_ANY_WORDS + (bit >> 6);
+	w = bpf_map_lookup_elem(&ENIADDR_MAP_ANY_HINT, &word);
+	return w && !(*w & (1ULL << (bit & 63)));
+}
+
+/*
  * Transit traffic (issue 8 item 4): an ENI whose source/destination check is off (a NAT
  * instance, a router) carries packets for addresses no ENI owns, judged by that ENI's own groups
  * (the judges set p->policy from it) and tracked under its ifindex. Such a packet has no owner

@@ -123,14 +123,18 @@ void fixture_put_eni(const struct bpf_fixture *fx, __u32 slot, int ifindex,
 		     const struct eniaddr_eni *v);
 
 /* Sets (or clears) the bit of addr owned by ENI ifindex in slot's eniaddr_owned_hint;
- * fixture_put_owner sets it for an exact address, as the publisher does. */
+ * fixture_put_owner sets the publisher's bits. */
 void fixture_put_hint(const struct bpf_fixture *fx, __u32 slot, const __u8 addr[16],
 		      __u32 ifindex, bool set);
+/* The same for addr's bit in slot's eniaddr_any_hint (may any ENI own it?). */
+void fixture_put_any_hint(const struct bpf_fixture *fx, __u32 slot, const __u8 addr[16],
+			  bool set);
 
 /* An exact address ("10.1.1.10") into eniaddr_addrs4 / eniaddr_addrs, or with a "/n" a delegated
  * prefix into eniaddr_pfx4 / eniaddr_pfx (o's flags plus ENIADDR_ADDR_F_PREFIX), owned as o says
- * in slot; then both slots' prefix lengths in eniaddr_state from what those hold, as a publish
- * writes them. */
+ * in slot; then, from what the owner maps hold, both slots' prefix lengths and uncovered flags in
+ * eniaddr_state and their words of eniaddr_owned_hint and eniaddr_any_hint, as a publish writes
+ * them (the publisher's own code, publish_owned_hint). */
 void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *text,
 		       const struct eniaddr_owner *o);
 
