@@ -58,9 +58,11 @@ struct {
 } ENIADDR_MAP_OWNED_HINT SEC(".maps");
 
 /* Per slot, one bit per hash bucket of the addresses any ENI owns: a Bloom filter
- * (maps/eniaddr.h). */
+ * (maps/eniaddr.h). Mmapable: the publisher compares and writes its 128 KiB a slot in place
+ * (a batch read of 16,384 words was 2 ms of a 4 ms reassignment). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 2 * ENIADDR_ANY_WORDS);
 	__type(key, __u32);
 	__type(value, __u64);

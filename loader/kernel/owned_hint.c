@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "addr.h"
 #include "kernel/array_range.h"
@@ -51,27 +52,45 @@ static void want_prefix(struct hint_want *w, const struct eniaddr_pfx_key *k, __
 	}
 }
 
-/* Slot slot's n words of map fd (name) made want, writing only the words that differ: a
+/* Slot slot's n words of eniaddr_owned_hint made want, writing only the words that differ: a
  * reassignment changes one or two. */
-static int write_diff(int fd, const char *name, __u32 slot, const __u64 *want, __u32 n,
-		      struct err *e)
+static int write_owned(int fd, __u32 slot, const __u64 *want, struct err *e)
 {
-	static __u64 have[ENIADDR_ANY_WORDS];
-	static __u32 keys[ENIADDR_ANY_WORDS];
-	__u32 changed = 0;
+	static __u64 have[ENIADDR_HINT_WORDS];
+	static __u32 keys[ENIADDR_HINT_WORDS];
+	__u32 n = 0;
 	int err;
 
-	_Static_assert(ENIADDR_ANY_WORDS >= ENIADDR_HINT_WORDS, "one buffer serves both hints");
-	err = array_range_read(fd, name, slot * n, have, n, e);
+	err = array_range_read(fd, HINT_NAME, slot * ENIADDR_HINT_WORDS, have, ENIADDR_HINT_WORDS,
+			       e);
 	if (err)
 		return err;
-	for (__u32 i = 0; i < n; i++)
+	for (__u32 i = 0; i < ENIADDR_HINT_WORDS; i++)
 		if (have[i] != want[i]) {
-			keys[changed] = slot * n + i;
-			have[changed++] = want[i];
+			keys[n] = slot * ENIADDR_HINT_WORDS + i;
+			have[n++] = want[i];
 		}
-	if (changed && bpf_map_update_batch(fd, keys, have, &changed, NULL))
-		return err_set(e, errno, "writing slot %u of %s: %s", slot, name, strerror(errno));
+	if (n && bpf_map_update_batch(fd, keys, have, &n, NULL))
+		return err_set(e, errno, "writing slot %u of %s: %s", slot, HINT_NAME,
+			       strerror(errno));
+	return 0;
+}
+
+/* The same for eniaddr_any_hint, in place through a mapping (no syscall per word). The slot is
+ * inactive: no program reads it until the flip, which comes after a grace period (a full
+ * barrier on every CPU), so plain stores do. */
+static int write_any(int fd, __u32 slot, const __u64 *want, struct err *e)
+{
+	size_t len = 2 * ENIADDR_ANY_WORDS * sizeof(__u64);
+	__u64 *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), *have;
+
+	if (map == MAP_FAILED)
+		return err_set(e, errno, "mapping %s: %s", ANY_NAME, strerror(errno));
+	have = map + slot * ENIADDR_ANY_WORDS;
+	for (__u32 i = 0; i < ENIADDR_ANY_WORDS; i++)
+		if (have[i] != want[i])
+			have[i] = want[i];
+	munmap(map, len);
 	return 0;
 }
 
@@ -88,6 +107,6 @@ int publish_owned_hint(const struct map_fds *m, const struct compiled *c, struct
 		want_addr(&w, c->addrs.v[i].k.addr, c->addrs.v[i].v.ifindex);
 	for (size_t i = 0; i < c->pfxs.n; i++)
 		want_prefix(&w, &c->pfxs.v[i].k, c->pfxs.v[i].v.ifindex);
-	err = write_diff(m->owned_hint, HINT_NAME, c->slot, w.owned, ENIADDR_HINT_WORDS, e);
-	return err ? err : write_diff(m->any_hint, ANY_NAME, c->slot, w.any, ENIADDR_ANY_WORDS, e);
+	err = write_owned(m->owned_hint, c->slot, w.owned, e);
+	return err ? err : write_any(m->any_hint, c->slot, w.any, e);
 }
