@@ -396,6 +396,36 @@ void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *tex
 	sync_owners(fx);
 }
 
+void fixture_del_owner(const struct bpf_fixture *fx, __u32 slot, const char *text)
+{
+	struct ip_prefix p = prefix(text);
+
+	if (!strchr(text, '/')) {
+		struct eniaddr_addr_key k = { .slot = slot };
+
+		memcpy(k.addr, p.addr, 16);
+		assert_int_equal(owner_addr_delete(&fx->maps, &k), 0);
+	} else {
+		struct eniaddr_pfx_key k = { .prefixlen = 32 + p.plen, .slot = slot };
+
+		memcpy(k.addr, p.addr, 16);
+		assert_int_equal(owner_pfx_delete(&fx->maps, &k), 0);
+	}
+	sync_owners(fx);
+}
+
+bool fixture_owner_absent(const struct bpf_fixture *fx, __u32 slot, const char *addr)
+{
+	struct eniaddr_state st = get_state(fx);
+	struct ip_prefix p = prefix(addr);
+	__u32 bit = eniaddr_any_bit(p.addr), key = slot * ENIADDR_ANY_WORDS + (bit >> 6);
+	__u8 fam = ip_prefix_is_v4(&p) ? ENIADDR_UNCOVERED_V4 : ENIADDR_UNCOVERED_V6;
+	__u64 w;
+
+	assert_int_equal(bpf_map_lookup_elem(fx->maps.any_hint, &key, &w), 0);
+	return !(st.uncovered[slot] & fam) && !(w & 1ULL << (bit & 63));
+}
+
 /* Every entry of the rule map fd (key and value types K, V, the compiled vector type T) into
  * the compiled state of its slot. */
 #define READ_RULES(fd, K, T, vec_of)                                                       \

@@ -24,6 +24,7 @@
 #define ENIADDR_TESTS_BPF_FIXTURE_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "eniaddr.h"
@@ -137,6 +138,15 @@ void fixture_put_any_hint(const struct bpf_fixture *fx, __u32 slot, const __u8 a
  * them (the publisher's own code, publish_owned_hint). */
 void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *text,
 		       const struct eniaddr_owner *o);
+
+/* Removes the exact address or prefix text of slot that fixture_put_owner wrote, and brings
+ * the prefix lengths, flags and hints up to date as it does. */
+void fixture_del_owner(const struct bpf_fixture *fx, __u32 slot, const char *text);
+
+/* Whether the programs prove that no ENI owns address addr in slot without looking (bpf/owner.h,
+ * owner_absent): its eniaddr_any_hint bit clear, its family not uncovered. For tests that must
+ * know which path a packet takes. */
+bool fixture_owner_absent(const struct bpf_fixture *fx, __u32 slot, const char *addr);
 
 /* eniaddr_nexthop: ENI ifindex's IPv4 subnet ("10.1.0.0/16") in slot, its router base + 1. */
 void fixture_put_subnet4(const struct bpf_fixture *fx, __u32 slot, int ifindex,
