@@ -145,13 +145,13 @@ static __always_inline bool owner_absent(__u32 slot, const __u8 addr[16], bool v
 	__u32 bit, word, zero = 0;
 	const __u64 *w;
 
-	st = bpf_map_lookup_elem(&ENIADDR_MAP_STATE, &zero);
-	if (!st || st->uncovered[slot & 1] & (v6 ? ENIADDR_UNCOVERED_V6 : ENIADDR_UNCOVERED_V4))
-		return false;
 	bit = eniaddr_any_bit(addr);
 	word = (slot & 1) * ENIADDR_ANY_WORDS + (bit >> 6);
 	w = bpf_map_lookup_elem(&ENIADDR_MAP_ANY_HINT, &word);
-	return w && !(*w & (1ULL << (bit & 63)));
+	if (!w || *w & (1ULL << (bit & 63)))
+		return false; /* someone's, maybe (another ENI's: WRONG_ENI, a redirect) */
+	st = bpf_map_lookup_elem(&ENIADDR_MAP_STATE, &zero);
+	return st && !(st->uncovered[slot & 1] & (v6 ? ENIADDR_UNCOVERED_V6 : ENIADDR_UNCOVERED_V4));
 }
 
 /*
