@@ -221,8 +221,9 @@ struct eniaddr_eni_row {
  * A hint, never a verdict (bpf/conntrack.h, the stamped shortcut): a packet whose (local
  * address, ENI) bit is set asks conntrack first and may skip the owner lookup; one whose bit is
  * clear is no exact address of its ENI in the slot (NOT_OWNED, WRONG_ENI, SPOOFED_SOURCE, a
- * source to redirect, transit, or an address of a delegated prefix), looks its owner up first
- * and takes the whole path, as it would anyway.
+ * source to redirect, transit, or an address of a delegated prefix), asks eniaddr_any_hint
+ * whether anyone may own it (below), looks its owner up first unless nobody may, and takes the
+ * whole path, as it would anyway.
  * A wrong bit costs time, never a wrong verdict. Word w of slot s is at s * ENIADDR_HINT_WORDS
  * + w; the publisher writes slot s's words before the flip, from the same compiled addresses
  * as eniaddr_addrs. */
