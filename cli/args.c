@@ -27,6 +27,7 @@ SETTER(set_ifs, a->interfaces = v)
 SETTER(set_groups, a->groups = v)
 SETTER(set_reset, a->reset = true)
 SETTER(set_by_address, a->by_address = true)
+SETTER(set_egress, a->egress = true)
 SETTER(set_dev, a->dev = v)
 SETTER(set_metrics_listen, a->metrics_listen = v)
 SETTER(set_imds, a->imds = true)
@@ -228,6 +229,12 @@ static const struct cli_opt trace_opts[] = {
 	{ NULL },
 };
 
+static const struct cli_opt explain_opts[] = {
+	{ "egress", 0, NULL, false, set_egress,
+	  "the packet leaves DEV (tc_egress): its source's owner, redirect or drop" },
+	{ NULL },
+};
+
 static const struct cli_opt detach_opts[] = {
 	{ "all", 0, NULL, false, set_all, "every attached device, also ones deleted since" },
 	{ NULL },
@@ -378,9 +385,9 @@ const struct cli_command cli_commands[CLI_CMD_COUNT] = {
 	  "print the counters, fill levels, unconfigured devices and groups without members in "
 	  "Prometheus text format", NULL, 0, 0, NULL,
 	  NULL },
-	{ "explain", CLI_CMD_EXPLAIN, "DEV PACKET",
+	{ "explain", CLI_CMD_EXPLAIN, "[--egress] DEV PACKET",
 	  "run PACKET through the loaded program on the live maps, changing nothing",
-	  NULL, 2, 2, "DEV PACKET", NULL },
+	  explain_opts, 2, 2, "DEV PACKET", NULL },
 	{ "run", CLI_CMD_RUN,
 	  "[--security-groups FILE] [--config FILE] [--interfaces FILE] [--interval SECONDS] "
 	  "[--imds-endpoint URL] [--mode MODE] [--conntrack-size N] [--manage-addresses] "

@@ -71,6 +71,7 @@ struct cli_args {
 	unsigned int watch; /* stats --watch SECONDS; 0: print once */
 	bool reset;         /* stats --reset */
 	bool by_address;    /* stats --by-address */
+	bool egress;        /* explain --egress: the packet leaves DEV */
 	__u64 reasons;      /* trace --reason R...: bit per reason; 0: every drop reason */
 	const char *dev;    /* trace --dev DEV */
 	__u32 rate;         /* trace --rate N: events per second per CPU; 0: the default */

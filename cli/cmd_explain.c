@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * cli/cmd_explain.c — `explain [-j] DEV 'PACKET'`: PACKET (loader/packet.h) arriving on DEV, run
- * through the loaded ingress program (XDP, or tc where DEV is attached with tc) on the live maps
- * in a dry run (loader/kernel/explain.c), which changes nothing. Prints the verdict and reason,
- * the ENI and address that own the destination, the policy used (the ENI's or the address's
- * override), the rules that admit the packet or the fact that none does, the conntrack entry it
- * hits, and whether it would start a tracked flow.
+ * cli/cmd_explain.c — `explain [-j] [--egress] DEV 'PACKET'`: PACKET (loader/packet.h) arriving
+ * on DEV, run through the loaded ingress program (XDP, or tc where DEV is attached with tc) on
+ * the live maps in a dry run (loader/kernel/explain.c), which changes nothing; with --egress,
+ * PACKET leaving by DEV, through tc_egress. Prints the verdict and reason, the ENI and address
+ * that own the local address (the destination in, the source out), the policy used (the ENI's
+ * or the address's override), the rules that admit the packet or the fact that none does, the
+ * conntrack entry it hits, whether it would start a tracked flow, and where a redirect sends it.
  */
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
@@ -23,11 +24,14 @@
 #include "output.h"
 #include "packet.h"
 #include "session.h"
+#include "source/routes.h"
 
 struct explained {
 	char packet[192];
 	char dev[STATS_IFNAME_LEN], owner_dev[STATS_IFNAME_LEN];
 	const char *prog, *policy_of;
+	bool egress;
+	char next_hop[160]; /* a redirect's: "192.0.2.1 (router origin: route)", or "" */
 	size_t frame_len;
 	struct explain_result r;
 	struct eniaddr_owner owner;
@@ -37,8 +41,9 @@ struct explained {
 	__u64 now_ns;
 };
 
-/* The owner entry of the destination in the active slot (exact address, else prefix). */
-static int owner_of(const struct map_fds *m, const __u8 dst[16], struct explained *x,
+/* The owner entry of the packet's local address (the destination in, the source out) in the
+ * active slot (exact address, else prefix). */
+static int owner_of(const struct map_fds *m, const __u8 local[16], struct explained *x,
 		    struct err *e)
 {
 	struct eniaddr_state st = {};
@@ -47,11 +52,47 @@ static int owner_of(const struct map_fds *m, const __u8 dst[16], struct explaine
 
 	if (bpf_map_lookup_elem(m->state, &zero, &st))
 		return err_set(e, errno, "%s: %s", ENIADDR_STR(ENIADDR_MAP_STATE), strerror(errno));
-	found = owner_find(m, &st, st.active_slot, dst, &x->owner);
+	found = owner_find(m, &st, st.active_slot, local, &x->owner);
 	if (found < 0)
-		return err_set(e, -found, "looking up the owner of the destination: %s",
-			       strerror(-found));
+		return err_set(e, -found, "looking up the owner of the %s: %s",
+			       x->egress ? "source" : "destination", strerror(-found));
 	x->owned = found;
+	return 0;
+}
+
+/* Where a redirect out of the owner sends dst: straight to it inside the owner's subnet, else to
+ * the router of eniaddr_nexthop (as bpf/egress.h's redirect_to_owner decides). */
+static int next_hop_of(const struct map_fds *m, const __u8 dst[16], struct explained *x,
+		       struct err *e)
+{
+	struct eniaddr_nexthop_key k = {
+		.ifindex = x->owner.ifindex,
+		.family = ip_is_v4(dst) ? ENIADDR_AF_INET : ENIADDR_AF_INET6,
+	};
+	struct eniaddr_nexthop nh;
+	struct eniaddr_state st = {};
+	char router[INET6_ADDRSTRLEN];
+	__u32 zero = 0;
+	bool on_link = true;
+
+	if (bpf_map_lookup_elem(m->state, &zero, &st))
+		return err_set(e, errno, "%s: %s", ENIADDR_STR(ENIADDR_MAP_STATE), strerror(errno));
+	k.slot = st.active_slot;
+	if (bpf_map_lookup_elem(m->nexthop, &k, &nh)) {
+		snprintf(x->next_hop, sizeof(x->next_hop), "no next hop known for %s",
+			 x->owner_dev);
+		return 0;
+	}
+	for (int i = 0; i < 16; i++)
+		on_link = on_link && (dst[i] & nh.mask[i]) == nh.subnet[i];
+	if (on_link) {
+		snprintf(x->next_hop, sizeof(x->next_hop), "the destination itself (on %s's subnet)",
+			 x->owner_dev);
+		return 0;
+	}
+	ip_addr_format(nh.gateway, router, sizeof(router));
+	snprintf(x->next_hop, sizeof(x->next_hop), "%s (router origin: %s)", router,
+		 router_origin_name(nh.origin));
 	return 0;
 }
 
@@ -100,8 +141,8 @@ static void print_plain(const struct explained *x, const char *verdict)
 	const struct eniaddr_explain *rec = &x->r.rec;
 	char ct[160];
 
-	printf("%-11s %s, %zu bytes, arriving on %s (%s)\n", "packet:", x->packet, x->frame_len,
-	       x->dev, x->prog);
+	printf("%-11s %s, %zu bytes, %s %s (%s)\n", "packet:", x->packet, x->frame_len,
+	       x->egress ? "leaving by" : "arriving on", x->dev, x->prog);
 	printf("%-11s %s\n", "verdict:", verdict);
 	printf("%-11s %s (%s)\n", "reason:", stats_reason_name(rec->reason),
 	       stats_action_name(rec->action));
@@ -109,7 +150,9 @@ static void print_plain(const struct explained *x, const char *verdict)
 		printf("%-11s %s%s\n", "owner:", x->owner_dev,
 		       x->owner.flags & ENIADDR_ADDR_F_PREFIX ? " (a delegated prefix)" : "");
 	else
-		printf("%-11s no ENI owns the destination\n", "owner:");
+		printf("%-11s no ENI owns the %s\n", "owner:", x->egress ? "source" : "destination");
+	if (x->next_hop[0])
+		printf("%-11s out of %s, next hop %s\n", "redirect:", x->owner_dev, x->next_hop);
 	if (rec->policy)
 		printf("%-11s %u (%s)\n", "policy:", rec->policy & ~ENIADDR_POLICY_SLOT_BIT,
 		       x->policy_of);
@@ -154,7 +197,12 @@ static void print_json(const struct explained *x, const char *verdict)
 	jadd_str(o, "verdict", verdict);
 	jadd_str(o, "reason", stats_reason_name(rec->reason));
 	jadd_str(o, "action", stats_action_name(rec->action));
+	jadd_str(o, "direction", x->egress ? "egress" : "ingress");
 	jadd_str(o, "owner", x->owned ? x->owner_dev : NULL);
+	if (x->next_hop[0]) {
+		jadd_str(o, "redirect_to", x->owner_dev);
+		jadd_str(o, "next_hop", x->next_hop);
+	}
 	jadd_int(o, "policy", rec->policy & ~ENIADDR_POLICY_SLOT_BIT);
 	jadd_str(o, "policy_of", rec->policy ? x->policy_of : NULL);
 	jadd_bool(o, "rules_checked", rec->rules_checked);
@@ -196,22 +244,28 @@ int cmd_explain(const struct cli_args *a, struct err *e)
 	if (err)
 		return err;
 	key = (__u32)ifindex;
-	if (!bpf_map_lookup_elem(s.maps.attach, &key, &rec) && rec.mode == ENIADDR_ATTACH_TC)
+	x.egress = a->egress;
+	if (x.egress)
+		prog = EXPLAIN_TC_EGRESS;
+	else if (!bpf_map_lookup_elem(s.maps.attach, &key, &rec) && rec.mode == ENIADDR_ATTACH_TC)
 		prog = EXPLAIN_TC_INGRESS;
-	x.prog = prog == EXPLAIN_TC_INGRESS ? "tc_ingress" : "xdp_ingress";
+	x.prog = prog == EXPLAIN_TC_EGRESS ? "tc_egress"
+		 : prog == EXPLAIN_TC_INGRESS ? "tc_ingress" : "xdp_ingress";
 	err = explainer_open(&ex, &s.maps, e);
 	if (!err)
 		err = explainer_run(&ex, prog, ifindex, frame, x.frame_len, &x.r, e);
 	x.now_ns = ct_now_ns();
 	if (!err)
-		err = owner_of(&s.maps, spec.dst, &x, e);
+		err = owner_of(&s.maps, x.egress ? spec.src : spec.dst, &x, e);
 	if (!err)
 		err = explain_rules_of(&s.maps, &x, e);
+	stats_ifname(x.owner.ifindex, x.owner_dev);
+	if (!err && x.r.rec.action == ENIADDR_ACT_REDIRECT && x.owned)
+		err = next_hop_of(&s.maps, spec.dst, &x, e);
 	explainer_close(&ex);
 	session_close(&s);
 	if (err)
 		return err;
-	stats_ifname(x.owner.ifindex, x.owner_dev);
 	x.policy_of = x.owner.flags & ENIADDR_ADDR_F_OVERRIDE ? "the address's own groups"
 							     : "the ENI's groups";
 	if (out_json())

@@ -75,7 +75,22 @@
  * and neither family's prefixes can cover the other's addresses. */
 #define ENIADDR_POLICY_V6_BIT   0x40000000u
 
-enum eniaddr_mode {
+/*
+ * Fields that hold an enum in one byte. The BPF objects (clang) type them as the enum with a
+ * fixed underlying type, so the BTF that `bpftool map dump` reads names each value
+ * ("state": "ENIADDR_CT_ESTABLISHED"); user space built by gcc 12, which has no fixed
+ * underlying types in C, sees the plain byte. The layout is the same: the _Static_asserts at
+ * the end check the structs' sizes for both compilers.
+ */
+#if defined(__clang__)
+#define ENIADDR_ENUM8             : __u8
+#define ENIADDR_ENUM8_FIELD(name) enum name
+#else
+#define ENIADDR_ENUM8
+#define ENIADDR_ENUM8_FIELD(name) __u8
+#endif
+
+enum eniaddr_mode ENIADDR_ENUM8 {
 	ENIADDR_MODE_ENFORCE = 0,
 	ENIADDR_MODE_AUDIT   = 1, /* count what would be dropped, pass it */
 };
@@ -187,7 +202,7 @@ struct eniaddr_timeouts {
 struct eniaddr_eni {
 	__u32 in_policy;   /* inbound policy of addresses without an override */
 	__u32 out_policy;  /* outbound policy */
-	__u8  mode;        /* enum eniaddr_mode */
+	ENIADDR_ENUM8_FIELD(eniaddr_mode) mode;
 	__u8  pad0;
 	__u16 in_rules;    /* rules after expansion, for status only (the datapath never reads) */
 	__u16 out_rules;
@@ -573,7 +588,7 @@ struct eniaddr_ct4_key {
 	__be32 addr_hi;
 };
 
-enum eniaddr_ct_state {
+enum eniaddr_ct_state ENIADDR_ENUM8 {
 	ENIADDR_CT_NEW         = 0, /* first packet seen, no reply yet (TCP: SYN sent) */
 	ENIADDR_CT_SYN_RECV    = 1, /* TCP: SYN-ACK seen */
 	ENIADDR_CT_ESTABLISHED = 2, /* TCP: handshake done; others: a reply seen */
@@ -598,7 +613,7 @@ struct eniaddr_ct {
 			     * flow's local address was last found its ENI's (bpf/conntrack.h,
 			     * "ownership stamp"); 0: never (seeded, unconfirmed) */
 	__u32 flags;        /* ENIADDR_CT_F_*, only ever set, with an atomic or */
-	__u8  state;        /* enum eniaddr_ct_state */
+	ENIADDR_ENUM8_FIELD(eniaddr_ct_state) state;
 	__u8  origin;       /* enum eniaddr_dir of the first packet */
 	__u8  init_hi;      /* 1: the hi endpoint of the key sent the first packet, 0: lo */
 	__u8  pad;
@@ -725,7 +740,7 @@ enum eniaddr_attach_mode {
 };
 
 struct eniaddr_attach {
-	__u32 mode;           /* enum eniaddr_attach_mode of the ingress program */
+	enum eniaddr_attach_mode mode; /* of the ingress program */
 	__u32 created_clsact; /* 1 when attach created the clsact qdisc */
 	__u32 tc_in_handle;   /* 0 when no tc ingress filter */
 	__u32 tc_in_prio;
@@ -828,17 +843,6 @@ struct eniaddr_nexthop_key {
 	__u32 family;  /* ENIADDR_AF_INET or ENIADDR_AF_INET6 */
 };
 
-struct eniaddr_nexthop {
-	__u8  subnet[16];  /* network order, IPv4-mapped, host bits clear */
-	__u8  mask[16];    /* the subnet's mask in the same 128-bit space */
-	__u8  gateway[16]; /* the ENI's router (IPv6: often link-local, valid on ifindex's link) */
-	__u32 plen;        /* prefix length in the mapped space (IPv4 /24 = 120), for status */
-	__u32 origin;      /* enum eniaddr_nh_origin: where the loader found the router */
-	__be32 vpc_dns;    /* IPv4 entry: the Amazon DNS resolver of the ENI's VPC (its primary
-			    * CIDR's base + 2), exempt like 169.254.169.253 (failsafe.h); 0 when
-			    * no source knew the VPC. Always 0 in the IPv6 entry. */
-};
-
 /* Where the router of an eniaddr_nexthop entry came from. A redirect through a GUESS router is
  * counted as REDIRECT_GUESS instead of REDIRECT, so guessing shows in the metrics. */
 enum eniaddr_nh_origin {
@@ -846,6 +850,17 @@ enum eniaddr_nh_origin {
 	ENIADDR_NH_ROUTE  = 1, /* the default route on the ENI's interface (any table) */
 	ENIADDR_NH_NEIGH  = 2, /* a router in the IPv6 neighbour table of the interface */
 	ENIADDR_NH_CONFIG = 3, /* "router" / "router6" of the native configuration */
+};
+
+struct eniaddr_nexthop {
+	__u8  subnet[16];  /* network order, IPv4-mapped, host bits clear */
+	__u8  mask[16];    /* the subnet's mask in the same 128-bit space */
+	__u8  gateway[16]; /* the ENI's router (IPv6: often link-local, valid on ifindex's link) */
+	__u32 plen;        /* prefix length in the mapped space (IPv4 /24 = 120), for status */
+	enum eniaddr_nh_origin origin; /* where the loader found the router */
+	__be32 vpc_dns;    /* IPv4 entry: the Amazon DNS resolver of the ENI's VPC (its primary
+			    * CIDR's base + 2), exempt like 169.254.169.253 (failsafe.h); 0 when
+			    * no source knew the VPC. Always 0 in the IPv6 entry. */
 };
 
 #ifndef __cplusplus

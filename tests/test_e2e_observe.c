@@ -119,6 +119,36 @@ static void test_bpftool_dump_names_reasons(void **state)
 	assert_non_null(strstr(out, "\"ifindex\": "));
 }
 
+/* bpftool prints one pinned map into out (the test's buffer). */
+static void dump_pinned(const char *map)
+{
+	char path[PATH_MAX];
+
+	pin_path(map, path, sizeof(path));
+	assert_int_equal(vpcbed_sh(out, sizeof(out), "bpftool map dump pinned '%s'", path), 0);
+}
+
+/* Enum-typed fields read as names, not numbers, in plain bpftool: a flow's state, an ENI's
+ * mode, how attach attached, where the router came from. */
+static void test_bpftool_dump_names_states_and_modes(void **state)
+{
+	/* the instance asks, the client answers: a confirmed flow (inbound only opens tcp/8080,
+	 * so it is tracked) */
+	pid_t srv = vpcbed_udp_echo_server(ns_con, "192.0.2.50", 7002);
+
+	assert_true(srv > 0);
+	assert_int_equal(vpcbed_udp_echo(ns_inst, "192.0.2.50", 7002, 500), 0);
+	vpcbed_server_stop(srv);
+	dump_pinned(ENIADDR_STR(ENIADDR_MAP_CT4));
+	assert_non_null(strstr(out, "\"state\": \"ENIADDR_CT_ESTABLISHED\""));
+	dump_pinned(ENIADDR_STR(ENIADDR_MAP_ENIS));
+	assert_non_null(strstr(out, "\"mode\": \"ENIADDR_MODE_ENFORCE\""));
+	dump_pinned(ENIADDR_STR(ENIADDR_MAP_ATTACH));
+	assert_non_null(strstr(out, "\"mode\": \"ENIADDR_ATTACH_"));
+	dump_pinned(ENIADDR_STR(ENIADDR_MAP_NEXTHOP));
+	assert_non_null(strstr(out, "\"origin\": \"ENIADDR_NH_"));
+}
+
 /* The flooded address leads --by-address with exactly what it dropped; --reset zeroes it all. */
 static void test_by_address_and_reset(void **state)
 {
@@ -543,6 +573,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bpftool_dump_names_reasons),
+		cmocka_unit_test(test_bpftool_dump_names_states_and_modes),
 		cmocka_unit_test(test_by_address_and_reset),
 		cmocka_unit_test(test_watch_prints_rates),
 		cmocka_unit_test(test_trace_accounts_for_every_drop),

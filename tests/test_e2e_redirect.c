@@ -387,6 +387,43 @@ struct raw_case {
 	bool delivered;
 };
 
+/* `explain --egress eth0` on the raw case's packet says what the real packet then meets: the
+ * same reason and action, the source's owner, and for a redirect the ENI it leaves by. */
+static void explain_agrees(struct bed *b, const struct raw_case *c)
+{
+	bool v6 = strchr(c->src, ':') != NULL;
+	struct json_object *o, *v;
+
+	assert_int_equal(clirun(&b->cli, out, sizeof(out),
+				v6 ? "-j explain --egress eth0 'udp [%s]:%d > [%s]:%d'"
+				   : "-j explain --egress eth0 'udp %s:%d > %s:%d'",
+				c->src, SINK_PORT, c->dst, SINK_PORT), 0);
+	o = json_tokener_parse(out);
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "program", &v));
+	assert_string_equal(json_object_get_string(v), "tc_egress");
+	assert_true(json_object_object_get_ex(o, "reason", &v));
+	assert_string_equal(json_object_get_string(v), c->reason);
+	assert_true(json_object_object_get_ex(o, "verdict", &v));
+	assert_string_equal(json_object_get_string(v), c->delivered ? "redirect" : "drop");
+	assert_true(json_object_object_get_ex(o, "owner", &v));
+	if (c->delivered) {
+		assert_string_equal(json_object_get_string(v), "eth1");
+		assert_true(json_object_object_get_ex(o, "redirect_to", &v));
+		assert_string_equal(json_object_get_string(v), "eth1");
+		assert_true(json_object_object_get_ex(o, "next_hop", &v));
+		assert_non_null(strstr(json_object_get_string(v), "the destination itself"));
+	} else {
+		assert_true(json_object_is_type(v, json_type_null));
+	}
+	json_object_put(o);
+	assert_int_equal(clirun(&b->cli, out, sizeof(out),
+				v6 ? "explain --egress eth0 'udp [%s]:%d > [%s]:%d'"
+				   : "explain --egress eth0 'udp %s:%d > %s:%d'",
+				c->src, SINK_PORT, c->dst, SINK_PORT), 0);
+	print_message("%s", out);
+}
+
 /* Raw datagrams out of the instance with chosen sources: the main table sends all by eth0. */
 static void test_spoofed_source_dropped_on_the_instance(void **state)
 {
@@ -409,6 +446,7 @@ static void test_spoofed_source_dropped_on_the_instance(void **state)
 		long vpc0 = srcdrops(b, "eth0"), vpc1 = srcdrops(b, "eth1");
 
 		assert_true(fd >= 0);
+		explain_agrees(b, c);
 		assert_int_equal(vpcbed_send_udp_raw(b->inst, c->src, c->dst, SINK_PORT, c->src,
 						     strlen(c->src)), 0);
 		assert_int_equal(sink_drain(fd, got, sizeof(got)), c->delivered ? 1 : 0);
@@ -424,6 +462,12 @@ static void test_spoofed_source_dropped_on_the_instance(void **state)
 		assert_int_equal(srcdrops(b, "eth0") - vpc0, 0);
 		assert_int_equal(srcdrops(b, "eth1") - vpc1, 0);
 	}
+	/* Off eth1's subnet the redirect goes to eth1's router: explain names it and its origin. */
+	assert_int_equal(clirun(&b->cli, out, sizeof(out), "explain --egress eth0 "
+				"'tcp 192.0.2.21:443 > 203.0.113.5:40000 ack'"), 0);
+	print_message("%s", out);
+	assert_non_null(strstr(out, "verdict:    redirect"));
+	assert_non_null(strstr(out, "redirect:   out of eth1, next hop 192.0.2.1 (router origin: "));
 }
 
 /*
