@@ -274,13 +274,12 @@ static inline __u32 eniaddr_fmix32(__u32 h)
 	return h;
 }
 
-/* The bit of a 16-byte (IPv4-mapped) address owned by ENI ifindex: the four words and the
- * ifindex folded, then mixed by murmur3's finaliser (a plain multiply left whole runs of
- * consecutive addresses on the same bits). The kernel side and user space share it; both read
- * the words in the host's byte order. */
-static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
+/* The four words of a 16-byte (IPv4-mapped) address folded, each times its own constant: the
+ * start of both hints' hashes. The kernel side and user space share it; both read the words in
+ * the host's byte order. */
+static inline __u32 eniaddr_addr_fold(const __u8 addr[16])
 {
-	__u32 w[4], h;
+	__u32 w[4];
 
 #ifdef __bpf__
 	/* every address a program hashes is 4-byte aligned (bpf/addr.h): word loads */
@@ -288,23 +287,24 @@ static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
 #else
 	__builtin_memcpy(w, addr, 16);
 #endif
-	h = w[0] ^ w[1] * 0x9e3779b1u ^ w[2] * 0x85ebca77u ^ w[3] ^ ifindex * 0xc2b2ae3du;
+	return w[0] ^ w[1] * 0x9e3779b1u ^ w[2] * 0x85ebca77u ^ w[3];
+}
+
+/* The bit of an address owned by ENI ifindex: the fold and the ifindex, mixed by murmur3's
+ * finaliser (a plain multiply left whole runs of consecutive addresses on the same bits). */
+static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
+{
+	__u32 h = eniaddr_addr_fold(addr) ^ ifindex * 0xc2b2ae3du;
+
 	return eniaddr_fmix32(h) >> (32 - ENIADDR_HINT_BITS_LOG);
 }
 
-/* The bit of a 16-byte (IPv4-mapped) address in eniaddr_any_hint: the hint's fold without an
+/* The bit of a 16-byte (IPv4-mapped) address in eniaddr_any_hint: the same fold without an
  * owner, a constant apart so the two maps' buckets are independent, cut to the map's size. */
 static inline __u32 eniaddr_any_bit(const __u8 addr[16])
 {
-	__u32 w[4], h;
-
-#ifdef __bpf__
-	__builtin_memcpy(w, __builtin_assume_aligned(addr, 4), 16);
-#else
-	__builtin_memcpy(w, addr, 16);
-#endif
-	h = w[0] ^ w[1] * 0x9e3779b1u ^ w[2] * 0x85ebca77u ^ w[3] ^ 0x27d4eb2fu;
-	return eniaddr_fmix32(h) >> (32 - ENIADDR_ANY_BITS_LOG);
+	return eniaddr_fmix32(eniaddr_addr_fold(addr) ^ 0x27d4eb2fu) >>
+	       (32 - ENIADDR_ANY_BITS_LOG);
 }
 
 /* eniaddr_state.uncovered of a slot whose pfx_lens are lens: IPv4 lengths shorter than

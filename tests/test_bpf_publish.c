@@ -355,28 +355,6 @@ static void want_bit(__u64 *want, const __u8 addr[16], __u32 ifindex)
 	want[bit >> 6] |= 1ULL << (bit & 63);
 }
 
-/* Slot c->slot of eniaddr_owned_hint has exactly the bits of c's exact addresses, and of each
- * host of its IPv4 prefixes of /24 or longer (config A: the 16 of 10.0.1.32/28, never any of
- * its IPv6 /80). */
-static void expect_owned_hint(const struct compiled *c)
-{
-	static __u64 want[ENIADDR_HINT_WORDS];
-
-	memset(want, 0, sizeof(want));
-	for (size_t i = 0; i < c->addrs.n; i++)
-		want_bit(want, c->addrs.v[i].k.addr, c->addrs.v[i].v.ifindex);
-	each_listed_host(c, want, want_bit);
-	for (__u32 i = 0; i < ENIADDR_HINT_WORDS; i++) {
-		__u32 key = c->slot * ENIADDR_HINT_WORDS + i;
-		__u64 got;
-
-		assert_int_equal(bpf_map_lookup_elem(fx.maps.owned_hint, &key, &got), 0);
-		if (got != want[i])
-			fail_msg("owned hint of slot %u, word %u: %#llx, want %#llx", c->slot, i,
-				 (unsigned long long)got, (unsigned long long)want[i]);
-	}
-}
-
 static void want_any_bit(__u64 *want, const __u8 addr[16], __u32 ifindex)
 {
 	__u32 bit = eniaddr_any_bit(addr);
@@ -402,25 +380,28 @@ static __u8 uncovered_of(const struct compiled *c)
 	return u;
 }
 
-/* Slot c->slot of eniaddr_any_hint has exactly the bits of c's exact addresses and listed prefix
- * hosts, whoever owns them: a packet to any of them must never be proven nobody's. Read through
- * the syscall, not the mapping the publisher writes through. */
-static void expect_any_hint(const struct compiled *c)
+/* Slot c->slot of hint map fd (name, n words a slot) has exactly the bits want_fn sets for c's
+ * exact addresses and for each host of its IPv4 prefixes of /24 or longer (config A: the 16 of
+ * 10.0.1.32/28, never any of its IPv6 /80). Read through the syscall, not the mapping the
+ * publisher writes eniaddr_any_hint through. */
+static void expect_hint(const struct compiled *c, int fd, const char *name, __u32 n,
+			void (*want_fn)(__u64 *want, const __u8 addr[16], __u32 ifindex))
 {
 	static __u64 want[ENIADDR_ANY_WORDS];
 
+	assert_true(n <= ENIADDR_ANY_WORDS);
 	memset(want, 0, sizeof(want));
 	for (size_t i = 0; i < c->addrs.n; i++)
-		want_any_bit(want, c->addrs.v[i].k.addr, 0);
-	each_listed_host(c, want, want_any_bit);
-	for (__u32 i = 0; i < ENIADDR_ANY_WORDS; i++) {
-		__u32 key = c->slot * ENIADDR_ANY_WORDS + i;
+		want_fn(want, c->addrs.v[i].k.addr, c->addrs.v[i].v.ifindex);
+	each_listed_host(c, want, want_fn);
+	for (__u32 i = 0; i < n; i++) {
+		__u32 key = c->slot * n + i;
 		__u64 got;
 
-		assert_int_equal(bpf_map_lookup_elem(fx.maps.any_hint, &key, &got), 0);
+		assert_int_equal(bpf_map_lookup_elem(fd, &key, &got), 0);
 		if (got != want[i])
-			fail_msg("any-owner hint of slot %u, word %u: %#llx, want %#llx", c->slot,
-				 i, (unsigned long long)got, (unsigned long long)want[i]);
+			fail_msg("%s of slot %u, word %u: %#llx, want %#llx", name, c->slot, i,
+				 (unsigned long long)got, (unsigned long long)want[i]);
 	}
 }
 
@@ -439,8 +420,12 @@ static void expect_live(__u64 generation, unsigned int slot)
 	assert_memory_equal(st.pfx_lens[slot], lens, sizeof(lens));
 	assert_memory_equal(st.pfx_lens[1 - slot], fx.old_lens, sizeof(lens));
 	expect_eni_rows(&fx.live);
-	expect_owned_hint(&fx.live);
-	expect_any_hint(&fx.live);
+	/* the owned hint by (address, owner); the any-owner hint whoever owns it: a packet to
+	 * any of those addresses must never be proven nobody's */
+	expect_hint(&fx.live, fx.maps.owned_hint, "eniaddr_owned_hint", ENIADDR_HINT_WORDS,
+		    want_bit);
+	expect_hint(&fx.live, fx.maps.any_hint, "eniaddr_any_hint", ENIADDR_ANY_WORDS,
+		    want_any_bit);
 	assert_int_equal(st.uncovered[slot], uncovered_of(&fx.live));
 	assert_int_equal(st.uncovered[1 - slot], fx.old_uncovered);
 }
