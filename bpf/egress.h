@@ -196,6 +196,7 @@ __noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, _
 	struct eniaddr_ct_probe *c = NULL;
 	enum eniaddr_reason r;
 	bool hinted;
+	__u32 fold;
 
 	if (!p || !eni) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
@@ -206,10 +207,11 @@ __noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, _
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	/* The stamped shortcut (conntrack.h), for what egress_source_owned would track. */
 	/* No flow to find here, or nobody's source (the hint): the owner first. */
-	hinted = !l4 && p->frag != PKT_FRAG_LATER && owner_hinted(slot, p->saddr, ifindex);
+	fold = eniaddr_addr_fold(p->saddr); /* one fold for both hints */
+	hinted = !l4 && p->frag != PKT_FRAG_LATER && owner_hinted(slot, fold, ifindex);
 	/* A source nobody owns (owner.h, owner_absent): no probe, no owner lookup, as in
 	 * ingress_judge. */
-	if (hinted || !owner_absent(slot, p->saddr, p->v6)) {
+	if (hinted || !owner_absent(slot, fold, p->v6)) {
 		c = ct_probe_start(slot, ENIADDR_DIR_EGRESS, hinted);
 		if (!c)
 			return ENIADDR_R_MALFORMED; /* never: a per-CPU array has its entries */

@@ -70,12 +70,14 @@ __noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, 
 	const struct eniaddr_timeouts *t;
 	enum eniaddr_reason r;
 	bool hinted, owned;
+	__u32 fold;
 
 	if (!p || !eni) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
 	t = &eni->timeouts;
-	hinted = owner_hinted(slot, p->daddr, ifindex);
-	if (hinted || !owner_absent(slot, p->daddr, p->v6)) {
+	fold = eniaddr_addr_fold(p->daddr); /* one fold for both hints */
+	hinted = owner_hinted(slot, fold, ifindex);
+	if (hinted || !owner_absent(slot, fold, p->v6)) {
 		/* Not hinted (nobody's exact address here): the owner first, conntrack after. */
 		c = ct_probe_start(slot, ENIADDR_DIR_INGRESS, hinted);
 		if (!c)

@@ -290,21 +290,30 @@ static inline __u32 eniaddr_addr_fold(const __u8 addr[16])
 	return w[0] ^ w[1] * 0x9e3779b1u ^ w[2] * 0x85ebca77u ^ w[3];
 }
 
-/* The bit of an address owned by ENI ifindex: the fold and the ifindex, mixed by murmur3's
- * finaliser (a plain multiply left whole runs of consecutive addresses on the same bits). */
-static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
+/* The bit of an address owned by ENI ifindex, from the address's fold: the fold and the
+ * ifindex, mixed by murmur3's finaliser (a plain multiply left whole runs of consecutive
+ * addresses on the same bits). */
+static inline __u32 eniaddr_hint_bit_of(__u32 fold, __u32 ifindex)
 {
-	__u32 h = eniaddr_addr_fold(addr) ^ ifindex * 0xc2b2ae3du;
-
-	return eniaddr_fmix32(h) >> (32 - ENIADDR_HINT_BITS_LOG);
+	return eniaddr_fmix32(fold ^ ifindex * 0xc2b2ae3du) >> (32 - ENIADDR_HINT_BITS_LOG);
 }
 
-/* The bit of a 16-byte (IPv4-mapped) address in eniaddr_any_hint: the same fold without an
- * owner, a constant apart so the two maps' buckets are independent, cut to the map's size. */
+static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
+{
+	return eniaddr_hint_bit_of(eniaddr_addr_fold(addr), ifindex);
+}
+
+/* The bit of an address in eniaddr_any_hint, from its fold: a constant apart from the owned
+ * hint's, so the two maps' buckets are independent, cut to the map's size. A packet folds its
+ * address once for both hints. */
+static inline __u32 eniaddr_any_bit_of(__u32 fold)
+{
+	return eniaddr_fmix32(fold ^ 0x27d4eb2fu) >> (32 - ENIADDR_ANY_BITS_LOG);
+}
+
 static inline __u32 eniaddr_any_bit(const __u8 addr[16])
 {
-	return eniaddr_fmix32(eniaddr_addr_fold(addr) ^ 0x27d4eb2fu) >>
-	       (32 - ENIADDR_ANY_BITS_LOG);
+	return eniaddr_any_bit_of(eniaddr_addr_fold(addr));
 }
 
 /* eniaddr_state.uncovered of a slot whose pfx_lens are lens: IPv4 lengths shorter than
