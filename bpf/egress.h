@@ -207,7 +207,7 @@ __noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, _
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	/* The stamped shortcut (conntrack.h), for what egress_source_owned would track. */
 	/* No flow to find here, or nobody's source (the hint): the owner first. */
-	fold = eniaddr_addr_fold(p->saddr); /* one fold for both hints */
+	fold = eniaddr_addr_fold(p->saddr, 0); /* one fold for both hints */
 	hinted = !l4 && p->frag != PKT_FRAG_LATER && owner_hinted(slot, fold, ifindex);
 	/* A source nobody owns (owner.h, owner_absent): no probe, no owner lookup, as in
 	 * ingress_judge. */

@@ -75,7 +75,7 @@ __noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, 
 	if (!p || !eni) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
 	t = &eni->timeouts;
-	fold = eniaddr_addr_fold(p->daddr); /* one fold for both hints */
+	fold = eniaddr_addr_fold(p->daddr, 0); /* one fold for both hints */
 	hinted = owner_hinted(slot, fold, ifindex);
 	if (hinted || !owner_absent(slot, fold, p->v6)) {
 		/* Not hinted (nobody's exact address here): the owner first, conntrack after. */

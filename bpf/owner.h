@@ -118,7 +118,7 @@ static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, cons
 	}
 }
 
-/* Whether ENI ifindex may own the address of fold (eniaddr_addr_fold) as an exact address in
+/* Whether ENI ifindex may own the address of fold (eniaddr_addr_fold(addr, 0)) exactly in
  * slot (the hint of maps/eniaddr.h): worth asking conntrack before the owner. */
 static __always_inline bool owner_hinted(__u32 slot, __u32 fold, __u32 ifindex)
 {
@@ -130,7 +130,7 @@ static __always_inline bool owner_hinted(__u32 slot, __u32 fold, __u32 ifindex)
 }
 
 /*
- * Whether no ENI owns the address of fold (eniaddr_addr_fold of 16 bytes, IPv4-mapped when
+ * Whether no ENI owns the address of fold (eniaddr_addr_fold(addr, 0) of 16 bytes, IPv4-mapped when
  * !v6) in slot, proven without the owner
  * maps: its bit in eniaddr_any_hint is clear and the slot has no prefix of the family that hint
  * cannot list (eniaddr_state.uncovered). Then owner_lookup would return NULL, and the caller

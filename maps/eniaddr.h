@@ -274,10 +274,10 @@ static inline __u32 eniaddr_fmix32(__u32 h)
 	return h;
 }
 
-/* The four words of a 16-byte (IPv4-mapped) address folded, each times its own constant: the
- * start of both hints' hashes. The kernel side and user space share it; both read the words in
- * the host's byte order. */
-static inline __u32 eniaddr_addr_fold(const __u8 addr[16])
+/* A 16-byte (IPv4-mapped) address and a salt folded into one word: the four words and the salt
+ * each multiplied apart (a plain xor left whole runs of consecutive addresses on the same bits).
+ * The kernel side and user space share it; both read the words in the host's byte order. */
+static inline __u32 eniaddr_addr_fold(const __u8 addr[16], __u32 salt)
 {
 	__u32 w[4];
 
@@ -287,25 +287,25 @@ static inline __u32 eniaddr_addr_fold(const __u8 addr[16])
 #else
 	__builtin_memcpy(w, addr, 16);
 #endif
-	return w[0] ^ w[1] * 0x9e3779b1u ^ w[2] * 0x85ebca77u ^ w[3];
+	return w[0] ^ w[1] * 0x9e3779b1u ^ w[2] * 0x85ebca77u ^ w[3] ^ salt * 0xc2b2ae3du;
 }
 
-/* The bit of an address owned by ENI ifindex, from the address's fold: the fold and the
- * ifindex, mixed by murmur3's finaliser (a plain multiply left whole runs of consecutive
- * addresses on the same bits). */
+/* The bit of a 16-byte (IPv4-mapped) address owned by ENI ifindex: the fold mixed by murmur3's
+ * finaliser. */
+static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
+{
+	return eniaddr_fmix32(eniaddr_addr_fold(addr, ifindex)) >> (32 - ENIADDR_HINT_BITS_LOG);
+}
+
+/* The same bit from the address's unsalted fold (eniaddr_addr_fold(addr, 0)): the salt xored
+ * in as eniaddr_addr_fold does, so a packet that asks both hints folds its address once. */
 static inline __u32 eniaddr_hint_bit_of(__u32 fold, __u32 ifindex)
 {
 	return eniaddr_fmix32(fold ^ ifindex * 0xc2b2ae3du) >> (32 - ENIADDR_HINT_BITS_LOG);
 }
 
-static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
-{
-	return eniaddr_hint_bit_of(eniaddr_addr_fold(addr), ifindex);
-}
-
-/* The bit of an address in eniaddr_any_hint, from its fold: a constant apart from the owned
- * hint's, so the two maps' buckets are independent, cut to the map's size. A packet folds its
- * address once for both hints. */
+/* The bit of an address in eniaddr_any_hint, from its unsalted fold: a constant apart from the
+ * owned hint's bits, so the two maps' buckets are independent, cut to the map's size. */
 static inline __u32 eniaddr_any_bit_of(__u32 fold)
 {
 	return eniaddr_fmix32(fold ^ 0x27d4eb2fu) >> (32 - ENIADDR_ANY_BITS_LOG);
@@ -313,7 +313,7 @@ static inline __u32 eniaddr_any_bit_of(__u32 fold)
 
 static inline __u32 eniaddr_any_bit(const __u8 addr[16])
 {
-	return eniaddr_any_bit_of(eniaddr_addr_fold(addr));
+	return eniaddr_any_bit_of(eniaddr_addr_fold(addr, 0));
 }
 
 /* eniaddr_state.uncovered of a slot whose pfx_lens are lens: IPv4 lengths shorter than
