@@ -133,11 +133,12 @@ static __always_inline bool owner_hinted(__u32 slot, __u32 fold, __u32 ifindex)
  * Whether no ENI owns the address of fold (eniaddr_addr_fold(addr, 0), addr IPv4-mapped when
  * !v6) in slot, proven without the owner maps: its bit in eniaddr_any_hint is clear and the
  * slot has no prefix of the family that hint cannot list (eniaddr_state.uncovered). Then
- * owner_lookup would return NULL, and the caller skips it. Sound because (1) the publisher sets the bit of every address owner_lookup can find
- * in the slot (every exact address, every host of every IPv4 prefix of /24 or longer; any other
- * prefix sets the family's uncovered flag instead), and (2) it writes a slot's bits and flags
- * before the flip that makes the slot active, and only into the inactive slot (owned_hint.c,
- * publish.c flip()). False means "look", never "owned".
+ * owner_lookup would return NULL, and the caller skips it. Sound because (1) the publisher sets
+ * the bit of every address owner_lookup can find in the slot (every exact address, every host
+ * of every IPv4 prefix of /24 or longer; any other prefix sets the family's uncovered flag
+ * instead), and (2) it writes a slot's bits and flags before the flip that makes the slot
+ * active, and only into the inactive slot (owned_hint.c, publish.c flip()). False means
+ * "look", never "owned".
  */
 static __always_inline bool owner_absent(__u32 slot, __u32 fold, bool v6)
 {
