@@ -350,27 +350,36 @@ static __always_inline __u32 ct_ack_bit(enum ct_dir dir)
 	return dir == CT_ORIG ? ENIADDR_CT_F_ACK_ORIG : ENIADDR_CT_F_ACK_REPLY;
 }
 
-/* Learns direction dir's furthest sequence number, ACK and window from TCP packet p. */
-static __always_inline void ct_seq_learn(struct eniaddr_ct *v, const struct pkt_meta *p,
-					 enum ct_dir dir)
+/* Learns direction dir's furthest sequence number, ACK and window from a TCP segment: its
+ * flags, sequence number, payload bytes, ACK and window (host order). The lane (lane.h) calls
+ * it with the fields it read itself, ct_seq_learn with a parsed packet's. */
+static __always_inline void ct_seq_learn_seg(struct eniaddr_ct *v, __u8 flags, __u32 seq,
+					     __u32 plen, __u32 ack, __u16 win, enum ct_dir dir)
 {
-	__u32 i = dir & 1, end = p->tcp_seq + p->tcp_plen;
+	__u32 i = dir & 1, end = seq + plen;
 
-	if (p->tcp_flags & TCP_F_SYN)
+	if (flags & TCP_F_SYN)
 		end++;
-	if (p->tcp_flags & TCP_F_FIN)
+	if (flags & TCP_F_FIN)
 		end++;
 	if (!(v->flags & ct_seq_bit(dir)) || (__s32)(end - v->seq_end[i]) > 0) {
 		v->seq_end[i] = end;
 		ct_flag(v, ct_seq_bit(dir));
 	}
 	/* written only when changed: most packets of a flow repeat them */
-	if ((p->tcp_flags & TCP_F_ACK) && (v->ack[i] != p->tcp_ack || v->win[i] != p->tcp_win ||
-					   !(v->flags & ct_ack_bit(dir)))) {
-		v->ack[i] = p->tcp_ack;
-		v->win[i] = p->tcp_win;
+	if ((flags & TCP_F_ACK) && (v->ack[i] != ack || v->win[i] != win ||
+				    !(v->flags & ct_ack_bit(dir)))) {
+		v->ack[i] = ack;
+		v->win[i] = win;
 		ct_flag(v, ct_ack_bit(dir));
 	}
+}
+
+/* ct_seq_learn_seg with TCP packet p's fields. */
+static __always_inline void ct_seq_learn(struct eniaddr_ct *v, const struct pkt_meta *p,
+					 enum ct_dir dir)
+{
+	ct_seq_learn_seg(v, p->tcp_flags, p->tcp_seq, p->tcp_plen, p->tcp_ack, p->tcp_win, dir);
 }
 
 /* Whether a RST sent in direction dir may close the flow (the check at the top). */

@@ -55,6 +55,7 @@
 #define TCP_F_FIN 0x01
 #define TCP_F_SYN 0x02
 #define TCP_F_RST 0x04
+#define TCP_F_PSH 0x08
 #define TCP_F_ACK 0x10
 
 /* ---- the link-local services (REFERENCE.md §3), address words in host order ---- */

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * bpf/eniaddr.bpf.c — the program entry points. The decisions live in ingress.h and egress.h
- * (parsing in parse.h, the packet's ENI in eni.h, ownership in owner.h, failsafes in
- * failsafe.h, fragments in frags.h, rules in rules.h, connection tracking in conntrack.h,
- * counting in counters.h, maps in maps.bpf.h).
+ * (the lane of established flows in lane.h, parsing in parse.h, the packet's ENI in eni.h,
+ * ownership in owner.h, failsafes in failsafe.h, fragments in frags.h, rules in rules.h,
+ * connection tracking in conntrack.h, counting in counters.h, maps in maps.bpf.h).
  *
  * Scope of the ingress programs (xdp_ingress, and tc_ingress where XDP cannot attach). Every
  * frame gets exactly one reason, counted per (ifindex, reason, ingress, action):
  *  0. An untagged ARP frame passes at once (FAILSAFE_ARP, arp.h), configured interface or not.
+ *     Then the lane (lane.h): an untagged IPv4 TCP segment (no options, not a fragment, only ACK
+ *     and PSH) of an established (or half-closed), confirmed flow stamped in this generation
+ *     passes as in step 8 (CT_ESTABLISHED, CT_REPLY), with the same writes to its entry;
+ *     anything else goes on here.
  *  1. A frame shorter than Ethernet is MALFORMED. An interface without an ENI entry in the
  *     active slot passes everything (UNCONFIGURED): attaching before the first apply is safe.
  *     With `attach --unconfigured drop` its IP and VLAN-tagged frames drop instead
@@ -55,7 +59,9 @@
  * Scope of tc_egress (clsact egress of every attached device, whatever the ingress mode). Every
  * packet gets exactly one reason, counted per (ifindex, reason, egress, action); "continue" is
  * TC_ACT_UNSPEC, so other tc programs still see the packet:
- *  1. An untagged ARP frame continues at once (FAILSAFE_ARP, arp.h), configured or not. A
+ *  1. An untagged ARP frame continues at once (FAILSAFE_ARP, arp.h), configured or not. Then
+ *     the lane (lane.h), as on ingress, for a source owned by this ENI (not 0.0.0.0, not
+ *     169.254/16) of an established flow stamped in this generation (step 4's CT_*). A
  *     device without an ENI entry in the active slot: continue (UNCONFIGURED). Tagged ARP
  *     (FAILSAFE_ARP) and anything but IPv4/IPv6 (OTHER_L3): continue.
  *  2. The source address must be readable: VLAN tags beyond the cap (VLAN_CAP) or a cut or bad
@@ -92,6 +98,7 @@
 #include "arp.h"
 #include "ingress.h"
 #include "egress.h"
+#include "lane.h"
 
 /* The ingress decision of an XDP frame that arrived on ifindex. Global: the packet's parsed
  * summary lives in this frame only, and the counting in xdp_ingress does not stack on top of it.
@@ -126,6 +133,11 @@ int xdp_ingress(struct xdp_md *ctx)
 
 	if (arp_passed(data, end, ifindex, ENIADDR_DIR_INGRESS, len))
 		return XDP_PASS;
+	r = lane(data, end, ifindex, ENIADDR_DIR_INGRESS);
+	if (r) {
+		count_early_pass(ifindex, ENIADDR_DIR_INGRESS, r, len);
+		return XDP_PASS;
+	}
 	s = scratch(0);
 	if (!s)
 		return XDP_PASS; /* never: a per-CPU array always has its entries */
@@ -168,6 +180,12 @@ int tc_ingress(struct __sk_buff *skb)
 	if (arp_passed((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
 		       ENIADDR_DIR_INGRESS, len))
 		return TC_ACT_UNSPEC;
+	r = lane((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
+		 ENIADDR_DIR_INGRESS);
+	if (r) {
+		count_early_pass(skb->ifindex, ENIADDR_DIR_INGRESS, r, len);
+		return TC_ACT_UNSPEC;
+	}
 	s = scratch(0);
 	if (!s)
 		return TC_ACT_UNSPEC; /* never: a per-CPU array always has its entries */
@@ -218,6 +236,12 @@ int tc_egress(struct __sk_buff *skb)
 	if (arp_passed((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
 		       ENIADDR_DIR_EGRESS, len))
 		return TC_ACT_UNSPEC;
+	r = lane((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
+		 ENIADDR_DIR_EGRESS);
+	if (r) {
+		count_early_pass(skb->ifindex, ENIADDR_DIR_EGRESS, r, len);
+		return TC_ACT_UNSPEC;
+	}
 	s = scratch(1);
 	if (!s)
 		return TC_ACT_UNSPEC; /* never: a per-CPU array always has its entries */

@@ -35,6 +35,7 @@
 
 #include "bench_floor.skel.h"
 #include "bench_world.h"
+#include "nolane.skel.h" /* after bench_world.h: it needs maps/eniaddr.h */
 #include "kernel/ledger.h"
 
 #define TRIALS 7
@@ -46,11 +47,12 @@
 enum { ENI_A, ENI_B };
 static struct bpf_fixture fx;
 static struct bench_floor *floors;
+static struct nolane *whole; /* the programs built without the lane (bpf/lane.h) */
 
 /* ------------------------------------------------------------------------------- the paths */
 
 
-enum prog { PROG_XDP_IN, PROG_TC_IN, PROG_TC_OUT };
+enum prog { PROG_XDP_IN, PROG_TC_IN, PROG_TC_OUT, PROG_XDP_WHOLE, PROG_TC_OUT_WHOLE };
 
 struct path {
 	const char *name;
@@ -64,8 +66,9 @@ struct path {
 };
 
 enum path_id { P_ARP, P_NOT_OWNED, P_ALLOWED, P_PFX_ALLOWED, P_NO_RULE, P_TRACKED,
-	       P_PFX_TRACKED, P_UNCONFIRMED, P_TC_ARP, P_TC_NOT_OWNED, P_TC_ALLOWED, P_TC_NO_RULE, P_TC_TRACKED,
-	       P_EG_ALLOWED, P_EG_REDIRECT, P_EG_SPOOFED, N_PATHS };
+	       P_PFX_TRACKED, P_UNCONFIRMED, P_TRACKED_WHOLE, P_UNCONFIRMED_WHOLE, P_HALF_CLOSED,
+	       P_TC_ARP, P_TC_NOT_OWNED, P_TC_ALLOWED, P_TC_NO_RULE, P_TC_TRACKED,
+	       P_EG_ALLOWED, P_EG_REDIRECT, P_EG_SPOOFED, P_EG_TRACKED, P_EG_TRACKED_WHOLE, N_PATHS };
 
 static const struct path paths[N_PATHS] = {
 	[P_ARP] = { "ARP (failsafe)", PROG_XDP_IN, 1.5, ENIADDR_R_FAILSAFE_ARP, ENIADDR_ACT_PASS,
@@ -86,6 +89,18 @@ static const struct path paths[N_PATHS] = {
 	[P_UNCONFIRMED] = { "tracked flow, unconfirmed: no reply yet (ct_established)",
 			    PROG_XDP_IN, 3.5, ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS, XDP_PASS,
 			    P_UNCONFIRMED },
+	/* the lane (bpf/lane.h) beside the build without it, in the same run: what a confirmed
+	 * flow's packet saves, and what an unconfirmed one pays for the lane's look (handed on) */
+	[P_TRACKED_WHOLE] = { "tracked flow, confirmed, built without the lane (ct_established)",
+			      PROG_XDP_WHOLE, 3.5, ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS,
+			      XDP_PASS, P_TRACKED },
+	[P_UNCONFIRMED_WHOLE] = { "tracked flow, unconfirmed, built without the lane "
+				  "(ct_established)", PROG_XDP_WHOLE, 3.5,
+				  ENIADDR_R_CT_ESTABLISHED, ENIADDR_ACT_PASS, XDP_PASS,
+				  P_UNCONFIRMED },
+	[P_HALF_CLOSED] = { "tracked flow, confirmed, half closed: the server sent FIN "
+			    "(ct_established)", PROG_XDP_IN, 3.5, ENIADDR_R_CT_ESTABLISHED,
+			    ENIADDR_ACT_PASS, XDP_PASS, P_HALF_CLOSED },
 	/* tc_ingress, where XDP cannot attach: the same frames and targets, against the tc floor */
 	[P_TC_ARP] = { "tc ingress: ARP (failsafe)", PROG_TC_IN, 1.5, ENIADDR_R_FAILSAFE_ARP,
 		       ENIADDR_ACT_PASS, TC_UNSPEC, P_ARP },
@@ -103,6 +118,11 @@ static const struct path paths[N_PATHS] = {
 			    ENIADDR_R_REDIRECT, ENIADDR_ACT_REDIRECT, TC_REDIRECT, P_EG_REDIRECT },
 	[P_EG_SPOOFED] = { "tc egress, source no ENI owns: spoofed_source drop", PROG_TC_OUT, 2.0,
 			   ENIADDR_R_SPOOFED_SOURCE, ENIADDR_ACT_DROP, TC_SHOT, P_EG_SPOOFED },
+	[P_EG_TRACKED] = { "tc egress, tracked flow (ct_reply)", PROG_TC_OUT, 2.0,
+			   ENIADDR_R_CT_REPLY, ENIADDR_ACT_PASS, TC_UNSPEC, P_EG_TRACKED },
+	[P_EG_TRACKED_WHOLE] = { "tc egress, tracked flow, built without the lane (ct_reply)",
+				 PROG_TC_OUT_WHOLE, 2.0, ENIADDR_R_CT_REPLY, ENIADDR_ACT_PASS,
+				 TC_UNSPEC, P_EG_TRACKED },
 };
 
 /* The frame of path id in a world of n_rules and n_pfx prefixes: peers match the last rule, a
@@ -133,12 +153,16 @@ static int path_frame(enum path_id id, int n_rules, int n_pfx, int cfg, struct p
 		return bench_tcp_frame(p, peer, in_pfx, 54000 + cfg, port, BENCH_TCP_ACK);
 	case P_UNCONFIRMED:
 		return bench_tcp_frame(p, peer, "192.0.2.1", 52000 + cfg, port, BENCH_TCP_ACK);
+	case P_HALF_CLOSED:
+		return bench_tcp_frame(p, peer, "192.0.2.1", 55000 + cfg, port, BENCH_TCP_ACK);
 	case P_EG_ALLOWED:
 		return bench_tcp_frame(p, "192.0.2.1", peer, 40000 + cfg, port, BENCH_TCP_RST);
 	case P_EG_REDIRECT:
 		return bench_tcp_frame(p, "198.51.100.1", peer, 40000 + cfg, port, BENCH_TCP_RST);
 	case P_EG_SPOOFED:
 		return bench_tcp_frame(p, "203.0.113.9", peer, 40000 + cfg, port, BENCH_TCP_RST);
+	case P_EG_TRACKED: /* the server's answer on a flow the peer started */
+		return bench_tcp_frame(p, "192.0.2.1", peer, port, 56000 + cfg, BENCH_TCP_ACK);
 	default:
 		return -EINVAL;
 	}
@@ -146,13 +170,16 @@ static int path_frame(enum path_id id, int n_rules, int n_pfx, int cfg, struct p
 
 static const struct bpf_program *prog_of(enum prog pr)
 {
-	return pr == PROG_XDP_IN ? fx.skel->progs.xdp_ingress :
-	       pr == PROG_TC_IN  ? fx.skel->progs.tc_ingress : fx.skel->progs.tc_egress;
+	return pr == PROG_XDP_IN    ? fx.skel->progs.xdp_ingress :
+	       pr == PROG_XDP_WHOLE ? whole->progs.xdp_ingress :
+	       pr == PROG_TC_IN     ? fx.skel->progs.tc_ingress :
+	       pr == PROG_TC_OUT    ? fx.skel->progs.tc_egress : whole->progs.tc_egress;
 }
 
 static const struct bpf_program *floor_of(enum prog pr)
 {
-	return pr == PROG_XDP_IN ? floors->progs.xdp_pass_floor : floors->progs.tc_unspec_floor;
+	return pr == PROG_XDP_IN || pr == PROG_XDP_WHOLE ? floors->progs.xdp_pass_floor
+							  : floors->progs.tc_unspec_floor;
 }
 
 /* One trial of path pa on frame p: a run of the floor, then one of the path; keeps the fastest
@@ -196,6 +223,28 @@ static int confirm_flow(enum path_id id, const struct pkt *p, int n_rules, int n
 	if (id == P_PFX_TRACKED)
 		return bench_confirm_tcp_flow(&fx, fx.ifindex[ENI_A], p, in_pfx, 1000 + last, peer,
 					      54000 + cfg);
+	if (id == P_EG_TRACKED) {
+		struct pkt first;
+		int err = bench_tcp_frame(&first, peer, "192.0.2.1", 56000 + cfg, 1000 + last,
+					  BENCH_TCP_ACK);
+
+		return err ?: bench_confirm_tcp_flow(&fx, fx.ifindex[ENI_A], &first, "192.0.2.1",
+						     1000 + last, peer, 56000 + cfg);
+	}
+	if (id == P_HALF_CLOSED) {
+		struct pkt fin;
+		__u32 ret;
+		int err = bench_confirm_tcp_flow(&fx, fx.ifindex[ENI_A], p, "192.0.2.1",
+						 1000 + last, peer, 55000 + cfg);
+
+		/* the server's FIN: the flow is CLOSING (half closed) */
+		if (!err)
+			err = bench_tcp_frame(&fin, "192.0.2.1", peer, 1000 + last, 55000 + cfg,
+					      BENCH_TCP_ACK | BENCH_TCP_FIN);
+		if (!err)
+			err = fixture_run(fx.skel->progs.tc_egress, &fin, fx.ifindex[ENI_A], &ret);
+		return err ?: ret == TC_UNSPEC ? 0 : -EPROTO;
+	}
 	return bench_confirm_tcp_flow(&fx, fx.ifindex[ENI_A], p, "192.0.2.1", 1000 + last, peer,
 				      51000 + cfg);
 }
@@ -218,10 +267,12 @@ static int prepare_path(enum path_id id, int n_rules, int n_pfx, int cfg, struct
 	r->want = (struct eniaddr_stat_key){
 		.ifindex = (__u32)fx.ifindex[ENI_A],
 		.reason = pa->reason,
-		.dir = pa->prog == PROG_TC_OUT ? ENIADDR_DIR_EGRESS : ENIADDR_DIR_INGRESS,
+		.dir = pa->prog == PROG_TC_OUT || pa->prog == PROG_TC_OUT_WHOLE ? ENIADDR_DIR_EGRESS
+										 : ENIADDR_DIR_INGRESS,
 		.action = pa->action,
 	};
-	if (!err && (pa->frame == P_TRACKED || pa->frame == P_PFX_TRACKED))
+	if (!err && (pa->frame == P_TRACKED || pa->frame == P_PFX_TRACKED ||
+		     pa->frame == P_HALF_CLOSED || pa->frame == P_EG_TRACKED))
 		err = confirm_flow((enum path_id)pa->frame, &r->p, n_rules, n_pfx, cfg);
 	if (!err)
 		err = fixture_run_repeat(prog_of(pa->prog), &r->p, fx.ifindex[ENI_A], REPEAT, &ret,
@@ -484,6 +535,12 @@ int main(void)
 		err = -errno;
 		goto out;
 	}
+	whole = nolane__open();
+	err = whole ? fixture_load_on_maps(&fx, whole->obj) : -errno;
+	if (err) {
+		fprintf(stderr, "bench: loading the build without the lane: %s\n", strerror(-err));
+		goto out;
+	}
 	if (getenv("BENCH_PROFILE")) {
 		err = profile_path(getenv("BENCH_PROFILE"));
 		goto out;
@@ -499,6 +556,7 @@ int main(void)
 out:
 	if (err)
 		fprintf(stderr, "bench: failed: %s\n", strerror(-err));
+	nolane__destroy(whole);
 	bench_floor__destroy(floors);
 	fixture_teardown(&fx);
 	return err ? 1 : 0;

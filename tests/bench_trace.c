@@ -34,23 +34,6 @@ static int fastest(const struct bpf_program *prog, const struct pkt *p, __u32 *n
 	return fixture_run_fastest(prog, p, fx.ifindex[0], REPEAT, TRIALS, ns, ret);
 }
 
-/* obj (opened, not loaded) on the fixture's maps, loaded; false on failure. */
-static bool load_on_fixture_maps(struct bpf_object *obj)
-{
-	struct bpf_map *map;
-
-	bpf_object__for_each_map(map, obj) {
-		int fd;
-
-		if (bpf_map__is_internal(map))
-			continue;
-		fd = runtime_map_fd(&fx.maps, bpf_map__name(map));
-		if (fd < 0 || bpf_map__reuse_fd(map, fd))
-			return false;
-	}
-	return bpf_object__load(obj) == 0;
-}
-
 static void setup_maps(void)
 {
 	struct eniaddr_eni eni = { .in_policy = POLICY, .out_policy = POLICY,
@@ -96,8 +79,8 @@ int main(void)
 	if (err)
 		return 1;
 	setup_maps();
-	if (!noev || !noaddr || !load_on_fixture_maps(noev->obj) ||
-	    !load_on_fixture_maps(noaddr->obj)) {
+	if (!noev || !noaddr || fixture_load_on_maps(&fx, noev->obj) ||
+	    fixture_load_on_maps(&fx, noaddr->obj)) {
 		fprintf(stderr, "bench: loading the builds without events / address counters failed\n");
 		err = -EINVAL;
 		goto out;

@@ -20,6 +20,7 @@
 #define BENCH_TCP_FLAGS_OFF 13
 #define BENCH_TCP_RST 0x04
 #define BENCH_TCP_ACK 0x10
+#define BENCH_TCP_FIN 0x01
 #define BENCH_PFX_HOST 5 /* the host of a delegated /28 a packet goes to */
 
 double bench_now_ms(void);

@@ -132,6 +132,24 @@ void fixture_teardown(struct bpf_fixture *fx)
 	netns_destroy(&fx->ns);
 }
 
+int fixture_load_on_maps(const struct bpf_fixture *fx, struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		int fd;
+
+		if (bpf_map__is_internal(map))
+			continue;
+		fd = runtime_map_fd(&fx->maps, bpf_map__name(map));
+		if (fd < 0)
+			return fd;
+		if (bpf_map__reuse_fd(map, fd))
+			return -errno;
+	}
+	return bpf_object__load(obj);
+}
+
 int fixture_group_teardown(void **state)
 {
 	if (*state)

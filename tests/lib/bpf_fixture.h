@@ -56,6 +56,10 @@ int fixture_setup(struct bpf_fixture *fx, const char *tag, const char *const *de
 /* Unloads the object and removes the namespace with its veths. Safe to repeat. */
 void fixture_teardown(struct bpf_fixture *fx);
 
+/* Loads obj (opened, not loaded: another build of the programs, tests/bpf/) on fx's maps, so
+ * both builds read and write the same state; its .rodata and .bss stay its own. 0 or -errno. */
+int fixture_load_on_maps(const struct bpf_fixture *fx, struct bpf_object *obj);
+
 /* A cmocka group teardown: fixture_teardown of the fixture the group setup put into *state. */
 int fixture_group_teardown(void **state);
 
