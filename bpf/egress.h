@@ -192,9 +192,11 @@ static __always_inline enum eniaddr_reason egress_source_owned(const struct pkt_
 __noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, __u32 slot,
 			   __u32 ifindex, __u32 l4)
 {
-	const struct eniaddr_owner *o;
+	const struct eniaddr_owner *o = NULL;
+	struct eniaddr_ct_probe *c = NULL;
 	enum eniaddr_reason r;
-	struct eniaddr_ct_probe *c;
+	bool hinted;
+	__u32 fold;
 
 	if (!p || !eni) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
@@ -205,20 +207,29 @@ __noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, _
 		return ENIADDR_R_FAILSAFE_LINK_LOCAL;
 	/* The stamped shortcut (conntrack.h), for what egress_source_owned would track. */
 	/* No flow to find here, or nobody's source (the hint): the owner first. */
-	c = ct_probe_start(slot, ENIADDR_DIR_EGRESS, !l4 && p->frag != PKT_FRAG_LATER &&
-						     owner_hinted(slot, p->saddr, ifindex));
-	if (!c)
-		return ENIADDR_R_MALFORMED; /* never: a per-CPU array always has its entries */
-	r = ct_track_stamped(p, &eni->timeouts, ifindex, c);
-	if (r) {
-		if (!c->transit)
-			p->owner_ifindex = ifindex; /* for the per-address drop counters */
-		if (p->frag == PKT_FRAG_FIRST)
-			frag_remember(ifindex, p, r);
-		return r;
+	fold = eniaddr_addr_fold(p->saddr, 0); /* one fold for both hints */
+	hinted = !l4 && p->frag != PKT_FRAG_LATER && owner_hinted(slot, fold, ifindex);
+	/* A source nobody owns (owner.h, owner_absent): no probe, no owner lookup, as in
+	 * ingress_judge. */
+	if (hinted || !owner_absent(slot, fold, p->v6)) {
+		c = ct_probe_start(slot, ENIADDR_DIR_EGRESS, hinted);
+		if (!c)
+			return ENIADDR_R_MALFORMED; /* never: a per-CPU array has its entries */
+		r = ct_track_stamped(p, &eni->timeouts, ifindex, c);
+		if (r) {
+			if (!c->transit)
+				p->owner_ifindex = ifindex; /* for the per-address drop counters */
+			if (p->frag == PKT_FRAG_FIRST)
+				frag_remember(ifindex, p, r);
+			return r;
+		}
+		o = owner_lookup(slot, p->saddr, p->v6);
 	}
-	o = owner_lookup(slot, p->saddr, p->v6);
 	if (!o && eni_takes_transit(eni)) { /* source/dest check off: forwarded traffic */
+		if (!c) /* as a miss would have left it: no stamps */
+			c = ct_probe_start(slot, ENIADDR_DIR_EGRESS, false);
+		if (!c)
+			return ENIADDR_R_MALFORMED; /* never, as above */
 		p->policy = eni->out_policy;
 		return egress_source_owned(p, NULL, eni, slot, ifindex, l4, c);
 	}

@@ -36,7 +36,9 @@
  *     the requests egress tracked. Before this step, a packet of a confirmed flow whose local
  *     address this generation already proved its ENI's passes as in step 8 without the owner
  *     lookup (the stamped shortcut, conntrack.h; tried only for a destination the owned hint
- *     names, owner.h); egress does the same before its owner lookup.
+ *     names, owner.h); egress does the same before its owner lookup. A destination the
+ *     slot's any-owner hint proves nobody's (owner.h, owner_absent) skips the lookup, whose
+ *     answer is known (no owner), and takes the rest of the steps as after a miss.
  *  7. The destination must belong to this ENI: NOT_OWNED, WRONG_ENI (drop). An ENI whose
  *     source/dest check is off judges a destination no ENI owns as transit, with its own
  *     groups, in steps 8-9.
@@ -81,7 +83,8 @@
  *     only guessed), unless the destination is link-scoped (link-local, multicast,
  *     limited broadcast: continue, FAILSAFE_LINK_LOCAL). Redirects happen in audit mode too:
  *     they repair, they do not filter. A refused redirect is REDIRECT_FAILED (drop).
- *  6. Source owned by no managed ENI: SPOOFED_SOURCE, dropped when the ENI's source check is on
+ *  6. Source owned by no managed ENI (proven without a lookup when the any-owner hint allows,
+ *     owner.h): SPOOFED_SOURCE, dropped when the ENI's source check is on
  *     (the default). With it off ("source_check": false, SourceDestCheck false: NAT, routers)
  *     the packet is transit and takes step 4 with the ENI's own groups.
  * With the source check off, step 2's reasons are counted with action PASS and the packet

@@ -55,34 +55,49 @@ static __always_inline enum eniaddr_reason ingress_owned(const struct pkt_meta *
  * slot's hint says this ENI may own (owner.h): the rest (not owned, another ENI's, transit,
  * prefixes) would only add a conntrack miss. Everything else takes the steps in order, and a
  * confirmed flow that passes them is stamped.
+ *
+ * A destination nobody owns (owner_absent: no ENI's hint bit, no prefix the hints cannot
+ * list) skips the probe and the owner lookup, whose answer is known: no owner. The steps that
+ * follow are the ones an owner miss takes (failsafes, transit, NOT_OWNED); only transit needs
+ * the probe, started as a miss would have left it (no stamps: this ENI's bit is clear). With
+ * this ENI's bit clear but some ENI's set, the owner is looked up as before (WRONG_ENI).
  */
 __noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, __u32 slot,
 			    __u32 ifindex)
 {
+	const struct eniaddr_owner *o = NULL;
+	struct eniaddr_ct_probe *c = NULL;
 	const struct eniaddr_timeouts *t;
-	const struct eniaddr_owner *o;
 	enum eniaddr_reason r;
-	struct eniaddr_ct_probe *c;
-	bool owned;
+	bool hinted, owned;
+	__u32 fold;
 
 	if (!p || !eni) /* global functions get nullable pointers; we never pass NULL */
 		return ENIADDR_R_MALFORMED;
 	t = &eni->timeouts;
-	/* Not hinted (nobody's exact address here): the owner first, conntrack after. */
-	c = ct_probe_start(slot, ENIADDR_DIR_INGRESS, owner_hinted(slot, p->daddr, ifindex));
-	if (!c)
-		return ENIADDR_R_MALFORMED; /* never: a per-CPU array always has its entries */
-	r = ct_track_stamped(p, t, ifindex, c);
-	if (r) {
-		if (!c->transit)
-			p->owner_ifindex = ifindex; /* for the per-address drop counters */
-		goto out;
+	fold = eniaddr_addr_fold(p->daddr, 0); /* one fold for both hints */
+	hinted = owner_hinted(slot, fold, ifindex);
+	if (hinted || !owner_absent(slot, fold, p->v6)) {
+		/* Not hinted (nobody's exact address here): the owner first, conntrack after. */
+		c = ct_probe_start(slot, ENIADDR_DIR_INGRESS, hinted);
+		if (!c)
+			return ENIADDR_R_MALFORMED; /* never: a per-CPU array has its entries */
+		r = ct_track_stamped(p, t, ifindex, c);
+		if (r) {
+			if (!c->transit)
+				p->owner_ifindex = ifindex; /* for the per-address drop counters */
+			goto out;
+		}
+		o = owner_lookup(slot, p->daddr, p->v6);
 	}
-	o = owner_lookup(slot, p->daddr, p->v6);
 	owned = o && o->ifindex == ifindex;
 	r = failsafe_in(p, slot, ifindex, owned);
 	if (!r) {
 		if (!o && eni_takes_transit(eni)) {
+			if (!c)
+				c = ct_probe_start(slot, ENIADDR_DIR_INGRESS, false);
+			if (!c)
+				return ENIADDR_R_MALFORMED; /* never, as above */
 			p->policy = eni->in_policy;
 			/* source/dest check off */
 			r = ingress_owned(p, NULL, t, ifindex, c);

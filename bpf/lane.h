@@ -111,7 +111,7 @@ static __noinline enum eniaddr_reason lane(void *data, void *data_end, __u32 ifi
 	if (!in && (addr_is_unspecified((const __u8 *)local) ||
 		    addr_is_link_local((const __u8 *)local)))
 		return ENIADDR_R_NONE;
-	if (!owner_hinted(slot, (const __u8 *)local, ifindex))
+	if (!owner_hinted(slot, eniaddr_addr_fold((const __u8 *)local, 0), ifindex))
 		return ENIADDR_R_NONE;
 	base = ct_stamp_base(slot);
 	if (!base)

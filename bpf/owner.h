@@ -118,15 +118,41 @@ static __always_inline const struct eniaddr_owner *owner_lookup(__u32 slot, cons
 	}
 }
 
-/* Whether ENI ifindex may own addr as an exact address in slot (the hint of maps/eniaddr.h):
- * worth asking conntrack before the owner. */
-static __always_inline bool owner_hinted(__u32 slot, const __u8 addr[16], __u32 ifindex)
+/* Whether ENI ifindex may own the address of fold (eniaddr_addr_fold(addr, 0)) exactly in
+ * slot (the hint of maps/eniaddr.h): worth asking conntrack before the owner. */
+static __always_inline bool owner_hinted(__u32 slot, __u32 fold, __u32 ifindex)
 {
-	__u32 bit = eniaddr_hint_bit(addr, ifindex);
+	__u32 bit = eniaddr_hint_bit_of(fold, ifindex);
 	__u32 word = (slot & 1) * ENIADDR_HINT_WORDS + (bit >> 6);
 	const __u64 *w = bpf_map_lookup_elem(&ENIADDR_MAP_OWNED_HINT, &word);
 
 	return w && (*w & (1ULL << (bit & 63)));
+}
+
+/*
+ * Whether no ENI owns the address of fold (eniaddr_addr_fold(addr, 0), addr IPv4-mapped when
+ * !v6) in slot, proven without the owner maps: its bit in eniaddr_any_hint is clear and the
+ * slot has no prefix of the family that hint cannot list (eniaddr_state.uncovered). Then
+ * owner_lookup would return NULL, and the caller skips it. Sound because (1) the publisher sets
+ * the bit of every address owner_lookup can find in the slot (every exact address, every host
+ * of every IPv4 prefix of /24 or longer; any other prefix sets the family's uncovered flag
+ * instead), and (2) it writes a slot's bits and flags before the flip that makes the slot
+ * active, and only into the inactive slot (owned_hint.c, publish.c flip()). False means
+ * "look", never "owned".
+ */
+static __always_inline bool owner_absent(__u32 slot, __u32 fold, bool v6)
+{
+	const struct eniaddr_state *st;
+	__u32 bit, word, zero = 0;
+	const __u64 *w;
+
+	bit = eniaddr_any_bit_of(fold);
+	word = (slot & 1) * ENIADDR_ANY_WORDS + (bit >> 6);
+	w = bpf_map_lookup_elem(&ENIADDR_MAP_ANY_HINT, &word);
+	if (!w || *w & (1ULL << (bit & 63)))
+		return false; /* someone's, maybe (another ENI's: WRONG_ENI, a redirect) */
+	st = bpf_map_lookup_elem(&ENIADDR_MAP_STATE, &zero);
+	return st && !(st->uncovered[slot & 1] & (v6 ? ENIADDR_UNCOVERED_V6 : ENIADDR_UNCOVERED_V4));
 }
 
 /*

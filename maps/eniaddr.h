@@ -29,6 +29,7 @@
 #define ENIADDR_MAP_ENI_INDEX     eniaddr_eni_index     /* array: ifindex -> row per slot */
 #define ENIADDR_MAP_ENI_INDEX_BIG eniaddr_eni_index_big /* hash: the same, large ifindexes */
 #define ENIADDR_MAP_OWNED_HINT    eniaddr_owned_hint    /* array: may a slot own an address? */
+#define ENIADDR_MAP_ANY_HINT      eniaddr_any_hint      /* array: may any ENI own an address? */
 #define ENIADDR_MAP_ADDRS4 eniaddr_addrs4 /* hash: (slot, IPv4 address) -> owner (exact /32) */
 #define ENIADDR_MAP_ADDRS  eniaddr_addrs  /* hash: (slot, IPv6 address) -> owner (exact /128) */
 #define ENIADDR_MAP_PFX4   eniaddr_pfx4   /* hash: (slot, length, IPv4 prefix) -> owner */
@@ -154,9 +155,16 @@ enum eniaddr_reason {
 /* ---- eniaddr_state ---- */
 #define ENIADDR_PFX_LENS 4 /* distinct delegated-prefix lengths per slot and family */
 
+/* eniaddr_state.uncovered[slot]: the slot has delegated prefixes of the family whose addresses
+ * eniaddr_any_hint cannot list (bpf/owner.h owner_absent): then its owner lookups stay. */
+#define ENIADDR_UNCOVERED_V4 (1u << 0) /* an IPv4 prefix shorter than ENIADDR_HINT_PFX4_MIN_LEN */
+#define ENIADDR_UNCOVERED_V6 (1u << 1) /* any IPv6 prefix */
+
 struct eniaddr_state {
 	__u32 active_slot; /* 0 or 1 */
-	__u32 pad;
+	__u8  uncovered[2]; /* [slot]: ENIADDR_UNCOVERED_*, from pfx_lens (eniaddr_pfx_uncovered),
+			     * written with them */
+	__u8  pad[2];
 	__u64 generation;  /* 0 before the first publish, then +1 per publish */
 	/*
 	 * [slot][family: 0 IPv4, 1 IPv6]: the prefix lengths of that slot's prefixes of the
@@ -228,8 +236,9 @@ struct eniaddr_eni_row {
  * A hint, never a verdict (bpf/conntrack.h, the stamped shortcut): a packet whose (local
  * address, ENI) bit is set asks conntrack first and may skip the owner lookup; one whose bit is
  * clear is no exact address of its ENI in the slot (NOT_OWNED, WRONG_ENI, SPOOFED_SOURCE, a
- * source to redirect, transit, or an address of a delegated prefix), looks its owner up first
- * and takes the whole path, as it would anyway.
+ * source to redirect, transit, or an address of a delegated prefix), asks eniaddr_any_hint
+ * whether anyone may own it (below), looks its owner up first unless nobody may, and takes the
+ * whole path, as it would anyway.
  * A wrong bit costs time, never a wrong verdict. Word w of slot s is at s * ENIADDR_HINT_WORDS
  * + w; the publisher writes slot s's words before the flip, from the same compiled addresses
  * as eniaddr_addrs. */
@@ -239,6 +248,20 @@ struct eniaddr_eni_row {
  * shortcut; longer IPv6 prefixes cannot be listed address by address, and never do. */
 #define ENIADDR_HINT_PFX4_MIN_LEN 24
 #define ENIADDR_HINT_WORDS    (1u << (ENIADDR_HINT_BITS_LOG - 6)) /* __u64 words per slot */
+
+/* ---- eniaddr_any_hint: may ANY ENI own an address in slot s? A bit per bucket ----
+ * A Bloom filter with one hash over the addresses owner_lookup (bpf/owner.h) can find in the
+ * slot: every exact address, and every host of the IPv4 delegated prefixes the owned hint lists
+ * (ENIADDR_HINT_PFX4_MIN_LEN or longer). A clear bit, in a slot whose family has no prefix the
+ * hint cannot list (eniaddr_state.uncovered), proves that nobody owns the address: the packet
+ * skips the owner lookups (NOT_OWNED, SPOOFED_SOURCE, transit, the failsafes without an owner).
+ * A set bit only means "look". Its own map, not the owned hint with a pseudo-owner: at 100,000
+ * addresses and 2,048 /28s that hint is a third full already, and a second bit per address
+ * would fill it to two thirds. 2^20 bits a slot: ~12 % set at 100,000 addresses + 2,048 /28s,
+ * ~1 % at 10,000. Word w of slot s is at s * ENIADDR_ANY_WORDS + w; the publisher writes slot
+ * s's words before the flip (loader/kernel/owned_hint.c). */
+#define ENIADDR_ANY_BITS_LOG 20
+#define ENIADDR_ANY_WORDS    (1u << (ENIADDR_ANY_BITS_LOG - 6)) /* __u64 words per slot */
 
 /* murmur3's 32-bit finaliser: every input bit reaches every output bit. */
 static inline __u32 eniaddr_fmix32(__u32 h)
@@ -272,6 +295,37 @@ static inline __u32 eniaddr_addr_fold(const __u8 addr[16], __u32 salt)
 static inline __u32 eniaddr_hint_bit(const __u8 addr[16], __u32 ifindex)
 {
 	return eniaddr_fmix32(eniaddr_addr_fold(addr, ifindex)) >> (32 - ENIADDR_HINT_BITS_LOG);
+}
+
+/* The same bit from the address's unsalted fold (eniaddr_addr_fold(addr, 0)): the salt xored
+ * in as eniaddr_addr_fold does, so a packet that asks both hints folds its address once. */
+static inline __u32 eniaddr_hint_bit_of(__u32 fold, __u32 ifindex)
+{
+	return eniaddr_fmix32(fold ^ ifindex * 0xc2b2ae3du) >> (32 - ENIADDR_HINT_BITS_LOG);
+}
+
+/* The bit of an address in eniaddr_any_hint, from its unsalted fold: a constant apart from the
+ * owned hint's bits, so the two maps' buckets are independent, cut to the map's size. */
+static inline __u32 eniaddr_any_bit_of(__u32 fold)
+{
+	return eniaddr_fmix32(fold ^ 0x27d4eb2fu) >> (32 - ENIADDR_ANY_BITS_LOG);
+}
+
+static inline __u32 eniaddr_any_bit(const __u8 addr[16])
+{
+	return eniaddr_any_bit_of(eniaddr_addr_fold(addr, 0));
+}
+
+/* eniaddr_state.uncovered of a slot whose pfx_lens are lens: IPv4 lengths shorter than
+ * ENIADDR_HINT_PFX4_MIN_LEN (a list entry is 32 + 96 + the IPv4 length) and any IPv6 length. */
+static inline __u8 eniaddr_pfx_uncovered(const __u8 lens[2][ENIADDR_PFX_LENS])
+{
+	__u8 u = lens[1][0] ? ENIADDR_UNCOVERED_V6 : 0;
+
+	for (int i = 0; i < ENIADDR_PFX_LENS; i++)
+		if (lens[0][i] && lens[0][i] < 32 + 96 + ENIADDR_HINT_PFX4_MIN_LEN)
+			u |= ENIADDR_UNCOVERED_V4;
+	return u;
 }
 
 /* ---- eniaddr_addrs(4) and eniaddr_pfx(4): the owners ----

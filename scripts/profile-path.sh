@@ -3,7 +3,7 @@
 # by BPF source line: runs bench_paths' profile mode (BENCH_PROFILE: that path only, as a
 # steady load) under perf, maps the samples of the JITed programs to their source lines
 # (tests/tools/jitlines) and prints the hottest. PATH is the path's index in bench_paths.c's
-# paths[] (0 ARP ... 8 redirect), WORLD 0-3 as its worlds[]. Needs root, perf (linux-perf)
+# paths[] (0 ARP, 1 not_owned, ...), WORLD 0-3 as its worlds[]. Needs root, perf (linux-perf)
 # and `make profile`. A figure here is a share of samples, never a benchmark result.
 set -eu
 path=${1:?usage: scripts/profile-path.sh PATH [WORLD]}

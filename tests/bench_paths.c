@@ -68,7 +68,7 @@ struct path {
 enum path_id { P_ARP, P_NOT_OWNED, P_ALLOWED, P_PFX_ALLOWED, P_NO_RULE, P_TRACKED,
 	       P_PFX_TRACKED, P_UNCONFIRMED, P_TRACKED_WHOLE, P_UNCONFIRMED_WHOLE, P_HALF_CLOSED,
 	       P_TC_ARP, P_TC_NOT_OWNED, P_TC_ALLOWED, P_TC_NO_RULE, P_TC_TRACKED,
-	       P_EG_ALLOWED, P_EG_REDIRECT, P_EG_TRACKED, P_EG_TRACKED_WHOLE, N_PATHS };
+	       P_EG_ALLOWED, P_EG_REDIRECT, P_EG_SPOOFED, P_EG_TRACKED, P_EG_TRACKED_WHOLE, N_PATHS };
 
 static const struct path paths[N_PATHS] = {
 	[P_ARP] = { "ARP (failsafe)", PROG_XDP_IN, 1.5, ENIADDR_R_FAILSAFE_ARP, ENIADDR_ACT_PASS,
@@ -116,6 +116,8 @@ static const struct path paths[N_PATHS] = {
 			   ENIADDR_R_ALLOWED, ENIADDR_ACT_PASS, TC_UNSPEC, P_EG_ALLOWED },
 	[P_EG_REDIRECT] = { "tc egress, other ENI's source: redirect", PROG_TC_OUT, 2.0,
 			    ENIADDR_R_REDIRECT, ENIADDR_ACT_REDIRECT, TC_REDIRECT, P_EG_REDIRECT },
+	[P_EG_SPOOFED] = { "tc egress, source no ENI owns: spoofed_source drop", PROG_TC_OUT, 2.0,
+			   ENIADDR_R_SPOOFED_SOURCE, ENIADDR_ACT_DROP, TC_SHOT, P_EG_SPOOFED },
 	[P_EG_TRACKED] = { "tc egress, tracked flow (ct_reply)", PROG_TC_OUT, 2.0,
 			   ENIADDR_R_CT_REPLY, ENIADDR_ACT_PASS, TC_UNSPEC, P_EG_TRACKED },
 	[P_EG_TRACKED_WHOLE] = { "tc egress, tracked flow, built without the lane (ct_reply)",
@@ -157,6 +159,8 @@ static int path_frame(enum path_id id, int n_rules, int n_pfx, int cfg, struct p
 		return bench_tcp_frame(p, "192.0.2.1", peer, 40000 + cfg, port, BENCH_TCP_RST);
 	case P_EG_REDIRECT:
 		return bench_tcp_frame(p, "198.51.100.1", peer, 40000 + cfg, port, BENCH_TCP_RST);
+	case P_EG_SPOOFED:
+		return bench_tcp_frame(p, "203.0.113.9", peer, 40000 + cfg, port, BENCH_TCP_RST);
 	case P_EG_TRACKED: /* the server's answer on a flow the peer started */
 		return bench_tcp_frame(p, "192.0.2.1", peer, port, 56000 + cfg, BENCH_TCP_ACK);
 	default:

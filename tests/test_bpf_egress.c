@@ -53,7 +53,9 @@
 
 #include "addr.h"
 #include "bpf_fixture.h"
+#include "compile/compile.h"
 #include "eniaddr.h"
+#include "kernel/owner_maps.h"
 #include "netns.h"
 #include "pkt.h"
 
@@ -378,6 +380,46 @@ static void test_source_check(void **state)
 	RUN_TABLE(cases);
 }
 
+/* A source nobody owns skips the owner lookups (bpf/owner.h, owner_absent): an owner written
+ * behind the hints' back goes unseen (spoofed), seen once its any-owner bit is set; the check-off
+ * ENI still judges such a source as transit, the audit ENI still audits it. */
+static void test_spoofed_without_lookups(void **state)
+{
+#define HIDDEN "10.1.5.5"
+	static const struct egress_case unseen[] = {
+		{ "an owner no hint names: spoofed, not looked up", { .src = HIDDEN, .dst = PEER,
+		  TCP(40000) }, ENI_A, SHOT, ENIADDR_R_SPOOFED_SOURCE, ENIADDR_ACT_DROP },
+		{ "check off: transit, its outbound rules", { .src = "10.9.9.9", .dst = PEER,
+		  TCP(40000) }, ENI_C, OK_PASS(ALLOWED) },
+		{ "audit: spoofed passes as audit", { .src = "10.9.9.9", .dst = PEER, TCP(40000) },
+		  ENI_D, UNSPEC, ENIADDR_R_SPOOFED_SOURCE, ENIADDR_ACT_AUDIT },
+		{ "own source still its own", { .src = "10.1.1.10", .dst = PEER, TCP(40000) },
+		  ENI_A, OK_PASS(ALLOWED) },
+		{ "a /28 host still its own", { .src = "10.1.16.3", .dst = PEER, TCP(40000) },
+		  ENI_A, OK_PASS(ALLOWED) },
+		{ "a /80 host still its own", { .src = "2001:db8:1:1::3", .dst = PEER6,
+		  TCP(40000) }, ENI_A, OK_PASS(ALLOWED) },
+	};
+	static const struct egress_case seen[] = {
+		{ "its any-owner bit set: looked up, its own", { .src = HIDDEN, .dst = PEER,
+		  TCP(40000) }, ENI_A, OK_PASS(ALLOWED) },
+	};
+	struct compiled_addr a = { .k.slot = 0, .v = { .ifindex = (__u32)fx.ifindex[ENI_A],
+						       .in_policy = 1, .out_policy = 2 } };
+
+	(void)state;
+	assert_true(fixture_owner_absent(&fx, 0, HIDDEN));
+	assert_true(fixture_owner_absent(&fx, 0, "10.9.9.9"));
+	assert_int_equal(ip_addr_parse(HIDDEN, a.k.addr), 0);
+	assert_int_equal(owner_addr_put(&fx.maps, &a, 0), 0);
+	RUN_TABLE(unseen);
+	fixture_put_any_hint(&fx, 0, a.k.addr, true);
+	RUN_TABLE(seen);
+	fixture_put_any_hint(&fx, 0, a.k.addr, false);
+	assert_int_equal(owner_addr_delete(&fx.maps, &a.k), 0);
+#undef HIDDEN
+}
+
 static void test_not_ours_continues(void **state)
 {
 	static const struct egress_case cases[] = {
@@ -609,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_other_eni_source_redirected),
 		cmocka_unit_test(test_link_scoped_not_redirected),
 		cmocka_unit_test(test_source_check),
+		cmocka_unit_test(test_spoofed_without_lookups),
 		cmocka_unit_test(test_not_ours_continues),
 		cmocka_unit_test(test_unreadable_headers),
 		cmocka_unit_test_teardown(test_active_slot, slot0_active),

@@ -51,7 +51,9 @@
 
 #include "addr.h"
 #include "bpf_fixture.h"
+#include "compile/compile.h"
 #include "eniaddr.h"
+#include "kernel/owner_maps.h"
 #include "pkt.h"
 
 enum eni_id { ENI_A, ENI_B, ENI_C, ENI_U, ENI_COUNT };
@@ -386,6 +388,143 @@ static void test_ownership(void **state)
 
 	(void)state;
 	RUN_TABLE(cases);
+}
+
+/* An owner written into eniaddr_addrs4 / eniaddr_addrs behind the publisher's back: no hint
+ * bit says it exists, so only a packet that looks it up finds it. */
+static void put_owner_unhinted(__u32 slot, const char *ip, enum eni_id eni, __u32 policy)
+{
+	struct compiled_addr a = { .k.slot = slot,
+				   .v = { .ifindex = (__u32)fx.ifindex[eni], .in_policy = policy } };
+
+	assert_int_equal(ip_addr_parse(ip, a.k.addr), 0);
+	assert_int_equal(owner_addr_put(&fx.maps, &a, 0), 0);
+}
+
+static void del_owner_unhinted(__u32 slot, const char *ip)
+{
+	struct eniaddr_addr_key k = { .slot = slot };
+
+	assert_int_equal(ip_addr_parse(ip, k.addr), 0);
+	assert_int_equal(owner_addr_delete(&fx.maps, &k), 0);
+}
+
+/*
+ * A destination nobody owns skips the owner lookups (bpf/owner.h, owner_absent), and nothing
+ * else changes: which path a packet took shows through owners written behind the hints' back
+ * (seen only by a lookup). Covered: the any-owner bit decides, a family with a prefix the hint
+ * cannot list (an IPv4 /20, any IPv6 prefix) still looks; failsafes, audit and WRONG_ENI keep
+ * their verdicts; owned addresses, /28, /20 and IPv6 /80 hosts all still reach their owner.
+ * (Transit on the skipping path: test_bpf_conntrack's test_transit.)
+ */
+static void test_not_owned_without_lookups(void **state)
+{
+#define HIDDEN  "10.1.5.5"
+#define HIDDEN6 "2001:db8:7::7"
+	static const struct ingress_case not_looked_up[] = {
+		{ "an owner no hint names is not seen: no lookup", { .src = SRC_IN, .dst = HIDDEN,
+		  TCP(80) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP,
+		  .tc = true },
+	};
+	static const struct ingress_case looked_up[] = {
+		{ "an owner the lookup finds", { .src = SRC_IN, .dst = HIDDEN, TCP(80) }, ENI_A, PASS,
+		  ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+	};
+	static const struct ingress_case v6_looked_up[] = {
+		{ "v6: the family has a /80, so the lookup stays and finds it", { .src = SRC6_IN,
+		  .dst = HIDDEN6, UDP(40000, 53) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS, .tc = true },
+	};
+	static const struct ingress_case v6_not_looked_up[] = {
+		{ "v6 without prefixes: not seen", { .src = SRC6_IN, .dst = HIDDEN6,
+		  UDP(40000, 53) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP,
+		  .tc = true },
+		{ "v6 exact owned address still its owner's", { .src = SRC6_IN,
+		  .dst = "2001:db8:1::10", UDP(40000, 53) }, ENI_A, PASS, ENIADDR_R_ALLOWED,
+		  .action = ENIADDR_ACT_PASS },
+		{ "nd to a solicited-node group", { .src = "fe80::1", .dst = "ff02::1:ff00:10",
+		  ICMP6(135, 0), .ttl = 255 }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND,
+		  .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "mld query from link-local", { .src = "fe80::1", .dst = "ff02::1", ICMP6(130, 0),
+		  .ttl = 1 }, ENI_A, PASS, ENIADDR_R_FAILSAFE_ND, .action = ENIADDR_ACT_PASS },
+		{ "dhcpv6 from a link-local server", { .src = "fe80::1", .dst = "fe80::2",
+		  UDP(547, 546) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_DHCP,
+		  .action = ENIADDR_ACT_PASS },
+		{ "nd hop limit 64: not owned", { .src = "fe80::1", .dst = "ff02::1:ff00:10",
+		  ICMP6(135, 0) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_DROP },
+	};
+	static const struct ingress_case same_verdicts[] = {
+		{ "dhcpv4 from the router to the limited broadcast", { .src = "10.1.0.1",
+		  .dst = "255.255.255.255", UDP(67, 68) }, ENI_A, PASS, ENIADDR_R_FAILSAFE_DHCP,
+		  .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "dhcpv4 from a neighbour to the limited broadcast", { .src = "10.1.0.7",
+		  .dst = "255.255.255.255", UDP(67, 68) }, ENI_A, DROP, ENIADDR_R_NOT_OWNED,
+		  .action = ENIADDR_ACT_DROP },
+		{ "audit: nobody's address passes as audit", { .src = SRC_IN, .dst = "10.1.1.99",
+		  TCP(80) }, ENI_C, PASS, ENIADDR_R_NOT_OWNED, .action = ENIADDR_ACT_AUDIT,
+		  .tc = true },
+		{ "another eni's address: its bit is set, the owner is looked up", { .src = SRC_IN,
+		  .dst = "10.1.2.10", TCP(22) }, ENI_A, DROP, ENIADDR_R_WRONG_ENI,
+		  .action = ENIADDR_ACT_DROP, .tc = true },
+		{ "an owned address", { .src = SRC_IN, .dst = "10.1.1.10", TCP(80) }, ENI_A, PASS,
+		  ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "a /28 host", { .src = SRC_IN, .dst = "10.1.16.9", TCP(80) }, ENI_A, PASS,
+		  ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+		{ "a /80 host", { .src = SRC6_IN, .dst = "2001:db8:1:1::77", UDP(40000, 53) }, ENI_A,
+		  PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+	};
+	static const struct ingress_case in_the_20[] = {
+		{ "a /20 host (the family looks up)", { .src = SRC_IN, .dst = "10.3.7.7", TCP(80) },
+		  ENI_A, PASS, ENIADDR_R_ALLOWED, .action = ENIADDR_ACT_PASS, .tc = true },
+	};
+	static const __u8 no_lens[ENIADDR_PFX_LENS] = { 0 };
+	static const __u8 v6_lens[ENIADDR_PFX_LENS] = { 32 + 80 };
+	__u8 a[16];
+
+	(void)state;
+	/* nobody's, provably: the hint's bit is clear and IPv4 has only a /28 */
+	assert_true(fixture_owner_absent(&fx, 0, HIDDEN));
+	assert_true(fixture_owner_absent(&fx, 0, "10.1.1.99"));
+	assert_true(fixture_owner_absent(&fx, 0, "255.255.255.255"));
+	assert_false(fixture_owner_absent(&fx, 0, "10.1.16.9"));
+	put_owner_unhinted(0, HIDDEN, ENI_A, POL_A);
+	RUN_TABLE(not_looked_up);
+	/* its bit set by hand: the whole path, which finds the owner */
+	assert_int_equal(ip_addr_parse(HIDDEN, a), 0);
+	fixture_put_any_hint(&fx, 0, a, true);
+	RUN_TABLE(looked_up);
+	fixture_put_any_hint(&fx, 0, a, false);
+	RUN_TABLE(not_looked_up);
+	/* an IPv4 prefix the hint cannot list (a /20): the family looks up again (the fixture
+	 * writes the hints from the owner maps, so the hidden owner steps out meanwhile) */
+	del_owner_unhinted(0, HIDDEN);
+	put_owner(0, "10.3.0.0/20", ENI_A, POL_A, 0);
+	put_owner_unhinted(0, HIDDEN, ENI_A, POL_A);
+	assert_false(fixture_owner_absent(&fx, 0, HIDDEN));
+	RUN_TABLE(looked_up);
+	RUN_TABLE(in_the_20);
+	RUN_TABLE(same_verdicts);
+	del_owner_unhinted(0, HIDDEN);
+	fixture_del_owner(&fx, 0, "10.3.0.0/20");
+	put_owner_unhinted(0, HIDDEN, ENI_A, POL_A);
+	assert_true(fixture_owner_absent(&fx, 0, HIDDEN));
+	RUN_TABLE(not_looked_up);
+	RUN_TABLE(same_verdicts); /* and with IPv4 covered again */
+	del_owner_unhinted(0, HIDDEN);
+
+	/* IPv6: ENI A's /80 keeps the lookups; without it the same owner goes unseen */
+	put_owner_unhinted(0, HIDDEN6, ENI_A, POL_A);
+	assert_false(fixture_owner_absent(&fx, 0, HIDDEN6));
+	RUN_TABLE(v6_looked_up);
+	fixture_put_pfx_lens(&fx, 0, true, no_lens);
+	assert_true(fixture_owner_absent(&fx, 0, HIDDEN6));
+	assert_true(fixture_owner_absent(&fx, 0, "ff02::1:ff00:10"));
+	RUN_TABLE(v6_not_looked_up);
+	fixture_put_pfx_lens(&fx, 0, true, v6_lens);
+	del_owner_unhinted(0, HIDDEN6);
+	RUN_TABLE(same_verdicts);
+#undef HIDDEN
+#undef HIDDEN6
 }
 
 static void test_rules(void **state)
@@ -1136,6 +1275,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_failsafes),
 		cmocka_unit_test(test_ownership),
+		cmocka_unit_test(test_not_owned_without_lookups),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_rule_spans),
 		cmocka_unit_test(test_audit_and_unconfigured),

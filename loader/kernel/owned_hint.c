@@ -4,16 +4,36 @@
 #include <bpf/bpf.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "addr.h"
 #include "kernel/array_range.h"
 #include "kernel/owned_hint.h"
 
 #define HINT_NAME ENIADDR_STR(ENIADDR_MAP_OWNED_HINT)
+#define ANY_NAME  ENIADDR_STR(ENIADDR_MAP_ANY_HINT)
 
-/* Sets the bits of every address of IPv4 prefix k (ENIADDR_HINT_PFX4_MIN_LEN or longer),
- * owned by ifindex. */
-static void want_prefix(__u64 *want, const struct eniaddr_pfx_key *k, __u32 ifindex)
+/* The bits a slot wants in each hint. */
+struct hint_want {
+	__u64 owned[ENIADDR_HINT_WORDS];
+	__u64 any[ENIADDR_ANY_WORDS];
+};
+
+static void set_bit(__u64 *words, __u32 bit)
+{
+	words[bit >> 6] |= 1ULL << (bit & 63);
+}
+
+/* addr (16 bytes) owned by ifindex: its bit in both hints. */
+static void want_addr(struct hint_want *w, const __u8 addr[16], __u32 ifindex)
+{
+	set_bit(w->owned, eniaddr_hint_bit(addr, ifindex));
+	set_bit(w->any, eniaddr_any_bit(addr));
+}
+
+/* Every address of IPv4 prefix k (ENIADDR_HINT_PFX4_MIN_LEN or longer), owned by ifindex.
+ * Other prefixes are eniaddr_state.uncovered's (eniaddr_pfx_uncovered, written by the flip). */
+static void want_prefix(struct hint_want *w, const struct eniaddr_pfx_key *k, __u32 ifindex)
 {
 	int len = (int)k->prefixlen - 32 - 96; /* the IPv4 length */
 	__u8 a[16];
@@ -25,44 +45,68 @@ static void want_prefix(__u64 *want, const struct eniaddr_pfx_key *k, __u32 ifin
 	memcpy(&base, a + 12, 4);
 	base = ntohl(base);
 	for (__u32 h = 0; h < 1u << (32 - len); h++) {
-		__u32 addr = htonl(base + h), bit;
+		__u32 addr = htonl(base + h);
 
 		memcpy(a + 12, &addr, 4);
-		bit = eniaddr_hint_bit(a, ifindex);
-		want[bit >> 6] |= 1ULL << (bit & 63);
+		want_addr(w, a, ifindex);
 	}
+}
+
+/* Slot slot's n words of eniaddr_owned_hint made want, writing only the words that differ: a
+ * reassignment changes one or two. */
+static int write_owned(int fd, __u32 slot, const __u64 *want, struct err *e)
+{
+	static __u64 have[ENIADDR_HINT_WORDS];
+	static __u32 keys[ENIADDR_HINT_WORDS];
+	__u32 n = 0;
+	int err;
+
+	err = array_range_read(fd, HINT_NAME, slot * ENIADDR_HINT_WORDS, have, ENIADDR_HINT_WORDS,
+			       e);
+	if (err)
+		return err;
+	for (__u32 i = 0; i < ENIADDR_HINT_WORDS; i++)
+		if (have[i] != want[i]) {
+			keys[n] = slot * ENIADDR_HINT_WORDS + i;
+			have[n++] = want[i];
+		}
+	if (n && bpf_map_update_batch(fd, keys, have, &n, NULL))
+		return err_set(e, errno, "writing slot %u of %s: %s", slot, HINT_NAME,
+			       strerror(errno));
+	return 0;
+}
+
+/* The same for eniaddr_any_hint, in place through a mapping (no syscall per word). The slot is
+ * inactive: no program reads it until the flip, which comes after a grace period (a full
+ * barrier on every CPU), so plain stores do. */
+static int write_any(int fd, __u32 slot, const __u64 *want, struct err *e)
+{
+	size_t len = 2 * ENIADDR_ANY_WORDS * sizeof(__u64);
+	__u64 *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), *have;
+
+	if (map == MAP_FAILED)
+		return err_set(e, errno, "mapping %s: %s", ANY_NAME, strerror(errno));
+	have = map + slot * ENIADDR_ANY_WORDS;
+	for (__u32 i = 0; i < ENIADDR_ANY_WORDS; i++)
+		if (have[i] != want[i])
+			have[i] = want[i];
+	munmap(map, len);
+	return 0;
 }
 
 int publish_owned_hint(const struct map_fds *m, const struct compiled *c, struct err *e)
 {
-	static __u64 want[ENIADDR_HINT_WORDS], have[ENIADDR_HINT_WORDS];
-	static __u32 keys[ENIADDR_HINT_WORDS];
-	__u32 n = 0;
+	static struct hint_want w;
 	int err;
 
 	if (c->slot > 1)
 		return err_set(e, EINVAL, "compiled state is for slot %u: slots are 0 and 1",
 			       c->slot);
-	memset(want, 0, sizeof(want));
-	for (size_t i = 0; i < c->addrs.n; i++) {
-		__u32 bit = eniaddr_hint_bit(c->addrs.v[i].k.addr, c->addrs.v[i].v.ifindex);
-
-		want[bit >> 6] |= 1ULL << (bit & 63);
-	}
+	memset(&w, 0, sizeof(w));
+	for (size_t i = 0; i < c->addrs.n; i++)
+		want_addr(&w, c->addrs.v[i].k.addr, c->addrs.v[i].v.ifindex);
 	for (size_t i = 0; i < c->pfxs.n; i++)
-		want_prefix(want, &c->pfxs.v[i].k, c->pfxs.v[i].v.ifindex);
-	err = array_range_read(m->owned_hint, HINT_NAME, c->slot * ENIADDR_HINT_WORDS, have,
-			       ENIADDR_HINT_WORDS, e);
-	if (err)
-		return err;
-	/* Only the words that differ: a reassignment changes one or two. */
-	for (__u32 i = 0; i < ENIADDR_HINT_WORDS; i++)
-		if (have[i] != want[i]) {
-			keys[n] = c->slot * ENIADDR_HINT_WORDS + i;
-			have[n++] = want[i];
-		}
-	if (n && bpf_map_update_batch(m->owned_hint, keys, have, &n, NULL))
-		return err_set(e, errno, "writing slot %u of %s: %s", c->slot, HINT_NAME,
-			       strerror(errno));
-	return 0;
+		want_prefix(&w, &c->pfxs.v[i].k, c->pfxs.v[i].v.ifindex);
+	err = write_owned(m->owned_hint, c->slot, w.owned, e);
+	return err ? err : write_any(m->any_hint, c->slot, w.any, e);
 }

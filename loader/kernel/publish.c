@@ -772,8 +772,9 @@ static int write_state(const struct map_fds *m, const struct eniaddr_state *st, 
 /*
  * The one write that makes slot live as generation, with slot's prefix lengths (lens) beside the
  * other slot's as they are. The lengths go first, in a write of their own that leaves the active
- * slot alone: so the write that switches changes the slot number only, and a reader that sees
- * the new number cannot see the old lengths of that slot.
+ * slot alone, with the slot's uncovered flags derived from them (the families whose prefixes
+ * eniaddr_any_hint cannot list): so the write that switches changes the slot number only, and a
+ * reader that sees the new number cannot see the old lengths or flags of that slot.
  */
 static int flip(const struct map_fds *m, const struct eniaddr_state *cur, unsigned int slot,
 		const __u8 lens[2][ENIADDR_PFX_LENS], struct err *e)
@@ -782,6 +783,7 @@ static int flip(const struct map_fds *m, const struct eniaddr_state *cur, unsign
 	int err;
 
 	memcpy(next.pfx_lens[slot], lens, sizeof(next.pfx_lens[slot]));
+	next.uncovered[slot] = eniaddr_pfx_uncovered(next.pfx_lens[slot]);
 	err = !memcmp(&next, cur, sizeof(next)) ? 0 : write_state(m, &next, e);
 	next.active_slot = slot;
 	next.generation = cur->generation + 1;

@@ -55,6 +55,7 @@ static const struct {
 	{ ENIADDR_STR(ENIADDR_MAP_ENI_INDEX_BIG), offsetof(struct map_fds, eni_index_big) },
 	{ ENIADDR_STR(ENIADDR_MAP_CT_SCRATCH), offsetof(struct map_fds, ct_scratch) },
 	{ ENIADDR_STR(ENIADDR_MAP_OWNED_HINT), offsetof(struct map_fds, owned_hint) },
+	{ ENIADDR_STR(ENIADDR_MAP_ANY_HINT), offsetof(struct map_fds, any_hint) },
 	{ ENIADDR_STR(ENIADDR_MAP_CT_MAYBE), offsetof(struct map_fds, ct_maybe) },
 };
 #define N_MAPS (sizeof(map_table) / sizeof(map_table[0]))

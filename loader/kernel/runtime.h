@@ -31,7 +31,7 @@ struct map_fds {
 	int state, enis, addrs, addrs4, pfx, pfx4, src, l4, stats, frags, attach, nexthop, ctl;
 	int ct, ct_new, ct4, ct4_new; /* conntrack: IPv6, IPv4 (kernel/ct_tables.h) */
 	int stats_dev, addr_drops, events, trace, trace_cpu, scratch;
-	int eni_rows, eni_index, eni_index_big, ct_scratch, owned_hint;
+	int eni_rows, eni_index, eni_index_big, ct_scratch, owned_hint, any_hint;
 	int ct_maybe; /* the filter in front of the four (kernel/ct_maybe.h) */
 	int policies, trie, bits;
 	int ledger; /* kernel/ledger.h, user space's own map: -1 when there is none */

@@ -19,6 +19,7 @@
 #include "addr.h"
 #include "bpf_fixture.h"
 #include "compile/compile.h"
+#include "kernel/owned_hint.h"
 #include "kernel/owner_maps.h"
 #include "kernel/publish.h"
 #include "kernel/stats.h"
@@ -301,20 +302,25 @@ void fixture_put_pfx_lens(const struct bpf_fixture *fx, __u32 slot, bool v6,
 	struct eniaddr_state st = get_state(fx);
 
 	memcpy(st.pfx_lens[slot][v6], lens, ENIADDR_PFX_LENS);
+	st.uncovered[slot] = eniaddr_pfx_uncovered(st.pfx_lens[slot]);
 	set_state(fx, &st);
 }
 
-/* Both slots' prefix lengths as the publisher writes them: from what eniaddr_pfx(4) hold. */
-static void sync_pfx_lens(const struct bpf_fixture *fx)
+/* Both slots' prefix lengths (and the uncovered flags that go with them) and hints as the
+ * publisher writes them: from what the owner maps hold. */
+static void sync_owners(const struct bpf_fixture *fx)
 {
 	struct compiled c[2] = { { .slot = 0 }, { .slot = 1 } };
 	struct eniaddr_state st = get_state(fx);
 	struct err e = {};
 
 	for (int s = 0; s < 2; s++)
-		assert_int_equal(owner_read(&fx->maps, s, NULL, &c[s].pfxs, &e), 0);
+		assert_int_equal(owner_read(&fx->maps, s, &c[s].addrs, &c[s].pfxs, &e), 0);
 	for (int s = 0; s < 2; s++) {
 		assert_int_equal(compiled_pfx_lens(&c[s], st.pfx_lens[s]), 0);
+		st.uncovered[s] = eniaddr_pfx_uncovered(st.pfx_lens[s]);
+		if (publish_owned_hint(&fx->maps, &c[s], &e))
+			fail_msg("hints of slot %d: %s", s, e.msg);
 		compiled_free(&c[s]);
 	}
 	set_state(fx, &st);
@@ -365,6 +371,17 @@ static struct ip_prefix prefix(const char *text)
 	return p;
 }
 
+void fixture_put_any_hint(const struct bpf_fixture *fx, __u32 slot, const __u8 addr[16],
+			  bool set)
+{
+	__u32 bit = eniaddr_any_bit(addr), key = slot * ENIADDR_ANY_WORDS + (bit >> 6);
+	__u64 w;
+
+	assert_int_equal(bpf_map_lookup_elem(fx->maps.any_hint, &key, &w), 0);
+	w = set ? w | 1ULL << (bit & 63) : w & ~(1ULL << (bit & 63));
+	assert_int_equal(bpf_map_update_elem(fx->maps.any_hint, &key, &w, 0), 0);
+}
+
 void fixture_put_hint(const struct bpf_fixture *fx, __u32 slot, const __u8 addr[16],
 		      __u32 ifindex, bool set)
 {
@@ -387,15 +404,44 @@ void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *tex
 
 		memcpy(a.k.addr, p.addr, 16);
 		assert_int_equal(owner_addr_put(&fx->maps, &a, 0), 0);
-		fixture_put_hint(fx, slot, p.addr, o->ifindex, true);
 	} else {
 		struct compiled_pfx x = { .k = { .prefixlen = 32 + p.plen, .slot = slot }, .v = v };
 
 		memcpy(x.k.addr, p.addr, 16);
 		x.v.flags |= ENIADDR_ADDR_F_PREFIX;
 		assert_int_equal(owner_pfx_put(&fx->maps, &x, 0), 0);
-		sync_pfx_lens(fx);
 	}
+	sync_owners(fx);
+}
+
+void fixture_del_owner(const struct bpf_fixture *fx, __u32 slot, const char *text)
+{
+	struct ip_prefix p = prefix(text);
+
+	if (!strchr(text, '/')) {
+		struct eniaddr_addr_key k = { .slot = slot };
+
+		memcpy(k.addr, p.addr, 16);
+		assert_int_equal(owner_addr_delete(&fx->maps, &k), 0);
+	} else {
+		struct eniaddr_pfx_key k = { .prefixlen = 32 + p.plen, .slot = slot };
+
+		memcpy(k.addr, p.addr, 16);
+		assert_int_equal(owner_pfx_delete(&fx->maps, &k), 0);
+	}
+	sync_owners(fx);
+}
+
+bool fixture_owner_absent(const struct bpf_fixture *fx, __u32 slot, const char *addr)
+{
+	struct eniaddr_state st = get_state(fx);
+	struct ip_prefix p = prefix(addr);
+	__u32 bit = eniaddr_any_bit(p.addr), key = slot * ENIADDR_ANY_WORDS + (bit >> 6);
+	__u8 fam = ip_prefix_is_v4(&p) ? ENIADDR_UNCOVERED_V4 : ENIADDR_UNCOVERED_V6;
+	__u64 w;
+
+	assert_int_equal(bpf_map_lookup_elem(fx->maps.any_hint, &key, &w), 0);
+	return !(st.uncovered[slot] & fam) && !(w & 1ULL << (bit & 63));
 }
 
 /* Every entry of the rule map fd (key and value types K, V, the compiled vector type T) into

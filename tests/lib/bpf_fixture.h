@@ -24,6 +24,7 @@
 #define ENIADDR_TESTS_BPF_FIXTURE_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "eniaddr.h"
@@ -127,16 +128,29 @@ void fixture_put_eni(const struct bpf_fixture *fx, __u32 slot, int ifindex,
 		     const struct eniaddr_eni *v);
 
 /* Sets (or clears) the bit of addr owned by ENI ifindex in slot's eniaddr_owned_hint;
- * fixture_put_owner sets it for an exact address, as the publisher does. */
+ * fixture_put_owner sets the publisher's bits. */
 void fixture_put_hint(const struct bpf_fixture *fx, __u32 slot, const __u8 addr[16],
 		      __u32 ifindex, bool set);
+/* The same for addr's bit in slot's eniaddr_any_hint (may any ENI own it?). */
+void fixture_put_any_hint(const struct bpf_fixture *fx, __u32 slot, const __u8 addr[16],
+			  bool set);
 
 /* An exact address ("10.1.1.10") into eniaddr_addrs4 / eniaddr_addrs, or with a "/n" a delegated
  * prefix into eniaddr_pfx4 / eniaddr_pfx (o's flags plus ENIADDR_ADDR_F_PREFIX), owned as o says
- * in slot; then both slots' prefix lengths in eniaddr_state from what those hold, as a publish
- * writes them. */
+ * in slot; then, from what the owner maps hold, both slots' prefix lengths and uncovered flags in
+ * eniaddr_state and their words of eniaddr_owned_hint and eniaddr_any_hint, as a publish writes
+ * them (the publisher's own code, publish_owned_hint). */
 void fixture_put_owner(const struct bpf_fixture *fx, __u32 slot, const char *text,
 		       const struct eniaddr_owner *o);
+
+/* Removes the exact address or prefix text of slot that fixture_put_owner wrote, and brings
+ * the prefix lengths, flags and hints up to date as it does. */
+void fixture_del_owner(const struct bpf_fixture *fx, __u32 slot, const char *text);
+
+/* Whether the programs prove that no ENI owns address addr in slot without looking (bpf/owner.h,
+ * owner_absent): its eniaddr_any_hint bit clear, its family not uncovered. For tests that must
+ * know which path a packet takes. */
+bool fixture_owner_absent(const struct bpf_fixture *fx, __u32 slot, const char *addr);
 
 /* eniaddr_nexthop: ENI ifindex's IPv4 subnet ("10.1.0.0/16") in slot, its router base + 1. */
 void fixture_put_subnet4(const struct bpf_fixture *fx, __u32 slot, int ifindex,
