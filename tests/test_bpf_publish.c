@@ -335,12 +335,12 @@ static void each_listed_host(const struct compiled *c, __u64 *want,
 {
 	for (size_t i = 0; i < c->pfxs.n; i++) {
 		const struct compiled_pfx *p = &c->pfxs.v[i];
-		unsigned int len4 = p->k.prefixlen - 32 - 96, hosts = 1u << (32 - len4);
+		unsigned int len4 = p->k.prefixlen - 32 - 96;
 		__u8 a[16];
 
-		if (!ip_is_v4(p->k.addr) || len4 < 24)
-			continue;
-		for (unsigned int h = 0; h < hosts; h++) {
+		if (!ip_is_v4(p->k.addr) || len4 < 24 || len4 > 32)
+			continue; /* IPv6, or too short to list: no hosts of its own */
+		for (unsigned int h = 0; h < 1u << (32 - len4); h++) {
 			memcpy(a, p->k.addr, 16);
 			a[15] = (__u8)(a[15] + h); /* a /24 or longer: the last byte counts the hosts */
 			f(want, a, p->v.ifindex);
