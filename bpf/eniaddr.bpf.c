@@ -9,9 +9,9 @@
  * frame gets exactly one reason, counted per (ifindex, reason, ingress, action):
  *  0. An untagged ARP frame passes at once (FAILSAFE_ARP, arp.h), configured interface or not.
  *     Then the lane (lane.h): an untagged IPv4 TCP segment (no options, not a fragment, only ACK
- *     and PSH) of an established (or half-closed), confirmed flow stamped in this generation
- *     passes as in step 8 (CT_ESTABLISHED, CT_REPLY), with the same writes to its entry;
- *     anything else goes on here.
+ *     and PSH) of an established (or half-closed), confirmed flow, or such a UDP datagram of a
+ *     confirmed flow, stamped in this generation passes as in step 8 (CT_ESTABLISHED,
+ *     CT_REPLY), with the same writes to its entry; anything else goes on here.
  *  1. A frame shorter than Ethernet is MALFORMED. An interface without an ENI entry in the
  *     active slot passes everything (UNCONFIGURED): attaching before the first apply is safe.
  *     With `attach --unconfigured drop` its IP and VLAN-tagged frames drop instead

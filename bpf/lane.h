@@ -2,7 +2,8 @@
 /*
  * bpf/lane.h — BPF-only: the lane (issue 9), a straight line at the top of the programs (both
  * ingress programs and tc_egress) for the packet that matters most, one of an established (or
- * half-closed), confirmed IPv4 TCP flow carrying data or an ACK. It passes a packet only where
+ * half-closed), confirmed IPv4 TCP flow carrying data or an ACK, or of a confirmed IPv4 UDP
+ * flow (DNS, QUIC). It passes a packet only where
  * the whole path (ingress.h, egress.h) would pass it, with the same reason (CT_ESTABLISHED,
  * CT_REPLY), and writes to the flow's entry what the whole path would write, through the same
  * helpers (ct_seq_learn_seg, ct_flag, ct_refresh), each field only when it changes; on any
@@ -14,19 +15,22 @@
  *  - untagged Ethernet, IPv4 with IHL 5, not a fragment, TCP with doff >= 5 whose header (options
  *    included) lies inside the frame, flags among ACK and PSH: parse.h reads such a frame into the
  *    same fields, and none of these flags makes a transition of an ESTABLISHED flow (the state
- *    machine in conntrack.h);
+ *    machine in conntrack.h); or UDP whose 8-byte header lies inside the frame (parse_udp
+ *    reads nothing more);
  *  - the ENI of ifindex in the active slot (eni.h), the owned hint of (local address, ENI) and a
  *    generation (ct_stamp_base): what ingress_judge and egress_judge need to try the stamped
  *    shortcut; outbound, a source that is not unspecified or link-local (egress_judge's
  *    failsafes, which come first);
  *  - the entry of the flow key (ct4_key_set, as ct_key_of builds it) in eniaddr_ct4, live, its
  *    stamp the one ct_track_stamped requires for this slot, generation and local side, its
- *    state ESTABLISHED or CLOSING (half closed) and not closed by flags. The flow filter is
+ *    state ESTABLISHED or CLOSING (half closed) and not closed by flags (TCP), ESTABLISHED or
+ *    STREAM (UDP: ct_other_advance's one transition, to STREAM, is made here as there). The
+ *    flow filter is
  *    not read: every key in a table has its bit set (maps/eniaddr.h's invariant), so for a
  *    flow the lookup finds, the filter says "look".
  * Counting is count_early_pass's: the same eniaddr_stats counter the whole path moves for a pass.
  * A dry run (explain) never takes the lane (dp_writes), so it records the whole path.
- * Not taken (the whole path runs): VLAN tags, IPv4 options, fragments, UDP, IPv6, SYN/FIN/RST/URG
+ * Not taken (the whole path runs): VLAN tags, IPv4 options, fragments, IPv6, SYN/FIN/RST/URG
  * (and ECE/CWR), unconfirmed flows, closed flows (both FINs, or a RST), a flow stamped in
  * another generation or slot, an expired entry.
  */
@@ -63,6 +67,17 @@ static __always_inline void lane_advance(struct eniaddr_ct *v, enum ct_dir dir, 
 	ct_refresh(v, t, IPPROTO_TCP, true, now);
 }
 
+/* What ct_advance does to confirmed UDP flow v for a datagram of direction dir: the same
+ * helpers in the same order (the state first, since the refresh's timeout follows it). */
+static __always_inline void lane_advance_udp(struct eniaddr_ct *v, enum ct_dir dir,
+					     const struct eniaddr_timeouts *t, __u64 now)
+{
+	ct_other_advance(v, IPPROTO_UDP, dir);
+	if (dir == CT_REPLY)
+		ct_flag(v, ENIADDR_CT_F_REPLIED);
+	ct_refresh(v, t, IPPROTO_UDP, true, now);
+}
+
 /*
  * The lane for a frame of [data, data_end) on ifindex in direction dir (ENIADDR_DIR_*): the
  * local address is the destination of what comes in, the source of what goes out. CT_ESTABLISHED
@@ -89,17 +104,25 @@ static __noinline enum eniaddr_reason lane(void *data, void *data_end, __u32 ifi
 	enum ct_dir cdir;
 	__u8 flags, src_hi;
 
-	if (!dp_writes() || (void *)(th + 1) > data_end)
+	bool udp;
+
+	/* the ports: the first four bytes of a TCP and of a UDP header alike */
+	if (!dp_writes() || (void *)((struct udphdr *)th + 1) > data_end)
 		return ENIADDR_R_NONE;
 	if (eth->h_proto != bpf_htons(ETH_P_IP) || *(__u8 *)ip != 0x45 ||
-	    ip->protocol != IPPROTO_TCP || (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+	    (ip->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
 		return ENIADDR_R_NONE;
-	flags = ((__u8 *)th)[13];
-	if ((flags & ~LANE_TCP_FLAGS) || th->doff < 5)
-		return ENIADDR_R_NONE;
-	l4_end = sizeof(*eth) + sizeof(*ip) + (__u32)th->doff * 4;
-	if (data + l4_end > data_end) /* cut options: the whole path says MALFORMED (tc: pulls) */
-		return ENIADDR_R_NONE;
+	udp = ip->protocol == IPPROTO_UDP;
+	if (!udp) {
+		if (ip->protocol != IPPROTO_TCP || (void *)(th + 1) > data_end)
+			return ENIADDR_R_NONE;
+		flags = ((__u8 *)th)[13];
+		if ((flags & ~LANE_TCP_FLAGS) || th->doff < 5)
+			return ENIADDR_R_NONE;
+		l4_end = sizeof(*eth) + sizeof(*ip) + (__u32)th->doff * 4;
+		if (data + l4_end > data_end) /* cut options: the whole path says MALFORMED */
+			return ENIADDR_R_NONE;
+	}
 	eni = eni_lookup(ifindex, &slot);
 	if (!eni)
 		return ENIADDR_R_NONE;
@@ -116,7 +139,7 @@ static __noinline enum eniaddr_reason lane(void *data, void *data_end, __u32 ifi
 	base = ct_stamp_base(slot);
 	if (!base)
 		return ENIADDR_R_NONE;
-	src_hi = ct4_key_set(&k, ifindex, IPPROTO_TCP, ip->saddr, th->source, ip->daddr,
+	src_hi = ct4_key_set(&k, ifindex, ip->protocol, ip->saddr, th->source, ip->daddr,
 			     th->dest);
 	v = map_lookup(ENIADDR_MAP_CT4, &k);
 	if (!v)
@@ -125,12 +148,18 @@ static __noinline enum eniaddr_reason lane(void *data, void *data_end, __u32 ifi
 	if (eniaddr_ct_expired(v, now) ||
 	    (v->stamp & ~(__u64)CT_STAMP_TRANSIT) != ct_stamp(base, dir, src_hi, false))
 		return ENIADDR_R_NONE;
+	cdir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
+	if (udp) {
+		if (v->state != ENIADDR_CT_ESTABLISHED && v->state != ENIADDR_CT_STREAM)
+			return ENIADDR_R_NONE;
+		lane_advance_udp(v, cdir, &eni->timeouts, now);
+		return cdir == CT_ORIG ? ENIADDR_R_CT_ESTABLISHED : ENIADDR_R_CT_REPLY;
+	}
 	/* half closed (one FIN) changes nothing for these flags either, and has the same timeout;
 	 * any other state may be due a transition, a closed flow has its own deadline */
 	if ((v->state != ENIADDR_CT_ESTABLISHED && v->state != ENIADDR_CT_CLOSING) ||
 	    eniaddr_ct_closed(v))
 		return ENIADDR_R_NONE;
-	cdir = src_hi == v->init_hi ? CT_ORIG : CT_REPLY;
 	/* parse_tcp's payload: from the IP length, 0 when it claims less than the headers */
 	l3_end = sizeof(*eth) + bpf_ntohs(ip->tot_len);
 	plen = l3_end > l4_end ? l3_end - l4_end : 0;

@@ -67,6 +67,7 @@ struct path {
 
 enum path_id { P_ARP, P_NOT_OWNED, P_ALLOWED, P_PFX_ALLOWED, P_NO_RULE, P_TRACKED,
 	       P_PFX_TRACKED, P_UNCONFIRMED, P_TRACKED_WHOLE, P_UNCONFIRMED_WHOLE, P_HALF_CLOSED,
+	       P_UDP_TRACKED, P_UDP_TRACKED_WHOLE,
 	       P_TC_ARP, P_TC_NOT_OWNED, P_TC_ALLOWED, P_TC_NO_RULE, P_TC_TRACKED,
 	       P_EG_ALLOWED, P_EG_REDIRECT, P_EG_SPOOFED, P_EG_TRACKED, P_EG_TRACKED_WHOLE, N_PATHS };
 
@@ -101,6 +102,12 @@ static const struct path paths[N_PATHS] = {
 	[P_HALF_CLOSED] = { "tracked flow, confirmed, half closed: the server sent FIN "
 			    "(ct_established)", PROG_XDP_IN, 3.5, ENIADDR_R_CT_ESTABLISHED,
 			    ENIADDR_ACT_PASS, XDP_PASS, P_HALF_CLOSED },
+	[P_UDP_TRACKED] = { "tracked flow, confirmed, UDP: the VPC resolver's answer (ct_reply)",
+			    PROG_XDP_IN, 3.5, ENIADDR_R_CT_REPLY, ENIADDR_ACT_PASS, XDP_PASS,
+			    P_UDP_TRACKED },
+	[P_UDP_TRACKED_WHOLE] = { "tracked flow, confirmed, UDP, built without the lane (ct_reply)",
+				  PROG_XDP_WHOLE, 3.5, ENIADDR_R_CT_REPLY, ENIADDR_ACT_PASS,
+				  XDP_PASS, P_UDP_TRACKED },
 	/* tc_ingress, where XDP cannot attach: the same frames and targets, against the tc floor */
 	[P_TC_ARP] = { "tc ingress: ARP (failsafe)", PROG_TC_IN, 1.5, ENIADDR_R_FAILSAFE_ARP,
 		       ENIADDR_ACT_PASS, TC_UNSPEC, P_ARP },
@@ -155,6 +162,8 @@ static int path_frame(enum path_id id, int n_rules, int n_pfx, int cfg, struct p
 		return bench_tcp_frame(p, peer, "192.0.2.1", 52000 + cfg, port, BENCH_TCP_ACK);
 	case P_HALF_CLOSED:
 		return bench_tcp_frame(p, peer, "192.0.2.1", 55000 + cfg, port, BENCH_TCP_ACK);
+	case P_UDP_TRACKED: /* an answer of the Amazon resolver to a query the instance sent */
+		return bench_udp_frame(p, BENCH_RESOLVER, 53, "192.0.2.1", 57000 + cfg);
 	case P_EG_ALLOWED:
 		return bench_tcp_frame(p, "192.0.2.1", peer, 40000 + cfg, port, BENCH_TCP_RST);
 	case P_EG_REDIRECT:
@@ -231,6 +240,19 @@ static int confirm_flow(enum path_id id, const struct pkt *p, int n_rules, int n
 		return err ?: bench_confirm_tcp_flow(&fx, fx.ifindex[ENI_A], &first, "192.0.2.1",
 						     1000 + last, peer, 56000 + cfg);
 	}
+	if (id == P_UDP_TRACKED) { /* the query (a failsafe: no rule), then its answer */
+		struct pkt query;
+		__u32 ret;
+		int err = bench_udp_frame(&query, "192.0.2.1", 57000 + cfg, BENCH_RESOLVER, 53);
+
+		if (!err)
+			err = fixture_run(fx.skel->progs.tc_egress, &query, fx.ifindex[ENI_A], &ret);
+		if (!err && ret != TC_UNSPEC)
+			return -EPROTO;
+		if (!err)
+			err = fixture_run(fx.skel->progs.xdp_ingress, p, fx.ifindex[ENI_A], &ret);
+		return err ?: ret == XDP_PASS ? 0 : -EPROTO;
+	}
 	if (id == P_HALF_CLOSED) {
 		struct pkt fin;
 		__u32 ret;
@@ -272,7 +294,8 @@ static int prepare_path(enum path_id id, int n_rules, int n_pfx, int cfg, struct
 		.action = pa->action,
 	};
 	if (!err && (pa->frame == P_TRACKED || pa->frame == P_PFX_TRACKED ||
-		     pa->frame == P_HALF_CLOSED || pa->frame == P_EG_TRACKED))
+		     pa->frame == P_HALF_CLOSED || pa->frame == P_EG_TRACKED ||
+		     pa->frame == P_UDP_TRACKED))
 		err = confirm_flow((enum path_id)pa->frame, &r->p, n_rules, n_pfx, cfg);
 	if (!err)
 		err = fixture_run_repeat(prog_of(pa->prog), &r->p, fx.ifindex[ENI_A], REPEAT, &ret,

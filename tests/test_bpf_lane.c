@@ -675,7 +675,7 @@ static void test_generation_and_owner(void **state)
 }
 
 /* Frames the lane leaves to the whole path: other flags, IPv4 options, fragments, VLAN tags,
- * cut or bad TCP headers, UDP; then FIN and RST, which end the flow. */
+ * cut or bad TCP headers, UDP of no flow; then FIN and RST, which end the flow. */
 static void test_not_for_the_lane(void **state)
 {
 #define G(...) F2_IN(__VA_ARGS__)
@@ -724,6 +724,57 @@ static void test_not_for_the_lane(void **state)
 	(void)state;
 	RUN_STEPS(steps);
 #undef G
+}
+
+/* A UDP conversation (a resolver's): the query starts it, the answer confirms it, the second
+ * exchange makes it a stream; once stamped, both ways take the lane, which makes that
+ * transition and the refresh exactly as the whole path would. */
+#define UDP4(s, sp, d, dp, ...) \
+	.pkt = { .src = (s), .dst = (d), .proto = IPPROTO_UDP, .sport = (sp), .dport = (dp), \
+		 __VA_ARGS__ }
+static void test_udp_flow(void **state)
+{
+#define Q_IN(...)  UDP4(PEER, 40020, "10.1.1.10", 53, __VA_ARGS__)
+#define A_OUT(...) UDP4("10.1.1.10", 53, PEER, 40020, __VA_ARGS__)
+	static const struct step steps[] = {
+		{ "query in: a rule", IN(ENI_A), Q_IN(.payload = 30), WAY(WHOLE, ALLOWED) },
+		{ "answer out confirms", OUT(ENI_A), A_OUT(.payload = 90), WAY(WHOLE, CT_REPLY) },
+		{ "second query: stamps", IN(ENI_A), Q_IN(.payload = 30),
+		  WAY(WHOLE, CT_ESTABLISHED) },
+		{ "second answer: the lane makes it a stream", OUT(ENI_A), A_OUT(.payload = 90),
+		  WAY(LANE, CT_REPLY) },
+		{ "query of the stream", IN(ENI_A), Q_IN(.payload = 1200),
+		  WAY(LANE, CT_ESTABLISHED) },
+		{ "an empty datagram", IN(ENI_A), Q_IN(), WAY(LANE, CT_ESTABLISHED) },
+		{ "tc ingress: the lane too", TCIN(ENI_A), Q_IN(.payload = 30),
+		  WAY(LANE, CT_ESTABLISHED) },
+		{ "udp header cut", IN(ENI_A), Q_IN(.cut = { PKT_L_L4, 7, true }),
+		  WAY(WHOLE, MALFORMED) },
+		{ "a first fragment", IN(ENI_A),
+		  Q_IN(.payload = 30, .frag = { .on = true, .id = 78, .offset = 0, .more = true }),
+		  WAY(WHOLE, CT_ESTABLISHED) },
+		{ "vlan tagged", IN(ENI_A), Q_IN(.payload = 30, .vlan = { 0x8100 }),
+		  WAY(WHOLE, CT_ESTABLISHED) },
+		{ "ipv4 options", IN(ENI_A), Q_IN(.payload = 30, .ip4_opt_len = 4),
+		  WAY(WHOLE, CT_ESTABLISHED) },
+		{ "the flow's datagram on ENI B", IN(ENI_B), Q_IN(.payload = 30),
+		  WAY(WHOLE, WRONG_ENI) },
+		{ "another port: no flow, no rule", IN(ENI_A),
+		  UDP4(PEER, 40021, "10.1.1.10", 54, .payload = 30), WAY(WHOLE, NO_RULE) },
+		{ "and back to the lane", OUT(ENI_A), A_OUT(.payload = 90), WAY(LANE, CT_REPLY) },
+	};
+	static const struct step restamp[] = {
+		{ "a publish later: the whole path stamps again", IN(ENI_A), Q_IN(.payload = 30),
+		  WAY(WHOLE, CT_ESTABLISHED) },
+		{ "then the lane", OUT(ENI_A), A_OUT(.payload = 90), WAY(LANE, CT_REPLY) },
+	};
+
+	(void)state;
+	RUN_STEPS(steps);
+	fixture_put_state_gen(&fx, 0, 5);
+	RUN_STEPS(restamp);
+#undef Q_IN
+#undef A_OUT
 }
 
 /* An ENI in audit mode: a tracked packet passes either way and is counted as a pass. */
@@ -858,6 +909,7 @@ int main(void)
 		cmocka_unit_test(test_expiry_refresh),
 		cmocka_unit_test(test_generation_and_owner),
 		cmocka_unit_test(test_not_for_the_lane),
+		cmocka_unit_test(test_udp_flow),
 		cmocka_unit_test(test_audit_eni),
 		cmocka_unit_test(test_rst_window_real_numbers),
 	};

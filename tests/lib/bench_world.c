@@ -169,6 +169,14 @@ int bench_tcp_frame(struct pkt *p, const char *src, const char *dst, int sport, 
 	return err;
 }
 
+int bench_udp_frame(struct pkt *p, const char *src, int sport, const char *dst, int dport)
+{
+	struct pkt_spec spec = { .src = src, .dst = dst, .proto = IPPROTO_UDP,
+				 .sport = (uint16_t)sport, .dport = (uint16_t)dport, .payload = 64 };
+
+	return pkt_build(p, &spec);
+}
+
 int bench_confirm_tcp_flow(struct bpf_fixture *fx, int ifindex, const struct pkt *first,
 			   const char *local, int local_port, const char *peer, int peer_port)
 {

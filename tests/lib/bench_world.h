@@ -54,6 +54,13 @@ int bench_publish_world(struct bpf_fixture *fx, int ifindex_a, int ifindex_b, in
 int bench_tcp_frame(struct pkt *p, const char *src, const char *dst, int sport, int dport,
 		    uint8_t flags);
 
+/* A UDP datagram src:sport -> dst:dport with a 64-byte payload. */
+int bench_udp_frame(struct pkt *p, const char *src, int sport, const char *dst, int dport);
+
+/* The Amazon DNS resolver's link-local address: a query to it is exempt (a failsafe) and
+ * tracked, so its answer comes back in as the flow's reply. */
+#define BENCH_RESOLVER "169.254.169.253"
+
 /* Confirms the TCP flow whose first packet (peer -> local) is first, on ifindex: first through
  * xdp_ingress (the rules start the flow), then local's ACK back through tc_egress, which moves
  * it to the confirmed table. -EPROTO when the answer did not pass. */
