@@ -794,10 +794,13 @@ static __always_inline struct eniaddr_ct_probe *ct_probe_start(__u32 slot, __u8 
  * this generation (c->base) for the packet's local address passes (CT_*, or CT_INVALID) as
  * ct_track would pass it. NONE: the whole path decides, with what c learnt (the key, whether
  * the confirmed table has the flow at all); c->transit says what the matched stamp says.
+ * known_missing: this packet's lane (lane.h) already asked the confirmed table for this key and
+ * found nothing; the lookup is not asked twice.
  */
 static __always_inline enum eniaddr_reason ct_track_stamped(const struct pkt_meta *p,
 							    const struct eniaddr_timeouts *t,
-							    __u32 ifindex, struct eniaddr_ct_probe *c)
+							    __u32 ifindex, struct eniaddr_ct_probe *c,
+							    bool known_missing)
 {
 	struct eniaddr_ct *v;
 	__u64 now, stamp;
@@ -805,7 +808,7 @@ static __always_inline enum eniaddr_reason ct_track_stamped(const struct pkt_met
 	if (!c->base || !ct_trackable(p))
 		return ENIADDR_R_NONE;
 	ct_key_of(c, p, ifindex);
-	v = c->absent ? NULL : ct_find(c, false, &now);
+	v = c->absent || known_missing ? NULL : ct_find(c, false, &now);
 	if (!v) {
 		c->confirmed_missed = 1;
 		return ENIADDR_R_NONE;

@@ -104,14 +104,14 @@
  * summary lives in this frame only, and the counting in xdp_ingress does not stack on top of it.
  * ifindex comes from the caller: ctx->ingress_ifindex is three dependent loads each time. */
 __noinline int xdp_ingress_try(struct xdp_md *ctx, __u32 ifindex, __u8 *mode,
-			       struct eniaddr_pkt *s)
+			       struct eniaddr_pkt *s, __u32 lane_missed)
 {
 	__u32 want = 0;
 
 	if (!ctx || !mode || !s)
 		return ENIADDR_R_MALFORMED;
 	return ingress_summarized((void *)(long)ctx->data, (void *)(long)ctx->data_end, ifindex,
-				  mode, &want, s);
+				  mode, &want, s, lane_missed);
 }
 
 /* The per-CPU summary of the packet being judged: [0] ingress, [1] egress. */
@@ -130,10 +130,11 @@ int xdp_ingress(struct xdp_md *ctx)
 	struct eniaddr_pkt *s;
 	enum eniaddr_action act;
 	enum eniaddr_reason r;
+	__u8 missed = 0;
 
 	if (arp_passed(data, end, ifindex, ENIADDR_DIR_INGRESS, len))
 		return XDP_PASS;
-	r = lane(data, end, ifindex, ENIADDR_DIR_INGRESS);
+	r = lane(data, end, ifindex, ENIADDR_DIR_INGRESS, &missed);
 	if (r) {
 		count_early_pass(ifindex, ENIADDR_DIR_INGRESS, r, len);
 		return XDP_PASS;
@@ -141,7 +142,7 @@ int xdp_ingress(struct xdp_md *ctx)
 	s = scratch(0);
 	if (!s)
 		return XDP_PASS; /* never: a per-CPU array always has its entries */
-	r = xdp_ingress_try(ctx, ifindex, &mode, s);
+	r = xdp_ingress_try(ctx, ifindex, &mode, s, missed);
 	act = account(s, ifindex, ENIADDR_DIR_INGRESS, r, mode, len);
 	return act == ENIADDR_ACT_DROP ? XDP_DROP : XDP_PASS;
 }
@@ -159,12 +160,12 @@ static __always_inline bool tc_should_pull(struct __sk_buff *skb, enum eniaddr_r
 /* One ingress decision on the current linear head. Global (verified once, not once per pull
  * round); ingress_decide has no side effect before the headers are complete. */
 __noinline int tc_ingress_try(struct __sk_buff *skb, __u8 *mode, __u32 *want,
-			      struct eniaddr_pkt *s)
+			      struct eniaddr_pkt *s, __u32 lane_missed)
 {
 	if (!skb || !mode || !want || !s)
 		return ENIADDR_R_MALFORMED;
 	return ingress_summarized((void *)(long)skb->data, (void *)(long)skb->data_end,
-				  skb->ifindex, mode, want, s);
+				  skb->ifindex, mode, want, s, lane_missed);
 }
 
 SEC("tc")
@@ -175,13 +176,14 @@ int tc_ingress(struct __sk_buff *skb)
 	enum eniaddr_action act;
 	__u32 len = skb->len, want;
 	struct eniaddr_pkt *s;
+	__u8 missed = 0;
 	int i;
 
 	if (arp_passed((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
 		       ENIADDR_DIR_INGRESS, len))
 		return TC_ACT_UNSPEC;
 	r = lane((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
-		 ENIADDR_DIR_INGRESS);
+		 ENIADDR_DIR_INGRESS, &missed);
 	if (r) {
 		count_early_pass(skb->ifindex, ENIADDR_DIR_INGRESS, r, len);
 		return TC_ACT_UNSPEC;
@@ -192,7 +194,7 @@ int tc_ingress(struct __sk_buff *skb)
 	/* A failed pull leaves the short head: the packet stays MALFORMED, never a pass. */
 	for (i = 0; i < ENIADDR_TC_PULL_ROUNDS; i++) {
 		want = 0;
-		r = tc_ingress_try(skb, &mode, &want, s);
+		r = tc_ingress_try(skb, &mode, &want, s, missed);
 		if (!tc_should_pull(skb, r, want) || bpf_skb_pull_data(skb, want))
 			break;
 	}
@@ -237,7 +239,7 @@ int tc_egress(struct __sk_buff *skb)
 		       ENIADDR_DIR_EGRESS, len))
 		return TC_ACT_UNSPEC;
 	r = lane((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
-		 ENIADDR_DIR_EGRESS);
+		 ENIADDR_DIR_EGRESS, NULL); /* egress_judge has no room for the miss (5 args) */
 	if (r) {
 		count_early_pass(skb->ifindex, ENIADDR_DIR_EGRESS, r, len);
 		return TC_ACT_UNSPEC;

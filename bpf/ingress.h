@@ -82,7 +82,7 @@ __noinline int ingress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, 
 		c = ct_probe_start(slot, ENIADDR_DIR_INGRESS, hinted);
 		if (!c)
 			return ENIADDR_R_MALFORMED; /* never: a per-CPU array has its entries */
-		r = ct_track_stamped(p, t, ifindex, c);
+		r = ct_track_stamped(p, t, ifindex, c, p->lane_missed);
 		if (r) {
 			if (!c->transit)
 				p->owner_ifindex = ifindex; /* for the per-address drop counters */
@@ -155,12 +155,14 @@ static __always_inline enum eniaddr_reason ingress_decide(void *data, void *data
 
 /* ingress_decide on [data, data_end), leaving in *s what counting needs: pkt_meta stays in the
  * caller's frame only (the programs call this from a global function, so the counting that
- * follows does not stack on top of it). */
+ * follows does not stack on top of it). lane_missed: the lane asked the confirmed table for
+ * this packet's key and found nothing (lane.h); the stamped shortcut does not ask again. */
 static __always_inline enum eniaddr_reason ingress_summarized(void *data, void *data_end,
 							      __u32 ifindex, __u8 *mode,
-							      __u32 *want, struct eniaddr_pkt *s)
+							      __u32 *want, struct eniaddr_pkt *s,
+							      __u32 lane_missed)
 {
-	struct pkt_meta p = {};
+	struct pkt_meta p = { .lane_missed = lane_missed };
 	enum eniaddr_reason r;
 
 	r = ingress_decide(data, data_end, ifindex, mode, want, &p);

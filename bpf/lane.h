@@ -82,10 +82,14 @@ static __always_inline void lane_advance_udp(struct eniaddr_ct *v, enum ct_dir d
  * The lane for a frame of [data, data_end) on ifindex in direction dir (ENIADDR_DIR_*): the
  * local address is the destination of what comes in, the source of what goes out. CT_ESTABLISHED
  * or CT_REPLY when it passes here (the caller counts it), NONE when the whole path must judge it.
+ * *missed is set when the lane asked eniaddr_ct4 for the packet's key and found nothing: the
+ * whole path then skips that same lookup (ingress_judge's lane_missed) and asks only the
+ * unconfirmed table, as after its own confirmed miss.
  * noinline on purpose: its frame (the key, the mapped address) then never sits under the whole
  * path's, whose chain of frames is near the verifier's 512 bytes; one BPF-to-BPF call.
  */
-static __noinline enum eniaddr_reason lane(void *data, void *data_end, __u32 ifindex, __u8 dir)
+static __noinline enum eniaddr_reason lane(void *data, void *data_end, __u32 ifindex, __u8 dir,
+					   __u8 *missed)
 {
 #ifdef ENIADDR_NO_LANE
 	return ENIADDR_R_NONE;
@@ -142,8 +146,11 @@ static __noinline enum eniaddr_reason lane(void *data, void *data_end, __u32 ifi
 	src_hi = ct4_key_set(&k, ifindex, ip->protocol, ip->saddr, th->source, ip->daddr,
 			     th->dest);
 	v = map_lookup(ENIADDR_MAP_CT4, &k);
-	if (!v)
+	if (!v) {
+		if (missed)
+			*missed = 1;
 		return ENIADDR_R_NONE;
+	}
 	now = ct_clock();
 	if (eniaddr_ct_expired(v, now) ||
 	    (v->stamp & ~(__u64)CT_STAMP_TRANSIT) != ct_stamp(base, dir, src_hi, false))

@@ -59,7 +59,7 @@ struct pkt_meta {
 	__u8  inner_len;  /* ICMP error: bytes of inner[] copied (0, PKT_INNER_MIN or _LEN) */
 	__u16 icmp_id;    /* ICMP/ICMPv6 echo request or reply: identifier, host order */
 	__u8  ttl;        /* IPv4 TTL or IPv6 hop limit (neighbour discovery wants 255) */
-	__u8  pad;
+	__u8  lane_missed; /* the lane found no confirmed entry for this packet (lane.h) */
 	__u32 l3_end;     /* offset after the IP datagram (its length fields), from the frame */
 	__u32 tcp_seq;    /* TCP: sequence number, host order */
 	__u32 tcp_ack;    /* TCP: acknowledgement number, host order */
