@@ -215,7 +215,7 @@ __noinline int egress_judge(struct pkt_meta *p, const struct eniaddr_eni *eni, _
 		c = ct_probe_start(slot, ENIADDR_DIR_EGRESS, hinted);
 		if (!c)
 			return ENIADDR_R_MALFORMED; /* never: a per-CPU array has its entries */
-		r = ct_track_stamped(p, &eni->timeouts, ifindex, c, false);
+		r = ct_track_stamped(p, &eni->timeouts, ifindex, c, p->lane_missed);
 		if (r) {
 			if (!c->transit)
 				p->owner_ifindex = ifindex; /* for the per-address drop counters */

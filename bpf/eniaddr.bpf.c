@@ -210,6 +210,7 @@ int tc_ingress(struct __sk_buff *skb)
 struct egress_try {
 	__u8 mode;
 	bool src_check, src_unread;
+	__u8 lane_missed; /* the lane found no confirmed entry for this packet (lane.h) */
 	__u32 want;
 };
 
@@ -220,6 +221,7 @@ __noinline int tc_egress_try(struct __sk_buff *skb, struct egress_try *t, struct
 
 	if (!skb || !t || !s)
 		return ENIADDR_R_MALFORMED;
+	p.lane_missed = t->lane_missed;
 	r = egress_decide((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
 			  &t->mode, &t->src_check, &t->src_unread, &t->want, &p);
 	pkt_summarize(&p, s);
@@ -239,7 +241,7 @@ int tc_egress(struct __sk_buff *skb)
 		       ENIADDR_DIR_EGRESS, len))
 		return TC_ACT_UNSPEC;
 	r = lane((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex,
-		 ENIADDR_DIR_EGRESS, NULL); /* egress_judge has no room for the miss (5 args) */
+		 ENIADDR_DIR_EGRESS, &t.lane_missed);
 	if (r) {
 		count_early_pass(skb->ifindex, ENIADDR_DIR_EGRESS, r, len);
 		return TC_ACT_UNSPEC;

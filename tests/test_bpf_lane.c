@@ -656,6 +656,12 @@ static void test_generation_and_owner(void **state)
 		{ "a reversed packet (local as source) inbound", IN(ENI_A),
 		  F2_OUT(), SEG(ACK, 301, 101, 600), WAY(WHOLE, NOT_OWNED) },
 	};
+	static const struct step restamp_out[] = {
+		{ "another publish: the server's ack out, found, stamped again", OUT(ENI_A),
+		  F2_OUT(), SEG(ACK, 301, 101, 600), WAY(WHOLE, CT_REPLY) },
+		{ "then the lane outbound", OUT(ENI_A), F2_OUT(), SEG(ACK, 301, 101, 600),
+		  WAY(LANE, CT_REPLY) },
+	};
 	static const struct step no_hint[] = {
 		{ "hint cleared: the owner first", IN(ENI_A), F2_IN(),
 		  SEG(ACK, 101, 301, 500), WAY(WHOLE, CT_ESTABLISHED) },
@@ -666,6 +672,8 @@ static void test_generation_and_owner(void **state)
 	RUN_STEPS(setup);
 	fixture_put_state_gen(&fx, 0, 3);
 	RUN_STEPS(restamp);
+	fixture_put_state_gen(&fx, 0, 4); /* the lane finds the flow outbound, stamped before */
+	RUN_STEPS(restamp_out);
 	RUN_STEPS(elsewhere);
 	assert_int_equal(ip_addr_parse("10.1.1.10", a), 0);
 	fixture_put_hint(&fx, 0, a, (__u32)fx.ifindex[ENI_A], false);
