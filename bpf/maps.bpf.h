@@ -49,9 +49,11 @@ struct {
 	__type(value, struct eniaddr_eni_index);
 } ENIADDR_MAP_ENI_INDEX_BIG SEC(".maps");
 
-/* Per slot, one bit per hash bucket of the exact addresses it owns: a hint (maps/eniaddr.h). */
+/* Per slot, one bit per hash bucket of the exact addresses it owns: a hint (maps/eniaddr.h).
+ * Mmapable, as eniaddr_any_hint: the publisher compares and writes a slot's words in place. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, 2 * ENIADDR_HINT_WORDS);
 	__type(key, __u32);
 	__type(value, __u64);

@@ -7,7 +7,6 @@
 #include <sys/mman.h>
 
 #include "addr.h"
-#include "kernel/array_range.h"
 #include "kernel/owned_hint.h"
 
 #define HINT_NAME ENIADDR_STR(ENIADDR_MAP_OWNED_HINT)
@@ -52,42 +51,20 @@ static void want_prefix(struct hint_want *w, const struct eniaddr_pfx_key *k, __
 	}
 }
 
-/* Slot slot's n words of eniaddr_owned_hint made want, writing only the words that differ: a
- * reassignment changes one or two. */
-static int write_owned(int fd, __u32 slot, const __u64 *want, struct err *e)
+/* Slot slot's words_per_slot words of hint map fd (name for errors) made want, in place through
+ * a mapping: no syscall per word, and only the words that differ are stored (a reassignment
+ * changes one or two). The slot is inactive: no program reads it until the flip, which comes
+ * after a grace period (a full barrier on every CPU), so plain stores do. */
+static int write_slot_words(int fd, const char *name, size_t words_per_slot, __u32 slot,
+			    const __u64 *want, struct err *e)
 {
-	static __u64 have[ENIADDR_HINT_WORDS];
-	static __u32 keys[ENIADDR_HINT_WORDS];
-	__u32 n = 0;
-	int err;
-
-	err = array_range_read(fd, HINT_NAME, slot * ENIADDR_HINT_WORDS, have, ENIADDR_HINT_WORDS,
-			       e);
-	if (err)
-		return err;
-	for (__u32 i = 0; i < ENIADDR_HINT_WORDS; i++)
-		if (have[i] != want[i]) {
-			keys[n] = slot * ENIADDR_HINT_WORDS + i;
-			have[n++] = want[i];
-		}
-	if (n && bpf_map_update_batch(fd, keys, have, &n, NULL))
-		return err_set(e, errno, "writing slot %u of %s: %s", slot, HINT_NAME,
-			       strerror(errno));
-	return 0;
-}
-
-/* The same for eniaddr_any_hint, in place through a mapping (no syscall per word). The slot is
- * inactive: no program reads it until the flip, which comes after a grace period (a full
- * barrier on every CPU), so plain stores do. */
-static int write_any(int fd, __u32 slot, const __u64 *want, struct err *e)
-{
-	size_t len = 2 * ENIADDR_ANY_WORDS * sizeof(__u64);
+	size_t len = 2 * words_per_slot * sizeof(__u64);
 	__u64 *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), *have;
 
 	if (map == MAP_FAILED)
-		return err_set(e, errno, "mapping %s: %s", ANY_NAME, strerror(errno));
-	have = map + slot * ENIADDR_ANY_WORDS;
-	for (__u32 i = 0; i < ENIADDR_ANY_WORDS; i++)
+		return err_set(e, errno, "mapping %s: %s", name, strerror(errno));
+	have = map + slot * words_per_slot;
+	for (size_t i = 0; i < words_per_slot; i++)
 		if (have[i] != want[i])
 			have[i] = want[i];
 	munmap(map, len);
@@ -107,6 +84,7 @@ int publish_owned_hint(const struct map_fds *m, const struct compiled *c, struct
 		want_addr(&w, c->addrs.v[i].k.addr, c->addrs.v[i].v.ifindex);
 	for (size_t i = 0; i < c->pfxs.n; i++)
 		want_prefix(&w, &c->pfxs.v[i].k, c->pfxs.v[i].v.ifindex);
-	err = write_owned(m->owned_hint, c->slot, w.owned, e);
-	return err ? err : write_any(m->any_hint, c->slot, w.any, e);
+	err = write_slot_words(m->owned_hint, HINT_NAME, ENIADDR_HINT_WORDS, c->slot, w.owned, e);
+	return err ? err : write_slot_words(m->any_hint, ANY_NAME, ENIADDR_ANY_WORDS, c->slot,
+					    w.any, e);
 }
