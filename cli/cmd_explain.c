@@ -31,6 +31,7 @@ struct explained {
 	char dev[STATS_IFNAME_LEN], owner_dev[STATS_IFNAME_LEN];
 	const char *prog, *policy_of;
 	bool egress;
+	unsigned int slot;  /* the active slot, as owner_of read it */
 	char next_hop[160]; /* a redirect's: "192.0.2.1 (router origin: route)", or "" */
 	size_t frame_len;
 	struct explain_result r;
@@ -52,6 +53,7 @@ static int owner_of(const struct map_fds *m, const __u8 local[16], struct explai
 
 	if (bpf_map_lookup_elem(m->state, &zero, &st))
 		return err_set(e, errno, "%s: %s", ENIADDR_STR(ENIADDR_MAP_STATE), strerror(errno));
+	x->slot = st.active_slot;
 	found = owner_find(m, &st, st.active_slot, local, &x->owner);
 	if (found < 0)
 		return err_set(e, -found, "looking up the owner of the %s: %s",
@@ -62,38 +64,33 @@ static int owner_of(const struct map_fds *m, const __u8 local[16], struct explai
 
 /* Where a redirect out of the owner sends dst: straight to it inside the owner's subnet, else to
  * the router of eniaddr_nexthop (as bpf/egress.h's redirect_to_owner decides). */
-static int next_hop_of(const struct map_fds *m, const __u8 dst[16], struct explained *x,
-		       struct err *e)
+static void next_hop_of(const struct map_fds *m, const __u8 dst[16], struct explained *x)
 {
 	struct eniaddr_nexthop_key k = {
+		.slot = x->slot,
 		.ifindex = x->owner.ifindex,
 		.family = ip_is_v4(dst) ? ENIADDR_AF_INET : ENIADDR_AF_INET6,
 	};
+	struct ip_prefix subnet = { 0 }, to = { .plen = 128 };
 	struct eniaddr_nexthop nh;
-	struct eniaddr_state st = {};
 	char router[INET6_ADDRSTRLEN];
-	__u32 zero = 0;
-	bool on_link = true;
 
-	if (bpf_map_lookup_elem(m->state, &zero, &st))
-		return err_set(e, errno, "%s: %s", ENIADDR_STR(ENIADDR_MAP_STATE), strerror(errno));
-	k.slot = st.active_slot;
 	if (bpf_map_lookup_elem(m->nexthop, &k, &nh)) {
-		snprintf(x->next_hop, sizeof(x->next_hop), "no next hop known for %s",
-			 x->owner_dev);
-		return 0;
+		snprintf(x->next_hop, sizeof(x->next_hop), "the kernel's route on %s (no subnet "
+			 "known for it)", x->owner_dev);
+		return;
 	}
-	for (int i = 0; i < 16; i++)
-		on_link = on_link && (dst[i] & nh.mask[i]) == nh.subnet[i];
-	if (on_link) {
+	memcpy(subnet.addr, nh.subnet, 16);
+	subnet.plen = (uint8_t)nh.plen;
+	memcpy(to.addr, dst, 16);
+	if (ip_prefix_contains(&subnet, &to)) {
 		snprintf(x->next_hop, sizeof(x->next_hop), "the destination itself (on %s's subnet)",
 			 x->owner_dev);
-		return 0;
+		return;
 	}
 	ip_addr_format(nh.gateway, router, sizeof(router));
 	snprintf(x->next_hop, sizeof(x->next_hop), "%s (router origin: %s)", router,
 		 router_origin_name(nh.origin));
-	return 0;
 }
 
 static int explain_rules_of(const struct map_fds *m, struct explained *x, struct err *e)
@@ -261,7 +258,7 @@ int cmd_explain(const struct cli_args *a, struct err *e)
 		err = explain_rules_of(&s.maps, &x, e);
 	stats_ifname(x.owner.ifindex, x.owner_dev);
 	if (!err && x.r.rec.action == ENIADDR_ACT_REDIRECT && x.owned)
-		err = next_hop_of(&s.maps, spec.dst, &x, e);
+		next_hop_of(&s.maps, spec.dst, &x);
 	explainer_close(&ex);
 	session_close(&s);
 	if (err)
